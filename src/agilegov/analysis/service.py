@@ -1,0 +1,79 @@
+"""Analysis of conditions and risks (report 4.1 and 4.6): the kinds and their rules."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
+from agilegov.analysis.schemas import (
+    ConditionCreate,
+    ConditionRead,
+    ConditionUpdate,
+    ImpactCreate,
+    ImpactRead,
+    ImpactUpdate,
+    RiskCreate,
+    RiskRead,
+    RiskUpdate,
+    StakeholderCreate,
+    StakeholderRead,
+    StakeholderUpdate,
+)
+from agilegov.errors import InvalidInput
+from agilegov.organizations.models import Organization
+from agilegov.scoped import Kind, Link, Ref
+from agilegov.scopes.models import Scope
+
+
+def require_organization(session: Session, field: str, organization_id: int | None) -> None:
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise InvalidInput.on(field, f"no organization {organization_id}")
+
+
+def _stakeholder_rules(session: Session, scope: Scope, stakeholder: Any) -> None:
+    require_organization(session, "organization_id", stakeholder.organization_id)
+
+
+STAKEHOLDER = Kind(
+    name="stakeholder",
+    plural="stakeholders",
+    model=Stakeholder,
+    create=StakeholderCreate,
+    update=StakeholderUpdate,
+    read=StakeholderRead,
+    rules=_stakeholder_rules,
+)
+
+IMPACT = Kind(
+    name="impact",
+    plural="impacts",
+    model=Impact,
+    create=ImpactCreate,
+    update=ImpactUpdate,
+    read=ImpactRead,
+    refs=(Ref("stakeholder_id", Stakeholder, "stakeholder"),),
+)
+
+CONDITION = Kind(
+    name="condition",
+    plural="conditions",
+    model=Condition,
+    create=ConditionCreate,
+    update=ConditionUpdate,
+    read=ConditionRead,
+)
+
+RISK = Kind(
+    name="risk",
+    plural="risks",
+    model=Risk,
+    create=RiskCreate,
+    update=RiskUpdate,
+    read=RiskRead,
+    links=(
+        Link("impact_ids", "impacts", Impact, "impact"),
+        Link("condition_ids", "conditions", Condition, "condition"),
+    ),
+)
+
+KINDS = (STAKEHOLDER, IMPACT, CONDITION, RISK)

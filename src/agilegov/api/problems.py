@@ -1,0 +1,69 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from agilegov.errors import DomainError
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int, title: str, detail: str, instance: str, errors: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # ("body", "goals", 0, "title") -> "goals[0].title"; the "body"/"query" prefix is kept
+    # out of the name but said in the message.
+    parts = [p for p in location[1:] if p not in ("function-after", "function-before")]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(location[0])
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        location = tuple(item["loc"])
+        errors.append({"field": _field_name(location), "in": str(location[0]), "message": message})
+    return errors
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+        return problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid input", detail, request.url.path, errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
+            exc.status_code, "Error"
+        )
+        response = problem(exc.status_code, title, str(exc.detail), request.url.path)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response

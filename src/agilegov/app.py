@@ -1,0 +1,90 @@
+"""The HTTP application: the JSON API under /api/v1 and the health check."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from agilegov import __version__
+from agilegov.analysis.api import routers as analysis_routers
+from agilegov.api import problems
+from agilegov.api.limits import BodySizeLimit
+from agilegov.cycle.api import routers as cycle_routers
+from agilegov.cycle.service import tick
+from agilegov.db import make_engine, make_session_factory
+from agilegov.design.api import routers as design_routers
+from agilegov.goals.api import routers as goals_routers
+from agilegov.monitor.api import routers as monitor_routers
+from agilegov.organizations.api import routers as organization_routers
+from agilegov.record.api import routers as record_routers
+from agilegov.scopes.api import routers as scope_routers
+from agilegov.settings import Settings, get_settings
+from agilegov.uow import UnitOfWork
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("agilegov")
+
+
+async def _tick_periodically(app: FastAPI, seconds: int) -> None:
+    while True:
+        try:
+            opened = await asyncio.to_thread(tick, UnitOfWork(app.state.session_factory))
+            if opened:
+                log.info("review-by dates opened %d triggers", len(opened))
+        except Exception:  # keep checking; one failed pass must not stop the server's clock
+            log.exception("periodic review-by check failed")
+        await asyncio.sleep(seconds)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.tick_interval_seconds > 0:
+            task = asyncio.create_task(_tick_periodically(app, settings.tick_interval_seconds))
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        engine.dispose()
+
+    app = FastAPI(
+        title="agilegov",
+        version=__version__,
+        description="Agile governance of innovations: the double loop, on a verifiable record.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.session_factory = make_session_factory(engine)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    problems.install(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        *organization_routers,
+        *scope_routers,
+        *analysis_routers,
+        *goals_routers,
+        *design_routers,
+        *cycle_routers,
+        *monitor_routers,
+        *record_routers,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,205 @@
+"""The ``agilegov`` command."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from agilegov import migrations
+from agilegov.auth import SYSTEM
+from agilegov.db import make_engine, make_session_factory
+from agilegov.errors import DomainError
+from agilegov.settings import get_settings
+from agilegov.uow import UnitOfWork
+
+app = typer.Typer(help="agilegov: agile governance on a verifiable record.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+cycle_app = typer.Typer(help="The governance cycle.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(user_app, name="user")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _uow() -> UnitOfWork:
+    return UnitOfWork(make_session_factory(make_engine(get_settings().database_url)))
+
+
+def _fail(message: str) -> None:
+    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _upgrade() -> None:
+    migrations.upgrade(get_settings().database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    _upgrade()
+    console.print(
+        f"database at revision {migrations.current_revision(get_settings().database_url)}"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web application and the API."""
+    import uvicorn
+
+    from agilegov.app import create_app
+
+    _upgrade()
+    console.print(f"agilegov on http://{host}:{port}  (API: /api/v1, docs: /api/v1/docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after loading.")
+    ] = True,
+    credentials_out: Annotated[
+        Path | None, typer.Option(help="Also write the demo accounts to this JSON file.")
+    ] = None,
+) -> None:
+    """Load the demo scenario into the configured database, print its accounts, and serve."""
+    from agilegov.demo.scenario import load_demo
+
+    _upgrade()
+    accounts = load_demo(_uow())
+    table = Table(title="Demo accounts")
+    for column in ("organization", "role", "email", "password", "API token"):
+        table.add_column(column, overflow="fold")
+    for account in accounts:
+        table.add_row(
+            account["organization"],
+            account["role"],
+            account["email"],
+            account["password"],
+            account["token"],
+        )
+    console.print(table)
+    if credentials_out is not None:
+        credentials_out.write_text(json.dumps(accounts, indent=2) + "\n")
+        credentials_out.chmod(0o600)
+        console.print(f"accounts written to {credentials_out}")
+    if serve_after:
+        serve(host="127.0.0.1", port=port)
+
+
+@cycle_app.command("tick")
+def cycle_tick() -> None:
+    """Open triggers for every review-by date that has passed."""
+    from agilegov.cycle.service import tick
+
+    opened = tick(_uow())
+    for trigger in opened:
+        console.print(
+            f"scope {trigger.scope_id}: trigger #{trigger.id} {trigger.kind} "
+            f"({trigger.loop} loop): {trigger.cause}",
+            highlight=False,
+        )
+    console.print(f"{len(opened)} trigger(s) opened")
+
+
+@cycle_app.command("rules")
+def cycle_rules() -> None:
+    """Show which loop each kind of trigger calls for."""
+    from agilegov.cycle.rules import LOOP_RULES
+
+    table = Table(title="Trigger kinds and the loop they call for")
+    table.add_column("kind")
+    table.add_column("loop")
+    table.add_column("why")
+    for kind, rule in LOOP_RULES.items():
+        if rule.fact is None:
+            loop = rule.otherwise.value if rule.otherwise else "given by the person (facts.loop)"
+        else:
+            loop = f"{rule.when_fact} if facts.{rule.fact}, else {rule.otherwise}"
+        table.add_row(kind.value, loop, rule.explanation)
+    console.print(table)
+
+
+@app.command("export")
+def export_command(
+    scope_id: int,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Write a scope's whole governance as JSON (to standard output by default)."""
+    from agilegov.scopes.exchange import export_scope
+
+    try:
+        document = export_scope(_uow(), SYSTEM, scope_id)
+    except DomainError as error:
+        _fail(str(error))
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        console.print(f"scope {scope_id} written to {output}")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A document written by 'agilegov export'.")],
+    organization: Annotated[int, typer.Option(help="Id of the organization that will own it.")],
+) -> None:
+    """Create a new scope from an exported document, after checking all of it."""
+    from agilegov.scopes.exchange import ScopeDocument, import_scope
+
+    try:
+        raw: Any = json.loads(file.read_text())
+    except FileNotFoundError:
+        _fail(f"{file}: no such file")
+    except (UnicodeDecodeError, json.JSONDecodeError) as problem:
+        _fail(f"{file}: not JSON ({problem})")
+    try:
+        document = ScopeDocument.model_validate(raw)
+        scope = import_scope(_uow(), SYSTEM, organization, document)
+    except ValidationError as problem:
+        lines = [
+            f"{'.'.join(str(p) for p in item['loc']) or 'document'}: {item['msg']}"
+            for item in problem.errors()
+        ]
+        _fail(f"{file}: " + "; ".join(lines))
+    except DomainError as problem:
+        _fail(f"{file}: {problem}")
+    console.print(f"imported as scope {scope.id} ({scope.name})")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Their e-mail address.")],
+    name: Annotated[str, typer.Option(help="Their name.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Register a person and print an API token for them (shown once)."""
+    from agilegov.organizations.schemas import UserCreate
+    from agilegov.organizations.service import create_user, issue_token, principal_for_user
+
+    try:
+        user = create_user(_uow(), UserCreate(email=email, name=name, password=password))
+    except ValidationError as problem:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in problem.errors()))
+    except DomainError as problem:
+        _fail(str(problem))
+    uow = _uow()
+    with uow:
+        actor = principal_for_user(uow.session, user.id)
+    token = issue_token(uow, actor, "cli")
+    console.print(f"user {user.id} {user.email}\ntoken {token.token}", highlight=False)

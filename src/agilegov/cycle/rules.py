@@ -1,0 +1,177 @@
+"""The rules of the double loop, in one place and with no I/O.
+
+Stages follow the report (section 3.2, Figure 4) and Japan's AI Guidelines for
+Business: analysis of conditions and risks, goal setting, system design,
+operation, evaluation; then back to design (the inner loop, PDCA) or back to
+analysis (the outer loop, when goals or their premises have moved).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    analysis = "analysis"
+    goals = "goals"
+    design = "design"
+    operation = "operation"
+    evaluation = "evaluation"
+
+
+class Loop(StrEnum):
+    inner = "inner"
+    outer = "outer"
+
+
+# (from, to) -> the loop that the move completes, or None for a step within one pass.
+TRANSITIONS: dict[tuple[Stage, Stage], Loop | None] = {
+    (Stage.analysis, Stage.goals): None,
+    (Stage.goals, Stage.design): None,
+    (Stage.design, Stage.operation): None,
+    (Stage.operation, Stage.evaluation): None,
+    (Stage.evaluation, Stage.design): Loop.inner,
+    (Stage.evaluation, Stage.analysis): Loop.outer,
+    # Before operation starts, goal setting and design go back and forth
+    # (report chapter 4, note 5); such rework completes no loop.
+    (Stage.goals, Stage.analysis): None,
+    (Stage.design, Stage.goals): None,
+    (Stage.design, Stage.analysis): None,
+}
+
+
+class TransitionRefused(Exception):
+    """The move is not allowed; the message says why, for a person to read."""
+
+
+@dataclass(frozen=True)
+class CycleFacts:
+    """What the guards need to know about a scope, read by the service."""
+
+    goals_with_indicators: int
+    implemented_measures: int
+    evaluation_reviewed: bool  # a review was recorded during this evaluation visit
+    open_triggers: tuple[tuple[int, Loop], ...] = ()
+
+
+def check_transition(current: Stage, target: Stage, facts: CycleFacts) -> Loop | None:
+    """Return the loop the move completes, or raise TransitionRefused."""
+    if (current, target) not in TRANSITIONS:
+        allowed = ", ".join(to for (frm, to) in TRANSITIONS if frm == current)
+        raise TransitionRefused(f"{current} cannot move to {target}; it can move to {allowed}")
+    if target is Stage.operation:
+        if facts.goals_with_indicators == 0:
+            raise TransitionRefused("operation needs at least one goal with an indicator")
+        if facts.implemented_measures == 0:
+            raise TransitionRefused("operation needs at least one implemented measure")
+        if facts.open_triggers:
+            ids = ", ".join(f"#{trigger}" for trigger, _ in facts.open_triggers)
+            raise TransitionRefused(f"open triggers must be reviewed before operation: {ids}")
+    if current is Stage.evaluation:
+        if not facts.evaluation_reviewed:
+            raise TransitionRefused(
+                "evaluation ends with a review that records its decisions and evidence"
+            )
+        outer = [trigger for trigger, loop in facts.open_triggers if loop is Loop.outer]
+        if target is Stage.design and outer:
+            ids = ", ".join(f"#{trigger}" for trigger in outer)
+            raise TransitionRefused(f"outer-loop triggers {ids} call for re-analysis, not design")
+    return TRANSITIONS[(current, target)]
+
+
+class TriggerKind(StrEnum):
+    manual = "manual"
+    condition_review_due = "condition_review_due"
+    goal_review_due = "goal_review_due"
+    indicator_breach = "indicator_breach"
+    goal_failure = "goal_failure"
+    incident = "incident"
+    condition_change = "condition_change"
+    framework_change = "framework_change"
+    consultation_outcome = "consultation_outcome"
+    complaint_cluster = "complaint_cluster"
+    commons_signal = "commons_signal"
+
+
+@dataclass(frozen=True)
+class LoopRule:
+    explanation: str
+    fact: str | None = None  # the fact that can switch the loop, if any
+    when_fact: Loop | None = None
+    otherwise: Loop | None = None
+
+
+# Which loop each kind of trigger calls for. The docs (docs/cycle.md) show this
+# table and a test keeps the two the same.
+LOOP_RULES: dict[TriggerKind, LoopRule] = {
+    TriggerKind.manual: LoopRule("A person opens it and says which loop it calls for.", "loop"),
+    TriggerKind.condition_review_due: LoopRule(
+        "A condition's review-by date has passed: the premise of the goals must be re-examined.",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.goal_review_due: LoopRule(
+        "A goal's review-by date has passed: the goal itself is due for revision.",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.indicator_breach: LoopRule(
+        "An indicator crossed its acceptable level: improve the measures, unless the goal "
+        "derives from another organization's requirement, which calls for re-analysis.",
+        "derived",
+        when_fact=Loop.outer,
+        otherwise=Loop.inner,
+    ),
+    TriggerKind.goal_failure: LoopRule(
+        "A goal failed over its evaluation windows: the goal or its premises are wrong.",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.incident: LoopRule(
+        "An incident or near miss: a foreseeable one (in the risk register) improves the "
+        "measures; an unforeseen one means the risk analysis missed something.",
+        "foreseeable",
+        when_fact=Loop.inner,
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.condition_change: LoopRule(
+        "A condition changed (a new regulation, a technology shift, social acceptance).",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.framework_change: LoopRule(
+        "A new version of a framework the scope follows.",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.consultation_outcome: LoopRule(
+        "A consultation closed: accepted input that changes goals calls for re-analysis; "
+        "input that changes only measures calls for redesign.",
+        "changes_goals",
+        when_fact=Loop.outer,
+        otherwise=Loop.inner,
+    ),
+    TriggerKind.complaint_cluster: LoopRule(
+        "Several complaints about the same thing: the measures are failing people.",
+        otherwise=Loop.inner,
+    ),
+    TriggerKind.commons_signal: LoopRule(
+        "A signal from the commons: a risk materialised at a similar scope elsewhere.",
+        otherwise=Loop.outer,
+    ),
+}
+
+
+class UnknownLoop(ValueError):
+    pass
+
+
+def loop_for(kind: TriggerKind, facts: Mapping[str, Any]) -> Loop:
+    """The loop a trigger of this kind calls for, given its facts."""
+    rule = LOOP_RULES[kind]
+    if kind is TriggerKind.manual:
+        try:
+            return Loop(facts.get("loop"))
+        except ValueError:
+            raise UnknownLoop("a manual trigger needs facts.loop: 'inner' or 'outer'") from None
+    if rule.fact is not None and facts.get(rule.fact) is True:
+        assert rule.when_fact is not None
+        return rule.when_fact
+    assert rule.otherwise is not None
+    return rule.otherwise

@@ -1,0 +1,543 @@
+"""The cycle engine: moves each scope's double loop and keeps its history.
+
+Other parts call ``raise_trigger`` (monitoring breaches, incidents, framework
+changes, consultation outcomes, commons signals); ``tick`` opens triggers for
+review-by dates that have passed.
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.analysis.models import Condition
+from agilegov.auth import SYSTEM, Principal, Role
+from agilegov.cycle.models import Cycle, Review, Transition, Trigger
+from agilegov.cycle.rules import (
+    CycleFacts,
+    Loop,
+    Stage,
+    TransitionRefused,
+    TriggerKind,
+    UnknownLoop,
+    check_transition,
+    loop_for,
+)
+from agilegov.cycle.schemas import (
+    CycleRead,
+    HistoryEntry,
+    ReviewCreate,
+    ReviewRead,
+    TransitionCreate,
+    TransitionRead,
+    TriggerCreate,
+    TriggerRead,
+)
+from agilegov.design.models import Measure
+from agilegov.errors import InvalidInput, NotFound
+from agilegov.goals.models import Goal, Indicator
+from agilegov.record.service import append_event
+from agilegov.schemas import Page
+from agilegov.scopes.access import readable_scope, writable_scope
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import EntityVersion
+
+RECENT_HISTORY = 20
+
+
+def _event(
+    session: Session, actor: Principal, scope: Scope, type: str, obj: Any, read: Any
+) -> None:
+    append_event(
+        session,
+        actor,
+        type=type,
+        subject_type=type.split(".")[0],
+        subject_id=obj.id,
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+        payload=read.model_dump(mode="json"),
+    )
+
+
+def start_cycle(session: Session, actor: Principal, scope: Scope) -> Cycle:
+    """Every new scope starts its cycle at analysis."""
+    now = clock.now()
+    cycle = Cycle(
+        scope_id=scope.id,
+        stage=Stage.analysis.value,
+        inner_iterations=0,
+        outer_iterations=0,
+        visit=1,
+        stage_entered_at=now,
+    )
+    session.add(cycle)
+    transition = Transition(
+        scope_id=scope.id,
+        from_stage=None,
+        to_stage=Stage.analysis.value,
+        loop=None,
+        reason="cycle started",
+        actor_id=actor.user_id,
+        time=now,
+    )
+    session.add(transition)
+    session.flush()
+    _event(
+        session,
+        actor,
+        scope,
+        "transition.created",
+        transition,
+        TransitionRead.model_validate(transition),
+    )
+    return cycle
+
+
+def _cycle(session: Session, scope: Scope) -> Cycle:
+    cycle = session.get(Cycle, scope.id, with_for_update=True)
+    assert cycle is not None, "every scope has a cycle"
+    return cycle
+
+
+def _open_triggers(session: Session, scope_id: int) -> list[Trigger]:
+    return list(
+        session.scalars(
+            select(Trigger)
+            .where(Trigger.scope_id == scope_id, Trigger.status == "open")
+            .order_by(Trigger.id)
+        )
+    )
+
+
+def _facts(session: Session, cycle: Cycle) -> CycleFacts:
+    scope_id = cycle.scope_id
+    goals_with_indicators = session.scalar(
+        select(func.count(func.distinct(Goal.id)))
+        .join(Indicator, Indicator.goal_id == Goal.id)
+        .where(Goal.scope_id == scope_id, Goal.status == "active")
+    )
+    implemented = session.scalar(
+        select(func.count()).where(Measure.scope_id == scope_id, Measure.status == "implemented")
+    )
+    reviewed = session.scalar(
+        select(func.count()).where(
+            Review.scope_id == scope_id,
+            Review.stage == Stage.evaluation.value,
+            Review.visit == cycle.visit,
+        )
+    )
+    return CycleFacts(
+        goals_with_indicators=goals_with_indicators or 0,
+        implemented_measures=implemented or 0,
+        evaluation_reviewed=bool(reviewed) and cycle.stage == Stage.evaluation,
+        open_triggers=tuple((t.id, Loop(t.loop)) for t in _open_triggers(session, scope_id)),
+    )
+
+
+def _move(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    cycle: Cycle,
+    target: Stage,
+    reason: str,
+    trigger_id: int | None = None,
+) -> Transition:
+    current = Stage(cycle.stage)
+    try:
+        loop = check_transition(current, target, _facts(session, cycle))
+    except TransitionRefused as refused:
+        raise InvalidInput.on("to", str(refused)) from None
+    review_id = None
+    if current is Stage.evaluation:
+        review = session.scalars(
+            select(Review)
+            .where(Review.scope_id == scope.id, Review.visit == cycle.visit)
+            .order_by(Review.id.desc())
+        ).first()
+        assert review is not None  # the guard required it
+        review_id = review.id
+        for trigger in _open_triggers(session, scope.id):
+            _resolve(session, actor, scope, trigger, review)
+    now = clock.now()
+    cycle.stage = target.value
+    cycle.visit += 1
+    cycle.stage_entered_at = now
+    if loop is Loop.inner:
+        cycle.inner_iterations += 1
+    elif loop is Loop.outer:
+        cycle.outer_iterations += 1
+    transition = Transition(
+        scope_id=scope.id,
+        from_stage=current.value,
+        to_stage=target.value,
+        loop=loop.value if loop else None,
+        reason=reason,
+        trigger_id=trigger_id,
+        review_id=review_id,
+        actor_id=actor.user_id,
+        time=now,
+    )
+    session.add(transition)
+    session.flush()
+    _event(
+        session,
+        actor,
+        scope,
+        "transition.created",
+        transition,
+        TransitionRead.model_validate(transition),
+    )
+    return transition
+
+
+def _resolve(
+    session: Session, actor: Principal, scope: Scope, trigger: Trigger, review: Review
+) -> None:
+    trigger.status = "resolved"
+    trigger.resolved_at = clock.now()
+    trigger.resolved_by_review_id = review.id
+    session.flush()
+    _event(session, actor, scope, "trigger.resolved", trigger, TriggerRead.model_validate(trigger))
+
+
+def _cycle_read(session: Session, scope: Scope, cycle: Cycle) -> CycleRead:
+    return CycleRead(
+        scope_id=scope.id,
+        stage=Stage(cycle.stage),
+        inner_iterations=cycle.inner_iterations,
+        outer_iterations=cycle.outer_iterations,
+        visit=cycle.visit,
+        stage_entered_at=cycle.stage_entered_at,
+        open_triggers=[TriggerRead.model_validate(t) for t in _open_triggers(session, scope.id)],
+        recent_history=_history(session, scope.id)[:RECENT_HISTORY],
+    )
+
+
+def get_cycle(uow: UnitOfWork, actor: Principal, scope_id: int) -> CycleRead:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        cycle = uow.session.get(Cycle, scope.id)
+        assert cycle is not None
+        return _cycle_read(uow.session, scope, cycle)
+
+
+def advance(uow: UnitOfWork, actor: Principal, scope_id: int, data: TransitionCreate) -> CycleRead:
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, scope_id, Role.editor)
+        cycle = _cycle(session, scope)
+        _move(session, actor, scope, cycle, data.to, data.reason)
+        uow.commit()
+        return _cycle_read(session, scope, cycle)
+
+
+def open_trigger(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    data: TriggerCreate,
+) -> Trigger:
+    """Open a trigger inside a running transaction.
+
+    The same open trigger (kind and subject) is not opened twice. A trigger
+    that arrives while the scope is in operation starts its evaluation.
+    """
+    try:
+        loop = loop_for(data.kind, data.facts)
+    except UnknownLoop as problem:
+        raise InvalidInput.on("facts.loop", str(problem)) from None
+    if data.subject_type is not None:
+        existing = session.scalars(
+            select(Trigger).where(
+                Trigger.scope_id == scope.id,
+                Trigger.status == "open",
+                Trigger.kind == data.kind.value,
+                Trigger.subject_type == data.subject_type,
+                Trigger.subject_id == data.subject_id,
+            )
+        ).first()
+        if existing is not None:
+            return existing
+    cycle = _cycle(session, scope)
+    trigger = Trigger(
+        scope_id=scope.id,
+        kind=data.kind.value,
+        loop=loop.value,
+        cause=data.cause,
+        subject_type=data.subject_type,
+        subject_id=data.subject_id,
+        facts=data.facts,
+        opened_at=clock.now(),
+        opened_by=actor.user_id,
+        status="open",
+    )
+    session.add(trigger)
+    session.flush()
+    _event(session, actor, scope, "trigger.opened", trigger, TriggerRead.model_validate(trigger))
+    if cycle.stage == Stage.operation:
+        _move(session, actor, scope, cycle, Stage.evaluation, f"trigger #{trigger.id}", trigger.id)
+    return trigger
+
+
+def raise_trigger(
+    uow: UnitOfWork, actor: Principal, scope_id: int, data: TriggerCreate
+) -> TriggerRead:
+    """The entry point for people (manual) and for other parts of agilegov."""
+    with uow:
+        scope = writable_scope(uow.session, actor, scope_id, Role.editor)
+        trigger = open_trigger(uow.session, actor, scope, data)
+        uow.commit()
+        return TriggerRead.model_validate(trigger)
+
+
+def _check_changes(session: Session, scope: Scope, data: ReviewCreate) -> None:
+    for index, change in enumerate(data.changes):
+        version = session.scalar(
+            select(EntityVersion.id).where(
+                EntityVersion.kind == change.kind,
+                EntityVersion.entity_id == change.id,
+                EntityVersion.version == change.version,
+            )
+        )
+        model = Goal if change.kind == "goal" else Measure
+        entity = session.get(model, change.id)
+        if version is None or entity is None or entity.scope_id != scope.id:
+            raise InvalidInput.on(
+                f"changes[{index}]",
+                f"no version {change.version} of {change.kind} {change.id} in this scope",
+            )
+
+
+def record_review(
+    uow: UnitOfWork, actor: Principal, scope_id: int, data: ReviewCreate
+) -> ReviewRead:
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, scope_id, Role.reviewer)
+        cycle = _cycle(session, scope)
+        _check_changes(session, scope, data)
+        open_by_id = {t.id: t for t in _open_triggers(session, scope.id)}
+        for trigger_id in data.resolves:
+            if trigger_id not in open_by_id:
+                raise InvalidInput.on("resolves", f"trigger {trigger_id} is not open here")
+        review = Review(
+            scope_id=scope.id,
+            stage=cycle.stage,
+            visit=cycle.visit,
+            summary=data.summary,
+            decisions=data.decisions,
+            evidence=data.evidence,
+            changes=[change.model_dump() for change in data.changes],
+            decided_by=actor.user_id,
+            decided_at=clock.now(),
+        )
+        session.add(review)
+        session.flush()
+        read = ReviewRead.model_validate(review)
+        _event(session, actor, scope, "review.created", review, read)
+        for trigger_id in dict.fromkeys(data.resolves):
+            _resolve(session, actor, scope, open_by_id[trigger_id], review)
+        uow.commit()
+        return read
+
+
+def _page(session: Session, query: Any, count: Any, limit: int, offset: int) -> tuple[list, int]:
+    total = session.scalar(count) or 0
+    return list(session.scalars(query.limit(limit).offset(offset))), total
+
+
+def list_reviews(
+    uow: UnitOfWork, actor: Principal, scope_id: int, limit: int, offset: int
+) -> Page[ReviewRead]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        rows, total = _page(
+            uow.session,
+            select(Review).where(Review.scope_id == scope.id).order_by(Review.id),
+            select(func.count()).where(Review.scope_id == scope.id),
+            limit,
+            offset,
+        )
+        items = [ReviewRead.model_validate(r) for r in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_review(uow: UnitOfWork, actor: Principal, scope_id: int, review_id: int) -> ReviewRead:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        review = uow.session.get(Review, review_id)
+        if review is None or review.scope_id != scope.id:
+            raise NotFound(f"review {review_id} not found in scope {scope.id}")
+        return ReviewRead.model_validate(review)
+
+
+def list_triggers(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+) -> Page[TriggerRead]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        where = [Trigger.scope_id == scope.id]
+        if status is not None:
+            where.append(Trigger.status == status)
+        rows, total = _page(
+            uow.session,
+            select(Trigger).where(*where).order_by(Trigger.id),
+            select(func.count()).select_from(Trigger).where(*where),
+            limit,
+            offset,
+        )
+        items = [TriggerRead.model_validate(t) for t in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def list_transitions(
+    uow: UnitOfWork, actor: Principal, scope_id: int, limit: int, offset: int
+) -> Page[TransitionRead]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        rows, total = _page(
+            uow.session,
+            select(Transition).where(Transition.scope_id == scope.id).order_by(Transition.id),
+            select(func.count()).where(Transition.scope_id == scope.id),
+            limit,
+            offset,
+        )
+        items = [TransitionRead.model_validate(t) for t in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def _history(session: Session, scope_id: int) -> list[HistoryEntry]:
+    """Transitions, triggers and reviews of a scope, newest first."""
+    entries: list[HistoryEntry] = []
+    for t in session.scalars(select(Transition).where(Transition.scope_id == scope_id)):
+        loop = f" ({t.loop} loop)" if t.loop else ""
+        origin = f"{t.from_stage} → " if t.from_stage else ""
+        entries.append(
+            HistoryEntry(
+                time=t.time,
+                kind="transition",
+                id=t.id,
+                text=f"{origin}{t.to_stage}{loop}: {t.reason}".rstrip(": "),
+            )
+        )
+    for trigger in session.scalars(select(Trigger).where(Trigger.scope_id == scope_id)):
+        entries.append(
+            HistoryEntry(
+                time=trigger.opened_at,
+                kind="trigger_opened",
+                id=trigger.id,
+                text=f"{trigger.kind} ({trigger.loop} loop): {trigger.cause}",
+            )
+        )
+        if trigger.resolved_at is not None:
+            entries.append(
+                HistoryEntry(
+                    time=trigger.resolved_at,
+                    kind="trigger_resolved",
+                    id=trigger.id,
+                    text=f"{trigger.kind} resolved by review #{trigger.resolved_by_review_id}",
+                )
+            )
+    for review in session.scalars(select(Review).where(Review.scope_id == scope_id)):
+        entries.append(
+            HistoryEntry(
+                time=review.decided_at,
+                kind="review",
+                id=review.id,
+                text=f"review at {review.stage}: {review.summary}",
+            )
+        )
+    order = {"trigger_opened": 0, "review": 1, "trigger_resolved": 2, "transition": 3}
+    entries.sort(key=lambda e: (e.time, order[e.kind], e.id), reverse=True)
+    return entries
+
+
+def history(
+    uow: UnitOfWork, actor: Principal, scope_id: int, limit: int, offset: int
+) -> Page[HistoryEntry]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        entries = _history(uow.session, scope.id)
+        return Page(
+            items=entries[offset : offset + limit], total=len(entries), limit=limit, offset=offset
+        )
+
+
+def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[TriggerCreate]:
+    seen = {
+        (t.kind, t.subject_id, t.facts.get("review_by"))
+        for t in session.scalars(
+            select(Trigger).where(
+                Trigger.scope_id == scope.id,
+                Trigger.kind.in_(
+                    [TriggerKind.condition_review_due.value, TriggerKind.goal_review_due.value]
+                ),
+            )
+        )
+    }
+    due: list[TriggerCreate] = []
+    conditions = session.scalars(
+        select(Condition).where(Condition.scope_id == scope.id, Condition.review_by < today)
+    )
+    for condition in conditions:
+        key = (
+            TriggerKind.condition_review_due.value,
+            condition.id,
+            condition.review_by.isoformat(),
+        )
+        if key not in seen:
+            due.append(
+                TriggerCreate(
+                    kind=TriggerKind.condition_review_due,
+                    cause=f"condition '{condition.title}' was due for review "
+                    f"on {condition.review_by}",
+                    subject_type="condition",
+                    subject_id=condition.id,
+                    facts={"review_by": condition.review_by.isoformat()},
+                )
+            )
+    goals = session.scalars(
+        select(Goal).where(
+            Goal.scope_id == scope.id, Goal.status == "active", Goal.review_by < today
+        )
+    )
+    for goal in goals:
+        assert goal.review_by is not None
+        key = (TriggerKind.goal_review_due.value, goal.id, goal.review_by.isoformat())
+        if key not in seen:
+            due.append(
+                TriggerCreate(
+                    kind=TriggerKind.goal_review_due,
+                    cause=f"goal '{goal.title}' was due for review on {goal.review_by}",
+                    subject_type="goal",
+                    subject_id=goal.id,
+                    facts={"review_by": goal.review_by.isoformat()},
+                )
+            )
+    return due
+
+
+def tick(uow: UnitOfWork, today: date | None = None) -> list[TriggerRead]:
+    """Open a trigger for every review-by date that has passed, once per date."""
+    today = today or clock.now().date()
+    opened: list[TriggerRead] = []
+    with uow:
+        session = uow.session
+        scopes = session.scalars(select(Scope).where(Scope.status == "active").order_by(Scope.id))
+        for scope in list(scopes):
+            for data in _due_review_triggers(session, scope, today):
+                opened.append(
+                    TriggerRead.model_validate(open_trigger(session, SYSTEM, scope, data))
+                )
+        uow.commit()
+    return opened

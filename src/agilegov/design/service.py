@@ -1,0 +1,38 @@
+"""Measures (report 4.3): technology, rules and organization."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from agilegov.analysis.models import Risk
+from agilegov.design.models import Measure
+from agilegov.design.schemas import MeasureCreate, MeasureKind, MeasureRead, MeasureUpdate
+from agilegov.errors import InvalidInput
+from agilegov.goals.models import Goal
+from agilegov.scoped import Kind, Link
+from agilegov.scopes.models import Scope
+
+
+def _measure_rules(session: Session, scope: Scope, measure: Any) -> None:
+    if measure.kind == MeasureKind.rule and measure.rule_layer is None:
+        raise InvalidInput.on("rule_layer", "a rule says which layer of rules it belongs to")
+    if measure.kind != MeasureKind.rule and measure.rule_layer is not None:
+        raise InvalidInput.on("rule_layer", f"only rules have a layer, not {measure.kind}")
+
+
+MEASURE = Kind(
+    name="measure",
+    plural="measures",
+    model=Measure,
+    create=MeasureCreate,
+    update=MeasureUpdate,
+    read=MeasureRead,
+    links=(
+        Link("risk_ids", "risks", Risk, "risk"),
+        Link("goal_ids", "goals", Goal, "goal"),
+    ),
+    versioned=True,
+    rules=_measure_rules,
+)
+
+KINDS = (MEASURE,)

@@ -1,0 +1,50 @@
+"""Domain errors raised by services; the API turns them into problem+json."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldProblem:
+    field: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    detail: str
+    problems: list[FieldProblem] = field(default_factory=list)
+    status = 400
+    title = "Bad request"
+
+    def __str__(self) -> str:
+        parts = [self.detail] + [f"{p.field}: {p.message}" for p in self.problems]
+        return "; ".join(parts)
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "Invalid input"
+
+    @classmethod
+    def on(cls, field_name: str, message: str) -> "InvalidInput":
+        return cls(f"{field_name}: {message}", [FieldProblem(field_name, message)])
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    title = "Authentication required"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"

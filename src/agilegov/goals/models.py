@@ -1,0 +1,78 @@
+"""Goals and their indicators, trade-offs and allocations (report 4.1, 4.2)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agilegov.db import Base, UTCDateTime
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    direction: Mapped[str | None] = mapped_column(String(24))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    acceptable_level: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    review_by: Mapped[date | None] = mapped_column(Date)
+    # The goal of another organization this one adopts (multi-layer governance).
+    derives_from_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("scope_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(24))
+    acceptable_level: Mapped[float] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    window_days: Mapped[int]
+    aggregate: Mapped[str] = mapped_column(String(16))
+    data_source: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TradeOff(Base):
+    __tablename__ = "trade_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    goal_a_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    goal_b_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    balance: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Allocation(Base):
+    __tablename__ = "allocations"
+    __table_args__ = (UniqueConstraint("goal_id", "layer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    layer: Mapped[str] = mapped_column(String(16))
+    responsible_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    cost_benefit: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,168 @@
+from datetime import date, datetime
+from enum import StrEnum
+from math import isfinite
+
+from pydantic import Field, field_validator
+
+from agilegov.schemas import Input, LongText, Name, Output, ShortText, partial_model
+
+
+class GoalLevel(StrEnum):
+    ultimate = "ultimate"
+    core_value = "core_value"
+    specific = "specific"
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class GoalStatus(StrEnum):
+    active = "active"
+    retired = "retired"
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+class GoalCreate(Input):
+    title: Name
+    level: GoalLevel
+    parent_id: int | None = None
+    description: LongText = ""
+    direction: Direction | None = None
+    unit: str | None = Field(default=None, max_length=32)
+    acceptable_level: float | None = Field(
+        default=None, description="The line between acceptable and unacceptable."
+    )
+    target: float | None = None
+    review_by: date | None = None
+    derives_from_id: int | None = Field(
+        default=None, description="Another organization's goal this one adopts."
+    )
+    change_note: ShortText = ""
+
+    _finite_levels = field_validator("acceptable_level", "target")(_finite)
+
+
+GoalUpdate = partial_model(GoalCreate)
+
+
+class GoalRead(Output):
+    id: int
+    scope_id: int
+    title: str
+    level: GoalLevel
+    parent_id: int | None
+    description: str
+    direction: Direction | None
+    unit: str | None
+    acceptable_level: float | None
+    target: float | None
+    review_by: date | None
+    derives_from_id: int | None
+    status: GoalStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Aggregate(StrEnum):
+    last = "last"
+    mean = "mean"
+    min = "min"
+    max = "max"
+    p95 = "p95"
+    sum = "sum"
+    count = "count"
+    rate = "rate"
+
+
+class IndicatorCreate(Input):
+    goal_id: int
+    key: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    name: Name
+    description: LongText = ""
+    unit: str | None = Field(default=None, max_length=32, description="Defaults to the goal's.")
+    direction: Direction | None = Field(default=None, description="Defaults to the goal's.")
+    acceptable_level: float | None = Field(default=None, description="Defaults to the goal's.")
+    target: float | None = Field(default=None, description="Defaults to the goal's.")
+    window_days: int = Field(default=7, ge=1, le=3660)
+    aggregate: Aggregate = Aggregate.mean
+    data_source: ShortText = Field(min_length=1)
+
+    _finite_levels = field_validator("acceptable_level", "target")(_finite)
+
+
+IndicatorUpdate = partial_model(IndicatorCreate)
+
+
+class IndicatorRead(Output):
+    id: int
+    scope_id: int
+    goal_id: int
+    key: str
+    name: str
+    description: str
+    unit: str
+    direction: Direction
+    acceptable_level: float
+    target: float | None
+    window_days: int
+    aggregate: Aggregate
+    data_source: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TradeOffCreate(Input):
+    goal_a_id: int
+    goal_b_id: int
+    description: LongText = ""
+    balance: LongText = Field(min_length=1, description="The balance struck, and why.")
+
+
+TradeOffUpdate = partial_model(TradeOffCreate)
+
+
+class TradeOffRead(Output):
+    id: int
+    scope_id: int
+    goal_a_id: int
+    goal_b_id: int
+    description: str
+    balance: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class Layer(StrEnum):
+    regulation = "regulation"
+    voluntary = "voluntary"
+    market = "market"
+    infrastructure = "infrastructure"
+
+
+class AllocationCreate(Input):
+    goal_id: int
+    layer: Layer
+    responsible_organization_id: int | None = None
+    cost_benefit: LongText = ""
+
+
+AllocationUpdate = partial_model(AllocationCreate)
+
+
+class AllocationRead(Output):
+    id: int
+    scope_id: int
+    goal_id: int
+    layer: Layer
+    responsible_organization_id: int | None
+    cost_benefit: str
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,191 @@
+"""Goals, indicators, trade-offs and allocations: the kinds and their rules."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agilegov.analysis.service import require_organization
+from agilegov.errors import InvalidInput
+from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
+from agilegov.goals.schemas import (
+    AllocationCreate,
+    AllocationRead,
+    AllocationUpdate,
+    Direction,
+    GoalCreate,
+    GoalLevel,
+    GoalRead,
+    GoalUpdate,
+    IndicatorCreate,
+    IndicatorRead,
+    IndicatorUpdate,
+    TradeOffCreate,
+    TradeOffRead,
+    TradeOffUpdate,
+)
+from agilegov.scoped import Kind, Ref
+from agilegov.scopes.models import Scope
+
+_LEVEL_DEPTH = {GoalLevel.ultimate: 0, GoalLevel.core_value: 1, GoalLevel.specific: 2}
+
+
+def weaker(level: float, than: float, direction: str) -> bool:
+    """Is ``level`` a weaker acceptable level than ``than``?"""
+    if direction == Direction.higher_is_better:
+        return level < than
+    return level > than
+
+
+def _check_levels(direction: str | None, acceptable: float | None, target: float | None) -> None:
+    if (acceptable is not None or target is not None) and direction is None:
+        raise InvalidInput.on("direction", "is needed with an acceptable level or a target")
+    if acceptable is not None and target is not None and weaker(target, acceptable, direction):
+        raise InvalidInput.on("target", "lies on the unacceptable side of the acceptable level")
+
+
+def _goal_rules(session: Session, scope: Scope, goal: Any) -> None:
+    _check_levels(goal.direction, goal.acceptable_level, goal.target)
+    if goal.level == GoalLevel.specific and goal.acceptable_level is None:
+        raise InvalidInput.on("acceptable_level", "a specific goal needs an acceptable level")
+    if goal.parent_id is not None:
+        parent = session.get(Goal, goal.parent_id)
+        assert parent is not None  # checked as a reference in this scope
+        if _LEVEL_DEPTH[GoalLevel(parent.level)] > _LEVEL_DEPTH[GoalLevel(goal.level)]:
+            raise InvalidInput.on(
+                "parent_id", f"a {goal.level} goal cannot sit under a {parent.level} goal"
+            )
+        ancestor: Goal | None = parent
+        while ancestor is not None:
+            if goal.id is not None and ancestor.id == goal.id:
+                raise InvalidInput.on("parent_id", "would make the goal its own ancestor")
+            ancestor = session.get(Goal, ancestor.parent_id) if ancestor.parent_id else None
+    if goal.derives_from_id is not None:
+        _check_derivation(session, scope, goal)
+
+
+def _check_derivation(session: Session, scope: Scope, goal: Any) -> None:
+    """A goal adopting another organization's goal may tighten it, never weaken it."""
+    field = "derives_from_id"
+    source = session.get(Goal, goal.derives_from_id)
+    source_scope = session.get(Scope, source.scope_id) if source else None
+    if source is None or source_scope is None:
+        raise InvalidInput.on(field, f"no goal {goal.derives_from_id}")
+    if source_scope.organization_id == scope.organization_id:
+        raise InvalidInput.on(field, "derivation links goals of different organizations")
+    if source_scope.visibility != "public":
+        raise InvalidInput.on(field, f"goal {source.id} is not published")
+    if source.status != "active":
+        raise InvalidInput.on(field, f"goal {source.id} is retired")
+    if source.acceptable_level is None or source.direction is None:
+        return
+    if goal.acceptable_level is None:
+        raise InvalidInput.on(
+            "acceptable_level", f"goal {source.id} requires {source.acceptable_level}"
+        )
+    if goal.direction != source.direction:
+        raise InvalidInput.on("direction", f"must be {source.direction}, as in goal {source.id}")
+    if source.unit and goal.unit and source.unit != goal.unit:
+        raise InvalidInput.on("unit", f"must be {source.unit}, as in goal {source.id}")
+    if weaker(goal.acceptable_level, source.acceptable_level, source.direction):
+        raise InvalidInput.on(
+            "acceptable_level",
+            f"{goal.acceptable_level} is weaker than the {source.acceptable_level} "
+            f"required by goal {source.id}",
+        )
+
+
+def _indicator_rules(session: Session, scope: Scope, indicator: Any) -> None:
+    goal = session.get(Goal, indicator.goal_id)
+    assert goal is not None  # checked as a reference in this scope
+    for name in ("unit", "direction", "acceptable_level", "target"):
+        if getattr(indicator, name) is None:
+            setattr(indicator, name, getattr(goal, name))
+    if indicator.direction is None:
+        raise InvalidInput.on("direction", "is needed (the goal has none to inherit)")
+    if indicator.acceptable_level is None:
+        raise InvalidInput.on("acceptable_level", "is needed (the goal has none to inherit)")
+    if indicator.unit is None:
+        indicator.unit = ""
+    _check_levels(indicator.direction, indicator.acceptable_level, indicator.target)
+    same_scale = goal.acceptable_level is not None and goal.direction == indicator.direction
+    if (
+        same_scale
+        and (goal.unit or "") == indicator.unit
+        and weaker(indicator.acceptable_level, goal.acceptable_level, goal.direction)
+    ):
+        raise InvalidInput.on(
+            "acceptable_level",
+            f"{indicator.acceptable_level} is weaker than its goal's {goal.acceptable_level}",
+        )
+    clash = session.scalar(
+        select(Indicator.id).where(Indicator.scope_id == scope.id, Indicator.key == indicator.key)
+    )
+    if clash is not None and clash != indicator.id:
+        raise InvalidInput.on("key", f"{indicator.key} is taken in this scope")
+
+
+def _trade_off_rules(session: Session, scope: Scope, trade_off: Any) -> None:
+    if trade_off.goal_a_id == trade_off.goal_b_id:
+        raise InvalidInput.on("goal_b_id", "a trade-off is between two different goals")
+
+
+def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
+    require_organization(
+        session, "responsible_organization_id", allocation.responsible_organization_id
+    )
+    clash = session.scalar(
+        select(Allocation.id).where(
+            Allocation.goal_id == allocation.goal_id, Allocation.layer == allocation.layer
+        )
+    )
+    if clash is not None and clash != allocation.id:
+        raise InvalidInput.on("layer", f"goal {allocation.goal_id} already has this layer")
+
+
+GOAL = Kind(
+    name="goal",
+    plural="goals",
+    model=Goal,
+    create=GoalCreate,
+    update=GoalUpdate,
+    read=GoalRead,
+    refs=(Ref("parent_id", Goal, "goal"),),
+    versioned=True,
+    rules=_goal_rules,
+)
+
+INDICATOR = Kind(
+    name="indicator",
+    plural="indicators",
+    model=Indicator,
+    create=IndicatorCreate,
+    update=IndicatorUpdate,
+    read=IndicatorRead,
+    refs=(Ref("goal_id", Goal, "goal"),),
+    rules=_indicator_rules,
+)
+
+TRADE_OFF = Kind(
+    name="trade_off",
+    plural="trade-offs",
+    model=TradeOff,
+    create=TradeOffCreate,
+    update=TradeOffUpdate,
+    read=TradeOffRead,
+    refs=(Ref("goal_a_id", Goal, "goal"), Ref("goal_b_id", Goal, "goal")),
+    rules=_trade_off_rules,
+)
+
+ALLOCATION = Kind(
+    name="allocation",
+    plural="allocations",
+    model=Allocation,
+    create=AllocationCreate,
+    update=AllocationUpdate,
+    read=AllocationRead,
+    refs=(Ref("goal_id", Goal, "goal"),),
+    rules=_allocation_rules,
+)
+
+KINDS = (GOAL, INDICATOR, TRADE_OFF, ALLOCATION)

@@ -1,0 +1,80 @@
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import EmailStr, Field
+
+from agilegov.auth import Role
+from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
+
+
+class OrganizationKind(StrEnum):
+    business = "business"
+    government = "government"
+    community = "community"
+    infrastructure_operator = "infrastructure_operator"
+    assessor = "assessor"
+
+
+class OrganizationCreate(Input):
+    slug: Slug
+    name: Name
+    kind: OrganizationKind
+    description: LongText = ""
+    website: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+
+
+OrganizationUpdate = partial_model(OrganizationCreate)
+
+
+class OrganizationRead(Output):
+    id: int
+    slug: str
+    name: str
+    kind: OrganizationKind
+    description: str
+    website: str | None
+    created_at: datetime
+
+
+class UserCreate(Input):
+    email: EmailStr
+    name: Name
+    password: str = Field(min_length=10, max_length=200)
+
+
+class UserRead(Output):
+    id: int
+    email: str
+    name: str
+
+
+class MemberAdd(Input):
+    email: EmailStr
+    role: Role
+
+
+class MemberUpdate(Input):
+    role: Role
+
+
+class MembershipRead(Output):
+    id: int
+    organization_id: int
+    role: Role
+    user: UserRead
+    created_at: datetime
+
+
+class TokenCreate(Input):
+    name: Name
+
+
+class TokenRead(Output):
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenIssued(TokenRead):
+    token: str = Field(description="Shown once; only its hash is stored.")

@@ -1,0 +1,322 @@
+"""Organizations, users, memberships and tokens. The only writer of their tables."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.auth import Principal, Role, hash_password, hash_token, new_token
+from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from agilegov.organizations.models import ApiToken, Membership, Organization, User
+from agilegov.organizations.schemas import (
+    MemberAdd,
+    MembershipRead,
+    MemberUpdate,
+    OrganizationCreate,
+    OrganizationRead,
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+from agilegov.record.service import append_event
+from agilegov.schemas import Input, Page
+from agilegov.uow import UnitOfWork
+
+
+def principal_for_user(session: Session, user_id: int) -> Principal:
+    rows = session.execute(
+        select(Membership.organization_id, Membership.role).where(Membership.user_id == user_id)
+    )
+    return Principal(user_id=user_id, roles={org: Role(role) for org, role in rows})
+
+
+def principal_for_token(uow: UnitOfWork, token: str) -> Principal:
+    with uow:
+        user_id = uow.session.scalar(
+            select(ApiToken.user_id).where(
+                ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+            )
+        )
+        if user_id is None:
+            raise Unauthenticated("the bearer token is unknown or revoked")
+        return principal_for_user(uow.session, user_id)
+
+
+def create_user(uow: UnitOfWork, data: UserCreate) -> UserRead:
+    """Register a person. Done by an operator (CLI) or the demo loader."""
+    with uow:
+        email = data.email.lower()
+        if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict(f"a user with email {email} exists", [])
+        user = User(
+            email=email,
+            name=data.name,
+            password_hash=hash_password(data.password),
+            created_at=clock.now(),
+        )
+        uow.session.add(user)
+        uow.session.flush()
+        read = UserRead.model_validate(user)
+        # The payload names the person but never the password hash.
+        append_event(
+            uow.session,
+            Principal(user_id=user.id),
+            type="user.created",
+            subject_type="user",
+            subject_id=user.id,
+            payload=read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return read
+
+
+def get_user_by_email(uow: UnitOfWork, email: str) -> UserRead:
+    with uow:
+        user = uow.session.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            raise NotFound(f"no user with email {email}")
+        return UserRead.model_validate(user)
+
+
+def issue_token(uow: UnitOfWork, actor: Principal, name: str) -> TokenIssued:
+    if actor.user_id is None:
+        raise Unauthenticated("only a signed-in user can create a token")
+    with uow:
+        token = new_token()
+        row = ApiToken(
+            user_id=actor.user_id, name=name, token_hash=hash_token(token), created_at=clock.now()
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        read = TokenRead.model_validate(row)
+        append_event(
+            uow.session,
+            actor,
+            type="api_token.created",
+            subject_type="api_token",
+            subject_id=row.id,
+            payload=read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return TokenIssued(**read.model_dump(), token=token)
+
+
+def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenRead]:
+    if actor.user_id is None:
+        raise Unauthenticated("sign in or send a bearer token")
+    with uow:
+        rows = uow.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id)
+        )
+        return [TokenRead.model_validate(row) for row in rows]
+
+
+def revoke_token(uow: UnitOfWork, actor: Principal, token_id: int) -> TokenRead:
+    with uow:
+        row = uow.session.get(ApiToken, token_id)
+        if row is None or row.user_id != actor.user_id:
+            raise NotFound(f"token {token_id} not found")
+        if row.revoked_at is None:
+            row.revoked_at = clock.now()
+            append_event(
+                uow.session,
+                actor,
+                type="api_token.revoked",
+                subject_type="api_token",
+                subject_id=row.id,
+                payload={"id": row.id, "name": row.name},
+            )
+        uow.commit()
+        return TokenRead.model_validate(row)
+
+
+def _get_organization(session: Session, organization_id: int) -> Organization:
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound(f"organization {organization_id} not found")
+    return organization
+
+
+def list_organizations(uow: UnitOfWork, limit: int, offset: int) -> Page[OrganizationRead]:
+    """Every organization's profile is public; what it governs is not."""
+    with uow:
+        total = uow.session.scalar(select(func.count()).select_from(Organization)) or 0
+        rows = uow.session.scalars(
+            select(Organization).order_by(Organization.id).limit(limit).offset(offset)
+        )
+        items = [OrganizationRead.model_validate(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_organization(uow: UnitOfWork, organization_id: int) -> OrganizationRead:
+    with uow:
+        return OrganizationRead.model_validate(_get_organization(uow.session, organization_id))
+
+
+def create_organization(
+    uow: UnitOfWork, actor: Principal, data: OrganizationCreate
+) -> OrganizationRead:
+    """Any signed-in user may found an organization and becomes its owner."""
+    if actor.user_id is None:
+        raise Unauthenticated("sign in or send a bearer token")
+    with uow:
+        session = uow.session
+        if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
+            raise Conflict("slug is taken", [])
+        organization = Organization(**data.model_dump(), created_at=clock.now())
+        session.add(organization)
+        session.flush()
+        session.add(
+            Membership(
+                organization_id=organization.id,
+                user_id=actor.user_id,
+                role=Role.owner.value,
+                created_at=clock.now(),
+            )
+        )
+        read = OrganizationRead.model_validate(organization)
+        append_event(
+            session,
+            actor,
+            type="organization.created",
+            subject_type="organization",
+            subject_id=organization.id,
+            organization_id=organization.id,
+            payload={**read.model_dump(mode="json"), "owner_id": actor.user_id},
+        )
+        uow.commit()
+        return read
+
+
+def update_organization(
+    uow: UnitOfWork, actor: Principal, organization_id: int, data: Input
+) -> OrganizationRead:
+    with uow:
+        organization = _get_organization(uow.session, organization_id)
+        actor.require(organization_id, Role.owner)
+        changes = data.model_dump(exclude_unset=True)
+        if "slug" in changes and changes["slug"] != organization.slug:
+            taken = uow.session.scalar(
+                select(Organization.id).where(Organization.slug == changes["slug"])
+            )
+            if taken:
+                raise InvalidInput.on("slug", "is taken")
+        for name, value in changes.items():
+            setattr(organization, name, value)
+        uow.session.flush()
+        read = OrganizationRead.model_validate(organization)
+        append_event(
+            uow.session,
+            actor,
+            type="organization.updated",
+            subject_type="organization",
+            subject_id=organization.id,
+            organization_id=organization.id,
+            payload=read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return read
+
+
+def list_members(uow: UnitOfWork, actor: Principal, organization_id: int) -> list[MembershipRead]:
+    with uow:
+        _get_organization(uow.session, organization_id)
+        actor.require(organization_id, Role.viewer)
+        rows = uow.session.scalars(
+            select(Membership)
+            .where(Membership.organization_id == organization_id)
+            .order_by(Membership.id)
+        )
+        return [MembershipRead.model_validate(row) for row in rows]
+
+
+def add_member(
+    uow: UnitOfWork, actor: Principal, organization_id: int, data: MemberAdd
+) -> MembershipRead:
+    with uow:
+        session = uow.session
+        _get_organization(session, organization_id)
+        actor.require(organization_id, Role.owner)
+        user = session.scalar(select(User).where(User.email == data.email.lower()))
+        if user is None:
+            raise InvalidInput.on("email", f"no user is registered as {data.email}")
+        existing = session.scalar(
+            select(Membership.id).where(
+                Membership.organization_id == organization_id, Membership.user_id == user.id
+            )
+        )
+        if existing is not None:
+            raise Conflict(f"{data.email} is already a member", [])
+        membership = Membership(
+            organization_id=organization_id,
+            user_id=user.id,
+            role=data.role.value,
+            created_at=clock.now(),
+        )
+        session.add(membership)
+        session.flush()
+        read = MembershipRead.model_validate(membership)
+        _membership_event(session, actor, "membership.created", read)
+        uow.commit()
+        return read
+
+
+def _membership_event(session: Session, actor: Principal, type: str, read: MembershipRead) -> None:
+    append_event(
+        session,
+        actor,
+        type=type,
+        subject_type="membership",
+        subject_id=read.id,
+        organization_id=read.organization_id,
+        payload={"user_id": read.user.id, "role": read.role.value},
+    )
+
+
+def _get_membership(session: Session, organization_id: int, membership_id: int) -> Membership:
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.organization_id != organization_id:
+        raise NotFound(f"membership {membership_id} not found")
+    return membership
+
+
+def _require_another_owner(session: Session, membership: Membership) -> None:
+    owners = session.scalar(
+        select(func.count()).where(
+            Membership.organization_id == membership.organization_id,
+            Membership.role == Role.owner.value,
+        )
+    )
+    if membership.role == Role.owner.value and owners == 1:
+        raise Conflict("an organization keeps at least one owner", [])
+
+
+def update_member(
+    uow: UnitOfWork, actor: Principal, organization_id: int, membership_id: int, data: MemberUpdate
+) -> MembershipRead:
+    with uow:
+        session = uow.session
+        actor.require(organization_id, Role.owner)
+        membership = _get_membership(session, organization_id, membership_id)
+        if data.role != Role.owner:
+            _require_another_owner(session, membership)
+        membership.role = data.role.value
+        session.flush()
+        read = MembershipRead.model_validate(membership)
+        _membership_event(session, actor, "membership.updated", read)
+        uow.commit()
+        return read
+
+
+def remove_member(
+    uow: UnitOfWork, actor: Principal, organization_id: int, membership_id: int
+) -> None:
+    with uow:
+        session = uow.session
+        actor.require(organization_id, Role.owner)
+        membership = _get_membership(session, organization_id, membership_id)
+        _require_another_owner(session, membership)
+        read = MembershipRead.model_validate(membership)
+        session.delete(membership)
+        _membership_event(session, actor, "membership.deleted", read)
+        uow.commit()

@@ -1,0 +1,75 @@
+"""Appending to the record. Called by every service inside its transaction."""
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.auth import Principal
+from agilegov.record.models import Event
+from agilegov.record.schemas import EventRead
+from agilegov.schemas import Page
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+
+_EVENT_TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
+
+
+def append_event(
+    session: Session,
+    actor: Principal,
+    *,
+    type: str,
+    subject_type: str,
+    subject_id: int | None,
+    payload: dict[str, Any],
+    organization_id: int | None = None,
+    scope_id: int | None = None,
+) -> Event:
+    if not _EVENT_TYPE.match(type):
+        raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
+    event = Event(
+        time=clock.now(),
+        actor_id=actor.user_id,
+        organization_id=organization_id,
+        scope_id=scope_id,
+        type=type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=payload,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    uow: UnitOfWork,
+    actor: Principal,
+    limit: int,
+    offset: int,
+    scope_id: int | None = None,
+    organization_id: int | None = None,
+) -> Page[EventRead]:
+    """Events the caller may see: their organizations', their own, and those of
+    published scopes."""
+    with uow:
+        public_scopes = select(Scope.id).where(Scope.visibility == "public")
+        visible = [Event.scope_id.in_(public_scopes)]
+        if actor.roles:
+            visible.append(Event.organization_id.in_(list(actor.roles)))
+        if actor.user_id is not None:
+            visible.append(Event.actor_id == actor.user_id)
+        where = [or_(*visible)]
+        if scope_id is not None:
+            where.append(Event.scope_id == scope_id)
+        if organization_id is not None:
+            where.append(Event.organization_id == organization_id)
+        total = uow.session.scalar(select(func.count()).select_from(Event).where(*where)) or 0
+        rows = uow.session.scalars(
+            select(Event).where(*where).order_by(Event.id).limit(limit).offset(offset)
+        )
+        items = [EventRead.model_validate(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)

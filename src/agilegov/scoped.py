@@ -1,0 +1,283 @@
+"""The one way entities under a scope are listed, read, created, changed and
+deleted. Each part declares its kinds (a ``Kind``) with its own rules; this
+module does the access checks, reference checks, versions and record events
+the same way for all of them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from agilegov import clock
+from agilegov.auth import Principal, Role
+from agilegov.db import Base
+from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.record.service import append_event
+from agilegov.schemas import Input, Output, Page, VersionRead
+from agilegov.scopes.access import readable_scope, writable_scope
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import keep_version, versions_of
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field holding the id of another entity in the same scope."""
+
+    field: str
+    model: type[Base]
+    label: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A field holding a list of ids of entities in the same scope."""
+
+    field: str
+    attribute: str
+    model: type[Base]
+    label: str
+
+
+Rules = Callable[[Session, Scope, Any], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    plural: str
+    model: type[Base]
+    create: type[Input]
+    update: type[Input]
+    read: type[Output]
+    refs: tuple[Ref, ...] = ()
+    links: tuple[Link, ...] = ()
+    versioned: bool = False
+    # Domain rules checked on the entity after its fields are set, before it is
+    # stored; they raise InvalidInput naming the field.
+    rules: Rules | None = None
+
+
+def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> Any:
+    obj = session.get(kind.model, item_id)
+    if obj is None or obj.scope_id != scope.id:  # type: ignore[attr-defined]
+        raise NotFound(f"{kind.name} {item_id} not found in scope {scope.id}")
+    return obj
+
+
+def _in_scope(session: Session, scope: Scope, model: type[Base], ids: list[int]) -> list[Any]:
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(model).where(model.id.in_(ids), model.scope_id == scope.id)  # type: ignore[attr-defined]
+    ).all()
+    found = {row.id for row in rows}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise LookupError(missing)
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
+def apply_values(
+    session: Session, scope: Scope, kind: Kind, obj: Any, values: dict[str, Any]
+) -> None:
+    """Set fields, resolving references and links within the scope."""
+    # No flush mid-way: a half-set entity must not reach the database before
+    # the rules have had their say.
+    with session.no_autoflush:
+        _set_values(session, scope, kind, obj, values)
+        if kind.rules is not None:
+            kind.rules(session, scope, obj)
+
+
+def _set_values(
+    session: Session, scope: Scope, kind: Kind, obj: Any, values: dict[str, Any]
+) -> None:
+    links = {link.field: link for link in kind.links}
+    refs = {ref.field: ref for ref in kind.refs}
+    for name, value in values.items():
+        if name in links:
+            link = links[name]
+            try:
+                setattr(obj, link.attribute, _in_scope(session, scope, link.model, value))
+            except LookupError as missing:
+                ids = ", ".join(str(i) for i in missing.args[0])
+                raise InvalidInput.on(name, f"no {link.label} {ids} in this scope") from None
+            continue
+        if name in refs and value is not None:
+            try:
+                _in_scope(session, scope, refs[name].model, [value])
+            except LookupError:
+                raise InvalidInput.on(
+                    name, f"no {refs[name].label} {value} in this scope"
+                ) from None
+        setattr(obj, name, value)
+
+
+def _event(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    kind: Kind,
+    action: str,
+    obj: Any,
+    payload: Any,
+) -> None:
+    append_event(
+        session,
+        actor,
+        type=f"{kind.name}.{action}",
+        subject_type=kind.name,
+        subject_id=obj.id,
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+        payload=payload,
+    )
+
+
+def _dump(kind: Kind, obj: Any) -> tuple[Output, dict[str, Any]]:
+    read = kind.read.model_validate(obj)
+    return read, read.model_dump(mode="json")
+
+
+def list_items(
+    uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, limit: int, offset: int
+) -> Page[Any]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        model: Any = kind.model
+        total = uow.session.scalar(
+            select(func.count()).select_from(model).where(model.scope_id == scope.id)
+        )
+        query = select(model).where(model.scope_id == scope.id).order_by(model.id)
+        for link in kind.links:
+            query = query.options(selectinload(getattr(model, link.attribute)))
+        rows = uow.session.scalars(query.limit(limit).offset(offset))
+        items = [kind.read.model_validate(row) for row in rows]
+        return Page(items=items, total=total or 0, limit=limit, offset=offset)
+
+
+def get_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_id: int) -> Any:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        return kind.read.model_validate(_entity(uow.session, scope, kind, item_id))
+
+
+def add_item(
+    session: Session, actor: Principal, scope: Scope, kind: Kind, data: Input
+) -> tuple[Any, Output]:
+    """Create within an open transaction (used by the services and the importer)."""
+    values = data.model_dump(exclude={"change_note"})
+    now = clock.now()
+    obj: Any = kind.model(scope_id=scope.id, created_at=now, updated_at=now)
+    apply_values(session, scope, kind, obj, values)
+    session.add(obj)
+    session.flush()
+    read, payload = _dump(kind, obj)
+    if kind.versioned:
+        note = getattr(data, "change_note", "") or "created"
+        keep_version(session, kind.name, obj.id, obj.version, payload, note, actor.user_id)
+    _event(session, actor, scope, kind, "created", obj, payload)
+    return obj, read
+
+
+def create_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, data: Input) -> Any:
+    with uow:
+        scope = writable_scope(uow.session, actor, scope_id, Role.editor)
+        _, read = add_item(uow.session, actor, scope, kind, data)
+        uow.commit()
+        return read
+
+
+def update_item(
+    uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_id: int, data: Input
+) -> Any:
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, scope_id, Role.editor)
+        obj = _entity(session, scope, kind, item_id)
+        _, before = _dump(kind, obj)
+        values = data.model_dump(exclude_unset=True, exclude={"change_note"})
+        apply_values(session, scope, kind, obj, values)
+        read, after = _dump(kind, obj)
+        changed = sorted(k for k in after if after[k] != before[k] and k != "updated_at")
+        if not changed:
+            return read
+        obj.updated_at = clock.now()
+        if kind.versioned:
+            obj.version += 1
+        session.flush()
+        read, after = _dump(kind, obj)
+        if kind.versioned:
+            note = getattr(data, "change_note", None) or "updated " + ", ".join(changed)
+            keep_version(session, kind.name, obj.id, obj.version, after, note, actor.user_id)
+        _event(session, actor, scope, kind, "updated", obj, {"changed": changed, "after": after})
+        uow.commit()
+        return read
+
+
+def _references_to(session: Session, kind: Kind, item_id: int) -> list[str]:
+    """Rows elsewhere that still point at this entity (links cascade, these do not)."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is not kind.model.__table__ or fk.ondelete == "CASCADE":
+                continue
+            if table.name == "events" or "id" not in table.c:
+                continue
+            ids = session.scalars(
+                select(table.c.id).where(fk.parent == item_id).order_by(table.c.id).limit(5)
+            ).all()
+            if ids:
+                found.append(f"{table.name} {', '.join(str(i) for i in ids)}")
+    return found
+
+
+def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_id: int) -> None:
+    """Delete an entity. A versioned one is retired instead, its versions kept."""
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, scope_id, Role.editor)
+        obj = _entity(session, scope, kind, item_id)
+        if kind.versioned:
+            if obj.status == "retired":
+                return
+            obj.status = "retired"
+            obj.version += 1
+            obj.updated_at = clock.now()
+            session.flush()
+            _, after = _dump(kind, obj)
+            keep_version(session, kind.name, obj.id, obj.version, after, "retired", actor.user_id)
+            _event(session, actor, scope, kind, "retired", obj, after)
+        else:
+            references = _references_to(session, kind, item_id)
+            if references:
+                raise Conflict(
+                    f"{kind.name} {item_id} is still referenced by " + "; ".join(references)
+                )
+            _, before = _dump(kind, obj)
+            session.delete(obj)
+            session.flush()
+            _event(session, actor, scope, kind, "deleted", obj, before)
+        uow.commit()
+
+
+def list_versions(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    kind: Kind,
+    item_id: int,
+    limit: int,
+    offset: int,
+) -> Page[VersionRead]:
+    with uow:
+        scope = readable_scope(uow.session, actor, scope_id)
+        _entity(uow.session, scope, kind, item_id)
+        rows = versions_of(uow.session, kind.name, item_id)
+        items = [VersionRead.model_validate(row) for row in rows[offset : offset + limit]]
+        return Page(items=items, total=len(rows), limit=limit, offset=offset)

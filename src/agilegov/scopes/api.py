@@ -1,0 +1,54 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.schemas import Page
+from agilegov.scopes import exchange, service
+from agilegov.scopes.schemas import ScopeCreate, ScopeRead, ScopeUpdate
+
+router = APIRouter(tags=["scopes"])
+ScopePatch: Any = ScopeUpdate
+
+
+@router.get("/scopes", response_model=Page[ScopeRead])
+def list_scopes(
+    uow: Uow,
+    actor: Actor,
+    page: Paging,
+    organization_id: Annotated[int | None, Query()] = None,
+) -> Any:
+    return service.list_scopes(uow, actor, page.limit, page.offset, organization_id)
+
+
+@router.post("/scopes", response_model=ScopeRead, status_code=201)
+def create_scope(body: ScopeCreate, uow: Uow, actor: Actor) -> Any:
+    return service.create_scope(uow, actor, body)
+
+
+@router.get("/scopes/{scope_id}", response_model=ScopeRead)
+def get_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_scope(uow, actor, scope_id)
+
+
+@router.patch("/scopes/{scope_id}", response_model=ScopeRead)
+def update_scope(scope_id: int, body: ScopePatch, uow: Uow, actor: Actor) -> Any:
+    return service.update_scope(uow, actor, scope_id, body)
+
+
+@router.get("/scopes/{scope_id}/export", response_model=exchange.ScopeDocument)
+def export_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    return exchange.export_scope(uow, actor, scope_id)
+
+
+@router.post("/scopes/import", response_model=ScopeRead, status_code=201)
+def import_scope(
+    body: exchange.ScopeDocument,
+    uow: Uow,
+    actor: Actor,
+    organization_id: Annotated[int, Query(description="The organization that will own it.")],
+) -> Any:
+    return exchange.import_scope(uow, actor, organization_id, body)
+
+
+routers = [router]

@@ -1,0 +1,111 @@
+"""Scopes: registering an innovation to govern, and who can see it."""
+
+from sqlalchemy import false, func, or_, select
+
+from agilegov import clock
+from agilegov.auth import Principal, Role
+from agilegov.cycle.service import start_cycle
+from agilegov.errors import InvalidInput
+from agilegov.organizations.models import Organization
+from agilegov.record.service import append_event
+from agilegov.schemas import Input, Page
+from agilegov.scopes.access import readable_scope
+from agilegov.scopes.models import Scope
+from agilegov.scopes.schemas import ScopeCreate, ScopeRead
+from agilegov.uow import UnitOfWork
+
+
+def _visible(actor: Principal):  # type: ignore[no-untyped-def]
+    member_of = list(actor.roles)
+    return or_(
+        Scope.visibility == "public",
+        Scope.organization_id.in_(member_of) if member_of else false(),
+    )
+
+
+def list_scopes(
+    uow: UnitOfWork,
+    actor: Principal,
+    limit: int,
+    offset: int,
+    organization_id: int | None = None,
+) -> Page[ScopeRead]:
+    with uow:
+        where = [_visible(actor)]
+        if organization_id is not None:
+            where.append(Scope.organization_id == organization_id)
+        total = uow.session.scalar(select(func.count()).select_from(Scope).where(*where)) or 0
+        rows = uow.session.scalars(
+            select(Scope).where(*where).order_by(Scope.id).limit(limit).offset(offset)
+        )
+        items = [ScopeRead.model_validate(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> ScopeRead:
+    with uow:
+        return ScopeRead.model_validate(readable_scope(uow.session, actor, scope_id))
+
+
+def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeRead:
+    with uow:
+        session = uow.session
+        if session.get(Organization, data.organization_id) is None:
+            raise InvalidInput.on("organization_id", f"no organization {data.organization_id}")
+        actor.require(data.organization_id, Role.editor)
+        now = clock.now()
+        scope = Scope(
+            **data.model_dump(mode="json"), status="active", created_at=now, updated_at=now
+        )
+        session.add(scope)
+        session.flush()
+        read = ScopeRead.model_validate(scope)
+        append_event(
+            session,
+            actor,
+            type="scope.created",
+            subject_type="scope",
+            subject_id=scope.id,
+            organization_id=scope.organization_id,
+            scope_id=scope.id,
+            payload=read.model_dump(mode="json"),
+        )
+        start_cycle(session, actor, scope)
+        uow.commit()
+        return read
+
+
+def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) -> ScopeRead:
+    """Editors change what a scope is; only owners publish, archive or reactivate it."""
+    with uow:
+        session = uow.session
+        scope = readable_scope(session, actor, scope_id)
+        changes = data.model_dump(exclude_unset=True, mode="json")
+        owner_only = {"visibility", "status"} & {
+            name for name, value in changes.items() if value != getattr(scope, name)
+        }
+        actor.require(scope.organization_id, Role.owner if owner_only else Role.editor)
+        if scope.status == "archived" and changes.get("status") != "active":
+            raise InvalidInput.on("status", "the scope is archived; set status to active first")
+        before = ScopeRead.model_validate(scope).model_dump(mode="json")
+        for name, value in changes.items():
+            setattr(scope, name, value)
+        after = ScopeRead.model_validate(scope).model_dump(mode="json")
+        changed = sorted(k for k in after if after[k] != before[k])
+        if not changed:
+            return ScopeRead.model_validate(scope)
+        scope.updated_at = clock.now()
+        session.flush()
+        read = ScopeRead.model_validate(scope)
+        append_event(
+            session,
+            actor,
+            type="scope.updated",
+            subject_type="scope",
+            subject_id=scope.id,
+            organization_id=scope.organization_id,
+            scope_id=scope.id,
+            payload={"changed": changed, "after": read.model_dump(mode="json")},
+        )
+        uow.commit()
+        return read

@@ -1,0 +1,25 @@
+"""Configuration, read once from the environment (prefix ``AGILEGOV_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGILEGOV_")
+
+    # The embedded default is a SQLite file in the working directory;
+    # PostgreSQL is selected with a postgresql+psycopg:// URL.
+    database_url: str = f"sqlite:///{Path('agilegov.db').resolve()}"
+    # Largest accepted request body, in bytes.
+    max_body_bytes: int = 1_048_576
+    # How often the server checks review-by dates, in seconds (0 turns it off).
+    tick_interval_seconds: int = 3600
+    page_size_default: int = 50
+    page_size_max: int = 500
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,155 @@
+"""Fixtures: every service test runs on SQLite and on PostgreSQL, for real.
+
+PostgreSQL: a new database is created for the test run on the server named by
+AGILEGOV_TEST_POSTGRES_URL (default: postgres on 127.0.0.1:5432) and dropped at
+the end. Where no server answers, the PostgreSQL variants are skipped, unless
+AGILEGOV_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from agilegov.auth import Principal
+from agilegov.db import make_engine, make_session_factory
+from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
+from agilegov.organizations.service import (
+    add_member,
+    create_organization,
+    create_user,
+    issue_token,
+    principal_for_user,
+)
+from agilegov.tables import metadata
+from agilegov.uow import UnitOfWork
+
+POSTGRES_SERVER = os.environ.get(
+    "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("AGILEGOV_REQUIRE_POSTGRES") == "1"
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, dropped afterwards."""
+    name = f"agilegov_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but did not answer: {problem}")
+        pytest.skip(f"no PostgreSQL server: {problem}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_database: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_database)
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A URL to an empty, fully created database of each engine."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'agilegov.db'}"
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _empty_postgres(engine)
+        yield engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(make_session_factory(engine))
+
+
+@dataclass
+class World:
+    """Two organizations and people with every role, as principals and tokens."""
+
+    uow: UnitOfWork
+    business_id: int
+    regulator_id: int
+    owner: Principal
+    editor: Principal
+    reviewer: Principal
+    viewer: Principal
+    outsider: Principal  # owner of the regulator, nobody at the business
+    tokens: dict[str, str]
+
+    def refresh(self, name: str) -> Principal:
+        principal = getattr(self, name)
+        with self.uow:
+            return principal_for_user(self.uow.session, principal.user_id)
+
+
+def _person(uow: UnitOfWork, name: str) -> Principal:
+    user = create_user(
+        uow, UserCreate(email=f"{name}@example.com", name=name.title(), password="a-long-password")
+    )
+    with uow:
+        return principal_for_user(uow.session, user.id)
+
+
+@pytest.fixture
+def world(uow: UnitOfWork) -> World:
+    people = {
+        name: _person(uow, name) for name in ("owner", "editor", "reviewer", "viewer", "outsider")
+    }
+    business = create_organization(
+        uow,
+        people["owner"],
+        OrganizationCreate(slug="hireright", name="HireRight", kind="business"),
+    )
+    regulator = create_organization(
+        uow,
+        people["outsider"],
+        OrganizationCreate(slug="ministry", name="Ministry", kind="government"),
+    )
+    with uow:
+        owner = principal_for_user(uow.session, people["owner"].user_id)
+    for role in ("editor", "reviewer", "viewer"):
+        add_member(uow, owner, business.id, MemberAdd(email=f"{role}@example.com", role=role))
+    principals = {}
+    with uow:
+        for name, person in people.items():
+            principals[name] = principal_for_user(uow.session, person.user_id)
+    tokens = {name: issue_token(uow, p, "tests").token for name, p in principals.items()}
+    return World(
+        uow=uow, business_id=business.id, regulator_id=regulator.id, tokens=tokens, **principals
+    )
