@@ -1,0 +1,3 @@
+from agilegov.cli import app
+
+app(prog_name="agilegov")
