@@ -119,18 +119,14 @@ def cycle_tick() -> None:
 @cycle_app.command("rules")
 def cycle_rules() -> None:
     """Show which loop each kind of trigger calls for."""
-    from agilegov.cycle.rules import LOOP_RULES
+    from agilegov.cycle.rules import LOOP_RULES, loop_summary
 
     table = Table(title="Trigger kinds and the loop they call for")
     table.add_column("kind")
     table.add_column("loop")
     table.add_column("why")
     for kind, rule in LOOP_RULES.items():
-        if rule.fact is None:
-            loop = rule.otherwise.value if rule.otherwise else "given by the person (facts.loop)"
-        else:
-            loop = f"{rule.when_fact} if facts.{rule.fact}, else {rule.otherwise}"
-        table.add_row(kind.value, loop, rule.explanation)
+        table.add_row(kind.value, loop_summary(kind), rule.explanation)
     console.print(table)
 
 

@@ -158,6 +158,16 @@ LOOP_RULES: dict[TriggerKind, LoopRule] = {
 }
 
 
+def loop_summary(kind: TriggerKind) -> str:
+    """The rule of one kind in a few words, as the docs and the CLI show it."""
+    rule = LOOP_RULES[kind]
+    if kind is TriggerKind.manual:
+        return "given by the person (facts.loop)"
+    if rule.fact is None:
+        return str(rule.otherwise)
+    return f"{rule.when_fact} if facts.{rule.fact} is true, else {rule.otherwise}"
+
+
 class UnknownLoop(ValueError):
     pass
 
