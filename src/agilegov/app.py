@@ -5,8 +5,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from agilegov import __version__
 from agilegov.analysis.api import routers as analysis_routers
@@ -25,6 +29,7 @@ from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
 
 API_PREFIX = "/api/v1"
+STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("agilegov")
 
 
@@ -59,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Agile governance of innovations: the double loop, on a verifiable record.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -82,6 +87,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        swagger = "/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="agilegov API",
+            swagger_js_url=f"{swagger}/swagger-ui-bundle.js",
+            swagger_css_url=f"{swagger}/swagger-ui.css",
+            swagger_favicon_url=f"{swagger}/favicon-32x32.png",
+        )
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse(f"{API_PREFIX}/docs")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
