@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from agilegov import __version__
 from agilegov.analysis.api import routers as analysis_routers
 from agilegov.api import problems
+from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
 from agilegov.cycle.api import routers as cycle_routers
 from agilegov.cycle.service import tick
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     problems.install(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(ids_in_range)])
     for router in (
         *organization_routers,
         *scope_routers,

@@ -30,6 +30,9 @@ errors = Console(stderr=True)
 
 
 def _uow() -> UnitOfWork:
+    # Every table's model, so foreign keys resolve whichever parts a command imports.
+    from agilegov import tables  # noqa: F401
+
     return UnitOfWork(make_session_factory(make_engine(get_settings().database_url)))
 
 

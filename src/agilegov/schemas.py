@@ -1,9 +1,18 @@
 """Shapes shared by every part's API: pages, text fields, partial updates."""
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from types import NoneType
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
@@ -12,12 +21,48 @@ Slug = Annotated[
     str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 ]
 Level = Annotated[int, Field(ge=1, le=5)]
+# The largest integer column value (PostgreSQL INTEGER); a larger id names nothing.
+MAX_INT = 2**31 - 1
+# How deeply a JSON value in a request may nest (the record must serialise it).
+MAX_DEPTH = 32
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a value cannot be stored as given, or None if it can."""
+    pending = [(value, False, 0)]  # a stack, not recursion: JSON may nest deeply
+    while pending:
+        item, in_json, depth = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "must not contain NUL characters"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            # Numbers inside JSON documents are stored as JSON and may be any size.
+            if not in_json and not -MAX_INT - 1 <= item <= MAX_INT:
+                return f"must be between {-MAX_INT - 1} and {MAX_INT}"
+        elif depth > MAX_DEPTH:
+            return f"nests more than {MAX_DEPTH} levels deep"
+        elif isinstance(item, list | tuple | set | frozenset):
+            pending.extend((element, in_json, depth + 1) for element in item)
+        elif isinstance(item, dict):
+            pending.extend((x, True, depth + 1) for pair in item.items() for x in pair)
+    return None
 
 
 class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not ignored."""
+    """Base of every request body: unknown fields are an error, not ignored, and
+    values the database cannot hold (NUL characters, integers beyond its
+    columns, JSON nested without end) are refused here, naming the field,
+    rather than failing there."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        problem = _unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Output(BaseModel):
@@ -34,26 +79,38 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+def _takes_null(annotation: Any) -> bool:
+    return annotation is None or annotation is NoneType or NoneType in get_args(annotation)
+
+
 def partial_model(model: type[Input]) -> type[Input]:
-    """The PATCH shape of a create shape: every field optional, none nullable
-    unless it was nullable to begin with."""
+    """The PATCH shape of a create shape: every field optional, with the same
+    constraints and validators, and none nullable unless it was nullable to
+    begin with."""
 
-    required = {name for name, info in model.model_fields.items() if info.is_required()}
-    fields: dict[str, Any] = {
-        name: (info.annotation | None, Field(default=None, description=info.description))
-        for name, info in model.model_fields.items()
+    not_null = {
+        name for name, info in model.model_fields.items() if not _takes_null(info.annotation)
     }
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        # Constraints (lengths, ranges, patterns) live in the field's metadata.
+        constrained = (
+            Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        )
+        # Left out, a field is None (and unset); sent as null, only if it takes null.
+        kind = constrained if name in not_null else constrained | None
+        fields[name] = (kind, Field(default=None, description=info.description))
 
-    def refuse_null(cls: type, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in required & {k for k, v in data.items() if v is None}:
-                raise ValueError(f"{name} may not be null")
-        return data
+    def refuse_null(cls: type, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in not_null:
+            raise ValueError("may not be null")
+        return value
 
+    # Subclassing the create shape keeps its field validators.
     return create_model(
         f"{model.__name__.removesuffix('Create')}Update",
-        __base__=Input,
-        __validators__={"refuse_null": model_validator(mode="before")(refuse_null)},
+        __base__=model,
+        __validators__={"refuse_null": field_validator("*", mode="before")(refuse_null)},
         **fields,
     )
 

@@ -7,7 +7,9 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agilegov.auth import ANONYMOUS, Principal
+from agilegov.errors import InvalidInput, NotFound
 from agilegov.organizations.service import principal_for_token
+from agilegov.schemas import MAX_INT
 from agilegov.uow import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: Authorization: Bearer agt_…")
@@ -35,12 +37,25 @@ class PageParams:
 def get_page(
     request: Request,
     limit: Annotated[int | None, Query(ge=1, description="Items per page.")] = None,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> PageParams:
     settings = request.app.state.settings
     if limit is None:
         limit = settings.page_size_default
     return PageParams(limit=min(limit, settings.page_size_max), offset=offset)
+
+
+def ids_in_range(request: Request) -> None:
+    """An id beyond what the database holds names nothing: a path naming one is
+    not found, a query filtering by one is invalid (rather than a database error)."""
+    for source, values in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in values.items():
+            if not name.endswith("_id") or not value.removeprefix("-").isdecimal():
+                continue
+            if abs(int(value)) > MAX_INT:
+                if source == "path":
+                    raise NotFound(f"no {name.removesuffix('_id')} {value}")
+                raise InvalidInput.on(name, "is out of range")
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]

@@ -42,6 +42,11 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     for item in error.errors():
         message = item["msg"].removeprefix("Value error, ")
         location = tuple(item["loc"])
+        if item["type"] == "json_invalid":
+            # The location holds the character position, not a field: the body is at fault.
+            reason = (item.get("ctx") or {}).get("error", "")
+            message = f"{message} at character {location[-1]}: {reason}".rstrip(": ")
+            location = location[:1]
         errors.append({"field": _field_name(location), "in": str(location[0]), "message": message})
     return errors
 

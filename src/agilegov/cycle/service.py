@@ -474,9 +474,8 @@ def history(
 
 
 def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[TriggerCreate]:
-    seen = {
-        (t.kind, t.subject_id, t.facts.get("review_by"))
-        for t in session.scalars(
+    earlier = list(
+        session.scalars(
             select(Trigger).where(
                 Trigger.scope_id == scope.id,
                 Trigger.kind.in_(
@@ -484,7 +483,11 @@ def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[Tr
                 ),
             )
         )
-    }
+    )
+    seen = {(t.kind, t.subject_id, t.facts.get("review_by")) for t in earlier}
+    # A subject whose review is still open is not due again (even if its date
+    # moved meanwhile): open_trigger would only hand back the open trigger.
+    pending = {(t.kind, t.subject_id) for t in earlier if t.status == "open"}
     due: list[TriggerCreate] = []
     conditions = session.scalars(
         select(Condition).where(Condition.scope_id == scope.id, Condition.review_by < today)
@@ -495,7 +498,7 @@ def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[Tr
             condition.id,
             condition.review_by.isoformat(),
         )
-        if key not in seen:
+        if key not in seen and key[:2] not in pending:
             due.append(
                 TriggerCreate(
                     kind=TriggerKind.condition_review_due,
@@ -514,7 +517,7 @@ def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[Tr
     for goal in goals:
         assert goal.review_by is not None
         key = (TriggerKind.goal_review_due.value, goal.id, goal.review_by.isoformat())
-        if key not in seen:
+        if key not in seen and key[:2] not in pending:
             due.append(
                 TriggerCreate(
                     kind=TriggerKind.goal_review_due,

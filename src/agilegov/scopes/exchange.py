@@ -78,7 +78,7 @@ class TriggerFields(Input):
     kind: TriggerKind
     loop: Loop
     cause: str = Field(min_length=1)
-    subject_type: str | None = None
+    subject_type: str | None = Field(default=None, max_length=32, pattern=r"^[a-z_]+$")
     subject: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     opened_at: AwareDatetime
@@ -117,7 +117,7 @@ class TransitionFields(Input):
 class ObservationFields(Input):
     indicator: str
     time: AwareDatetime
-    value: float
+    value: float = Field(allow_inf_nan=False)
     source: str = Field(min_length=1, max_length=200)
     recorded_at: AwareDatetime
 
@@ -314,12 +314,16 @@ def _prefixed(path: str, problem: InvalidInput) -> InvalidInput:
     return InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
 
 
+def _located(path: str, loc: Sequence[int | str]) -> str:
+    """``path`` and a pydantic location in document notation: ``risks[0].citations[1]``."""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
 def _from_validation(path: str, error: ValidationError) -> InvalidInput:
     problems = [
-        FieldProblem(
-            ".".join([path, *(str(part) for part in item["loc"])]) if item["loc"] else path,
-            item["msg"].removeprefix("Value error, "),
-        )
+        FieldProblem(_located(path, item["loc"]), item["msg"].removeprefix("Value error, "))
         for item in error.errors()
     ]
     return InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
@@ -405,8 +409,11 @@ class _Importer:
         except ValidationError as error:
             raise _from_validation(path, error) from None
         numbers = [v.version for v in meta.versions]
-        if numbers != list(range(1, meta.version + 1)):
+        if meta.version != len(numbers) or numbers != list(range(1, len(numbers) + 1)):
             raise InvalidInput.on(f"{path}.versions", f"must hold versions 1 to {meta.version}")
+        statuses = kind.read.model_fields["status"].annotation
+        if meta.status not in {status.value for status in statuses}:  # type: ignore[union-attr]
+            raise InvalidInput.on(f"{path}.status", f"{meta.status!r} is not a {kind.name} status")
         obj.status, obj.version = meta.status, meta.version
         item["versions"] = [v.model_dump() for v in meta.versions]
 
@@ -494,12 +501,16 @@ def _import_entities(importer: _Importer, document: ScopeDocument) -> None:
                 except InvalidInput as problem:
                     raise _prefixed(path, problem) from None
             importer.session.flush()
+    seen: set[tuple[int, datetime, str]] = set()
     for index, o in enumerate(document.observations):
+        path = f"observations[{index}]"
+        indicator_id = importer.resolve(f"{path}.indicator", o.indicator, INDICATOR.name)
+        if (indicator_id, o.time, o.source) in seen:
+            raise InvalidInput.on(path, "repeats an observation (same indicator, time, source)")
+        seen.add((indicator_id, o.time, o.source))
         importer.session.add(
             Observation(
-                indicator_id=importer.resolve(
-                    f"observations[{index}].indicator", o.indicator, INDICATOR.name
-                ),
+                indicator_id=indicator_id,
                 time=o.time,
                 value=o.value,
                 source=o.source,

@@ -11,7 +11,7 @@ from agilegov.record.service import append_event
 from agilegov.schemas import Input, Page
 from agilegov.scopes.access import readable_scope
 from agilegov.scopes.models import Scope
-from agilegov.scopes.schemas import ScopeCreate, ScopeRead
+from agilegov.scopes.schemas import ScopeCreate, ScopeRead, Visibility
 from agilegov.uow import UnitOfWork
 
 
@@ -52,7 +52,9 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
         session = uow.session
         if session.get(Organization, data.organization_id) is None:
             raise InvalidInput.on("organization_id", f"no organization {data.organization_id}")
-        actor.require(data.organization_id, Role.editor)
+        # Publishing is an owner's decision, whether at creation or later.
+        publish = data.visibility == Visibility.public
+        actor.require(data.organization_id, Role.owner if publish else Role.editor)
         now = clock.now()
         scope = Scope(
             **data.model_dump(mode="json"), status="active", created_at=now, updated_at=now

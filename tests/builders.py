@@ -1,0 +1,167 @@
+"""Small builders for service tests: a scope, its goals, indicators and measures,
+a walk round the cycle, and counts of what the database holds."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from agilegov import scoped
+from agilegov.analysis.service import CONDITION, IMPACT, STAKEHOLDER
+from agilegov.auth import Principal
+from agilegov.cycle import service as cycle
+from agilegov.cycle.models import Cycle
+from agilegov.cycle.rules import Stage
+from agilegov.cycle.schemas import ReviewCreate, TransitionCreate
+from agilegov.design.service import MEASURE
+from agilegov.goals.service import GOAL, INDICATOR
+from agilegov.record.models import Event
+from agilegov.scopes.schemas import ScopeCreate
+from agilegov.scopes.service import create_scope
+from agilegov.tables import metadata
+from agilegov.uow import UnitOfWork
+
+
+def new_scope(
+    uow: UnitOfWork,
+    actor: Principal,
+    organization_id: int,
+    name: str = "Candidate screening model",
+    visibility: str = "private",
+) -> int:
+    data = ScopeCreate(
+        organization_id=organization_id, name=name, kind="ai_system", visibility=visibility
+    )
+    return create_scope(uow, actor, data).id
+
+
+def add(
+    uow: UnitOfWork, actor: Principal, scope_id: int, kind: scoped.Kind, /, **fields: Any
+) -> Any:
+    """Create an entity of ``kind`` through the one generic service."""
+    return scoped.create_item(uow, actor, scope_id, kind, kind.create(**fields))
+
+
+def change(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    kind: scoped.Kind,
+    item_id: int,
+    /,
+    **fields: Any,
+) -> Any:
+    return scoped.update_item(uow, actor, scope_id, kind, item_id, kind.update(**fields))
+
+
+def specific_goal(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "title": "Fair shortlisting",
+        "level": "specific",
+        "direction": "higher_is_better",
+        "unit": "ratio",
+        "acceptable_level": 0.8,
+    }
+    return add(uow, actor, scope_id, GOAL, **(values | fields))
+
+
+def indicator(uow: UnitOfWork, actor: Principal, scope_id: int, goal_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "goal_id": goal_id,
+        "key": "selection.ratio",
+        "name": "Selection-rate ratio",
+        "data_source": "weekly shortlisting export",
+    }
+    return add(uow, actor, scope_id, INDICATOR, **(values | fields))
+
+
+def measure(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "kind": "technology",
+        "title": "Re-weighting of training data",
+        "status": "implemented",
+    }
+    return add(uow, actor, scope_id, MEASURE, **(values | fields))
+
+
+def stakeholder(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {"name": "Applicants", "category": "user"}
+    return add(uow, actor, scope_id, STAKEHOLDER, **(values | fields))
+
+
+def impact(
+    uow: UnitOfWork, actor: Principal, scope_id: int, stakeholder_id: int, **fields: Any
+) -> Any:
+    values: dict[str, Any] = {
+        "stakeholder_id": stakeholder_id,
+        "title": "Unfair rejection",
+        "nature": "negative",
+        "area": "fairness",
+        "magnitude": 4,
+    }
+    return add(uow, actor, scope_id, IMPACT, **(values | fields))
+
+
+def condition(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "title": "Employment equality act in force",
+        "category": "regulation",
+        "source": "official gazette",
+        "review_by": date(2031, 1, 1),
+    }
+    return add(uow, actor, scope_id, CONDITION, **(values | fields))
+
+
+def ready_for_operation(uow: UnitOfWork, actor: Principal, scope_id: int) -> dict[str, Any]:
+    """What the guard of operation asks for: a goal with an indicator, a measure in place."""
+    goal = specific_goal(uow, actor, scope_id)
+    return {
+        "goal": goal,
+        "indicator": indicator(uow, actor, scope_id, goal.id),
+        "measure": measure(uow, actor, scope_id, goal_ids=[goal.id]),
+    }
+
+
+def move(uow: UnitOfWork, actor: Principal, scope_id: int, *stages: str) -> Any:
+    """Advance through ``stages`` in order; return the cycle after the last move."""
+    read = None
+    for stage in stages:
+        read = cycle.advance(uow, actor, scope_id, TransitionCreate(to=stage, reason=f"to {stage}"))
+    return read
+
+
+def to_operation(uow: UnitOfWork, actor: Principal, scope_id: int) -> dict[str, Any]:
+    """From a new scope at analysis, one full pass to operation."""
+    built = ready_for_operation(uow, actor, scope_id)
+    move(uow, actor, scope_id, Stage.goals, Stage.design, Stage.operation)
+    return built
+
+
+def review(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> Any:
+    values: dict[str, Any] = {
+        "summary": "Selection ratio below the line for two weeks",
+        "decisions": ["retrain with re-weighted data"],
+        "evidence": ["indicator selection.ratio, weeks 12-13"],
+    }
+    return cycle.record_review(uow, actor, scope_id, ReviewCreate(**(values | fields)))
+
+
+def event_count(uow: UnitOfWork) -> int:
+    with uow:
+        return uow.session.scalar(select(func.count()).select_from(Event)) or 0
+
+
+def row_counts(uow: UnitOfWork) -> dict[str, int]:
+    """Rows in every table, to show that a refused call stored nothing."""
+    with uow:
+        return {
+            table.name: uow.session.scalar(select(func.count()).select_from(table)) or 0
+            for table in metadata.sorted_tables
+        }
+
+
+def cycle_row(uow: UnitOfWork, scope_id: int) -> dict[str, Any]:
+    with uow:
+        row = uow.session.get(Cycle, scope_id)
+        assert row is not None
+        return {column.name: getattr(row, column.name) for column in Cycle.__table__.columns}

@@ -1,0 +1,290 @@
+"""The demo scenario: it loads, it tells the double loop, and every change is on the record."""
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from agilegov import clock
+from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
+from agilegov.auth import Role, verify_password
+from agilegov.cli import app
+from agilegov.cycle.models import Cycle, Review, Transition, Trigger
+from agilegov.cycle.service import tick
+from agilegov.db import Base, make_engine, make_session_factory
+from agilegov.demo.scenario import (
+    ACCOUNTS,
+    DEMO_SLUG,
+    load_demo,
+    ministry_series,
+    screening_series,
+)
+from agilegov.design.models import Measure
+from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
+from agilegov.goals.service import weaker
+from agilegov.monitor.models import Observation
+from agilegov.organizations.models import Membership, Organization, User
+from agilegov.organizations.service import principal_for_token
+from agilegov.record.models import Event
+from agilegov.scopes.models import Scope
+from agilegov.settings import get_settings
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import versions_of
+
+TODAY = date(2025, 6, 30)
+START = datetime(2025, 6, 30, tzinfo=UTC) - timedelta(days=180)
+
+# Every kind of row the story writes, and the event that records its creation.
+RECORDED: tuple[tuple[type[Base], str], ...] = (
+    (User, "user.created"),
+    (Organization, "organization.created"),
+    (Scope, "scope.created"),
+    (Stakeholder, "stakeholder.created"),
+    (Impact, "impact.created"),
+    (Condition, "condition.created"),
+    (Risk, "risk.created"),
+    (Goal, "goal.created"),
+    (Indicator, "indicator.created"),
+    (TradeOff, "trade_off.created"),
+    (Allocation, "allocation.created"),
+    (Measure, "measure.created"),
+    (Trigger, "trigger.opened"),
+    (Review, "review.created"),
+    (Transition, "transition.created"),
+)
+
+
+def count(uow: UnitOfWork, model: type[Base], *where: object) -> int:
+    with uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def events_of(uow: UnitOfWork, type: str) -> int:
+    return count(uow, Event, Event.type == type)
+
+
+def test_the_screening_service_runs_two_inner_loops_and_one_outer(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    with uow:
+        session = uow.session
+        business = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+        assert business is not None and business.kind == "business"
+        scope = session.scalar(select(Scope).where(Scope.organization_id == business.id))
+        assert scope is not None and scope.kind == "ai_system"
+        assert scope.frameworks == [{"name": "AI Guidelines for Business", "version": "1.1"}]
+
+        cycle = session.get(Cycle, scope.id)
+        assert cycle is not None
+        assert (cycle.stage, cycle.inner_iterations, cycle.outer_iterations) == ("operation", 2, 1)
+
+        # Each completed iteration left evaluation through a review of that evaluation.
+        completed = session.scalars(
+            select(Transition)
+            .where(Transition.scope_id == scope.id, Transition.loop.is_not(None))
+            .order_by(Transition.id)
+        ).all()
+        assert [t.loop for t in completed] == ["inner", "inner", "outer"]
+        for transition in completed:
+            review = session.get(Review, transition.review_id)
+            assert review is not None and review.stage == "evaluation"
+            assert review.decisions and review.evidence
+        # The inner loops changed measures; the outer loop revised a goal.
+        changed = Counter(
+            change["kind"]
+            for review in session.scalars(select(Review).where(Review.scope_id == scope.id))
+            for change in review.changes
+        )
+        assert changed["measure"] >= 5 and changed["goal"] >= 1
+
+        triggers = session.scalars(select(Trigger).where(Trigger.scope_id == scope.id)).all()
+        assert {t.kind for t in triggers} >= {"indicator_breach", "framework_change"}
+        assert all(t.status == "resolved" for t in triggers)
+
+        # The ministry runs its own cycle, and published the requirement.
+        ministry = session.scalar(select(Scope).where(Scope.kind == "rule_domain"))
+        assert ministry is not None and ministry.visibility == "public"
+        assert session.get(Cycle, ministry.id).stage == "operation"  # type: ignore[union-attr]
+
+        # Some review-by dates lie ahead; one lies behind, for `agilegov cycle tick`.
+        review_by = session.scalars(
+            select(Condition.review_by).where(Condition.scope_id == scope.id)
+        ).all()
+        assert sum(d < TODAY for d in review_by) == 1
+        assert sum(d > TODAY for d in review_by) >= 5
+
+
+def test_the_business_adopts_the_ministrys_requirement_no_weaker(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    with uow:
+        session = uow.session
+        derived = session.scalars(select(Goal).where(Goal.derives_from_id.is_not(None))).all()
+        assert len(derived) == 1
+        goal = derived[0]
+        source = session.get(Goal, goal.derives_from_id)
+        assert source is not None
+        goal_scope, source_scope = (
+            session.get(Scope, goal.scope_id),
+            session.get(Scope, source.scope_id),
+        )
+        assert goal_scope.organization_id != source_scope.organization_id  # type: ignore[union-attr]
+        assert session.get(Organization, source_scope.organization_id).kind == "government"  # type: ignore[union-attr]
+        assert (source.acceptable_level, source.direction, source.unit) == (
+            0.8,
+            "higher_is_better",
+            "ratio",
+        )
+        assert goal.direction == source.direction and goal.unit == source.unit
+        assert not weaker(goal.acceptable_level, source.acceptable_level, source.direction)  # type: ignore[arg-type]
+        # The regulation layer of the goal is the ministry's.
+        regulation = session.scalar(
+            select(Allocation).where(
+                Allocation.goal_id == goal.id, Allocation.layer == "regulation"
+            )
+        )
+        assert regulation is not None
+        assert regulation.responsible_organization_id == source_scope.organization_id  # type: ignore[union-attr]
+
+
+def test_measures_goals_and_indicators_tell_the_story(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    with uow:
+        session = uow.session
+        business = session.scalar(select(Organization.id).where(Organization.slug == DEMO_SLUG))
+        scope_id = session.scalar(select(Scope.id).where(Scope.organization_id == business))
+        measures = session.scalars(select(Measure).where(Measure.scope_id == scope_id)).all()
+        assert {m.kind for m in measures} == {"technology", "rule", "organization"}
+        assert {m.rule_layer for m in measures} >= {"provider_user", "voluntary"}
+        assert all(m.risks and m.goals for m in measures)
+        # Versions accumulate and every version is kept.
+        assert max(m.version for m in measures) >= 4
+        goals = session.scalars(select(Goal)).all()
+        assert any(g.version > 1 for g in goals)
+        for entity, kind in [*((m, "measure") for m in measures), *((g, "goal") for g in goals)]:
+            versions = versions_of(session, kind, entity.id)
+            assert [v.version for v in versions] == list(range(1, entity.version + 1))
+
+        # Every indicator has its history, exactly as the scenario's series say.
+        expected = {**screening_series(), **ministry_series()}
+        for indicator in session.scalars(select(Indicator)):
+            rows = session.scalars(
+                select(Observation).where(Observation.indicator_id == indicator.id)
+            ).all()
+            assert rows, indicator.key
+            by_day = {(o.time - START).days: o.value for o in rows}
+            assert by_day == expected[indicator.key]
+            assert max(o.time for o in rows) < datetime(2025, 6, 30, tzinfo=UTC)
+
+        # The selection-rate ratio dipped below TalentBridge's line, never below the
+        # ministry's, and recovered.
+        ratio = expected["fairness.selection_rate_ratio"]
+        assert min(ratio.values()) < 0.85 and min(ratio.values()) >= 0.8
+        last_week = [ratio[day] for day in sorted(ratio)[-7:]]
+        assert sum(last_week) / 7 > 0.9
+
+
+def test_every_change_is_on_the_record_in_time_order(uow: UnitOfWork) -> None:
+    before = count(uow, Event)
+    load_demo(uow, today=TODAY)
+    assert count(uow, Event) > before + 150
+    for model, event_type in RECORDED:
+        assert count(uow, model) == events_of(uow, event_type), event_type
+    # Owners join by founding their organization; everyone else by an event.
+    assert count(uow, Membership) == events_of(uow, "membership.created") + count(uow, Organization)
+    with uow:
+        session = uow.session
+        stored = sum(
+            e.payload["stored"]
+            for e in session.scalars(select(Event).where(Event.type == "observations.recorded"))
+        )
+        assert stored == session.scalar(select(func.count()).select_from(Observation))
+        events = session.scalars(select(Event).order_by(Event.id)).all()
+        story = [e for e in events if e.type != "api_token.created"]
+        times = [e.time for e in story]
+        assert times == sorted(times)
+        assert times[0] >= START and times[-1] < datetime(2025, 6, 30, tzinfo=UTC)
+        assert all(e.actor_id is not None for e in story)
+
+
+def test_one_review_by_date_has_passed_for_the_tick(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    opened = tick(uow, today=TODAY)
+    assert [(t.kind, t.subject_type, t.loop) for t in opened] == [
+        ("condition_review_due", "condition", "outer")
+    ]
+    with uow:
+        cycle = uow.session.get(Cycle, opened[0].scope_id)
+        assert cycle is not None and cycle.stage == "evaluation"
+    assert tick(uow, today=TODAY) == []
+
+
+def test_loading_twice_loads_once_and_issues_working_tokens(uow: UnitOfWork) -> None:
+    first = load_demo(uow, today=TODAY)
+    goals, scopes, measures = count(uow, Goal), count(uow, Scope), count(uow, Measure)
+    events = count(uow, Event)
+    with clock.frozen_at(datetime(2025, 7, 1, tzinfo=UTC)):
+        second = load_demo(uow)
+    assert (count(uow, Goal), count(uow, Scope), count(uow, Measure)) == (goals, scopes, measures)
+    # The second load only issues tokens.
+    assert count(uow, Event) == events + len(ACCOUNTS)
+
+    assert [(a["email"], a["role"]) for a in first] == [(a["email"], a["role"]) for a in second]
+    assert {a["token"] for a in first}.isdisjoint(a["token"] for a in second)
+    assert len({a["email"] for a in second}) == len(ACCOUNTS) >= 7
+    for account in second:
+        assert len(account["password"]) >= 10
+        principal = principal_for_token(uow, account["token"])
+        with uow:
+            organization = uow.session.scalar(
+                select(Organization.id).where(Organization.name == account["organization"])
+            )
+            user = uow.session.get(User, principal.user_id)
+            assert user is not None and user.email == account["email"]
+            assert verify_password(account["password"], user.password_hash)
+        assert principal.role_in(organization) == Role(account["role"])
+    assert {a["role"] for a in second} == {"owner", "editor", "reviewer", "viewer"}
+
+
+def test_the_demo_command_loads_and_writes_the_accounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    out = tmp_path / "accounts.json"
+    runner = CliRunner()
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["demo", "--no-serve", "--credentials-out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "Demo accounts" in result.output
+        accounts = json.loads(out.read_text())
+        assert [a["email"] for a in accounts] == [a.email for a in ACCOUNTS]
+        assert all(
+            set(a) == {"organization", "role", "email", "password", "token"} for a in accounts
+        )
+        assert out.stat().st_mode & 0o777 == 0o600
+
+        # Run again on the same file: nothing is loaded twice, new tokens work.
+        again = runner.invoke(app, ["demo", "--no-serve", "--credentials-out", str(out)])
+        assert again.exit_code == 0, again.output
+        tokens = [a["token"] for a in json.loads(out.read_text())]
+        assert set(tokens).isdisjoint(a["token"] for a in accounts)
+        # The overdue review-by date is there for `agilegov cycle tick`.
+        ticked = runner.invoke(app, ["cycle", "tick"])
+        assert ticked.exit_code == 0, ticked.output
+        assert "1 trigger(s) opened" in ticked.output
+        engine = make_engine(get_settings().database_url)
+        try:
+            uow = UnitOfWork(make_session_factory(engine))
+            assert count(uow, Organization, Organization.slug == DEMO_SLUG) == 1
+            with uow:
+                business = uow.session.scalar(
+                    select(Organization.id).where(Organization.slug == DEMO_SLUG)
+                )
+            assert principal_for_token(uow, tokens[0]).role_in(business) == Role.owner
+        finally:
+            engine.dispose()
+    finally:
+        get_settings.cache_clear()
