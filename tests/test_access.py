@@ -81,7 +81,7 @@ ENTITY_WRITES: list[tuple[str, str, str | None, Any]] = [
         },
     ),
     ("PATCH", "{scope}/impacts/{impact}", None, {"magnitude": 5}),
-    ("DELETE", "{scope}/impacts/{impact}", None, None),
+    ("DELETE", "{scope}/impacts/{impact}", "a risk links to it", None),
     (
         "POST",
         "{scope}/conditions",
@@ -89,7 +89,7 @@ ENTITY_WRITES: list[tuple[str, str, str | None, Any]] = [
         {"title": "Trend", "category": "technology", "source": "s", "review_by": "2030-01-01"},
     ),
     ("PATCH", "{scope}/conditions/{condition}", None, {"review_by": "2031-01-01"}),
-    ("DELETE", "{scope}/conditions/{condition}", None, None),
+    ("DELETE", "{scope}/conditions/{condition}", "a risk links to it", None),
     (
         "POST",
         "{scope}/risks",
@@ -104,7 +104,7 @@ ENTITY_WRITES: list[tuple[str, str, str | None, Any]] = [
         },
     ),
     ("PATCH", "{scope}/risks/{risk}", None, {"treatment": "transfer"}),
-    ("DELETE", "{scope}/risks/{risk}", None, None),
+    ("DELETE", "{scope}/risks/{risk}", "a measure links to it", None),
     ("POST", "{scope}/goals", None, {"title": "Safety", "level": "core_value"}),
     ("PATCH", "{scope}/goals/{goal}", None, {"target": 0.95}),
     ("DELETE", "{scope}/goals/{goal}", None, None),
@@ -115,7 +115,7 @@ ENTITY_WRITES: list[tuple[str, str, str | None, Any]] = [
         {"goal_id": "@goal", "key": "new-key", "name": "New", "data_source": "logs"},
     ),
     ("PATCH", "{scope}/indicators/{indicator}", None, {"window_days": 14}),
-    ("DELETE", "{scope}/indicators/{indicator}", None, None),
+    ("DELETE", "{scope}/indicators/{indicator}", "its observations are evidence", None),
     (
         "POST",
         "{scope}/trade-offs",

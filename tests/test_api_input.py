@@ -569,6 +569,7 @@ CASES = [
                 "scope.visibility",
             ),
         },
+        status=403,
         who="editor",
     ),
     *cases(

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.db import Base
 from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.paging import page_of, paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Output, Page, VersionRead
 from agilegov.scopes.access import readable_scope, writable_scope
@@ -43,6 +44,9 @@ class Link:
 
 
 Rules = Callable[[Session, Scope, Any], None]
+# Consequences of a change for other entities (e.g. goals derived from this
+# one), run in the same transaction with the state before the change.
+AfterChange = Callable[[Session, Scope, Any, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Kind:
     # Domain rules checked on the entity after its fields are set, before it is
     # stored; they raise InvalidInput naming the field.
     rules: Rules | None = None
+    after_change: AfterChange | None = None
 
 
 def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> Any:
@@ -150,15 +155,9 @@ def list_items(
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
         model: Any = kind.model
-        total = uow.session.scalar(
-            select(func.count()).select_from(model).where(model.scope_id == scope.id)
-        )
-        query = select(model).where(model.scope_id == scope.id).order_by(model.id)
-        for link in kind.links:
-            query = query.options(selectinload(getattr(model, link.attribute)))
-        rows = uow.session.scalars(query.limit(limit).offset(offset))
-        items = [kind.read.model_validate(row) for row in rows]
-        return Page(items=items, total=total or 0, limit=limit, offset=offset)
+        links = [selectinload(getattr(model, link.attribute)) for link in kind.links]
+        where = [model.scope_id == scope.id]
+        return paginate(uow.session, model, where, kind.read, limit, offset, links)
 
 
 def get_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_id: int) -> Any:
@@ -216,24 +215,36 @@ def update_item(
             note = getattr(data, "change_note", None) or "updated " + ", ".join(changed)
             keep_version(session, kind.name, obj.id, obj.version, after, note, actor.user_id)
         _event(session, actor, scope, kind, "updated", obj, {"changed": changed, "after": after})
+        if kind.after_change is not None:
+            kind.after_change(session, scope, obj, before)
         uow.commit()
         return read
 
 
 def _references_to(session: Session, kind: Kind, item_id: int) -> list[str]:
-    """Rows elsewhere that still point at this entity (links cascade, these do not)."""
+    """Rows elsewhere that point at this entity, links and evidence included:
+    deleting it would change them without their own record, so it is refused."""
+    # The entity's own links go with it; its deletion event lists them.
+    own_links = {getattr(kind.model, link.attribute).property.secondary for link in kind.links}
     found = []
     for table in Base.metadata.sorted_tables:
+        if table.name == "events" or table in own_links:
+            continue
         for fk in table.foreign_keys:
-            if fk.column.table is not kind.model.__table__ or fk.ondelete == "CASCADE":
+            if fk.column.table is not kind.model.__table__:
                 continue
-            if table.name == "events" or "id" not in table.c:
-                continue
+            # Name the referring rows by their id, or a link row by its other end.
+            label = (
+                table.c.id
+                if "id" in table.c
+                else next(column for column in table.c if column is not fk.parent)
+            )
             ids = session.scalars(
-                select(table.c.id).where(fk.parent == item_id).order_by(table.c.id).limit(5)
+                select(label).where(fk.parent == item_id).order_by(label).limit(5)
             ).all()
             if ids:
-                found.append(f"{table.name} {', '.join(str(i) for i in ids)}")
+                name = table.name if "id" in table.c else label.name.removesuffix("_id") + "s"
+                found.append(f"{name} {', '.join(str(i) for i in ids)}")
     return found
 
 
@@ -246,6 +257,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
         if kind.versioned:
             if obj.status == "retired":
                 return
+            _, before = _dump(kind, obj)
             obj.status = "retired"
             obj.version += 1
             obj.updated_at = clock.now()
@@ -253,6 +265,8 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
             _, after = _dump(kind, obj)
             keep_version(session, kind.name, obj.id, obj.version, after, "retired", actor.user_id)
             _event(session, actor, scope, kind, "retired", obj, after)
+            if kind.after_change is not None:
+                kind.after_change(session, scope, obj, before)
         else:
             references = _references_to(session, kind, item_id)
             if references:
@@ -279,5 +293,4 @@ def list_versions(
         scope = readable_scope(uow.session, actor, scope_id)
         _entity(uow.session, scope, kind, item_id)
         rows = versions_of(uow.session, kind.name, item_id)
-        items = [VersionRead.model_validate(row) for row in rows[offset : offset + limit]]
-        return Page(items=items, total=len(rows), limit=limit, offset=offset)
+        return page_of([VersionRead.model_validate(row) for row in rows], limit, offset)

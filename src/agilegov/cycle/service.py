@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.analysis.models import Condition
+from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import (
@@ -35,9 +35,11 @@ from agilegov.cycle.schemas import (
     TriggerCreate,
     TriggerRead,
 )
+from agilegov.db import Base
 from agilegov.design.models import Measure
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.goals.models import Goal, Indicator
+from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
+from agilegov.paging import page_of, paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Page
 from agilegov.scopes.access import readable_scope, writable_scope
@@ -46,6 +48,18 @@ from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 
 RECENT_HISTORY = 20
+# What a trigger can be about: an entity of the scope it is opened on.
+TRIGGER_SUBJECTS: dict[str, type[Base]] = {
+    "stakeholder": Stakeholder,
+    "impact": Impact,
+    "condition": Condition,
+    "risk": Risk,
+    "goal": Goal,
+    "indicator": Indicator,
+    "trade_off": TradeOff,
+    "allocation": Allocation,
+    "measure": Measure,
+}
 
 
 def _event(
@@ -236,6 +250,23 @@ def advance(uow: UnitOfWork, actor: Principal, scope_id: int, data: TransitionCr
         return _cycle_read(session, scope, cycle)
 
 
+def _check_subject(session: Session, scope: Scope, data: TriggerCreate) -> None:
+    if (data.subject_type is None) != (data.subject_id is None):
+        raise InvalidInput.on("subject_id", "subject_type and subject_id go together")
+    if data.subject_type is None:
+        return
+    model = TRIGGER_SUBJECTS.get(data.subject_type)
+    if model is None:
+        raise InvalidInput.on(
+            "subject_type", f"must be one of {', '.join(sorted(TRIGGER_SUBJECTS))}"
+        )
+    subject: Any = session.get(model, data.subject_id)
+    if subject is None or subject.scope_id != scope.id:
+        raise InvalidInput.on(
+            "subject_id", f"no {data.subject_type} {data.subject_id} in this scope"
+        )
+
+
 def open_trigger(
     session: Session,
     actor: Principal,
@@ -251,6 +282,7 @@ def open_trigger(
         loop = loop_for(data.kind, data.facts)
     except UnknownLoop as problem:
         raise InvalidInput.on("facts.loop", str(problem)) from None
+    _check_subject(session, scope, data)
     if data.subject_type is not None:
         existing = session.scalars(
             select(Trigger).where(
@@ -346,25 +378,13 @@ def record_review(
         return read
 
 
-def _page(session: Session, query: Any, count: Any, limit: int, offset: int) -> tuple[list, int]:
-    total = session.scalar(count) or 0
-    return list(session.scalars(query.limit(limit).offset(offset))), total
-
-
 def list_reviews(
     uow: UnitOfWork, actor: Principal, scope_id: int, limit: int, offset: int
 ) -> Page[ReviewRead]:
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
-        rows, total = _page(
-            uow.session,
-            select(Review).where(Review.scope_id == scope.id).order_by(Review.id),
-            select(func.count()).where(Review.scope_id == scope.id),
-            limit,
-            offset,
-        )
-        items = [ReviewRead.model_validate(r) for r in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        where = [Review.scope_id == scope.id]
+        return paginate(uow.session, Review, where, ReviewRead, limit, offset)
 
 
 def get_review(uow: UnitOfWork, actor: Principal, scope_id: int, review_id: int) -> ReviewRead:
@@ -389,15 +409,7 @@ def list_triggers(
         where = [Trigger.scope_id == scope.id]
         if status is not None:
             where.append(Trigger.status == status)
-        rows, total = _page(
-            uow.session,
-            select(Trigger).where(*where).order_by(Trigger.id),
-            select(func.count()).select_from(Trigger).where(*where),
-            limit,
-            offset,
-        )
-        items = [TriggerRead.model_validate(t) for t in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paginate(uow.session, Trigger, where, TriggerRead, limit, offset)
 
 
 def list_transitions(
@@ -405,15 +417,8 @@ def list_transitions(
 ) -> Page[TransitionRead]:
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
-        rows, total = _page(
-            uow.session,
-            select(Transition).where(Transition.scope_id == scope.id).order_by(Transition.id),
-            select(func.count()).where(Transition.scope_id == scope.id),
-            limit,
-            offset,
-        )
-        items = [TransitionRead.model_validate(t) for t in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        where = [Transition.scope_id == scope.id]
+        return paginate(uow.session, Transition, where, TransitionRead, limit, offset)
 
 
 def _history(session: Session, scope_id: int) -> list[HistoryEntry]:
@@ -467,10 +472,7 @@ def history(
 ) -> Page[HistoryEntry]:
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
-        entries = _history(uow.session, scope.id)
-        return Page(
-            items=entries[offset : offset + limit], total=len(entries), limit=limit, offset=offset
-        )
+        return page_of(_history(uow.session, scope.id), limit, offset)
 
 
 def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[TriggerCreate]:

@@ -1971,6 +1971,17 @@ class _Story:
     def outer_loop_goal_revision(self) -> None:
         scope = "screening"
         with self.at(GUIDELINE_UPDATE + 6):
+            # The indicator first: an indicator is never weaker than its goal.
+            self.change(
+                "indicator.explanations",
+                "analyst",
+                scope,
+                INDICATOR,
+                IndicatorUpdate(
+                    name="Rejections sent with reasons and a review link",
+                    acceptable_level=0.995,
+                ),
+            )
             goal = self.revise(
                 "goal.explanations",
                 "lead",
@@ -1983,16 +1994,6 @@ class _Story:
                     "reasons and a one-click request for human review.",
                     acceptable_level=0.995,
                     change_note="Outer loop: contestability, after the guideline's version 1.1",
-                ),
-            )
-            self.change(
-                "indicator.explanations",
-                "analyst",
-                scope,
-                INDICATOR,
-                IndicatorUpdate(
-                    name="Rejections sent with reasons and a review link",
-                    acceptable_level=0.995,
                 ),
             )
             self.change(

@@ -6,6 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agilegov.analysis.service import require_organization
+from agilegov.auth import SYSTEM
+from agilegov.cycle.rules import TriggerKind
+from agilegov.cycle.schemas import TriggerCreate
+from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.schemas import (
@@ -62,6 +66,7 @@ def _goal_rules(session: Session, scope: Scope, goal: Any) -> None:
             ancestor = session.get(Goal, ancestor.parent_id) if ancestor.parent_id else None
     if goal.derives_from_id is not None:
         _check_derivation(session, scope, goal)
+    _check_indicators_hold(session, goal)
 
 
 def _check_derivation(session: Session, scope: Scope, goal: Any) -> None:
@@ -92,6 +97,52 @@ def _check_derivation(session: Session, scope: Scope, goal: Any) -> None:
             "acceptable_level",
             f"{goal.acceptable_level} is weaker than the {source.acceptable_level} "
             f"required by goal {source.id}",
+        )
+
+
+def _check_indicators_hold(session: Session, goal: Any) -> None:
+    """An indicator is never weaker than its goal, so tightening a goal waits
+    for its indicators to be tightened first."""
+    if goal.id is None or goal.acceptable_level is None:
+        return
+    indicators = session.scalars(select(Indicator).where(Indicator.goal_id == goal.id))
+    for indicator in indicators:
+        same_scale = indicator.direction == goal.direction and indicator.unit == (goal.unit or "")
+        if same_scale and weaker(indicator.acceptable_level, goal.acceptable_level, goal.direction):
+            raise InvalidInput.on(
+                "acceptable_level",
+                f"indicator {indicator.key} holds {indicator.acceptable_level}, weaker than "
+                f"{goal.acceptable_level}; tighten the indicator first",
+            )
+
+
+def _notify_derived_goals(
+    session: Session, scope: Scope, goal: Any, before: dict[str, Any]
+) -> None:
+    """A requirement that changes or is retired is a changed condition for
+    every goal adopting it: each of their scopes gets an outer-loop trigger."""
+    watched = ("acceptable_level", "direction", "unit", "status")
+    moved = [name for name in watched if before[name] != getattr(goal, name)]
+    if not moved:
+        return
+    derived = session.scalars(
+        select(Goal).where(Goal.derives_from_id == goal.id, Goal.status == "active")
+    )
+    for adopter in derived:
+        adopter_scope = session.get(Scope, adopter.scope_id)
+        assert adopter_scope is not None
+        changes = ", ".join(f"{name} {before[name]} → {getattr(goal, name)}" for name in moved)
+        open_trigger(
+            session,
+            SYSTEM,
+            adopter_scope,
+            TriggerCreate(
+                kind=TriggerKind.condition_change,
+                cause=f"goal '{goal.title}' that goal '{adopter.title}' adopts changed: {changes}",
+                subject_type="goal",
+                subject_id=adopter.id,
+                facts={"requirement_goal_id": goal.id, "requirement_version": goal.version},
+            ),
         )
 
 
@@ -153,6 +204,7 @@ GOAL = Kind(
     refs=(Ref("parent_id", Goal, "goal"),),
     versioned=True,
     rules=_goal_rules,
+    after_change=_notify_derived_goals,
 )
 
 INDICATOR = Kind(

@@ -3,7 +3,7 @@
 import hashlib
 import json
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
@@ -11,6 +11,7 @@ from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.models import Indicator
 from agilegov.monitor.models import Observation
 from agilegov.monitor.schemas import BatchResult, ObservationBatch, ObservationRead
+from agilegov.paging import paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Page
 from agilegov.scopes.access import readable_scope, writable_scope
@@ -87,14 +88,8 @@ def list_observations(
         indicator = session.get(Indicator, indicator_id)
         if indicator is None or indicator.scope_id != scope.id:
             raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
-        where = Observation.indicator_id == indicator_id
-        total = session.scalar(select(func.count()).select_from(Observation).where(where)) or 0
-        rows = session.scalars(
-            select(Observation)
-            .where(where)
-            .order_by(Observation.time.desc(), Observation.id)
-            .limit(limit)
-            .offset(offset)
+        where = [Observation.indicator_id == indicator_id]
+        newest_first = [Observation.time.desc(), Observation.id]
+        return paginate(
+            session, Observation, where, ObservationRead, limit, offset, order_by=newest_first
         )
-        items = [ObservationRead.model_validate(row) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)

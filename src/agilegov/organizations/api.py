@@ -16,6 +16,7 @@ from agilegov.organizations.schemas import (
     TokenIssued,
     TokenRead,
 )
+from agilegov.paging import page_of
 from agilegov.schemas import Page
 
 router = APIRouter(tags=["organizations"])
@@ -23,7 +24,8 @@ OrganizationPatch: Any = OrganizationUpdate
 
 
 @router.get("/organizations", response_model=Page[OrganizationRead])
-def list_organizations(uow: Uow, page: Paging) -> Any:
+def list_organizations(uow: Uow, actor: Actor, page: Paging) -> Any:
+    # Profiles are public; the actor is resolved so a bad token is still refused.
     return service.list_organizations(uow, page.limit, page.offset)
 
 
@@ -33,7 +35,7 @@ def create_organization(body: OrganizationCreate, uow: Uow, actor: Actor) -> Any
 
 
 @router.get("/organizations/{organization_id}", response_model=OrganizationRead)
-def get_organization(organization_id: int, uow: Uow) -> Any:
+def get_organization(organization_id: int, uow: Uow, actor: Actor) -> Any:
     return service.get_organization(uow, organization_id)
 
 
@@ -46,13 +48,7 @@ def update_organization(
 
 @router.get("/organizations/{organization_id}/members", response_model=Page[MembershipRead])
 def list_members(organization_id: int, uow: Uow, actor: Actor, page: Paging) -> Any:
-    members = service.list_members(uow, actor, organization_id)
-    return Page(
-        items=members[page.offset : page.offset + page.limit],
-        total=len(members),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(service.list_members(uow, actor, organization_id), page.limit, page.offset)
 
 
 @router.post(
@@ -90,13 +86,7 @@ def me(actor: Actor) -> dict[str, Any]:
 
 @router.get("/tokens", response_model=Page[TokenRead], tags=["tokens"])
 def list_tokens(uow: Uow, actor: Actor, page: Paging) -> Any:
-    tokens = service.list_tokens(uow, actor)
-    return Page(
-        items=tokens[page.offset : page.offset + page.limit],
-        total=len(tokens),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(service.list_tokens(uow, actor), page.limit, page.offset)
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201, tags=["tokens"])

@@ -18,6 +18,7 @@ from agilegov.organizations.schemas import (
     UserCreate,
     UserRead,
 )
+from agilegov.paging import paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Page
 from agilegov.uow import UnitOfWork
@@ -140,12 +141,7 @@ def _get_organization(session: Session, organization_id: int) -> Organization:
 def list_organizations(uow: UnitOfWork, limit: int, offset: int) -> Page[OrganizationRead]:
     """Every organization's profile is public; what it governs is not."""
     with uow:
-        total = uow.session.scalar(select(func.count()).select_from(Organization)) or 0
-        rows = uow.session.scalars(
-            select(Organization).order_by(Organization.id).limit(limit).offset(offset)
-        )
-        items = [OrganizationRead.model_validate(row) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paginate(uow.session, Organization, [], OrganizationRead, limit, offset)
 
 
 def get_organization(uow: UnitOfWork, organization_id: int) -> OrganizationRead:

@@ -3,11 +3,12 @@
 import re
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal
+from agilegov.paging import paginate
 from agilegov.record.models import Event
 from agilegov.record.schemas import EventRead
 from agilegov.schemas import Page
@@ -67,9 +68,4 @@ def list_events(
             where.append(Event.scope_id == scope_id)
         if organization_id is not None:
             where.append(Event.organization_id == organization_id)
-        total = uow.session.scalar(select(func.count()).select_from(Event).where(*where)) or 0
-        rows = uow.session.scalars(
-            select(Event).where(*where).order_by(Event.id).limit(limit).offset(offset)
-        )
-        items = [EventRead.model_validate(row) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paginate(uow.session, Event, where, EventRead, limit, offset)

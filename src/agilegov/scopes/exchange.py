@@ -23,7 +23,7 @@ from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import Loop, Stage, TriggerKind
 from agilegov.cycle.schemas import TriggerStatus
 from agilegov.design.service import MEASURE
-from agilegov.errors import FieldProblem, InvalidInput
+from agilegov.errors import FieldProblem, Forbidden, InvalidInput
 from agilegov.goals.service import ALLOCATION, GOAL, INDICATOR, TRADE_OFF
 from agilegov.monitor.models import Observation
 from agilegov.organizations.models import Organization
@@ -448,7 +448,7 @@ def import_scope(
         actor.require(organization_id, Role.editor)
         fields = document.scope
         if fields.visibility == Visibility.public and not actor.can(organization_id, Role.owner):
-            raise InvalidInput.on("scope.visibility", "only an owner can import a public scope")
+            raise Forbidden("only an owner can import a public scope (scope.visibility)")
         scope = Scope(
             organization_id=organization_id,
             **fields.model_dump(mode="json", exclude={"created_at", "updated_at"}),

@@ -1,12 +1,13 @@
 """Scopes: registering an innovation to govern, and who can see it."""
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, or_
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.cycle.service import start_cycle
 from agilegov.errors import InvalidInput
 from agilegov.organizations.models import Organization
+from agilegov.paging import paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Page
 from agilegov.scopes.access import readable_scope
@@ -34,12 +35,7 @@ def list_scopes(
         where = [_visible(actor)]
         if organization_id is not None:
             where.append(Scope.organization_id == organization_id)
-        total = uow.session.scalar(select(func.count()).select_from(Scope).where(*where)) or 0
-        rows = uow.session.scalars(
-            select(Scope).where(*where).order_by(Scope.id).limit(limit).offset(offset)
-        )
-        items = [ScopeRead.model_validate(row) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paginate(uow.session, Scope, where, ScopeRead, limit, offset)
 
 
 def get_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> ScopeRead:
