@@ -7,6 +7,7 @@ AGILEGOV_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
 """
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ from agilegov.organizations.service import (
 )
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
+
+# The log's signing key of every app and command the tests start lives here,
+# never in the working tree.
+os.environ.setdefault(
+    "AGILEGOV_LOG_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="agilegov-keys-"), "log.key")
+)
 
 POSTGRES_SERVER = os.environ.get(
     "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

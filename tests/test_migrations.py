@@ -10,14 +10,16 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from agilegov.cli import app
-from agilegov.db import make_engine
+from agilegov.db import make_engine, make_session_factory
 from agilegov.migrations import alembic_config, current_revision, upgrade
+from agilegov.record.log import NewEvent, append
+from agilegov.record.models import Event
 from agilegov.settings import get_settings
 from agilegov.tables import metadata
 
@@ -84,15 +86,29 @@ def test_upgrading_twice_changes_nothing(empty_database: str, migrated: Engine) 
 
 
 def _one_event(engine: Engine) -> int:
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO events (time, type, subject_type, payload) "
-                "VALUES (:time, 'test.written', 'test', '{}')"
-            ),
-            {"time": datetime(2030, 1, 1, tzinfo=UTC)},
+    """Append one event the only way events are written: through the log."""
+    session = make_session_factory(engine)()
+    try:
+        [index] = append(
+            session,
+            [
+                NewEvent(
+                    time=datetime(2030, 1, 1, tzinfo=UTC),
+                    type="test.written",
+                    subject_type="test",
+                    subject_id=None,
+                    actor_id=None,
+                    organization_id=None,
+                    scope_id=None,
+                    payload={},
+                    private=False,
+                )
+            ],
         )
-        return connection.execute(text("SELECT max(id) FROM events")).scalar_one()
+        session.commit()
+        return session.scalars(select(Event.id).where(Event.leaf_index == index)).one()
+    finally:
+        session.close()
 
 
 @pytest.mark.parametrize(

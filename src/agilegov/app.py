@@ -25,6 +25,7 @@ from agilegov.goals.api import routers as goals_routers
 from agilegov.monitor.api import routers as monitor_routers
 from agilegov.organizations.api import routers as organization_routers
 from agilegov.record.api import routers as record_routers
+from agilegov.record.notes import load_or_create_signer
 from agilegov.scopes.api import routers as scope_routers
 from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine)
+    app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     problems.install(app)
 

@@ -21,9 +21,11 @@ app = typer.Typer(help="agilegov: agile governance on a verifiable record.", no_
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 cycle_app = typer.Typer(help="The governance cycle.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their tokens.", no_args_is_help=True)
+record_app = typer.Typer(help="The verifiable record.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(user_app, name="user")
+app.add_typer(record_app, name="record")
 
 console = Console()
 errors = Console(stderr=True)
@@ -202,3 +204,116 @@ def user_create(
         actor = principal_for_user(uow.session, user.id)
     token = issue_token(uow, actor, "cli")
     console.print(f"user {user.id} {user.email}\ntoken {token.token}", highlight=False)
+
+
+def _signer():  # type: ignore[no-untyped-def]
+    from agilegov.record.notes import load_or_create_signer
+
+    settings = get_settings()
+    return load_or_create_signer(settings.log_key_file, settings.log_origin)
+
+
+@record_app.command("checkpoint")
+def record_checkpoint(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Print (or save) the log's latest signed checkpoint, to check later with --since."""
+    from agilegov.record.checkpoints import latest_checkpoint
+
+    note = latest_checkpoint(_uow(), _signer(), get_settings().log_origin).note
+    if output is None:
+        sys.stdout.write(note)
+    else:
+        output.write_text(note)
+        console.print(f"checkpoint written to {output}")
+
+
+@record_app.command("key")
+def record_key() -> None:
+    """Print the log's verifier key (name+keyid+key), for verifying offline."""
+    from agilegov.record.notes import verifier_key
+
+    sys.stdout.write(verifier_key(_signer()) + "\n")
+
+
+def _verifier_text(key: str | None) -> str:
+    from agilegov.record.notes import verifier_key
+
+    return key if key is not None else verifier_key(_signer())
+
+
+@record_app.command("verify")
+def record_verify(
+    since: Annotated[
+        Path | None, typer.Option(help="A checkpoint saved earlier: prove the log only grew.")
+    ] = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Verify one event's receipt offline, without a database.")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="The log's verifier key (default: this server's).")
+    ] = None,
+) -> None:
+    """Recompute the whole log from the stored events and check it against the
+    latest signed checkpoint; or check a saved checkpoint or one receipt."""
+    from agilegov.record import merkle
+    from agilegov.record.checkpoints import latest_checkpoint
+    from agilegov.record.log import audit, consistency_proof
+    from agilegov.record.notes import NoteError, open_checkpoint, parse_verifier_key
+    from agilegov.record.verify import ReceiptError, verify_receipt
+
+    if receipt is not None:
+        try:
+            document = json.loads(receipt.read_text())
+            checked = verify_receipt(document, _verifier_text(key))
+        except (OSError, ValueError) as problem:
+            _fail(f"{receipt}: {problem}")
+        except ReceiptError as problem:
+            _fail(f"{receipt}: {problem}")
+        what = "event and leaf" if checked.event_checked else "leaf"
+        console.print(
+            f"receipt ok: {what} {checked.index} is in {checked.origin} at size {checked.size}",
+            highlight=False,
+        )
+        return
+    settings = get_settings()
+    verifier = parse_verifier_key(_verifier_text(key))
+    uow = _uow()
+    latest = open_checkpoint(
+        latest_checkpoint(uow, _signer(), settings.log_origin).note, verifier, settings.log_origin
+    )
+    earlier = None
+    if since is not None:
+        try:
+            earlier = open_checkpoint(since.read_text(), verifier, settings.log_origin)
+        except (OSError, NoteError) as problem:
+            _fail(f"{since}: {problem}")
+    sizes = [latest.size] + ([earlier.size] if earlier else [])
+    with uow:
+        result = audit(uow.session, sizes=sizes)
+    if result.first_bad_index is not None:
+        _fail(
+            f"the record is not intact: first bad index {result.first_bad_index}: {result.problem}"
+        )
+    if result.roots.get(latest.size) != latest.root:
+        _fail(f"the leaves do not give the root signed at size {latest.size}")
+    console.print(
+        f"all {result.size} entries recomputed: leaves, tree and signed "
+        f"checkpoint at size {latest.size} agree",
+        highlight=False,
+    )
+    if earlier is not None:
+        if earlier.size > latest.size or result.roots.get(earlier.size) != earlier.root:
+            _fail(f"{since}: the log at size {earlier.size} does not have that root")
+        with uow:
+            proof = (
+                consistency_proof(uow.session, earlier.size, latest.size)
+                if 0 < earlier.size < latest.size
+                else []
+            )
+        if 0 < earlier.size < latest.size:
+            merkle.verify_consistency(earlier.size, latest.size, earlier.root, latest.root, proof)
+        console.print(
+            f"consistent with the checkpoint at size {earlier.size}: the log only grew",
+            highlight=False,
+        )

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # How often the server checks review-by dates, in seconds (0 turns it off).
     tick_interval_seconds: int = 3600
+    # The log's signing key: kept outside the database, readable by its owner only.
+    log_key_file: Path = Path("agilegov-keys/log.key").resolve()
+    # The log's name in its checkpoints (the C2SP "origin" line and key name).
+    log_origin: str = "agilegov.localhost/record"
     page_size_default: int = 50
     page_size_max: int = 500
 

@@ -1,9 +1,9 @@
-"""The append-only events table: every state change, in order."""
+"""The record: the append-only events table and the Merkle tree over it."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, ForeignKey, Index, String, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agilegov.db import Base, BigId, JSONType, UTCDateTime
@@ -13,6 +13,8 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The event's position in the log (0-based): leaf ``leaf_index`` of the tree.
+    leaf_index: Mapped[int] = mapped_column(BigInteger, unique=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
@@ -21,11 +23,52 @@ class Event(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int | None]
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Set when the payload is private: the leaf then holds only a commitment,
+    # SHA-256(salt || canonical payload), and the salt stays here with the data.
+    payload_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The exact bytes hashed into the tree (RFC 8785 canonical JSON).
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (
         Index("ix_events_scope_id_id", "scope_id", "id"),
         Index("ix_events_organization_id_id", "organization_id", "id"),
     )
+
+
+class MerkleNode(Base):
+    """The hash of every complete subtree, so any proof reads O(log n) rows.
+
+    ``position`` packs (level, index) into one integer key (see
+    ``record.log.node_position``): level 0 holds the leaf hashes.
+    """
+
+    __tablename__ = "merkle_nodes"
+
+    position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogHead(Base):
+    """The log's size and right edge; its row is the lock that serializes appends."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    # The frontier: [[level, index, hex hash], ...], left to right.
+    frontier: Mapped[list[list[Any]]] = mapped_column(JSONType)
+
+
+class Checkpoint(Base):
+    """A signed checkpoint (C2SP tlog-checkpoint in a signed note) once published."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, unique=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # The table refuses UPDATE and DELETE at the database itself, so no code path

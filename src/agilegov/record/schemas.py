@@ -6,6 +6,7 @@ from agilegov.schemas import Output
 
 class EventRead(Output):
     id: int
+    leaf_index: int
     time: datetime
     actor_id: int | None
     organization_id: int | None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from agilegov import clock
 from agilegov.auth import Principal
 from agilegov.paging import paginate
+from agilegov.record.log import NewEvent, append
 from agilegov.record.models import Event
 from agilegov.record.schemas import EventRead
 from agilegov.schemas import Page
@@ -16,6 +17,19 @@ from agilegov.scopes.models import Scope
 from agilegov.uow import UnitOfWork
 
 _EVENT_TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
+
+
+# Events about people and access are private wherever they happen.
+PRIVATE_SUBJECTS = frozenset({"user", "api_token", "membership"})
+
+
+def is_private(session: Session, subject_type: str, scope_id: int | None) -> bool:
+    """Whether an event's payload enters the log only as a salted commitment:
+    everything about an unpublished scope, and everything about people."""
+    if scope_id is not None:
+        scope = session.get(Scope, scope_id)
+        return scope is None or scope.visibility != "public"
+    return subject_type in PRIVATE_SUBJECTS
 
 
 def append_event(
@@ -28,22 +42,22 @@ def append_event(
     payload: dict[str, Any],
     organization_id: int | None = None,
     scope_id: int | None = None,
-) -> Event:
+) -> int:
+    """Append one event to the log in the caller's transaction; returns its index."""
     if not _EVENT_TYPE.match(type):
         raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
-    event = Event(
+    new = NewEvent(
         time=clock.now(),
-        actor_id=actor.user_id,
-        organization_id=organization_id,
-        scope_id=scope_id,
         type=type,
         subject_type=subject_type,
         subject_id=subject_id,
+        actor_id=actor.user_id,
+        organization_id=organization_id,
+        scope_id=scope_id,
         payload=payload,
+        private=is_private(session, subject_type, scope_id),
     )
-    session.add(event)
-    session.flush()
-    return event
+    return append(session, [new])[0]
 
 
 def list_events(
