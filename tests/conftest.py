@@ -32,9 +32,9 @@ from agilegov.uow import UnitOfWork
 
 # The log's signing key of every app and command the tests start lives here,
 # never in the working tree.
-os.environ.setdefault(
-    "AGILEGOV_LOG_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="agilegov-keys-"), "log.key")
-)
+_KEYS = tempfile.mkdtemp(prefix="agilegov-keys-")
+os.environ.setdefault("AGILEGOV_LOG_KEY_FILE", os.path.join(_KEYS, "log.key"))
+os.environ.setdefault("AGILEGOV_ASSESSOR_KEY_DIR", os.path.join(_KEYS, "assessors"))
 
 POSTGRES_SERVER = os.environ.get(
     "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

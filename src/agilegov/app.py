@@ -17,6 +17,7 @@ from agilegov.analysis.api import routers as analysis_routers
 from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
+from agilegov.assurance.api import routers as assurance_routers
 from agilegov.cycle.api import routers as cycle_routers
 from agilegov.cycle.service import tick
 from agilegov.db import make_engine, make_session_factory
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *cycle_routers,
         *monitor_routers,
         *record_routers,
+        *assurance_routers,
     ):
         api.include_router(router)
     app.include_router(api)

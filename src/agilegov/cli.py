@@ -22,13 +22,15 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 cycle_app = typer.Typer(help="The governance cycle.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their tokens.", no_args_is_help=True)
 record_app = typer.Typer(help="The verifiable record.", no_args_is_help=True)
+credential_app = typer.Typer(help="Attestations as verifiable credentials.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(user_app, name="user")
 app.add_typer(record_app, name="record")
+app.add_typer(credential_app, name="credential")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 
 def _uow() -> UnitOfWork:
@@ -317,3 +319,33 @@ def record_verify(
             f"consistent with the checkpoint at size {earlier.size}: the log only grew",
             highlight=False,
         )
+
+
+@credential_app.command("verify")
+def credential_verify(
+    file: Annotated[Path, typer.Argument(help="A credential (JSON) issued by an assessor.")],
+) -> None:
+    """Check an attestation offline: its eddsa-jcs-2022 proof by the issuer's
+    did:key, and its validity period today."""
+    from datetime import UTC, datetime
+
+    from agilegov.record.credentials import CredentialError, verify_attestation
+
+    try:
+        secured = json.loads(file.read_text())
+        verify_attestation(secured, at=datetime.now(UTC))
+    except OSError as problem:
+        _fail(f"{file}: {problem.strerror}")
+    except ValueError as problem:  # CredentialError and malformed JSON alike
+        kind = "invalid credential" if isinstance(problem, CredentialError) else "not JSON"
+        _fail(f"{file}: {kind}: {problem}")
+    subject = secured.get("credentialSubject", {})
+    console.print(
+        f"valid: issued by {secured['issuer']['id']} to {subject.get('id')} "
+        f"({subject.get('method')}), until {secured.get('validUntil')}",
+        highlight=False,
+    )
+    console.print(
+        "Revocation is public in the record: see /api/v1/attestations/{id}/status.",
+        highlight=False,
+    )

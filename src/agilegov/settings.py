@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     tick_interval_seconds: int = 3600
     # The log's signing key: kept outside the database, readable by its owner only.
     log_key_file: Path = Path("agilegov-keys/log.key").resolve()
+    # Assessors' signing keys (one Ed25519 key per assessor organization).
+    assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
     # The log's name in its checkpoints (the C2SP "origin" line and key name).
     log_origin: str = "agilegov.localhost/record"
     page_size_default: int = 50

@@ -2,6 +2,7 @@
 
 from agilegov import versioning
 from agilegov.analysis import models as analysis_models
+from agilegov.assurance import models as assurance_models
 from agilegov.cycle import models as cycle_models
 from agilegov.db import Base
 from agilegov.design import models as design_models
@@ -15,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "analysis_models",
+    "assurance_models",
     "cycle_models",
     "design_models",
     "goals_models",

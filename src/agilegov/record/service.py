@@ -42,8 +42,12 @@ def append_event(
     payload: dict[str, Any],
     organization_id: int | None = None,
     scope_id: int | None = None,
+    private: bool | None = None,
 ) -> int:
-    """Append one event to the log in the caller's transaction; returns its index."""
+    """Append one event to the log in the caller's transaction; returns its index.
+
+    ``private`` overrides the rule of :func:`is_private` for events whose
+    payload is public by nature (hashes and identifiers only)."""
     if not _EVENT_TYPE.match(type):
         raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
     new = NewEvent(
@@ -55,7 +59,7 @@ def append_event(
         organization_id=organization_id,
         scope_id=scope_id,
         payload=payload,
-        private=is_private(session, subject_type, scope_id),
+        private=is_private(session, subject_type, scope_id) if private is None else private,
     )
     return append(session, [new])[0]
 

@@ -1,0 +1,74 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.assurance import service
+from agilegov.assurance.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    AttestationIssue,
+    AttestationRead,
+    AttestationRevoke,
+    AttestationStatus,
+)
+from agilegov.errors import NotFound
+from agilegov.organizations.service import get_organization
+from agilegov.schemas import Page
+
+router = APIRouter(tags=["assurance"])
+
+
+@router.get("/assessments", response_model=Page[AssessmentRead])
+def list_assessments(
+    uow: Uow, actor: Actor, page: Paging, scope_id: Annotated[int | None, Query()] = None
+) -> Any:
+    return service.list_assessments(uow, actor, page.limit, page.offset, scope_id)
+
+
+@router.post("/assessments", response_model=AssessmentRead, status_code=201)
+def create_assessment(body: AssessmentCreate, uow: Uow, actor: Actor) -> Any:
+    return service.create_assessment(uow, actor, body)
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
+def get_assessment(assessment_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_assessment(uow, actor, assessment_id)
+
+
+@router.post(
+    "/assessments/{assessment_id}/attestations", response_model=AttestationRead, status_code=201
+)
+def issue_attestation(
+    assessment_id: int, body: AttestationIssue, request: Request, uow: Uow, actor: Actor
+) -> Any:
+    key_dir = request.app.state.settings.assessor_key_dir
+    return service.issue_attestation(uow, actor, assessment_id, body, key_dir)
+
+
+@router.get("/attestations/{attestation_id}", response_model=AttestationRead)
+def get_attestation(attestation_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_attestation(uow, actor, attestation_id)
+
+
+@router.get("/attestations/{attestation_id}/status", response_model=AttestationStatus)
+def attestation_status(attestation_id: int, uow: Uow) -> Any:
+    return service.attestation_status(uow, attestation_id)
+
+
+@router.post("/attestations/{attestation_id}/revoke", response_model=AttestationStatus)
+def revoke_attestation(attestation_id: int, body: AttestationRevoke, uow: Uow, actor: Actor) -> Any:
+    return service.revoke_attestation(uow, actor, attestation_id, body)
+
+
+@router.get("/organizations/{organization_id}/did")
+def assessor_did(organization_id: int, request: Request, uow: Uow) -> dict[str, str]:
+    """An assessor's did:key, to check its credentials offline."""
+    organization = get_organization(uow, organization_id)
+    if organization.kind != "assessor":
+        raise NotFound(f"organization {organization_id} is not an assessor")
+    key_dir = request.app.state.settings.assessor_key_dir
+    return {"did": service.assessor_did(key_dir, organization_id)}
+
+
+routers = [router]

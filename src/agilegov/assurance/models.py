@@ -1,0 +1,39 @@
+"""Assessments of a scope's governance by an assessor, and the attestations they issue."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agilegov.db import Base, JSONType, UTCDateTime
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessor_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    criteria: Mapped[list[str]] = mapped_column(JSONType)
+    result: Mapped[str] = mapped_column(Text)
+    findings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attestation(Base):
+    __tablename__ = "attestations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    credential: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    credential_sha256: Mapped[str] = mapped_column(String(64))
+    issuer_did: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)

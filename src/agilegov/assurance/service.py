@@ -1,0 +1,267 @@
+"""Assessments and attestations (report 4.5): an assessor evaluates a scope's
+governance by a stated method and may issue a signed credential about it.
+
+Issuing and revoking are events with public payloads (hashes and identifiers
+only), so anyone can see in the record that a credential was issued or
+withdrawn, even when the assessed scope is private.
+"""
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.assurance.keys import assessor_key
+from agilegov.assurance.models import Assessment, Attestation
+from agilegov.assurance.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    AttestationIssue,
+    AttestationRead,
+    AttestationRevoke,
+    AttestationStatus,
+)
+from agilegov.auth import Principal, Role
+from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.organizations.models import Organization
+from agilegov.paging import paginate
+from agilegov.record.canonical import canonical_json
+from agilegov.record.credentials import (
+    CredentialError,
+    attestation_credential,
+    attestation_urn,
+    did_key,
+    sign,
+    verification_method,
+)
+from agilegov.record.service import append_event
+from agilegov.schemas import Page
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+
+
+def organization_urn(organization: Organization) -> str:
+    return f"urn:agilegov:organization:{organization.slug}"
+
+
+def assessor_did(key_dir: Path, organization_id: int) -> str:
+    return did_key(assessor_key(key_dir, organization_id).public_key())
+
+
+def _readable(session: Session, actor: Principal, assessment: Assessment) -> bool:
+    scope = session.get(Scope, assessment.scope_id)
+    assert scope is not None
+    return (
+        scope.visibility == "public"
+        or actor.can(assessment.assessor_organization_id, Role.viewer)
+        or actor.can(scope.organization_id, Role.viewer)
+    )
+
+
+def _assessment(session: Session, actor: Principal, assessment_id: int) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or not _readable(session, actor, assessment):
+        raise NotFound(f"assessment {assessment_id} not found")
+    return assessment
+
+
+def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate) -> AssessmentRead:
+    with uow:
+        session = uow.session
+        assessor = session.get(Organization, data.assessor_organization_id)
+        if assessor is None:
+            raise InvalidInput.on("assessor_organization_id", "no such organization")
+        actor.require(assessor.id, Role.editor)
+        if assessor.kind != "assessor":
+            raise InvalidInput.on("assessor_organization_id", f"{assessor.name} is not an assessor")
+        scope = session.get(Scope, data.scope_id)
+        if scope is None or not (
+            scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
+        ):
+            raise InvalidInput.on("scope_id", f"no scope {data.scope_id} this assessor can see")
+        if scope.organization_id == assessor.id:
+            raise InvalidInput.on("scope_id", "an assessor does not assess its own scope")
+        assessment = Assessment(**data.model_dump(mode="json"), created_at=clock.now())
+        session.add(assessment)
+        session.flush()
+        read = AssessmentRead.model_validate(assessment)
+        append_event(
+            session,
+            actor,
+            type="assessment.created",
+            subject_type="assessment",
+            subject_id=assessment.id,
+            organization_id=assessor.id,
+            scope_id=scope.id,
+            payload=read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return read
+
+
+def get_assessment(uow: UnitOfWork, actor: Principal, assessment_id: int) -> AssessmentRead:
+    with uow:
+        return AssessmentRead.model_validate(_assessment(uow.session, actor, assessment_id))
+
+
+def list_assessments(
+    uow: UnitOfWork, actor: Principal, limit: int, offset: int, scope_id: int | None = None
+) -> Page[AssessmentRead]:
+    with uow:
+        member_of = list(actor.roles)
+        visible = [Assessment.scope_id.in_(select(Scope.id).where(Scope.visibility == "public"))]
+        if member_of:
+            visible += [
+                Assessment.assessor_organization_id.in_(member_of),
+                Assessment.scope_id.in_(
+                    select(Scope.id).where(Scope.organization_id.in_(member_of))
+                ),
+            ]
+        where = [or_(*visible)]
+        if scope_id is not None:
+            where.append(Assessment.scope_id == scope_id)
+        return paginate(uow.session, Assessment, where, AssessmentRead, limit, offset)
+
+
+def _status_payload(attestation: Attestation) -> dict[str, object]:
+    return AttestationStatus(
+        id=attestation.id,
+        credential_sha256=attestation.credential_sha256,
+        issuer_did=attestation.issuer_did,
+        valid_from=attestation.valid_from,
+        valid_until=attestation.valid_until,
+        revoked=attestation.revoked_at is not None,
+        revoked_at=attestation.revoked_at,
+        revocation_reason=attestation.revocation_reason,
+    ).model_dump(mode="json")
+
+
+def issue_attestation(
+    uow: UnitOfWork, actor: Principal, assessment_id: int, data: AttestationIssue, key_dir: Path
+) -> AttestationRead:
+    """Sign a W3C VC 2.0 credential (eddsa-jcs-2022) with the assessor's did:key."""
+    with uow:
+        session = uow.session
+        assessment = _assessment(session, actor, assessment_id)
+        actor.require(assessment.assessor_organization_id, Role.editor)
+        assessor = session.get(Organization, assessment.assessor_organization_id)
+        scope = session.get(Scope, assessment.scope_id)
+        assessed = session.get(Organization, scope.organization_id) if scope else None
+        assert assessor is not None and scope is not None and assessed is not None
+        now = clock.now().replace(microsecond=0)
+        valid_from = data.valid_from or now
+        if data.valid_until <= valid_from:
+            raise InvalidInput.on("valid_until", "must be after valid_from")
+        if data.valid_until - valid_from > timedelta(days=5 * 366):
+            raise InvalidInput.on("valid_until", "an attestation is valid for five years at most")
+        key = assessor_key(key_dir, assessor.id)
+        attestation = Attestation(
+            assessment_id=assessment.id,
+            credential={},
+            credential_sha256="",
+            issuer_did=did_key(key.public_key()),
+            valid_from=valid_from,
+            valid_until=data.valid_until,
+            issued_at=now,
+        )
+        session.add(attestation)
+        session.flush()
+        try:
+            unsigned = attestation_credential(
+                credential_id=attestation_urn(attestation.id),
+                issuer=attestation.issuer_did,
+                issuer_name=assessor.name,
+                subject_id=organization_urn(assessed),
+                organization_name=assessed.name,
+                scope_id=f"urn:agilegov:scope:{scope.id}",
+                scope_name=scope.name,
+                method=assessment.method,
+                criteria=assessment.criteria,
+                result=assessment.result,
+                valid_from=valid_from,
+                valid_until=data.valid_until,
+                findings=assessment.findings or None,
+            )
+        except CredentialError as problem:
+            raise InvalidInput.on("valid_until", str(problem)) from None
+        credential = sign(
+            unsigned,
+            key,
+            verification_method=verification_method(key.public_key()),
+            created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        attestation.credential = credential
+        attestation.credential_sha256 = hashlib.sha256(canonical_json(credential)).hexdigest()
+        session.flush()
+        append_event(
+            session,
+            actor,
+            type="attestation.issued",
+            subject_type="attestation",
+            subject_id=attestation.id,
+            organization_id=assessor.id,
+            scope_id=scope.id,
+            payload={
+                **_status_payload(attestation),
+                "assessment_id": assessment.id,
+                "subject": organization_urn(assessed),
+            },
+            private=False,
+        )
+        uow.commit()
+        return AttestationRead.model_validate(attestation)
+
+
+def _attestation(session: Session, actor: Principal, attestation_id: int) -> Attestation:
+    attestation = session.get(Attestation, attestation_id)
+    if attestation is None:
+        raise NotFound(f"attestation {attestation_id} not found")
+    _assessment(session, actor, attestation.assessment_id)
+    return attestation
+
+
+def get_attestation(uow: UnitOfWork, actor: Principal, attestation_id: int) -> AttestationRead:
+    with uow:
+        return AttestationRead.model_validate(_attestation(uow.session, actor, attestation_id))
+
+
+def attestation_status(uow: UnitOfWork, attestation_id: int) -> AttestationStatus:
+    """Whether a credential stands: public to anyone holding one."""
+    with uow:
+        attestation = uow.session.get(Attestation, attestation_id)
+        if attestation is None:
+            raise NotFound(f"attestation {attestation_id} not found")
+        return AttestationStatus.model_validate(_status_payload(attestation))
+
+
+def revoke_attestation(
+    uow: UnitOfWork, actor: Principal, attestation_id: int, data: AttestationRevoke
+) -> AttestationStatus:
+    with uow:
+        session = uow.session
+        attestation = _attestation(session, actor, attestation_id)
+        assessment = session.get(Assessment, attestation.assessment_id)
+        assert assessment is not None
+        actor.require(assessment.assessor_organization_id, Role.editor)
+        if attestation.revoked_at is not None:
+            raise Conflict(f"attestation {attestation_id} was revoked already")
+        attestation.revoked_at = clock.now()
+        attestation.revocation_reason = data.reason
+        session.flush()
+        payload = _status_payload(attestation)
+        append_event(
+            session,
+            actor,
+            type="attestation.revoked",
+            subject_type="attestation",
+            subject_id=attestation.id,
+            organization_id=assessment.assessor_organization_id,
+            scope_id=assessment.scope_id,
+            payload=payload,
+            private=False,
+        )
+        uow.commit()
+        return AttestationStatus.model_validate(payload)
