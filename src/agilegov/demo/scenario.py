@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from statistics import fmean
 from typing import Any
 
@@ -51,6 +52,8 @@ from agilegov.analysis.schemas import (
     StakeholderCreate,
 )
 from agilegov.analysis.service import CONDITION, IMPACT, RISK, STAKEHOLDER
+from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue
+from agilegov.assurance.service import create_assessment, issue_attestation
 from agilegov.auth import Principal, Role
 from agilegov.cycle.rules import Stage, TriggerKind
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, VersionRef
@@ -82,6 +85,7 @@ from agilegov.schemas import Input
 from agilegov.scoped import Kind
 from agilegov.scopes.schemas import ScopeCreate, ScopeUpdate
 from agilegov.scopes.service import create_scope, update_scope
+from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 
 # The business organization's slug: its presence means the demo is loaded.
@@ -210,7 +214,9 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 
 
-def load_demo(uow: UnitOfWork, *, today: date | None = None) -> list[dict[str, str]]:
+def load_demo(
+    uow: UnitOfWork, *, today: date | None = None, assessor_key_dir: Path | None = None
+) -> list[dict[str, str]]:
     """Load the demo scenario once and return its accounts with fresh API tokens.
 
     The whole story is one transaction, so a failure leaves nothing half-loaded.
@@ -218,10 +224,11 @@ def load_demo(uow: UnitOfWork, *, today: date | None = None) -> list[dict[str, s
     are issued.
     """
     today = today or clock.now().date()
+    key_dir = assessor_key_dir or get_settings().assessor_key_dir
     with uow:
         loaded = uow.session.scalar(select(Organization.id).where(Organization.slug == DEMO_SLUG))
         if loaded is None:
-            _Story(uow, today).tell()
+            _Story(uow, today, key_dir).tell()
         accounts = _issue_tokens(uow)
         uow.commit()
     return accounts
@@ -353,6 +360,7 @@ def _mean_over(series: Series, last_day: int, window: int) -> float:
 class _Story:
     uow: UnitOfWork
     today: date
+    assessor_key_dir: Path
     people: dict[str, Principal] = field(default_factory=dict)
     organizations: dict[str, int] = field(default_factory=dict)
     scopes: dict[str, int] = field(default_factory=dict)
@@ -392,6 +400,7 @@ class _Story:
             self.inner_loop_explanations_redesign,
             self.inner_loop_fairness,
             self.inner_loop_fairness_redesign,
+            self.fairness_attestation,
             self.outer_loop_guidelines,
             self.outer_loop_reanalysis,
             self.outer_loop_goal_revision,
@@ -1863,6 +1872,41 @@ class _Story:
             )
         with self.at(CALIBRATION_LIVE + 2):
             self.move("lead", scope, Stage.operation, "fairness measures improved")
+
+    # --- an independent assessor certifies the fairness monitoring -----------------------
+
+    def fairness_attestation(self) -> None:
+        """FairBench audits the recovered fairness monitoring and issues a
+        credential that anyone can check offline."""
+        with self.at(CALIBRATION_LIVE + 8, 14):
+            assessor = self.people["assessor"]
+            assessment = create_assessment(
+                self.uow,
+                assessor,
+                AssessmentCreate(
+                    assessor_organization_id=self.organizations["fairbench"],
+                    scope_id=self.scopes["screening"],
+                    method="third_party_certification",
+                    criteria=[
+                        "Selection-rate ratio between groups at or above 0.8 over 90 days, "
+                        "overall and for every client",
+                        "Every rejection explained within 24 hours",
+                        "Breaches reviewed and remedied in the governance cycle",
+                    ],
+                    result="Certified: criteria met after per-client calibration went live.",
+                    findings=[
+                        "Monitoring per client closes the gap found in the second inner loop.",
+                        "Explanations should offer contesting, not only reasons.",
+                    ],
+                ),
+            )
+            issue_attestation(
+                self.uow,
+                assessor,
+                assessment.id,
+                AttestationIssue(valid_until=clock.now() + timedelta(days=365)),
+                self.assessor_key_dir,
+            )
 
     # --- days 150-164: the outer loop, a new guideline version ----------------------------
 
