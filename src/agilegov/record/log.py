@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from agilegov.record import merkle
@@ -100,11 +102,16 @@ def event_leaf(event: Event) -> bytes:
 
 
 def _lock_head(session: Session) -> LogHead:
-    head = session.scalars(select(LogHead).where(LogHead.id == 1).with_for_update()).first()
+    locked = select(LogHead).where(LogHead.id == 1).with_for_update()
+    head = session.scalars(locked).first()
     if head is None:
-        head = LogHead(id=1, size=0, frontier=[])
-        session.add(head)
-        session.flush()
+        # The first append ever: create the row, even if another writer races us.
+        dialect = session.get_bind().dialect.name
+        dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            dialect_insert(LogHead).values(id=1, size=0, frontier=[]).on_conflict_do_nothing()
+        )
+        head = session.scalars(locked).one()
     return head
 
 
