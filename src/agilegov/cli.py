@@ -258,9 +258,12 @@ def record_verify(
 ) -> None:
     """Recompute the whole log from the stored events and check it against the
     latest signed checkpoint; or check a saved checkpoint or one receipt."""
+    from sqlalchemy import select
+
     from agilegov.record import merkle
-    from agilegov.record.checkpoints import latest_checkpoint
+    from agilegov.record.checkpoints import RewrittenLog, latest_checkpoint
     from agilegov.record.log import audit, consistency_proof
+    from agilegov.record.models import Checkpoint
     from agilegov.record.notes import NoteError, open_checkpoint, parse_verifier_key
     from agilegov.record.verify import ReceiptError, verify_receipt
 
@@ -279,26 +282,44 @@ def record_verify(
         )
         return
     settings = get_settings()
-    verifier = parse_verifier_key(_verifier_text(key))
+    try:
+        verifier = parse_verifier_key(_verifier_text(key))
+    except NoteError as problem:
+        _fail(f"--key: {problem}")
     uow = _uow()
-    latest = open_checkpoint(
-        latest_checkpoint(uow, _signer(), settings.log_origin).note, verifier, settings.log_origin
-    )
+    try:
+        latest = open_checkpoint(
+            latest_checkpoint(uow, _signer(), settings.log_origin).note,
+            verifier,
+            settings.log_origin,
+        )
+        # The largest checkpoint ever signed too: a log cut short since then
+        # has a smaller head, whose checkpoint alone would not show it.
+        with uow:
+            note = uow.session.scalars(
+                select(Checkpoint.note).order_by(Checkpoint.size.desc()).limit(1)
+            ).one()
+        largest = open_checkpoint(note, verifier, settings.log_origin)
+    except NoteError as problem:
+        _fail(f"a checkpoint signed by the log does not verify: {problem}")
+    except RewrittenLog as problem:
+        _fail(f"the record is not intact: {problem}")
     earlier = None
     if since is not None:
         try:
             earlier = open_checkpoint(since.read_text(), verifier, settings.log_origin)
         except (OSError, NoteError) as problem:
             _fail(f"{since}: {problem}")
-    sizes = [latest.size] + ([earlier.size] if earlier else [])
+    sizes = [latest.size, largest.size] + ([earlier.size] if earlier else [])
     with uow:
         result = audit(uow.session, sizes=sizes)
     if result.first_bad_index is not None:
         _fail(
             f"the record is not intact: first bad index {result.first_bad_index}: {result.problem}"
         )
-    if result.roots.get(latest.size) != latest.root:
-        _fail(f"the leaves do not give the root signed at size {latest.size}")
+    for signed in (latest, largest):
+        if result.roots.get(signed.size) != signed.root:
+            _fail(f"the leaves do not give the root signed at size {signed.size}")
     console.print(
         f"all {result.size} entries recomputed: leaves, tree and signed "
         f"checkpoint at size {latest.size} agree",

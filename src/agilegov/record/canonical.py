@@ -56,19 +56,25 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
-def _text(value: Any) -> str:
+_STRINGS_ONLY = frozenset({str})
+
+
+def canonical_text(value: Any) -> str:
+    """The JCS text of a JSON value, before UTF-8 encoding (see :func:`utf8`).
+
+    Public for callers that write a fixed document around canonical values
+    (``record.log.leaf_bytes``).
+    """
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
     if kind is dict:
         # Members are ordered by the UTF-16 code units of their names; for
         # ASCII names that is the ordinary order.
-        if not all(type(key) is str for key in value):
+        if not _STRINGS_ONLY.issuperset(map(type, value)):
             raise CanonicalizationError("object keys must be strings")
-        order = None if all(key.isascii() for key in value) else _utf16_order
-        members = [
-            encode_basestring(key) + ":" + _text(value[key]) for key in sorted(value, key=order)
-        ]
+        keys = sorted(value) if "".join(value).isascii() else sorted(value, key=_utf16_order)
+        members = [f"{encode_basestring(key)}:{canonical_text(value[key])}" for key in keys]
         return "{" + ",".join(members) + "}"
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
@@ -83,13 +89,18 @@ def _text(value: Any) -> str:
     if value is False:
         return "false"
     if kind is list or kind is tuple:
-        return "[" + ",".join([_text(item) for item in value]) + "]"
+        return "[" + ",".join([canonical_text(item) for item in value]) + "]"
     raise CanonicalizationError(f"{kind.__name__} has no JSON form")
+
+
+def utf8(text: str) -> bytes:
+    """Canonical text as the bytes JCS hashes; a lone surrogate has no UTF-8 form."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        raise CanonicalizationError("text holds a lone surrogate") from problem
 
 
 def canonical_json(value: Any) -> bytes:
     """The JCS bytes of a JSON value."""
-    try:
-        return _text(value).encode("utf-8")
-    except UnicodeEncodeError as problem:
-        raise CanonicalizationError("text holds a lone surrogate") from problem
+    return utf8(canonical_text(value))

@@ -32,6 +32,25 @@ class SignedCheckpoint:
     note: str
 
 
+class RewrittenLog(RuntimeError):
+    """The log no longer extends what was signed: it is never signed again."""
+
+
+def _require_growth_of_signed_log(session: Session, size: int) -> None:
+    """Sign only a log that extends the largest one signed before, so a rewritten
+    history cannot obtain a signature."""
+    last = session.execute(
+        select(Checkpoint.size, Checkpoint.root).order_by(Checkpoint.size.desc()).limit(1)
+    ).first()
+    if last is None:
+        return
+    if last.size > size or (last.size > 0 and log.root_at(session, last.size) != last.root):
+        raise RewrittenLog(
+            f"the log at size {last.size} no longer has the root signed for it; "
+            "run 'agilegov record verify'"
+        )
+
+
 def latest_checkpoint(uow: UnitOfWork, signer: Signer, origin: str) -> SignedCheckpoint:
     """The signed checkpoint of the log as it is now, signing one if the log grew.
 
@@ -44,6 +63,7 @@ def latest_checkpoint(uow: UnitOfWork, signer: Signer, origin: str) -> SignedChe
         stored = session.scalar(select(Checkpoint.note).where(Checkpoint.size == size))
         if stored is not None:
             return SignedCheckpoint(size, root, stored)
+        _require_growth_of_signed_log(session, size)
         note = sign_checkpoint(CheckpointText(origin, size, root), signer)
         session.add(Checkpoint(size=size, root=root, note=note, created_at=clock.now()))
         try:
@@ -125,8 +145,9 @@ def receipt(
 ) -> dict[str, Any]:
     """An event with its inclusion proof in the latest signed checkpoint: the
     C2SP tlog-proof text, plus the leaf bytes and (if readable) the event."""
-    checkpoint = latest_checkpoint(uow, signer, origin)
+    # The entry first: a checkpoint signed after it was read is sure to hold it.
     entry = get_entry(uow, actor, index)
+    checkpoint = latest_checkpoint(uow, signer, origin)
     with uow:
         proof = log.inclusion_proof(uow.session, index, checkpoint.size)
     text = Receipt(index=index, proof=proof, checkpoint_note=checkpoint.note).to_text()

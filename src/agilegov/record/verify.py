@@ -37,8 +37,11 @@ def verify_receipt(document: dict[str, Any], verifier_key: str) -> VerifiedRecei
 
     The checkpoint must be signed by ``verifier_key``, the leaf must be included
     at the index under the checkpoint's root, and, when the event is given, its
-    fields must give exactly the leaf.
+    fields must give exactly the leaf. The receipt's ``index`` and the event's
+    ``leaf_index`` must both be the index proved.
     """
+    if not isinstance(document, dict):
+        raise ReceiptError("the receipt is not a JSON object")
     try:
         verifier = parse_verifier_key(verifier_key)
         receipt = Receipt.parse(document["tlog_proof"])
@@ -47,6 +50,8 @@ def verify_receipt(document: dict[str, Any], verifier_key: str) -> VerifiedRecei
         raise ReceiptError(f"the receipt has no {missing}") from None
     except NoteError as problem:
         raise ReceiptError(str(problem)) from None
+    if document.get("index") != receipt.index:
+        raise ReceiptError("the receipt names another index than it proves")
     leaf = _decode(document.get("leaf"), "leaf")
     try:
         merkle.verify_inclusion(
@@ -62,19 +67,27 @@ def verify_receipt(document: dict[str, Any], verifier_key: str) -> VerifiedRecei
         raise ReceiptError("the leaf names another index than the receipt")
     event = document.get("event")
     if event is not None:
+        if not isinstance(event, dict) or event.get("leaf_index") != receipt.index:
+            raise ReceiptError("the event names another index than the receipt")
         salt = document.get("payload_salt")
-        rebuilt = leaf_bytes(
-            receipt.index,
-            datetime.fromisoformat(event["time"]),
-            event["type"],
-            event["subject_type"],
-            event["subject_id"],
-            event["actor_id"],
-            event["organization_id"],
-            event["scope_id"],
-            event["payload"],
-            _decode(salt, "payload_salt") if salt is not None else None,
-        )
+        salt_bytes = _decode(salt, "payload_salt") if salt is not None else None
+        try:
+            rebuilt = leaf_bytes(
+                receipt.index,
+                datetime.fromisoformat(event["time"]),
+                event["type"],
+                event["subject_type"],
+                event["subject_id"],
+                event["actor_id"],
+                event["organization_id"],
+                event["scope_id"],
+                event["payload"],
+                salt_bytes,
+            )
+        except KeyError as missing:
+            raise ReceiptError(f"the event has no {missing}") from None
+        except (TypeError, ValueError) as problem:
+            raise ReceiptError(f"the event is not well formed: {problem}") from None
         if rebuilt != leaf:
             raise ReceiptError("the event's fields do not give the leaf")
     return VerifiedReceipt(
