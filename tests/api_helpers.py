@@ -20,19 +20,11 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from agilegov.app import create_app
-from agilegov.auth import Principal
 from agilegov.db import make_engine, make_session_factory
-from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
-from agilegov.organizations.service import (
-    add_member,
-    create_organization,
-    create_user,
-    issue_token,
-    principal_for_user,
-)
 from agilegov.settings import Settings
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
+from builders import build_cast
 
 API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -134,40 +126,8 @@ def world_from_fixture(database_url: str, engine: Engine, world: Any) -> World:
 
 def build_world(database_url: str, engine: Engine) -> World:
     """The same cast as the ``world`` fixture of conftest.py, with an API client."""
-    uow = UnitOfWork(make_session_factory(engine))
-    principals: dict[str, Principal] = {}
-    for name in PEOPLE:
-        user = create_user(
-            uow, UserCreate(email=f"{name}@example.com", name=name.title(), password=PASSWORD)
-        )
-        principals[name] = Principal(user_id=user.id)
-    business = create_organization(
-        uow,
-        principals["owner"],
-        OrganizationCreate(slug="hireright", name="HireRight", kind="business"),
-    )
-    regulator = create_organization(
-        uow,
-        principals["outsider"],
-        OrganizationCreate(slug="ministry", name="Ministry", kind="government"),
-    )
-    with uow:
-        owner = principal_for_user(uow.session, principals["owner"].user_id)
-    for role in ("editor", "reviewer", "viewer"):
-        add_member(uow, owner, business.id, MemberAdd(email=f"{role}@example.com", role=role))
-    tokens = {}
-    for name, principal in principals.items():
-        with uow:
-            principal = principal_for_user(uow.session, principal.user_id)
-        tokens[name] = issue_token(uow, principal, "tests").token
-    return World(
-        client=make_client(database_url),
-        engine=engine,
-        business_id=business.id,
-        regulator_id=regulator.id,
-        user_ids={name: p.user_id for name, p in principals.items() if p.user_id},
-        tokens=tokens,
-    )
+    cast = build_cast(UnitOfWork(make_session_factory(engine)))
+    return world_from_fixture(database_url, engine, cast)
 
 
 def create_scope(

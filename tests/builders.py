@@ -1,6 +1,7 @@
 """Small builders for service tests: a scope, its goals, indicators and measures,
 a walk round the cycle, and counts of what the database holds."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,14 @@ from agilegov.cycle.rules import Stage
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate
 from agilegov.design.service import MEASURE
 from agilegov.goals.service import GOAL, INDICATOR
+from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
+from agilegov.organizations.service import (
+    add_member,
+    create_organization,
+    create_user,
+    issue_token,
+    principal_for_user,
+)
 from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
@@ -165,3 +174,60 @@ def cycle_row(uow: UnitOfWork, scope_id: int) -> dict[str, Any]:
         row = uow.session.get(Cycle, scope_id)
         assert row is not None
         return {column.name: getattr(row, column.name) for column in Cycle.__table__.columns}
+
+
+@dataclass
+class World:
+    """Two organizations and people with every role, as principals and tokens."""
+
+    uow: UnitOfWork
+    business_id: int
+    regulator_id: int
+    owner: Principal
+    editor: Principal
+    reviewer: Principal
+    viewer: Principal
+    outsider: Principal  # owner of the regulator, nobody at the business
+    tokens: dict[str, str]
+
+    def refresh(self, name: str) -> Principal:
+        principal = getattr(self, name)
+        with self.uow:
+            return principal_for_user(self.uow.session, principal.user_id)
+
+
+def _person(uow: UnitOfWork, name: str) -> Principal:
+    user = create_user(
+        uow, UserCreate(email=f"{name}@example.com", name=name.title(), password="a-long-password")
+    )
+    with uow:
+        return principal_for_user(uow.session, user.id)
+
+
+def build_cast(uow: UnitOfWork) -> World:
+    """Two organizations (a business, a regulator) and a person of every role."""
+    people = {
+        name: _person(uow, name) for name in ("owner", "editor", "reviewer", "viewer", "outsider")
+    }
+    business = create_organization(
+        uow,
+        people["owner"],
+        OrganizationCreate(slug="hireright", name="HireRight", kind="business"),
+    )
+    regulator = create_organization(
+        uow,
+        people["outsider"],
+        OrganizationCreate(slug="ministry", name="Ministry", kind="government"),
+    )
+    with uow:
+        owner = principal_for_user(uow.session, people["owner"].user_id)
+    for role in ("editor", "reviewer", "viewer"):
+        add_member(uow, owner, business.id, MemberAdd(email=f"{role}@example.com", role=role))
+    principals = {}
+    with uow:
+        for name, person in people.items():
+            principals[name] = principal_for_user(uow.session, person.user_id)
+    tokens = {name: issue_token(uow, p, "tests").token for name, p in principals.items()}
+    return World(
+        uow=uow, business_id=business.id, regulator_id=regulator.id, tokens=tokens, **principals
+    )

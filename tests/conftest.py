@@ -10,25 +10,16 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from agilegov.auth import Principal
 from agilegov.db import make_engine, make_session_factory
-from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
-from agilegov.organizations.service import (
-    add_member,
-    create_organization,
-    create_user,
-    issue_token,
-    principal_for_user,
-)
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
+from builders import World, build_cast
 
 # The log's signing key of every app and command the tests start lives here,
 # never in the working tree.
@@ -105,58 +96,6 @@ def uow(engine: Engine) -> UnitOfWork:
     return UnitOfWork(make_session_factory(engine))
 
 
-@dataclass
-class World:
-    """Two organizations and people with every role, as principals and tokens."""
-
-    uow: UnitOfWork
-    business_id: int
-    regulator_id: int
-    owner: Principal
-    editor: Principal
-    reviewer: Principal
-    viewer: Principal
-    outsider: Principal  # owner of the regulator, nobody at the business
-    tokens: dict[str, str]
-
-    def refresh(self, name: str) -> Principal:
-        principal = getattr(self, name)
-        with self.uow:
-            return principal_for_user(self.uow.session, principal.user_id)
-
-
-def _person(uow: UnitOfWork, name: str) -> Principal:
-    user = create_user(
-        uow, UserCreate(email=f"{name}@example.com", name=name.title(), password="a-long-password")
-    )
-    with uow:
-        return principal_for_user(uow.session, user.id)
-
-
 @pytest.fixture
 def world(uow: UnitOfWork) -> World:
-    people = {
-        name: _person(uow, name) for name in ("owner", "editor", "reviewer", "viewer", "outsider")
-    }
-    business = create_organization(
-        uow,
-        people["owner"],
-        OrganizationCreate(slug="hireright", name="HireRight", kind="business"),
-    )
-    regulator = create_organization(
-        uow,
-        people["outsider"],
-        OrganizationCreate(slug="ministry", name="Ministry", kind="government"),
-    )
-    with uow:
-        owner = principal_for_user(uow.session, people["owner"].user_id)
-    for role in ("editor", "reviewer", "viewer"):
-        add_member(uow, owner, business.id, MemberAdd(email=f"{role}@example.com", role=role))
-    principals = {}
-    with uow:
-        for name, person in people.items():
-            principals[name] = principal_for_user(uow.session, person.user_id)
-    tokens = {name: issue_token(uow, p, "tests").token for name, p in principals.items()}
-    return World(
-        uow=uow, business_id=business.id, regulator_id=regulator.id, tokens=tokens, **principals
-    )
+    return build_cast(uow)
