@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from agilegov.db import make_engine, make_session_factory
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
+from api_helpers import World as ApiWorld
+from api_helpers import database_for_module, shared_world
 from builders import World, build_cast
 
 # The log's signing key of every app and command the tests start lives here,
@@ -99,3 +101,13 @@ def uow(engine: Engine) -> UnitOfWork:
 @pytest.fixture
 def world(uow: UnitOfWork) -> World:
     return build_cast(uow)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiWorld]:
+    """One API world per test module and engine, for tests whose requests must
+    change nothing (so they need no fresh database each)."""
+    for url in database_for_module(request.param, tmp_path_factory):
+        yield from shared_world(url)

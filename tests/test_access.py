@@ -25,23 +25,13 @@ from api_helpers import (
     assert_unchanged,
     bearer,
     create_scope,
-    database_for_module,
     names_for,
     ok,
     resolve,
     seed_world,
-    shared_world,
     snapshot,
     world_from_fixture,
 )
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    for url in database_for_module(request.param, tmp_path_factory):
-        yield from shared_world(url)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ Most tests share one world per database engine (see api_helpers.shared_world)
 and each works in a scope of its own, so they do not see each other's entities.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,20 +21,10 @@ from api_helpers import (
     assert_unchanged,
     bearer,
     create_scope,
-    database_for_module,
     ok,
     seed_scope,
-    shared_world,
     snapshot,
 )
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    for url in database_for_module(request.param, tmp_path_factory):
-        yield from shared_world(url)
 
 
 def scope_path(scope_id: int) -> str:

@@ -19,12 +19,10 @@ from api_helpers import (
     World,
     assert_problem,
     assert_unchanged,
-    database_for_module,
     names_for,
     ok,
     resolve,
     seed_world,
-    shared_world,
     snapshot,
     world_from_fixture,
 )
@@ -33,14 +31,6 @@ HUGE = 10**20  # larger than any integer column
 DEEP: list = []  # a list in a list in ... 300 deep
 for _ in range(300):
     DEEP = [DEEP]
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    for url in database_for_module(request.param, tmp_path_factory):
-        yield from shared_world(url)
 
 
 @pytest.fixture(scope="module")
