@@ -475,10 +475,12 @@ def audit(
 
     The head is read first and the leaves below its size are audited: an
     append commits its events, nodes and head together, so writers appending
-    meanwhile (each PostgreSQL statement sees the latest commits) change
-    nothing audited. An event beyond the head is bad unless the head has
-    grown past it since.
+    meanwhile change nothing audited. On PostgreSQL a session not yet in a
+    transaction reads one snapshot (REPEATABLE READ) for the whole audit; an
+    event beyond the head is bad unless the head has grown past it since.
     """
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head_size, head_frontier = _head(session)
     wanted = set(sizes)
     roots: dict[int, bytes] = {}
