@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from click.testing import Result
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -42,8 +43,9 @@ from agilegov.errors import InvalidInput
 from agilegov.organizations.schemas import UserCreate
 from agilegov.organizations.service import create_user, issue_token, revoke_token
 from agilegov.record import checkpoints, log, merkle, notes
+from agilegov.record.audit import MIN_CHUNK, AuditResult, audit
 from agilegov.record.canonical import canonical_json
-from agilegov.record.log import NewEvent, node_position
+from agilegov.record.log import NewEvent
 from agilegov.record.models import APPEND_ONLY_SQLITE, Checkpoint, Event, LogHead, MerkleNode
 from agilegov.record.verify import ReceiptError, verify_receipt
 from agilegov.scopes import service as scopes_service
@@ -75,7 +77,7 @@ def _log_state(uow: UnitOfWork) -> dict[str, Any]:
         session = uow.session
         return {
             "head": session.execute(select(LogHead.size, LogHead.frontier)).all(),
-            "nodes": dict(session.execute(select(MerkleNode.position, MerkleNode.hash)).all()),
+            "nodes": dict(session.execute(select(MerkleNode.leaf_index, MerkleNode.hashes)).all()),
             "leaves": session.execute(
                 select(Event.leaf_index, Event.leaf).order_by(Event.leaf_index)
             ).all(),
@@ -93,9 +95,9 @@ def _size(uow: UnitOfWork) -> int:
         return log.log_size(uow.session)
 
 
-def _audit(uow: UnitOfWork, sizes: tuple[int, ...] = ()) -> log.AuditResult:
+def _audit(uow: UnitOfWork, sizes: tuple[int, ...] = ()) -> AuditResult:
     with uow:
-        return log.audit(uow.session, sizes=sizes)
+        return audit(uow.session, sizes=sizes)
 
 
 def _b64(text: str) -> bytes:
@@ -177,9 +179,7 @@ def test_every_write_appends_one_leaf_per_event_densely(world) -> None:
         with uow:
             session = uow.session
             events = session.scalar(select(func.count()).select_from(Event))
-            leaves = session.scalar(
-                select(func.count()).where(MerkleNode.position < node_position(1, 0))
-            )
+            leaves = session.scalar(select(func.count()).select_from(MerkleNode))
             return events, log.log_size(session), leaves
 
     scope_id = new_scope(uow, owner, world.business_id)
@@ -215,12 +215,14 @@ def test_every_write_appends_one_leaf_per_event_densely(world) -> None:
     hashes = [merkle.leaf_hash(event.leaf) for event in events]
     with uow:
         size, root = log.current_root(uow.session)
-        nodes = dict(uow.session.execute(select(MerkleNode.position, MerkleNode.hash)).all())
+        nodes = dict(uow.session.execute(select(MerkleNode.leaf_index, MerkleNode.hashes)).all())
     assert size == count and root == merkle.root(hashes)
-    assert {node_position(0, i): h for i, h in enumerate(hashes)}.items() <= nodes.items()
-    # One stored node per complete subtree, no more.
-    assert len(nodes) == sum(count >> level for level in range(count.bit_length()))
-    assert _audit(uow) == log.AuditResult(count, root, None, None, {})
+    # One entry per leaf, starting with its leaf hash ...
+    assert [nodes[i][: merkle.HASH_SIZE] for i in range(count)] == hashes
+    # ... and one stored node per complete subtree, no more.
+    stored = sum(len(entry) for entry in nodes.values()) // merkle.HASH_SIZE
+    assert stored == sum(count >> level for level in range(count.bit_length()))
+    assert _audit(uow) == AuditResult(count, root, None, None, {})
 
 
 def test_a_refused_write_leaves_the_log_as_it_was(world, monkeypatch) -> None:
@@ -827,11 +829,17 @@ def test_verify_since_refuses_a_forged_saved_checkpoint(database_url, world, tmp
 
 
 def _set_node(session: Session, level: int, index: int, value: bytes | None) -> None:
-    where = MerkleNode.position == node_position(level, index)
+    """Replace one stored node's hash, or with ``None`` cut it (and the nodes
+    above it that the same leaf completes) from its leaf's entry."""
+    leaf = merkle.last_leaf((level, index))
+    where = MerkleNode.leaf_index == leaf
+    entry = session.scalar(select(MerkleNode.hashes).where(where))
+    offset = level * merkle.HASH_SIZE
     if value is None:
-        session.execute(delete(MerkleNode).where(where))
+        changed = entry[:offset]
     else:
-        session.execute(update(MerkleNode).where(where).values(hash=value))
+        changed = entry[:offset] + value + entry[offset + merkle.HASH_SIZE :]
+    session.execute(update(MerkleNode).where(where).values(hashes=changed))
 
 
 def _forged_hash(label: str) -> bytes:
@@ -866,6 +874,19 @@ def _delete_node(level: int, index: int) -> Callable[[Session, int], int]:
         return index << level
 
     return tamper
+
+
+def _delete_entry(session: Session, size: int) -> int:
+    """Leaf 19's whole entry: its leaf hash, node (1, 9) and node (2, 4)."""
+    session.execute(delete(MerkleNode).where(MerkleNode.leaf_index == 19))
+    return 19
+
+
+def _extra_bytes(session: Session, size: int) -> int:
+    entry = session.scalar(select(MerkleNode.hashes).where(MerkleNode.leaf_index == 20))
+    where = MerkleNode.leaf_index == 20
+    session.execute(update(MerkleNode).where(where).values(hashes=entry + _forged_hash("extra")))
+    return 20
 
 
 def _delete_last_event(session: Session, size: int) -> int:
@@ -911,8 +932,11 @@ TAMPERING: dict[str, Callable[[Session, int], int]] = {
     "node level 1": _tamper_node(1, 5),
     "node level 2": _tamper_node(2, 3),
     "node level 3": _tamper_node(3, 1),
+    "node level 4": _tamper_node(4, 1),
     "node deleted": _delete_node(1, 9),
     "leaf node deleted": _delete_node(0, 17),
+    "entry deleted": _delete_entry,
+    "entry with extra bytes": _extra_bytes,
     "last event deleted": _delete_last_event,
     "event beyond the head": _event_beyond_the_head,
     "two nodes": _two_nodes,
@@ -927,7 +951,7 @@ def test_verify_names_the_first_bad_index(database_url, engine, world, tampering
     _grow(uow, world.editor, scope_id, 16)
     size = _size(uow)
     assert size >= 32
-    intact = _run(database_url, "record", "verify")
+    intact = _run(database_url, "record", "verify", "--jobs", "1")
     assert intact.exit_code == 0, intact.output
 
     with _without_append_only_guard(engine), engine.begin() as connection:
@@ -935,13 +959,19 @@ def test_verify_names_the_first_bad_index(database_url, engine, world, tampering
         first_bad = TAMPERING[tampering](session, size)
         session.flush()
 
-    with uow:
+    # In one process, and in two over chunks of 8 leaves, whose roots (level 3)
+    # are joined into the nodes above them (level 4 and up) afterwards.
+    for workers, min_chunk in ((1, MIN_CHUNK), (2, 4)):
         for check_content in (True, False):
-            result = log.audit(uow.session, check_content=check_content)
+            with uow:
+                result = audit(
+                    uow.session, check_content=check_content, workers=workers, min_chunk=min_chunk
+                )
+            how = (workers, check_content, result.problem)
             if tampering == "payload" and not check_content:
-                assert result.first_bad_index is None  # only the fields changed
+                assert result.first_bad_index is None, how  # only the fields changed
                 continue
-            assert result.first_bad_index == first_bad, (check_content, result.problem)
+            assert result.first_bad_index == first_bad, how
     verified = _run(database_url, "record", "verify")
     assert verified.exit_code == 1, verified.output
     assert f"the record is not intact: first bad index {first_bad}:" in _said(verified)
@@ -972,10 +1002,11 @@ def _rebuild_tree(session: Session) -> None:
     """Every node and the head, made again from the stored leaves."""
     leaves = session.scalars(select(Event.leaf).order_by(Event.leaf_index)).all()
     grown = merkle.perfect_nodes_after_append(0, [merkle.leaf_hash(x) for x in leaves], {})
+    entries = merkle.hashes_by_last_leaf(grown, 0, len(leaves))
     session.execute(delete(MerkleNode))
     session.execute(
         insert(MerkleNode),
-        [{"position": node_position(lv, i), "hash": h} for lv, i, h in grown.nodes],
+        [{"leaf_index": leaf, "hashes": entry} for leaf, entry in enumerate(entries)],
     )
     session.execute(
         update(LogHead)
@@ -1027,7 +1058,7 @@ def test_a_log_cut_short_is_caught_by_the_largest_signed_checkpoint(
         session.execute(delete(Event).where(Event.leaf_index == size - 1))
         _rebuild_tree(session)
         session.flush()
-    assert _audit(uow) == log.AuditResult(size - 1, _audit(uow).root, None, None, {})
+    assert _audit(uow) == AuditResult(size - 1, _audit(uow).root, None, None, {})
 
     result = _run(database_url, "record", "verify")
     assert result.exit_code == 1
@@ -1095,12 +1126,16 @@ def test_parallel_writers_keep_the_log_dense_and_unforked(database_url, engine, 
     for thread in threads:
         thread.start()
     barrier.wait(timeout=10)
-    # An auditor reading while the writers write finds a whole log each time.
+    # An auditor reading while the writers write (on its own read-only connection,
+    # as `record verify` reads) finds a whole log each time, and holds no one up.
     audits = []
+    reader = make_engine(database_url, read_only=True)
     deadline = datetime.now(UTC) + timedelta(seconds=30)
     while any(thread.is_alive() for thread in threads) and datetime.now(UTC) < deadline:
-        result = _audit(uow)
+        with Session(reader) as session:
+            result = audit(session)
         audits.append((result.size, result.first_bad_index, result.problem))
+    reader.dispose()
     for thread in threads:
         thread.join(timeout=30)
     assert not failures, failures
@@ -1302,5 +1337,43 @@ def test_a_log_written_before_0002_migrates_into_a_clean_log(empty_database: str
         verified = _run(url, "record", "verify")
         assert verified.exit_code == 0, verified.output
         assert f"all {len(rows) + 1} entries recomputed" in _said(verified)
+    finally:
+        engine.dispose()
+
+
+def test_0004_regroups_the_stored_nodes_without_recomputing_them(empty_database: str) -> None:
+    """Nodes are carried between the two layouts as stored: a wrong node stays wrong."""
+    url = empty_database
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    old_nodes = sa.table("merkle_nodes", sa.column("position"), sa.column("hash"))
+    try:
+        with engine.begin() as connection:
+            session = Session(bind=connection)
+            log.append(session, [_raw_event(number) for number in range(21)])
+            session.flush()
+        uow = UnitOfWork(make_session_factory(engine))
+        intact = _audit(uow)
+        assert intact.first_bad_index is None and intact.size == 21
+        entries = _log_state(uow)["nodes"]
+
+        command.downgrade(migrations.alembic_config(url), "0003")
+        with engine.connect() as connection:
+            by_node = dict(list(connection.execute(sa.select(*old_nodes.c))))
+        assert len(by_node) == sum(21 >> level for level in range(5))
+        assert by_node[(2 << 48) | 1] == entries[7][64:96]  # node (2, 1) completes at leaf 7
+        migrations.upgrade(url)
+        assert _log_state(uow)["nodes"] == entries
+        assert _audit(uow) == intact
+
+        command.downgrade(migrations.alembic_config(url), "0003")
+        with engine.begin() as connection:
+            forged = _forged_hash("node (2, 1)")
+            where = old_nodes.c.position == (2 << 48) | 1
+            connection.execute(sa.update(old_nodes).where(where).values(hash=forged))
+        migrations.upgrade(url)
+        result = _audit(uow)
+        assert result.first_bad_index == 4, result.problem
+        assert "tree node (level 2, index 1)" in (result.problem or "")
     finally:
         engine.dispose()

@@ -67,12 +67,38 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, _record)
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    # A reader takes no lock until it reads, and in WAL mode never blocks writers.
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for the database at ``url``.
+
+    ``read_only`` is for long reads beside writers (the record's audit): on
+    SQLite its transactions take no write lock and may not write; on
+    PostgreSQL they are REPEATABLE READ READ ONLY.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_read_only)
+            event.listen(engine, "begin", _sqlite_begin_deferred)
+        else:
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
+    if read_only:
+        return create_engine(
+            url,
+            isolation_level="REPEATABLE READ",
+            execution_options={"postgresql_readonly": True},
+        )
     return create_engine(url, pool_pre_ping=True)
 
 

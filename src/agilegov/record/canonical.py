@@ -56,9 +56,6 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
-_STRINGS_ONLY = frozenset({str})
-
-
 def canonical_text(value: Any) -> str:
     """The JCS text of a JSON value, before UTF-8 encoding (see :func:`utf8`).
 
@@ -71,9 +68,11 @@ def canonical_text(value: Any) -> str:
     if kind is dict:
         # Members are ordered by the UTF-16 code units of their names; for
         # ASCII names that is the ordinary order.
-        if not _STRINGS_ONLY.issuperset(map(type, value)):
-            raise CanonicalizationError("object keys must be strings")
-        keys = sorted(value) if "".join(value).isascii() else sorted(value, key=_utf16_order)
+        try:
+            names = "".join(value)  # refuses any key that is not a string
+        except TypeError:
+            raise CanonicalizationError("object keys must be strings") from None
+        keys = sorted(value) if names.isascii() else sorted(value, key=_utf16_order)
         members = [f"{encode_basestring(key)}:{canonical_text(value[key])}" for key in keys]
         return "{" + ",".join(members) + "}"
     if kind is int:

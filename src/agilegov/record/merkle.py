@@ -12,7 +12,10 @@ Those nodes never change once written, so:
   :func:`inclusion_proof` / :func:`consistency_proof` then hash only the few
   perfect pieces of the incomplete subtree on the right edge;
 - the current root needs the popcount(size) frontier nodes (:func:`frontier_nodes`,
-  :func:`root_from_frontier`).
+  :func:`root_from_frontier`);
+- every node is complete when its last leaf is appended, so the store can keep
+  the nodes grouped by that leaf (:func:`hashes_by_last_leaf`), one entry per leaf,
+  written in leaf order.
 
 Verification follows RFC 9162 sections 2.1.3.2 and 2.1.4.2, plus the checks the
 transparency-dev reference makes (32-byte hashes, no consistency proof from size 0).
@@ -20,6 +23,7 @@ transparency-dev reference makes (32-byte hashes, no consistency proof from size
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from itertools import repeat
 from typing import NamedTuple
 
@@ -127,7 +131,10 @@ def _pieces(start: int, end: int) -> list[NodeRef]:
     return refs
 
 
-def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+# Cached: a caller names the nodes to fetch, then builds the proof from them,
+# and both steps walk the same ranges.
+@lru_cache(maxsize=64)
+def _inclusion_ranges(index: int, size: int) -> tuple[tuple[int, int], ...]:
     """The leaf ranges whose hashes form RFC 6962 PATH(index, D[size]), leaf end first.
 
     The RFC recursion, unrolled: split the current range at the largest power of
@@ -148,10 +155,11 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
             start += half
             width -= half
     ranges.reverse()
-    return ranges
+    return tuple(ranges)
 
 
-def _consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)
+def _consistency_ranges(old_size: int, new_size: int) -> tuple[tuple[int, int], ...]:
     """The leaf ranges whose hashes form RFC 6962 PROOF(old_size, D[new_size]), in order.
 
     SUBPROOF unrolled: the elements found on the way down come out in reverse, after
@@ -179,7 +187,7 @@ def _consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
     ranges.reverse()
     if went_right:
         ranges.insert(0, (start, start + width))
-    return ranges
+    return tuple(ranges)
 
 
 def _refs_for(ranges: Sequence[tuple[int, int]]) -> list[NodeRef]:
@@ -240,14 +248,31 @@ def consistency_proof(old_size: int, new_size: int, nodes: Mapping[NodeRef, byte
     return _hashes_for(_consistency_ranges(old_size, new_size), nodes)
 
 
+class Run(NamedTuple):
+    """Consecutive new nodes of one level: ``hashes[k]`` is node ``(level, first + k)``."""
+
+    level: int
+    first: int
+    hashes: list[bytes]
+
+
 class Appended(NamedTuple):
     """What an append produces: rows to store and the frontier of the grown tree."""
 
-    nodes: list[Node]
-    """Every new complete subtree as ``(level, index, hash)``, level 0 (the leaves) first."""
+    runs: list[Run]
+    """Every new complete subtree, one run per level, level 0 (the leaves) first."""
     frontier: dict[NodeRef, bytes]
     """The :func:`frontier_nodes` of the new size with their hashes, left to right;
     pass it to the next append, or its values to :func:`root_from_frontier`."""
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The new nodes as ``(level, index, hash)`` rows, level by level."""
+        return [
+            node
+            for level, first, hashes in self.runs
+            for node in zip(repeat(level), range(first, first + len(hashes)), hashes)
+        ]
 
 
 def perfect_nodes_after_append(
@@ -273,14 +298,14 @@ def perfect_nodes_after_append(
                 f"frontier node {(level, index)} of size {size_before} was not passed in"
             ) from None
 
-    nodes: list[Node] = []
+    runs: list[Run] = []
     new_frontier: list[tuple[NodeRef, bytes]] = []
     level = 0
     low, high = size_before, size_before + len(new_leaf_hashes)
     current = list(new_leaf_hashes)  # hashes of nodes low .. high - 1 at this level
     while high:
         if current:
-            nodes.extend(zip(repeat(level), range(low, high), current))
+            runs.append(Run(level, low, current))
         if high & 1:
             last = high - 1
             new_frontier.append(((level, last), current[-1] if last >= low else old(level, last)))
@@ -291,7 +316,31 @@ def perfect_nodes_after_append(
         low >>= 1
         high >>= 1
     new_frontier.reverse()
-    return Appended(nodes, dict(new_frontier))
+    return Appended(runs, dict(new_frontier))
+
+
+def last_leaf(ref: NodeRef) -> int:
+    """The last leaf under a stored node: the leaf whose append completes it."""
+    level, index = ref
+    return ((index + 1) << level) - 1
+
+
+def hashes_by_last_leaf(appended: Appended, first_leaf: int, count: int) -> list[bytes]:
+    """The new nodes grouped by the leaf that completes them, for leaves
+    ``first_leaf .. first_leaf + count - 1`` (the leaves that made ``appended``).
+
+    Leaf ``i`` completes the nodes ``(level, i >> level)`` for level 0 up to the
+    number of trailing one bits of ``i``; its entry is their hashes concatenated,
+    lowest level first, so node ``(level, index)`` is bytes ``32 * level`` onwards
+    of the entry of ``last_leaf((level, index))``.
+    """
+    grouped = [b""] * count
+    for level, first, hashes in appended.runs:
+        start = last_leaf((level, first)) - first_leaf
+        stop = start + (len(hashes) << level)
+        column = slice(start, stop, 1 << level)
+        grouped[column] = [below + own for below, own in zip(grouped[column], hashes, strict=True)]
+    return grouped
 
 
 def _check_size(name: str, value: bytes) -> None:

@@ -38,14 +38,16 @@ class Event(Base):
 class MerkleNode(Base):
     """The hash of every complete subtree, so any proof reads O(log n) rows.
 
-    ``position`` packs (level, index) into one integer key (see
-    ``record.log.node_position``): level 0 holds the leaf hashes.
+    One row per leaf, written with it: ``hashes`` holds the nodes that leaf
+    completes, lowest level first (see ``merkle.hashes_by_last_leaf``): its leaf
+    hash, then one more node for each trailing one bit of ``leaf_index``. Rows
+    are only ever added at the end, in leaf order.
     """
 
     __tablename__ = "merkle_nodes"
 
-    position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_index: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LogHead(Base):

@@ -14,13 +14,19 @@ from sqlalchemy.dialects import postgresql
 
 import agilegov.db
 from agilegov.record import merkle
-from agilegov.record.log import leaf_bytes, node_position
+from agilegov.record.log import leaf_bytes
 from agilegov.record.models import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+
+def _position(level: int, index: int) -> int:
+    """This revision's node key: (level, index) in one integer (0004 regroups nodes by leaf)."""
+    return (level << 48) | index
+
 
 # The events recorded before this revision, in id order, become leaves 0..n-1.
 _PRIVATE_SUBJECTS = ("user", "api_token", "membership")
@@ -86,7 +92,7 @@ def _backfill(connection: sa.Connection) -> None:
     if grown.nodes:
         connection.execute(
             sa.table("merkle_nodes", sa.column("position"), sa.column("hash")).insert(),
-            [{"position": node_position(level, i), "hash": h} for level, i, h in grown.nodes],
+            [{"position": _position(level, i), "hash": h} for level, i, h in grown.nodes],
         )
     connection.execute(
         sa.table(
