@@ -22,8 +22,10 @@ from agilegov.record.merkle import (
     consistency_nodes,
     consistency_proof,
     frontier_nodes,
+    hashes_by_last_leaf,
     inclusion_nodes,
     inclusion_proof,
+    last_leaf,
     leaf_hash,
     node_hash,
     perfect_nodes_after_append,
@@ -503,3 +505,34 @@ def test_verifiers_refuse_bad_shapes() -> None:
     verify_consistency(4, 4, roots[4], roots[4], [])
     with pytest.raises(ProofError, match="empty"):
         verify_consistency(3, 5, roots[3], roots[5], [])
+
+
+# --- nodes grouped by the leaf that completes them ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ref", "leaf"),
+    [((0, 0), 0), ((0, 9), 9), ((1, 0), 1), ((1, 4), 9), ((2, 1), 7), ((3, 0), 7), ((4, 1), 31)],
+)
+def test_last_leaf(ref: NodeRef, leaf: int) -> None:
+    assert last_leaf(ref) == leaf
+
+
+@pytest.mark.parametrize("batches", [(), (3,), (5, 2, 8), (64,)])
+def test_each_leaf_holds_exactly_the_nodes_it_completes(batches: Sequence[int]) -> None:
+    leaves, store, _ = _big()
+    size, step, frontier = 0, 0, {}
+    entries: list[bytes] = []
+    while size < MAX_SIZE:
+        count = min(batches[step % len(batches)] if batches else 1, MAX_SIZE - size)
+        step += 1
+        appended = perfect_nodes_after_append(size, leaves[size : size + count], frontier)
+        entries += hashes_by_last_leaf(appended, size, count)
+        size, frontier = size + count, appended.frontier
+    for leaf, entry in enumerate(entries):
+        trailing_ones = (leaf ^ (leaf + 1)).bit_length() - 1
+        assert len(entry) == HASH_SIZE * (trailing_ones + 1)
+        for level in range(trailing_ones + 1):
+            node = entry[level * HASH_SIZE : (level + 1) * HASH_SIZE]
+            assert node == store[(level, leaf >> level)]
+    assert sum(len(entry) for entry in entries) == HASH_SIZE * len(store)
