@@ -28,6 +28,7 @@ from builders import World, build_cast
 _KEYS = tempfile.mkdtemp(prefix="agilegov-keys-")
 os.environ.setdefault("AGILEGOV_LOG_KEY_FILE", os.path.join(_KEYS, "log.key"))
 os.environ.setdefault("AGILEGOV_ASSESSOR_KEY_DIR", os.path.join(_KEYS, "assessors"))
+os.environ.setdefault("AGILEGOV_WEBHOOK_KEY_FILE", os.path.join(_KEYS, "webhook.key"))
 
 POSTGRES_SERVER = os.environ.get(
     "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

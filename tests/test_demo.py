@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.service import tick
 from agilegov.db import Base, make_engine, make_session_factory
+from agilegov.demo.feed import FAILURE_STEP, feed_step
 from agilegov.demo.scenario import (
     ACCOUNTS,
     DEMO_SLUG,
@@ -288,3 +289,33 @@ def test_the_demo_command_loads_and_writes_the_accounts(
             engine.dispose()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_live_feed_shows_a_breach_opening_an_inner_loop_trigger(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    start = datetime.combine(TODAY, time(12), UTC)
+    steps = [
+        feed_step(uow, number, at=start + timedelta(minutes=number))
+        for number in range(FAILURE_STEP + 2)
+    ]
+    assert all(step.stored == 5 for step in steps)
+    # Healthy until the retention job stops; then one trigger for the whole breach.
+    assert [step.counts["breach"] for step in steps] == [0] * FAILURE_STEP + [1, 1]
+    assert [bool(step.opened) for step in steps] == [False] * FAILURE_STEP + [True, False]
+    [trigger_id] = steps[FAILURE_STEP].opened
+    with uow:
+        trigger = uow.session.get(Trigger, trigger_id)
+        assert trigger is not None
+        assert (trigger.kind, trigger.loop, trigger.status) == ("indicator_breach", "inner", "open")
+        assert "retention" in trigger.cause
+
+
+def test_simulate_needs_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["simulate", "--steps", "1", "--interval", "0"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "the demo is not loaded here" in result.output

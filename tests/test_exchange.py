@@ -24,7 +24,7 @@ from agilegov.errors import Forbidden, InvalidInput
 from agilegov.goals.service import ALLOCATION, GOAL, TRADE_OFF
 from agilegov.migrations import upgrade
 from agilegov.monitor.schemas import ObservationBatch
-from agilegov.monitor.service import add_observations
+from agilegov.monitor.service import ingest
 from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
 from agilegov.record.service import list_events
@@ -149,18 +149,14 @@ def governed_scope(
         aggregate="rate",
     )
     start = datetime(2029, 11, 1, tzinfo=UTC)
-    add_observations(
-        uow,
-        owner,
-        scope_id,
-        ObservationBatch(
-            observations=[
-                {"indicator": ratio.key, "time": start + timedelta(days=n), "value": 0.9 - n / 10}
-                for n in range(3)
-            ]
-            + [{"indicator": wrongful.key, "time": start, "value": 0.01, "source": "audit"}]
-        ),
+    batch = ObservationBatch(
+        observations=[
+            {"indicator": ratio.key, "time": start + timedelta(days=n), "value": 0.9 - n / 10}
+            for n in range(3)
+        ]
+        + [{"indicator": wrongful.key, "time": start, "value": 0.01, "source": "audit"}]
     )
+    ingest(uow, owner, batch.rows(), scope_id=scope_id)
     add(uow, owner, scope_id, TRADE_OFF, goal_a_id=parity.id, goal_b_id=errors.id, balance="both")
     add(
         uow,

@@ -14,7 +14,7 @@ from agilegov.design.service import MEASURE
 from agilegov.errors import Conflict, InvalidInput
 from agilegov.goals.service import GOAL, INDICATOR
 from agilegov.monitor.schemas import ObservationBatch
-from agilegov.monitor.service import add_observations
+from agilegov.monitor.service import ingest
 from builders import (
     add,
     change,
@@ -141,14 +141,10 @@ def test_an_indicator_with_observations_keeps_them_as_evidence(world):
     scope = new_scope(world.uow, world.editor, world.business_id)
     goal = specific_goal(world.uow, world.editor, scope)
     signal = indicator(world.uow, world.editor, scope, goal.id)
-    add_observations(
-        world.uow,
-        world.editor,
-        scope,
-        ObservationBatch(
-            observations=[{"indicator": signal.key, "time": "2026-01-05T00:00:00Z", "value": 0.84}]
-        ),
+    batch = ObservationBatch(
+        observations=[{"indicator": signal.key, "time": "2026-01-05T00:00:00Z", "value": 0.84}]
     )
+    ingest(world.uow, world.editor, batch.rows(), scope_id=scope)
     with pytest.raises(Conflict) as refused:
         scoped.delete_item(world.uow, world.editor, scope, INDICATOR, signal.id)
     assert "observations" in refused.value.detail

@@ -3,16 +3,19 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from agilegov import __version__
+from agilegov import __version__, clock
 from agilegov.analysis.api import routers as analysis_routers
 from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
@@ -24,6 +27,10 @@ from agilegov.db import make_engine, make_session_factory
 from agilegov.design.api import routers as design_routers
 from agilegov.goals.api import routers as goals_routers
 from agilegov.monitor.api import routers as monitor_routers
+from agilegov.monitor.scraping import scrape_due
+from agilegov.monitor.service import evaluate_all
+from agilegov.notify.api import routers as notify_routers
+from agilegov.notify.service import deliver_due
 from agilegov.organizations.api import routers as organization_routers
 from agilegov.record.api import routers as record_routers
 from agilegov.record.notes import load_or_create_signer
@@ -36,15 +43,64 @@ STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("agilegov")
 
 
-async def _tick_periodically(app: FastAPI, seconds: int) -> None:
+@dataclass(frozen=True)
+class PeriodicStep:
+    """Work the server does every ``every`` seconds."""
+
+    name: str
+    every: float
+    run: Callable[[], Any]
+
+
+async def run_periodically(steps: Sequence[PeriodicStep]) -> None:
+    """Run each step when its time has come, in the order given, each in a worker
+    thread; a step that fails is logged and run again at its next turn, and the
+    others go on (one failed pass must not stop the server's clock)."""
+    due = [0.0] * len(steps)
     while True:
-        try:
-            opened = await asyncio.to_thread(tick, UnitOfWork(app.state.session_factory))
-            if opened:
-                log.info("review-by dates opened %d triggers", len(opened))
-        except Exception:  # keep checking; one failed pass must not stop the server's clock
-            log.exception("periodic review-by check failed")
-        await asyncio.sleep(seconds)
+        for number, step in enumerate(steps):
+            if time.monotonic() < due[number]:
+                continue
+            due[number] = time.monotonic() + step.every
+            try:
+                await asyncio.to_thread(step.run)
+            except Exception:
+                log.exception("periodic %s failed", step.name)
+        await asyncio.sleep(max(0.0, min(due) - time.monotonic()))
+
+
+def periodic_steps(app: FastAPI, settings: Settings) -> list[PeriodicStep]:
+    """Review-by checks, scrapes, evaluations and webhook deliveries, in that order:
+    what a check or an evaluation has to tell is sent in the same pass."""
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(app.state.session_factory)
+
+    def review_by_dates() -> None:
+        opened = tick(uow())
+        if opened:
+            log.info("review-by dates opened %d triggers", len(opened))
+
+    def scrapes() -> None:
+        results = scrape_due(uow(), clock.now())
+        failed = [result for result in results if result.error is not None]
+        for result in failed:
+            log.warning("scrape target %d: %s", result.target_id, result.error)
+
+    def evaluations() -> None:
+        evaluate_all(uow())
+
+    def deliveries() -> None:
+        deliver_due(uow(), clock.now(), key_file=settings.webhook_key_file)
+
+    steps = [PeriodicStep("review-by check", settings.tick_interval_seconds, review_by_dates)]
+    if settings.poll_interval_seconds > 0:
+        steps.append(PeriodicStep("scrape", settings.poll_interval_seconds, scrapes))
+    if settings.evaluation_interval_seconds > 0:
+        steps.append(PeriodicStep("evaluation", settings.evaluation_interval_seconds, evaluations))
+    if settings.poll_interval_seconds > 0:
+        steps.append(PeriodicStep("webhook delivery", settings.poll_interval_seconds, deliveries))
+    return steps
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
         if settings.tick_interval_seconds > 0:
-            task = asyncio.create_task(_tick_periodically(app, settings.tick_interval_seconds))
+            task = asyncio.create_task(run_periodically(periodic_steps(app, settings)))
         yield
         if task is not None:
             task.cancel()
@@ -89,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *monitor_routers,
         *record_routers,
         *assurance_routers,
+        *notify_routers,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -83,6 +83,10 @@ def demo(
     credentials_out: Annotated[
         Path | None, typer.Option(help="Also write the demo accounts to this JSON file.")
     ] = None,
+    feed_seconds: Annotated[
+        float,
+        typer.Option(help="While serving, feed the monitoring every this many seconds (0: off)."),
+    ] = 10.0,
 ) -> None:
     """Load the demo scenario into the configured database, print its accounts, and serve."""
     from agilegov.demo.scenario import load_demo
@@ -106,7 +110,50 @@ def demo(
         credentials_out.chmod(0o600)
         console.print(f"accounts written to {credentials_out}")
     if serve_after:
+        if feed_seconds > 0:
+            _feed_in_background(feed_seconds)
         serve(host="127.0.0.1", port=port)
+
+
+def _feed_in_background(seconds: float) -> None:
+    """The demo's live monitoring feed, beside the server, until the server stops."""
+    import threading
+
+    from agilegov.demo.feed import describe, run_feed
+
+    def report(step: Any) -> None:
+        console.print(f"[dim]feed[/dim] {describe(step)}", highlight=False)
+
+    threading.Thread(
+        target=run_feed, args=(_uow(), seconds), kwargs={"report": report}, daemon=True
+    ).start()
+    console.print(
+        f"feeding TalentBridge's monitoring every {seconds:g} s: a breach opens a trigger "
+        "on its screening scope after a few steps"
+    )
+
+
+@app.command()
+def simulate(
+    interval: Annotated[float, typer.Option(min=0.0, help="Seconds between steps.")] = 5.0,
+    steps: Annotated[int, typer.Option(min=0, help="Steps to run (0: until interrupted).")] = 0,
+) -> None:
+    """Feed the demo's monitoring: one value of each daily indicator per step, then an
+    evaluation; the retention job fails at step 3 and the breach opens a trigger."""
+    from agilegov.demo.feed import describe, run_feed
+
+    _upgrade()
+    try:
+        run_feed(
+            _uow(),
+            interval,
+            steps or None,
+            report=lambda step: console.print(describe(step), highlight=False),
+        )
+    except RuntimeError as problem:
+        _fail(str(problem))
+    except KeyboardInterrupt:
+        console.print("stopped")
 
 
 @cycle_app.command("tick")
@@ -384,3 +431,240 @@ def credential_verify(
         "Revocation is public in the record: see /api/v1/attestations/{id}/status.",
         highlight=False,
     )
+
+
+# ---------------------------------------------------------------- ingest
+
+ingest_app = typer.Typer(
+    help="Observations from files, standard input and Prometheus.", no_args_is_help=True
+)
+app.add_typer(ingest_app, name="ingest")
+
+INGEST_MAX_BYTES = 50 * 1024 * 1024  # a file or standard input
+SCRAPE_MAX_BYTES = 10 * 1024 * 1024  # an HTTP response
+MAP_MAX_BYTES = 1024 * 1024  # a metric map
+SCRAPE_TIMEOUT_SECONDS = 10.0
+
+_ScopeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--scope", help="Id of the scope whose indicators the keys name (needed if ambiguous)."
+    ),
+]
+
+
+def _ingest_error(message: str) -> typer.Exit:
+    """Print ``error: message`` (as text, not markup) and return the exit to raise."""
+    from rich.markup import escape
+
+    # One line however long, for logs and scripts.
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+def _ingest_size(limit: int) -> str:
+    mebibyte = 1024 * 1024
+    return f"{limit // mebibyte} MiB" if limit % mebibyte == 0 else f"{limit:,} bytes"
+
+
+def _ingest_read(file: Path, limit: int | None = None, hint: str = ": split it into parts") -> str:
+    """The UTF-8 text of ``file``, refused above ``limit`` bytes (default: 50 MiB)."""
+    limit = INGEST_MAX_BYTES if limit is None else limit
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise _ingest_error(f"{file}: no such file") from None
+    except OSError as problem:
+        raise _ingest_error(f"{file}: {problem.strerror or problem}") from None
+    if len(data) > limit:
+        raise _ingest_error(f"{file}: larger than {_ingest_size(limit)}{hint}")
+    return _ingest_decode(data, str(file))
+
+
+def _ingest_decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        raise _ingest_error(f"{name}: not UTF-8 text (byte {problem.start})") from None
+
+
+def _ingest_source(source: str) -> str:
+    from agilegov.monitor.ingest import MAX_SOURCE
+
+    if not source.strip() or len(source) > MAX_SOURCE:
+        raise _ingest_error(f"--source: must be 1 to {MAX_SOURCE} characters")
+    return source
+
+
+def _ingest_store(rows: Any, scope: int | None, source: str) -> None:
+    """Store the rows as one batch and say how many were new."""
+    from agilegov.errors import DomainError
+    from agilegov.monitor.service import ingest
+
+    try:
+        result = ingest(_uow(), SYSTEM, rows, scope_id=scope, default_source=source)
+    except DomainError as problem:
+        problems = [f"{p.field}: {p.message}" for p in problem.problems]
+        raise _ingest_error("; ".join(problems) or problem.detail) from None
+    console.print(
+        f"stored {result.stored}, duplicates {result.duplicates}", highlight=False, soft_wrap=True
+    )
+
+
+@ingest_app.command("csv")
+def ingest_csv(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with the header indicator,time,value[,source].")
+    ],
+    scope: _ScopeOption = None,
+    source: Annotated[str, typer.Option(help="Source of rows that name none.")] = "csv",
+) -> None:
+    """Store the observations of a CSV file, all or nothing.
+
+    Times are RFC 3339 with an offset; values may be NaN, +Inf or -Inf where the
+    indicator allows them. The same indicator, time and source twice is stored once.
+    """
+    from agilegov.monitor.ingest import IngestError, read_csv
+
+    source = _ingest_source(source)
+    text = _ingest_read(file)
+    try:
+        rows = read_csv(text)
+    except IngestError as problem:
+        raise _ingest_error(str(problem)) from None
+    _ingest_store(rows, scope, source)
+
+
+@ingest_app.command("jsonl")
+def ingest_jsonl(
+    scope: _ScopeOption = None,
+    source: Annotated[str, typer.Option(help="Source of lines that name none.")] = "jsonl",
+) -> None:
+    """Store the observations of JSON lines on standard input, all or nothing.
+
+    One object a line: {"indicator": ..., "time": ..., "value": ..., "source": ...}
+    (source optional); blank lines are skipped.
+    """
+    from agilegov.monitor.ingest import IngestError, read_json_lines
+
+    source = _ingest_source(source)
+    stream: Any = getattr(sys.stdin, "buffer", None)
+    if stream is not None:
+        data = stream.read(INGEST_MAX_BYTES + 1)
+    else:  # a text stream without bytes underneath: count characters instead
+        data = sys.stdin.read(INGEST_MAX_BYTES + 1).encode()
+    if len(data) > INGEST_MAX_BYTES:
+        raise _ingest_error(f"standard input: larger than {_ingest_size(INGEST_MAX_BYTES)}")
+    text = _ingest_decode(data, "standard input")
+    try:
+        rows = read_json_lines(text.split("\n"))
+    except IngestError as problem:
+        raise _ingest_error(str(problem)) from None
+    _ingest_store(rows, scope, source)
+
+
+def _ingest_fetch(url: str) -> str:
+    """The body of a GET of ``url``: 2xx only, no redirects, at most 10 MiB."""
+    import httpx
+
+    limit = SCRAPE_MAX_BYTES
+    too_large = f"{url}: the response is larger than {_ingest_size(limit)}"
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            timeout=SCRAPE_TIMEOUT_SECONDS,
+            follow_redirects=False,
+            headers={"Accept": "text/plain;version=0.0.4"},
+        ) as response:
+            if not response.is_success:
+                reason = response.reason_phrase or "error"
+                hint = " (redirects are not followed)" if response.is_redirect else ""
+                raise _ingest_error(f"{url}: HTTP {response.status_code} {reason}{hint}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _ingest_error(too_large)
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise _ingest_error(too_large)
+    except httpx.TimeoutException:
+        raise _ingest_error(f"{url}: no answer within {SCRAPE_TIMEOUT_SECONDS:g} seconds") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as problem:
+        raise _ingest_error(f"{url}: {problem or type(problem).__name__}") from None
+    return _ingest_decode(bytes(data), url)
+
+
+def _ingest_map(file: Path) -> Any:
+    """The metric map in a YAML file."""
+    import yaml
+
+    from agilegov.monitor.prometheus import MapError, load_map
+
+    text = _ingest_read(file, MAP_MAX_BYTES, hint="")
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        where = f"{file}: line {mark.line + 1}" if mark is not None else str(file)
+        reason = getattr(problem, "problem", None) or str(problem)
+        raise _ingest_error(f"{where}: not YAML: {reason}") from None
+    try:
+        return load_map(document)
+    except MapError as problem:
+        raise _ingest_error(f"{file}: {problem}") from None
+
+
+@ingest_app.command("prometheus")
+def ingest_prometheus(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE_OR_URL", help="An exposition in the Prometheus text format: file or URL."
+        ),
+    ],
+    map_file: Annotated[
+        Path, typer.Option("--map", help="YAML map of metrics to indicators.", show_default=False)
+    ],
+    scope: _ScopeOption = None,
+) -> None:
+    """Store the samples a map selects from a Prometheus exposition, all or nothing.
+
+    The exposition is a file, or scraped from an http(s) URL (no redirects,
+    10 s timeout, at most 10 MiB). Samples without a timestamp are dated now.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from agilegov import clock
+    from agilegov.monitor.ingest import Row
+    from agilegov.monitor.prometheus import PrometheusError, parse, select
+
+    metric_map = _ingest_map(map_file)
+    lowered = target.lower()
+    if lowered.startswith(("http://", "https://")):
+        text = _ingest_fetch(target)
+    elif "://" in target:
+        raise _ingest_error(f"{target}: only http:// and https:// URLs can be scraped")
+    else:
+        text = _ingest_read(Path(target))
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    scraped_at = (clock.now() - epoch) // timedelta(milliseconds=1)
+    try:
+        mapped = select(parse(text), metric_map, scraped_at)
+    except PrometheusError as problem:
+        raise _ingest_error(str(problem)) from None
+    if not mapped:
+        raise _ingest_error(f"{target}: no sample matches the map")
+    rows = []
+    for item in mapped:
+        where = f"line {item.line}"
+        try:
+            time = epoch + timedelta(milliseconds=item.time_ms)
+        except OverflowError:
+            raise _ingest_error(
+                f"{where}: time: timestamp {item.time_ms} ms is out of range"
+            ) from None
+        rows.append(Row(item.indicator, time, item.value, item.source, where))
+    _ingest_store(rows, scope, metric_map.source)

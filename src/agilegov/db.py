@@ -1,9 +1,20 @@
 """Engine, session and column types shared by every part's tables."""
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -42,6 +53,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class FloatOrNaN(TypeDecorator[float]):
+    """A double that may be NaN. SQLite has no NaN (it binds one as NULL), so NaN
+    is stored as NULL on both engines and read back as NaN."""
+
+    impl = Float
+    cache_ok = True
+
+    def process_bind_param(self, value: float | None, dialect: Any) -> float | None:
+        return None if value is None or math.isnan(value) else value
+
+    def process_result_value(self, value: float | None, dialect: Any) -> float:
+        return math.nan if value is None else value
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -14,10 +14,18 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{Path('agilegov.db').resolve()}"
     # Largest accepted request body, in bytes.
     max_body_bytes: int = 1_048_576
-    # How often the server checks review-by dates, in seconds (0 turns it off).
+    # How often the server checks review-by dates, in seconds. 0 turns off the server's
+    # periodic work altogether: these checks, webhook deliveries, scrapes and evaluations.
     tick_interval_seconds: int = 3600
+    # How often the server sends the webhook deliveries due and scrapes the Prometheus
+    # targets due (each at its own interval), in seconds (0 turns both off).
+    poll_interval_seconds: int = 10
+    # How often the server evaluates every active scope's indicators, in seconds (0: never).
+    evaluation_interval_seconds: int = 3600
     # The log's signing key: kept outside the database, readable by its owner only.
     log_key_file: Path = Path("agilegov-keys/log.key").resolve()
+    # The key webhook signing secrets are derived from (never stored): kept the same way.
+    webhook_key_file: Path = Path("agilegov-keys/webhook.key").resolve()
     # Assessors' signing keys (one Ed25519 key per assessor organization).
     assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
     # The log's name in its checkpoints (the C2SP "origin" line and key name).

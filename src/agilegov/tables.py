@@ -8,6 +8,7 @@ from agilegov.db import Base
 from agilegov.design import models as design_models
 from agilegov.goals import models as goals_models
 from agilegov.monitor import models as monitor_models
+from agilegov.notify import models as notify_models
 from agilegov.organizations import models as organization_models
 from agilegov.record import models as record_models
 from agilegov.scopes import models as scope_models
@@ -22,6 +23,7 @@ __all__ = [
     "goals_models",
     "metadata",
     "monitor_models",
+    "notify_models",
     "organization_models",
     "record_models",
     "scope_models",

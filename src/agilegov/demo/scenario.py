@@ -70,8 +70,8 @@ from agilegov.goals.schemas import (
     TradeOffUpdate,
 )
 from agilegov.goals.service import ALLOCATION, GOAL, INDICATOR, TRADE_OFF
-from agilegov.monitor.schemas import ObservationBatch, ObservationIn
-from agilegov.monitor.service import add_observations
+from agilegov.monitor.ingest import Row
+from agilegov.monitor.service import ingest
 from agilegov.organizations.models import Organization, User
 from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
 from agilegov.organizations.service import (
@@ -440,21 +440,14 @@ class _Story:
             self.fed_until = end
 
     def _send(self, feed: _Feed, after: int, until: int) -> None:
-        items = [
-            ObservationIn(
-                indicator=key,
-                time=self.start + timedelta(days=day),
-                value=value,
-                source=feed.source,
-            )
+        rows = [
+            Row(key, self.start + timedelta(days=day), value, feed.source, f"{key} day {day}")
             for key, series in feed.series.items()
             for day, value in sorted(series.items())
             if after < day <= until
         ]
-        if items:
-            add_observations(
-                self.uow, feed.actor, feed.scope_id, ObservationBatch(observations=items)
-            )
+        if rows:
+            ingest(self.uow, feed.actor, rows, scope_id=feed.scope_id)
 
     def day(self, number: int) -> date:
         return (self.start + timedelta(days=number)).date()

@@ -46,6 +46,14 @@ class Indicator(Base):
     target: Mapped[float | None] = mapped_column(Float)
     window_days: Mapped[int]
     aggregate: Mapped[str] = mapped_column(String(16))
+    # For the "ratio" aggregate: this indicator is numerator / denominator, each
+    # aggregated its own way over this indicator's window.
+    numerator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
+    denominator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
+    # Whether NaN and ±Inf observations are accepted (a scraped gauge may report NaN).
+    allow_non_finite: Mapped[bool] = mapped_column(default=False)
+    # A breach lasting this many windows calls the goal itself into question.
+    escalate_after: Mapped[int] = mapped_column(default=3)
     data_source: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -80,6 +80,7 @@ class Aggregate(StrEnum):
     sum = "sum"
     count = "count"
     rate = "rate"
+    ratio = "ratio"
 
 
 class IndicatorCreate(Input):
@@ -93,6 +94,21 @@ class IndicatorCreate(Input):
     target: float | None = Field(default=None, description="Defaults to the goal's.")
     window_days: int = Field(default=7, ge=1, le=3660)
     aggregate: Aggregate = Aggregate.mean
+    numerator_id: int | None = Field(
+        default=None, description="For the ratio aggregate: the indicator divided."
+    )
+    denominator_id: int | None = Field(
+        default=None, description="For the ratio aggregate: the indicator divided by."
+    )
+    allow_non_finite: bool = Field(
+        default=False, description="Accept NaN and ±Inf observations (ignored when aggregating)."
+    )
+    escalate_after: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Windows in breach after which the goal itself is questioned (outer loop).",
+    )
     data_source: ShortText = Field(min_length=1)
 
     _finite_levels = field_validator("acceptable_level", "target")(_finite)
@@ -114,6 +130,10 @@ class IndicatorRead(Output):
     target: float | None
     window_days: int
     aggregate: Aggregate
+    numerator_id: int | None
+    denominator_id: int | None
+    allow_non_finite: bool
+    escalate_after: int
     data_source: str
     created_at: datetime
     updated_at: datetime

@@ -13,6 +13,7 @@ from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.schemas import (
+    Aggregate,
     AllocationCreate,
     AllocationRead,
     AllocationUpdate,
@@ -174,6 +175,36 @@ def _indicator_rules(session: Session, scope: Scope, indicator: Any) -> None:
     )
     if clash is not None and clash != indicator.id:
         raise InvalidInput.on("key", f"{indicator.key} is taken in this scope")
+    _ratio_rules(session, indicator)
+
+
+def _ratio_rules(session: Session, indicator: Any) -> None:
+    parts = {"numerator_id": indicator.numerator_id, "denominator_id": indicator.denominator_id}
+    if indicator.aggregate != Aggregate.ratio:
+        for field, value in parts.items():
+            if value is not None:
+                raise InvalidInput.on(field, "is only for the ratio aggregate")
+        return
+    for field, value in parts.items():
+        if value is None:
+            raise InvalidInput.on(field, "is needed for the ratio aggregate")
+        if value == indicator.id:
+            raise InvalidInput.on(field, "an indicator cannot be a ratio of itself")
+        part = session.get(Indicator, value)
+        assert part is not None  # checked as a reference in this scope
+        if part.aggregate == Aggregate.ratio:
+            raise InvalidInput.on(field, f"indicator {part.key} is itself a ratio")
+    if indicator.numerator_id == indicator.denominator_id:
+        raise InvalidInput.on("denominator_id", "must differ from the numerator")
+    if indicator.id is not None:
+        users = session.scalar(
+            select(Indicator.key).where(
+                (Indicator.numerator_id == indicator.id)
+                | (Indicator.denominator_id == indicator.id)
+            )
+        )
+        if users is not None:
+            raise InvalidInput.on("aggregate", f"indicator {users} is a ratio of this one")
 
 
 def _trade_off_rules(session: Session, scope: Scope, trade_off: Any) -> None:
@@ -214,7 +245,11 @@ INDICATOR = Kind(
     create=IndicatorCreate,
     update=IndicatorUpdate,
     read=IndicatorRead,
-    refs=(Ref("goal_id", Goal, "goal"),),
+    refs=(
+        Ref("goal_id", Goal, "goal"),
+        Ref("numerator_id", Indicator, "indicator"),
+        Ref("denominator_id", Indicator, "indicator"),
+    ),
     rules=_indicator_rules,
 )
 

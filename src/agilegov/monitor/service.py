@@ -1,82 +1,262 @@
-"""Observations of indicators: stored once, each batch all-or-nothing."""
+"""Monitoring: observations stored once, each batch all-or-nothing, and the
+evidence of every batch in the record."""
 
 import hashlib
-import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from typing import Any
 
-from sqlalchemy import select, tuple_
+import numpy as np
+from sqlalchemy import Connection, Float, String, func, insert, select, type_coerce
+from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.auth import Principal, Role
+from agilegov.auth import SYSTEM, Principal, Role
+from agilegov.cycle.rules import TriggerKind, loop_for
+from agilegov.cycle.schemas import TriggerCreate
+from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.goals.models import Indicator
-from agilegov.monitor.models import Observation
-from agilegov.monitor.schemas import BatchResult, ObservationBatch, ObservationRead
+from agilegov.goals.models import Goal, Indicator
+from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
+from agilegov.monitor.ingest import Row
+from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
+from agilegov.monitor.schemas import (
+    BatchResult,
+    BreachEpisodeRead,
+    EvaluationRead,
+    ObservationRead,
+)
+from agilegov.notify.service import notify_owners
 from agilegov.paging import paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import append_event, append_events
 from agilegov.schemas import Page
 from agilegov.scopes.access import readable_scope, writable_scope
+from agilegov.scopes.models import Scope
 from agilegov.uow import UnitOfWork
 
+MAX_BATCH = 100_000
+DEFAULT_SOURCE = "api"
 
-def add_observations(
-    uow: UnitOfWork, actor: Principal, scope_id: int, batch: ObservationBatch
+
+@dataclass(frozen=True)
+class _Target:
+    indicator_id: int
+    scope_id: int
+    allow_non_finite: bool
+
+
+def _targets(
+    session: Session, actor: Principal, keys: set[str], scope_id: int | None
+) -> dict[str, list[_Target]]:
+    """The indicators each key may name for this caller: in the given scope, or
+    in any active scope the caller may write to."""
+    query = select(
+        Indicator.key, Indicator.id, Indicator.scope_id, Indicator.allow_non_finite
+    ).where(Indicator.key.in_(keys))
+    if scope_id is not None:
+        writable_scope(session, actor, scope_id, Role.editor)
+        query = query.where(Indicator.scope_id == scope_id)
+    else:
+        writable = select(Scope.id).where(Scope.status == "active")
+        if not actor.is_system:
+            organizations = [org for org in actor.roles if actor.can(org, Role.editor)]
+            writable = writable.where(Scope.organization_id.in_(organizations))
+        query = query.where(Indicator.scope_id.in_(writable))
+    found: dict[str, list[_Target]] = defaultdict(list)
+    for key, indicator_id, in_scope, allow in session.execute(query):
+        found[key].append(_Target(indicator_id, in_scope, allow))
+    return found
+
+
+def _field(row: Row, name: str) -> str:
+    """``observations[3].value`` for an item of a request, ``line 7: value`` for a file."""
+    return f"{row.where}.{name}" if row.where.endswith("]") else f"{row.where}: {name}"
+
+
+def _resolve(rows: Sequence[Row], found: dict[str, list[_Target]]) -> list[_Target]:
+    """The indicator of every row, or the first row that names none (or several)."""
+    targets: dict[str, _Target] = {}
+    for key, candidates in found.items():
+        if len(candidates) == 1:
+            targets[key] = candidates[0]
+    try:
+        return [targets[row.indicator] for row in rows]
+    except KeyError:
+        pass
+    for row in rows:
+        candidates = found.get(row.indicator, [])
+        if not candidates:
+            raise InvalidInput.on(
+                _field(row, "indicator"), f"no indicator {row.indicator!r} you may write to"
+            )
+        if len(candidates) > 1:
+            scopes = ", ".join(str(target.scope_id) for target in candidates)
+            raise InvalidInput.on(
+                _field(row, "indicator"),
+                f"{row.indicator!r} is an indicator of several scopes ({scopes}): name the scope",
+            )
+    raise AssertionError("unreachable")
+
+
+def _epoch_microseconds(rows: Sequence[Row]) -> np.ndarray:
+    # Seconds as a double keep microseconds exactly for any date this side of 2255.
+    seconds = np.fromiter((row.time.timestamp() for row in rows), np.float64, len(rows))
+    return np.rint(seconds * 1e6).astype(np.int64)
+
+
+def _sqlite_times(microseconds: np.ndarray) -> list[str]:
+    """``YYYY-MM-DD HH:MM:SS.ffffff``: UTC as SQLAlchemy stores a DATETIME on SQLite."""
+    text = np.datetime_as_string(microseconds.astype("datetime64[us]"), unit="us")
+    return np.char.replace(text, "T", " ").tolist()
+
+
+def batch_digest(
+    indicator_ids: np.ndarray, microseconds: np.ndarray, values: np.ndarray, sources: list[str]
+) -> str:
+    """SHA-256 of a batch as stored, in the order received: the indicator ids and
+    epoch microseconds as little-endian int64, the values as little-endian
+    float64, then the sources joined by newlines (UTF-8)."""
+    digest = hashlib.sha256()
+    digest.update(indicator_ids.astype("<i8").tobytes())
+    digest.update(microseconds.astype("<i8").tobytes())
+    digest.update(values.astype("<f8").tobytes())
+    digest.update("\n".join(sources).encode())
+    return digest.hexdigest()
+
+
+def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(_SQLITE_INSERT, rows)
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+_COLUMNS = ("indicator_id", "time", "value", "source", "recorded_at")
+_SQLITE_INSERT = (
+    "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (indicator_id, time, source) DO NOTHING"
+)
+
+
+def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """COPY into a temporary table, then one INSERT that skips what is stored."""
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS observations_batch "
+            "(indicator_id integer, time timestamptz, value double precision, "
+            "source varchar(200), recorded_at timestamptz) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(
+            "COPY observations_batch (indicator_id, time, value, source, recorded_at) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
+            "SELECT indicator_id, time, value, source, recorded_at FROM observations_batch "
+            "ON CONFLICT (indicator_id, time, source) DO NOTHING"
+        )
+        stored = cursor.rowcount
+        cursor.execute("TRUNCATE observations_batch")
+        return stored
+
+
+def ingest(
+    uow: UnitOfWork,
+    actor: Principal,
+    rows: Sequence[Row],
+    scope_id: int | None = None,
+    default_source: str = DEFAULT_SOURCE,
 ) -> BatchResult:
+    """Store a batch of observations, all or nothing.
+
+    Each row names its indicator by key: in ``scope_id``, or else in any scope
+    the caller may write to (a key found in several is refused). The same
+    indicator, time and source twice is stored once: the result counts the
+    duplicates. A non-finite value is refused unless the indicator allows it.
+    Every scope the batch touched gets one ``observations.recorded`` event
+    with the batch's digest (see :func:`batch_digest`).
+    """
+    if not rows:
+        raise InvalidInput.on("observations", "no observations in the batch")
+    if len(rows) > MAX_BATCH:
+        raise InvalidInput.on("observations", f"at most {MAX_BATCH:,} observations per batch")
     with uow:
         session = uow.session
-        scope = writable_scope(session, actor, scope_id, Role.editor)
-        keys = {item.indicator for item in batch.observations}
-        ids = dict(
-            session.execute(
-                select(Indicator.key, Indicator.id).where(
-                    Indicator.scope_id == scope.id, Indicator.key.in_(keys)
-                )
-            ).all()
-        )
-        for index, item in enumerate(batch.observations):
-            if item.indicator not in ids:
+        found = _targets(session, actor, {row.indicator for row in rows}, scope_id)
+        targets = _resolve(rows, found)
+        values = np.fromiter((row.value for row in rows), np.float64, len(rows))
+        for position in np.flatnonzero(~np.isfinite(values)).tolist():
+            if not targets[position].allow_non_finite:
+                row = rows[position]
                 raise InvalidInput.on(
-                    f"observations[{index}].indicator", f"no indicator {item.indicator!r} here"
+                    _field(row, "value"),
+                    f"{row.value} is not allowed: indicator {row.indicator!r} takes finite "
+                    "values only",
                 )
-        wanted = {
-            (ids[item.indicator], item.time, item.source): item.value for item in batch.observations
-        }
-        stored_before = set(
-            session.execute(
-                select(Observation.indicator_id, Observation.time, Observation.source).where(
-                    tuple_(Observation.indicator_id, Observation.time, Observation.source).in_(
-                        list(wanted)
-                    )
-                )
-            ).all()
-        )
+        by_scope: dict[int, list[int]] = defaultdict(list)
+        for position, target in enumerate(targets):
+            by_scope[target.scope_id].append(position)
         now = clock.now()
-        new = [key for key in wanted if key not in stored_before]
-        session.add_all(
-            Observation(indicator_id=i, time=t, value=wanted[(i, t, s)], source=s, recorded_at=now)
-            for i, t, s in new
-        )
-        session.flush()
-        rows = sorted([i, t.isoformat(), s, wanted[(i, t, s)]] for i, t, s in new)
-        digest = hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
-        result = BatchResult(stored=len(new), duplicates=len(batch.observations) - len(new))
-        if new:
+        connection = session.connection()
+        postgresql = connection.dialect.name == "postgresql"
+        stored_in_all = 0
+        for in_scope, positions in sorted(by_scope.items()):
+            part = positions if len(by_scope) > 1 else range(len(rows))
+            part_rows = [rows[p] for p in part]
+            ids = np.fromiter((targets[p].indicator_id for p in part), np.int64, len(part))
+            microseconds = _epoch_microseconds(part_rows)
+            part_values = values[list(part)] if len(by_scope) > 1 else values
+            sources = [row.source or default_source for row in part_rows]
+            if postgresql:
+                times: list[Any] = [row.time for row in part_rows]
+                recorded: Any = now
+            else:
+                times = _sqlite_times(microseconds)
+                recorded = now.isoformat(sep=" ", timespec="microseconds")[:26]
+            # NaN is stored as NULL (see agilegov.db.FloatOrNaN).
+            stored_values = [None if v != v else v for v in part_values.tolist()]
+            table_rows = zip(
+                ids.tolist(), times, stored_values, sources, repeat(recorded), strict=False
+            )
+            insert = _insert_postgresql if postgresql else _insert_sqlite
+            stored = insert(connection, list(table_rows))
+            stored_in_all += stored
+            if not stored:
+                continue
+            scope = session.get(Scope, in_scope)
+            assert scope is not None
+            first, last = microseconds.min(), microseconds.max()
             append_event(
                 session,
                 actor,
                 type="observations.recorded",
                 subject_type="scope",
-                subject_id=scope.id,
+                subject_id=in_scope,
                 organization_id=scope.organization_id,
-                scope_id=scope.id,
+                scope_id=in_scope,
                 payload={
-                    "stored": len(new),
-                    "sha256": digest,
-                    "from": min(row[1] for row in rows),
-                    "to": max(row[1] for row in rows),
+                    "received": len(part),
+                    "stored": stored,
+                    "duplicates": len(part) - stored,
+                    "sha256": batch_digest(ids, microseconds, part_values, sources),
+                    "from": _iso(int(first)),
+                    "to": _iso(int(last)),
                 },
             )
         uow.commit()
-        return result
+        return BatchResult(stored=stored_in_all, duplicates=len(rows) - stored_in_all)
+
+
+def _iso(microseconds: int) -> str:
+    return str(np.datetime_as_string(np.datetime64(microseconds, "us"), unit="us")) + "Z"
 
 
 def list_observations(
@@ -92,4 +272,479 @@ def list_observations(
         newest_first = [Observation.time.desc(), Observation.id]
         return paginate(
             session, Observation, where, ObservationRead, limit, offset, order_by=newest_first
+        )
+
+
+# ---------------------------------------------------------------- evaluation
+
+_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    """What evaluating one indicator needs, read once per run."""
+
+    row: Indicator
+    goal_title: str
+    derived: bool  # its goal adopts another organization's requirement
+
+
+def _indicators(session: Session, scope_id: int) -> list[_Indicator]:
+    query = (
+        select(Indicator, Goal.title, Goal.derives_from_id)
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .where(Indicator.scope_id == scope_id, Goal.status == "active")
+        .order_by(Indicator.id)
+    )
+    return [
+        _Indicator(row, title, derives_from is not None)
+        for row, title, derives_from in session.execute(query)
+    ]
+
+
+def _rules(indicators: Sequence[_Indicator]) -> list[Rule]:
+    position = {item.row.id: number for number, item in enumerate(indicators)}
+    rules = []
+    for item in indicators:
+        row = item.row
+        ratio = row.aggregate == "ratio"
+        missing_part = ratio and not (
+            row.numerator_id in position and row.denominator_id in position
+        )
+        rules.append(
+            Rule(
+                # A ratio whose parts are retired has nothing to divide: no data.
+                aggregate="count" if missing_part else row.aggregate,
+                window_seconds=row.window_days * _DAY,
+                direction=row.direction,
+                acceptable_level=row.acceptable_level,
+                target=row.target,
+                numerator=position[row.numerator_id] if ratio and not missing_part else None,
+                denominator=position[row.denominator_id] if ratio and not missing_part else None,
+            )
+        )
+    return rules
+
+
+def _observations(
+    session: Session, scope_id: int, since: datetime, until: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indicator ids, epoch seconds, values and observation ids of the observations
+    in ``(since, until]`` of the scope's active indicators, by indicator then time."""
+    sqlite = session.connection().dialect.name == "sqlite"
+    # Times and values as the database holds them: NumPy converts them in one go,
+    # which costs far less than a Python object per row.
+    time = (
+        type_coerce(Observation.time, String) if sqlite else func.extract("epoch", Observation.time)
+    )
+    measured = (
+        select(Indicator.id)
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .where(Indicator.scope_id == scope_id, Goal.status == "active")
+    )
+    query = (
+        select(
+            Observation.indicator_id, time, type_coerce(Observation.value, Float), Observation.id
+        )
+        .where(
+            Observation.indicator_id.in_(measured),
+            Observation.time > since,
+            Observation.time <= until,
+        )
+        .order_by(Observation.indicator_id, Observation.time, Observation.id)
+    )
+    rows = list(session.execute(query))
+    if not rows:
+        return _empty()
+    ids, times, values, observation_ids = zip(*rows, strict=True)
+    if sqlite:
+        stamps = np.array(times, dtype="datetime64[us]").astype(np.int64) / 1e6
+    else:
+        stamps = np.array(times, dtype=np.float64)
+    return (
+        np.array(ids, dtype=np.int64),
+        stamps,
+        np.array(values, dtype=np.float64),  # NULL (a stored NaN) becomes NaN
+        np.array(observation_ids, dtype=np.int64),
+    )
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.empty(0, np.int64),
+        np.empty(0, np.float64),
+        np.empty(0, np.float64),
+        np.empty(0, np.int64),
+    )
+
+
+def _moment(seconds: float) -> datetime | None:
+    if not np.isfinite(seconds):
+        return None
+    return datetime.fromtimestamp(round(float(seconds), 6), UTC)
+
+
+def _number(value: float) -> float | None:
+    """A value to store: NaN (no value) as None; ±Inf kept."""
+    return None if np.isnan(value) else float(value)
+
+
+def _json_number(value: float | None) -> float | str | None:
+    """JSON has no infinities: the record writes them as Prometheus does."""
+    if value is None or math.isfinite(value):
+        return value
+    return "+Inf" if value > 0 else "-Inf"
+
+
+@dataclass
+class EvaluationRun:
+    """What one evaluation of a scope found and did."""
+
+    scope_id: int
+    evaluated_at: datetime
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_NAMES, 0))
+    opened: list[int] = field(default_factory=list)  # trigger ids
+    recovered: list[int] = field(default_factory=list)  # episode ids
+
+
+def evaluate_scope(
+    uow: UnitOfWork, actor: Principal, scope_id: int, at: datetime | None = None
+) -> EvaluationRun:
+    """Evaluate every indicator of a scope's active goals at ``at`` (now), all at once.
+
+    Each evaluation is stored with the window and the observations it covered,
+    and appended to the record as evidence. A breach opens an episode and one
+    trigger for it (inner loop, or outer for a goal adopted from a requirement);
+    an episode lasting ``escalate_after`` windows opens an outer-loop
+    ``goal_failure`` trigger; the recovery closes the episode. Owners are told
+    of each in the app and by webhook.
+    """
+    at = at or clock.now()
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, scope_id, Role.editor)
+        indicators = _indicators(session, scope.id)
+        run = EvaluationRun(scope_id=scope.id, evaluated_at=at)
+        if not indicators:
+            uow.commit()
+            return run
+        rules = _rules(indicators)
+        longest = max(rule.window_seconds for rule in rules)
+        since = at - timedelta(seconds=longest)
+        observed = _observations(session, scope.id, since, at)
+        position = {item.row.id: number for number, item in enumerate(indicators)}
+        positions = np.array([position[i] for i in observed[0].tolist()], dtype=np.int64)
+        result = evaluate(
+            rules, positions, observed[1], observed[2], at.timestamp(), ids=observed[3]
+        )
+        statuses = [STATUS_NAMES[code] for code in result.status.tolist()]
+        episodes = _open_episodes(session, scope.id)
+        rows = []
+        for number, item in enumerate(indicators):
+            status = statuses[number]
+            value = _number(result.value[number])
+            episode = _follow_episode(
+                session, actor, scope, item, episodes.get(item.row.id), status, value, at, run
+            )
+            rows.append(
+                {
+                    "scope_id": scope.id,
+                    "indicator_id": item.row.id,
+                    "evaluated_at": at,
+                    "window_start": _moment(result.window_start[number]),
+                    "window_end": at,
+                    "aggregate": item.row.aggregate,
+                    "value": value,
+                    "status": status,
+                    "direction": item.row.direction,
+                    "acceptable_level": item.row.acceptable_level,
+                    "target": item.row.target,
+                    "observation_count": int(result.count[number]),
+                    "first_observation_id": _id(result.first_id[number]),
+                    "last_observation_id": _id(result.last_id[number]),
+                    "first_time": _moment(result.first_time[number]),
+                    "last_time": _moment(result.last_time[number]),
+                    "episode_id": episode.id if episode is not None else None,
+                }
+            )
+            run.counts[status] += 1
+        evidence = [
+            (item.row.id, _evidence(row)) for item, row in zip(indicators, rows, strict=True)
+        ]
+        leaves = append_events(
+            session,
+            actor,
+            type="evaluation.recorded",
+            subject_type="indicator",
+            subjects=evidence,
+            organization_id=scope.organization_id,
+            scope_id=scope.id,
+        )
+        for row, leaf in zip(rows, leaves, strict=True):
+            row["leaf_index"] = leaf
+        session.execute(insert(Evaluation), rows)
+        uow.commit()
+        return run
+
+
+def _id(value: int) -> int | None:
+    return int(value) if value >= 0 else None
+
+
+def _evidence(row: dict[str, Any]) -> dict[str, Any]:
+    """What the record keeps of an evaluation: enough to check it against the
+    observations it names."""
+    return {
+        "at": _iso_or_none(row["evaluated_at"]),
+        "window": [_iso_or_none(row["window_start"]), _iso_or_none(row["window_end"])],
+        "aggregate": row["aggregate"],
+        "value": _json_number(row["value"]),
+        "status": row["status"],
+        "acceptable_level": row["acceptable_level"],
+        "target": row["target"],
+        "observations": row["observation_count"],
+        "observation_ids": [row["first_observation_id"], row["last_observation_id"]],
+        "episode": row["episode_id"],
+    }
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _open_episodes(session: Session, scope_id: int) -> dict[int, BreachEpisode]:
+    query = select(BreachEpisode).where(
+        BreachEpisode.scope_id == scope_id, BreachEpisode.recovered_at.is_(None)
+    )
+    return {episode.indicator_id: episode for episode in session.scalars(query)}
+
+
+def _worse(value: float | None, than: float | None, direction: str) -> bool:
+    if value is None:
+        return False
+    if than is None:
+        return True
+    return value < than if direction == "higher_is_better" else value > than
+
+
+def _follow_episode(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    item: _Indicator,
+    episode: BreachEpisode | None,
+    status: str,
+    value: float | None,
+    at: datetime,
+    run: EvaluationRun,
+) -> BreachEpisode | None:
+    """Open, extend or close the indicator's breach episode; the episode this
+    evaluation belongs to, if any."""
+    indicator = item.row
+    if status == "breach":
+        if episode is None:
+            return _open_episode(session, actor, scope, item, value, at, run)
+        episode.windows = 1 + int(
+            (at - episode.opened_at).total_seconds() // (indicator.window_days * _DAY)
+        )
+        if _worse(value, episode.worst_value, indicator.direction):
+            episode.worst_value = value
+        if episode.windows >= indicator.escalate_after and episode.escalation_trigger_id is None:
+            _escalate(session, actor, scope, item, episode, run)
+        return episode
+    if episode is not None and status in ("ok", "warning"):
+        episode.recovered_at = at
+        session.flush()
+        payload = {"indicator": indicator.key, "value": value, "windows": episode.windows}
+        _episode_event(session, actor, scope, "breach_episode.recovered", episode, payload)
+        notify_owners(
+            session,
+            actor,
+            scope.organization_id,
+            "indicator.recovered",
+            f"{indicator.name} is back within its acceptable level",
+            f"{indicator.key} = {value} after {episode.windows} window(s) in breach.",
+            link=f"/scopes/{scope.id}",
+            payload={"scope_id": scope.id, "indicator": indicator.key, "episode": episode.id},
+        )
+        run.recovered.append(episode.id)
+    return None
+
+
+def _open_episode(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    item: _Indicator,
+    value: float | None,
+    at: datetime,
+    run: EvaluationRun,
+) -> BreachEpisode:
+    indicator = item.row
+    facts = {
+        "derived": item.derived,
+        "value": value,
+        "acceptable_level": indicator.acceptable_level,
+    }
+    episode = BreachEpisode(
+        scope_id=scope.id,
+        indicator_id=indicator.id,
+        opened_at=at,
+        loop=loop_for(TriggerKind.indicator_breach, facts).value,
+        windows=1,
+        worst_value=value,
+    )
+    session.add(episode)
+    session.flush()
+    side = "below" if indicator.direction == "higher_is_better" else "above"
+    trigger = open_trigger(
+        session,
+        actor,
+        scope,
+        TriggerCreate(
+            kind=TriggerKind.indicator_breach,
+            cause=(
+                f"{indicator.name} ({indicator.key}) = {value}, {side} its acceptable level "
+                f"{indicator.acceptable_level} over the last {indicator.window_days} day(s)"
+            ),
+            subject_type="indicator",
+            subject_id=indicator.id,
+            facts={**facts, "episode": episode.id},
+        ),
+    )
+    episode.trigger_id = trigger.id
+    payload = {
+        "indicator": indicator.key,
+        "value": value,
+        "loop": episode.loop,
+        "trigger": trigger.id,
+    }
+    _episode_event(session, actor, scope, "breach_episode.opened", episode, payload)
+    notify_owners(
+        session,
+        actor,
+        scope.organization_id,
+        "indicator.breach",
+        f"{indicator.name} is in breach",
+        trigger.cause + f"; {episode.loop}-loop trigger #{trigger.id} opened.",
+        link=f"/scopes/{scope.id}",
+        payload={"scope_id": scope.id, "indicator": indicator.key, "trigger": trigger.id},
+    )
+    run.opened.append(trigger.id)
+    return episode
+
+
+def _escalate(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    item: _Indicator,
+    episode: BreachEpisode,
+    run: EvaluationRun,
+) -> None:
+    indicator = item.row
+    trigger = open_trigger(
+        session,
+        actor,
+        scope,
+        TriggerCreate(
+            kind=TriggerKind.goal_failure,
+            cause=(
+                f"goal '{item.goal_title}' has been in breach for {episode.windows} "
+                f"consecutive window(s) of {indicator.window_days} day(s) ({indicator.key})"
+            ),
+            subject_type="goal",
+            subject_id=indicator.goal_id,
+            facts={"episode": episode.id, "windows": episode.windows, "indicator": indicator.key},
+        ),
+    )
+    episode.escalation_trigger_id = trigger.id
+    payload = {"indicator": indicator.key, "windows": episode.windows, "trigger": trigger.id}
+    _episode_event(session, actor, scope, "breach_episode.escalated", episode, payload)
+    notify_owners(
+        session,
+        actor,
+        scope.organization_id,
+        "goal.failure",
+        f"Goal '{item.goal_title}' keeps failing",
+        trigger.cause + f"; outer-loop trigger #{trigger.id} opened.",
+        link=f"/scopes/{scope.id}",
+        payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},
+    )
+    run.opened.append(trigger.id)
+
+
+def _episode_event(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    type: str,
+    episode: BreachEpisode,
+    payload: dict[str, Any],
+) -> None:
+    append_event(
+        session,
+        actor,
+        type=type,
+        subject_type="breach_episode",
+        subject_id=episode.id,
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+        payload=payload,
+    )
+
+
+def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[EvaluationRun]:
+    """Evaluate every active scope that has indicators (the server's periodic tick)."""
+    with uow:
+        scope_ids = list(
+            uow.session.scalars(
+                select(Scope.id)
+                .where(Scope.status == "active", Scope.id.in_(select(Indicator.scope_id)))
+                .order_by(Scope.id)
+            )
+        )
+    return [evaluate_scope(uow, SYSTEM, scope_id, at) for scope_id in scope_ids]
+
+
+def list_evaluations(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    limit: int,
+    offset: int,
+    indicator_id: int | None = None,
+    status: str | None = None,
+) -> Page[EvaluationRead]:
+    with uow:
+        session = uow.session
+        scope = readable_scope(session, actor, scope_id)
+        where = [Evaluation.scope_id == scope.id]
+        if indicator_id is not None:
+            where.append(Evaluation.indicator_id == indicator_id)
+        if status is not None:
+            where.append(Evaluation.status == status)
+        newest_first = [Evaluation.id.desc()]
+        return paginate(
+            session, Evaluation, where, EvaluationRead, limit, offset, order_by=newest_first
+        )
+
+
+def list_episodes(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    limit: int,
+    offset: int,
+    open_only: bool = False,
+) -> Page[BreachEpisodeRead]:
+    with uow:
+        session = uow.session
+        scope = readable_scope(session, actor, scope_id)
+        where = [BreachEpisode.scope_id == scope.id]
+        if open_only:
+            where.append(BreachEpisode.recovered_at.is_(None))
+        newest_first = [BreachEpisode.id.desc()]
+        return paginate(
+            session, BreachEpisode, where, BreachEpisodeRead, limit, offset, order_by=newest_first
         )

@@ -1,6 +1,7 @@
 """Appending to the record. Called by every service inside its transaction."""
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -62,6 +63,41 @@ def append_event(
         private=is_private(session, subject_type, scope_id) if private is None else private,
     )
     return append(session, [new])[0]
+
+
+def append_events(
+    session: Session,
+    actor: Principal,
+    *,
+    type: str,
+    subject_type: str,
+    subjects: Sequence[tuple[int | None, dict[str, Any]]],
+    organization_id: int | None = None,
+    scope_id: int | None = None,
+) -> list[int]:
+    """Append one event per ``(subject_id, payload)``, all of one type and scope,
+    as one batch of leaves in the caller's transaction; returns their indexes."""
+    if not _EVENT_TYPE.match(type):
+        raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
+    now = clock.now()
+    private = is_private(session, subject_type, scope_id)
+    return append(
+        session,
+        [
+            NewEvent(
+                time=now,
+                type=type,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actor_id=actor.user_id,
+                organization_id=organization_id,
+                scope_id=scope_id,
+                payload=payload,
+                private=private,
+            )
+            for subject_id, payload in subjects
+        ],
+    )
 
 
 def list_events(

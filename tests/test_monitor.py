@@ -1,0 +1,326 @@
+"""Monitoring at the service level: observations in, evaluations stored as
+evidence, breaches driving the inner and outer loops, owners told."""
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from agilegov.cycle.models import Trigger
+from agilegov.errors import Forbidden, InvalidInput
+from agilegov.monitor.ingest import Row
+from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
+from agilegov.monitor.service import evaluate_scope, ingest, list_evaluations
+from agilegov.notify.models import Notification
+from agilegov.record.models import Event
+from api_helpers import API, assert_problem, bearer, make_client, ok
+from builders import indicator, new_scope, row_counts, specific_goal
+
+START = datetime(2030, 3, 1, tzinfo=UTC)
+
+
+def _rows(key: str, values: list[float], start: datetime = START, every: float = 1.0) -> list[Row]:
+    """One observation per ``every`` days from ``start``."""
+    return [
+        Row(key, start + timedelta(days=every * n), value, "test", f"observations[{n}]")
+        for n, value in enumerate(values)
+    ]
+
+
+def _scalars(uow: Any, query: Any) -> list[Any]:
+    with uow:
+        found = list(uow.session.scalars(query))
+        uow.session.expunge_all()
+        return found
+
+
+def _triggers(uow: Any, scope_id: int) -> list[Trigger]:
+    return _scalars(uow, select(Trigger).where(Trigger.scope_id == scope_id).order_by(Trigger.id))
+
+
+@pytest.fixture
+def signal(world):
+    """A scope with one goal (≥ 0.8, aiming at 0.9) and its 7-day mean indicator."""
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    goal = specific_goal(world.uow, world.editor, scope_id, target=0.9)
+    measured = indicator(
+        world.uow, world.editor, scope_id, goal.id, window_days=7, escalate_after=3
+    )
+    return scope_id, goal, measured
+
+
+def test_ingest_stores_once_and_records_the_batch(world, signal) -> None:
+    scope_id, _, measured = signal
+    rows = _rows(measured.key, [0.9, 0.85, 0.95])
+    first = ingest(world.uow, world.editor, rows, scope_id=scope_id)
+    again = ingest(
+        world.uow, world.editor, rows + _rows(measured.key, [0.7], START + timedelta(days=9))
+    )
+    assert (first.stored, first.duplicates) == (3, 0)
+    assert (again.stored, again.duplicates) == (1, 3)
+    stored = _scalars(
+        world.uow,
+        select(Observation)
+        .where(Observation.indicator_id == measured.id)
+        .order_by(Observation.time),
+    )
+    assert [o.value for o in stored] == [0.9, 0.85, 0.95, 0.7]
+    assert next(o.time for o in stored) == START
+    events = _scalars(world.uow, select(Event).where(Event.type == "observations.recorded"))
+    assert [(e.payload["stored"], e.payload["duplicates"]) for e in events] == [(3, 0), (1, 3)]
+    assert len(events[0].payload["sha256"]) == 64
+
+
+def test_a_bad_row_refuses_the_whole_batch(world, signal) -> None:
+    scope_id, _, measured = signal
+    before = row_counts(world.uow)
+    cases = [
+        (_rows(measured.key, [0.9]) + _rows("nope", [0.9]), "observations[0].indicator", "nope"),
+        (_rows(measured.key, [0.9, math.nan]), "observations[1].value", "finite"),
+        (_rows(measured.key, [math.inf]), "observations[0].value", "finite"),
+    ]
+    for rows, field, fragment in cases:
+        with pytest.raises(InvalidInput) as refused:
+            ingest(world.uow, world.editor, rows, scope_id=scope_id)
+        assert refused.value.problems[0].field == field, refused.value.problems
+        assert fragment in refused.value.problems[0].message
+    assert row_counts(world.uow) == before
+
+
+def test_a_key_in_two_scopes_needs_the_scope(world, signal) -> None:
+    _scope_id, _, measured = signal
+    other = new_scope(world.uow, world.editor, world.business_id, "Second system")
+    goal = specific_goal(world.uow, world.editor, other)
+    indicator(world.uow, world.editor, other, goal.id)
+    with pytest.raises(InvalidInput) as refused:
+        ingest(world.uow, world.editor, _rows(measured.key, [0.9]))
+    assert "several scopes" in refused.value.problems[0].message
+    assert ingest(world.uow, world.editor, _rows(measured.key, [0.9]), scope_id=other).stored == 1
+
+
+def test_viewers_and_outsiders_cannot_ingest(world, signal) -> None:
+    scope_id, _, measured = signal
+    with pytest.raises(Forbidden):
+        ingest(world.uow, world.viewer, _rows(measured.key, [0.9]), scope_id=scope_id)
+    with pytest.raises(InvalidInput):  # the key is not one the outsider may write to
+        ingest(world.uow, world.outsider, _rows(measured.key, [0.9]))
+
+
+def test_non_finite_values_where_the_indicator_allows_them(world) -> None:
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    goal = specific_goal(world.uow, world.editor, scope_id)
+    gauge = indicator(world.uow, world.editor, scope_id, goal.id, allow_non_finite=True)
+    result = ingest(
+        world.uow, world.editor, _rows(gauge.key, [0.9, math.nan, math.inf]), scope_id=scope_id
+    )
+    assert result.stored == 3
+    run = evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    [evaluation] = _scalars(
+        world.uow, select(Evaluation).where(Evaluation.indicator_id == gauge.id)
+    )
+    assert evaluation.observation_count == 3
+    assert evaluation.value == math.inf  # the mean of 0.9 and +Inf; NaN is left out
+    assert run.counts["ok"] == 1
+
+
+def test_a_breach_opens_one_inner_trigger_per_episode_then_escalates_and_recovers(
+    world, signal
+) -> None:
+    uow = world.uow
+    scope_id, _goal, measured = signal
+    ingest(uow, world.editor, _rows(measured.key, [0.95] * 7), scope_id=scope_id)
+    healthy = evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=6, hours=1))
+    assert healthy.counts["ok"] == 1 and healthy.opened == []
+
+    # The selection ratio falls below 0.8 and stays there for weeks.
+    bad_start = START + timedelta(days=7)
+    ingest(uow, world.editor, _rows(measured.key, [0.6] * 28, bad_start), scope_id=scope_id)
+    days = [10, 11, 17, 24]
+    runs = [
+        evaluate_scope(uow, world.editor, scope_id, at=bad_start + timedelta(days=d)) for d in days
+    ]
+    assert [run.counts["breach"] for run in runs] == [1, 1, 1, 1]
+    triggers = _triggers(uow, scope_id)
+    assert [(t.kind, t.loop, t.subject_type) for t in triggers] == [
+        ("indicator_breach", "inner", "indicator"),
+        ("goal_failure", "outer", "goal"),
+    ]
+    assert runs[0].opened == [triggers[0].id] and runs[1].opened == [] and runs[2].opened == []
+    assert runs[3].opened == [triggers[1].id]  # the third window in breach
+    [episode] = _scalars(uow, select(BreachEpisode))
+    assert (episode.windows, episode.trigger_id) == (3, triggers[0].id)
+    assert episode.escalation_trigger_id == triggers[1].id and episode.recovered_at is None
+
+    # It recovers: the episode closes, no new trigger.
+    ingest(
+        uow,
+        world.editor,
+        _rows(measured.key, [0.92] * 8, bad_start + timedelta(days=28)),
+        scope_id=scope_id,
+    )
+    recovered_at = bad_start + timedelta(days=35, hours=1)
+    run = evaluate_scope(uow, world.editor, scope_id, at=recovered_at)
+    assert run.counts["ok"] == 1 and run.recovered == [episode.id] and run.opened == []
+    [episode] = _scalars(uow, select(BreachEpisode))
+    assert episode.recovered_at == recovered_at
+    assert len(_triggers(uow, scope_id)) == 2
+
+    # Every evaluation is evidence in the record, with the observations it covered.
+    evaluations = _scalars(uow, select(Evaluation).order_by(Evaluation.id))
+    assert [e.status for e in evaluations] == ["ok", "breach", "breach", "breach", "breach", "ok"]
+    events = _scalars(
+        uow, select(Event).where(Event.type == "evaluation.recorded").order_by(Event.leaf_index)
+    )
+    assert [e.leaf_index for e in events] == [e.leaf_index for e in evaluations]
+    assert events[1].payload["status"] == "breach" and events[1].payload["value"] == pytest.approx(
+        0.6
+    )
+    assert evaluations[1].observation_count == 7 and evaluations[1].first_observation_id is not None
+    kinds = [
+        e.type for e in _scalars(uow, select(Event).where(Event.subject_type == "breach_episode"))
+    ]
+    assert kinds == [
+        "breach_episode.opened",
+        "breach_episode.escalated",
+        "breach_episode.recovered",
+    ]
+
+    # The owner was told of each step.
+    told = _scalars(
+        uow, select(Notification.kind).where(Notification.user_id == world.owner.user_id)
+    )
+    assert told == ["indicator.breach", "goal.failure", "indicator.recovered"]
+
+
+def test_a_breach_of_an_adopted_requirement_calls_for_the_outer_loop(world) -> None:
+    outsider = world.refresh("outsider")
+    rules = new_scope(world.uow, outsider, world.regulator_id, "Fair hiring rules", "public")
+    requirement = specific_goal(world.uow, outsider, rules, title="Selection parity")
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    adopter = specific_goal(
+        world.uow, world.editor, scope_id, acceptable_level=0.85, derives_from_id=requirement.id
+    )
+    measured = indicator(world.uow, world.editor, scope_id, adopter.id)
+    ingest(world.uow, world.editor, _rows(measured.key, [0.82] * 3), scope_id=scope_id)
+    run = evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    [trigger] = _triggers(world.uow, scope_id)
+    assert run.opened == [trigger.id]
+    assert (trigger.kind, trigger.loop, trigger.facts["derived"]) == (
+        "indicator_breach",
+        "outer",
+        True,
+    )
+
+
+def test_a_ratio_of_two_indicators(world) -> None:
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    goal = specific_goal(world.uow, world.editor, scope_id)
+    group_a = indicator(
+        world.uow,
+        world.editor,
+        scope_id,
+        goal.id,
+        key="rate.a",
+        name="Rate A",
+        unit="share",
+        acceptable_level=0,
+    )
+    group_b = indicator(
+        world.uow,
+        world.editor,
+        scope_id,
+        goal.id,
+        key="rate.b",
+        name="Rate B",
+        unit="share",
+        acceptable_level=0,
+    )
+    parity = indicator(
+        world.uow,
+        world.editor,
+        scope_id,
+        goal.id,
+        key="rate.parity",
+        name="A / B",
+        aggregate="ratio",
+        numerator_id=group_a.id,
+        denominator_id=group_b.id,
+    )
+    ingest(
+        world.uow,
+        world.editor,
+        _rows("rate.a", [0.3, 0.4]) + _rows("rate.b", [0.5, 0.5]),
+        scope_id=scope_id,
+    )
+    evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=2))
+    [ratio] = _scalars(world.uow, select(Evaluation).where(Evaluation.indicator_id == parity.id))
+    assert ratio.value == pytest.approx(0.7) and ratio.status == "breach"
+
+
+def test_ratio_indicators_are_checked(world) -> None:
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    goal = specific_goal(world.uow, world.editor, scope_id)
+    part = indicator(world.uow, world.editor, scope_id, goal.id, key="part")
+    before = row_counts(world.uow)
+    cases = [
+        ({"aggregate": "ratio", "numerator_id": part.id}, "denominator_id", "needed"),
+        ({"aggregate": "mean", "numerator_id": part.id}, "numerator_id", "only for the ratio"),
+        (
+            {"aggregate": "ratio", "numerator_id": part.id, "denominator_id": part.id},
+            "denominator_id",
+            "differ",
+        ),
+    ]
+    for fields, field, fragment in cases:
+        with pytest.raises(InvalidInput) as refused:
+            indicator(world.uow, world.editor, scope_id, goal.id, key="bad", **fields)
+        assert refused.value.problems[0].field == field
+        assert fragment in refused.value.problems[0].message
+    assert row_counts(world.uow) == before
+
+
+def test_no_observations_is_no_data_and_no_trigger(world, signal) -> None:
+    scope_id, _, _ = signal
+    run = evaluate_scope(world.uow, world.editor, scope_id, at=START)
+    assert run.counts["no_data"] == 1 and run.opened == []
+    page = list_evaluations(world.uow, world.viewer, scope_id, 10, 0, status="no_data")
+    assert page.total == 1 and page.items[0].value is None
+
+
+def test_only_editors_evaluate(world, signal) -> None:
+    scope_id, _, _ = signal
+    with pytest.raises(Forbidden):
+        evaluate_scope(world.uow, world.viewer, scope_id, at=START)
+    with world.uow:
+        assert world.uow.session.scalar(select(func.count()).select_from(Evaluation)) == 0
+
+
+def test_the_api_ingests_evaluates_and_lists(database_url, world, signal) -> None:
+    scope_id, _, measured = signal
+    editor, viewer = bearer(world.tokens["editor"]), bearer(world.tokens["viewer"])
+    now = datetime.now(UTC)
+    items = [
+        {"indicator": measured.key, "time": (now - timedelta(hours=h)).isoformat(), "value": 0.6}
+        for h in range(1, 4)
+    ]
+    with make_client(database_url) as client:
+        stored = ok(
+            client.post(f"{API}/observations", json={"observations": items}, headers=editor), 201
+        )
+        assert stored == {"stored": 3, "duplicates": 0}
+        refused = client.post(f"{API}/scopes/{scope_id}/evaluations", headers=viewer)
+        assert refused.status_code == 403
+        run = ok(client.post(f"{API}/scopes/{scope_id}/evaluations", headers=editor), 201)
+        assert run["counts"]["breach"] == 1 and len(run["opened"]) == 1
+        page = ok(client.get(f"{API}/scopes/{scope_id}/evaluations?status=breach", headers=viewer))
+        assert page["total"] == 1
+        assert page["items"][0]["observation_count"] == 3
+        assert page["items"][0]["value"] == pytest.approx(0.6)
+        episodes = ok(
+            client.get(f"{API}/scopes/{scope_id}/breach-episodes?open=true", headers=viewer)
+        )
+        assert episodes["total"] == 1 and episodes["items"][0]["loop"] == "inner"
+        bad = client.get(f"{API}/scopes/{scope_id}/evaluations?status=fine", headers=viewer)
+        assert_problem(bad, 422, "status")
