@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from agilegov.record import merkle
 from agilegov.record.canonical import canonical_text, utf8
 from agilegov.record.models import Event, LogHead, MerkleNode
+from agilegov.timetext import epoch_microseconds, iso_texts, sqlite_texts
 
 LEAF_VERSION = 1
 
@@ -247,8 +248,9 @@ def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
     indexes = list(range(size, size + len(events)))
     salts = [secrets.token_bytes(32) if new.private else None for new in events]
     payload_texts = [canonical_text(new.payload) for new in events]
-    # ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``: the leaf's time and SQLite's DATETIME text.
-    isos = [new.time.astimezone(UTC).isoformat(timespec="microseconds") for new in events]
+    microseconds = epoch_microseconds([new.time for new in events])
+    # ``YYYY-MM-DDTHH:MM:SS.ffffff``, or as ``timestamp`` writes the years before 1000.
+    times = iso_texts(microseconds) or [timestamp(new.time)[:-1] for new in events]
     known = _KnownTexts()
     leaves = [
         utf8(
@@ -257,11 +259,11 @@ def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
             f"{_payload_member(payload_text, salt)},"
             f'"scope":{known.id(new.scope_id)},'
             f'"subject":{{"id":{known.id(new.subject_id)},"type":{known.name(new.subject_type)}}},'
-            f'"time":"{iso[:26] if iso[0] != "0" else timestamp(new.time)[:-1]}Z",'
+            f'"time":"{time}Z",'
             f'"type":{known.name(new.type)},"v":{LEAF_VERSION}}}'
         )
-        for index, new, iso, payload_text, salt in zip(
-            indexes, events, isos, payload_texts, salts, strict=True
+        for index, new, time, payload_text, salt in zip(
+            indexes, events, times, payload_texts, salts, strict=True
         )
     ]
     frontier = {(level, index): bytes.fromhex(value) for level, index, value in head.frontier}
@@ -271,10 +273,11 @@ def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+        stored_times = sqlite_texts(microseconds)  # as SQLAlchemy writes a DATETIME
         event_rows = [
             (
                 index,
-                f"{iso[:10]} {iso[11:26]}",  # SQLite DATETIME, as SQLAlchemy writes it
+                time,
                 new.actor_id,
                 new.organization_id,
                 new.scope_id,
@@ -285,8 +288,14 @@ def append(session: Session, events: Sequence[NewEvent]) -> list[int]:
                 salt,
                 leaf,
             )
-            for index, new, iso, payload_text, salt, leaf in zip(
-                indexes, events, isos, payload_texts, salts, leaves, strict=True
+            for index, new, time, payload_text, salt, leaf in zip(
+                indexes,
+                events,
+                stored_times,
+                payload_texts,
+                salts,
+                leaves,
+                strict=True,
             )
         ]
         statement = _driver_insert(dialect, Event.__table__, _EVENT_COLUMNS)
