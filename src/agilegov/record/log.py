@@ -387,13 +387,13 @@ def _nodes(session: Session, refs: Sequence[merkle.NodeRef]) -> dict[merkle.Node
         query = select(MerkleNode.leaf_index, MerkleNode.hashes)
         stored = dict(list(session.execute(query.where(MerkleNode.leaf_index.in_(leaves)))))
     size = merkle.HASH_SIZE
-    found = {}
-    for ref, leaf in zip(refs, leaves, strict=True):
-        offset = ref[0] * size
-        value = stored.get(leaf, b"")[offset : offset + size]
-        if len(value) == size:
-            found[ref] = value
-    return found
+    found = {
+        ref: stored.get(leaf, b"")[ref[0] * size : ref[0] * size + size]
+        for ref, leaf in zip(refs, leaves, strict=True)
+    }
+    if all(len(value) == size for value in found.values()):
+        return found
+    return {ref: value for ref, value in found.items() if len(value) == size}
 
 
 def root_at(session: Session, size: int) -> bytes:

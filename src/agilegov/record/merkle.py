@@ -134,31 +134,6 @@ def _pieces(start: int, end: int) -> list[NodeRef]:
 # Cached: a caller names the nodes to fetch, then builds the proof from them,
 # and both steps walk the same ranges.
 @lru_cache(maxsize=64)
-def _inclusion_ranges(index: int, size: int) -> tuple[tuple[int, int], ...]:
-    """The leaf ranges whose hashes form RFC 6962 PATH(index, D[size]), leaf end first.
-
-    The RFC recursion, unrolled: split the current range at the largest power of
-    two below its width; the half holding ``index`` is walked into and the other
-    half is one proof element.
-    """
-    if not 0 <= index < size:
-        raise ValueError(f"leaf index {index} is outside a tree of size {size}")
-    ranges: list[tuple[int, int]] = []
-    start, width = 0, size
-    while width > 1:
-        half = 1 << ((width - 1).bit_length() - 1)
-        if index - start < half:
-            ranges.append((start + half, start + width))
-            width = half
-        else:
-            ranges.append((start, start + half))
-            start += half
-            width -= half
-    ranges.reverse()
-    return tuple(ranges)
-
-
-@lru_cache(maxsize=64)
 def _consistency_ranges(old_size: int, new_size: int) -> tuple[tuple[int, int], ...]:
     """The leaf ranges whose hashes form RFC 6962 PROOF(old_size, D[new_size]), in order.
 
@@ -219,12 +194,46 @@ def _hashes_for(ranges: Sequence[tuple[int, int]], nodes: Mapping[NodeRef, bytes
     return hashes
 
 
+# Cached: a caller names the nodes to fetch, then builds the proof from them.
+@lru_cache(maxsize=64)
+def _inclusion_plan(index: int, size: int) -> tuple[tuple[NodeRef, ...], int, int]:
+    """The stored nodes of PATH(index, D[size]), leaf end first, and where the
+    pieces of its one incomplete subtree lie in that list (start, count).
+
+    Below level ``inner`` (where ``index`` and the last leaf part) every sibling
+    is a proof element and all are complete but the highest, which may reach
+    past the last leaf: it is made of the perfect pieces of its leaves. Above,
+    a left sibling is an element wherever ``index`` has a one bit.
+    """
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is outside a tree of size {size}")
+    inner = (index ^ (size - 1)).bit_length()
+    refs: list[NodeRef] = []
+    piece_start = piece_count = 0
+    for level in range(inner):
+        sibling = (index >> level) ^ 1
+        first = sibling << level
+        if first + (1 << level) <= size:
+            refs.append((level, sibling))
+        else:  # the right edge
+            pieces = _pieces(first, size)
+            piece_start, piece_count = len(refs), len(pieces)
+            refs.extend(pieces)
+    rest, level = index >> inner, inner
+    while rest:
+        if rest & 1:
+            refs.append((level, rest ^ 1))
+        rest >>= 1
+        level += 1
+    return tuple(refs), piece_start, piece_count
+
+
 def inclusion_nodes(index: int, size: int) -> list[NodeRef]:
     """The stored nodes that :func:`inclusion_proof` needs, to fetch in one query.
 
     At most about 2 * log2(size): one per level plus the pieces of one right-edge subtree.
     """
-    return _refs_for(_inclusion_ranges(index, size))
+    return list(_inclusion_plan(index, size)[0])
 
 
 def inclusion_proof(index: int, size: int, nodes: Mapping[NodeRef, bytes]) -> list[bytes]:
@@ -232,7 +241,15 @@ def inclusion_proof(index: int, size: int, nodes: Mapping[NodeRef, bytes]) -> li
 
     ``nodes`` must hold at least the :func:`inclusion_nodes` of the same arguments.
     """
-    return _hashes_for(_inclusion_ranges(index, size), nodes)
+    refs, piece_start, piece_count = _inclusion_plan(index, size)
+    try:
+        hashes = [nodes[ref] for ref in refs]
+    except KeyError as missing:
+        raise MissingNodeError(f"stored node {missing.args[0]} was not passed in") from None
+    if piece_count:
+        end = piece_start + piece_count
+        hashes[piece_start:end] = [root_from_frontier(hashes[piece_start:end])]
+    return hashes
 
 
 def consistency_nodes(old_size: int, new_size: int) -> list[NodeRef]:
