@@ -265,8 +265,13 @@ def batch_rows(start: int, count: int, indicators: int) -> list[tuple[int, datet
 
 
 def sqlite_text(moment: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS.ffffff``: how agilegov stores a UTC time on SQLite."""
+    """``YYYY-MM-DD HH:MM:SS.ffffff``: how agilegov stores a UTC time on SQLite (recorded_at)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def sqlite_microseconds(moment: datetime) -> int:
+    """How agilegov stores an observation's time on SQLite: microseconds since 1970."""
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def batches(total: int, batch: int) -> list[tuple[int, int]]:
@@ -329,7 +334,7 @@ def raw_sqlite(url: str, ids: list[int], total: int, batch: int) -> dict[str, An
     for number, (start, count) in enumerate(batches(total, batch)):
         recorded = sqlite_text(datetime.now(UTC))
         rows = [
-            (ids[position], sqlite_text(moment), value, SOURCE, recorded)
+            (ids[position], sqlite_microseconds(moment), value, SOURCE, recorded)
             for position, moment, value in batch_rows(start, count, len(ids))
         ]
         began = time.perf_counter()
@@ -494,8 +499,7 @@ GENERATE_POSTGRESQL = (
 GENERATE_SQLITE = (
     "WITH RECURSIVE ticks(n) AS (SELECT :low UNION ALL SELECT n + 1 FROM ticks WHERE n < :high) "
     "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
-    "SELECT i.id, strftime('%Y-%m-%d %H:%M:%S', :start + n * :spacing, 'unixepoch') "
-    "|| '.000000', "
+    "SELECT i.id, (:start + n * :spacing) * 1000000, "
     "CASE WHEN i.aggregate = 'rate' THEN n * 10 + (i.id % 7) "
     "ELSE ((i.id * 7919 + n * 104729) % 1000) / 1000.0 END, :source, :recorded "
     "FROM ticks CROSS JOIN indicators AS i WHERE i.scope_id = :scope"

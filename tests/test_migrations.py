@@ -4,9 +4,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -18,10 +20,15 @@ from typer.testing import CliRunner
 from agilegov.cli import app
 from agilegov.db import make_engine, make_session_factory
 from agilegov.migrations import alembic_config, current_revision, upgrade
+from agilegov.monitor.ingest import Row
+from agilegov.monitor.models import Observation
+from agilegov.monitor.service import ingest
 from agilegov.record.log import NewEvent, append
 from agilegov.record.models import Event
 from agilegov.settings import get_settings
 from agilegov.tables import metadata
+from agilegov.uow import UnitOfWork
+from builders import build_cast, indicator, new_scope, specific_goal
 
 POSTGRES_SERVER = os.environ.get(
     "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -157,3 +164,41 @@ def test_the_cli_upgrades_the_database(tmp_path, monkeypatch) -> None:
         assert again.exit_code == 0, again.output
     finally:
         get_settings.cache_clear()
+
+
+def test_0006_keeps_every_observation_time_exactly(empty_database: str) -> None:
+    """Observation times go from text to whole microseconds on SQLite and back."""
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    uow = UnitOfWork(make_session_factory(engine))
+    world = build_cast(uow)
+    scope_id = new_scope(uow, world.editor, world.business_id)
+    goal = specific_goal(uow, world.editor, scope_id)
+    measured = indicator(uow, world.editor, scope_id, goal.id)
+    times = [
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(2025, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(1969, 7, 20, 20, 17, 40, 123_456, tzinfo=UTC),
+        datetime(2200, 3, 1, 12, 0, 0, 999_999, tzinfo=UTC),
+    ]
+    rows = [Row(measured.key, t, 0.9, "test", f"observations[{n}]") for n, t in enumerate(times)]
+    ingest(uow, world.editor, rows, scope_id=scope_id)
+
+    def stored() -> list[Any]:
+        with engine.connect() as connection:
+            return [
+                r[0] for r in connection.execute(text("SELECT time FROM observations ORDER BY id"))
+            ]
+
+    as_numbers = stored()
+    command.downgrade(alembic_config(empty_database), "0005")
+    as_before = stored()
+    upgrade(empty_database)
+    assert stored() == as_numbers
+    with uow:
+        read = uow.session.scalars(select(Observation.time).order_by(Observation.id)).all()
+    assert list(read) == times
+    if engine.dialect.name == "sqlite":
+        assert as_numbers[0] == 1_735_689_600_000_000
+        assert as_before[:2] == ["2025-01-01 00:00:00.000000", "2025-01-01 00:00:00.000001"]
+    engine.dispose()

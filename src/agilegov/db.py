@@ -1,7 +1,7 @@
 """Engine, session and column types shared by every part's tables."""
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -53,6 +53,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EpochMicroseconds(TypeDecorator[datetime]):
+    """A UTC time stored as whole microseconds since 1970-01-01T00:00:00Z: exact,
+    eight bytes, compared as a number. For the time of high-volume rows on SQLite,
+    where a time as text costs more to write, store and index than the row's value."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return (value - _EPOCH) // _MICROSECOND
+
+    def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
+        return None if value is None else _EPOCH + value * _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Observation times: microseconds on SQLite, timestamptz on PostgreSQL.
+ObservationTime = UTCDateTime().with_variant(EpochMicroseconds(), "sqlite")
 
 
 class FloatOrNaN(TypeDecorator[float]):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agilegov.db import Base, BigId, FloatOrNaN, UTCDateTime
+from agilegov.db import Base, BigId, FloatOrNaN, ObservationTime, UTCDateTime
 
 
 class Observation(Base):
@@ -15,7 +15,8 @@ class Observation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
-    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whole microseconds since 1970 on SQLite (see ObservationTime), timestamptz on PostgreSQL.
+    time: Mapped[datetime] = mapped_column(ObservationTime)
     # NaN is stored as NULL (see FloatOrNaN); ±Inf as themselves.
     value: Mapped[float] = mapped_column(FloatOrNaN, nullable=True)
     source: Mapped[str] = mapped_column(String(200))

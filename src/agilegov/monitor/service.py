@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Float, String, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, Connection, Float, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -37,7 +37,7 @@ from agilegov.record.service import append_event, append_events
 from agilegov.schemas import Page
 from agilegov.scopes.access import readable_scope, writable_scope
 from agilegov.scopes.models import Scope
-from agilegov.timetext import epoch_microseconds, sqlite_texts
+from agilegov.timetext import epoch_microseconds
 from agilegov.uow import UnitOfWork
 
 MAX_BATCH = 100_000
@@ -213,7 +213,7 @@ def ingest(
             times: list[Any] = [row.time for row in rows]
             recorded: Any = now
         else:
-            times = sqlite_texts(microseconds)
+            times = microseconds.tolist()  # as ObservationTime stores them
             recorded = now.isoformat(sep=" ", timespec="microseconds")[:26]
         # NaN is stored as NULL (see agilegov.db.FloatOrNaN).
         stored_values = values.tolist()
@@ -349,12 +349,12 @@ def _observations(
         .join(Goal, Goal.id == Indicator.goal_id)
         .where(Indicator.scope_id == scope_id, Goal.status == "active")
     )
-    # Times and values as the database holds them (on SQLite the stored text, compared
-    # as text): NumPy converts a whole part at once, which costs far less than a
-    # Python object per value.
+    # Times and values as the database holds them (on SQLite whole microseconds):
+    # NumPy converts a whole part at once, which costs far less than a Python
+    # object per value.
     if sqlite:
-        stored_time: Any = type_coerce(Observation.time, String)
-        after, upto = sqlite_texts(epoch_microseconds([since, until]))
+        stored_time: Any = type_coerce(Observation.time, BigInteger)
+        after, upto = epoch_microseconds([since, until]).tolist()
         time = stored_time
     else:
         stored_time, after, upto = Observation.time, since, until
@@ -371,7 +371,7 @@ def _observations(
     for rows in _in_parts(session, query, sqlite):
         ids, times, values, observation_ids = zip(*rows, strict=True)
         if sqlite:
-            stamps = np.array(times, dtype="datetime64[us]").astype(np.int64) / 1e6
+            stamps = np.array(times, dtype=np.int64) / 1e6
         else:
             stamps = np.array(times, dtype=np.float64)
         parts.append(
