@@ -28,7 +28,6 @@ import binascii
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+
+from agilegov import keyfiles
+from agilegov.keyfiles import create_private_file, read_private_file
 
 __all__ = [
     "ALG_ED25519",
@@ -374,70 +376,19 @@ def parse_signer_key(text: str) -> Signer:
 # Key files.
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a new directory entry durable; best effort where the OS cannot."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def save_signer(path: str | os.PathLike[str], signer: Signer) -> None:
-    """Write the signer key to a new owner-only (0600) file.
-
-    An existing file is never overwritten (``FileExistsError``): replacing a
-    log's key by accident would orphan every checkpoint signed so far. A
-    missing parent directory is created owner-only (0700).
-    """
-    path = Path(path)
-    parent = path.parent
-    try:
-        parent.mkdir(mode=0o700, parents=True)
-    except FileExistsError:
-        pass
-    else:
-        os.chmod(parent, 0o700)  # mkdir's mode passes through the umask; set it exactly
-    data = (signer_key(signer) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    _fsync_directory(parent)
+    """Write the signer key to a new owner-only (0600) file; an existing file is
+    never overwritten (``FileExistsError``), see ``keyfiles.create_private_file``."""
+    create_private_file(Path(path), (signer_key(signer) + "\n").encode("utf-8"))
 
 
 def load_signer(path: str | os.PathLike[str]) -> Signer:
     """Read a signer key file, refusing one that group or others could read or write."""
     path = Path(path)
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise KeyFileError(f"signing key {path} is not a regular file")
-    with open(path, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise KeyFileError(f"signing key {path} is not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-        if os.name == "posix" and mode & 0o077:
-            raise KeyFileError(
-                f"refusing to use signing key {path}: its mode {mode:04o} lets group or "
-                f"others access it; run 'chmod 600 {path}'"
-            )
-        data = handle.read(_KEY_FILE_MAX_BYTES + 1)
-    if len(data) > _KEY_FILE_MAX_BYTES:
-        raise KeyFileError(f"signing key {path} is too large to be a key")
+    try:
+        data = read_private_file(path, "signing key", _KEY_FILE_MAX_BYTES)
+    except keyfiles.KeyFileError as problem:
+        raise KeyFileError(str(problem)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
