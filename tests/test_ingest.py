@@ -33,6 +33,7 @@ from agilegov import clock
 from agilegov.cli import app as cli
 from agilegov.db import make_engine, make_session_factory
 from agilegov.goals.models import Indicator
+from agilegov.monitor import scraping
 from agilegov.monitor.ingest import (
     IngestError,
     Row,
@@ -997,7 +998,7 @@ def test_ingest_prometheus_refuses_bad_scrapes(
 ) -> None:
     map_file = _map(tmp_path)
     before = snapshot(scene.engine)
-    monkeypatch.setattr(cli_module, "SCRAPE_MAX_BYTES", len(EXPOSITION) * 10)
+    monkeypatch.setattr(scraping, "MAX_RESPONSE_BYTES", len(EXPOSITION) * 10)
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
@@ -1015,13 +1016,13 @@ def test_ingest_prometheus_refuses_bad_scrapes(
             _cli(scene.url, "ingest", "prometheus", url, "--map", map_file), f"{url}: {message}"
         )
     # A short timeout only here: a busy machine may take longer for the others.
-    monkeypatch.setattr(cli_module, "SCRAPE_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(scraping, "FETCH_TIMEOUT_SECONDS", 0.5)
     url = f"{exposer.url}/slow"
     _refused(
         _cli(scene.url, "ingest", "prometheus", url, "--map", map_file),
-        f"{url}: no answer within 0.5 seconds",
+        f"{url}: no complete answer within 0.5 seconds",
     )
-    monkeypatch.setattr(cli_module, "SCRAPE_TIMEOUT_SECONDS", 10.0)
+    monkeypatch.setattr(scraping, "FETCH_TIMEOUT_SECONDS", 10.0)
     url = f"{exposer.url}/broken"
     _refused(
         _cli(scene.url, "ingest", "prometheus", url, "--map", map_file),

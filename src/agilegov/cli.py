@@ -441,9 +441,7 @@ ingest_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 
 INGEST_MAX_BYTES = 50 * 1024 * 1024  # a file or standard input
-SCRAPE_MAX_BYTES = 10 * 1024 * 1024  # an HTTP response
 MAP_MAX_BYTES = 1024 * 1024  # a metric map
-SCRAPE_TIMEOUT_SECONDS = 10.0
 
 _ScopeOption = Annotated[
     int | None,
@@ -565,36 +563,14 @@ def ingest_jsonl(
 
 
 def _ingest_fetch(url: str) -> str:
-    """The body of a GET of ``url``: 2xx only, no redirects, at most 10 MiB."""
-    import httpx
+    """The body of a GET of ``url``, as the scraper fetches it: 2xx only, no
+    redirects, at most 10 MiB, UTF-8."""
+    from agilegov.monitor.scraping import ScrapeError, http_get
 
-    limit = SCRAPE_MAX_BYTES
-    too_large = f"{url}: the response is larger than {_ingest_size(limit)}"
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            timeout=SCRAPE_TIMEOUT_SECONDS,
-            follow_redirects=False,
-            headers={"Accept": "text/plain;version=0.0.4"},
-        ) as response:
-            if not response.is_success:
-                reason = response.reason_phrase or "error"
-                hint = " (redirects are not followed)" if response.is_redirect else ""
-                raise _ingest_error(f"{url}: HTTP {response.status_code} {reason}{hint}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise _ingest_error(too_large)
-            data = bytearray()
-            for chunk in response.iter_bytes():
-                data += chunk
-                if len(data) > limit:
-                    raise _ingest_error(too_large)
-    except httpx.TimeoutException:
-        raise _ingest_error(f"{url}: no answer within {SCRAPE_TIMEOUT_SECONDS:g} seconds") from None
-    except (httpx.HTTPError, httpx.InvalidURL) as problem:
-        raise _ingest_error(f"{url}: {problem or type(problem).__name__}") from None
-    return _ingest_decode(bytes(data), url)
+        return http_get(url)
+    except ScrapeError as problem:
+        raise _ingest_error(f"{url}: {problem}") from None
 
 
 def _ingest_map(file: Path) -> Any:
