@@ -100,6 +100,34 @@ def test_a_key_in_two_scopes_needs_the_scope(world, signal) -> None:
     assert ingest(world.uow, world.editor, _rows(measured.key, [0.9]), scope_id=other).stored == 1
 
 
+def test_one_batch_across_two_scopes_is_recorded_in_each(world, signal) -> None:
+    scope_id, _, measured = signal
+    other = new_scope(world.uow, world.editor, world.business_id, "Second system")
+    goal = specific_goal(world.uow, world.editor, other)
+    second = indicator(world.uow, world.editor, other, goal.id, key="second.ratio")
+    rows = (
+        _rows(measured.key, [0.9, 0.8])
+        + _rows(second.key, [0.7])
+        + _rows(measured.key, [0.6], START + timedelta(days=5))
+    )
+    result = ingest(world.uow, world.editor, rows)
+    assert (result.stored, result.duplicates) == (4, 0)
+    events = _scalars(
+        world.uow,
+        select(Event).where(Event.type == "observations.recorded").order_by(Event.leaf_index),
+    )
+    assert sorted((e.scope_id, e.payload["stored"]) for e in events) == sorted(
+        [(scope_id, 3), (other, 1)]
+    )
+    stored = _scalars(
+        world.uow,
+        select(Observation.value)
+        .where(Observation.indicator_id == measured.id)
+        .order_by(Observation.time),
+    )
+    assert stored == [0.9, 0.8, 0.6]
+
+
 def test_viewers_and_outsiders_cannot_ingest(world, signal) -> None:
     scope_id, _, measured = signal
     with pytest.raises(Forbidden):

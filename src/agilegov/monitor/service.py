@@ -79,16 +79,14 @@ def _field(row: Row, name: str) -> str:
     return f"{row.where}.{name}" if row.where.endswith("]") else f"{row.where}: {name}"
 
 
-def _resolve(rows: Sequence[Row], found: dict[str, list[_Target]]) -> list[_Target]:
-    """The indicator of every row, or the first row that names none (or several)."""
-    targets: dict[str, _Target] = {}
-    for key, candidates in found.items():
-        if len(candidates) == 1:
-            targets[key] = candidates[0]
-    try:
-        return list(map(targets.__getitem__, map(_KEYS, rows)))
-    except KeyError:
-        pass
+def _resolve(
+    rows: Sequence[Row], keys: set[str], found: dict[str, list[_Target]]
+) -> dict[str, _Target]:
+    """The indicator each key of the batch names, or the first row that names
+    none (or several)."""
+    targets = {key: candidates[0] for key, candidates in found.items() if len(candidates) == 1}
+    if targets.keys() >= keys:
+        return targets
     for row in rows:
         candidates = found.get(row.indicator, [])
         if not candidates:
@@ -127,41 +125,56 @@ def batch_digest(
     return digest.hexdigest()
 
 
-def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+def _insert_sqlite(connection: Connection, columns: list[list[Any]], recorded: Any) -> int:
+    """One ``executemany`` on the driver that skips what is stored; how many it stored."""
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.executemany(_SQLITE_INSERT, rows)
+        cursor.executemany(_SQLITE_INSERT, zip(*columns, repeat(recorded), strict=False))
         return cursor.rowcount
     finally:
         cursor.close()
 
 
-_COLUMNS = ("indicator_id", "time", "value", "source", "recorded_at")
 _SQLITE_INSERT = (
     "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (indicator_id, time, source) DO NOTHING"
 )
+_COPY = "COPY observations (indicator_id, time, value, source, recorded_at) FROM STDIN"
+_COPY_BATCH = "COPY observations_batch (indicator_id, time, value, source, recorded_at) FROM STDIN"
+_INSERT_BATCH = (
+    "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
+    "SELECT indicator_id, time, value, source, recorded_at FROM observations_batch "
+    "ON CONFLICT (indicator_id, time, source) DO NOTHING"
+)
 
 
-def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-    """COPY into a temporary table, then one INSERT that skips what is stored."""
+def _insert_postgresql(connection: Connection, columns: list[list[Any]], recorded: Any) -> int:
+    """The batch by COPY straight into the table, as fast as PostgreSQL takes rows;
+    if any of them is stored already (COPY cannot skip it), the COPY is undone to
+    its savepoint and the batch goes through a temporary table and one INSERT
+    that skips what is stored. How many it stored."""
+    import psycopg
+
+    rows = list(zip(*columns, repeat(recorded), strict=False))
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
+        try:
+            # A savepoint inside the caller's transaction.
+            with driver.transaction(), cursor.copy(_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+        except psycopg.errors.UniqueViolation:
+            pass
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS observations_batch "
             "(indicator_id integer, time timestamptz, value double precision, "
             "source varchar(200), recorded_at timestamptz) ON COMMIT DELETE ROWS"
         )
-        with cursor.copy(
-            "COPY observations_batch (indicator_id, time, value, source, recorded_at) FROM STDIN"
-        ) as copy:
+        with cursor.copy(_COPY_BATCH) as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(
-            "INSERT INTO observations (indicator_id, time, value, source, recorded_at) "
-            "SELECT indicator_id, time, value, source, recorded_at FROM observations_batch "
-            "ON CONFLICT (indicator_id, time, source) DO NOTHING"
-        )
+        cursor.execute(_INSERT_BATCH)
         stored = cursor.rowcount
         cursor.execute("TRUNCATE observations_batch")
         return stored
@@ -189,11 +202,12 @@ def ingest(
         raise InvalidInput.on("observations", f"at most {MAX_BATCH:,} observations per batch")
     with uow:
         session = uow.session
-        found = _targets(session, actor, {row.indicator for row in rows}, scope_id)
-        targets = _resolve(rows, found)
+        keys = list(map(_KEYS, rows))
+        distinct = set(keys)
+        by_key = _resolve(rows, distinct, _targets(session, actor, distinct, scope_id))
         values = np.array(list(map(_VALUES, rows)), dtype=np.float64)
         for position in np.flatnonzero(~np.isfinite(values)).tolist():
-            if not targets[position].allow_non_finite:
+            if not by_key[keys[position]].allow_non_finite:
                 row = rows[position]
                 raise InvalidInput.on(
                     _field(row, "value"),
@@ -201,7 +215,8 @@ def ingest(
                     "values only",
                 )
         # The batch as columns, converted once (per-row Python work is most of the cost).
-        ids = np.array([target.indicator_id for target in targets], dtype=np.int64)
+        id_of = {key: target.indicator_id for key, target in by_key.items()}
+        ids = np.array(list(map(id_of.__getitem__, keys)), dtype=np.int64)
         microseconds = _epoch_microseconds(rows)
         sources = list(map(_SOURCES, rows))
         if None in sources:
@@ -219,14 +234,15 @@ def ingest(
         stored_values = values.tolist()
         if np.isnan(values).any():
             stored_values = [None if v != v else v for v in stored_values]
-        scope_ids = {target.scope_id for target in targets}
+        scope_ids = {target.scope_id for target in by_key.values()}
         stored_in_all = 0
         for in_scope in sorted(scope_ids):
             if len(scope_ids) == 1:
                 part: Any = slice(None)
                 columns = [ids.tolist(), times, stored_values, sources]
             else:
-                part = np.array([t.scope_id == in_scope for t in targets])
+                in_part = {key for key, target in by_key.items() if target.scope_id == in_scope}
+                part = np.array([key in in_part for key in keys])
                 where = np.flatnonzero(part).tolist()
                 columns = [
                     ids[part].tolist(),
@@ -234,9 +250,8 @@ def ingest(
                     [stored_values[p] for p in where],
                     [sources[p] for p in where],
                 ]
-            table_rows = zip(*columns, repeat(recorded), strict=False)
             insert = _insert_postgresql if postgresql else _insert_sqlite
-            stored = insert(connection, list(table_rows))
+            stored = insert(connection, columns, recorded)
             stored_in_all += stored
             if not stored:
                 continue
