@@ -41,6 +41,7 @@ DAILY_KEYS = (
 @dataclass
 class Step:
     number: int
+    scope_id: int
     at: datetime
     stored: int
     counts: dict[str, int]
@@ -85,7 +86,7 @@ def feed_step(uow: UnitOfWork, number: int, at: datetime | None = None) -> Step:
     ]
     stored = ingest(uow, analyst, rows, scope_id=scope_id).stored
     run = evaluate_scope(uow, analyst, scope_id, at=at)
-    return Step(number, at, stored, run.counts, run.opened)
+    return Step(number, scope_id, at, stored, run.counts, run.opened)
 
 
 def run_feed(
@@ -110,5 +111,5 @@ def describe(step: Step) -> str:
     line = f"step {step.number}: {step.stored} values at {step.at:%H:%M:%S}; {counts}"
     if step.opened:
         opened = ", ".join(f"#{trigger}" for trigger in step.opened)
-        line += f"; trigger {opened} opened — see the scope's cycle"
+        line += f"; trigger {opened} opened: GET /api/v1/scopes/{step.scope_id}/cycle"
     return line
