@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from agilegov.cycle.models import Trigger
 from agilegov.errors import Forbidden, InvalidInput
+from agilegov.monitor import service
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
 from agilegov.monitor.service import evaluate_scope, ingest, list_evaluations
@@ -352,3 +353,25 @@ def test_the_api_ingests_evaluates_and_lists(database_url, world, signal) -> Non
         assert episodes["total"] == 1 and episodes["items"][0]["loop"] == "inner"
         bad = client.get(f"{API}/scopes/{scope_id}/evaluations?status=fine", headers=viewer)
         assert_problem(bad, 422, "status")
+
+
+def test_one_scope_failing_does_not_stop_the_others(world, signal, monkeypatch) -> None:
+    scope_id, _, measured = signal
+    other = new_scope(world.uow, world.editor, world.business_id, "Second system")
+    goal = specific_goal(world.uow, world.editor, other)
+    indicator(world.uow, world.editor, other, goal.id, key="second.ratio")
+    real = service.evaluate
+    broken = {"scope": scope_id}
+
+    def evaluate_unless_first(rules, positions, *arguments, **options):  # type: ignore[no-untyped-def]
+        if broken.pop("scope", None) is not None:
+            raise RuntimeError("the engine failed")
+        return real(rules, positions, *arguments, **options)
+
+    ingest(world.uow, world.editor, _rows(measured.key, [0.9]), scope_id=scope_id)
+    monkeypatch.setattr(service, "evaluate", evaluate_unless_first)
+    with pytest.raises(service.EvaluationsFailed) as failed:
+        service.evaluate_all(world.uow, at=START + timedelta(days=1))
+    assert list(failed.value.failures) == [scope_id]
+    evaluated = _scalars(world.uow, select(Evaluation.scope_id))
+    assert evaluated == [other]  # the failed scope stored nothing, the other its evaluation

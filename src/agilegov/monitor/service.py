@@ -750,8 +750,21 @@ def _episode_event(
     )
 
 
+class EvaluationsFailed(RuntimeError):
+    """Some scopes could not be evaluated (the others were)."""
+
+    def __init__(self, failures: dict[int, Exception]) -> None:
+        self.failures = failures
+        named = "; ".join(f"scope {scope}: {problem}" for scope, problem in failures.items())
+        super().__init__(f"{len(failures)} scope(s) not evaluated: {named}")
+
+
 def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[EvaluationRun]:
-    """Evaluate every active scope that has indicators (the server's periodic tick)."""
+    """Evaluate every active scope that has indicators (the server's periodic tick).
+
+    Each scope is its own transaction: one that fails is rolled back alone, the
+    others are evaluated, and the failures are raised together at the end.
+    """
     with uow:
         scope_ids = list(
             uow.session.scalars(
@@ -760,7 +773,16 @@ def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[Evaluation
                 .order_by(Scope.id)
             )
         )
-    return [evaluate_scope(uow, SYSTEM, scope_id, at) for scope_id in scope_ids]
+    runs = []
+    failures: dict[int, Exception] = {}
+    for scope_id in scope_ids:
+        try:
+            runs.append(evaluate_scope(uow, SYSTEM, scope_id, at))
+        except Exception as problem:  # reported below, after the others
+            failures[scope_id] = problem
+    if failures:
+        raise EvaluationsFailed(failures)
+    return runs
 
 
 def list_evaluations(
