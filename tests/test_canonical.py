@@ -91,3 +91,37 @@ def test_member_names_sort_by_utf16_code_units() -> None:
     # U+E000 sorts before U+1F600 in code points but after it in UTF-16.
     assert canonical_json({"\U0001f600": 1, "\ue000": 2}) == '{"😀":1,"\ue000":2}'.encode()
     assert number_text(1e21) == "1e+21"
+
+
+def test_a_leaf_is_the_rfc8785_form_of_its_document() -> None:
+    """The log writes each leaf's members straight in JCS order; the bytes must be
+    those of canonicalizing the readable document, public or private."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from agilegov.record.log import leaf_bytes, leaf_document
+
+    rng = random.Random(8785)
+    zones = [UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=-3, minutes=-30))]
+    for number in range(500):
+        fields = (
+            rng.randrange(2**40),
+            datetime(
+                rng.choice([2025, 1999, 999, 9999]),
+                1 + number % 12,
+                1 + number % 28,
+                number % 24,
+                number % 60,
+                number % 60,
+                rng.randrange(10**6),
+                tzinfo=rng.choice(zones),
+            ),
+            rng.choice(["goal.created", "observations.recorded"]),
+            rng.choice(["goal", "scope", "breach_episode"]),
+            rng.choice([None, rng.randrange(10**6)]),
+            rng.choice([None, 1, 2**31]),
+            rng.choice([None, 7]),
+            rng.choice([None, 3]),
+            {"name": rng.choice(["Bürger", 'a"b\\', "\u2028", "x"]), "value": rng.random()},
+            rng.choice([None, bytes(range(32))]),
+        )
+        assert leaf_bytes(*fields) == rfc8785.dumps(leaf_document(*fields)), fields
