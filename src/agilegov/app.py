@@ -1,4 +1,4 @@
-"""The HTTP application: the JSON API under /api/v1 and the health check."""
+"""The HTTP application: the pages, the JSON API under /api/v1 and the health check."""
 
 import asyncio
 import contextlib
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from agilegov import __version__, clock
@@ -37,6 +37,8 @@ from agilegov.record.notes import load_or_create_signer
 from agilegov.scopes.api import routers as scope_routers
 from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
+from agilegov.web.render import error_page
+from agilegov.web.routes import web_routers
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "web" / "static"
@@ -132,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    problems.install(app)
+    problems.install(app, API_PREFIX, error_page)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(ids_in_range)])
     for router in (
@@ -149,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    for router in web_routers:
+        app.include_router(router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -162,10 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_css_url=f"{swagger}/swagger-ui.css",
             swagger_favicon_url=f"{swagger}/favicon-32x32.png",
         )
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse(f"{API_PREFIX}/docs")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -1,10 +1,11 @@
 """RFC 9457 problem details for every error the API returns."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from agilegov.errors import DomainError
@@ -51,23 +52,38 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
-def install(app: FastAPI) -> None:
+# An error on a page (not under the API) as a page: status, title, detail.
+PageError = Callable[[Request, int, str, str], Response]
+
+
+def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
+    """Errors under ``api_prefix`` as problem+json, elsewhere as ``page_error`` pages."""
+
+    def is_page(request: Request) -> bool:
+        return not request.url.path.startswith(api_prefix + "/")
+
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if is_page(request):
+            return page_error(request, exc.status, exc.title, str(exc))
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
         return problem(exc.status, exc.title, exc.detail, request.url.path, errors)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if is_page(request):
+            return page_error(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, request.url.path, errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
             exc.status_code, "Error"
         )
+        if is_page(request) and not request.url.path.startswith("/static/"):
+            return page_error(request, exc.status_code, title, str(exc.detail))
         response = problem(exc.status_code, title, str(exc.detail), request.url.path)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value

@@ -1,12 +1,21 @@
 """Organizations, users, memberships and tokens. The only writer of their tables."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.auth import Principal, Role, hash_password, hash_token, new_token
+from agilegov.auth import (
+    Principal,
+    Role,
+    hash_password,
+    hash_token,
+    new_token,
+    verify_password,
+)
 from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from agilegov.organizations.models import ApiToken, Membership, Organization, User
+from agilegov.organizations.models import ApiToken, Membership, Organization, User, WebSession
 from agilegov.organizations.schemas import (
     MemberAdd,
     MembershipRead,
@@ -41,6 +50,84 @@ def principal_for_token(uow: UnitOfWork, token: str) -> Principal:
         if user_id is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
         return principal_for_user(uow.session, user_id)
+
+
+# A browser stays signed in for a working day at most.
+SESSION_LIFETIME = timedelta(hours=12)
+# Compared against when no such user exists, so a wrong e-mail costs as much
+# time as a wrong password and does not reveal who has an account.
+_NO_SUCH_USER = hash_password("no such user: the password never matches")
+
+
+def sign_in(uow: UnitOfWork, email: str, password: str) -> str:
+    """Start a web session for the person with these credentials; returns the
+    session's secret (for the cookie), of which only the hash is kept."""
+    with uow:
+        session = uow.session
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        known = verify_password(password, user.password_hash if user else _NO_SUCH_USER)
+        if user is None or not known:
+            raise Unauthenticated("the email or the password is wrong")
+        secret = new_token()
+        now = clock.now()
+        row = WebSession(
+            user_id=user.id,
+            session_hash=hash_token(secret),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+        session.add(row)
+        session.flush()
+        append_event(
+            session,
+            Principal(user_id=user.id),
+            type="web_session.started",
+            subject_type="web_session",
+            subject_id=row.id,
+            payload={"id": row.id, "user_id": user.id, "expires_at": row.expires_at.isoformat()},
+        )
+        uow.commit()
+        return secret
+
+
+def session_user(uow: UnitOfWork, secret: str) -> tuple[Principal, str] | None:
+    """The signed-in person of a session cookie and their name, or None when the
+    session is unknown, ended or expired."""
+    with uow:
+        row = uow.session.execute(
+            select(User.id, User.name)
+            .join(WebSession, WebSession.user_id == User.id)
+            .where(
+                WebSession.session_hash == hash_token(secret),
+                WebSession.ended_at.is_(None),
+                WebSession.expires_at > clock.now(),
+            )
+        ).first()
+        if row is None:
+            return None
+        return principal_for_user(uow.session, row.id), row.name
+
+
+def sign_out(uow: UnitOfWork, secret: str) -> None:
+    """End a session; ending one that is unknown or already ended does nothing."""
+    with uow:
+        row = uow.session.scalar(
+            select(WebSession).where(
+                WebSession.session_hash == hash_token(secret), WebSession.ended_at.is_(None)
+            )
+        )
+        if row is None:
+            return
+        row.ended_at = clock.now()
+        append_event(
+            uow.session,
+            Principal(user_id=row.user_id),
+            type="web_session.ended",
+            subject_type="web_session",
+            subject_id=row.id,
+            payload={"id": row.id, "user_id": row.user_id},
+        )
+        uow.commit()
 
 
 def create_user(uow: UnitOfWork, data: UserCreate) -> UserRead:

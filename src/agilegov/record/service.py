@@ -21,7 +21,7 @@ _EVENT_TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 
 
 # Events about people and access are private wherever they happen.
-PRIVATE_SUBJECTS = frozenset({"user", "api_token", "membership"})
+PRIVATE_SUBJECTS = frozenset({"user", "api_token", "membership", "web_session"})
 
 
 def is_private(session: Session, subject_type: str, scope_id: int | None) -> bool:

@@ -1,0 +1,249 @@
+"""HTML forms from the API's own input shapes: the fields a shape has become
+labelled inputs, and a submitted form becomes the values the shape validates.
+
+One shape serves the API and the pages, so a form accepts exactly what the API
+accepts and says no with the same messages, next to the field.
+"""
+
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from agilegov.errors import DomainError
+
+Choice = tuple[str, str]  # (value, label)
+
+# A field longer than this is a text area rather than a one-line input.
+_ONE_LINE_MAX = 2_000
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    widget: str  # text, textarea, lines, number, date, select, multiselect, checkbox
+    required: bool
+    value: Any = None
+    options: tuple[Choice, ...] = ()
+    help: str = ""
+    step: str = "any"
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    error: str | None = None
+
+    @property
+    def chosen(self) -> set[str]:
+        """The options selected, as text (for selects and multi-selects)."""
+        if self.value is None:
+            return set()
+        values = self.value if isinstance(self.value, list | tuple | set) else [self.value]
+        return {str(getattr(v, "value", v)) for v in values}
+
+    @property
+    def text(self) -> str:
+        """The value as an input shows it."""
+        if self.value is None:
+            return ""
+        if self.widget == "lines":
+            return "\n".join(str(v) for v in self.value)
+        if isinstance(self.value, Enum):
+            return str(self.value.value)
+        if isinstance(self.value, float) and self.value.is_integer():
+            return str(int(self.value))
+        return str(self.value)
+
+
+def label_of(name: str) -> str:
+    """ "acceptable_level" -> "Acceptable level", "goal_ids" -> "Goals"."""
+    if name.endswith("_ids"):
+        name = name.removesuffix("_ids") + "s"
+    name = name.removesuffix("_id")
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The type inside Optional/Annotated, and whether None is allowed."""
+    nullable = False
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            nullable = nullable or len(args) < len(get_args(annotation))
+            annotation = args[0] if len(args) == 1 else str
+        else:
+            return annotation, nullable
+
+
+def _constraint(info: FieldInfo, name: str) -> Any:
+    for item in info.metadata:
+        value = getattr(item, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Choice]], name: str):  # type: ignore[no-untyped-def]
+    inner, _ = _unwrap(annotation)
+    origin = get_origin(inner)
+    if name in choices:
+        many = origin is list
+        return ("multiselect" if many else "select"), tuple(choices[name])
+    if isinstance(inner, type) and issubclass(inner, Enum):
+        return "select", tuple((str(m.value), label_of(str(m.value))) for m in inner)
+    if origin is list:
+        return "lines", ()
+    if inner is bool:
+        return "checkbox", ()
+    if inner is int:
+        return "integer", ()
+    if inner is float:
+        return "number", ()
+    if inner is date:
+        return "date", ()
+    max_length = _constraint(info, "max_length")
+    if max_length is not None and max_length > _ONE_LINE_MAX:
+        return "textarea", ()
+    return "text", ()
+
+
+def form_fields(
+    shape: type[BaseModel],
+    values: Mapping[str, Any] | BaseModel | None = None,
+    *,
+    choices: Mapping[str, Sequence[Choice]] | None = None,
+    errors: Mapping[str, str] | None = None,
+    omit: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> list[FormField]:
+    """The fields of ``shape`` as form inputs, filled with ``values`` (defaults
+    where none is given), with ``errors`` next to the fields they name.
+
+    ``choices`` turns an id field into a select of the entities it may name."""
+    choices = choices or {}
+    errors = errors or {}
+    labels = labels or {}
+    if isinstance(values, BaseModel):
+        values = values.model_dump()
+    values = values or {}
+    skipped = set(omit)
+    fields = []
+    for name, info in shape.model_fields.items():
+        if name in skipped:
+            continue
+        widget, options = _widget(info.annotation, info, choices, name)
+        if widget == "integer":
+            widget, step = "number", "1"
+        else:
+            step = "any"
+        _, nullable = _unwrap(info.annotation)
+        required = info.is_required() and not nullable and widget != "checkbox"
+        if name in values:
+            value = values[name]
+        elif not info.is_required():
+            value = info.get_default(call_default_factory=True)
+        else:
+            value = None
+        if widget == "select" and not required:
+            options = (("", "—"), *options)
+        fields.append(
+            FormField(
+                name=name,
+                label=labels.get(name, label_of(name)),
+                widget=widget,
+                required=required,
+                value=value,
+                options=options,
+                help=info.description or "",
+                step=step,
+                minimum=_constraint(info, "ge"),
+                maximum=_constraint(info, "le"),
+                max_length=_constraint(info, "max_length"),
+                error=errors.get(name),
+            )
+        )
+    return fields
+
+
+def _is_list(info: FieldInfo) -> bool:
+    inner, _ = _unwrap(info.annotation)
+    return get_origin(inner) is list
+
+
+def _is_bool(info: FieldInfo) -> bool:
+    inner, _ = _unwrap(info.annotation)
+    return inner is bool
+
+
+def values_from_form(
+    shape: type[BaseModel], form: Mapping[str, Any], *, omit: Iterable[str] = ()
+) -> dict[str, Any]:
+    """What a submitted form says, as the values ``shape`` validates: an empty
+    input is "no value" (null, or the default), a list is one item per line or
+    per selected option, an unticked checkbox is false. Fields the form does
+    not carry are left out, so the shape's defaults and rules apply to them."""
+    getlist = getattr(form, "getlist", None)
+    skipped = set(omit)
+    values: dict[str, Any] = {}
+    for name, info in shape.model_fields.items():
+        if name in skipped:
+            continue
+        if _is_bool(info):
+            values[name] = name in form and form[name] not in ("", "false", "off")
+            continue
+        if _is_list(info):
+            raw = getlist(name) if getlist else form.get(name, [])
+            items: list[str] = []
+            for entry in raw if isinstance(raw, list) else [raw]:
+                items.extend(line.strip() for line in str(entry).splitlines())
+            values[name] = [item for item in items if item]
+            continue
+        if name not in form:
+            continue
+        text = str(form[name])
+        if text.strip() == "":
+            _, nullable = _unwrap(info.annotation)
+            if nullable:
+                values[name] = None
+            elif info.is_required():
+                values[name] = text  # the shape says what is wrong with it
+            continue
+        values[name] = text
+    return values
+
+
+def problems_of(error: ValidationError | DomainError) -> dict[str, str]:
+    """Field name -> message, from a validation error or a domain error."""
+    if isinstance(error, DomainError):
+        found = {problem.field: problem.message for problem in error.problems}
+        return found or {"": error.detail}
+    found: dict[str, str] = {}
+    for item in error.errors():
+        location = [str(part) for part in item["loc"] if not isinstance(part, int)]
+        name = location[0] if location else ""
+        message = item["msg"].removeprefix("Value error, ")
+        found.setdefault(name, message)
+    return found
+
+
+@dataclass
+class FormState:
+    """A form as the page shows it: its fields and what went wrong overall."""
+
+    fields: list[FormField]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def general_errors(self) -> list[str]:
+        """Errors that name no field the form shows."""
+        shown = {f.name for f in self.fields}
+        return [message for name, message in self.errors.items() if name not in shown]

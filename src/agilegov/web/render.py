@@ -1,0 +1,76 @@
+"""Rendering pages: one Jinja2 environment, the headers every page carries,
+and the pages for errors."""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from agilegov import __version__
+from agilegov.web.forms import label_of
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Scripts and styles only from this site (htmx is configured by a meta tag, so
+# no inline script is needed); SVG pictures are inline markup, not loaded.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return f"{value:,}"
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters["when"] = _when
+templates.env.filters["number"] = _number
+templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
+templates.env.globals["version"] = __version__
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; ``context`` needs ``visitor`` (``request.state.visitor`` serves
+    pages rendered before the visitor is known, such as errors)."""
+    context.setdefault("visitor", getattr(request.state, "visitor", None))
+    response = templates.TemplateResponse(request, template, context, status_code=status)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    # Pages show what only the signed-in may see: no shared cache keeps them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def redirect(url: str) -> Response:
+    """After a successful form: see the result (303, so a reload does not resend)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/login?next={quote(target, safe='')}")
+    return render(request, "error.html", status=status, title=title, detail=detail)

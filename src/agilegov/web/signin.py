@@ -1,0 +1,85 @@
+"""Who is looking at a page (a session cookie, or nobody), and the CSRF token
+their forms must carry back."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from agilegov.auth import ANONYMOUS, Principal, Role
+from agilegov.errors import Forbidden
+from agilegov.organizations.service import session_user
+from agilegov.uow import UnitOfWork
+
+SESSION_COOKIE = "agilegov_session"
+# Before sign-in there is no session to bind a token to: the sign-in form
+# carries back the value of this cookie instead (a double-submit token).
+SIGN_IN_COOKIE = "agilegov_signin"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    principal: Principal
+    name: str | None
+    session_secret: str | None
+    csrf_token: str
+
+    @property
+    def signed_in(self) -> bool:
+        return self.principal.user_id is not None
+
+    def can(self, organization_id: int, minimum: Role = Role.editor) -> bool:
+        return self.principal.can(organization_id, minimum)
+
+
+def _session_token(secret: str) -> str:
+    # Bound to the session, whose secret the page's scripts never see (HttpOnly).
+    return hmac.new(secret.encode(), b"agilegov csrf", hashlib.sha256).hexdigest()
+
+
+def get_visitor(request: Request) -> Visitor:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        found = session_user(UnitOfWork(request.app.state.session_factory), secret)
+        if found is not None:
+            principal, name = found
+            visitor = Visitor(principal, name, secret, _session_token(secret))
+            request.state.visitor = visitor
+            return visitor
+    visitor = Visitor(ANONYMOUS, None, None, request.cookies.get(SIGN_IN_COOKIE) or "")
+    request.state.visitor = visitor
+    return visitor
+
+
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
+    """The submitted form, once its CSRF token is shown to be this visitor's."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+    if not visitor.csrf_token or not hmac.compare_digest(sent, visitor.csrf_token):
+        raise Forbidden(
+            "the form has expired or did not come from this site; reload it and try again"
+        )
+    return form
+
+
+VisitorDep = Annotated[Visitor, Depends(get_visitor)]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def form_dict(form: FormData) -> dict[str, Any]:
+    """A form as a mapping that keeps repeated fields (multi-selects) as lists."""
+    out: dict[str, Any] = {}
+    for key in form:
+        values = form.getlist(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
