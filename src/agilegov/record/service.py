@@ -107,6 +107,7 @@ def list_events(
     offset: int,
     scope_id: int | None = None,
     organization_id: int | None = None,
+    newest_first: bool = False,
 ) -> Page[EventRead]:
     """Events the caller may see: their organizations', their own, and those of
     published scopes."""
@@ -122,4 +123,5 @@ def list_events(
             where.append(Event.scope_id == scope_id)
         if organization_id is not None:
             where.append(Event.organization_id == organization_id)
-        return paginate(uow.session, Event, where, EventRead, limit, offset)
+        order = [Event.id.desc()] if newest_first else [Event.id]
+        return paginate(uow.session, Event, where, EventRead, limit, offset, order_by=order)

@@ -2,6 +2,7 @@
 and the pages for errors."""
 
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -45,9 +46,29 @@ def _number(value: float | int | None) -> str:
     return f"{value:,}"
 
 
+def _show(value: Any) -> str:
+    """Any stored value as a page shows it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Enum):
+        return label_of(str(value.value))
+    if isinstance(value, datetime | date):
+        return _when(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_show(item)}" for key, item in value.items())
+    return str(value)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = _when
 templates.env.filters["number"] = _number
+templates.env.filters["show"] = _show
 templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
 templates.env.globals["version"] = __version__
 

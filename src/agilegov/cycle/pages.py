@@ -1,0 +1,246 @@
+"""Moving a scope's cycle from its pages: advancing a stage, opening a trigger,
+recording a review. Each is the cycle service's own call."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy import select
+
+from agilegov.api.deps import Uow
+from agilegov.auth import Role
+from agilegov.cycle import service
+from agilegov.cycle.models import Trigger
+from agilegov.cycle.rules import Loop, TriggerKind
+from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, VersionRef
+from agilegov.design.models import Measure
+from agilegov.errors import InvalidInput
+from agilegov.goals.models import Goal
+from agilegov.schemas import Input, LongText, ShortText
+from agilegov.scopes.access import writable_scope
+from agilegov.scopes.pages import scope_page
+from agilegov.scopes.schemas import ScopeRead
+from agilegov.uow import UnitOfWork
+from agilegov.web.crud import FormRefused, submitted
+from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.render import redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
+
+
+@router.post("/cycle/transitions")
+def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    try:
+        submitted(
+            TransitionCreate,
+            form,
+            lambda data: service.advance(uow, visitor.principal, scope_id, data),
+        )
+    except FormRefused as refused:
+        return scope_page(
+            request,
+            uow,
+            visitor,
+            scope_id,
+            "",
+            status=422,
+            transition_errors=refused.problems,
+            transition_values=refused.values,
+        )
+    return redirect(f"/scopes/{scope_id}")
+
+
+# ---------------------------------------------------------------- triggers
+
+
+class TriggerForm(Input):
+    """A trigger as a person opens it: the facts its loop rule reads are fields."""
+
+    kind: TriggerKind
+    cause: LongText = Field(min_length=1, description="What happened, and where it is shown.")
+    loop: Loop | None = Field(
+        default=None, description="For a manual trigger: the loop it calls for."
+    )
+    foreseeable: bool = Field(
+        default=False, description="For an incident: the risk was in the register."
+    )
+    changes_goals: bool = Field(
+        default=False, description="For a consultation outcome: accepted input changes goals."
+    )
+
+    def trigger(self) -> TriggerCreate:
+        facts: dict[str, Any] = {}
+        if self.kind is TriggerKind.manual:
+            if self.loop is None:
+                raise InvalidInput.on("loop", "a manual trigger says which loop it calls for")
+            facts["loop"] = self.loop.value
+        if self.kind is TriggerKind.incident:
+            facts["foreseeable"] = self.foreseeable
+        if self.kind is TriggerKind.consultation_outcome:
+            facts["changes_goals"] = self.changes_goals
+        return TriggerCreate(kind=self.kind, cause=self.cause, facts=facts)
+
+
+def _trigger_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    scope_id: int,
+    values: dict[str, Any] | None = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    with uow:
+        scope = ScopeRead.model_validate(
+            writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+        )
+    return render(
+        request,
+        "form.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        heading="Open a trigger",
+        intro="A trigger says the world moved: it calls for the inner loop (improve the "
+        "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind.",
+        breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
+        state=FormState(form_fields(TriggerForm, values, errors=problems), problems or {}),
+        action=f"/scopes/{scope_id}/cycle/triggers",
+        submit="Open trigger",
+        cancel=f"/scopes/{scope_id}",
+    )
+
+
+@router.get("/cycle/triggers/new")
+def new_trigger(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _trigger_form(request, uow, visitor, scope_id)
+
+
+@router.post("/cycle/triggers")
+def open_trigger(
+    request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    try:
+        submitted(
+            TriggerForm,
+            form,
+            lambda data: service.raise_trigger(uow, visitor.principal, scope_id, data.trigger()),
+        )
+    except FormRefused as refused:
+        return _trigger_form(request, uow, visitor, scope_id, refused.values, refused.problems)
+    return redirect(f"/scopes/{scope_id}")
+
+
+# ---------------------------------------------------------------- reviews
+
+
+class ReviewForm(Input):
+    summary: LongText = Field(min_length=1, description="What was reviewed and concluded.")
+    decisions: list[ShortText] = Field(min_length=1, max_length=100)
+    evidence: list[ShortText] = Field(
+        min_length=1, max_length=100, description="Evaluations, reports, links."
+    )
+    changes: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="The goal and measure versions this review decided on.",
+    )
+    resolves: list[int] = Field(
+        default_factory=list, max_length=200, description="Open triggers this review settles."
+    )
+
+    def review(self) -> ReviewCreate:
+        refs = []
+        for number, text in enumerate(self.changes):
+            kind, _, rest = text.partition(":")
+            entity, _, version = rest.partition(":")
+            if kind not in ("goal", "measure") or not entity.isdecimal() or not version.isdecimal():
+                raise InvalidInput.on("changes", f"item {number + 1} names no version")
+            refs.append(VersionRef(kind=kind, id=int(entity), version=int(version)))  # type: ignore[arg-type]
+        return ReviewCreate(
+            summary=self.summary,
+            decisions=self.decisions,
+            evidence=self.evidence,
+            changes=refs,
+            resolves=self.resolves,
+        )
+
+
+def _review_choices(
+    uow: UnitOfWork, visitor: Visitor, scope_id: int
+) -> tuple[Any, dict[str, list[Choice]]]:
+    with uow:
+        session = uow.session
+        found = writable_scope(session, visitor.principal, scope_id, Role.reviewer)
+        scope = ScopeRead.model_validate(found)
+        versions: list[Choice] = []
+        for kind, model in (("goal", Goal), ("measure", Measure)):
+            rows = session.execute(
+                select(model.id, model.title, model.version)
+                .where(model.scope_id == scope.id)
+                .order_by(model.id)
+            )
+            versions += [
+                (
+                    f"{kind}:{row.id}:{row.version}",
+                    f"{kind} #{row.id} {row.title}, version {row.version}",
+                )
+                for row in rows
+            ]
+        triggers = session.execute(
+            select(Trigger.id, Trigger.kind, Trigger.cause)
+            .where(Trigger.scope_id == scope.id, Trigger.status == "open")
+            .order_by(Trigger.id)
+        )
+        open_triggers = [(str(t.id), f"#{t.id} {t.kind}: {t.cause[:80]}") for t in triggers]
+    return scope, {"changes": versions, "resolves": open_triggers}
+
+
+def _review_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    scope_id: int,
+    values: dict[str, Any] | None = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    scope, choices = _review_choices(uow, visitor, scope_id)
+    return render(
+        request,
+        "form.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        heading="Record a review",
+        intro="A review says who decided what, on which evidence, and which goal and measure "
+        "versions changed. Evaluation ends with one.",
+        breadcrumbs=[
+            (f"/scopes/{scope_id}", scope.name),
+            (f"/scopes/{scope_id}/reviews", "Reviews"),
+        ],
+        state=FormState(
+            form_fields(ReviewForm, values, choices=choices, errors=problems), problems or {}
+        ),
+        action=f"/scopes/{scope_id}/reviews",
+        submit="Record review",
+        cancel=f"/scopes/{scope_id}/reviews",
+    )
+
+
+@router.get("/reviews/new")
+def new_review(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _review_form(request, uow, visitor, scope_id)
+
+
+@router.post("/reviews")
+def record_review(
+    request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    try:
+        submitted(
+            ReviewForm,
+            form,
+            lambda data: service.record_review(uow, visitor.principal, scope_id, data.review()),
+        )
+    except FormRefused as refused:
+        return _review_form(request, uow, visitor, scope_id, refused.values, refused.problems)
+    return redirect(f"/scopes/{scope_id}/reviews")

@@ -1,0 +1,4 @@
+from agilegov.design.service import KINDS
+from agilegov.web.crud import kind_pages
+
+routers = [kind_pages(kind) for kind in KINDS]

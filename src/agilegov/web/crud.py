@@ -1,0 +1,280 @@
+"""Pages for a kind of entity under a scope, the same shape for every kind (as
+``api/crud.py`` is for the API): a form to create one, its page with the form
+to change it, deleting it, and its versions side by side where it keeps them.
+
+Every write is the kind's own service call (``scoped``); a refused form is
+shown again with each problem next to its field, and nothing is stored.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agilegov import scoped
+from agilegov.api.deps import Uow
+from agilegov.auth import Role
+from agilegov.errors import InvalidInput
+from agilegov.organizations.models import Organization
+from agilegov.scoped import Kind
+from agilegov.scopes.access import readable_scope, writable_scope
+from agilegov.scopes.models import Scope
+from agilegov.scopes.schemas import ScopeRead
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import versions_of
+from agilegov.web.forms import Choice, FormState, form_fields, problems_of, values_from_form
+from agilegov.web.render import redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+# Fields naming an organization anywhere (not only in this scope).
+_ORGANIZATION_FIELDS = ("organization_id", "responsible_organization_id")
+
+
+def label_column(model: Any) -> Any:
+    for name in ("title", "name", "key"):
+        if hasattr(model, name):
+            return getattr(model, name)
+    return model.id
+
+
+def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[Choice]]:
+    """The entities each reference field of ``kind`` may name, as select options:
+    one query per referenced kind."""
+    choices: dict[str, list[Choice]] = {}
+    fields = [(ref.field, ref.model) for ref in kind.refs]
+    fields += [(link.field, link.model) for link in kind.links]
+    cache: dict[Any, list[Choice]] = {}
+    for field, model in fields:
+        if model not in cache:
+            label = label_column(model)
+            rows = session.execute(
+                select(model.id, label).where(model.scope_id == scope.id).order_by(model.id)
+            )
+            cache[model] = [(str(row[0]), f"{row[1]} (#{row[0]})") for row in rows]
+        choices[field] = cache[model]
+    if any(field in kind.create.model_fields for field in _ORGANIZATION_FIELDS):
+        organizations = [
+            (str(row.id), row.name)
+            for row in session.execute(
+                select(Organization.id, Organization.name).order_by(Organization.name)
+            )
+        ]
+        for field in _ORGANIZATION_FIELDS:
+            if field in kind.create.model_fields:
+                choices[field] = organizations
+    return choices
+
+
+def tab_of(kind: Kind) -> str:
+    """The scope page tab that lists this kind."""
+    return {"impact": "stakeholders", "indicator": "goals"}.get(kind.name, kind.plural)
+
+
+def kind_title(kind: Kind) -> str:
+    return kind.name.replace("_", "-").capitalize()
+
+
+def _scope_crumbs(scope: ScopeRead, kind: Kind) -> list[tuple[str, str]]:
+    return [
+        (f"/scopes/{scope.id}", scope.name),
+        (f"/scopes/{scope.id}/{tab_of(kind)}", tab_of(kind).replace("-", " ").capitalize()),
+    ]
+
+
+def submitted(shape: type[BaseModel], form: Any, call: Callable[[BaseModel], Any]) -> Any:
+    """Validate a form against ``shape`` and make the service ``call`` with it;
+    returns the call's result, or raises ``FormRefused`` with each problem."""
+    values = values_from_form(shape, form)
+    try:
+        return call(shape.model_validate(values))
+    except ValidationError as error:
+        raise FormRefused(values, problems_of(error)) from None
+    except InvalidInput as error:
+        raise FormRefused(values, problems_of(error)) from None
+
+
+class FormRefused(Exception):
+    def __init__(self, values: dict[str, Any], problems: dict[str, str]) -> None:
+        super().__init__(problems)
+        self.values = values
+        self.problems = problems
+
+
+def kind_pages(kind: Kind) -> APIRouter:
+    router = APIRouter(prefix="/scopes/{scope_id}/" + kind.plural, include_in_schema=False)
+    title = kind_title(kind)
+
+    def form_page(
+        request: Request,
+        uow: UnitOfWork,
+        visitor: Visitor,
+        scope_id: int,
+        *,
+        item: Any = None,
+        values: Any = None,
+        problems: dict[str, str] | None = None,
+    ) -> Response:
+        with uow:
+            found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+            choices = scope_choices(uow.session, found, kind)
+            scope = ScopeRead.model_validate(found)
+        state = FormState(
+            form_fields(kind.create, values, choices=choices, errors=problems),
+            problems or {},
+        )
+        base = f"/scopes/{scope_id}/{kind.plural}"
+        return render(
+            request,
+            "form.html",
+            status=422 if problems else 200,
+            visitor=visitor,
+            heading=f"Change {kind.name.replace('_', '-')} #{item}" if item else f"New {title}",
+            breadcrumbs=_scope_crumbs(scope, kind),
+            state=state,
+            action=f"{base}/{item}" if item else base,
+            submit="Save changes" if item else f"Create {kind.name.replace('_', '-')}",
+            cancel=f"{base}/{item}" if item else f"/scopes/{scope_id}/{tab_of(kind)}",
+        )
+
+    if tab_of(kind) != kind.plural:
+        # Listed in another kind's tab (impacts with stakeholders, indicators with goals).
+        @router.get("")
+        def list_page(scope_id: int) -> Response:
+            return redirect(f"/scopes/{scope_id}/{tab_of(kind)}#{kind.plural}")
+
+    @router.get("/new")
+    def new_page(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+        # Defaults may come from the link that led here (a goal's "add indicator").
+        preset = {k: v for k, v in request.query_params.items() if k in kind.create.model_fields}
+        return form_page(request, uow, visitor, scope_id, values=preset)
+
+    @router.post("")
+    def create(
+        request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    ) -> Response:
+        try:
+            created = submitted(
+                kind.create,
+                form,
+                lambda data: scoped.create_item(uow, visitor.principal, scope_id, kind, data),
+            )
+        except FormRefused as refused:
+            return form_page(
+                request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
+            )
+        return redirect(f"/scopes/{scope_id}/{kind.plural}/{created.id}")
+
+    @router.get("/{item_id}")
+    def item_page(
+        request: Request, scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep
+    ) -> Response:
+        item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
+        with uow:
+            found = readable_scope(uow.session, visitor.principal, scope_id)
+            editable = found.status == "active" and visitor.can(found.organization_id)
+            choices = scope_choices(uow.session, found, kind) if editable else {}
+            scope = ScopeRead.model_validate(found)
+        state = FormState(form_fields(kind.create, item, choices=choices)) if editable else None
+        return render(
+            request,
+            "item.html",
+            visitor=visitor,
+            kind=kind,
+            title=title,
+            scope=scope,
+            item=item,
+            facts=item.model_dump(),
+            state=state,
+            breadcrumbs=_scope_crumbs(scope, kind),
+        )
+
+    @router.post("/{item_id}")
+    def update(
+        request: Request, scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    ) -> Response:
+        try:
+            submitted(
+                kind.update,
+                form,
+                lambda data: scoped.update_item(
+                    uow, visitor.principal, scope_id, kind, item_id, data
+                ),
+            )
+        except FormRefused as refused:
+            return form_page(
+                request,
+                uow,
+                visitor,
+                scope_id,
+                item=item_id,
+                values=refused.values,
+                problems=refused.problems,
+            )
+        return redirect(f"/scopes/{scope_id}/{kind.plural}/{item_id}")
+
+    @router.post("/{item_id}/delete")
+    def delete(scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+        scoped.delete_item(uow, visitor.principal, scope_id, kind, item_id)
+        return redirect(f"/scopes/{scope_id}/{tab_of(kind)}")
+
+    if kind.versioned:
+
+        @router.get("/{item_id}/versions")
+        def versions_page(
+            request: Request, scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep
+        ) -> Response:
+            item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
+            with uow:
+                scope = ScopeRead.model_validate(
+                    readable_scope(uow.session, visitor.principal, scope_id)
+                )
+                versions = versions_of(uow.session, kind.name, item_id)
+                columns = compare_versions([(v.version, v.note, v.data) for v in versions])
+                times = {v.version: v.created_at for v in versions}
+            return render(
+                request,
+                "versions.html",
+                visitor=visitor,
+                kind=kind,
+                title=title,
+                scope=scope,
+                item=item,
+                comparison=columns,
+                times=times,
+                breadcrumbs=_scope_crumbs(scope, kind),
+            )
+
+    return router
+
+
+# Fields that change with every version and say nothing about its content.
+_BOOKKEEPING = frozenset({"id", "scope_id", "version", "created_at", "updated_at"})
+
+
+def compare_versions(
+    versions: list[tuple[int, str, dict[str, Any]]],
+) -> dict[str, Any]:
+    """Versions side by side: the fields as rows, the versions as columns, and
+    for each cell whether it differs from the version before."""
+    names: list[str] = []
+    for _, _, data in versions:
+        names.extend(name for name in data if name not in _BOOKKEEPING and name not in names)
+    rows = []
+    for name in names:
+        cells = []
+        previous: Any = None
+        for position, (_, _, data) in enumerate(versions):
+            value = data.get(name)
+            cells.append({"value": value, "changed": position > 0 and value != previous})
+            previous = value
+        rows.append(
+            {"name": name, "cells": cells, "ever_changed": any(c["changed"] for c in cells)}
+        )
+    return {
+        "versions": [(number, note) for number, note, _ in versions],
+        "rows": rows,
+    }
