@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
 from agilegov.api.deps import Uow
+from agilegov.assurance.models import Assessment
 from agilegov.auth import Role
 from agilegov.clock import now
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
@@ -304,7 +305,14 @@ def _overview(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dic
         .scalars()
         .all()
     )
+    assessments = session.execute(
+        select(Assessment, Organization.name)
+        .join(Organization, Organization.id == Assessment.assessor_organization_id)
+        .where(Assessment.scope_id == scope.id)
+        .order_by(Assessment.id.desc())
+    ).all()
     return {
+        "assessments": assessments,
         "next_stages": [to for (frm, to) in TRANSITIONS if frm == Stage(cycle.stage)],
         "open_triggers": open_triggers,
         "counts": counts,

@@ -1,0 +1,190 @@
+"""Assessments and the attestations they issue, from the pages: an assessor's
+members assess a scope they can see, sign a credential, and revoke it; anyone
+who may read the scope reads the outcome."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from agilegov.api.deps import Uow
+from agilegov.assurance import service
+from agilegov.assurance.models import Attestation
+from agilegov.assurance.schemas import (
+    AssessmentCreate,
+    AttestationIssue,
+    AttestationRead,
+    AttestationRevoke,
+)
+from agilegov.auth import Role
+from agilegov.errors import Unauthenticated
+from agilegov.organizations.models import Organization
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+from agilegov.web.crud import FormRefused, submitted
+from agilegov.web.forms import FormState, form_fields
+from agilegov.web.render import redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def _assessment_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    if not visitor.signed_in:
+        raise Unauthenticated("sign in first")
+    with uow:
+        assessors = uow.session.execute(
+            select(Organization.id, Organization.name)
+            .where(
+                Organization.kind == "assessor",
+                Organization.id.in_(
+                    [o for o in visitor.principal.roles if visitor.can(o, Role.editor)]
+                ),
+            )
+            .order_by(Organization.name)
+        )
+        choices = {"assessor_organization_id": [(str(row.id), row.name) for row in assessors]}
+    fields = form_fields(
+        AssessmentCreate,
+        values,
+        choices=choices,
+        errors=problems,
+        labels={"assessor_organization_id": "Assessor", "scope_id": "Scope (its number)"},
+    )
+    return render(
+        request,
+        "form.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        heading="Assess a scope",
+        intro="An assessment evaluates a scope's governance by a stated method against "
+        "criteria, and records its result and findings; an attestation can follow.",
+        breadcrumbs=[],
+        state=FormState(fields, problems or {}),
+        action="/assessments",
+        submit="Record assessment",
+        cancel="/",
+    )
+
+
+@router.get("/assessments/new")
+def new_assessment(
+    request: Request,
+    uow: Uow,
+    visitor: VisitorDep,
+    scope_id: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    return _assessment_form(request, uow, visitor, {"scope_id": scope_id})
+
+
+@router.post("/assessments")
+def create_assessment(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    try:
+        created = submitted(
+            AssessmentCreate,
+            form,
+            lambda data: service.create_assessment(uow, visitor.principal, data),
+        )
+    except FormRefused as refused:
+        return _assessment_form(request, uow, visitor, refused.values, refused.problems)
+    return redirect(f"/assessments/{created.id}")
+
+
+def _assessment_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    assessment_id: int,
+    *,
+    issue_values: Any = None,
+    issue_problems: dict[str, str] | None = None,
+    revoke_problems: dict[str, str] | None = None,
+) -> Response:
+    assessment = service.get_assessment(uow, visitor.principal, assessment_id)
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, assessment.scope_id)
+        assessor = session.get(Organization, assessment.assessor_organization_id)
+        assert scope is not None and assessor is not None
+        names = {"scope": scope.name, "assessor": assessor.name}
+        attestations = [
+            AttestationRead.model_validate(row)
+            for row in session.scalars(
+                select(Attestation)
+                .where(Attestation.assessment_id == assessment_id)
+                .order_by(Attestation.id)
+            )
+        ]
+    problems = issue_problems or revoke_problems
+    return render(
+        request,
+        "assessment.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        assessment=assessment,
+        names=names,
+        attestations=attestations,
+        can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
+        issue=FormState(
+            form_fields(AttestationIssue, issue_values, errors=issue_problems),
+            issue_problems or {},
+        ),
+        revoke=FormState(
+            form_fields(AttestationRevoke, errors=revoke_problems), revoke_problems or {}
+        ),
+    )
+
+
+@router.get("/assessments/{assessment_id}")
+def assessment(request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _assessment_page(request, uow, visitor, assessment_id)
+
+
+@router.post("/assessments/{assessment_id}/attestations")
+def issue_attestation(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    key_dir = request.app.state.settings.assessor_key_dir
+    try:
+        submitted(
+            AttestationIssue,
+            form,
+            lambda data: service.issue_attestation(
+                uow, visitor.principal, assessment_id, data, key_dir
+            ),
+        )
+    except FormRefused as refused:
+        return _assessment_page(
+            request,
+            uow,
+            visitor,
+            assessment_id,
+            issue_values=refused.values,
+            issue_problems=refused.problems,
+        )
+    return redirect(f"/assessments/{assessment_id}")
+
+
+@router.post("/attestations/{attestation_id}/revoke")
+def revoke_attestation(
+    request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    attestation = service.get_attestation(uow, visitor.principal, attestation_id)
+    try:
+        submitted(
+            AttestationRevoke,
+            form,
+            lambda data: service.revoke_attestation(uow, visitor.principal, attestation_id, data),
+        )
+    except FormRefused as refused:
+        return _assessment_page(
+            request, uow, visitor, attestation.assessment_id, revoke_problems=refused.problems
+        )
+    return redirect(f"/assessments/{attestation.assessment_id}")

@@ -1,0 +1,243 @@
+"""An organization's own pages (registering it, its profile's form, its members)
+and a person's account with their API tokens. Reading a profile is public and
+lives with the start pages (``web/pages.py``)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from agilegov.api.deps import Uow
+from agilegov.auth import Role
+from agilegov.errors import Unauthenticated
+from agilegov.organizations import service
+from agilegov.organizations.schemas import (
+    MemberAdd,
+    MemberUpdate,
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+    TokenCreate,
+)
+from agilegov.uow import UnitOfWork
+from agilegov.web.crud import FormRefused, submitted
+from agilegov.web.forms import FormState, form_fields
+from agilegov.web.render import redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def _signed_in(visitor: Visitor) -> None:
+    if not visitor.signed_in:
+        raise Unauthenticated("sign in first")
+
+
+def _organization_form(
+    request: Request,
+    visitor: Visitor,
+    organization: OrganizationRead | None,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    fields = form_fields(OrganizationCreate, values, errors=problems)
+    return render(
+        request,
+        "form.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        heading=f"Change {organization.name}" if organization else "Register an organization",
+        intro=None
+        if organization
+        else "A business, a government body, a community, an infrastructure operator or an "
+        "assessor. You become its owner and can invite others.",
+        breadcrumbs=[(f"/organizations/{organization.id}", organization.name)]
+        if organization
+        else [("/organizations", "Organizations")],
+        state=FormState(fields, problems or {}),
+        action=f"/organizations/{organization.id}/edit" if organization else "/organizations",
+        submit="Save changes" if organization else "Register organization",
+        cancel=f"/organizations/{organization.id}" if organization else "/organizations",
+    )
+
+
+@router.get("/organizations/new")
+def new_organization(request: Request, visitor: VisitorDep) -> Response:
+    _signed_in(visitor)
+    return _organization_form(request, visitor, None)
+
+
+@router.post("/organizations")
+def create_organization(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    try:
+        created = submitted(
+            OrganizationCreate,
+            form,
+            lambda data: service.create_organization(uow, visitor.principal, data),
+        )
+    except FormRefused as refused:
+        return _organization_form(request, visitor, None, refused.values, refused.problems)
+    return redirect(f"/organizations/{created.id}")
+
+
+def _owned(uow: UnitOfWork, visitor: Visitor, organization_id: int) -> OrganizationRead:
+    organization = service.get_organization(uow, organization_id)
+    visitor.principal.require(organization_id, Role.owner)
+    return organization
+
+
+@router.get("/organizations/{organization_id}/edit")
+def edit_organization(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    organization = _owned(uow, visitor, organization_id)
+    return _organization_form(request, visitor, organization, organization)
+
+
+@router.post("/organizations/{organization_id}/edit")
+def update_organization(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    organization = _owned(uow, visitor, organization_id)
+    try:
+        submitted(
+            OrganizationUpdate,
+            form,
+            lambda data: service.update_organization(uow, visitor.principal, organization_id, data),
+        )
+    except FormRefused as refused:
+        return _organization_form(request, visitor, organization, refused.values, refused.problems)
+    return redirect(f"/organizations/{organization_id}")
+
+
+# ---------------------------------------------------------------- members
+
+
+def _members_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    organization_id: int,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    organization = service.get_organization(uow, organization_id)
+    members = service.list_members(uow, visitor.principal, organization_id)
+    is_owner = visitor.can(organization_id, Role.owner)
+    add = FormState(form_fields(MemberAdd, values, errors=problems), problems or {})
+    return render(
+        request,
+        "members.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        organization=organization,
+        members=members,
+        is_owner=is_owner,
+        add=add,
+        roles=[role.value for role in Role],
+    )
+
+
+@router.get("/organizations/{organization_id}/members")
+def members(request: Request, organization_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _members_page(request, uow, visitor, organization_id)
+
+
+@router.post("/organizations/{organization_id}/members")
+def add_member(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    try:
+        submitted(
+            MemberAdd,
+            form,
+            lambda data: service.add_member(uow, visitor.principal, organization_id, data),
+        )
+    except FormRefused as refused:
+        return _members_page(
+            request, uow, visitor, organization_id, refused.values, refused.problems
+        )
+    return redirect(f"/organizations/{organization_id}/members")
+
+
+@router.post("/organizations/{organization_id}/members/{membership_id}")
+def change_member(
+    request: Request,
+    organization_id: int,
+    membership_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
+) -> Response:
+    try:
+        submitted(
+            MemberUpdate,
+            form,
+            lambda data: service.update_member(
+                uow, visitor.principal, organization_id, membership_id, data
+            ),
+        )
+    except FormRefused as refused:
+        return _members_page(request, uow, visitor, organization_id, None, refused.problems)
+    return redirect(f"/organizations/{organization_id}/members")
+
+
+@router.post("/organizations/{organization_id}/members/{membership_id}/remove")
+def remove_member(
+    organization_id: int, membership_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    service.remove_member(uow, visitor.principal, organization_id, membership_id)
+    return redirect(f"/organizations/{organization_id}/members")
+
+
+# ---------------------------------------------------------------- the account
+
+
+def _account_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    *,
+    issued: str | None = None,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    _signed_in(visitor)
+    tokens = service.list_tokens(uow, visitor.principal)
+    return render(
+        request,
+        "account.html",
+        status=status,
+        visitor=visitor,
+        tokens=tokens,
+        issued=issued,
+        token_form=FormState(form_fields(TokenCreate, values, errors=problems), problems or {}),
+    )
+
+
+@router.get("/account")
+def account(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    return _account_page(request, uow, visitor)
+
+
+@router.post("/account/tokens")
+def issue_token(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    try:
+        issued = submitted(
+            TokenCreate, form, lambda data: service.issue_token(uow, visitor.principal, data.name)
+        )
+    except FormRefused as refused:
+        return _account_page(
+            request, uow, visitor, values=refused.values, problems=refused.problems, status=422
+        )
+    # Shown once, on this response only: it is never stored, so never shown again.
+    return _account_page(request, uow, visitor, issued=issued.token, status=201)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    service.revoke_token(uow, visitor.principal, token_id)
+    return redirect("/account")
