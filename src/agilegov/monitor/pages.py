@@ -67,11 +67,11 @@ def new_observation(request: Request, scope_id: int, uow: Uow, visitor: VisitorD
 
 
 def _store(uow: UnitOfWork, visitor: Visitor, scope_id: int, item: ObservationIn) -> None:
-    row = Row(item.indicator, item.time, item.value, item.source, "observation")
+    row = Row(item.indicator, item.time, item.value, item.source, "observations[0]")
     try:
         service.ingest(uow, visitor.principal, [row], scope_id=scope_id)
     except InvalidInput as error:
-        # The service names the item ("observation.value"); the form names the field.
+        # The service names the item ("observations[0].value"); the form, the field.
         for problem in error.problems:
             problem.field = problem.field.rpartition(".")[2]
         raise

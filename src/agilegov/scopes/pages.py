@@ -58,10 +58,9 @@ EVENTS_PER_PAGE = 50
 # ---------------------------------------------------------------- registering and changing
 
 
-class ScopeForm(Input):
-    """A scope as its form shows it: frameworks one per line, "name version"."""
+class _ScopeFields(Input):
+    """A scope as its forms show it: frameworks one per line, "name version"."""
 
-    organization_id: int
     name: Name
     kind: ScopeKind
     description: LongText = ""
@@ -74,7 +73,11 @@ class ScopeForm(Input):
     )
 
 
-class ScopeEditForm(ScopeForm):
+class ScopeForm(_ScopeFields):
+    organization_id: int
+
+
+class ScopeEditForm(_ScopeFields):
     status: ScopeStatus = ScopeStatus.active
 
 
@@ -119,7 +122,6 @@ def _scope_form(
         values,
         choices={"organization_id": organizations},
         errors=problems,
-        omit=("organization_id",) if scope else (),
         labels={"organization_id": "Organization"},
     )
     return render(
@@ -206,31 +208,18 @@ def update_scope(
 ) -> Response:
     with uow:
         scope = ScopeRead.model_validate(readable_scope(uow.session, visitor.principal, scope_id))
-    fields = {**form, "organization_id": str(scope.organization_id)}
-    form_values = _FormWithLists(form, fields)
+    visitor.principal.require(scope.organization_id, Role.editor)
 
     def update(data: dict[str, Any]) -> Any:
-        data.pop("organization_id")
         return service.update_scope(uow, visitor.principal, scope_id, ScopeUpdate(**data))
 
     try:
-        _submit_scope(ScopeEditForm, form_values, update)
+        _submit_scope(ScopeEditForm, form, update)
     except _Refused as refused:
         return _scope_form(
             request, uow, visitor, scope=scope, values=refused.values, problems=refused.problems
         )
     return redirect(f"/scopes/{scope_id}")
-
-
-class _FormWithLists(dict[str, Any]):
-    """A submitted form with fields added, keeping the form's repeated fields."""
-
-    def __init__(self, form: Any, fields: dict[str, Any]) -> None:
-        super().__init__(fields)
-        self._form = form
-
-    def getlist(self, name: str) -> list[Any]:
-        return self._form.getlist(name) if name in self._form else [self[name]]
 
 
 # ---------------------------------------------------------------- the scope page
