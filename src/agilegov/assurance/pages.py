@@ -24,7 +24,7 @@ from agilegov.scopes.models import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -58,11 +58,8 @@ def _assessment_form(
         errors=problems,
         labels={"assessor_organization_id": "Assessor", "scope_id": "Scope (its number)"},
     )
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading="Assess a scope",
         intro="An assessment evaluates a scope's governance by a stated method against "
         "criteria, and records its result and findings; an attestation can follow.",

@@ -24,7 +24,7 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import Choice, FormState, form_fields
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
@@ -95,11 +95,8 @@ def _trigger_form(
         scope = ScopeRead.model_validate(
             writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
         )
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading="Open a trigger",
         intro="A trigger says the world moved: it calls for the inner loop (improve the "
         "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind.",
@@ -205,11 +202,8 @@ def _review_form(
     problems: dict[str, str] | None = None,
 ) -> Response:
     scope, choices = _review_choices(uow, visitor, scope_id)
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading="Record a review",
         intro="A review says who decided what, on which evidence, and which goal and measure "
         "versions changed. Evaluation ends with one.",

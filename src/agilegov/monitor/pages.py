@@ -20,7 +20,7 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
@@ -44,11 +44,8 @@ def _observation_form(
         )
         keys = [(row.key, f"{row.name} ({row.key}, {row.unit or 'no unit'})") for row in rows]
     fields = form_fields(ObservationIn, values, choices={"indicator": keys}, errors=problems)
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading="Record an observation",
         intro="One value of an indicator at a time. Batches come in through the API, "
         "CSV and JSON-lines files, and Prometheus scrapes.",

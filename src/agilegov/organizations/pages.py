@@ -22,7 +22,7 @@ from agilegov.organizations.schemas import (
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -41,11 +41,8 @@ def _organization_form(
     problems: dict[str, str] | None = None,
 ) -> Response:
     fields = form_fields(OrganizationCreate, values, errors=problems)
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading=f"Change {organization.name}" if organization else "Register an organization",
         intro=None
         if organization

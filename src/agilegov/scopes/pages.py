@@ -42,9 +42,11 @@ from agilegov.scopes.schemas import (
     Visibility,
 )
 from agilegov.uow import UnitOfWork
+from agilegov.versioning import EntityVersion
 from agilegov.web.charts import heat_map, loop_diagram, trend
+from agilegov.web.crud import compare_versions
 from agilegov.web.forms import FormState, form_fields, problems_of, values_from_form
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -124,11 +126,8 @@ def _scope_form(
         errors=problems,
         labels={"organization_id": "Organization"},
     )
-    return render(
+    return form_page(
         request,
-        "form.html",
-        status=422 if problems else 200,
-        visitor=visitor,
         heading=f"Change {scope.name}" if scope else "New scope",
         intro=None
         if scope
@@ -459,7 +458,30 @@ def _reviews(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
     titles = {("goal", gid): title for gid, title in _goal_titles(session, scope).items()}
     rows = session.execute(select(Measure.id, Measure.title).where(Measure.scope_id == scope.id))
     titles.update({("measure", row.id): row.title for row in rows})
-    return {"reviews": reviews, "titles": titles}
+    return {"reviews": reviews, "titles": titles, "diffs": _review_diffs(session, reviews)}
+
+
+def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:
+    """For each version a review changed: that version beside the one before it."""
+    changed = {(c["kind"], c["id"], c["version"]) for review in reviews for c in review.changes}
+    if not changed:
+        return {}
+    rows = session.scalars(
+        select(EntityVersion).where(
+            EntityVersion.kind.in_({kind for kind, _, _ in changed}),
+            EntityVersion.entity_id.in_({entity for _, entity, _ in changed}),
+        )
+    )
+    data = {(row.kind, row.entity_id, row.version): (row.note, row.data) for row in rows}
+    diffs = {}
+    for kind, entity, version in changed:
+        pair = [
+            (number, *data[(kind, entity, number)])
+            for number in (version - 1, version)
+            if (kind, entity, number) in data
+        ]
+        diffs[(kind, entity, version)] = compare_versions(pair)
+    return diffs
 
 
 def _history(

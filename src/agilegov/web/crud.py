@@ -27,7 +27,7 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
 from agilegov.web.forms import Choice, FormState, form_fields, problems_of, values_from_form
-from agilegov.web.render import redirect, render
+from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 # Fields naming an organization anywhere (not only in this scope).
@@ -108,7 +108,7 @@ def kind_pages(kind: Kind) -> APIRouter:
     router = APIRouter(prefix="/scopes/{scope_id}/" + kind.plural, include_in_schema=False)
     title = kind_title(kind)
 
-    def form_page(
+    def kind_form(
         request: Request,
         uow: UnitOfWork,
         visitor: Visitor,
@@ -127,11 +127,8 @@ def kind_pages(kind: Kind) -> APIRouter:
             problems or {},
         )
         base = f"/scopes/{scope_id}/{kind.plural}"
-        return render(
+        return form_page(
             request,
-            "form.html",
-            status=422 if problems else 200,
-            visitor=visitor,
             heading=f"Change {kind.name.replace('_', '-')} #{item}" if item else f"New {title}",
             breadcrumbs=_scope_crumbs(scope, kind),
             state=state,
@@ -150,7 +147,7 @@ def kind_pages(kind: Kind) -> APIRouter:
     def new_page(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
         # Defaults may come from the link that led here (a goal's "add indicator").
         preset = {k: v for k, v in request.query_params.items() if k in kind.create.model_fields}
-        return form_page(request, uow, visitor, scope_id, values=preset)
+        return kind_form(request, uow, visitor, scope_id, values=preset)
 
     @router.post("")
     def create(
@@ -163,7 +160,7 @@ def kind_pages(kind: Kind) -> APIRouter:
                 lambda data: scoped.create_item(uow, visitor.principal, scope_id, kind, data),
             )
         except FormRefused as refused:
-            return form_page(
+            return kind_form(
                 request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
             )
         return redirect(f"/scopes/{scope_id}/{kind.plural}/{created.id}")
@@ -205,7 +202,7 @@ def kind_pages(kind: Kind) -> APIRouter:
                 ),
             )
         except FormRefused as refused:
-            return form_page(
+            return kind_form(
                 request,
                 uow,
                 visitor,

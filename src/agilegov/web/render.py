@@ -1,6 +1,7 @@
 """Rendering pages: one Jinja2 environment, the headers every page carries,
 and the pages for errors."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from agilegov import __version__
-from agilegov.web.forms import label_of
+from agilegov.web.forms import FormState, label_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -95,3 +96,29 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(f"/login?next={quote(target, safe='')}")
     return render(request, "error.html", status=status, title=title, detail=detail)
+
+
+def form_page(
+    request: Request,
+    *,
+    state: FormState,
+    heading: str,
+    action: str,
+    submit: str,
+    cancel: str,
+    intro: str | None = None,
+    breadcrumbs: Sequence[tuple[str, str]] = (),
+) -> HTMLResponse:
+    """A page with one form; refused (422) when the form carries errors."""
+    return render(
+        request,
+        "form.html",
+        status=422 if state.errors else 200,
+        heading=heading,
+        intro=intro,
+        breadcrumbs=list(breadcrumbs),
+        state=state,
+        action=action,
+        submit=submit,
+        cancel=cancel,
+    )

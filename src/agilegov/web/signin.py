@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -74,12 +74,3 @@ async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
 Form = Annotated[FormData, Depends(checked_form)]
-
-
-def form_dict(form: FormData) -> dict[str, Any]:
-    """A form as a mapping that keeps repeated fields (multi-selects) as lists."""
-    out: dict[str, Any] = {}
-    for key in form:
-        values = form.getlist(key)
-        out[key] = values if len(values) > 1 else values[0]
-    return out
