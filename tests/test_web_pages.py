@@ -127,7 +127,7 @@ def test_a_signed_out_visitor_sees_public_pages_only(shared: World) -> None:
     profile = client.get(f"/organizations/{shared.business_id}").text
     assert shared.scopes["public"]["name"] in profile
     assert shared.scopes["private"]["name"] not in profile
-    for path in ("/scopes/new", "/account", "/organizations/new"):
+    for path in ("/scopes/new", "/account", "/organizations/new", "/notifications"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
@@ -405,6 +405,9 @@ def test_organization_and_account_forms_refuse_bad_input(shared: World) -> None:
             "email",
         ),
         ("/account", "/account/tokens", {"name": ""}, "name"),
+        (f"/organizations/{shared.business_id}/webhooks",
+         f"/organizations/{shared.business_id}/webhooks",
+         {"url": "ftp://example.org/hook", "active": "true"}, "url"),
     )
     for path, action, fields, field in cases:
         page = post_form(client, path, action, fields)

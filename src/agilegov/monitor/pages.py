@@ -1,6 +1,6 @@
 """Feeding and evaluating a scope's monitoring from its pages: one observation
-by hand (files, streams and scrapes go through the API and the CLI), and an
-evaluation of every indicator now."""
+by hand (files and streams go through the API and the CLI), the Prometheus
+targets the server scrapes, and an evaluation of every indicator now."""
 
 from typing import Any
 
@@ -12,18 +12,20 @@ from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Indicator
-from agilegov.monitor import service
+from agilegov.monitor import scraping, service
 from agilegov.monitor.ingest import Row
-from agilegov.monitor.schemas import ObservationIn
-from agilegov.scopes.access import writable_scope
+from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
+from agilegov.scopes.access import readable_scope, writable_scope
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect
+from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
+# Scrape targets shown on the scope's page of them.
+SHOWN_TARGETS = 200
 
 
 def _observation_form(
@@ -89,3 +91,72 @@ def record_observation(
 def evaluate(scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     service.evaluate_scope(uow, visitor.principal, scope_id)
     return redirect(f"/scopes/{scope_id}/goals")
+
+
+# ---------------------------------------------------------------- scrape targets
+
+
+def _targets_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    scope_id: int,
+    *,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+    result: ScrapeResult | None = None,
+) -> Response:
+    targets = scraping.list_targets(uow, visitor.principal, scope_id, SHOWN_TARGETS, 0)
+    with uow:
+        found = readable_scope(uow.session, visitor.principal, scope_id)
+        scope = ScopeRead.model_validate(found)
+        can_edit = found.status == "active" and visitor.can(found.organization_id, Role.editor)
+    return render(
+        request,
+        "scrape_targets.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        scope=scope,
+        targets=targets,
+        can_edit=can_edit,
+        result=result,
+        add=FormState(form_fields(ScrapeTargetCreate, values, errors=problems), problems or {}),
+    )
+
+
+@router.get("/scrape-targets")
+def scrape_targets(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _targets_page(request, uow, visitor, scope_id)
+
+
+@router.post("/scrape-targets")
+def create_target(
+    request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    try:
+        submitted(
+            ScrapeTargetCreate,
+            form,
+            lambda data: scraping.create_target(uow, visitor.principal, scope_id, data),
+        )
+    except FormRefused as refused:
+        return _targets_page(
+            request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
+        )
+    return redirect(f"/scopes/{scope_id}/scrape-targets")
+
+
+@router.post("/scrape-targets/{target_id}/scrape")
+def scrape_now(
+    request: Request, scope_id: int, target_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    result = scraping.scrape_target(uow, visitor.principal, scope_id, target_id)
+    return _targets_page(request, uow, visitor, scope_id, result=result)
+
+
+@router.post("/scrape-targets/{target_id}/delete")
+def delete_target(
+    scope_id: int, target_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    scraping.delete_target(uow, visitor.principal, scope_id, target_id)
+    return redirect(f"/scopes/{scope_id}/scrape-targets")

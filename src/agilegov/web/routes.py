@@ -9,6 +9,7 @@ from agilegov.cycle.pages import router as cycle_pages
 from agilegov.design.pages import routers as design_pages
 from agilegov.goals.pages import routers as goals_pages
 from agilegov.monitor.pages import router as monitor_pages
+from agilegov.notify.pages import router as notify_pages
 from agilegov.organizations.pages import router as organization_pages
 from agilegov.scopes.pages import router as scope_pages
 from agilegov.web import pages
@@ -24,4 +25,5 @@ web_routers: list[APIRouter] = [
     *design_pages,
     monitor_pages,
     assurance_pages,
+    notify_pages,
 ]

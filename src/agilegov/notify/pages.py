@@ -1,0 +1,114 @@
+"""A person's notifications, and an organization's webhooks (owners only), from
+the pages. Each change is the notify service's own call."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from agilegov.api.deps import Uow
+from agilegov.errors import Unauthenticated
+from agilegov.notify import service
+from agilegov.notify.schemas import WebhookCreate
+from agilegov.organizations.service import get_organization
+from agilegov.uow import UnitOfWork
+from agilegov.web.crud import FormRefused, submitted
+from agilegov.web.forms import FormState, form_fields
+from agilegov.web.render import redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+router = APIRouter(include_in_schema=False)
+# Notifications and deliveries shown on one page, newest first.
+SHOWN = 100
+
+
+@router.get("/notifications")
+def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    if not visitor.signed_in:
+        raise Unauthenticated("sign in first")
+    page = service.list_notifications(uow, visitor.principal, SHOWN, 0)
+    return render(request, "notifications.html", visitor=visitor, page=page)
+
+
+@router.post("/notifications/{notification_id}/read")
+def mark_read(notification_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    service.mark_read(uow, visitor.principal, notification_id)
+    return redirect("/notifications")
+
+
+def _webhooks_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    organization_id: int,
+    *,
+    issued: Any = None,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    organization = get_organization(uow, organization_id)
+    hooks = service.list_webhooks(uow, visitor.principal, organization_id, SHOWN, 0)
+    deliveries = {
+        hook.id: service.list_deliveries(uow, visitor.principal, organization_id, hook.id, 5, 0)
+        for hook in hooks.items
+    }
+    return render(
+        request,
+        "webhooks.html",
+        status=422 if problems else status,
+        visitor=visitor,
+        organization=organization,
+        hooks=hooks,
+        deliveries=deliveries,
+        issued=issued,
+        add=FormState(form_fields(WebhookCreate, values, errors=problems), problems or {}),
+    )
+
+
+@router.get("/organizations/{organization_id}/webhooks")
+def webhooks(request: Request, organization_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _webhooks_page(request, uow, visitor, organization_id)
+
+
+@router.post("/organizations/{organization_id}/webhooks")
+def create_webhook(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    key_file = request.app.state.settings.webhook_key_file
+    try:
+        issued = submitted(
+            WebhookCreate,
+            form,
+            lambda data: service.create_webhook(
+                uow, visitor.principal, organization_id, data, key_file
+            ),
+        )
+    except FormRefused as refused:
+        return _webhooks_page(
+            request, uow, visitor, organization_id, values=refused.values, problems=refused.problems
+        )
+    # The secret is on this answer only: it is derived, never stored.
+    return _webhooks_page(request, uow, visitor, organization_id, issued=issued, status=201)
+
+
+@router.post("/organizations/{organization_id}/webhooks/{webhook_id}/rotate-secret")
+def rotate_secret(
+    request: Request,
+    organization_id: int,
+    webhook_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
+) -> Response:
+    key_file = request.app.state.settings.webhook_key_file
+    issued = service.rotate_secret(uow, visitor.principal, organization_id, webhook_id, key_file)
+    return _webhooks_page(request, uow, visitor, organization_id, issued=issued)
+
+
+@router.post("/organizations/{organization_id}/webhooks/{webhook_id}/delete")
+def delete_webhook(
+    organization_id: int, webhook_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    service.delete_webhook(uow, visitor.principal, organization_id, webhook_id)
+    return redirect(f"/organizations/{organization_id}/webhooks")
