@@ -405,9 +405,12 @@ def test_organization_and_account_forms_refuse_bad_input(shared: World) -> None:
             "email",
         ),
         ("/account", "/account/tokens", {"name": ""}, "name"),
-        (f"/organizations/{shared.business_id}/webhooks",
-         f"/organizations/{shared.business_id}/webhooks",
-         {"url": "ftp://example.org/hook", "active": "true"}, "url"),
+        (
+            f"/organizations/{shared.business_id}/webhooks",
+            f"/organizations/{shared.business_id}/webhooks",
+            {"url": "ftp://example.org/hook", "active": "true"},
+            "url",
+        ),
     )
     for path, action, fields, field in cases:
         page = post_form(client, path, action, fields)
