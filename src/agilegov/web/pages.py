@@ -20,13 +20,7 @@ from agilegov.record.notes import verifier_key
 from agilegov.record.verify import ReceiptError, verify_receipt
 from agilegov.scopes.models import Scope
 from agilegov.web.render import redirect, render
-from agilegov.web.signin import (
-    SESSION_COOKIE,
-    SIGN_IN_COOKIE,
-    Form,
-    VisitorDep,
-    new_sign_in_token,
-)
+from agilegov.web.signin import SESSION_COOKIE, Form, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
 SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
@@ -39,27 +33,13 @@ def _local(target: str | None) -> str:
     return "/"
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-
-
 @router.get("/login")
 def login_page(
     request: Request, visitor: VisitorDep, next: Annotated[str, Query(max_length=2000)] = "/"
 ) -> Response:
-    token = visitor.csrf_token or new_sign_in_token()
-    response = render(request, "login.html", csrf=token, next=_local(next), email="", error=None)
-    if not visitor.signed_in and not visitor.csrf_token:
-        _cookie(response, request, SIGN_IN_COOKIE, token, 3600)
-    return response
+    return render(
+        request, "login.html", csrf=visitor.csrf_token, next=_local(next), email="", error=None
+    )
 
 
 @router.post("/login")
@@ -92,8 +72,7 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
     if visitor.session_secret:
         sign_out(uow, visitor.session_secret)
     response = redirect(target)
-    _cookie(response, request, SESSION_COOKIE, secret, SESSION_MAX_AGE)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    set_cookie(response, request, SESSION_COOKIE, secret, SESSION_MAX_AGE)
     return response
 
 

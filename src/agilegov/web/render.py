@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from agilegov import __version__
 from agilegov.web.forms import FormState, label_of
+from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -83,6 +84,9 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         response.headers[name] = value
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"
+    new_visit_token = getattr(request.state, "new_visit_token", None)
+    if new_visit_token:
+        set_cookie(response, request, VISIT_COOKIE, new_visit_token, VISIT_MAX_AGE)
     return response
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
 from agilegov.auth import ANONYMOUS, Principal, Role
@@ -16,9 +16,11 @@ from agilegov.organizations.service import session_user
 from agilegov.uow import UnitOfWork
 
 SESSION_COOKIE = "agilegov_session"
-# Before sign-in there is no session to bind a token to: the sign-in form
-# carries back the value of this cookie instead (a double-submit token).
-SIGN_IN_COOKIE = "agilegov_signin"
+# Before sign-in there is no session to bind a token to: the forms of a
+# visitor who is not signed in (signing in, taking part under a pseudonym)
+# carry back the value of this cookie instead (a double-submit token).
+VISIT_COOKIE = "agilegov_visit"
+VISIT_MAX_AGE = 12 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -52,20 +54,34 @@ def get_visitor(request: Request) -> Visitor:
             visitor = Visitor(principal, name, secret, _session_token(secret))
             request.state.visitor = visitor
             return visitor
-    visitor = Visitor(ANONYMOUS, None, None, request.cookies.get(SIGN_IN_COOKIE) or "")
+    token = request.cookies.get(VISIT_COOKIE)
+    if not token:
+        # Set on the page's response by ``render``.
+        token = request.state.new_visit_token = secrets.token_urlsafe(32)
+    visitor = Visitor(ANONYMOUS, None, None, token)
     request.state.visitor = visitor
     return visitor
 
 
-def new_sign_in_token() -> str:
-    return secrets.token_urlsafe(32)
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """A cookie no script can read, sent back only from this site's pages."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
     """The submitted form, once its CSRF token is shown to be this visitor's."""
     form = await request.form()
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
-    if not visitor.csrf_token or not hmac.compare_digest(sent, visitor.csrf_token):
+    fresh = getattr(request.state, "new_visit_token", None) == visitor.csrf_token
+    if fresh or not hmac.compare_digest(sent, visitor.csrf_token):
         raise Forbidden(
             "the form has expired or did not come from this site; reload it and try again"
         )
