@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from agilegov import __version__
+from agilegov.analysis.risk_matrix import risk_level
 from agilegov.web.forms import FormState, label_of
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
@@ -73,6 +74,7 @@ templates.env.filters["number"] = _number
 templates.env.filters["show"] = _show
 templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
 templates.env.globals["version"] = __version__
+templates.env.globals["risk_level"] = risk_level
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

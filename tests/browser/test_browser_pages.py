@@ -1,0 +1,111 @@
+"""Every kind of page passes axe-core with no serious or critical violation, on
+a desk and on a 375 px phone, where the page itself never scrolls sideways."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser, Page, StorageState, expect
+
+from browser.browsing import (
+    DESK,
+    NARROW,
+    TALENTBRIDGE_SCOPE,
+    Site,
+    assert_accessible,
+    assert_fits,
+    snap,
+)
+
+SCOPE = f"/scopes/{TALENTBRIDGE_SCOPE}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    path: str  # {risk} and {goal} stand for items of the demo scope
+    signed_in: bool = True  # as the governance lead, who is offered every control
+    status: int = 200
+
+
+PAGES = {
+    "start": Shown("/", signed_in=False),
+    "dashboard": Shown("/"),
+    "organizations": Shown("/organizations"),
+    "organization": Shown("/organizations/1"),
+    "record": Shown("/record", signed_in=False),
+    "record-lookup": Shown("/record?index=0", signed_in=False),
+    "record-lookup-refused": Shown("/record?index=x", signed_in=False, status=422),
+    "login": Shown("/login", signed_in=False),
+    "error": Shown("/scopes/999999", signed_in=False, status=404),
+    "scope-overview": Shown(SCOPE),
+    "scope-published": Shown(SCOPE, signed_in=False),
+    **{
+        f"scope-{tab}": Shown(f"{SCOPE}/{tab}")
+        for tab in (
+            "stakeholders",
+            "conditions",
+            "risks",
+            "goals",
+            "trade-offs",
+            "allocations",
+            "measures",
+            "reviews",
+            "history",
+        )
+    },
+    "form": Shown(f"{SCOPE}/risks/new"),
+    "form-scope": Shown("/scopes/new"),
+    "form-review": Shown(f"{SCOPE}/reviews/new"),
+    "item": Shown(f"{SCOPE}/risks/{{risk}}"),
+    "item-goal": Shown(f"{SCOPE}/goals/{{goal}}"),
+    "versions": Shown(f"{SCOPE}/goals/{{goal}}/versions"),
+}
+
+
+@pytest.fixture(scope="module")
+def items(site: Site) -> dict[str, int]:
+    """A risk of the demo scope, and its goal with the most versions (to compare)."""
+    with site.api() as api:
+        goals = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/goals", params={"limit": 500}).json()
+    revised = max(goals["items"], key=lambda goal: goal["version"])
+    assert revised["version"] > 1
+    return {"risk": site.first_id(TALENTBRIDGE_SCOPE, "risks"), "goal": revised["id"]}
+
+
+@pytest.fixture(scope="module")
+def tabs(chromium: Browser, site: Site, lead_state: StorageState) -> Iterator[dict[bool, Page]]:
+    """One page signed out and one signed in as the lead, shared by the checks
+    (a context per page would cost more than the checks themselves)."""
+    contexts = [
+        chromium.new_context(
+            base_url=site.url,
+            storage_state=state,
+            bypass_csp=True,  # axe is injected as an inline script
+        )
+        for state in (None, lead_state)
+    ]
+    for context in contexts:
+        context.set_default_timeout(10_000)
+    yield {False: contexts[0].new_page(), True: contexts[1].new_page()}
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES), ids=list(PAGES))
+def test_the_page_is_accessible_and_fits_a_phone(
+    name: str, tabs: dict[bool, Page], items: dict[str, int]
+) -> None:
+    shown = PAGES[name]
+    page = tabs[shown.signed_in]
+    page.set_viewport_size(DESK)
+    response = page.goto(shown.path.format(**items))
+    assert response is not None and response.status == shown.status, response
+    # Signed in as meant: a lapsed session would check the wrong page.
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(int(shown.signed_in))
+    assert_accessible(page, name)
+    snap(page, f"page-{name}")
+
+    page.set_viewport_size(NARROW)
+    assert_fits(page, name)
+    assert_accessible(page, f"{name} at {NARROW['width']} px")
+    snap(page, f"page-{name}-375")
