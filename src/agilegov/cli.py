@@ -14,6 +14,7 @@ from rich.table import Table
 from agilegov import migrations
 from agilegov.auth import SYSTEM
 from agilegov.db import make_engine, make_session_factory
+from agilegov.dialogue.cli import dialogue_app
 from agilegov.errors import DomainError
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
@@ -29,6 +30,7 @@ app.add_typer(cycle_app, name="cycle")
 app.add_typer(user_app, name="user")
 app.add_typer(record_app, name="record")
 app.add_typer(credential_app, name="credential")
+app.add_typer(dialogue_app, name="dialogue")
 
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)

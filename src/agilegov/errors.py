@@ -48,3 +48,8 @@ class Unauthenticated(DomainError):
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"

@@ -6,6 +6,7 @@ from agilegov.assurance import models as assurance_models
 from agilegov.cycle import models as cycle_models
 from agilegov.db import Base
 from agilegov.design import models as design_models
+from agilegov.dialogue import models as dialogue_models
 from agilegov.goals import models as goals_models
 from agilegov.monitor import models as monitor_models
 from agilegov.notify import models as notify_models
@@ -20,6 +21,7 @@ __all__ = [
     "assurance_models",
     "cycle_models",
     "design_models",
+    "dialogue_models",
     "goals_models",
     "metadata",
     "monitor_models",

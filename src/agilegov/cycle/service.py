@@ -37,6 +37,7 @@ from agilegov.cycle.schemas import (
 )
 from agilegov.db import Base
 from agilegov.design.models import Measure
+from agilegov.dialogue.models import Consultation
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.paging import page_of, paginate
@@ -59,6 +60,7 @@ TRIGGER_SUBJECTS: dict[str, type[Base]] = {
     "trade_off": TradeOff,
     "allocation": Allocation,
     "measure": Measure,
+    "consultation": Consultation,
 }
 
 

@@ -49,10 +49,7 @@ def _webhooks_page(
 ) -> Response:
     organization = get_organization(uow, organization_id)
     hooks = service.list_webhooks(uow, visitor.principal, organization_id, SHOWN, 0)
-    deliveries = {
-        hook.id: service.list_deliveries(uow, visitor.principal, organization_id, hook.id, 5, 0)
-        for hook in hooks.items
-    }
+    deliveries = service.latest_deliveries(uow, visitor.principal, organization_id, 5)
     return render(
         request,
         "webhooks.html",

@@ -7,10 +7,12 @@ entities the scope holds (a test counts them).
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from pydantic import Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +26,8 @@ from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import TRANSITIONS, Stage
 from agilegov.cycle.service import history
 from agilegov.design.models import Measure
+from agilegov.dialogue.models import Consultation
+from agilegov.dialogue.service import may_read
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.monitor.models import Evaluation, Observation
@@ -43,10 +47,10 @@ from agilegov.scopes.schemas import (
 )
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
-from agilegov.web.charts import heat_map, loop_diagram, trend
+from agilegov.web.charts import heat_map, loop_diagram, trend, trend_svg
 from agilegov.web.crud import compare_versions
 from agilegov.web.forms import FormState, form_fields, problems_of, values_from_form
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.render import form_page, number_text, redirect, render, when_text
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -233,6 +237,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("allocations", "Allocations"),
     ("measures", "Measures"),
     ("reviews", "Reviews"),
+    ("consultations", "Consultations"),
     ("history", "History"),
 )
 
@@ -339,13 +344,21 @@ def _risks(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
     return {"risks": risks, "heat": cells}
 
 
-def _latest_evaluations(session: Session, scope: Scope) -> dict[int, Evaluation]:
+def _latest_evaluations(session: Session, scope: Scope) -> dict[int, Any]:
     latest = (
         select(func.max(Evaluation.id))
         .where(Evaluation.scope_id == scope.id)
         .group_by(Evaluation.indicator_id)
     )
-    rows = session.scalars(select(Evaluation).where(Evaluation.id.in_(latest)))
+    rows = session.execute(
+        select(
+            Evaluation.indicator_id,
+            Evaluation.status,
+            Evaluation.aggregate,
+            Evaluation.value,
+            Evaluation.evaluated_at,
+        ).where(Evaluation.id.in_(latest))
+    )
     return {row.indicator_id: row for row in rows}
 
 
@@ -375,21 +388,89 @@ def _recent_observations(session: Session, scope: Scope) -> dict[int, list[tuple
     return series
 
 
+@dataclass(frozen=True)
+class IndicatorCard:
+    """An indicator as the goal tree shows it: its trend and the words around it,
+    put together once here rather than piece by piece in the template (the tree
+    may hold hundreds)."""
+
+    id: int
+    name: str
+    status: str | None
+    chart: Markup
+    caption: str
+
+
+def _card(indicator: Any, series: list[tuple[Any, Any]], evaluation: Any) -> IndicatorCard:
+    line = trend(series, indicator.acceptable_level, indicator.target)
+    unit = f" {indicator.unit}" if indicator.unit else ""
+    levels = f"acceptable level {number_text(indicator.acceptable_level)}"
+    if indicator.target is not None:
+        levels += f", target {number_text(indicator.target)}"
+    if line.count:
+        seen = (
+            f"{line.count} points, {when_text(line.first)} to {when_text(line.last)}; "
+            f"latest {number_text(line.last_value)}{unit}"
+        )
+    else:
+        seen = "No observations yet"
+    caption = f"{seen} · dashed: {levels.replace(', target', ' · dotted: target')}"
+    if evaluation is not None:
+        caption += (
+            f" · last evaluated {when_text(evaluation.evaluated_at)}: "
+            f"{evaluation.aggregate} {number_text(evaluation.value)}"
+        )
+    return IndicatorCard(
+        id=indicator.id,
+        name=indicator.name,
+        status=evaluation.status if evaluation is not None else None,
+        chart=Markup(trend_svg(line, f"{indicator.name}: {seen}; {levels}")),
+        caption=caption,
+    )
+
+
 def _goals(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
-    goals = _in_scope(session, Goal, scope)
-    children: dict[int | None, list[Goal]] = defaultdict(list)
+    goals = session.execute(
+        select(
+            Goal.id,
+            Goal.parent_id,
+            Goal.title,
+            Goal.level,
+            Goal.status,
+            Goal.version,
+            Goal.direction,
+            Goal.unit,
+            Goal.acceptable_level,
+            Goal.target,
+            Goal.derives_from_id,
+        )
+        .where(Goal.scope_id == scope.id)
+        .order_by(Goal.id)
+    ).all()
+    children: dict[int | None, list[Any]] = defaultdict(list)
     ids = {goal.id for goal in goals}
     for goal in goals:
         # A goal whose parent is elsewhere (never, but be safe) shows at the top.
         children[goal.parent_id if goal.parent_id in ids else None].append(goal)
-    indicators: dict[int, list[Indicator]] = defaultdict(list)
-    all_indicators = _in_scope(session, Indicator, scope)
-    for indicator in all_indicators:
-        indicators[indicator.goal_id].append(indicator)
     series = _recent_observations(session, scope)
-    trends = {
-        i.id: trend(series.get(i.id, []), i.acceptable_level, i.target) for i in all_indicators
-    }
+    evaluations = _latest_evaluations(session, scope)
+    cards: dict[int, list[IndicatorCard]] = defaultdict(list)
+    indicators = session.execute(
+        select(
+            Indicator.id,
+            Indicator.goal_id,
+            Indicator.name,
+            Indicator.unit,
+            Indicator.acceptable_level,
+            Indicator.target,
+        )
+        .where(Indicator.scope_id == scope.id)
+        .order_by(Indicator.id)
+    )
+    for indicator in indicators:
+        cards[indicator.goal_id].append(
+            _card(indicator, series.get(indicator.id, []), evaluations.get(indicator.id))
+        )
     derived_ids = {goal.derives_from_id for goal in goals if goal.derives_from_id}
     sources = {}
     if derived_ids:
@@ -400,14 +481,7 @@ def _goals(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
             .where(Goal.id.in_(derived_ids))
         )
         sources = {row[0]: row for row in rows}
-    return {
-        "roots": children[None],
-        "children": children,
-        "indicators": indicators,
-        "trends": trends,
-        "evaluations": _latest_evaluations(session, scope),
-        "sources": sources,
-    }
+    return {"roots": children[None], "children": children, "cards": cards, "sources": sources}
 
 
 def _goal_titles(session: Session, scope: Scope) -> dict[int, str]:
@@ -484,6 +558,15 @@ def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, in
     return diffs
 
 
+def _consultations(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
+    rows = session.scalars(
+        select(Consultation)
+        .where(Consultation.scope_id == scope.id)
+        .order_by(Consultation.id.desc())
+    )
+    return {"consultations": [c for c in rows if may_read(visitor.principal, c, scope)]}
+
+
 def _history(
     session: Session, scope: Scope, visitor: Visitor, uow: UnitOfWork, offset: int, **_: Any
 ) -> dict[str, Any]:
@@ -505,6 +588,7 @@ TAB_CONTENT: dict[str, Callable[..., dict[str, Any]]] = {
     "allocations": _allocations,
     "measures": _measures,
     "reviews": _reviews,
+    "consultations": _consultations,
     "history": _history,
 }
 

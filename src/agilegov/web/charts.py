@@ -6,6 +6,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
+
+import numpy as np
 
 from agilegov.analysis.risk_matrix import RiskLevel, risk_level
 from agilegov.cycle.rules import Stage
@@ -159,14 +162,14 @@ def trend(
     low, high = min(values), max(values)
     if low == high:
         low, high = low - 1.0, high + 1.0
-    start = finite[0][0].timestamp() if finite else 0.0
-    end = finite[-1][0].timestamp() if finite else 1.0
-    duration = end - start or 1.0
-    points = " ".join(
-        f"{round(_PAD + (t.timestamp() - start) / duration * (width - 2 * _PAD), 1)},"
-        f"{_y(v, low, high, height)}"
-        for t, v in finite
+    seconds = np.array([t.timestamp() for t, _ in finite])
+    ys = np.array([v for _, v in finite], dtype=float)
+    duration = float(seconds[-1] - seconds[0]) if len(seconds) else 0.0
+    xs = _PAD + (seconds - (seconds[0] if len(seconds) else 0.0)) / (duration or 1.0) * (
+        width - 2 * _PAD
     )
+    ys = height - _PAD - (ys - low) / (high - low) * (height - 2 * _PAD)
+    points = " ".join(map("{:.1f},{:.1f}".format, xs.tolist(), ys.tolist()))
     return Trend(
         width=width,
         height=height,
@@ -180,3 +183,22 @@ def trend(
         last=finite[-1][0] if finite else None,
         last_value=finite[-1][1] if finite else None,
     )
+
+
+def trend_svg(line: Trend, label: str) -> str:
+    """The trend drawn as SVG markup, with ``label`` as its accessible name.
+
+    Written here rather than in a template: a goal tree may draw hundreds."""
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {line.width} {line.height}" width="{line.width}" '
+        f'height="{line.height}" role="img" aria-label="{escape(label)}">',
+        f'<rect class="frame" x="0.5" y="0.5" width="{line.width - 1}" '
+        f'height="{line.height - 1}"/>',
+    ]
+    for name, y in (("acceptable", line.acceptable_y), ("target", line.target_y)):
+        if y is not None:
+            parts.append(f'<line class="{name}" x1="0" x2="{line.width}" y1="{y}" y2="{y}"/>')
+    if line.points:
+        parts.append(f'<polyline class="line" points="{line.points}"/>')
+    parts.append("</svg>")
+    return "".join(parts)

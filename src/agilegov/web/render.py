@@ -33,7 +33,7 @@ SECURITY_HEADERS = {
 }
 
 
-def _when(value: datetime | date | None) -> str:
+def when_text(value: datetime | date | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
@@ -41,7 +41,7 @@ def _when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
-def _number(value: float | int | None) -> str:
+def number_text(value: float | int | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -58,9 +58,9 @@ def _show(value: Any) -> str:
     if isinstance(value, Enum):
         return label_of(str(value.value))
     if isinstance(value, datetime | date):
-        return _when(value)
+        return when_text(value)
     if isinstance(value, float):
-        return _number(value)
+        return number_text(value)
     if isinstance(value, list | tuple):
         return ", ".join(_show(item) for item in value)
     if isinstance(value, dict):
@@ -69,12 +69,18 @@ def _show(value: Any) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["when"] = _when
-templates.env.filters["number"] = _number
+templates.env.filters["when"] = when_text
+templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
 templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
 templates.env.globals["version"] = __version__
 templates.env.globals["risk_level"] = risk_level
+
+
+def compile_templates() -> None:
+    """Compile every template now rather than on its first request."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

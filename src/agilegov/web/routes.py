@@ -7,6 +7,7 @@ from agilegov.analysis.pages import routers as analysis_pages
 from agilegov.assurance.pages import router as assurance_pages
 from agilegov.cycle.pages import router as cycle_pages
 from agilegov.design.pages import routers as design_pages
+from agilegov.dialogue.pages import router as dialogue_pages
 from agilegov.goals.pages import routers as goals_pages
 from agilegov.monitor.pages import router as monitor_pages
 from agilegov.notify.pages import router as notify_pages
@@ -26,4 +27,5 @@ web_routers: list[APIRouter] = [
     monitor_pages,
     assurance_pages,
     notify_pages,
+    dialogue_pages,
 ]

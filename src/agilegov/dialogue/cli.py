@@ -1,0 +1,85 @@
+"""The ``agilegov dialogue`` commands."""
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from agilegov.dialogue.opinion_map import OpinionMapResult
+
+dialogue_app = typer.Typer(
+    help="Consultations: opinion maps and Pol.is exports.", no_args_is_help=True
+)
+
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
+
+BAD_INPUT = 2
+
+
+@dialogue_app.command("opinion-map")
+def opinion_map_command(
+    polis: Annotated[
+        Path,
+        typer.Option(
+            "--polis", help="A Pol.is export folder (votes.csv, comments.csv, ...).", metavar="DIR"
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The opinion map of a Pol.is export: groups, representative statements, consensus."""
+    from agilegov.dialogue.polis import PolisExportError, opinion_map, read_export
+
+    try:
+        export = read_export(polis)
+    except PolisExportError as problem:
+        errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
+        raise typer.Exit(code=BAD_INPUT) from None
+    result = opinion_map(export.conversation())
+    if as_json:
+        typer.echo(json.dumps(summary_document(result)))
+    else:
+        console.print(_table(result))
+
+
+def summary_document(result: "OpinionMapResult") -> dict[str, Any]:
+    """The result as the command prints it: groups by participant id, the
+    representative statements of each group and the consensus, by statement id."""
+    return {
+        "k": result.k,
+        "groups": {str(pid): group for pid, group in result.group_of().items()},
+        "repness": {
+            str(group): [s.statement for s in statements]
+            for group, statements in enumerate(result.repness)
+        },
+        "consensus": {
+            "agree": [s.statement for s in result.consensus.agree],
+            "disagree": [s.statement for s in result.consensus.disagree],
+        },
+        "seconds": result.seconds,
+    }
+
+
+def _table(result: "OpinionMapResult") -> Table:
+    groups = result.groups[result.groups >= 0]
+    table = Table(
+        title=f"Opinion map: {result.k} group(s), {len(groups)} participants clustered",
+        caption=f"{result.algorithm_version}, {result.seconds * 1000:.0f} ms",
+    )
+    table.add_column("group")
+    table.add_column("participants", justify="right")
+    table.add_column("representative statements (+ agree, - disagree)")
+    for group, statements in enumerate(result.repness):
+        marks = " ".join(
+            f"{'+' if s.direction == 'agree' else '-'}{s.statement}" for s in statements
+        )
+        table.add_row(str(group), str(int((groups == group).sum())), marks)
+    agree = " ".join(str(s.statement) for s in result.consensus.agree)
+    disagree = " ".join(str(s.statement) for s in result.consensus.disagree)
+    table.add_row("consensus", "", f"agree: {agree or '-'}; disagree: {disagree or '-'}")
+    return table

@@ -1,0 +1,521 @@
+"""A consultation's pages: the draft with a comment thread per paragraph,
+voting one statement at a time, the opinion map, the owner's moderation and
+responses, "what we heard and what we did", and each participant's own input
+and what became of it."""
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy import select
+
+from agilegov.api.deps import Uow
+from agilegov.auth import Role
+from agilegov.cycle.schemas import VersionRef
+from agilegov.design.models import Measure
+from agilegov.dialogue import service
+from agilegov.dialogue.models import Participant
+from agilegov.dialogue.schemas import (
+    CommentCreate,
+    ConsultationCreate,
+    Decision,
+    Moderation,
+    ResponseCreate,
+    StatementCreate,
+    VoteCreate,
+)
+from agilegov.dialogue.views import next_statement, opinion_map
+from agilegov.errors import InvalidInput
+from agilegov.goals.models import Goal
+from agilegov.organizations.models import Organization
+from agilegov.schemas import Input, LongText
+from agilegov.scopes.access import readable_scope
+from agilegov.scopes.models import Scope
+from agilegov.scopes.schemas import ScopeRead
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import EntityVersion
+from agilegov.web.crud import FormRefused, submitted
+from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.render import form_page, redirect, render
+from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
+
+router = APIRouter(include_in_schema=False)
+
+# A pseudonymous participant's secret, one cookie per consultation.
+PARTICIPANT_COOKIE = "agilegov_participant_{}"
+PARTICIPANT_MAX_AGE = 365 * 24 * 3600
+
+
+def _voice(request: Request, visitor: Visitor, consultation_id: int) -> service.Voice:
+    return service.Voice(
+        visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id))
+    )
+
+
+def _keep_secret(
+    response: Response, request: Request, consultation_id: int, spoken: service.Spoken
+) -> Response:
+    if spoken.new_secret:
+        name = PARTICIPANT_COOKIE.format(consultation_id)
+        set_cookie(response, request, name, spoken.new_secret, PARTICIPANT_MAX_AGE)
+    return response
+
+
+# ---------------------------------------------------------------- creating
+
+
+def _consultation_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    scope_id: int,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    with uow:
+        session = uow.session
+        found = readable_scope(session, visitor.principal, scope_id)
+        visitor.principal.require(found.organization_id, Role.editor)
+        scope = ScopeRead.model_validate(found)
+        goals = [
+            (str(row.id), f"{row.title} (#{row.id})")
+            for row in session.execute(
+                select(Goal.id, Goal.title).where(Goal.scope_id == scope_id).order_by(Goal.id)
+            )
+        ]
+        organizations = [
+            (str(row.id), row.name)
+            for row in session.execute(
+                select(Organization.id, Organization.name).order_by(Organization.name)
+            )
+        ]
+    fields = form_fields(
+        ConsultationCreate,
+        values,
+        choices={"goal_ids": goals, "invited_organization_ids": organizations},
+        errors=problems,
+        labels={
+            "goal_ids": "Goals it concerns",
+            "invited_organization_ids": "Invited organizations",
+            "opens_at": "Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)",
+            "closes_at": "Closes at (RFC 3339)",
+            "statements": "Statements to vote on",
+        },
+    )
+    return form_page(
+        request,
+        state=FormState(fields, problems or {}),
+        heading="New consultation",
+        intro="A draft for comment, paragraph by paragraph, and short statements that "
+        "participants vote on and add to. Every input gets an answer.",
+        breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
+        action=f"/scopes/{scope_id}/consultations",
+        submit="Create consultation",
+        cancel=f"/scopes/{scope_id}/consultations",
+    )
+
+
+@router.get("/scopes/{scope_id}/consultations/new")
+def new_consultation(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _consultation_form(request, uow, visitor, scope_id)
+
+
+@router.post("/scopes/{scope_id}/consultations")
+def create_consultation(
+    request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    try:
+        created = submitted(
+            ConsultationCreate,
+            form,
+            lambda data: service.create_consultation(uow, visitor.principal, scope_id, data),
+        )
+    except FormRefused as refused:
+        return _consultation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
+    return redirect(f"/consultations/{created.id}")
+
+
+# ---------------------------------------------------------------- the consultation
+
+
+def _context(
+    uow: UnitOfWork, visitor: Visitor, consultation_id: int, request: Request
+) -> dict[str, Any]:
+    """What every page of a consultation shows around its content."""
+    consultation = service.get_consultation(uow, visitor.principal, consultation_id)
+    with uow:
+        scope = ScopeRead.model_validate(uow.session.get(Scope, consultation.scope_id))
+    voice = _voice(request, visitor, consultation_id)
+    me = service.my_participant(uow, voice, consultation_id)
+    return {
+        "consultation": consultation,
+        "scope": scope,
+        "is_owner": visitor.can(scope.organization_id, Role.editor),
+        "me": me,
+        "is_open": consultation.status == "open",
+    }
+
+
+def _consultation_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    consultation_id: int,
+    *,
+    status: int = 200,
+    comment_errors: dict[int, dict[str, str]] | None = None,
+    statement_errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    context = _context(uow, visitor, consultation_id, request)
+    comments = service.comments(uow, visitor.principal, consultation_id)
+    threads: dict[int, list[Any]] = defaultdict(list)
+    for comment in comments:
+        threads[comment.paragraph_id].append(comment)
+    statements = service.statements(uow, visitor.principal, consultation_id)
+    answered = {
+        (r.target_kind, r.target_id): r
+        for r in service.responses(uow, visitor.principal, consultation_id)
+    }
+    return render(
+        request,
+        "consultation/page.html",
+        status=status,
+        visitor=visitor,
+        **context,
+        paragraphs=service.paragraphs(uow, visitor.principal, consultation_id),
+        threads=threads,
+        statements=statements,
+        answered=answered,
+        names=_pseudonyms(uow, consultation_id),
+        map=opinion_map(uow, visitor.principal, consultation_id),
+        comment_errors=comment_errors or {},
+        statement_errors=statement_errors or {},
+        values=values or {},
+    )
+
+
+def _pseudonyms(uow: UnitOfWork, consultation_id: int) -> dict[int, str]:
+    with uow:
+        rows = uow.session.execute(
+            select(Participant.id, Participant.pseudonym).where(
+                Participant.consultation_id == consultation_id
+            )
+        )
+        return {row.id: row.pseudonym for row in rows}
+
+
+@router.get("/consultations/{consultation_id}")
+def consultation_page(
+    request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    return _consultation_page(request, uow, visitor, consultation_id)
+
+
+@router.post("/consultations/{consultation_id}/comments")
+def add_comment(
+    request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    voice = _voice(request, visitor, consultation_id)
+    try:
+        spoken = submitted(
+            CommentCreate, form, lambda data: service.add_comment(uow, voice, consultation_id, data)
+        )
+    except FormRefused as refused:
+        paragraph = str(form.get("paragraph") or "")
+        number = int(paragraph) if paragraph.isdecimal() and len(paragraph) < 6 else 0
+        if "paragraph" in refused.problems:
+            number = 0  # no such paragraph to show it by: said above the draft
+        return _consultation_page(
+            request,
+            uow,
+            visitor,
+            consultation_id,
+            status=422,
+            comment_errors={number: refused.problems},
+            values=refused.values,
+        )
+    response = redirect(f"/consultations/{consultation_id}#comment-{spoken.result.id}")
+    return _keep_secret(response, request, consultation_id, spoken)
+
+
+@router.post("/consultations/{consultation_id}/statements")
+def add_statement(
+    request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    voice = _voice(request, visitor, consultation_id)
+    try:
+        spoken = submitted(
+            StatementCreate,
+            form,
+            lambda data: service.add_statement(uow, voice, consultation_id, data),
+        )
+    except FormRefused as refused:
+        return _consultation_page(
+            request,
+            uow,
+            visitor,
+            consultation_id,
+            status=422,
+            statement_errors=refused.problems,
+            values=refused.values,
+        )
+    response = redirect(f"/consultations/{consultation_id}#statements")
+    return _keep_secret(response, request, consultation_id, spoken)
+
+
+# ---------------------------------------------------------------- voting
+
+
+@router.get("/consultations/{consultation_id}/vote")
+def vote_page(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    context = _context(uow, visitor, consultation_id, request)
+    voice = _voice(request, visitor, consultation_id)
+    upcoming = next_statement(uow, voice, consultation_id)
+    return render(request, "consultation/vote.html", visitor=visitor, **context, upcoming=upcoming)
+
+
+@router.post("/consultations/{consultation_id}/votes")
+def cast_vote(
+    request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    voice = _voice(request, visitor, consultation_id)
+    try:
+        spoken = submitted(
+            VoteCreate, form, lambda data: service.cast_vote(uow, voice, consultation_id, data)
+        )
+    except FormRefused as refused:
+        context = _context(uow, visitor, consultation_id, request)
+        upcoming = next_statement(uow, voice, consultation_id)
+        return render(
+            request,
+            "consultation/vote.html",
+            status=422,
+            visitor=visitor,
+            **context,
+            upcoming=upcoming,
+            problems=refused.problems,
+        )
+    response = redirect(f"/consultations/{consultation_id}/vote")
+    return _keep_secret(response, request, consultation_id, spoken)
+
+
+# ---------------------------------------------------------------- the owner's tools
+
+
+@router.post("/consultations/{consultation_id}/{kind}/{item_id}/hide")
+def hide(
+    request: Request,
+    consultation_id: int,
+    kind: str,
+    item_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
+) -> Response:
+    singular = {"comments": "comment", "statements": "statement"}.get(kind)
+    if singular is None:
+        raise InvalidInput.on("kind", "comments or statements")
+    try:
+        submitted(
+            Moderation,
+            form,
+            lambda data: service.hide(
+                uow, visitor.principal, consultation_id, singular, item_id, data
+            ),
+        )
+    except FormRefused as refused:
+        return _consultation_page(
+            request,
+            uow,
+            visitor,
+            consultation_id,
+            status=422,
+            statement_errors={"reason": refused.problems.get("reason", "")},
+        )
+    return redirect(f"/consultations/{consultation_id}#{singular}-{item_id}")
+
+
+@router.post("/consultations/{consultation_id}/close")
+def close(consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
+    service.close_consultation(uow, visitor.principal, consultation_id, snapshot)
+    return redirect(f"/consultations/{consultation_id}/responses")
+
+
+class ResponseForm(Input):
+    """A response as its form shows it: the changed version as one choice."""
+
+    decision: Decision
+    reason: LongText = Field(min_length=1, description="Why: what the input led to, or not.")
+    change: str | None = Field(
+        default=None, description="The goal or measure version this input changed."
+    )
+
+    def response(self, kind: str, target_id: int) -> ResponseCreate:
+        change = None
+        if self.change:
+            entity_kind, _, rest = self.change.partition(":")
+            entity, _, version = rest.partition(":")
+            if entity_kind not in ("goal", "measure") or not (entity + version).isdecimal():
+                raise InvalidInput.on("change", "names no version")
+            change = VersionRef(kind=entity_kind, id=int(entity), version=int(version))  # type: ignore[arg-type]
+        return ResponseCreate(
+            target_kind=kind,  # type: ignore[arg-type]
+            target_id=target_id,
+            decision=self.decision,
+            reason=self.reason,
+            change=change,
+        )
+
+
+def _version_choices(uow: UnitOfWork, scope_id: int) -> list[Choice]:
+    with uow:
+        session = uow.session
+        choices: list[Choice] = []
+        for kind, model in (("goal", Goal), ("measure", Measure)):
+            rows = session.execute(
+                select(model.id, model.title, EntityVersion.version, EntityVersion.note)
+                .join(
+                    EntityVersion,
+                    (EntityVersion.entity_id == model.id) & (EntityVersion.kind == kind),
+                )
+                .where(model.scope_id == scope_id)
+                .order_by(model.id, EntityVersion.version)
+            )
+            choices += [
+                (f"{kind}:{r.id}:{r.version}", f"{kind} #{r.id} {r.title}, v{r.version}: {r.note}")
+                for r in rows
+            ]
+        return choices
+
+
+def _response_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    consultation_id: int,
+    kind: str,
+    target_id: int,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    context = _context(uow, visitor, consultation_id, request)
+    visitor.principal.require(context["scope"].organization_id, Role.editor)
+    fields = form_fields(
+        ResponseForm,
+        values,
+        choices={"change": _version_choices(uow, context["scope"].id)},
+        errors=problems,
+    )
+    return form_page(
+        request,
+        state=FormState(fields, problems or {}),
+        heading=f"Answer {kind} #{target_id}",
+        intro="Accepted, partly accepted or rejected, why, and — when it changed something — "
+        "the version of the goal or measure it changed.",
+        breadcrumbs=[(f"/consultations/{consultation_id}", context["consultation"].title)],
+        action=f"/consultations/{consultation_id}/responses/{kind}/{target_id}",
+        submit="Record the answer",
+        cancel=f"/consultations/{consultation_id}/responses",
+    )
+
+
+@router.get("/consultations/{consultation_id}/responses/{kind}/{target_id}")
+def response_form(
+    request: Request, consultation_id: int, kind: str, target_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    if kind not in ("comment", "statement"):
+        raise InvalidInput.on("kind", "comment or statement")
+    return _response_form(request, uow, visitor, consultation_id, kind, target_id)
+
+
+@router.post("/consultations/{consultation_id}/responses/{kind}/{target_id}")
+def respond(
+    request: Request,
+    consultation_id: int,
+    kind: str,
+    target_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
+) -> Response:
+    if kind not in ("comment", "statement"):
+        raise InvalidInput.on("kind", "comment or statement")
+    try:
+        submitted(
+            ResponseForm,
+            form,
+            lambda data: service.respond(
+                uow, visitor.principal, consultation_id, data.response(kind, target_id)
+            ),
+        )
+    except FormRefused as refused:
+        return _response_form(
+            request,
+            uow,
+            visitor,
+            consultation_id,
+            kind,
+            target_id,
+            refused.values,
+            refused.problems,
+        )
+    return redirect(f"/consultations/{consultation_id}/responses#{kind}-{target_id}")
+
+
+# ---------------------------------------------------------------- what became of it
+
+
+def _outcome_context(uow: UnitOfWork, visitor: Visitor, consultation_id: int) -> dict[str, Any]:
+    comments = service.comments(uow, visitor.principal, consultation_id)
+    statements = {s.id: s for s in service.statements(uow, visitor.principal, consultation_id)}
+    answered = {
+        (r.target_kind, r.target_id): r
+        for r in service.responses(uow, visitor.principal, consultation_id)
+    }
+    paragraphs = {p.id: p for p in service.paragraphs(uow, visitor.principal, consultation_id)}
+    return {
+        "comments": comments,
+        "statements": statements,
+        "answered": answered,
+        "paragraphs": paragraphs,
+        "names": _pseudonyms(uow, consultation_id),
+        "map": opinion_map(uow, visitor.principal, consultation_id),
+    }
+
+
+@router.get("/consultations/{consultation_id}/responses")
+def outcome(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    """What we heard and what we did: public wherever the consultation is."""
+    context = _context(uow, visitor, consultation_id, request)
+    return render(
+        request,
+        "consultation/responses.html",
+        visitor=visitor,
+        **context,
+        **_outcome_context(uow, visitor, consultation_id),
+    )
+
+
+@router.get("/consultations/{consultation_id}/mine")
+def my_input(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    """Each participant's own comments, statements and votes, and their answers."""
+    context = _context(uow, visitor, consultation_id, request)
+    outcome_context = _outcome_context(uow, visitor, consultation_id)
+    me = context["me"]
+    votes = service.my_votes(uow, _voice(request, visitor, consultation_id), consultation_id)
+    return render(
+        request,
+        "consultation/mine.html",
+        visitor=visitor,
+        **context,
+        **outcome_context,
+        my_comments=[c for c in outcome_context["comments"] if me and c.participant_id == me.id],
+        my_statements=[
+            s for s in outcome_context["statements"].values() if me and s.participant_id == me.id
+        ],
+        my_votes=votes,
+    )

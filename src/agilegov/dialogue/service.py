@@ -1,0 +1,1035 @@
+"""Consultations: the only writer of their tables.
+
+Who may take part: anyone in a public consultation (signed in, or under a
+pseudonym whose secret their browser keeps), members of the invited
+organizations in an invited one, and the owning organization's members in
+both. Each participant is held to rate limits; a vote replaces their earlier
+vote on the same statement. Moderation hides, never deletes, and says why on
+the record. Closing a consultation whose accepted input changed goals opens an
+outer-loop trigger on its scope (the inner loop when only measures changed).
+"""
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.auth import Principal, Role, hash_token
+from agilegov.cycle.rules import TriggerKind
+from agilegov.cycle.schemas import TriggerCreate
+from agilegov.cycle.service import open_trigger
+from agilegov.design.models import Measure
+from agilegov.dialogue import polis
+from agilegov.dialogue.models import (
+    Comment,
+    Consultation,
+    OpinionMap,
+    Paragraph,
+    Participant,
+    Response,
+    Statement,
+    Vote,
+)
+from agilegov.dialogue.schemas import (
+    Choice,
+    CommentCreate,
+    CommentRead,
+    ConsultationCreate,
+    ConsultationRead,
+    Moderation,
+    ParagraphRead,
+    ResponseCreate,
+    ResponseRead,
+    StatementCreate,
+    StatementRead,
+    VoteCreate,
+    VoteRead,
+)
+from agilegov.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
+from agilegov.goals.models import Goal
+from agilegov.organizations.models import Organization, User
+from agilegov.record.service import append_event
+from agilegov.scopes.models import Scope
+from agilegov.uow import UnitOfWork
+from agilegov.versioning import EntityVersion
+
+# (actions, within) a participant may take of each kind before being told to wait.
+RATE_LIMITS: dict[str, tuple[int, timedelta]] = {
+    "vote": (120, timedelta(minutes=1)),
+    "comment": (10, timedelta(minutes=10)),
+    "statement": (10, timedelta(hours=1)),
+}
+# New pseudonymous participants a consultation takes in a minute: a bound on
+# floods from browsers that throw their pseudonym away after each vote.
+NEW_PSEUDONYMS_PER_MINUTE = 60
+PSEUDONYM_SECRET_PREFIX = "agp_"
+CHOICE_OF = {1: Choice.agree, -1: Choice.disagree, 0: Choice.pass_}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Who speaks: the caller, and the pseudonym secret their browser holds, if any."""
+
+    actor: Principal
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """What a participation call returns: its result, and the pseudonym secret
+    to keep when it made the caller a new pseudonymous participant."""
+
+    result: Any
+    new_secret: str | None = None
+
+
+# ---------------------------------------------------------------- reading and access
+
+
+def _read(consultation: Consultation) -> ConsultationRead:
+    return ConsultationRead.model_validate(consultation)
+
+
+def _get(session: Session, consultation_id: int) -> tuple[Consultation, Scope]:
+    consultation = session.get(Consultation, consultation_id)
+    scope = session.get(Scope, consultation.scope_id) if consultation else None
+    if consultation is None or scope is None:
+        raise NotFound(f"consultation {consultation_id} not found")
+    return consultation, scope
+
+
+def _invited_member(actor: Principal, consultation: Consultation) -> bool:
+    return any(
+        actor.can(organization_id, Role.viewer)
+        for organization_id in consultation.invited_organization_ids
+    )
+
+
+def may_read(actor: Principal, consultation: Consultation, scope: Scope) -> bool:
+    return (
+        (consultation.audience == "public" and scope.visibility == "public")
+        or actor.can(scope.organization_id, Role.viewer)
+        or _invited_member(actor, consultation)
+    )
+
+
+def _readable(
+    session: Session, actor: Principal, consultation_id: int
+) -> tuple[Consultation, Scope]:
+    consultation, scope = _get(session, consultation_id)
+    if not may_read(actor, consultation, scope):
+        raise NotFound(f"consultation {consultation_id} not found")
+    return consultation, scope
+
+
+def _managed(
+    session: Session, actor: Principal, consultation_id: int
+) -> tuple[Consultation, Scope]:
+    consultation, scope = _readable(session, actor, consultation_id)
+    actor.require(scope.organization_id, Role.editor)
+    return consultation, scope
+
+
+def get_consultation(uow: UnitOfWork, actor: Principal, consultation_id: int) -> ConsultationRead:
+    with uow:
+        consultation, _ = _readable(uow.session, actor, consultation_id)
+        return _read(consultation)
+
+
+def list_consultations(uow: UnitOfWork, actor: Principal, scope_id: int) -> list[ConsultationRead]:
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, scope_id)
+        if scope is None:
+            raise NotFound(f"scope {scope_id} not found")
+        rows = session.scalars(
+            select(Consultation)
+            .where(Consultation.scope_id == scope_id)
+            .order_by(Consultation.id.desc())
+        )
+        return [_read(c) for c in rows if may_read(actor, c, scope)]
+
+
+def paragraphs(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ParagraphRead]:
+    with uow:
+        _readable(uow.session, actor, consultation_id)
+        rows = uow.session.scalars(
+            select(Paragraph)
+            .where(Paragraph.consultation_id == consultation_id)
+            .order_by(Paragraph.number)
+        )
+        return [ParagraphRead.model_validate(row) for row in rows]
+
+
+def _comment_read(comment: Comment) -> CommentRead:
+    read = CommentRead.model_validate(comment)
+    return read.model_copy(update={"body": None}) if comment.hidden_at else read
+
+
+def comments(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[CommentRead]:
+    with uow:
+        _readable(uow.session, actor, consultation_id)
+        rows = uow.session.scalars(
+            select(Comment).where(Comment.consultation_id == consultation_id).order_by(Comment.id)
+        )
+        return [_comment_read(row) for row in rows]
+
+
+def statements(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[StatementRead]:
+    """Every statement with its tallies; a hidden one keeps its place, not its text."""
+    with uow:
+        session = uow.session
+        _readable(session, actor, consultation_id)
+        tallies: dict[tuple[int, int], int] = {
+            (row.statement_id, row.value): row.n
+            for row in session.execute(
+                select(Vote.statement_id, Vote.value, func.count().label("n"))
+                .where(Vote.consultation_id == consultation_id)
+                .group_by(Vote.statement_id, Vote.value)
+            )
+        }
+        rows = session.scalars(
+            select(Statement)
+            .where(Statement.consultation_id == consultation_id)
+            .order_by(Statement.id)
+        )
+        out = []
+        for row in rows:
+            read = StatementRead.model_validate(row).model_copy(
+                update={
+                    "text": None if row.hidden_at else row.text,
+                    "agrees": tallies.get((row.id, 1), 0),
+                    "disagrees": tallies.get((row.id, -1), 0),
+                    "passes": tallies.get((row.id, 0), 0),
+                }
+            )
+            out.append(read)
+        return out
+
+
+def responses(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ResponseRead]:
+    with uow:
+        _readable(uow.session, actor, consultation_id)
+        rows = uow.session.scalars(
+            select(Response)
+            .where(Response.consultation_id == consultation_id)
+            .order_by(Response.id)
+        )
+        return [ResponseRead.model_validate(row) for row in rows]
+
+
+# ---------------------------------------------------------------- creating and closing
+
+
+def _event(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    type: str,
+    subject_type: str,
+    subject_id: int | None,
+    payload: dict[str, Any],
+) -> None:
+    append_event(
+        session,
+        actor,
+        type=type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+        payload=payload,
+    )
+
+
+def split_draft(draft: str) -> list[str]:
+    """Numbered paragraphs: the draft's blocks separated by blank lines."""
+    blocks, current = [], []
+    for line in draft.replace("\r\n", "\n").split("\n"):
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _check_new(
+    session: Session, scope: Scope, data: ConsultationCreate
+) -> tuple[list[Goal], list[Organization]]:
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput.on("closes_at", "must be after opens_at")
+    if data.audience == "public" and scope.visibility != "public":
+        raise InvalidInput.on("audience", "a public consultation needs a published scope")
+    if data.audience == "invited" and not data.invited_organization_ids:
+        raise InvalidInput.on("invited_organization_ids", "an invited consultation invites someone")
+    if data.audience == "public" and data.invited_organization_ids:
+        raise InvalidInput.on("invited_organization_ids", "only an invited consultation invites")
+    goals = list(
+        session.scalars(select(Goal).where(Goal.id.in_(data.goal_ids), Goal.scope_id == scope.id))
+    )
+    missing = sorted(set(data.goal_ids) - {goal.id for goal in goals})
+    if missing:
+        raise InvalidInput.on("goal_ids", f"no goal {', '.join(map(str, missing))} in this scope")
+    invited = list(
+        session.scalars(
+            select(Organization).where(Organization.id.in_(data.invited_organization_ids))
+        )
+    )
+    missing = sorted(set(data.invited_organization_ids) - {org.id for org in invited})
+    if missing:
+        raise InvalidInput.on(
+            "invited_organization_ids", f"no organization {', '.join(map(str, missing))}"
+        )
+    if len(split_draft(data.draft)) > 500:
+        raise InvalidInput.on("draft", "at most 500 paragraphs")
+    return goals, invited
+
+
+def create_consultation(
+    uow: UnitOfWork, actor: Principal, scope_id: int, data: ConsultationCreate
+) -> ConsultationRead:
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, scope_id)
+        if scope is None or not actor.can(scope.organization_id, Role.viewer):
+            raise NotFound(f"scope {scope_id} not found")
+        actor.require(scope.organization_id, Role.editor)
+        if scope.status == "archived":
+            raise Conflict(f"scope {scope_id} is archived")
+        goals, invited = _check_new(session, scope, data)
+        now = clock.now()
+        consultation = Consultation(
+            scope_id=scope.id,
+            title=data.title,
+            subject=data.subject.value,
+            summary=data.summary,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            audience=data.audience.value,
+            allow_pseudonymous=data.allow_pseudonymous and data.audience == "public",
+            source="",
+            created_at=now,
+            updated_at=now,
+            goals=goals,
+            invited=invited,
+        )
+        session.add(consultation)
+        session.flush()
+        for number, text in enumerate(split_draft(data.draft), start=1):
+            session.add(Paragraph(consultation_id=consultation.id, number=number, text=text))
+        for text in dict.fromkeys(data.statements):
+            session.add(
+                Statement(
+                    consultation_id=consultation.id, participant_id=None, text=text, created_at=now
+                )
+            )
+        session.flush()
+        read = _read(consultation)
+        payload = read.model_dump(mode="json") | {
+            "draft": split_draft(data.draft),
+            "statements": list(dict.fromkeys(data.statements)),
+        }
+        _event(
+            session, actor, scope, "consultation.created", "consultation", consultation.id, payload
+        )
+        uow.commit()
+        return read
+
+
+def _changes_from_responses(session: Session, consultation: Consultation) -> tuple[bool, bool]:
+    """Whether accepted (or partly accepted) input changed goals, and measures."""
+    kinds = set(
+        session.scalars(
+            select(Response.change_kind).where(
+                Response.consultation_id == consultation.id,
+                Response.decision.in_(("accepted", "partly")),
+                Response.change_kind.is_not(None),
+            )
+        )
+    )
+    return "goal" in kinds, "measure" in kinds
+
+
+def close_consultation(
+    uow: UnitOfWork,
+    actor: Principal,
+    consultation_id: int,
+    opinion_map: dict[str, Any] | None = None,
+) -> ConsultationRead:
+    """Close it now (or record the close of one past its date), keeping the
+    opinion map as it stands; accepted input that changed goals or measures
+    opens a trigger on the scope's cycle."""
+    with uow:
+        session = uow.session
+        consultation, scope = _managed(session, actor, consultation_id)
+        if consultation.closed_at is not None:
+            raise Conflict(f"consultation {consultation_id} is closed already")
+        now = clock.now()
+        consultation.closed_at = min(now, consultation.closes_at)
+        consultation.updated_at = now
+        session.flush()
+        changes_goals, changes_measures = _changes_from_responses(session, consultation)
+        payload = {"id": consultation.id, "closed_at": consultation.closed_at.isoformat()}
+        _event(
+            session, actor, scope, "consultation.closed", "consultation", consultation.id, payload
+        )
+        if opinion_map is not None:
+            row = OpinionMap(
+                consultation_id=consultation.id,
+                algorithm_version=opinion_map["algorithm_version"],
+                result=opinion_map,
+                computed_at=now,
+            )
+            session.add(row)
+            session.flush()
+            _event(
+                session,
+                actor,
+                scope,
+                "opinion_map.recorded",
+                "consultation",
+                consultation.id,
+                opinion_map,
+            )
+        if changes_goals or changes_measures:
+            what = "goals" if changes_goals else "measures"
+            open_trigger(
+                session,
+                actor,
+                scope,
+                TriggerCreate(
+                    kind=TriggerKind.consultation_outcome,
+                    cause=f"consultation #{consultation.id} '{consultation.title}' closed; "
+                    f"accepted input changed {what}",
+                    subject_type="consultation",
+                    subject_id=consultation.id,
+                    facts={"changes_goals": changes_goals},
+                ),
+            )
+        uow.commit()
+        return _read(consultation)
+
+
+# ---------------------------------------------------------------- taking part
+
+
+def _require_open(consultation: Consultation) -> None:
+    status = consultation.status
+    if status != "open":
+        raise Conflict(
+            f"consultation {consultation.id} is {status}: it takes part from "
+            f"{consultation.opens_at.isoformat()} to {consultation.closes_at.isoformat()}"
+        )
+
+
+def _participant(
+    session: Session, consultation: Consultation, scope: Scope, voice: Voice, create: bool
+) -> tuple[Participant, str | None]:
+    """The caller's participant row, made on first use; and a new pseudonym
+    secret when one was made for an anonymous caller."""
+    actor = voice.actor
+    if actor.user_id is not None:
+        if consultation.audience == "invited" and not (
+            actor.can(scope.organization_id, Role.viewer) or _invited_member(actor, consultation)
+        ):
+            raise Forbidden("this consultation is for the invited organizations")
+        found = session.scalar(
+            select(Participant).where(
+                Participant.consultation_id == consultation.id, Participant.user_id == actor.user_id
+            )
+        )
+        if found is not None:
+            return found, None
+        if not create:
+            raise NotFound("you have not taken part yet")
+        name = session.scalar(select(User.name).where(User.id == actor.user_id)) or "Participant"
+        return _join(session, consultation, scope, actor, name, None), None
+    if voice.secret:
+        found = session.scalar(
+            select(Participant).where(
+                Participant.consultation_id == consultation.id,
+                Participant.secret_hash == hash_token(voice.secret),
+            )
+        )
+        if found is not None:
+            return found, None
+    if not consultation.allow_pseudonymous:
+        raise Unauthenticated("sign in to take part in this consultation")
+    if not create:
+        raise NotFound("you have not taken part yet")
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(
+            Participant.consultation_id == consultation.id,
+            Participant.user_id.is_(None),
+            Participant.created_at > clock.now() - timedelta(minutes=1),
+        )
+    )
+    if recent is not None and recent >= NEW_PSEUDONYMS_PER_MINUTE:
+        raise TooManyRequests("too many new participants at once; please try again in a minute")
+    secret = PSEUDONYM_SECRET_PREFIX + secrets.token_urlsafe(32)
+    count = session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.consultation_id == consultation.id)
+    )
+    participant = _join(session, consultation, scope, actor, f"Participant {count + 1}", secret)
+    return participant, secret
+
+
+def _join(
+    session: Session,
+    consultation: Consultation,
+    scope: Scope,
+    actor: Principal,
+    pseudonym: str,
+    secret: str | None,
+) -> Participant:
+    participant = Participant(
+        consultation_id=consultation.id,
+        user_id=actor.user_id,
+        pseudonym=pseudonym,
+        secret_hash=hash_token(secret) if secret else None,
+        created_at=clock.now(),
+    )
+    session.add(participant)
+    session.flush()
+    # Who a signed-in participant is stays off the public record: the pseudonym only.
+    payload = {"id": participant.id, "consultation_id": consultation.id, "pseudonym": pseudonym}
+    _event(
+        session,
+        actor,
+        scope,
+        "participant.joined",
+        "consultation_participant",
+        participant.id,
+        payload,
+    )
+    return participant
+
+
+def _limit(session: Session, participant: Participant, action: str) -> None:
+    most, within = RATE_LIMITS[action]
+    model, time = {
+        "vote": (Vote, Vote.voted_at),
+        "comment": (Comment, Comment.created_at),
+        "statement": (Statement, Statement.created_at),
+    }[action]
+    recent = session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(model.participant_id == participant.id, time > clock.now() - within)
+    )
+    if recent is not None and recent >= most:
+        raise TooManyRequests(
+            f"at most {most} {action}s in {int(within.total_seconds() // 60)} minutes; "
+            "please wait a little"
+        )
+
+
+def _taking_part(
+    session: Session, voice: Voice, consultation_id: int
+) -> tuple[Consultation, Scope, Participant, str | None]:
+    consultation, scope = _readable(session, voice.actor, consultation_id)
+    _require_open(consultation)
+    participant, secret = _participant(session, consultation, scope, voice, create=True)
+    return consultation, scope, participant, secret
+
+
+def add_comment(uow: UnitOfWork, voice: Voice, consultation_id: int, data: CommentCreate) -> Spoken:
+    with uow:
+        session = uow.session
+        consultation, scope, participant, secret = _taking_part(session, voice, consultation_id)
+        paragraph = session.scalar(
+            select(Paragraph).where(
+                Paragraph.consultation_id == consultation.id, Paragraph.number == data.paragraph
+            )
+        )
+        if paragraph is None:
+            raise InvalidInput.on("paragraph", f"the draft has no paragraph {data.paragraph}")
+        _limit(session, participant, "comment")
+        comment = Comment(
+            consultation_id=consultation.id,
+            paragraph_id=paragraph.id,
+            participant_id=participant.id,
+            body=data.body,
+            created_at=clock.now(),
+        )
+        session.add(comment)
+        session.flush()
+        read = _comment_read(comment)
+        _event(
+            session,
+            voice.actor,
+            scope,
+            "comment.created",
+            "consultation_comment",
+            comment.id,
+            read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return Spoken(read, secret)
+
+
+def add_statement(
+    uow: UnitOfWork, voice: Voice, consultation_id: int, data: StatementCreate
+) -> Spoken:
+    with uow:
+        session = uow.session
+        consultation, scope, participant, secret = _taking_part(session, voice, consultation_id)
+        _limit(session, participant, "statement")
+        duplicate = session.scalar(
+            select(Statement.id).where(
+                Statement.consultation_id == consultation.id,
+                func.lower(Statement.text) == data.text.lower(),
+            )
+        )
+        if duplicate is not None:
+            raise InvalidInput.on("text", f"statement {duplicate} says this already")
+        statement = Statement(
+            consultation_id=consultation.id,
+            participant_id=participant.id,
+            text=data.text,
+            created_at=clock.now(),
+        )
+        session.add(statement)
+        session.flush()
+        read = StatementRead.model_validate(statement)
+        _event(
+            session,
+            voice.actor,
+            scope,
+            "statement.created",
+            "consultation_statement",
+            statement.id,
+            read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return Spoken(read, secret)
+
+
+def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCreate) -> Spoken:
+    """One vote per participant and statement: a later vote replaces the earlier."""
+    with uow:
+        session = uow.session
+        consultation, scope, participant, secret = _taking_part(session, voice, consultation_id)
+        statement = session.get(Statement, data.statement_id)
+        if statement is None or statement.consultation_id != consultation.id:
+            raise InvalidInput.on("statement_id", f"no statement {data.statement_id} here")
+        if statement.hidden_at is not None:
+            raise InvalidInput.on("statement_id", f"statement {statement.id} was moderated out")
+        _limit(session, participant, "vote")
+        value = data.vote.value_number
+        vote = session.scalar(
+            select(Vote).where(
+                Vote.statement_id == statement.id, Vote.participant_id == participant.id
+            )
+        )
+        replaced = None
+        now = clock.now()
+        if vote is None:
+            vote = Vote(
+                consultation_id=consultation.id,
+                statement_id=statement.id,
+                participant_id=participant.id,
+                value=value,
+                voted_at=now,
+            )
+            session.add(vote)
+        else:
+            replaced = CHOICE_OF[vote.value]
+            vote.value, vote.voted_at = value, now
+        session.flush()
+        read = VoteRead(
+            statement_id=statement.id,
+            participant_id=participant.id,
+            vote=data.vote,
+            voted_at=now,
+            replaced=replaced,
+        )
+        _event(
+            session,
+            voice.actor,
+            scope,
+            "vote.cast",
+            "consultation_statement",
+            statement.id,
+            read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return Spoken(read, secret)
+
+
+def my_participant(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Participant | None:
+    """The caller's participant row, if they have taken part."""
+    with uow:
+        consultation, scope = _readable(uow.session, voice.actor, consultation_id)
+        try:
+            participant, _ = _participant(uow.session, consultation, scope, voice, create=False)
+        except (NotFound, Unauthenticated, Forbidden):
+            return None
+        uow.session.expunge(participant)
+        return participant
+
+
+# ---------------------------------------------------------------- moderation and responses
+
+
+def hide(
+    uow: UnitOfWork,
+    actor: Principal,
+    consultation_id: int,
+    kind: str,
+    item_id: int,
+    data: Moderation,
+) -> None:
+    """Hide a comment or a statement, with the reason on the record; its text
+    stays in the database and in the record's earlier entry, never shown again."""
+    model = {"comment": Comment, "statement": Statement}[kind]
+    with uow:
+        session = uow.session
+        consultation, scope = _managed(session, actor, consultation_id)
+        item = session.get(model, item_id)
+        if item is None or item.consultation_id != consultation.id:
+            raise NotFound(f"{kind} {item_id} not found in consultation {consultation_id}")
+        if item.hidden_at is not None:
+            raise Conflict(f"{kind} {item_id} is hidden already")
+        item.hidden_at = clock.now()
+        item.hidden_reason = data.reason
+        session.flush()
+        payload = {"id": item.id, "reason": data.reason, "hidden_at": item.hidden_at.isoformat()}
+        _event(session, actor, scope, f"{kind}.hidden", f"consultation_{kind}", item.id, payload)
+        uow.commit()
+
+
+def _check_change(session: Session, scope: Scope, data: ResponseCreate) -> None:
+    change = data.change
+    if change is None:
+        return
+    if data.decision == "rejected":
+        raise InvalidInput.on("change", "a rejected input changed nothing")
+    model = Goal if change.kind == "goal" else Measure
+    entity = session.get(model, change.id)
+    version = session.scalar(
+        select(EntityVersion.id).where(
+            EntityVersion.kind == change.kind,
+            EntityVersion.entity_id == change.id,
+            EntityVersion.version == change.version,
+        )
+    )
+    if entity is None or entity.scope_id != scope.id or version is None:
+        raise InvalidInput.on(
+            "change", f"no version {change.version} of {change.kind} {change.id} in this scope"
+        )
+
+
+def respond(
+    uow: UnitOfWork, actor: Principal, consultation_id: int, data: ResponseCreate
+) -> ResponseRead:
+    """Answer one input; answering it again replaces the answer (both on the record)."""
+    with uow:
+        session = uow.session
+        consultation, scope = _managed(session, actor, consultation_id)
+        model = Comment if data.target_kind == "comment" else Statement
+        target = session.get(model, data.target_id)
+        if target is None or target.consultation_id != consultation.id:
+            raise InvalidInput.on("target_id", f"no {data.target_kind} {data.target_id} here")
+        _check_change(session, scope, data)
+        response = session.scalar(
+            select(Response).where(
+                Response.consultation_id == consultation.id,
+                Response.target_kind == data.target_kind,
+                Response.target_id == data.target_id,
+            )
+        )
+        action = "updated" if response else "created"
+        if response is None:
+            response = Response(
+                consultation_id=consultation.id,
+                target_kind=data.target_kind,
+                target_id=data.target_id,
+            )
+            session.add(response)
+        response.decision = data.decision.value
+        response.reason = data.reason
+        response.change_kind = data.change.kind if data.change else None
+        response.change_id = data.change.id if data.change else None
+        response.change_version = data.change.version if data.change else None
+        response.decided_by = actor.user_id
+        response.decided_at = clock.now()
+        session.flush()
+        read = ResponseRead.model_validate(response)
+        _event(
+            session,
+            actor,
+            scope,
+            f"response.{action}",
+            "consultation_response",
+            response.id,
+            read.model_dump(mode="json"),
+        )
+        uow.commit()
+        return read
+
+
+# ---------------------------------------------------------------- votes for the opinion map
+
+
+@dataclass(frozen=True)
+class VoteTable:
+    """Every vote of a consultation as columns, and the statements moderated out."""
+
+    participant_ids: Sequence[int]
+    statement_ids: Sequence[int]
+    values: Sequence[int]
+    all_participants: Sequence[int]
+    all_statements: Sequence[int]
+    hidden_statements: frozenset[int]
+
+
+def vote_table(uow: UnitOfWork, actor: Principal, consultation_id: int) -> VoteTable:
+    with uow:
+        session = uow.session
+        _readable(session, actor, consultation_id)
+        rows = session.execute(
+            select(Vote.participant_id, Vote.statement_id, Vote.value)
+            .where(Vote.consultation_id == consultation_id)
+            .order_by(Vote.id)
+        ).all()
+        statements_ = session.execute(
+            select(Statement.id, Statement.hidden_at)
+            .where(Statement.consultation_id == consultation_id)
+            .order_by(Statement.id)
+        ).all()
+        participants = session.scalars(
+            select(Participant.id)
+            .where(Participant.consultation_id == consultation_id)
+            .order_by(Participant.id)
+        ).all()
+        return VoteTable(
+            participant_ids=[row[0] for row in rows],
+            statement_ids=[row[1] for row in rows],
+            values=[row[2] for row in rows],
+            all_participants=list(participants),
+            all_statements=[row.id for row in statements_],
+            hidden_statements=frozenset(row.id for row in statements_ if row.hidden_at is not None),
+        )
+
+
+def my_votes(uow: UnitOfWork, voice: Voice, consultation_id: int) -> dict[int, Choice]:
+    """The caller's votes, by statement."""
+    with uow:
+        consultation, scope = _readable(uow.session, voice.actor, consultation_id)
+        try:
+            participant, _ = _participant(uow.session, consultation, scope, voice, create=False)
+        except (NotFound, Unauthenticated, Forbidden):
+            return {}
+        rows = uow.session.execute(
+            select(Vote.statement_id, Vote.value).where(Vote.participant_id == participant.id)
+        )
+        return {row.statement_id: CHOICE_OF[row.value] for row in rows}
+
+
+def latest_opinion_map(
+    uow: UnitOfWork, actor: Principal, consultation_id: int
+) -> dict[str, Any] | None:
+    """The opinion map kept when the consultation closed, if it has closed."""
+    with uow:
+        _readable(uow.session, actor, consultation_id)
+        return uow.session.scalar(
+            select(OpinionMap.result)
+            .where(OpinionMap.consultation_id == consultation_id)
+            .order_by(OpinionMap.id.desc())
+            .limit(1)
+        )
+
+
+# ---------------------------------------------------------------- Pol.is conversations
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _moment(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def import_polis(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    export: polis.PolisExport,
+    open_until: datetime | None = None,
+) -> ConsultationRead:
+    """A Pol.is conversation as a consultation of the scope: its statements (those
+    moderated out there, hidden here), its participants under pseudonyms, and the
+    latest vote of each. It is closed at its last vote unless ``open_until`` keeps
+    it open. One event records the whole import with the digest of its votes."""
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, scope_id)
+        if scope is None or not actor.can(scope.organization_id, Role.viewer):
+            raise NotFound(f"scope {scope_id} not found")
+        actor.require(scope.organization_id, Role.editor)
+        latest = export.votes.latest()
+        times = [s.created_ms for s in export.statements] + export.votes.created_ms.tolist()
+        if not times:
+            raise InvalidInput.on("votes", "the conversation holds no statement and no vote")
+        began, ended = _moment(min(times)), _moment(max(times) + 1)
+        if open_until is not None and open_until <= began:
+            raise InvalidInput.on("open_until", "must be after the conversation began")
+        now = clock.now()
+        consultation = Consultation(
+            scope_id=scope.id,
+            title=(export.summary.topic or "Imported conversation")[:200],
+            subject="report",
+            summary=export.summary.description,
+            opens_at=began,
+            closes_at=open_until or ended,
+            audience="public" if scope.visibility == "public" else "invited",
+            allow_pseudonymous=scope.visibility == "public",
+            closed_at=None if open_until else ended,
+            source=export.summary.url[:500],
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(consultation)
+        session.flush()
+        session.add(
+            Paragraph(
+                consultation_id=consultation.id,
+                number=1,
+                text=export.summary.description or export.summary.topic or "(no draft)",
+            )
+        )
+        people = sorted(
+            set(export.votes.participant_ids.tolist()) | {s.author_id for s in export.statements}
+        )
+        participant_of: dict[int, int] = {}
+        for person in people:
+            row = Participant(
+                consultation_id=consultation.id,
+                pseudonym=f"Pol.is participant {person}",
+                external_id=str(person),
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            participant_of[person] = row.id
+        statement_of: dict[int, int] = {}
+        for item in export.statements:
+            row = Statement(
+                consultation_id=consultation.id,
+                participant_id=participant_of.get(item.author_id),
+                text=item.body,
+                external_id=str(item.id),
+                created_at=_moment(item.created_ms),
+                hidden_at=now if item.moderated == -1 or item.is_meta else None,
+                hidden_reason="moderated out in Pol.is"
+                if item.moderated == -1
+                else ("a meta statement in Pol.is" if item.is_meta else None),
+            )
+            session.add(row)
+            session.flush()
+            statement_of[item.id] = row.id
+        rows = [
+            {
+                "consultation_id": consultation.id,
+                "statement_id": statement_of[statement],
+                "participant_id": participant_of[person],
+                "value": value,
+                "voted_at": _moment(created),
+            }
+            for created, statement, person, value in zip(
+                latest.created_ms.tolist(),
+                latest.statement_ids.tolist(),
+                latest.participant_ids.tolist(),
+                latest.values.tolist(),
+                strict=True,
+            )
+        ]
+        if rows:
+            session.execute(insert(Vote), rows)
+        digest = hashlib.sha256(
+            json.dumps(
+                [[r["statement_id"], r["participant_id"], r["value"]] for r in rows]
+            ).encode()
+        ).hexdigest()
+        read = _read(consultation)
+        payload = read.model_dump(mode="json") | {
+            "statements": len(statement_of),
+            "participants": len(participant_of),
+            "votes": len(rows),
+            "votes_sha256": digest,
+        }
+        _event(
+            session, actor, scope, "consultation.imported", "consultation", consultation.id, payload
+        )
+        uow.commit()
+        return read
+
+
+def export_polis(uow: UnitOfWork, actor: Principal, consultation_id: int) -> polis.Conversation:
+    """A consultation as a Pol.is conversation: statements (hidden ones moderated
+    out), every participant's latest vote, and the groups of the opinion map."""
+    with uow:
+        session = uow.session
+        consultation, _ = _readable(session, actor, consultation_id)
+        statement_rows = session.scalars(
+            select(Statement)
+            .where(Statement.consultation_id == consultation_id)
+            .order_by(Statement.id)
+        ).all()
+        votes = session.execute(
+            select(Vote.voted_at, Vote.statement_id, Vote.participant_id, Vote.value)
+            .where(Vote.consultation_id == consultation_id)
+            .order_by(Vote.voted_at, Vote.id)
+        ).all()
+        statements_ = tuple(
+            polis.Statement(
+                id=row.id,
+                author_id=row.participant_id or 0,
+                created_ms=_ms(row.created_at),
+                body=row.text,
+                moderated=-1 if row.hidden_at else 1,
+            )
+            for row in statement_rows
+        )
+        log = polis.VoteLog(
+            created_ms=[_ms(v.voted_at) for v in votes],
+            statement_ids=[v.statement_id for v in votes],
+            participant_ids=[v.participant_id for v in votes],
+            values=[v.value for v in votes],
+        )
+        title, summary, source = consultation.title, consultation.summary, consultation.source
+    conversation = polis.Conversation(
+        topic=title, statements=statements_, votes=log, url=source, description=summary
+    )
+    groups = polis.opinion_map(conversation).group_of()
+    return polis.Conversation(
+        topic=title,
+        statements=statements_,
+        votes=log,
+        groups=groups,
+        url=source,
+        description=summary,
+    )
