@@ -25,6 +25,7 @@ from agilegov.demo.scenario import (
     screening_series,
 )
 from agilegov.design.models import Measure
+from agilegov.dialogue.models import Comment, Consultation, Participant, Response
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.service import weaker
 from agilegov.monitor.models import Observation
@@ -56,6 +57,10 @@ RECORDED: tuple[tuple[type[Base], str], ...] = (
     (Trigger, "trigger.opened"),
     (Review, "review.created"),
     (Transition, "transition.created"),
+    (Consultation, "consultation.created"),
+    (Participant, "participant.joined"),
+    (Comment, "comment.created"),
+    (Response, "response.created"),
 )
 
 
@@ -207,7 +212,10 @@ def test_every_change_is_on_the_record_in_time_order(uow: UnitOfWork) -> None:
         times = [e.time for e in story]
         assert times == sorted(times)
         assert times[0] >= START and times[-1] < datetime(2025, 6, 30, tzinfo=UTC)
-        assert all(e.actor_id is not None for e in story)
+        # Only pseudonymous participants of the consultation act as nobody in particular.
+        anonymous = {e.type for e in story if e.actor_id is None}
+        assert anonymous == {"participant.joined", "vote.cast", "comment.created"}
+        assert all(e.subject_type.startswith("consultation_") for e in story if e.actor_id is None)
 
 
 def test_one_review_by_date_has_passed_for_the_tick(uow: UnitOfWork) -> None:

@@ -23,7 +23,8 @@ The steps, after Pol.is's math (``polismath.math.conversation`` and friends):
    positive, so the map does not flip from one run to the next.
 4. Projections, sparsity-aware: each participant is projected on the statements
    they voted on only, then pushed out by sqrt(statements / votes), so that
-   someone who voted little is not drawn to the centre.
+   someone who voted little is not drawn to the centre. A statement is placed
+   where an agree on it alone would be; how far out is its extremity.
 5. Up to 100 base clusters by k-means over the clustered participants, then the
    groups: weighted k-means over the base clusters' centres (weights: their
    sizes) for k = 2 .. min(5, 2 + base clusters // 12), the k with the best
@@ -32,8 +33,10 @@ The steps, after Pol.is's math (``polismath.math.conversation`` and friends):
    point farthest from every centre opens the next cluster until there are k.
    Lloyd steps follow (at most 100 for base clusters, 20 for groups, as Pol.is
    runs them) until no centre moves by 0.01. Groups are numbered by size.
-6. Representative statements per group, consensus statements and group-aware
-   consensus, with Pol.is's Laplace-smoothed probabilities and z-tests.
+6. With Pol.is's Laplace-smoothed probabilities and z-tests: the representative
+   statements of each group (against the other clustered participants), the
+   consensus statements (over everyone who voted) and the group-aware consensus
+   of each statement (the product over groups of its agree probability).
 
 Choices made here where Pol.is leaves it open or depends on history:
 
