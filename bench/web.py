@@ -477,7 +477,6 @@ def measure(
     warmup: int,
     repeat: int,
     profile: str | None,
-    freeze: bool,
 ) -> dict[str, Any]:
     """Each tab ``warmup`` times, then ``repeat`` times measured; the statements each
     issues; and, if asked, a cProfile of one tab."""
@@ -515,13 +514,6 @@ def measure(
     gc.callbacks.append(collector)
     results: dict[str, Any] = {"ms": {}, "statements": {}, "bytes": {}, "full": {}}
     with signed_in_client(timer) as client:
-        if freeze:
-            # What a server could do once started: every page served once, then the
-            # objects alive moved out of the collector's sight (see bench/README.md).
-            for tab in TABS:
-                client.get(f"/scopes/{scope_id}" + (f"/{tab}" if tab else ""))
-            gc.collect()
-            gc.freeze()
         for tab in TABS:
             path = f"/scopes/{scope_id}" + (f"/{tab}" if tab else "")
             for _ in range(warmup):
@@ -625,12 +617,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also profile 20 requests of this tab on SQLite with cProfile ('' for the "
         "overview) and print the top of it",
     )
-    parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="call gc.freeze() in the measuring process once every page has been served: "
-        "shows what the collector's full collections add to the figures",
-    )
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--dir", type=Path, help="scratch directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite database afterwards")
@@ -660,7 +646,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     runs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     skipped = None
     arguments = (options.warmup, options.repeat)
-    freeze = options.gc_freeze
     try:
         url = f"sqlite:///{scratch / 'web.db'}"
         step(f"SQLite: building a scope of {size}")
@@ -669,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         runs["SQLite"] = (
             built,
             in_fresh_process(
-                measure, url, str(keys), built["scope_id"], *arguments, options.profile, freeze
+                measure, url, str(keys), built["scope_id"], *arguments, options.profile
             ),
         )
         if not options.no_postgres:
@@ -687,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     runs["PostgreSQL"] = (
                         built,
                         in_fresh_process(
-                            measure, url, str(keys), built["scope_id"], *arguments, None, freeze
+                            measure, url, str(keys), built["scope_id"], *arguments, None
                         ),
                     )
             else:
@@ -732,12 +717,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Each page: {options.warmup} requests to warm up, then {options.repeat} measured, "
         "signed in as the organization's owner; server time is measured by an ASGI "
         "middleware around the app (from the call to the last body message), in-process "
-        "through Starlette's test client, one request at a time. p95 is the nearest rank."
-        + (
-            " gc.freeze() was called once every page had been served (--gc-freeze)."
-            if freeze
-            else ""
-        ),
+        "through Starlette's test client, one request at a time. p95 is the nearest rank.",
         "SQL statements a page issues (sign-in lookup included, BEGIN not counted"
         + (f"; {engines} where they differ" if len(runs) > 1 else "")
         + f"): {statements}.",

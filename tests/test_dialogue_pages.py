@@ -324,3 +324,34 @@ def test_an_invited_consultation_is_hidden_from_others(site: World, uow: Any, wo
             ).status_code
             == 200
         )
+
+
+@pytest.mark.skipif(not POLIS.is_dir(), reason="no ../shared/data/polis here")
+def test_the_cli_imports_and_exports_a_polis_folder(
+    database_url: str, uow: Any, world: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from agilegov.cli import app
+    from agilegov.dialogue.polis import read_export
+    from agilegov.settings import get_settings
+
+    scope = new_scope(uow, world.owner, world.business_id, visibility="public")
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        source = POLIS / "15-per-hour-seattle"
+        imported = runner.invoke(app, ["dialogue", "import", str(source), "--scope", str(scope)])
+        assert imported.exit_code == 0, imported.output
+        consultation = int(imported.output.split()[1].rstrip(":"))
+        out = tmp_path / "out"
+        exported = runner.invoke(app, ["dialogue", "export", str(consultation), "-o", str(out)])
+        assert exported.exit_code == 0, exported.output
+        back, original = read_export(out), read_export(source)
+        assert len(back.statements) == len(original.statements)
+        assert len(back.votes) == len(original.votes.latest())
+        refused = runner.invoke(app, ["dialogue", "import", str(tmp_path), "--scope", str(scope)])
+        assert refused.exit_code == 2 and "comments.csv" in refused.output
+    finally:
+        get_settings.cache_clear()

@@ -18,16 +18,28 @@ from sqlalchemy import Engine, event
 
 from agilegov import clock
 from agilegov.analysis.service import RISK
-from agilegov.auth import Principal
+from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import raise_trigger
 from agilegov.design.service import MEASURE
+from agilegov.dialogue.schemas import CommentCreate, ConsultationCreate, ResponseCreate, VoteCreate
+from agilegov.dialogue.service import (
+    Voice,
+    add_comment,
+    cast_vote,
+    create_consultation,
+    respond,
+    statements,
+)
 from agilegov.goals.service import ALLOCATION, GOAL, TRADE_OFF
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest
+from agilegov.notify.schemas import WebhookCreate
+from agilegov.notify.service import create_webhook
 from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
 from agilegov.scopes.pages import TABS as SCOPE_TABS
+from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 from api_helpers import World as ApiWorld
 from api_helpers import world_from_fixture
@@ -69,7 +81,7 @@ BOUNDS: dict[str, int] = {
     "allocations tab": 9,
     "measures tab": 9,
     "reviews tab": 10,
-    "consultations tab": 7,  # counted with no consultations: grow() adds none yet
+    "consultations tab": 9,
     "history tab": 12,
     "goal page": 6,
     "risk page": 9,
@@ -88,6 +100,13 @@ BOUNDS: dict[str, int] = {
     "new review form": 6,
     "new trigger form": 3,
     "notifications": 4,
+    "webhooks": 9,
+    # Each part of a consultation is read by its own service call (each checks who
+    # may read it): many statements, but never more as it grows.
+    "consultation": 46,
+    "consultation vote": 35,
+    "consultation responses": 46,
+    "consultation, own input": 51,
 }
 
 # Every tab of the scope page, as the app lists them: a new tab needs a bound here.
@@ -122,6 +141,11 @@ PAGES: dict[str, str] = {
     "new review form": "/scopes/{scope}/reviews/new",
     "new trigger form": "/scopes/{scope}/cycle/triggers/new",
     "notifications": "/notifications",
+    "webhooks": "/organizations/{business}/webhooks",
+    "consultation": "/consultations/{consultation}",
+    "consultation vote": "/consultations/{consultation}/vote",
+    "consultation responses": "/consultations/{consultation}/responses",
+    "consultation, own input": "/consultations/{consultation}/mine",
 }
 
 
@@ -215,6 +239,63 @@ def grow(
     return {"goal": goals[1].id, "risk": risks[0].id, "measure": measures[0].id}
 
 
+def consult(uow: UnitOfWork, world: World, scope_id: int, tag: str, people: int) -> int:
+    """A consultation of the scope with ``people`` voters in two camps, each also
+    commenting; the owner answers half the comments and hides one; a webhook."""
+    now = clock.now()
+    consultation = create_consultation(
+        uow,
+        world.owner,
+        scope_id,
+        ConsultationCreate(
+            title=f"Consultation {tag}",
+            subject="goals",
+            draft="First paragraph.\n\nSecond paragraph.",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=10),
+            statements=[f"Statement {tag}{n}" for n in range(8)],
+        ),
+    )
+    return consultation.id
+
+
+def take_part(uow: UnitOfWork, world: World, consultation_id: int, people: int) -> None:
+    statement_ids = [s.id for s in statements(uow, world.owner, consultation_id)]
+    for person in range(people):
+        voice = Voice(ANONYMOUS)
+        for number, statement in enumerate(statement_ids):
+            agree = (number % 2 == 0) == (person % 2 == 0)
+            spoken = cast_vote(
+                uow,
+                voice,
+                consultation_id,
+                VoteCreate(statement_id=statement, vote="agree" if agree else "disagree"),
+            )
+            voice = Voice(ANONYMOUS, spoken.new_secret or voice.secret)
+        comment = add_comment(
+            uow,
+            voice,
+            consultation_id,
+            CommentCreate(paragraph=1 + person % 2, body=f"Comment {person}"),
+        ).result
+        if person % 2:
+            respond(
+                uow,
+                world.owner,
+                consultation_id,
+                ResponseCreate(
+                    target_kind="comment", target_id=comment.id, decision="rejected", reason="No."
+                ),
+            )
+    create_webhook(
+        uow,
+        world.owner,
+        world.business_id,
+        WebhookCreate(url="https://hooks.example.org/agilegov"),
+        get_settings().webhook_key_file,
+    )
+
+
 def complain(uow: UnitOfWork, actor: Principal, scope_id: int, cause: str) -> int:
     return raise_trigger(
         uow, actor, scope_id, TriggerCreate(kind="complaint_cluster", cause=cause)
@@ -267,6 +348,8 @@ def test_pages_issue_a_fixed_number_of_statements(
     scope_id = new_scope(uow, owner, world.business_id, visibility="public")
     ids = {"business": world.business_id, "scope": scope_id, "entry": 3}
     ids |= grow(uow, owner, scope_id, 2, "a", world.regulator_id)
+    ids["consultation"] = consult(uow, world, scope_id, "a", 4)
+    take_part(uow, world, ids["consultation"], 14)
     change(uow, owner, scope_id, GOAL, ids["goal"], description="Reworded.")
     move(uow, owner, scope_id, "goals", "design", "operation")
     # A breach: a trigger, the owner told, and the cycle moved on to evaluation.
@@ -286,6 +369,8 @@ def test_pages_issue_a_fixed_number_of_statements(
 
     # Many more of every kind, in this scope and around it.
     grow(uow, owner, scope_id, 30, "b", world.regulator_id)
+    take_part(uow, world, ids["consultation"], 30)
+    consult(uow, world, scope_id, "b", 3)
     for number in range(5):
         goal = change(uow, owner, scope_id, GOAL, ids["goal"], description=f"Reworded {number}.")
         done = change(uow, owner, scope_id, MEASURE, ids["measure"], title=f"Renamed {number}")

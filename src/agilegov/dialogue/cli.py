@@ -83,3 +83,50 @@ def _table(result: "OpinionMapResult") -> Table:
     disagree = " ".join(str(s.statement) for s in result.consensus.disagree)
     table.add_row("consensus", "", f"agree: {agree or '-'}; disagree: {disagree or '-'}")
     return table
+
+
+def _database() -> Any:
+    from agilegov import tables  # noqa: F401 - every table, so foreign keys resolve
+    from agilegov.db import make_engine, make_session_factory
+    from agilegov.settings import get_settings
+    from agilegov.uow import UnitOfWork
+
+    return UnitOfWork(make_session_factory(make_engine(get_settings().database_url)))
+
+
+@dialogue_app.command("import")
+def import_command(
+    polis: Annotated[Path, typer.Argument(help="A Pol.is export folder.", metavar="DIR")],
+    scope: Annotated[int, typer.Option("--scope", help="The scope it becomes a consultation of.")],
+) -> None:
+    """A Pol.is conversation as a consultation of a scope (as the operator)."""
+    from agilegov.auth import SYSTEM
+    from agilegov.dialogue.polis import PolisExportError, read_export
+    from agilegov.dialogue.service import import_polis
+    from agilegov.errors import DomainError
+
+    try:
+        consultation = import_polis(_database(), SYSTEM, scope, read_export(polis))
+    except (PolisExportError, DomainError) as problem:
+        errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
+        raise typer.Exit(code=BAD_INPUT) from None
+    console.print(f"consultation {consultation.id}: {escape(consultation.title)}")
+
+
+@dialogue_app.command("export")
+def export_command(
+    consultation: Annotated[int, typer.Argument(help="The consultation's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write.")],
+) -> None:
+    """A consultation as a Pol.is export folder (as the operator)."""
+    from agilegov.auth import SYSTEM
+    from agilegov.dialogue.polis import write_export
+    from agilegov.dialogue.service import export_polis
+    from agilegov.errors import DomainError
+
+    try:
+        write_export(output, export_polis(_database(), SYSTEM, consultation))
+    except DomainError as problem:
+        errors.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
+        raise typer.Exit(code=BAD_INPUT) from None
+    console.print(f"written to {escape(str(output))}")
