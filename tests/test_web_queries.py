@@ -101,12 +101,10 @@ BOUNDS: dict[str, int] = {
     "new trigger form": 3,
     "notifications": 4,
     "webhooks": 9,
-    # Each part of a consultation is read by its own service call (each checks who
-    # may read it): many statements, but never more as it grows.
-    "consultation": 46,
-    "consultation vote": 35,
-    "consultation responses": 46,
-    "consultation, own input": 51,
+    "consultation": 15,
+    "consultation vote": 15,
+    "consultation responses": 15,
+    "consultation, own input": 15,
 }
 
 # Every tab of the scope page, as the app lists them: a new tab needs a bound here.

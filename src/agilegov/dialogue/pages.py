@@ -16,7 +16,6 @@ from agilegov.auth import Role
 from agilegov.cycle.schemas import VersionRef
 from agilegov.design.models import Measure
 from agilegov.dialogue import service
-from agilegov.dialogue.models import Participant
 from agilegov.dialogue.schemas import (
     CommentCreate,
     ConsultationCreate,
@@ -26,13 +25,12 @@ from agilegov.dialogue.schemas import (
     StatementCreate,
     VoteCreate,
 )
-from agilegov.dialogue.views import next_statement, opinion_map
+from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Goal
 from agilegov.organizations.models import Organization
 from agilegov.schemas import Input, LongText
 from agilegov.scopes.access import readable_scope
-from agilegov.scopes.models import Scope
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
@@ -143,18 +141,24 @@ def create_consultation(
 def _context(
     uow: UnitOfWork, visitor: Visitor, consultation_id: int, request: Request
 ) -> dict[str, Any]:
-    """What every page of a consultation shows around its content."""
-    consultation = service.get_consultation(uow, visitor.principal, consultation_id)
-    with uow:
-        scope = ScopeRead.model_validate(uow.session.get(Scope, consultation.scope_id))
-    voice = _voice(request, visitor, consultation_id)
-    me = service.my_participant(uow, voice, consultation_id)
+    """What a consultation's pages show, read once."""
+    snapshot = service.snapshot(uow, _voice(request, visitor, consultation_id), consultation_id)
+    consultation = snapshot.consultation
     return {
+        "snapshot": snapshot,
         "consultation": consultation,
-        "scope": scope,
-        "is_owner": visitor.can(scope.organization_id, Role.editor),
-        "me": me,
+        "scope": {"id": consultation.scope_id, "name": snapshot.scope_name},
+        "is_owner": visitor.can(snapshot.organization_id, Role.editor),
+        "me": snapshot.me,
         "is_open": consultation.status == "open",
+        "paragraphs": snapshot.paragraphs,
+        "paragraph_by_id": {p.id: p for p in snapshot.paragraphs},
+        "comments": snapshot.comments,
+        "statements": snapshot.statements,
+        "statement_by_id": {s.id: s for s in snapshot.statements},
+        "answered": {(r.target_kind, r.target_id): r for r in snapshot.responses},
+        "names": snapshot.pseudonyms,
+        "map": opinion_map_of(snapshot),
     }
 
 
@@ -170,41 +174,20 @@ def _consultation_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     context = _context(uow, visitor, consultation_id, request)
-    comments = service.comments(uow, visitor.principal, consultation_id)
     threads: dict[int, list[Any]] = defaultdict(list)
-    for comment in comments:
+    for comment in context["comments"]:
         threads[comment.paragraph_id].append(comment)
-    statements = service.statements(uow, visitor.principal, consultation_id)
-    answered = {
-        (r.target_kind, r.target_id): r
-        for r in service.responses(uow, visitor.principal, consultation_id)
-    }
     return render(
         request,
         "consultation/page.html",
         status=status,
         visitor=visitor,
         **context,
-        paragraphs=service.paragraphs(uow, visitor.principal, consultation_id),
         threads=threads,
-        statements=statements,
-        answered=answered,
-        names=_pseudonyms(uow, consultation_id),
-        map=opinion_map(uow, visitor.principal, consultation_id),
         comment_errors=comment_errors or {},
         statement_errors=statement_errors or {},
         values=values or {},
     )
-
-
-def _pseudonyms(uow: UnitOfWork, consultation_id: int) -> dict[int, str]:
-    with uow:
-        rows = uow.session.execute(
-            select(Participant.id, Participant.pseudonym).where(
-                Participant.consultation_id == consultation_id
-            )
-        )
-        return {row.id: row.pseudonym for row in rows}
 
 
 @router.get("/consultations/{consultation_id}")
@@ -271,10 +254,28 @@ def add_statement(
 
 @router.get("/consultations/{consultation_id}/vote")
 def vote_page(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _vote_page(request, uow, visitor, consultation_id)
+
+
+def _vote_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    consultation_id: int,
+    problems: dict[str, str] | None = None,
+) -> Response:
     context = _context(uow, visitor, consultation_id, request)
     voice = _voice(request, visitor, consultation_id)
-    upcoming = next_statement(uow, voice, consultation_id)
-    return render(request, "consultation/vote.html", visitor=visitor, **context, upcoming=upcoming)
+    upcoming = next_statement(context["snapshot"], voice, context["map"].extremity)
+    return render(
+        request,
+        "consultation/vote.html",
+        status=422 if problems else 200,
+        visitor=visitor,
+        **context,
+        upcoming=upcoming,
+        problems=problems or {},
+    )
 
 
 @router.post("/consultations/{consultation_id}/votes")
@@ -287,17 +288,7 @@ def cast_vote(
             VoteCreate, form, lambda data: service.cast_vote(uow, voice, consultation_id, data)
         )
     except FormRefused as refused:
-        context = _context(uow, visitor, consultation_id, request)
-        upcoming = next_statement(uow, voice, consultation_id)
-        return render(
-            request,
-            "consultation/vote.html",
-            status=422,
-            visitor=visitor,
-            **context,
-            upcoming=upcoming,
-            problems=refused.problems,
-        )
+        return _vote_page(request, uow, visitor, consultation_id, refused.problems)
     response = redirect(f"/consultations/{consultation_id}/vote")
     return _keep_secret(response, request, consultation_id, spoken)
 
@@ -403,11 +394,11 @@ def _response_form(
     problems: dict[str, str] | None = None,
 ) -> Response:
     context = _context(uow, visitor, consultation_id, request)
-    visitor.principal.require(context["scope"].organization_id, Role.editor)
+    visitor.principal.require(context["snapshot"].organization_id, Role.editor)
     fields = form_fields(
         ResponseForm,
         values,
-        choices={"change": _version_choices(uow, context["scope"].id)},
+        choices={"change": _version_choices(uow, context["consultation"].scope_id)},
         errors=problems,
     )
     return form_page(
@@ -469,53 +460,24 @@ def respond(
 # ---------------------------------------------------------------- what became of it
 
 
-def _outcome_context(uow: UnitOfWork, visitor: Visitor, consultation_id: int) -> dict[str, Any]:
-    comments = service.comments(uow, visitor.principal, consultation_id)
-    statements = {s.id: s for s in service.statements(uow, visitor.principal, consultation_id)}
-    answered = {
-        (r.target_kind, r.target_id): r
-        for r in service.responses(uow, visitor.principal, consultation_id)
-    }
-    paragraphs = {p.id: p for p in service.paragraphs(uow, visitor.principal, consultation_id)}
-    return {
-        "comments": comments,
-        "statements": statements,
-        "answered": answered,
-        "paragraphs": paragraphs,
-        "names": _pseudonyms(uow, consultation_id),
-        "map": opinion_map(uow, visitor.principal, consultation_id),
-    }
-
-
 @router.get("/consultations/{consultation_id}/responses")
 def outcome(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
     """What we heard and what we did: public wherever the consultation is."""
     context = _context(uow, visitor, consultation_id, request)
-    return render(
-        request,
-        "consultation/responses.html",
-        visitor=visitor,
-        **context,
-        **_outcome_context(uow, visitor, consultation_id),
-    )
+    return render(request, "consultation/responses.html", visitor=visitor, **context)
 
 
 @router.get("/consultations/{consultation_id}/mine")
 def my_input(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
     """Each participant's own comments, statements and votes, and their answers."""
     context = _context(uow, visitor, consultation_id, request)
-    outcome_context = _outcome_context(uow, visitor, consultation_id)
     me = context["me"]
-    votes = service.my_votes(uow, _voice(request, visitor, consultation_id), consultation_id)
     return render(
         request,
         "consultation/mine.html",
         visitor=visitor,
         **context,
-        **outcome_context,
-        my_comments=[c for c in outcome_context["comments"] if me and c.participant_id == me.id],
-        my_statements=[
-            s for s in outcome_context["statements"].values() if me and s.participant_id == me.id
-        ],
-        my_votes=votes,
+        my_comments=[c for c in context["comments"] if me and c.participant_id == me.id],
+        my_statements=[s for s in context["statements"] if me and s.participant_id == me.id],
+        my_votes=context["snapshot"].my_votes,
     )

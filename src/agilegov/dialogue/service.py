@@ -45,6 +45,7 @@ from agilegov.dialogue.schemas import (
     ConsultationRead,
     Moderation,
     ParagraphRead,
+    ParticipantRead,
     ResponseCreate,
     ResponseRead,
     StatementCreate,
@@ -164,15 +165,13 @@ def list_consultations(uow: UnitOfWork, actor: Principal, scope_id: int) -> list
         return [_read(c) for c in rows if may_read(actor, c, scope)]
 
 
-def paragraphs(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ParagraphRead]:
-    with uow:
-        _readable(uow.session, actor, consultation_id)
-        rows = uow.session.scalars(
-            select(Paragraph)
-            .where(Paragraph.consultation_id == consultation_id)
-            .order_by(Paragraph.number)
-        )
-        return [ParagraphRead.model_validate(row) for row in rows]
+def _paragraphs(session: Session, consultation_id: int) -> list[ParagraphRead]:
+    rows = session.scalars(
+        select(Paragraph)
+        .where(Paragraph.consultation_id == consultation_id)
+        .order_by(Paragraph.number)
+    )
+    return [ParagraphRead.model_validate(row) for row in rows]
 
 
 def _comment_read(comment: Comment) -> CommentRead:
@@ -180,56 +179,68 @@ def _comment_read(comment: Comment) -> CommentRead:
     return read.model_copy(update={"body": None}) if comment.hidden_at else read
 
 
+def _comments(session: Session, consultation_id: int) -> list[CommentRead]:
+    rows = session.scalars(
+        select(Comment).where(Comment.consultation_id == consultation_id).order_by(Comment.id)
+    )
+    return [_comment_read(row) for row in rows]
+
+
+def _statements(session: Session, consultation_id: int) -> list[StatementRead]:
+    """Every statement with its tallies; a hidden one keeps its place, not its text."""
+    tallies: dict[tuple[int, int], int] = {
+        (row.statement_id, row.value): row.n
+        for row in session.execute(
+            select(Vote.statement_id, Vote.value, func.count().label("n"))
+            .where(Vote.consultation_id == consultation_id)
+            .group_by(Vote.statement_id, Vote.value)
+        )
+    }
+    rows = session.scalars(
+        select(Statement).where(Statement.consultation_id == consultation_id).order_by(Statement.id)
+    )
+    return [
+        StatementRead.model_validate(row).model_copy(
+            update={
+                "text": None if row.hidden_at else row.text,
+                "agrees": tallies.get((row.id, 1), 0),
+                "disagrees": tallies.get((row.id, -1), 0),
+                "passes": tallies.get((row.id, 0), 0),
+            }
+        )
+        for row in rows
+    ]
+
+
+def _responses(session: Session, consultation_id: int) -> list[ResponseRead]:
+    rows = session.scalars(
+        select(Response).where(Response.consultation_id == consultation_id).order_by(Response.id)
+    )
+    return [ResponseRead.model_validate(row) for row in rows]
+
+
+def paragraphs(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ParagraphRead]:
+    with uow:
+        _readable(uow.session, actor, consultation_id)
+        return _paragraphs(uow.session, consultation_id)
+
+
 def comments(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[CommentRead]:
     with uow:
         _readable(uow.session, actor, consultation_id)
-        rows = uow.session.scalars(
-            select(Comment).where(Comment.consultation_id == consultation_id).order_by(Comment.id)
-        )
-        return [_comment_read(row) for row in rows]
+        return _comments(uow.session, consultation_id)
 
 
 def statements(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[StatementRead]:
-    """Every statement with its tallies; a hidden one keeps its place, not its text."""
     with uow:
-        session = uow.session
-        _readable(session, actor, consultation_id)
-        tallies: dict[tuple[int, int], int] = {
-            (row.statement_id, row.value): row.n
-            for row in session.execute(
-                select(Vote.statement_id, Vote.value, func.count().label("n"))
-                .where(Vote.consultation_id == consultation_id)
-                .group_by(Vote.statement_id, Vote.value)
-            )
-        }
-        rows = session.scalars(
-            select(Statement)
-            .where(Statement.consultation_id == consultation_id)
-            .order_by(Statement.id)
-        )
-        out = []
-        for row in rows:
-            read = StatementRead.model_validate(row).model_copy(
-                update={
-                    "text": None if row.hidden_at else row.text,
-                    "agrees": tallies.get((row.id, 1), 0),
-                    "disagrees": tallies.get((row.id, -1), 0),
-                    "passes": tallies.get((row.id, 0), 0),
-                }
-            )
-            out.append(read)
-        return out
+        _readable(uow.session, actor, consultation_id)
+        return _statements(uow.session, consultation_id)
 
 
 def responses(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ResponseRead]:
     with uow:
         _readable(uow.session, actor, consultation_id)
-        rows = uow.session.scalars(
-            select(Response)
-            .where(Response.consultation_id == consultation_id)
-            .order_by(Response.id)
-        )
-        return [ResponseRead.model_validate(row) for row in rows]
+        return _responses(uow.session, consultation_id)
 
 
 # ---------------------------------------------------------------- creating and closing
@@ -678,18 +689,6 @@ def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCre
         return Spoken(read, secret)
 
 
-def my_participant(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Participant | None:
-    """The caller's participant row, if they have taken part."""
-    with uow:
-        consultation, scope = _readable(uow.session, voice.actor, consultation_id)
-        try:
-            participant, _ = _participant(uow.session, consultation, scope, voice, create=False)
-        except (NotFound, Unauthenticated, Forbidden):
-            return None
-        uow.session.expunge(participant)
-        return participant
-
-
 # ---------------------------------------------------------------- moderation and responses
 
 
@@ -800,52 +799,43 @@ class VoteTable:
     participant_ids: Sequence[int]
     statement_ids: Sequence[int]
     values: Sequence[int]
-    all_participants: Sequence[int]
     all_statements: Sequence[int]
     hidden_statements: frozenset[int]
 
 
+def _vote_table(session: Session, consultation_id: int) -> VoteTable:
+    rows = session.execute(
+        select(Vote.participant_id, Vote.statement_id, Vote.value)
+        .where(Vote.consultation_id == consultation_id)
+        .order_by(Vote.id)
+    ).all()
+    statements_ = session.execute(
+        select(Statement.id, Statement.hidden_at)
+        .where(Statement.consultation_id == consultation_id)
+        .order_by(Statement.id)
+    ).all()
+    return VoteTable(
+        participant_ids=[row[0] for row in rows],
+        statement_ids=[row[1] for row in rows],
+        values=[row[2] for row in rows],
+        all_statements=[row.id for row in statements_],
+        hidden_statements=frozenset(row.id for row in statements_ if row.hidden_at is not None),
+    )
+
+
 def vote_table(uow: UnitOfWork, actor: Principal, consultation_id: int) -> VoteTable:
     with uow:
-        session = uow.session
-        _readable(session, actor, consultation_id)
-        rows = session.execute(
-            select(Vote.participant_id, Vote.statement_id, Vote.value)
-            .where(Vote.consultation_id == consultation_id)
-            .order_by(Vote.id)
-        ).all()
-        statements_ = session.execute(
-            select(Statement.id, Statement.hidden_at)
-            .where(Statement.consultation_id == consultation_id)
-            .order_by(Statement.id)
-        ).all()
-        participants = session.scalars(
-            select(Participant.id)
-            .where(Participant.consultation_id == consultation_id)
-            .order_by(Participant.id)
-        ).all()
-        return VoteTable(
-            participant_ids=[row[0] for row in rows],
-            statement_ids=[row[1] for row in rows],
-            values=[row[2] for row in rows],
-            all_participants=list(participants),
-            all_statements=[row.id for row in statements_],
-            hidden_statements=frozenset(row.id for row in statements_ if row.hidden_at is not None),
-        )
+        _readable(uow.session, actor, consultation_id)
+        return _vote_table(uow.session, consultation_id)
 
 
-def my_votes(uow: UnitOfWork, voice: Voice, consultation_id: int) -> dict[int, Choice]:
-    """The caller's votes, by statement."""
-    with uow:
-        consultation, scope = _readable(uow.session, voice.actor, consultation_id)
-        try:
-            participant, _ = _participant(uow.session, consultation, scope, voice, create=False)
-        except (NotFound, Unauthenticated, Forbidden):
-            return {}
-        rows = uow.session.execute(
-            select(Vote.statement_id, Vote.value).where(Vote.participant_id == participant.id)
-        )
-        return {row.statement_id: CHOICE_OF[row.value] for row in rows}
+def _kept_map(session: Session, consultation_id: int) -> dict[str, Any] | None:
+    return session.scalar(
+        select(OpinionMap.result)
+        .where(OpinionMap.consultation_id == consultation_id)
+        .order_by(OpinionMap.id.desc())
+        .limit(1)
+    )
 
 
 def latest_opinion_map(
@@ -854,11 +844,65 @@ def latest_opinion_map(
     """The opinion map kept when the consultation closed, if it has closed."""
     with uow:
         _readable(uow.session, actor, consultation_id)
-        return uow.session.scalar(
-            select(OpinionMap.result)
-            .where(OpinionMap.consultation_id == consultation_id)
-            .order_by(OpinionMap.id.desc())
-            .limit(1)
+        return _kept_map(uow.session, consultation_id)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a consultation's pages show, read in one transaction."""
+
+    consultation: ConsultationRead
+    organization_id: int
+    scope_name: str
+    paragraphs: list[ParagraphRead]
+    comments: list[CommentRead]
+    statements: list[StatementRead]
+    responses: list[ResponseRead]
+    pseudonyms: dict[int, str]
+    me: ParticipantRead | None
+    my_votes: dict[int, Choice]
+    votes: VoteTable
+    kept_map: dict[str, Any] | None
+
+
+def _me(participants: Sequence[Participant], voice: Voice) -> Participant | None:
+    if voice.actor.user_id is not None:
+        return next((p for p in participants if p.user_id == voice.actor.user_id), None)
+    if voice.secret:
+        hashed = hash_token(voice.secret)
+        return next((p for p in participants if p.secret_hash == hashed), None)
+    return None
+
+
+def snapshot(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Snapshot:
+    with uow:
+        session = uow.session
+        consultation, scope = _readable(session, voice.actor, consultation_id)
+        participants = session.scalars(
+            select(Participant).where(Participant.consultation_id == consultation_id)
+        ).all()
+        me = _me(participants, voice)
+        votes = _vote_table(session, consultation_id)
+        mine = {
+            statement: CHOICE_OF[value]
+            for person, statement, value in zip(
+                votes.participant_ids, votes.statement_ids, votes.values, strict=True
+            )
+            if me is not None and person == me.id
+        }
+        return Snapshot(
+            consultation=_read(consultation),
+            organization_id=scope.organization_id,
+            scope_name=scope.name,
+            paragraphs=_paragraphs(session, consultation_id),
+            comments=_comments(session, consultation_id),
+            statements=_statements(session, consultation_id),
+            responses=_responses(session, consultation_id),
+            pseudonyms={p.id: p.pseudonym for p in participants},
+            me=ParticipantRead.model_validate(me) if me is not None else None,
+            my_votes=mine,
+            votes=votes,
+            kept_map=_kept_map(session, consultation_id),
         )
 
 

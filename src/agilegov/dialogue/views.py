@@ -59,8 +59,14 @@ def opinion_map(uow: UnitOfWork, actor: Principal, consultation_id: int) -> Opin
     kept = service.latest_opinion_map(uow, actor, consultation_id)
     if kept is not None:
         return OpinionMapView.model_validate(kept)
-    table = service.vote_table(uow, actor, consultation_id)
-    return _view(engine_result(table))
+    return _view(engine_result(service.vote_table(uow, actor, consultation_id)))
+
+
+def opinion_map_of(snapshot: service.Snapshot) -> OpinionMapView:
+    """The map of a consultation as read for a page: the kept one once closed."""
+    if snapshot.kept_map is not None:
+        return OpinionMapView.model_validate(snapshot.kept_map)
+    return _view(engine_result(snapshot.votes))
 
 
 def engine_result(table: service.VoteTable) -> engine.OpinionMapResult:
@@ -122,19 +128,17 @@ def _finite(ids: list[int], values: np.ndarray) -> dict[int, float]:
 
 
 def next_statement(
-    uow: UnitOfWork, voice: service.Voice, consultation_id: int
+    snapshot: service.Snapshot, voice: service.Voice, extremity: dict[int, float]
 ) -> StatementRead | None:
     """The statement the caller sees next: not yet voted on, not moderated out,
-    drawn by Pol.is's priority (the draw is the same until they vote)."""
-    statements = [
-        s for s in service.statements(uow, voice.actor, consultation_id) if s.hidden_at is None
-    ]
-    mine = service.my_votes(uow, voice, consultation_id)
-    unvoted = [s.id for s in statements if s.id not in mine]
-    tallies = {s.id: Tally(s.agrees, s.disagrees, s.passes) for s in statements}
-    extremity = opinion_map(uow, voice.actor, consultation_id).extremity
+    drawn by Pol.is's priority (the same draw until they vote)."""
+    shown = [s for s in snapshot.statements if s.hidden_at is None]
+    unvoted = [s.id for s in shown if s.id not in snapshot.my_votes]
+    tallies = {s.id: Tally(s.agrees, s.disagrees, s.passes) for s in shown}
     # The same draw until they vote, whatever process serves them.
-    who = f"{consultation_id}:{len(mine)}:{voice.actor.user_id}:{voice.secret}".encode()
+    who = (
+        f"{snapshot.consultation.id}:{len(snapshot.my_votes)}:{voice.actor.user_id}:{voice.secret}"
+    ).encode()
     seed = int.from_bytes(hashlib.sha256(who).digest()[:8], "big")
     chosen = draw(unvoted, tallies, extremity, seed)
-    return next((s for s in statements if s.id == chosen), None)
+    return next((s for s in shown if s.id == chosen), None)
