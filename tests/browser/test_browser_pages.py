@@ -50,6 +50,7 @@ PAGES = {
             "allocations",
             "measures",
             "reviews",
+            "consultations",
             "history",
         )
     },
@@ -59,17 +60,35 @@ PAGES = {
     "item": Shown(f"{SCOPE}/risks/{{risk}}"),
     "item-goal": Shown(f"{SCOPE}/goals/{{goal}}"),
     "versions": Shown(f"{SCOPE}/goals/{{goal}}/versions"),
+    "account": Shown("/account"),
+    "notifications": Shown("/notifications"),
+    "members": Shown("/organizations/1/members"),
+    "webhooks": Shown("/organizations/1/webhooks"),
+    "scrape-targets": Shown(f"{SCOPE}/scrape-targets"),
+    "observation-form": Shown(f"{SCOPE}/observations/new"),
+    "consultation": Shown("/consultations/{consultation}"),
+    "consultation-published": Shown("/consultations/{consultation}", signed_in=False),
+    "consultation-vote": Shown("/consultations/{consultation}/vote", signed_in=False),
+    "consultation-responses": Shown("/consultations/{consultation}/responses", signed_in=False),
+    "consultation-mine": Shown("/consultations/{consultation}/mine"),
+    "consultation-form": Shown(f"{SCOPE}/consultations/new"),
 }
 
 
 @pytest.fixture(scope="module")
 def items(site: Site) -> dict[str, int]:
-    """A risk of the demo scope, and its goal with the most versions (to compare)."""
+    """A risk of the demo scope, its goal with the most versions (to compare), and
+    its consultation."""
     with site.api() as api:
         goals = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/goals", params={"limit": 500}).json()
+        consultations = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/consultations").json()
     revised = max(goals["items"], key=lambda goal: goal["version"])
     assert revised["version"] > 1
-    return {"risk": site.first_id(TALENTBRIDGE_SCOPE, "risks"), "goal": revised["id"]}
+    return {
+        "risk": site.first_id(TALENTBRIDGE_SCOPE, "risks"),
+        "goal": revised["id"],
+        "consultation": consultations[0]["id"],
+    }
 
 
 @pytest.fixture(scope="module")
