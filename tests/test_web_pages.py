@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from agilegov.cycle.models import Cycle
 from agilegov.organizations.models import WebSession
 from agilegov.record.models import Event
+from agilegov.web.throttle import FailedSignIns
 from api_helpers import PASSWORD, World, assert_unchanged, snapshot
 from web_helpers import browser, csrf_of, field_error, post_form, sign_in
 
@@ -536,3 +537,26 @@ def test_the_record_lookup_verifies_an_entry_with_its_proof(shared: World) -> No
     page = browser(shared).get("/record", params={"index": "0"})
     assert page.status_code == 200
     assert "Verified." in page.text and "Inclusion proof" in page.text
+
+
+def test_repeated_wrong_passwords_pause_sign_in(shared: World) -> None:
+    client = browser(shared)
+    token = csrf_of(client.get("/login"))
+    email = "reviewer@example.com"
+    state = shared.client.app.state  # type: ignore[attr-defined]
+    earlier, state.failed_sign_ins = state.failed_sign_ins, FailedSignIns(10, 900)
+    try:
+        for _ in range(10):
+            wrong = client.post(
+                "/login", data={"email": email, "password": "guess", "csrf_token": token}
+            )
+            assert wrong.status_code == 422
+        before = snapshot(shared.engine)
+        paused = client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert paused.status_code == 429 and "Too many failed attempts" in paused.text
+        assert_unchanged(before, shared.engine)
+        assert "agilegov_session" not in client.cookies
+    finally:
+        state.failed_sign_ins = earlier

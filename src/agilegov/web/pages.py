@@ -21,6 +21,7 @@ from agilegov.record.verify import ReceiptError, verify_receipt
 from agilegov.scopes.models import Scope
 from agilegov.web.render import redirect, render
 from agilegov.web.signin import SESSION_COOKIE, Form, VisitorDep, set_cookie
+from agilegov.web.throttle import FailedSignIns
 
 router = APIRouter(include_in_schema=False)
 SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
@@ -54,16 +55,23 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
         problem = "Password: enter your password."
     elif len(email) > 320 or len(password) > 200:
         problem = "The email or the password is too long."
+    who = (f"email:{email.lower()}", f"client:{request.client.host if request.client else ''}")
+    throttle: FailedSignIns = request.app.state.failed_sign_ins
+    status = 422
+    if problem is None and throttle.blocked(*who):
+        problem = "Too many failed attempts: wait a quarter of an hour, then try again."
+        status = 429
     if problem is None:
         try:
             secret = sign_in(uow, email, password)
         except Unauthenticated:
+            throttle.failed(*who)
             problem = "The email or the password is wrong."
     if problem is not None:
         return render(
             request,
             "login.html",
-            status=422,
+            status=status,
             csrf=visitor.csrf_token,
             next=target,
             email=email,
