@@ -107,6 +107,7 @@ class FormRefused(Exception):
 def kind_pages(kind: Kind) -> APIRouter:
     router = APIRouter(prefix="/scopes/{scope_id}/" + kind.plural, include_in_schema=False)
     title = kind_title(kind)
+    noun = kind.name.replace("_", "-")
 
     def kind_form(
         request: Request,
@@ -129,11 +130,11 @@ def kind_pages(kind: Kind) -> APIRouter:
         base = f"/scopes/{scope_id}/{kind.plural}"
         return form_page(
             request,
-            heading=f"Change {kind.name.replace('_', '-')} #{item}" if item else f"New {title}",
+            heading=f"Change {noun} #{item}" if item else f"New {noun}",
             breadcrumbs=_scope_crumbs(scope, kind),
             state=state,
             action=f"{base}/{item}" if item else base,
-            submit="Save changes" if item else f"Create {kind.name.replace('_', '-')}",
+            submit="Save changes" if item else f"Create {noun}",
             cancel=f"{base}/{item}" if item else f"/scopes/{scope_id}/{tab_of(kind)}",
         )
 
