@@ -194,6 +194,10 @@ def test_owners_moderate_and_answer_and_everyone_sees_what_became_of_it(
     assert_unchanged(before, site.engine)
 
     editor = sign_in(site, "editor")
+    before = snapshot(site.engine)
+    unexplained = post_form(editor, path, f"{path}/comments/{spam}/hide", {"reason": " "})
+    assert unexplained.status_code == 422 and "Nothing was hidden" in unexplained.text
+    assert_unchanged(before, site.engine)
     assert (
         post_form(
             editor, path, f"{path}/comments/{spam}/hide", {"reason": "advertising"}

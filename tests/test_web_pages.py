@@ -352,6 +352,12 @@ def test_a_refused_move_of_the_cycle_says_why_and_stores_nothing(shared: World) 
             "resolves",
         ),
         (
+            "/reviews/new",
+            "/reviews",
+            {"summary": "ok", "decisions": "d", "evidence": "e", "changes": "goal:x:1"},
+            "changes",
+        ),
+        (
             "/edit",
             "/edit",
             {"name": "S", "kind": "ai_system", "frameworks": "NoVersion"},

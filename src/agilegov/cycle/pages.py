@@ -13,10 +13,8 @@ from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.models import Trigger
 from agilegov.cycle.rules import Loop, TriggerKind
-from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, VersionRef
-from agilegov.design.models import Measure
+from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
 from agilegov.errors import InvalidInput
-from agilegov.goals.models import Goal
 from agilegov.schemas import Input, LongText, ShortText
 from agilegov.scopes.access import writable_scope
 from agilegov.scopes.pages import scope_page
@@ -26,6 +24,7 @@ from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import Choice, FormState, form_fields
 from agilegov.web.render import form_page, redirect
 from agilegov.web.signin import Form, Visitor, VisitorDep
+from agilegov.web.versions import version_choices, version_ref
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 
@@ -147,18 +146,11 @@ class ReviewForm(Input):
     )
 
     def review(self) -> ReviewCreate:
-        refs = []
-        for number, text in enumerate(self.changes):
-            kind, _, rest = text.partition(":")
-            entity, _, version = rest.partition(":")
-            if kind not in ("goal", "measure") or not entity.isdecimal() or not version.isdecimal():
-                raise InvalidInput.on("changes", f"item {number + 1} names no version")
-            refs.append(VersionRef(kind=kind, id=int(entity), version=int(version)))  # type: ignore[arg-type]
         return ReviewCreate(
             summary=self.summary,
             decisions=self.decisions,
             evidence=self.evidence,
-            changes=refs,
+            changes=[version_ref(choice, "changes") for choice in self.changes],
             resolves=self.resolves,
         )
 
@@ -170,20 +162,7 @@ def _review_choices(
         session = uow.session
         found = writable_scope(session, visitor.principal, scope_id, Role.reviewer)
         scope = ScopeRead.model_validate(found)
-        versions: list[Choice] = []
-        for kind, model in (("goal", Goal), ("measure", Measure)):
-            rows = session.execute(
-                select(model.id, model.title, model.version)
-                .where(model.scope_id == scope.id)
-                .order_by(model.id)
-            )
-            versions += [
-                (
-                    f"{kind}:{row.id}:{row.version}",
-                    f"{kind} #{row.id} {row.title}, version {row.version}",
-                )
-                for row in rows
-            ]
+        versions = version_choices(session, scope.id)
         triggers = session.execute(
             select(Trigger.id, Trigger.kind, Trigger.cause)
             .where(Trigger.scope_id == scope.id, Trigger.status == "open")

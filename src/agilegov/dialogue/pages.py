@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.cycle.schemas import VersionRef
-from agilegov.design.models import Measure
 from agilegov.dialogue import service
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -33,11 +31,11 @@ from agilegov.schemas import Input, LongText
 from agilegov.scopes.access import readable_scope
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.uow import UnitOfWork
-from agilegov.versioning import EntityVersion
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import Choice, FormState, form_fields
 from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
+from agilegov.web.versions import version_choices, version_ref
 
 router = APIRouter(include_in_schema=False)
 
@@ -171,6 +169,7 @@ def _consultation_page(
     status: int = 200,
     comment_errors: dict[int, dict[str, str]] | None = None,
     statement_errors: dict[str, str] | None = None,
+    moderation_errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
 ) -> Response:
     context = _context(uow, visitor, consultation_id, request)
@@ -186,6 +185,7 @@ def _consultation_page(
         threads=threads,
         comment_errors=comment_errors or {},
         statement_errors=statement_errors or {},
+        moderation_errors=moderation_errors or {},
         values=values or {},
     )
 
@@ -324,7 +324,7 @@ def hide(
             visitor,
             consultation_id,
             status=422,
-            statement_errors={"reason": refused.problems.get("reason", "")},
+            moderation_errors=refused.problems,
         )
     return redirect(f"/consultations/{consultation_id}#{singular}-{item_id}")
 
@@ -346,41 +346,18 @@ class ResponseForm(Input):
     )
 
     def response(self, kind: str, target_id: int) -> ResponseCreate:
-        change = None
-        if self.change:
-            entity_kind, _, rest = self.change.partition(":")
-            entity, _, version = rest.partition(":")
-            if entity_kind not in ("goal", "measure") or not (entity + version).isdecimal():
-                raise InvalidInput.on("change", "names no version")
-            change = VersionRef(kind=entity_kind, id=int(entity), version=int(version))  # type: ignore[arg-type]
         return ResponseCreate(
             target_kind=kind,  # type: ignore[arg-type]
             target_id=target_id,
             decision=self.decision,
             reason=self.reason,
-            change=change,
+            change=version_ref(self.change, "change") if self.change else None,
         )
 
 
 def _version_choices(uow: UnitOfWork, scope_id: int) -> list[Choice]:
     with uow:
-        session = uow.session
-        choices: list[Choice] = []
-        for kind, model in (("goal", Goal), ("measure", Measure)):
-            rows = session.execute(
-                select(model.id, model.title, EntityVersion.version, EntityVersion.note)
-                .join(
-                    EntityVersion,
-                    (EntityVersion.entity_id == model.id) & (EntityVersion.kind == kind),
-                )
-                .where(model.scope_id == scope_id)
-                .order_by(model.id, EntityVersion.version)
-            )
-            choices += [
-                (f"{kind}:{r.id}:{r.version}", f"{kind} #{r.id} {r.title}, v{r.version}: {r.note}")
-                for r in rows
-            ]
-        return choices
+        return version_choices(uow.session, scope_id)
 
 
 def _response_form(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from pydantic import Field, ValidationError
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,8 +48,8 @@ from agilegov.scopes.schemas import (
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.charts import heat_map, loop_diagram, trend, trend_svg
-from agilegov.web.crud import compare_versions
-from agilegov.web.forms import FormState, form_fields, problems_of, values_from_form
+from agilegov.web.crud import FormRefused, compare_versions, submitted
+from agilegov.web.forms import FormState, form_fields
 from agilegov.web.render import form_page, number_text, redirect, render, when_text
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -145,22 +145,6 @@ def _scope_form(
     )
 
 
-def _submit_scope(shape: type[Input], form: Any, call: Callable[[dict[str, Any]], Any]) -> Any:
-    values = values_from_form(shape, form)
-    try:
-        data = shape.model_validate(values).model_dump()
-        data["frameworks"] = _frameworks(data["frameworks"])
-        return call(data)
-    except (ValidationError, InvalidInput) as error:
-        raise _Refused(values, problems_of(error)) from None
-
-
-class _Refused(Exception):
-    def __init__(self, values: dict[str, Any], problems: dict[str, str]) -> None:
-        super().__init__(problems)
-        self.values, self.problems = values, problems
-
-
 @router.get("/scopes/new")
 def new_scope(
     request: Request,
@@ -177,12 +161,13 @@ def new_scope(
 
 @router.post("/scopes")
 def create_scope(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    def create(data: dict[str, Any]) -> Any:
-        return service.create_scope(uow, visitor.principal, ScopeCreate.model_validate(data))
+    def create(data: ScopeForm) -> Any:
+        fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
+        return service.create_scope(uow, visitor.principal, ScopeCreate(**fields))
 
     try:
-        created = _submit_scope(ScopeForm, form, create)
-    except _Refused as refused:
+        created = submitted(ScopeForm, form, create)
+    except FormRefused as refused:
         return _scope_form(
             request, uow, visitor, scope=None, values=refused.values, problems=refused.problems
         )
@@ -213,12 +198,13 @@ def update_scope(
         scope = ScopeRead.model_validate(readable_scope(uow.session, visitor.principal, scope_id))
     visitor.principal.require(scope.organization_id, Role.editor)
 
-    def update(data: dict[str, Any]) -> Any:
-        return service.update_scope(uow, visitor.principal, scope_id, ScopeUpdate(**data))
+    def update(data: ScopeEditForm) -> Any:
+        fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
+        return service.update_scope(uow, visitor.principal, scope_id, ScopeUpdate(**fields))
 
     try:
-        _submit_scope(ScopeEditForm, form, update)
-    except _Refused as refused:
+        submitted(ScopeEditForm, form, update)
+    except FormRefused as refused:
         return _scope_form(
             request, uow, visitor, scope=scope, values=refused.values, problems=refused.problems
         )
@@ -274,8 +260,11 @@ def _in_scope(session: Session, model: Any, scope: Scope, *order: Any) -> list[A
 def _overview(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
     cycle = session.get(Cycle, scope.id)
     assert cycle is not None
-    open_triggers = _in_scope(session, Trigger, scope, Trigger.opened_at.desc(), Trigger.id)
-    open_triggers = [t for t in open_triggers if t.status == "open"]
+    open_triggers = session.scalars(
+        select(Trigger)
+        .where(Trigger.scope_id == scope.id, Trigger.status == "open")
+        .order_by(Trigger.opened_at.desc(), Trigger.id)
+    ).all()
     counts = {
         name: session.scalar(
             select(func.count()).select_from(model).where(model.scope_id == scope.id)
