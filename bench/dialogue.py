@@ -9,9 +9,10 @@ Run from the repository root (red-dwarf is a benchmark-only extra, never a depen
 
 For each Pol.is export in ../shared/data/polis: the latest votes are handed, already
 parsed, to agilegov's ``dialogue.opinion_map.compute_from_ids`` and to red-dwarf's
-``reddwarf.implementations.polis.run_pipeline`` (its Pol.is defaults); each side's groups
-are compared with Pol.is's ``group-id`` (adjusted Rand index over the participants both
-clustered) and each side is timed, best of several runs. Then a synthetic conversation
+``reddwarf.implementations.polis.run_pipeline`` (its Pol.is defaults), both told to keep
+in their clustering everyone Pol.is clustered, as Pol.is itself keeps them; each side's
+groups are compared with Pol.is's ``group-id`` (adjusted Rand index over the participants
+Pol.is clustered) and each side is timed, best of several runs. Then a synthetic conversation
 of 8,000 participants x 8,000 statements and 1,000,000 votes with three planted groups is
 mapped in a fresh process for its time and RSS growth, and in another under tracemalloc.
 See bench/README.md for what each row measures.
@@ -66,9 +67,16 @@ def adjusted_rand_index(a: Sequence[int], b: Sequence[int]) -> float:
 
 
 def agreement(ours: dict[int, int], polis_groups: dict[int, int | None]) -> tuple[float, int]:
-    """ARI over the participants both clustered, and how many they are."""
-    both = [p for p in ours if polis_groups.get(p) is not None]
-    return adjusted_rand_index([polis_groups[p] for p in both], [ours[p] for p in both]), len(both)
+    """ARI over the participants Pol.is clustered, and how many of them this side
+    clustered. Each side is asked to keep them all; any it left out would count
+    together as one more group."""
+    clustered = [p for p, g in polis_groups.items() if g is not None]
+    return (
+        adjusted_rand_index(
+            [polis_groups[p] for p in clustered], [ours.get(p, -1) for p in clustered]
+        ),
+        sum(p in ours for p in clustered),
+    )
 
 
 def best_of(repeat: int, function: Callable[[], Any]) -> tuple[float, Any]:
@@ -146,6 +154,8 @@ def measure_conversation(folder: Path, repeat: int, red_dwarf_repeat: int) -> Me
     latest = conversation.votes.latest()
     moderated = sorted(conversation.moderated_out())
     statements = [s.id for s in conversation.statements]
+    polis_groups = export.polis_groups()
+    clustered = sorted(p for p, g in polis_groups.items() if g is not None)
 
     def ours() -> opinion_map.OpinionMapResult:
         return opinion_map.compute_from_ids(
@@ -154,10 +164,10 @@ def measure_conversation(folder: Path, repeat: int, red_dwarf_repeat: int) -> Me
             latest.values,
             statements=statements,
             moderated=moderated,
+            clustered=clustered,
         )
 
     seconds, result = best_of(repeat, ours)
-    polis_groups = export.polis_groups()
     ari, compared = agreement(result.group_of(), polis_groups)
     measured = Measured(
         name=folder.name,
@@ -170,7 +180,7 @@ def measure_conversation(folder: Path, repeat: int, red_dwarf_repeat: int) -> Me
         ours_seconds=seconds,
     )
     if red_dwarf_repeat:
-        red_dwarf_side(measured, latest, moderated, polis_groups, red_dwarf_repeat)
+        red_dwarf_side(measured, latest, moderated, polis_groups, clustered, red_dwarf_repeat)
     return measured
 
 
@@ -179,6 +189,7 @@ def red_dwarf_side(
     latest: Any,
     moderated: list[int],
     polis_groups: dict[int, int | None],
+    clustered: list[int],
     repeat: int,
 ) -> None:
     from reddwarf.implementations.polis import run_pipeline
@@ -197,7 +208,9 @@ def red_dwarf_side(
     def theirs() -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return run_pipeline(votes=votes, mod_out_statement_ids=moderated)
+            return run_pipeline(
+                votes=votes, mod_out_statement_ids=moderated, keep_participant_ids=clustered
+            )
 
     seconds, result = best_of(repeat, theirs)
     frame = result.participants_df
@@ -410,15 +423,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     notes = [
         "Conversations: the Pol.is exports in "
         f"{options.data}; the latest vote of each (participant, statement), moderated-out and "
-        "meta statements left out, as Pol.is does. ARI: adjusted Rand index between each "
-        "side's groups and Pol.is's group-id in participants-votes.csv, over the participants "
-        "both clustered ("
+        "meta statements left out, as Pol.is does. Both sides keep in their clustering everyone "
+        "Pol.is clustered (agilegov `clustered=`, red-dwarf `keep_participant_ids=`), as "
+        "Pol.is never drops a participant once clustered. ARI: adjusted Rand index between "
+        "each side's groups and Pol.is's group-id in participants-votes.csv, over the "
+        "participants Pol.is clustered ("
         + ", ".join(
             f"{m.name} {m.ours_compared:,}"
             + (f" / {m.red_dwarf_compared:,}" if m.red_dwarf_compared is not None else "")
             for m in measured
         )
-        + " for ours / red-dwarf).",
+        + " clustered by ours / red-dwarf).",
         f"Times: the opinion map from parsed votes to the result, best of {options.repeat} runs "
         "after a warm-up: agilegov `dialogue.opinion_map.compute_from_ids` (PCA, projections, "
         "base clusters, groups for k = 2..5, representative statements, consensus, group-aware "

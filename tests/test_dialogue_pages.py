@@ -3,6 +3,7 @@ time under a pseudonym, comments on paragraphs, bad input refused with nothing
 stored, moderation and answers, the public "what we heard and what we did"
 page, each participant's own input, closing, and Pol.is archives in and out."""
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.cycle.models import Trigger
+from agilegov.dialogue import polis
 from agilegov.dialogue.models import Vote
 from api_helpers import API, World, assert_unchanged, bearer, ok, snapshot, world_from_fixture
 from builders import World as Cast
@@ -278,8 +280,14 @@ def test_a_polis_export_goes_in_and_comes_back_out(site: World, uow: Any, world:
             ["votes.csv", "comments.csv", "participants-votes.csv", "summary.csv"]
         )
         votes = archive.read("votes.csv").decode().splitlines()
+        ours = list(csv.DictReader(io.StringIO(archive.read("participants-votes.csv").decode())))
     original = (POLIS / "brexit-consensus" / "votes.csv").read_text().splitlines()
     assert 1 < len(votes) <= len(original)
+    # Everyone Pol.is clustered stays clustered, those with fewer than 7 votes too.
+    theirs = polis.read_export(POLIS / "brexit-consensus").participants
+    clustered = [row for row in theirs if row.group_id is not None]
+    assert any(row.n_votes < 7 for row in clustered)
+    assert sum(row["group-id"] != "" for row in ours) == len(clustered)
 
 
 def test_a_bad_archive_is_refused_by_name(site: World, uow: Any, world: Cast) -> None:

@@ -54,7 +54,7 @@ def test_two_camps_give_two_groups() -> None:
     assert result.k == 2
     assert (result.groups >= 0).all()
     assert same_partition(result.groups, camp)
-    assert result.algorithm_version == om.ALGORITHM_VERSION == "agilegov-opinion-map/1"
+    assert result.algorithm_version == om.ALGORITHM_VERSION == "agilegov-opinion-map/2"
     assert result.seconds > 0
     # Each base cluster belongs to one group, and every clustered participant to one base cluster.
     assert (result.base_groups[result.base_clusters] == result.groups).all()
@@ -87,6 +87,56 @@ def test_participants_with_fewer_than_seven_votes_are_not_clustered() -> None:
     # Placed on the map all the same; the one who never voted is nowhere.
     assert np.isfinite(result.projections[len(camp) : len(camp) + 3]).all()
     assert np.isnan(result.projections[len(camp) + 3]).all()
+
+
+def test_participants_named_as_clustered_stay_in_whatever_their_votes() -> None:
+    votes, camp = two_camps()
+    n = len(camp)
+    # Three newcomers with six votes each, on camp 1's side.
+    newcomers = [(n + i, s, -1 if s < 6 else 1) for i in range(3) for s in range(6, 12)]
+    table = with_votes(votes, newcomers, n_participants=n + 4)
+    result = om.compute(table, clustered=[n, n + 1, n + 3])
+    assert (result.groups[[n, n + 1]] >= 0).all()
+    assert result.groups[n + 2] == -1  # not named, too few votes
+    assert result.groups[n + 3] == -1  # named, but never voted: nowhere to put them
+    assert result.groups[n] == result.groups[n + 1] == result.groups[n - 1]
+    with pytest.raises(ValueError, match="clustered"):
+        om.compute(table, clustered=[n + 4])
+    by_ids = om.compute_from_ids(
+        table.participants + 100, table.statements, table.values, clustered=[100 + n, 999]
+    )
+    assert by_ids.group_of()[100 + n] == by_ids.group_of()[100 + n - 1]
+    assert 100 + n + 1 not in by_ids.group_of()
+
+
+def test_a_participant_far_out_makes_no_group_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    votes, camp = two_camps(per_camp=30, statements=12, seed=5)
+    n = len(camp)
+    # Ten statements the two camps agree with; one participant disagrees with
+    # seven of them and votes on nothing else, and is pushed far out.
+    extra = [(p, s, 1) for p in range(n) for s in range(12, 22)]
+    extra += [(n, s, -1) for s in range(12, 19)]
+    table = with_votes(votes, extra, n_participants=n + 1, n_statements=22)
+    result = om.compute(table)
+    assert result.k == 2
+    assert same_partition(result.groups[:n], camp)
+    assert np.bincount(result.groups).min() >= om.MIN_GROUP_SHARE * (n + 1)
+    assert set(result.silhouettes) == {2}  # no start gives three groups that large
+    # Without the minimum, the silhouette would make that one participant a group.
+    monkeypatch.setattr(om, "MIN_GROUP_SHARE", 0.0)
+    alone = om.compute(table)
+    assert alone.k == 3 and np.bincount(alone.groups).min() == 1
+
+
+def test_the_silhouette_is_pol_is_mean_over_points() -> None:
+    points = np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 0.0], [5.0, 0.0], [20.0, 0.0]])
+    distances = np.abs(points[:, None, 0] - points[None, :, 0])
+    # 0: a = 1, b = 4.5; 1: a = 1, b = 3.5; 2 and 3 alike; 4 alone scores 0.
+    expected = (2 * (3.5 / 4.5) + 2 * (2.5 / 3.5) + 0.0) / 5
+    labels = np.array([0, 0, 1, 1, 2])
+    assert om.silhouette(distances, labels) == pytest.approx(expected)
 
 
 def test_fewer_than_fifteen_qualified_takes_the_most_active() -> None:

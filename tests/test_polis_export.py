@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 POLIS = ROOT.parent / "shared" / "data" / "polis"
 CONVERSATIONS = sorted(p.name for p in POLIS.iterdir() if p.is_dir()) if POLIS.is_dir() else []
 
-# Pol.is computes its groups update by update as votes arrive; computed once from
-# the final votes, this implementation agrees with it at 0.67 on average over the six
-# conversations (red-dwarf 0.4: 0.43). bench/README.md has each figure and why.
-ARI_FLOOR = 0.65
+# The target: a mean adjusted Rand index against Pol.is's own groups of at
+# least 0.8 over the six conversations (bench/README.md has each figure and why),
+# and no conversation far off (red-dwarf 0.4, measured alike, reaches 0.50 on average).
+ARI_TARGET = 0.8
+ARI_EACH = 0.7
 
 
 def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
@@ -242,14 +243,16 @@ def test_the_opinion_map_agrees_with_pol_is(real: Path) -> None:
     for name in CONVERSATIONS:
         export = polis.read_export(real / name)
         ours = polis.opinion_map(export.conversation()).group_of()
-        theirs = export.polis_groups()
-        both = [p for p in ours if theirs.get(p) is not None]
+        theirs = {p: g for p, g in export.polis_groups().items() if g is not None}
+        # Everyone Pol.is clustered has a group here too: it is kept in the clustering.
+        assert set(theirs) <= set(ours), name
         scores[name] = adjusted_rand_index(
-            np.array([theirs[p] for p in both]), np.array([ours[p] for p in both])
+            np.array([theirs[p] for p in theirs]), np.array([ours[p] for p in theirs])
         )
     report = ", ".join(f"{name} {score:.2f}" for name, score in scores.items())
     print(f"adjusted Rand index against Pol.is: {report}")
-    assert np.mean(list(scores.values())) >= ARI_FLOOR, report
+    assert np.mean(list(scores.values())) >= ARI_TARGET, report
+    assert min(scores.values()) >= ARI_EACH, report
 
 
 def test_the_rand_index() -> None:

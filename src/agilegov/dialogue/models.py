@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,6 +101,9 @@ class Participant(Base):
     secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The participant's id in an imported conversation (Pol.is voter-id).
     external_id: Mapped[str | None] = mapped_column(String(64))
+    # In the opinion map's clustering whatever their votes: Pol.is had clustered
+    # them, and Pol.is never lets a participant out once in.
+    always_clustered: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

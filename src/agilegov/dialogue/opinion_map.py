@@ -14,8 +14,10 @@ The steps, after Pol.is's math (``polismath.math.conversation`` and friends):
    moderated-out statements are set to 0 for every participant, so they count as
    a pass for everyone and carry no opinion.
 2. Who is clustered: participants with at least ``min(7, statements with votes)``
-   votes (moderated statements included); if fewer than 15 qualify, the 15 who
-   voted most.
+   votes (moderated statements included), and those the caller names as already
+   clustered (Pol.is never drops a participant from the clustering, so an
+   imported conversation keeps everyone Pol.is clustered); if fewer than 15 are
+   in, the most active of the rest up to 15.
 3. Two principal components of the rating matrix with each missing vote imputed
    by its statement's mean, over every participant who voted. Centred, that
    matrix is exactly the sparse matrix of (vote - statement mean) on the votes
@@ -28,11 +30,12 @@ The steps, after Pol.is's math (``polismath.math.conversation`` and friends):
 5. Up to 100 base clusters by k-means over the clustered participants, then the
    groups: weighted k-means over the base clusters' centres (weights: their
    sizes) for k = 2 .. min(5, 2 + base clusters // 12), the k with the best
-   silhouette kept. Both levels start as Pol.is's clean start does when it has
-   fewer clusters than it may have: from one cluster holding everything, the
-   point farthest from every centre opens the next cluster until there are k.
-   Lloyd steps follow (at most 100 for base clusters, 20 for groups, as Pol.is
-   runs them) until no centre moves by 0.01. Groups are numbered by size.
+   silhouette (Pol.is's: the mean over base clusters) kept. Both levels start as
+   Pol.is's clean start does when it has fewer clusters than it may have: from
+   one cluster holding everything, the point farthest from every centre opens
+   the next cluster until there are k. Lloyd steps follow (at most 100 for base
+   clusters, 20 for groups, as Pol.is runs them) until no centre moves by 0.01.
+   Groups are numbered by size.
 6. With Pol.is's Laplace-smoothed probabilities and z-tests: the representative
    statements of each group (against the other clustered participants), the
    consensus statements (over everyone who voted) and the group-aware consensus
@@ -43,9 +46,13 @@ Choices made here where Pol.is leaves it open or depends on history:
 * Pol.is starts each k-means from the previous update's clusters; a one-shot
   computation has none, hence the clean start above, which does not depend on
   the order of participants or votes.
-* The silhouette that picks k is averaged over base clusters weighted by their
-  sizes (Pol.is averages them unweighted), so that a base cluster of one outlier
-  weighs what one participant does.
+* Every group holds at least 5 % of the clustered participants. The farthest
+  point that opens a cluster is often one participant who voted little and was
+  pushed far out by step 4; left alone it makes a "group" of one, whose
+  representative statements would be that person's votes shown to everyone.
+  When Lloyd's steps leave a group that small, its members may no longer open
+  a cluster and the start is built again from the next farthest point; a k for
+  which no start gives groups that large is not offered.
 * Ties: the first index wins (nearest centre, farthest point, sort order); on
   equal silhouettes the smaller k.
 """
@@ -61,12 +68,13 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse import linalg as sparse_linalg
 
-ALGORITHM_VERSION = "agilegov-opinion-map/1"
+ALGORITHM_VERSION = "agilegov-opinion-map/2"
 
 MIN_VOTES = 7  # votes that put a participant in the clustering
 GREEDY_PARTICIPANTS = 15  # if fewer qualify, the most active are taken up to this
 BASE_K = 100
 MAX_K = 5
+MIN_GROUP_SHARE = 0.05  # of the clustered participants, in every group
 BASE_ITERATIONS = 100
 GROUP_ITERATIONS = 20
 MOVE_TOLERANCE = 0.01  # k-means has converged when no centre moves this far
@@ -216,10 +224,15 @@ class OpinionMapResult:
 # ---------------------------------------------------------------- entry points
 
 
-def compute(votes: Votes) -> OpinionMapResult:
-    """The opinion map of ``votes``; participant and statement ids are their indexes."""
+def compute(votes: Votes, clustered: Iterable[int] = ()) -> OpinionMapResult:
+    """The opinion map of ``votes``; participant and statement ids are their indexes.
+    ``clustered`` names participants kept in the clustering whatever their votes."""
     return _compute(
-        votes, np.arange(votes.n_participants), np.arange(votes.n_statements), time.perf_counter()
+        votes,
+        np.arange(votes.n_participants),
+        np.arange(votes.n_statements),
+        _always_in(clustered, votes.n_participants),
+        time.perf_counter(),
     )
 
 
@@ -231,9 +244,12 @@ def compute_from_ids(
     participants: Iterable[int] = (),
     statements: Iterable[int] = (),
     moderated: Iterable[int] = (),
+    clustered: Iterable[int] = (),
 ) -> OpinionMapResult:
     """The opinion map of votes given by the caller's ids (one vote per pair).
-    ``participants`` and ``statements`` may add ids that have no vote yet."""
+    ``participants`` and ``statements`` may add ids that have no vote yet;
+    ``clustered`` names participants kept in the clustering whatever their votes
+    (ids that never voted are ignored: there is nowhere to put them)."""
     started = time.perf_counter()
     voter_ids = np.asarray(participant_ids, dtype=np.int64).ravel()
     voted_ids = np.asarray(statement_ids, dtype=np.int64).ravel()
@@ -252,14 +268,30 @@ def compute_from_ids(
         n_statements=len(known_statements),
         moderated_out=frozenset(np.searchsorted(known_statements, moderated_ids).tolist()),
     )
-    return _compute(table, known_participants, known_statements, started)
+    clustered_ids = np.fromiter(clustered, dtype=np.int64)
+    clustered_ids = clustered_ids[np.isin(clustered_ids, known_participants)]
+    always_in = np.zeros(len(known_participants), dtype=bool)
+    always_in[np.searchsorted(known_participants, clustered_ids)] = True
+    return _compute(table, known_participants, known_statements, always_in, started)
+
+
+def _always_in(clustered: Iterable[int], n_participants: int) -> BoolArray:
+    indexes = np.fromiter(clustered, dtype=np.int64)
+    _check_range("clustered", indexes, n_participants)
+    always_in = np.zeros(n_participants, dtype=bool)
+    always_in[indexes] = True
+    return always_in
 
 
 def _compute(
-    votes: Votes, participant_ids: IntArray, statement_ids: IntArray, started: float
+    votes: Votes,
+    participant_ids: IntArray,
+    statement_ids: IntArray,
+    always_in: BoolArray,
+    started: float,
 ) -> OpinionMapResult:
     matrix = _RatingMatrix(votes)
-    in_conv = matrix.in_conversation()
+    in_conv = matrix.in_conversation(always_in)
     center, loadings = matrix.components()
     projections = matrix.project(center, loadings)
     base_clusters, base_centers = _base_clusters(projections, in_conv)
@@ -325,9 +357,9 @@ class _RatingMatrix:
         self.kept_statements = votes.statements[kept]
         self.kept_values = votes.values[kept].astype(np.float64)
 
-    def in_conversation(self) -> BoolArray:
+    def in_conversation(self, always_in: BoolArray) -> BoolArray:
         threshold = min(MIN_VOTES, int(self.voted.sum()))
-        chosen = self.active & (self.counts >= threshold)
+        chosen = self.active & ((self.counts >= threshold) | always_in)
         missing = GREEDY_PARTICIPANTS - int(chosen.sum())
         if missing > 0:
             # The most active of the rest, the first index first among equals.
@@ -497,7 +529,8 @@ def _base_clusters(projections: FloatArray, in_conv: BoolArray) -> tuple[IntArra
 
 
 def _groups(centers: FloatArray, sizes: FloatArray) -> tuple[IntArray, dict[int, float]]:
-    """Group of each base cluster, for the k with the best silhouette."""
+    """Group of each base cluster, for the k with the best silhouette among those
+    whose groups are all large enough."""
     count = len(centers)
     if count == 0:
         return np.zeros(0, dtype=np.int64), {}
@@ -505,16 +538,45 @@ def _groups(centers: FloatArray, sizes: FloatArray) -> tuple[IntArray, dict[int,
     if largest < 2:
         return np.zeros(count, dtype=np.int64), {}
     distances = _distances(centers, centers)
+    smallest_group = MIN_GROUP_SHARE * sizes.sum()
     best: tuple[float, IntArray] | None = None
     silhouettes: dict[int, float] = {}
     for k in range(2, largest + 1):
-        labels, _ = lloyd(centers, sizes, clean_start(centers, sizes, k), GROUP_ITERATIONS)
-        score = silhouette(distances, labels, sizes)
+        labels = _large_groups(centers, sizes, k, smallest_group)
+        if labels is None:
+            continue
+        score = silhouette(distances, labels)
         silhouettes[k] = score
         if best is None or score > best[0]:
             best = (score, labels)
-    assert best is not None
+    if best is None:
+        return np.zeros(count, dtype=np.int64), silhouettes
     return _number_by_size(best[1], sizes), silhouettes
+
+
+def _large_groups(
+    centers: FloatArray, sizes: FloatArray, k: int, smallest: float
+) -> IntArray | None:
+    """k groups, each weighing at least ``smallest``, from the clean start. The
+    members of a group that ends lighter may no longer open a cluster, nor may the
+    points that opened clusters in a start that lost one; then the start is built
+    again. None once no start is left."""
+    barred = np.zeros(len(centers), dtype=bool)
+    while True:
+        seeds = _farthest_seeds(centers, sizes, k, barred)
+        if len(seeds) + 1 < k:
+            return None
+        labels, _ = lloyd(centers, sizes, _start_centers(centers, sizes, seeds), GROUP_ITERATIONS)
+        weights = np.bincount(labels, weights=sizes)
+        if len(weights) == k and weights.min() >= smallest:
+            return labels
+        newly = (weights < smallest)[labels]
+        if len(weights) < k:
+            newly[seeds] = True
+        newly &= ~barred
+        if not newly.any():
+            return None
+        barred |= newly
 
 
 def _number_by_size(labels: IntArray, weights: FloatArray) -> IntArray:
@@ -536,6 +598,14 @@ def clean_start(points: FloatArray, weights: FloatArray, k: int) -> FloatArray:
     """Initial centres as Pol.is's clean start builds them: one cluster holding
     every point, then repeatedly the point farthest from every centre opens a new
     cluster (and leaves the big one), until there are ``k`` or no point is apart."""
+    seeds = _farthest_seeds(points, weights, k, np.zeros(len(points), dtype=bool))
+    return _start_centers(points, weights, seeds)
+
+
+def _farthest_seeds(
+    points: FloatArray, weights: FloatArray, k: int, barred: BoolArray
+) -> list[int]:
+    """The points that open clusters in the clean start, none of them ``barred``."""
     rest = np.ones(len(points), dtype=bool)
     total = weights.sum()
     weighted_sum = (points * weights[:, None]).sum(axis=0)
@@ -544,6 +614,7 @@ def clean_start(points: FloatArray, weights: FloatArray, k: int) -> FloatArray:
     while len(seeds) + 1 < k and rest.sum() > 1:
         rest_center = weighted_sum / total
         gap = np.minimum(np.sqrt(((points - rest_center) ** 2).sum(axis=1)), nearest_seed)
+        gap[barred] = -1.0
         far = int(np.argmax(gap))
         if gap[far] <= 0:
             break
@@ -552,7 +623,15 @@ def clean_start(points: FloatArray, weights: FloatArray, k: int) -> FloatArray:
         total -= weights[far]
         weighted_sum -= points[far] * weights[far]
         nearest_seed = np.minimum(nearest_seed, np.sqrt(((points - points[far]) ** 2).sum(axis=1)))
-    return np.vstack([(weighted_sum / total)[None], points[seeds]])
+    return seeds
+
+
+def _start_centers(points: FloatArray, weights: FloatArray, seeds: list[int]) -> FloatArray:
+    """The centre of the points left in the big cluster, then the seeds."""
+    rest = np.ones(len(points), dtype=bool)
+    rest[seeds] = False
+    center = (points[rest] * weights[rest, None]).sum(axis=0) / weights[rest].sum()
+    return np.vstack([center[None], points[seeds]])
 
 
 def lloyd(
@@ -583,8 +662,8 @@ def _squared(points: FloatArray, centers: FloatArray) -> FloatArray:
     return dx * dx + dy * dy
 
 
-def silhouette(distances: FloatArray, labels: IntArray, weights: FloatArray) -> float:
-    """Mean silhouette of the points, weighted; a point alone in its cluster scores 0."""
+def silhouette(distances: FloatArray, labels: IntArray) -> float:
+    """Mean silhouette of the points; a point alone in its cluster scores 0."""
     k = int(labels.max()) + 1
     onehot = np.zeros((len(labels), k))
     onehot[np.arange(len(labels)), labels] = 1.0
@@ -597,7 +676,7 @@ def silhouette(distances: FloatArray, labels: IntArray, weights: FloatArray) -> 
     b = other.min(axis=1) if k > 1 else np.zeros(len(labels))
     spread = np.maximum(a, b)
     scores = np.divide(b - a, spread, out=np.zeros(len(labels)), where=(own > 0) & (spread > 0))
-    return float(np.average(scores, weights=weights))
+    return float(scores.mean())
 
 
 # ---------------------------------------------------------------- statistics

@@ -26,7 +26,7 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,8 +214,12 @@ class PolisExport:
         )
 
 
-def opinion_map(conversation: Conversation) -> engine.OpinionMapResult:
-    """The opinion map of a conversation's latest votes."""
+def opinion_map(
+    conversation: Conversation, clustered: Iterable[int] | None = None
+) -> engine.OpinionMapResult:
+    """The opinion map of a conversation's latest votes, ``clustered`` (by default
+    everyone the conversation's groups hold) kept in the clustering, as Pol.is
+    keeps everyone it has clustered."""
     latest = conversation.votes.latest()
     return engine.compute_from_ids(
         latest.participant_ids,
@@ -223,6 +227,7 @@ def opinion_map(conversation: Conversation) -> engine.OpinionMapResult:
         latest.values,
         statements=[s.id for s in conversation.statements],
         moderated=conversation.moderated_out(),
+        clustered=conversation.groups.keys() if clustered is None else clustered,
     )
 
 

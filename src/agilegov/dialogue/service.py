@@ -801,11 +801,13 @@ class VoteTable:
     values: Sequence[int]
     all_statements: Sequence[int]
     hidden_statements: frozenset[int]
+    always_clustered: frozenset[int]
 
 
 def _vote_table(session: Session, consultation_id: int) -> VoteTable:
     rows = session.execute(
-        select(Vote.participant_id, Vote.statement_id, Vote.value)
+        select(Vote.participant_id, Vote.statement_id, Vote.value, Participant.always_clustered)
+        .join(Participant, Participant.id == Vote.participant_id)
         .where(Vote.consultation_id == consultation_id)
         .order_by(Vote.id)
     ).all()
@@ -820,6 +822,8 @@ def _vote_table(session: Session, consultation_id: int) -> VoteTable:
         values=[row[2] for row in rows],
         all_statements=[row.id for row in statements_],
         hidden_statements=frozenset(row.id for row in statements_ if row.hidden_at is not None),
+        # Only those who voted: the map has nowhere to put anyone else.
+        always_clustered=frozenset(row[0] for row in rows if row[3]),
     )
 
 
@@ -968,12 +972,14 @@ def import_polis(
         people = sorted(
             set(export.votes.participant_ids.tolist()) | {s.author_id for s in export.statements}
         )
+        clustered = {p for p, group in export.polis_groups().items() if group is not None}
         participant_of: dict[int, int] = {}
         for person in people:
             row = Participant(
                 consultation_id=consultation.id,
                 pseudonym=f"Pol.is participant {person}",
                 external_id=str(person),
+                always_clustered=person in clustered,
                 created_at=now,
             )
             session.add(row)
@@ -1064,11 +1070,16 @@ def export_polis(uow: UnitOfWork, actor: Principal, consultation_id: int) -> pol
             participant_ids=[v.participant_id for v in votes],
             values=[v.value for v in votes],
         )
+        always_clustered = session.scalars(
+            select(Participant.id).where(
+                Participant.consultation_id == consultation_id, Participant.always_clustered
+            )
+        ).all()
         title, summary, source = consultation.title, consultation.summary, consultation.source
     conversation = polis.Conversation(
         topic=title, statements=statements_, votes=log, url=source, description=summary
     )
-    groups = polis.opinion_map(conversation).group_of()
+    groups = polis.opinion_map(conversation, always_clustered).group_of()
     return polis.Conversation(
         topic=title,
         statements=statements_,

@@ -76,6 +76,7 @@ def engine_result(table: service.VoteTable) -> engine.OpinionMapResult:
         table.values,
         statements=table.all_statements,
         moderated=table.hidden_statements,
+        clustered=table.always_clustered,
     )
 
 
