@@ -196,13 +196,7 @@ def red_dwarf_side(
 
     votes = [
         {"participant_id": p, "statement_id": s, "vote": v, "modified": t}
-        for p, s, v, t in zip(
-            latest.participant_ids.tolist(),
-            latest.statement_ids.tolist(),
-            latest.values.tolist(),
-            latest.created_ms.tolist(),
-            strict=True,
-        )
+        for t, s, p, v in latest.rows()
     ]
 
     def theirs() -> Any:

@@ -32,10 +32,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata as package_metadata
@@ -44,6 +42,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from scratch_postgres import libpq, postgres_database
 
 MIB = 1024 * 1024
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -138,32 +137,8 @@ def remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def libpq(url: str) -> str:
-    """The libpq form of an SQLAlchemy URL (psycopg connects with it)."""
-    from sqlalchemy import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
-
-
-@contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    """A new database on ``server`` for this run, dropped afterwards."""
-    import psycopg
-    from sqlalchemy import make_url
-
-    name = f"agilegov_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq(server), autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(drivername="postgresql+psycopg", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq(server), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_admin(url: str, *statements: str) -> list[Any]:

@@ -36,10 +36,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import metadata as package_metadata
@@ -48,6 +46,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from scratch_postgres import libpq, postgres_database
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_MS = 150.0
@@ -77,30 +76,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def libpq(url: str) -> str:
-    """The libpq form of an SQLAlchemy URL (psycopg connects with it)."""
-    from sqlalchemy import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    """A new database on ``server`` for this run, dropped afterwards."""
-    import psycopg
-    from sqlalchemy import make_url
-
-    name = f"agilegov_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq(server), autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(drivername="postgresql+psycopg", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq(server), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_answers(server: str) -> str | None:

@@ -133,6 +133,16 @@ class VoteLog:
             for name in ("created_ms", "statement_ids", "participant_ids", "values")
         )
 
+    def rows(self) -> Iterator[tuple[int, int, int, int]]:
+        """Each vote as (created_ms, statement id, participant id, value), in order."""
+        return zip(
+            self.created_ms.tolist(),
+            self.statement_ids.tolist(),
+            self.participant_ids.tolist(),
+            self.values.tolist(),
+            strict=True,
+        )
+
     def latest(self) -> "VoteLog":
         """The latest vote of each (participant, statement); on equal timestamps,
         the later one in the log."""
@@ -513,13 +523,7 @@ def _datetime(ms: int) -> str:
 
 
 def _vote_rows(votes: VoteLog) -> Iterator[Sequence[object]]:
-    for created, statement, voter, value in zip(
-        votes.created_ms.tolist(),
-        votes.statement_ids.tolist(),
-        votes.participant_ids.tolist(),
-        votes.values.tolist(),
-        strict=True,
-    ):
+    for created, statement, voter, value in votes.rows():
         yield created, _datetime(created), statement, voter, value
 
 

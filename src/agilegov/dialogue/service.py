@@ -1009,13 +1009,7 @@ def import_polis(
                 "value": value,
                 "voted_at": _moment(created),
             }
-            for created, statement, person, value in zip(
-                latest.created_ms.tolist(),
-                latest.statement_ids.tolist(),
-                latest.participant_ids.tolist(),
-                latest.values.tolist(),
-                strict=True,
-            )
+            for created, statement, person, value in latest.rows()
         ]
         if rows:
             session.execute(insert(Vote), rows)
@@ -1050,7 +1044,14 @@ def export_polis(uow: UnitOfWork, actor: Principal, consultation_id: int) -> pol
             .order_by(Statement.id)
         ).all()
         votes = session.execute(
-            select(Vote.voted_at, Vote.statement_id, Vote.participant_id, Vote.value)
+            select(
+                Vote.voted_at,
+                Vote.statement_id,
+                Vote.participant_id,
+                Vote.value,
+                Participant.always_clustered,
+            )
+            .join(Participant, Participant.id == Vote.participant_id)
             .where(Vote.consultation_id == consultation_id)
             .order_by(Vote.voted_at, Vote.id)
         ).all()
@@ -1070,11 +1071,7 @@ def export_polis(uow: UnitOfWork, actor: Principal, consultation_id: int) -> pol
             participant_ids=[v.participant_id for v in votes],
             values=[v.value for v in votes],
         )
-        always_clustered = session.scalars(
-            select(Participant.id).where(
-                Participant.consultation_id == consultation_id, Participant.always_clustered
-            )
-        ).all()
+        always_clustered = {v.participant_id for v in votes if v.always_clustered}
         title, summary, source = consultation.title, consultation.summary, consultation.source
     conversation = polis.Conversation(
         topic=title, statements=statements_, votes=log, url=source, description=summary
