@@ -103,8 +103,8 @@ def open_ours(path: Path, create: bool) -> Any:
     """A session factory on agilegov's SQLite engine (WAL, synchronous=FULL, BEGIN IMMEDIATE)."""
     from agilegov.db import make_engine, make_session_factory
     from agilegov.organizations.models import Organization, User
-    from agilegov.scopes.models import Scope
     from agilegov.tables import metadata
+    from agilegov.tenancy import Scope
 
     engine = make_engine(f"sqlite:///{path}")
     factory = make_session_factory(engine)

@@ -145,10 +145,10 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
         principal_for_user,
     )
     from agilegov.record.models import Event
-    from agilegov.scopes.access import writable_scope
     from agilegov.scopes.schemas import ScopeCreate
     from agilegov.scopes.service import create_scope
     from agilegov.tables import metadata
+    from agilegov.tenancy import writable_scope
     from agilegov.uow import UnitOfWork
 
     rng = random.Random(seed)

@@ -32,8 +32,8 @@ from agilegov.monitor.models import Observation
 from agilegov.organizations.models import Membership, Organization, User
 from agilegov.organizations.service import principal_for_token
 from agilegov.record.models import Event
-from agilegov.scopes.models import Scope
 from agilegov.settings import get_settings
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
 

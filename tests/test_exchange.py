@@ -28,9 +28,9 @@ from agilegov.monitor.service import ingest
 from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
 from agilegov.record.service import list_events
-from agilegov.scopes.exchange import ScopeDocument, export_scope, import_scope
-from agilegov.scopes.models import Scope
+from agilegov.scopes.exchange import document_model, export_scope, import_scope
 from agilegov.settings import get_settings
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from builders import (
     add,
@@ -216,7 +216,7 @@ def exported(world) -> dict[str, Any]:
 
 
 def test_the_document_holds_every_kind(exported) -> None:
-    sections = [name for name, field in ScopeDocument.model_fields.items() if name != "format"]
+    sections = [name for name, field in document_model().model_fields.items() if name != "format"]
     empty = [name for name in sections if not exported[name]]
     assert empty == []
     assert {g["status"] for g in exported["goals"]} == {"active", "retired"}
@@ -226,7 +226,7 @@ def test_the_document_holds_every_kind(exported) -> None:
 
 
 def test_an_imported_scope_exports_the_same_document(world, exported) -> None:
-    document = ScopeDocument.model_validate(copy.deepcopy(exported))
+    document = document_model().model_validate(copy.deepcopy(exported))
     imported = import_scope(world.uow, world.editor, world.business_id, document)
     assert (imported.organization_id, imported.name) == (
         world.business_id,
@@ -245,7 +245,7 @@ def test_an_imported_scope_exports_the_same_document(world, exported) -> None:
 def test_an_import_is_one_record_event(world, exported) -> None:
     before = list_events(world.uow, world.owner, 1000, 0).total
     imported = import_scope(
-        world.uow, world.editor, world.business_id, ScopeDocument.model_validate(exported)
+        world.uow, world.editor, world.business_id, document_model().model_validate(exported)
     )
     events = list_events(world.uow, world.owner, 1000, 0, scope_id=imported.id).items
     assert [e.type for e in events] == ["scope.imported"]
@@ -264,7 +264,7 @@ def _path(loc: tuple[Any, ...]) -> str:
 def _refusal(world, raw: dict[str, Any]) -> list[str]:
     """Import ``raw``; it must be refused. The field paths of the refusal."""
     try:
-        document = ScopeDocument.model_validate(raw)
+        document = document_model().model_validate(raw)
     except ValidationError as error:
         return [_path(item["loc"]) for item in error.errors()]
     with pytest.raises(InvalidInput) as refused:
@@ -389,7 +389,7 @@ def test_only_an_editor_imports(world, exported) -> None:
     before = row_counts(world.uow)
     with pytest.raises(Forbidden):
         import_scope(
-            world.uow, world.reviewer, world.business_id, ScopeDocument.model_validate(exported)
+            world.uow, world.reviewer, world.business_id, document_model().model_validate(exported)
         )
     assert row_counts(world.uow) == before
 

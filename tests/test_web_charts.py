@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agilegov.web.charts import heat_map, loop_diagram, trend
+from agilegov.analysis.heat_map import heat_map
+from agilegov.cycle.diagram import loop_diagram
+from agilegov.web.charts import trend
 
 
 @pytest.mark.parametrize(

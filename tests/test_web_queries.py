@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
-from agilegov import clock
+from agilegov import clock, part
 from agilegov.analysis.service import RISK
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.schemas import TriggerCreate
@@ -38,7 +38,6 @@ from agilegov.notify.schemas import WebhookCreate
 from agilegov.notify.service import create_webhook
 from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
-from agilegov.scopes.pages import TABS as SCOPE_TABS
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 from api_helpers import World as ApiWorld
@@ -108,7 +107,7 @@ BOUNDS: dict[str, int] = {
 }
 
 # Every tab of the scope page, as the app lists them: a new tab needs a bound here.
-TABS = [key for key, _ in SCOPE_TABS if key]
+TABS = [tab.path for tab in part.tabs() if tab.path]
 KINDS = (
     ("stakeholder", "stakeholders"),
     ("impact", "impacts"),

@@ -16,31 +16,19 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from agilegov import __version__, clock
-from agilegov.analysis.api import routers as analysis_routers
+from agilegov import __version__
 from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
-from agilegov.assurance.api import routers as assurance_routers
-from agilegov.cycle.api import routers as cycle_routers
-from agilegov.cycle.service import tick
 from agilegov.db import make_engine, make_session_factory
-from agilegov.design.api import routers as design_routers
-from agilegov.dialogue.api import routers as dialogue_routers
-from agilegov.goals.api import routers as goals_routers
-from agilegov.monitor.api import routers as monitor_routers
-from agilegov.monitor.scraping import scrape_due
-from agilegov.monitor.service import evaluate_all
-from agilegov.notify.api import routers as notify_routers
-from agilegov.notify.service import deliver_due
-from agilegov.organizations.api import routers as organization_routers
-from agilegov.record.api import routers as record_routers
+from agilegov.organizations.service import principal_for_token, session_user
+from agilegov.part import Job
+from agilegov.parts import PARTS
 from agilegov.record.notes import load_or_create_signer
-from agilegov.scopes.api import routers as scope_routers
 from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
-from agilegov.web.render import compile_templates, error_page
-from agilegov.web.routes import web_routers
+from agilegov.web.render import compile_templates, error_page, use_template_globals
+from agilegov.web.scope_page import tab_router
 from agilegov.web.throttle import FailedSignIns
 
 API_PREFIX = "/api/v1"
@@ -75,37 +63,18 @@ async def run_periodically(steps: Sequence[PeriodicStep]) -> None:
 
 
 def periodic_steps(app: FastAPI, settings: Settings) -> list[PeriodicStep]:
-    """Review-by checks, scrapes, evaluations and webhook deliveries, in that order:
-    what a check or an evaluation has to tell is sent in the same pass."""
+    """Every part's jobs, in their order (review-by checks, scrapes, evaluations,
+    then webhook deliveries: what a check or an evaluation has to tell is sent in
+    the same pass); a job whose interval is 0 never runs."""
 
-    def uow() -> UnitOfWork:
-        return UnitOfWork(app.state.session_factory)
+    def step(job: Job) -> PeriodicStep:
+        def run() -> None:
+            job.run(UnitOfWork(app.state.session_factory), settings)
 
-    def review_by_dates() -> None:
-        opened = tick(uow())
-        if opened:
-            log.info("review-by dates opened %d triggers", len(opened))
+        return PeriodicStep(job.name, job.every(settings), run)
 
-    def scrapes() -> None:
-        results = scrape_due(uow(), clock.now())
-        failed = [result for result in results if result.error is not None]
-        for result in failed:
-            log.warning("scrape target %d: %s", result.target_id, result.error)
-
-    def evaluations() -> None:
-        evaluate_all(uow())
-
-    def deliveries() -> None:
-        deliver_due(uow(), clock.now(), key_file=settings.webhook_key_file)
-
-    steps = [PeriodicStep("review-by check", settings.tick_interval_seconds, review_by_dates)]
-    if settings.poll_interval_seconds > 0:
-        steps.append(PeriodicStep("scrape", settings.poll_interval_seconds, scrapes))
-    if settings.evaluation_interval_seconds > 0:
-        steps.append(PeriodicStep("evaluation", settings.evaluation_interval_seconds, evaluations))
-    if settings.poll_interval_seconds > 0:
-        steps.append(PeriodicStep("webhook delivery", settings.poll_interval_seconds, deliveries))
-    return steps
+    jobs = sorted((job for part in PARTS for job in part.jobs), key=lambda job: job.order)
+    return [step(job) for job in jobs if job.every(settings) > 0]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -140,6 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
+    # Who a token or a sign-in session belongs to: the API and the pages ask
+    # through these, so that the toolkits need not know the organizations part.
+    app.state.principal_for_token = principal_for_token
+    app.state.session_user = session_user
+    use_template_globals()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     # Ten wrong passwords for an email, or from an address, in 15 minutes: a pause.
@@ -148,23 +122,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, API_PREFIX, error_page)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(ids_in_range)])
-    for router in (
-        *organization_routers,
-        *scope_routers,
-        *analysis_routers,
-        *goals_routers,
-        *design_routers,
-        *cycle_routers,
-        *monitor_routers,
-        *record_routers,
-        *assurance_routers,
-        *notify_routers,
-        *dialogue_routers,
-    ):
-        api.include_router(router)
+    for part in PARTS:
+        for router in part.api_routers:
+            api.include_router(router if isinstance(router, APIRouter) else router())
     app.include_router(api)
-    for router in web_routers:
-        app.include_router(router)
+    # The scope page's tabs first: a tab's path is also its kind's list path.
+    app.include_router(tab_router())
+    for part in PARTS:
+        for router in part.page_routers:
+            app.include_router(router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

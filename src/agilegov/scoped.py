@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agilegov import clock
@@ -18,8 +18,7 @@ from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Output, Page, VersionRead
-from agilegov.scopes.access import readable_scope, writable_scope
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import keep_version, versions_of
 
@@ -64,6 +63,14 @@ class Kind:
     # stored; they raise InvalidInput naming the field.
     rules: Rules | None = None
     after_change: AfterChange | None = None
+
+
+def count_in_scope(model: Any, *where: Any) -> Callable[[Any], Any]:
+    """A count of ``model``'s rows in a scope (matching ``where``), for a part's
+    ``counts`` or ``cycle_facts``."""
+    return lambda scope_id: (
+        select(func.count()).select_from(model).where(model.scope_id == scope_id, *where)
+    )
 
 
 def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> Any:

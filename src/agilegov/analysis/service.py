@@ -22,7 +22,7 @@ from agilegov.analysis.schemas import (
 from agilegov.errors import InvalidInput
 from agilegov.organizations.models import Organization
 from agilegov.scoped import Kind, Link, Ref
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 
 
 def require_organization(session: Session, field: str, organization_id: int | None) -> None:

@@ -8,7 +8,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.organizations.service import principal_for_token
 from agilegov.schemas import MAX_INT
 from agilegov.uow import UnitOfWork
 
@@ -25,7 +24,8 @@ def get_actor(
 ) -> Principal:
     if credentials is None:
         return ANONYMOUS
-    return principal_for_token(get_uow(request), credentials.credentials)
+    # The organizations part answers who a token belongs to (set up by the app).
+    return request.app.state.principal_for_token(get_uow(request), credentials.credentials)
 
 
 @dataclass(frozen=True)

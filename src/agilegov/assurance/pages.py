@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.assurance import service
-from agilegov.assurance.models import Attestation
+from agilegov.assurance.models import Assessment, Attestation
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AttestationIssue,
@@ -20,7 +21,9 @@ from agilegov.assurance.schemas import (
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
 from agilegov.organizations.models import Organization
-from agilegov.scopes.models import Scope
+from agilegov.organizations.service import organization_names
+from agilegov.part import Panel
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
@@ -185,3 +188,17 @@ def revoke_attestation(
             request, uow, visitor, attestation.assessment_id, revoke_problems=refused.problems
         )
     return redirect(f"/assessments/{attestation.assessment_id}")
+
+
+# ---------------------------------------------------------------- the scope's overview
+
+
+def _assessments(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+    assessments = session.scalars(
+        select(Assessment).where(Assessment.scope_id == scope.id).order_by(Assessment.id.desc())
+    ).all()
+    names = organization_names(session, {a.assessor_organization_id for a in assessments})
+    return {"assessments": [(a, names[a.assessor_organization_id]) for a in assessments]}
+
+
+PANELS = (Panel(30, "scope/panels/assurance.html", _assessments),)

@@ -39,7 +39,7 @@ from agilegov.record.credentials import (
 )
 from agilegov.record.service import append_event
 from agilegov.schemas import Page
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 

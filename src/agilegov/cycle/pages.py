@@ -1,5 +1,7 @@
-"""Moving a scope's cycle from its pages: advancing a stage, opening a trigger,
-recording a review. Each is the cycle service's own call."""
+"""The cycle's pages: moving a scope's cycle (advancing a stage, opening a
+trigger, recording a review, each the cycle service's own call), and what the
+cycle adds to a scope's page: the double loop at its head, the overview's
+panels of moves and open triggers, and the tabs of reviews and history."""
 
 from typing import Any
 
@@ -7,24 +9,31 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle import service
-from agilegov.cycle.models import Trigger
-from agilegov.cycle.rules import Loop, TriggerKind
+from agilegov.cycle.diagram import loop_diagram
+from agilegov.cycle.models import Cycle, Review, Transition, Trigger
+from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
+from agilegov.cycle.versions import version_choices, version_ref
+from agilegov.design.service import measure_titles
 from agilegov.errors import InvalidInput
+from agilegov.goals.service import goal_titles
+from agilegov.part import Panel, Tab
+from agilegov.record.service import list_events
 from agilegov.schemas import Input, LongText, ShortText
-from agilegov.scopes.access import writable_scope
-from agilegov.scopes.pages import scope_page
 from agilegov.scopes.schemas import ScopeRead
+from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
+from agilegov.versioning import EntityVersion
+from agilegov.web.crud import FormRefused, compare_versions, in_scope, submitted
 from agilegov.web.forms import Choice, FormState, form_fields
 from agilegov.web.render import form_page, redirect
+from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
-from agilegov.web.versions import version_choices, version_ref
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 
@@ -43,7 +52,7 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
             uow,
             visitor,
             scope_id,
-            "",
+            OVERVIEW,
             status=422,
             transition_errors=refused.problems,
             transition_values=refused.values,
@@ -217,3 +226,129 @@ def record_review(
     except FormRefused as refused:
         return _review_form(request, uow, visitor, scope_id, refused.values, refused.problems)
     return redirect(f"/scopes/{scope_id}/reviews")
+
+
+# ---------------------------------------------------------------- the scope page
+
+# Events shown per page of the history tab.
+EVENTS_PER_PAGE = 50
+
+
+def scope_header(session: Session, scope: Scope) -> dict[str, Any]:
+    """The cycle at the head of every tab: its stage, loop counts and picture."""
+    cycle = session.get(Cycle, scope.id)
+    assert cycle is not None, "every scope has a cycle"
+    last_loop = session.scalar(
+        select(Transition.loop)
+        .where(Transition.scope_id == scope.id)
+        .order_by(Transition.id.desc())
+        .limit(1)
+    )
+    return {
+        "cycle": cycle,
+        "loop": loop_diagram(
+            cycle.stage, cycle.inner_iterations, cycle.outer_iterations, last_loop
+        ),
+    }
+
+
+def _moving(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+    cycle = session.get(Cycle, scope.id)
+    assert cycle is not None
+    return {"next_stages": [to for (frm, to) in TRANSITIONS if frm == Stage(cycle.stage)]}
+
+
+def _open_triggers(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+    open_triggers = session.scalars(
+        select(Trigger)
+        .where(Trigger.scope_id == scope.id, Trigger.status == "open")
+        .order_by(Trigger.opened_at.desc(), Trigger.id)
+    ).all()
+    return {"open_triggers": open_triggers}
+
+
+def _recent_moves(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+    recent = session.scalars(
+        select(Transition)
+        .where(Transition.scope_id == scope.id)
+        .order_by(Transition.id.desc())
+        .limit(8)
+    ).all()
+    return {"recent": recent}
+
+
+def _reviews(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+    reviews = in_scope(session, Review, scope, Review.decided_at.desc(), Review.id.desc())
+    titles = {("goal", id_): title for id_, title in goal_titles(session, scope.id).items()}
+    titles.update(
+        {("measure", id_): title for id_, title in measure_titles(session, scope.id).items()}
+    )
+    return {"reviews": reviews, "titles": titles, "diffs": _review_diffs(session, reviews)}
+
+
+def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:
+    """For each version a review changed: that version beside the one before it."""
+    changed = {(c["kind"], c["id"], c["version"]) for review in reviews for c in review.changes}
+    if not changed:
+        return {}
+    rows = session.scalars(
+        select(EntityVersion).where(
+            EntityVersion.kind.in_({kind for kind, _, _ in changed}),
+            EntityVersion.entity_id.in_({entity for _, entity, _ in changed}),
+        )
+    )
+    data = {(row.kind, row.entity_id, row.version): (row.note, row.data) for row in rows}
+    diffs = {}
+    for kind, entity, version in changed:
+        pair = [
+            (number, *data[(kind, entity, number)])
+            for number in (version - 1, version)
+            if (kind, entity, number) in data
+        ]
+        diffs[(kind, entity, version)] = compare_versions(pair)
+    return diffs
+
+
+def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:
+    """For each version a review changed: that version beside the one before it."""
+    changed = {(c["kind"], c["id"], c["version"]) for review in reviews for c in review.changes}
+    if not changed:
+        return {}
+    rows = session.scalars(
+        select(EntityVersion).where(
+            EntityVersion.kind.in_({kind for kind, _, _ in changed}),
+            EntityVersion.entity_id.in_({entity for _, entity, _ in changed}),
+        )
+    )
+    data = {(row.kind, row.entity_id, row.version): (row.note, row.data) for row in rows}
+    diffs = {}
+    for kind, entity, version in changed:
+        pair = [
+            (number, *data[(kind, entity, number)])
+            for number in (version - 1, version)
+            if (kind, entity, number) in data
+        ]
+        diffs[(kind, entity, version)] = compare_versions(pair)
+    return diffs
+
+
+def _history(
+    session: Session, scope: Scope, visitor: Visitor, uow: UnitOfWork, offset: int, **_: Any
+) -> dict[str, Any]:
+    triggers = in_scope(session, Trigger, scope, Trigger.opened_at.desc(), Trigger.id.desc())
+    steps = service.history(uow, visitor.principal, scope.id, 200, 0)
+    events = list_events(
+        uow, visitor.principal, EVENTS_PER_PAGE, offset, scope_id=scope.id, newest_first=True
+    )
+    return {"triggers": triggers, "steps": steps, "events": events}
+
+
+PANELS = (
+    Panel(0, "scope/panels/cycle.html", _moving, main=True),
+    Panel(10, "scope/panels/triggers.html", _open_triggers),
+    Panel(50, "scope/panels/recent.html", _recent_moves),
+)
+TABS = (
+    Tab("reviews", "Reviews", 80, "scope/reviews.html", _reviews, badge="reviews"),
+    Tab("history", "History", 100, "scope/history.html", _history),
+)

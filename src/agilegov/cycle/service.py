@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agilegov import clock
-from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
+from agilegov import clock, part
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import (
@@ -35,33 +34,15 @@ from agilegov.cycle.schemas import (
     TriggerCreate,
     TriggerRead,
 )
-from agilegov.db import Base
-from agilegov.design.models import Measure
-from agilegov.dialogue.models import Consultation
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Page
-from agilegov.scopes.access import readable_scope, writable_scope
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 
 RECENT_HISTORY = 20
-# What a trigger can be about: an entity of the scope it is opened on.
-TRIGGER_SUBJECTS: dict[str, type[Base]] = {
-    "stakeholder": Stakeholder,
-    "impact": Impact,
-    "condition": Condition,
-    "risk": Risk,
-    "goal": Goal,
-    "indicator": Indicator,
-    "trade_off": TradeOff,
-    "allocation": Allocation,
-    "measure": Measure,
-    "consultation": Consultation,
-}
 
 
 def _event(
@@ -130,26 +111,28 @@ def _open_triggers(session: Session, scope_id: int) -> list[Trigger]:
 
 
 def _facts(session: Session, cycle: Cycle) -> CycleFacts:
+    """What the guards need, in one statement: each part's facts about the scope
+    (counts it declares), and whether this evaluation visit has its review."""
     scope_id = cycle.scope_id
-    goals_with_indicators = session.scalar(
-        select(func.count(func.distinct(Goal.id)))
-        .join(Indicator, Indicator.goal_id == Goal.id)
-        .where(Goal.scope_id == scope_id, Goal.status == "active")
-    )
-    implemented = session.scalar(
-        select(func.count()).where(Measure.scope_id == scope_id, Measure.status == "implemented")
-    )
-    reviewed = session.scalar(
-        select(func.count()).where(
+    facts = part.cycle_facts()
+    reviewed = (
+        select(func.count())
+        .where(
             Review.scope_id == scope_id,
             Review.stage == Stage.evaluation.value,
             Review.visit == cycle.visit,
         )
+        .scalar_subquery()
     )
+    row = session.execute(
+        select(
+            reviewed.label("reviewed"),
+            *(fact(scope_id).scalar_subquery().label(name) for name, fact in facts.items()),
+        )
+    ).one()
     return CycleFacts(
-        goals_with_indicators=goals_with_indicators or 0,
-        implemented_measures=implemented or 0,
-        evaluation_reviewed=bool(reviewed) and cycle.stage == Stage.evaluation,
+        **{name: row._mapping[name] or 0 for name in facts},
+        evaluation_reviewed=bool(row.reviewed) and cycle.stage == Stage.evaluation,
         open_triggers=tuple((t.id, Loop(t.loop)) for t in _open_triggers(session, scope_id)),
     )
 
@@ -257,11 +240,11 @@ def _check_subject(session: Session, scope: Scope, data: TriggerCreate) -> None:
         raise InvalidInput.on("subject_id", "subject_type and subject_id go together")
     if data.subject_type is None:
         return
-    model = TRIGGER_SUBJECTS.get(data.subject_type)
+    # What a trigger can be about: an entity of the scope, of a kind a part owns.
+    subjects = part.trigger_subjects()
+    model = subjects.get(data.subject_type)
     if model is None:
-        raise InvalidInput.on(
-            "subject_type", f"must be one of {', '.join(sorted(TRIGGER_SUBJECTS))}"
-        )
+        raise InvalidInput.on("subject_type", f"must be one of {', '.join(sorted(subjects))}")
     subject: Any = session.get(model, data.subject_id)
     if subject is None or subject.scope_id != scope.id:
         raise InvalidInput.on(
@@ -338,8 +321,7 @@ def _check_changes(session: Session, scope: Scope, data: ReviewCreate) -> None:
                 EntityVersion.version == change.version,
             )
         )
-        model = Goal if change.kind == "goal" else Measure
-        entity = session.get(model, change.id)
+        entity = session.get(part.trigger_subjects()[change.kind], change.id)
         if version is None or entity is None or entity.scope_id != scope.id:
             raise InvalidInput.on(
                 f"changes[{index}]",
@@ -493,44 +475,26 @@ def _due_review_triggers(session: Session, scope: Scope, today: date) -> list[Tr
     # moved meanwhile): open_trigger would only hand back the open trigger.
     pending = {(t.kind, t.subject_id) for t in earlier if t.status == "open"}
     due: list[TriggerCreate] = []
-    conditions = session.scalars(
-        select(Condition).where(Condition.scope_id == scope.id, Condition.review_by < today)
-    )
-    for condition in conditions:
-        key = (
-            TriggerKind.condition_review_due.value,
-            condition.id,
-            condition.review_by.isoformat(),
+    for dates in part.review_dates():
+        model = dates.model
+        rows = session.scalars(
+            select(model)
+            .where(model.scope_id == scope.id, model.review_by < today, *dates.where)
+            .order_by(model.id)
         )
-        if key not in seen and key[:2] not in pending:
-            due.append(
-                TriggerCreate(
-                    kind=TriggerKind.condition_review_due,
-                    cause=f"condition '{condition.title}' was due for review "
-                    f"on {condition.review_by}",
-                    subject_type="condition",
-                    subject_id=condition.id,
-                    facts={"review_by": condition.review_by.isoformat()},
+        for row in rows:
+            key = (dates.trigger_kind, row.id, row.review_by.isoformat())
+            if key not in seen and key[:2] not in pending:
+                due.append(
+                    TriggerCreate(
+                        kind=TriggerKind(dates.trigger_kind),
+                        cause=f"{dates.subject} '{row.title}' was due for review "
+                        f"on {row.review_by}",
+                        subject_type=dates.subject,
+                        subject_id=row.id,
+                        facts={"review_by": row.review_by.isoformat()},
+                    )
                 )
-            )
-    goals = session.scalars(
-        select(Goal).where(
-            Goal.scope_id == scope.id, Goal.status == "active", Goal.review_by < today
-        )
-    )
-    for goal in goals:
-        assert goal.review_by is not None
-        key = (TriggerKind.goal_review_due.value, goal.id, goal.review_by.isoformat())
-        if key not in seen and key[:2] not in pending:
-            due.append(
-                TriggerCreate(
-                    kind=TriggerKind.goal_review_due,
-                    cause=f"goal '{goal.title}' was due for review on {goal.review_by}",
-                    subject_type="goal",
-                    subject_id=goal.id,
-                    facts={"review_by": goal.review_by.isoformat()},
-                )
-            )
     return due
 
 

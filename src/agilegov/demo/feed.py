@@ -22,7 +22,7 @@ from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest
 from agilegov.organizations.models import Organization, User
 from agilegov.organizations.service import principal_for_user
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 SOURCE = "talentbridge-monitoring"

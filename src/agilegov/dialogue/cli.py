@@ -9,11 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agilegov.terminal import open_uow
+
 if TYPE_CHECKING:
     from agilegov.dialogue.opinion_map import OpinionMapResult
 
 dialogue_app = typer.Typer(
-    help="Consultations: opinion maps and Pol.is exports.", no_args_is_help=True
+    name="dialogue", help="Consultations: opinion maps and Pol.is exports.", no_args_is_help=True
 )
 
 console = Console(emoji=False)
@@ -85,15 +87,6 @@ def _table(result: "OpinionMapResult") -> Table:
     return table
 
 
-def _database() -> Any:
-    from agilegov import tables  # noqa: F401 - every table, so foreign keys resolve
-    from agilegov.db import make_engine, make_session_factory
-    from agilegov.settings import get_settings
-    from agilegov.uow import UnitOfWork
-
-    return UnitOfWork(make_session_factory(make_engine(get_settings().database_url)))
-
-
 @dialogue_app.command("import")
 def import_command(
     polis: Annotated[Path, typer.Argument(help="A Pol.is export folder.", metavar="DIR")],
@@ -106,7 +99,7 @@ def import_command(
     from agilegov.errors import DomainError
 
     try:
-        consultation = import_polis(_database(), SYSTEM, scope, read_export(polis))
+        consultation = import_polis(open_uow(), SYSTEM, scope, read_export(polis))
     except (PolisExportError, DomainError) as problem:
         errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
@@ -125,7 +118,7 @@ def export_command(
     from agilegov.errors import DomainError
 
     try:
-        write_export(output, export_polis(_database(), SYSTEM, consultation))
+        write_export(output, export_polis(open_uow(), SYSTEM, consultation))
     except DomainError as problem:
         errors.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
+from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.dialogue import service
+from agilegov.dialogue.models import Consultation
 from agilegov.dialogue.schemas import (
     CommentCreate,
     ConsultationCreate,
@@ -27,15 +30,15 @@ from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Goal
 from agilegov.organizations.models import Organization
+from agilegov.part import Tab
 from agilegov.schemas import Input, LongText
-from agilegov.scopes.access import readable_scope
 from agilegov.scopes.schemas import ScopeRead
+from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import Choice, FormState, form_fields
 from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
-from agilegov.web.versions import version_choices, version_ref
 
 router = APIRouter(include_in_schema=False)
 
@@ -458,3 +461,18 @@ def my_input(request: Request, consultation_id: int, uow: Uow, visitor: VisitorD
         my_statements=[s for s in context["statements"] if me and s.participant_id == me.id],
         my_votes=context["snapshot"].my_votes,
     )
+
+
+# ---------------------------------------------------------------- the scope page's tab
+
+
+def _consultations(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
+    rows = session.scalars(
+        select(Consultation)
+        .where(Consultation.scope_id == scope.id)
+        .order_by(Consultation.id.desc())
+    )
+    return {"consultations": [c for c in rows if service.may_read(visitor.principal, c, scope)]}
+
+
+TABS = (Tab("consultations", "Consultations", 90, "scope/consultations.html", _consultations),)

@@ -64,7 +64,7 @@ from agilegov.errors import (
 from agilegov.goals.models import Goal
 from agilegov.organizations.models import Organization, User
 from agilegov.record.service import append_event
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 

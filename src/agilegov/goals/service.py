@@ -30,7 +30,7 @@ from agilegov.goals.schemas import (
     TradeOffUpdate,
 )
 from agilegov.scoped import Kind, Ref
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 
 _LEVEL_DEPTH = {GoalLevel.ultimate: 0, GoalLevel.core_value: 1, GoalLevel.specific: 2}
 
@@ -276,3 +276,9 @@ ALLOCATION = Kind(
 )
 
 KINDS = (GOAL, INDICATOR, TRADE_OFF, ALLOCATION)
+
+
+def goal_titles(session: Session, scope_id: int) -> dict[int, str]:
+    """Every goal's title in the scope, by id (one query)."""
+    rows = session.execute(select(Goal.id, Goal.title).where(Goal.scope_id == scope_id))
+    return {row.id: row.title for row in rows}

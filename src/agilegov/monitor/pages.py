@@ -15,8 +15,8 @@ from agilegov.goals.models import Indicator
 from agilegov.monitor import scraping, service
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
-from agilegov.scopes.access import readable_scope, writable_scope
 from agilegov.scopes.schemas import ScopeRead
+from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields

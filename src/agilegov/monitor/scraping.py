@@ -40,8 +40,7 @@ from agilegov.notify.schemas import url_problem
 from agilegov.paging import paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Page
-from agilegov.scopes.access import readable_scope, writable_scope
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 
 FETCH_TIMEOUT_SECONDS = 10.0

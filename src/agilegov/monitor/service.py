@@ -35,8 +35,7 @@ from agilegov.notify.service import notify_owners
 from agilegov.paging import paginate
 from agilegov.record.service import append_event, append_events
 from agilegov.schemas import Page
-from agilegov.scopes.access import readable_scope, writable_scope
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.timetext import epoch_microseconds
 from agilegov.uow import UnitOfWork
 
@@ -826,3 +825,52 @@ def list_episodes(
         return paginate(
             session, BreachEpisode, where, BreachEpisodeRead, limit, offset, order_by=newest_first
         )
+
+
+# ---------------------------------------------------------------- reads for the pages
+
+
+def latest_evaluations(session: Session, scope_id: int) -> dict[int, Any]:
+    """Each indicator's latest evaluation in the scope, by indicator id, in one query."""
+    latest = (
+        select(func.max(Evaluation.id))
+        .where(Evaluation.scope_id == scope_id)
+        .group_by(Evaluation.indicator_id)
+    )
+    rows = session.execute(
+        select(
+            Evaluation.indicator_id,
+            Evaluation.status,
+            Evaluation.aggregate,
+            Evaluation.value,
+            Evaluation.evaluated_at,
+        ).where(Evaluation.id.in_(latest))
+    )
+    return {row.indicator_id: row for row in rows}
+
+
+def recent_series(session: Session, scope_id: int, points: int) -> dict[int, list[tuple[Any, Any]]]:
+    """The newest ``points`` observations of each indicator of the scope, oldest
+    first, in one query."""
+    ranked = (
+        select(
+            Observation.indicator_id,
+            Observation.time,
+            Observation.value,
+            func.row_number()
+            .over(partition_by=Observation.indicator_id, order_by=Observation.time.desc())
+            .label("newness"),
+        )
+        .join(Indicator, Indicator.id == Observation.indicator_id)
+        .where(Indicator.scope_id == scope_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.indicator_id, ranked.c.time, ranked.c.value)
+        .where(ranked.c.newness <= points)
+        .order_by(ranked.c.indicator_id, ranked.c.time)
+    )
+    series: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
+    for indicator_id, time, value in rows:
+        series[indicator_id].append((time, value))
+    return series

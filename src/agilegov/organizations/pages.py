@@ -2,15 +2,17 @@
 and a person's account with their API tokens. Reading a profile is public and
 lives with the start pages (``web/pages.py``)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
 from agilegov.organizations import service
+from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
     MemberAdd,
     MemberUpdate,
@@ -19,11 +21,14 @@ from agilegov.organizations.schemas import (
     OrganizationUpdate,
     TokenCreate,
 )
+from agilegov.organizations.service import SESSION_LIFETIME, sign_in, sign_out
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
 from agilegov.web.render import form_page, redirect, render
-from agilegov.web.signin import Form, Visitor, VisitorDep
+from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
+from agilegov.web.throttle import FailedSignIns
 
 router = APIRouter(include_in_schema=False)
 
@@ -238,3 +243,81 @@ def revoke_token(token_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Re
     _signed_in(visitor)
     service.revoke_token(uow, visitor.principal, token_id)
     return redirect("/account")
+
+
+# ---------------------------------------------------------------- signing in and out
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
+
+
+def _local(target: str | None) -> str:
+    """Only a path on this site is followed after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_page(
+    request: Request, visitor: VisitorDep, next: Annotated[str, Query(max_length=2000)] = "/"
+) -> Response:
+    return render(
+        request, "login.html", csrf=visitor.csrf_token, next=_local(next), email="", error=None
+    )
+
+
+@router.post("/login")
+def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    target = _local(str(form.get("next") or "/"))
+    problem = None
+    if not email:
+        problem = "Email: enter the email address you signed up with."
+    elif not password:
+        problem = "Password: enter your password."
+    elif len(email) > 320 or len(password) > 200:
+        problem = "The email or the password is too long."
+    who = (f"email:{email.lower()}", f"client:{request.client.host if request.client else ''}")
+    throttle: FailedSignIns = request.app.state.failed_sign_ins
+    status = 422
+    if problem is None and throttle.blocked(*who):
+        problem = "Too many failed attempts: wait a quarter of an hour, then try again."
+        status = 429
+    if problem is None:
+        try:
+            secret = sign_in(uow, email, password)
+        except Unauthenticated:
+            throttle.failed(*who)
+            problem = "The email or the password is wrong."
+    if problem is not None:
+        return render(
+            request,
+            "login.html",
+            status=status,
+            csrf=visitor.csrf_token,
+            next=target,
+            email=email,
+            error=problem,
+        )
+    if visitor.session_secret:
+        sign_out(uow, visitor.session_secret)
+    response = redirect(target)
+    set_cookie(response, request, SESSION_COOKIE, secret, SESSION_MAX_AGE)
+    return response
+
+
+@router.post("/logout")
+def logout(uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    if visitor.session_secret:
+        sign_out(uow, visitor.session_secret)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- a scope's page
+
+
+def scope_header(session: Session, scope: Scope) -> dict[str, Any]:
+    """The organization that owns the scope, at the head of its page."""
+    return {"organization": session.get(Organization, scope.organization_id)}

@@ -1,5 +1,6 @@
 """Organizations, users, memberships and tokens. The only writer of their tables."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -223,6 +224,22 @@ def _get_organization(session: Session, organization_id: int) -> Organization:
     if organization is None:
         raise NotFound(f"organization {organization_id} not found")
     return organization
+
+
+def organization_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of the organizations ``ids`` (one query; none for no ids). Names
+    are public, as profiles are."""
+    wanted = {id_ for id_ in ids if id_ is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(wanted))
+    )
+    return {row.id: row.name for row in rows}
+
+
+def organization_exists(session: Session, organization_id: int) -> bool:
+    return session.get(Organization, organization_id) is not None
 
 
 def list_organizations(uow: UnitOfWork, limit: int, offset: int) -> Page[OrganizationRead]:

@@ -17,7 +17,7 @@ from agilegov.record.models import Checkpoint, Event
 from agilegov.record.notes import Checkpoint as CheckpointText
 from agilegov.record.notes import Receipt, Signer, sign_checkpoint
 from agilegov.record.schemas import EventRead
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 

@@ -14,7 +14,7 @@ from agilegov.record.log import NewEvent, append
 from agilegov.record.models import Event
 from agilegov.record.schemas import EventRead
 from agilegov.schemas import Page
-from agilegov.scopes.models import Scope
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 _EVENT_TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")

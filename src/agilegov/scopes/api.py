@@ -36,19 +36,26 @@ def update_scope(scope_id: int, body: ScopePatch, uow: Uow, actor: Actor) -> Any
     return service.update_scope(uow, actor, scope_id, body)
 
 
-@router.get("/scopes/{scope_id}/export", response_model=exchange.ScopeDocument)
-def export_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
-    return exchange.export_scope(uow, actor, scope_id)
+def exchange_router() -> APIRouter:
+    """Export and import, shaped by the document of every installed part's
+    section (so made once the parts are installed)."""
+    document = exchange.document_model()
+    router = APIRouter(tags=["scopes"])
+
+    @router.get("/scopes/{scope_id}/export", response_model=document)
+    def export_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
+        return exchange.export_scope(uow, actor, scope_id)
+
+    @router.post("/scopes/import", response_model=ScopeRead, status_code=201)
+    def import_scope(
+        body: document,  # type: ignore[valid-type]
+        uow: Uow,
+        actor: Actor,
+        organization_id: Annotated[int, Query(description="The organization that will own it.")],
+    ) -> Any:
+        return exchange.import_scope(uow, actor, organization_id, body)
+
+    return router
 
 
-@router.post("/scopes/import", response_model=ScopeRead, status_code=201)
-def import_scope(
-    body: exchange.ScopeDocument,
-    uow: Uow,
-    actor: Actor,
-    organization_id: Annotated[int, Query(description="The organization that will own it.")],
-) -> Any:
-    return exchange.import_scope(uow, actor, organization_id, body)
-
-
-routers = [router]
+routers = [router, exchange_router]

@@ -10,9 +10,8 @@ from agilegov.organizations.models import Organization
 from agilegov.paging import paginate
 from agilegov.record.service import append_event
 from agilegov.schemas import Input, Page
-from agilegov.scopes.access import readable_scope
-from agilegov.scopes.models import Scope
 from agilegov.scopes.schemas import ScopeCreate, ScopeRead, Visibility
+from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 
 

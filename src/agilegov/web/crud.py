@@ -7,31 +7,49 @@ shown again with each problem next to its field, and nothing is stored.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from agilegov import scoped
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
-from agilegov.organizations.models import Organization
 from agilegov.scoped import Kind
-from agilegov.scopes.access import readable_scope, writable_scope
-from agilegov.scopes.models import Scope
-from agilegov.scopes.schemas import ScopeRead
+from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
 from agilegov.web.forms import Choice, FormState, form_fields, problems_of, values_from_form
 from agilegov.web.render import form_page, redirect, render
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
-# Fields naming an organization anywhere (not only in this scope).
+# Fields naming an organization anywhere (not only in this scope), chosen from
+# every organization's public name.
 _ORGANIZATION_FIELDS = ("organization_id", "responsible_organization_id")
+_ORGANIZATIONS = table("organizations", column("id"), column("name"))
+
+
+@dataclass(frozen=True)
+class ScopeName:
+    """What a kind's pages show of its scope, kept past the unit of work."""
+
+    id: int
+    name: str
+
+    @classmethod
+    def of(cls, scope: Scope) -> "ScopeName":
+        return cls(scope.id, scope.name)
+
+
+def in_scope(session: Session, model: Any, scope: Scope, *order: Any) -> list[Any]:
+    """Every row of ``model`` in the scope, in ``order`` (by id if none is given)."""
+    query = select(model).where(model.scope_id == scope.id).order_by(*(order or [model.id]))
+    return list(session.scalars(query))
 
 
 def label_column(model: Any) -> Any:
@@ -60,7 +78,7 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
         organizations = [
             (str(row.id), row.name)
             for row in session.execute(
-                select(Organization.id, Organization.name).order_by(Organization.name)
+                select(_ORGANIZATIONS.c.id, _ORGANIZATIONS.c.name).order_by(_ORGANIZATIONS.c.name)
             )
         ]
         for field in _ORGANIZATION_FIELDS:
@@ -78,7 +96,7 @@ def kind_title(kind: Kind) -> str:
     return kind.name.replace("_", "-").capitalize()
 
 
-def _scope_crumbs(scope: ScopeRead, kind: Kind) -> list[tuple[str, str]]:
+def _scope_crumbs(scope: ScopeName, kind: Kind) -> list[tuple[str, str]]:
     return [
         (f"/scopes/{scope.id}", scope.name),
         (f"/scopes/{scope.id}/{tab_of(kind)}", tab_of(kind).replace("-", " ").capitalize()),
@@ -122,7 +140,7 @@ def kind_pages(kind: Kind) -> APIRouter:
         with uow:
             found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
             choices = scope_choices(uow.session, found, kind)
-            scope = ScopeRead.model_validate(found)
+            scope = ScopeName.of(found)
         state = FormState(
             form_fields(kind.create, values, choices=choices, errors=problems),
             problems or {},
@@ -175,7 +193,7 @@ def kind_pages(kind: Kind) -> APIRouter:
             found = readable_scope(uow.session, visitor.principal, scope_id)
             editable = found.status == "active" and visitor.can(found.organization_id)
             choices = scope_choices(uow.session, found, kind) if editable else {}
-            scope = ScopeRead.model_validate(found)
+            scope = ScopeName.of(found)
         state = FormState(form_fields(kind.create, item, choices=choices)) if editable else None
         return render(
             request,
@@ -227,9 +245,7 @@ def kind_pages(kind: Kind) -> APIRouter:
         ) -> Response:
             item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
             with uow:
-                scope = ScopeRead.model_validate(
-                    readable_scope(uow.session, visitor.principal, scope_id)
-                )
+                scope = ScopeName.of(readable_scope(uow.session, visitor.principal, scope_id))
                 versions = versions_of(uow.session, kind.name, item_id)
                 columns = compare_versions([(v.version, v.note, v.data) for v in versions])
                 times = {v.version: v.created_at for v in versions}

@@ -12,8 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from agilegov import __version__
-from agilegov.analysis.risk_matrix import risk_level
+from agilegov import __version__, part
 from agilegov.web.forms import FormState, label_of
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
@@ -74,7 +73,11 @@ templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
 templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
 templates.env.globals["version"] = __version__
-templates.env.globals["risk_level"] = risk_level
+
+
+def use_template_globals() -> None:
+    """Give every template the functions and values the installed parts offer."""
+    templates.env.globals.update(part.template_globals())
 
 
 def compile_templates() -> None:

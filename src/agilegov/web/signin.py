@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 
 from agilegov.auth import ANONYMOUS, Principal, Role
 from agilegov.errors import Forbidden
-from agilegov.organizations.service import session_user
 from agilegov.uow import UnitOfWork
 
 SESSION_COOKIE = "agilegov_session"
@@ -48,7 +47,10 @@ def _session_token(secret: str) -> str:
 def get_visitor(request: Request) -> Visitor:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        found = session_user(UnitOfWork(request.app.state.session_factory), secret)
+        # The organizations part answers whose session it is (set up by the app).
+        found = request.app.state.session_user(
+            UnitOfWork(request.app.state.session_factory), secret
+        )
         if found is not None:
             principal, name = found
             visitor = Visitor(principal, name, secret, _session_token(secret))

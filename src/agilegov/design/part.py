@@ -1,0 +1,20 @@
+"""System design (システムデザイン): measures of technology, rules and organization."""
+
+from agilegov.design import api, models, pages
+from agilegov.design.models import Measure
+from agilegov.design.service import KINDS
+from agilegov.exchange import kinds_section
+from agilegov.part import Part
+from agilegov.scoped import count_in_scope
+
+PART = Part(
+    name="design",
+    tables=[models],
+    api_routers=api.routers,
+    page_routers=pages.routers,
+    tabs=pages.TABS,
+    counts={"measures": count_in_scope(Measure)},
+    trigger_subjects={kind.name: kind.model for kind in KINDS},
+    cycle_facts={"implemented_measures": count_in_scope(Measure, Measure.status == "implemented")},
+    exchange=[kinds_section(*KINDS)],
+)

@@ -1,0 +1,17 @@
+"""Dialogue: consultations on a draft, votes, the opinion map and a response to
+every input."""
+
+from agilegov.dialogue import api, models, pages
+from agilegov.dialogue.cli import dialogue_app
+from agilegov.dialogue.models import Consultation
+from agilegov.part import Part
+
+PART = Part(
+    name="dialogue",
+    tables=[models],
+    api_routers=api.routers,
+    page_routers=[pages.router],
+    tabs=pages.TABS,
+    trigger_subjects={"consultation": Consultation},
+    commands=[dialogue_app],
+)

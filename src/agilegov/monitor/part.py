@@ -1,0 +1,40 @@
+"""Operation and monitoring (運用): observations of indicators, evaluations against
+the goals, breach episodes that open triggers, and Prometheus scrape targets."""
+
+import logging
+
+from agilegov import clock
+from agilegov.monitor import api, models, pages
+from agilegov.monitor.cli import ingest_app
+from agilegov.monitor.exchange import SECTION
+from agilegov.monitor.scraping import scrape_due
+from agilegov.monitor.service import evaluate_all
+from agilegov.part import Job, Part
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+log = logging.getLogger("agilegov")
+
+
+def _scrapes(uow: UnitOfWork, settings: Settings) -> None:
+    for result in scrape_due(uow, clock.now()):
+        if result.error is not None:
+            log.warning("scrape target %d: %s", result.target_id, result.error)
+
+
+def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
+    evaluate_all(uow)
+
+
+PART = Part(
+    name="monitor",
+    tables=[models],
+    api_routers=api.routers,
+    page_routers=[pages.router],
+    commands=[ingest_app],
+    jobs=[
+        Job("scrape", 20, lambda settings: settings.poll_interval_seconds, _scrapes),
+        Job("evaluation", 30, lambda settings: settings.evaluation_interval_seconds, _evaluations),
+    ],
+    exchange=[SECTION],
+)

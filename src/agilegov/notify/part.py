@@ -1,0 +1,21 @@
+"""Notifications to owners in the app and by signed webhook."""
+
+from agilegov import clock
+from agilegov.notify import api, models, pages
+from agilegov.notify.service import deliver_due
+from agilegov.part import Job, Part
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+
+def _deliveries(uow: UnitOfWork, settings: Settings) -> None:
+    deliver_due(uow, clock.now(), key_file=settings.webhook_key_file)
+
+
+PART = Part(
+    name="notify",
+    tables=[models],
+    api_routers=api.routers,
+    page_routers=[pages.router],
+    jobs=[Job("webhook delivery", 40, lambda s: s.poll_interval_seconds, _deliveries)],
+)

@@ -1,0 +1,156 @@
+"""What a part of agilegov declares about itself, once, in its own ``part.py``.
+
+A part is one package of the model (analysis, goals, design, the cycle, ...).
+Its declaration names its tables, its API and page routers, the tabs it adds
+to a scope's page, the trigger subjects it owns, the facts it gives the
+cycle's guards, its commands, its periodic jobs and its section of a scope's
+export. ``agilegov.parts`` lists the parts in order and installs the list; the
+hubs (the app, the tables, the command line, the scope page, the cycle engine,
+the exchange document) loop over it. Nothing registers itself by being imported.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+
+if TYPE_CHECKING:
+    import typer
+
+    from agilegov.exchange import Section
+    from agilegov.settings import Settings
+    from agilegov.uow import UnitOfWork
+
+# A count over one scope: given the scope's id (a SQL value), a scalar SELECT.
+ScopeCount = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab of a scope's page, served at ``/scopes/{id}/{path}``.
+
+    ``content`` reads what the tab shows, in a fixed number of queries, and
+    returns the template's context; it is called with the session, the scope
+    and, by name, ``visitor``, ``uow`` and ``offset``. ``badge`` names one of
+    the part's counts, shown next to the tab's label."""
+
+    path: str
+    label: str
+    order: int
+    template: str
+    content: Callable[..., dict[str, Any]]
+    badge: str | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel a part adds to a scope's overview: ``content`` (called like a
+    tab's) returns the context ``template`` is included with. Panels in the
+    ``main`` column come first; the others stand beside them, by ``order``."""
+
+    order: int
+    template: str
+    content: Callable[..., dict[str, Any]]
+    main: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewDates:
+    """Entities of a part that carry a review-by date: when one has passed, the
+    cycle engine opens a ``trigger_kind`` trigger about it (``subject``), once per
+    date. ``where`` narrows which rows count (e.g. active goals only)."""
+
+    trigger_kind: str
+    subject: str
+    model: Any
+    where: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """Periodic work a server process does: every ``every(settings)`` seconds
+    (0: never), in ``order`` among the other parts' jobs."""
+
+    name: str
+    order: int
+    every: Callable[["Settings"], float]
+    run: Callable[["UnitOfWork", "Settings"], None]
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    # The modules that define the part's tables (imported, so the metadata is whole).
+    tables: Sequence[ModuleType] = ()
+    # Routers, or functions that make one once every part is installed.
+    api_routers: Sequence[APIRouter | Callable[[], APIRouter]] = ()
+    page_routers: Sequence[APIRouter] = ()
+    tabs: Sequence[Tab] = ()
+    panels: Sequence[Panel] = ()
+    # What the part adds to the head of every tab of a scope's page.
+    scope_header: Callable[..., dict[str, Any]] | None = None
+    # What the scope page and its overview count, by name.
+    counts: Mapping[str, ScopeCount] = field(default_factory=dict)
+    # Entities of a scope a trigger can be about, by subject type.
+    trigger_subjects: Mapping[str, type] = field(default_factory=dict)
+    review_dates: Sequence[ReviewDates] = ()
+    # Facts for the cycle's guards (see ``cycle.rules.CycleFacts``), by name.
+    cycle_facts: Mapping[str, ScopeCount] = field(default_factory=dict)
+    # Command groups (a Typer with a name), or top-level commands (one without).
+    commands: Sequence["typer.Typer"] = ()
+    jobs: Sequence[Job] = ()
+    exchange: Sequence["Section"] = ()
+    # Functions and values every template may use.
+    template_globals: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Installed:
+    parts: tuple[Part, ...] | None = None
+
+
+def install(parts: Sequence[Part]) -> None:
+    """Make ``parts`` the parts in use (``agilegov.parts`` does, once)."""
+    names = [part.name for part in parts]
+    if len(set(names)) != len(names):
+        raise ValueError(f"parts named twice: {names}")
+    _Installed.parts = tuple(parts)
+
+
+def installed() -> tuple[Part, ...]:
+    if _Installed.parts is None:
+        raise RuntimeError("no parts are installed: import agilegov.parts first")
+    return _Installed.parts
+
+
+def tabs() -> list[Tab]:
+    return sorted((tab for part in installed() for tab in part.tabs), key=lambda tab: tab.order)
+
+
+def panels() -> list[Panel]:
+    return sorted((panel for part in installed() for panel in part.panels), key=lambda p: p.order)
+
+
+def scope_headers() -> list[Callable[..., dict[str, Any]]]:
+    return [part.scope_header for part in installed() if part.scope_header is not None]
+
+
+def counts() -> dict[str, ScopeCount]:
+    return {name: count for part in installed() for name, count in part.counts.items()}
+
+
+def trigger_subjects() -> dict[str, type]:
+    return {name: model for part in installed() for name, model in part.trigger_subjects.items()}
+
+
+def review_dates() -> list[ReviewDates]:
+    return [dates for part in installed() for dates in part.review_dates]
+
+
+def cycle_facts() -> dict[str, ScopeCount]:
+    return {name: fact for part in installed() for name, fact in part.cycle_facts.items()}
+
+
+def template_globals() -> dict[str, Any]:
+    return {name: value for part in installed() for name, value in part.template_globals.items()}

@@ -1,0 +1,162 @@
+"""The ``agilegov record`` commands: the log's checkpoint and key, and verifying it."""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agilegov.db import make_engine
+from agilegov.settings import get_settings
+from agilegov.terminal import console, fail, open_uow
+
+record_app = typer.Typer(name="record", help="The verifiable record.", no_args_is_help=True)
+
+
+def _signer():  # type: ignore[no-untyped-def]
+    from agilegov.record.notes import load_or_create_signer
+
+    settings = get_settings()
+    return load_or_create_signer(settings.log_key_file, settings.log_origin)
+
+
+@record_app.command("checkpoint")
+def record_checkpoint(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Print (or save) the log's latest signed checkpoint, to check later with --since."""
+    from agilegov.record.checkpoints import latest_checkpoint
+
+    note = latest_checkpoint(open_uow(), _signer(), get_settings().log_origin).note
+    if output is None:
+        sys.stdout.write(note)
+    else:
+        output.write_text(note)
+        console.print(f"checkpoint written to {output}")
+
+
+@record_app.command("key")
+def record_key() -> None:
+    """Print the log's verifier key (name+keyid+key), for verifying offline."""
+    from agilegov.record.notes import verifier_key
+
+    sys.stdout.write(verifier_key(_signer()) + "\n")
+
+
+def _verifier_text(key: str | None) -> str:
+    from agilegov.record.notes import verifier_key
+
+    return key if key is not None else verifier_key(_signer())
+
+
+@record_app.command("verify")
+def record_verify(
+    since: Annotated[
+        Path | None, typer.Option(help="A checkpoint saved earlier: prove the log only grew.")
+    ] = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Verify one event's receipt offline, without a database.")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="The log's verifier key (default: this server's).")
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Processes that recompute the log at once (default: one per CPU)."
+        ),
+    ] = os.cpu_count() or 1,
+) -> None:
+    """Recompute the whole log from the stored events and check it against the
+    latest signed checkpoint; or check a saved checkpoint or one receipt."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from agilegov.record import merkle
+    from agilegov.record.audit import audit
+    from agilegov.record.checkpoints import RewrittenLog, latest_checkpoint
+    from agilegov.record.log import consistency_proof
+    from agilegov.record.models import Checkpoint
+    from agilegov.record.notes import NoteError, open_checkpoint, parse_verifier_key
+    from agilegov.record.verify import ReceiptError, verify_receipt
+
+    if receipt is not None:
+        try:
+            document = json.loads(receipt.read_text())
+            checked = verify_receipt(document, _verifier_text(key))
+        except (OSError, ValueError) as problem:
+            fail(f"{receipt}: {problem}")
+        except ReceiptError as problem:
+            fail(f"{receipt}: {problem}")
+        what = "event and leaf" if checked.event_checked else "leaf"
+        console.print(
+            f"receipt ok: {what} {checked.index} is in {checked.origin} at size {checked.size}",
+            highlight=False,
+        )
+        return
+    settings = get_settings()
+    try:
+        verifier = parse_verifier_key(_verifier_text(key))
+    except NoteError as problem:
+        fail(f"--key: {problem}")
+    uow = open_uow()
+    try:
+        latest = open_checkpoint(
+            latest_checkpoint(uow, _signer(), settings.log_origin).note,
+            verifier,
+            settings.log_origin,
+        )
+        # The largest checkpoint ever signed too: a log cut short since then
+        # has a smaller head, whose checkpoint alone would not show it.
+        with uow:
+            note = uow.session.scalars(
+                select(Checkpoint.note).order_by(Checkpoint.size.desc()).limit(1)
+            ).one()
+        largest = open_checkpoint(note, verifier, settings.log_origin)
+    except NoteError as problem:
+        fail(f"a checkpoint signed by the log does not verify: {problem}")
+    except RewrittenLog as problem:
+        fail(f"the record is not intact: {problem}")
+    earlier = None
+    if since is not None:
+        try:
+            earlier = open_checkpoint(since.read_text(), verifier, settings.log_origin)
+        except (OSError, NoteError) as problem:
+            fail(f"{since}: {problem}")
+    sizes = [latest.size, largest.size] + ([earlier.size] if earlier else [])
+    # A read-only connection: a long audit must not hold up writers.
+    reader = make_engine(settings.database_url, read_only=True)
+    try:
+        with Session(reader) as session:
+            result = audit(session, sizes=sizes, workers=jobs)
+    finally:
+        reader.dispose()
+    if result.first_bad_index is not None:
+        fail(
+            f"the record is not intact: first bad index {result.first_bad_index}: {result.problem}"
+        )
+    for signed in (latest, largest):
+        if result.roots.get(signed.size) != signed.root:
+            fail(f"the leaves do not give the root signed at size {signed.size}")
+    console.print(
+        f"all {result.size} entries recomputed: leaves, tree and signed "
+        f"checkpoint at size {latest.size} agree",
+        highlight=False,
+    )
+    if earlier is not None:
+        if earlier.size > latest.size or result.roots.get(earlier.size) != earlier.root:
+            fail(f"{since}: the log at size {earlier.size} does not have that root")
+        with uow:
+            proof = (
+                consistency_proof(uow.session, earlier.size, latest.size)
+                if 0 < earlier.size < latest.size
+                else []
+            )
+        if 0 < earlier.size < latest.size:
+            merkle.verify_consistency(earlier.size, latest.size, earlier.root, latest.root, proof)
+        console.print(
+            f"consistent with the checkpoint at size {earlier.size}: the log only grew",
+            highlight=False,
+        )

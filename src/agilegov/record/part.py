@@ -1,0 +1,15 @@
+"""The record: the append-only Merkle log of every event, signed checkpoints,
+proofs and receipts. A toolkit every part writes to, with pages and commands of
+its own."""
+
+from agilegov.part import Part
+from agilegov.record import api, models, pages
+from agilegov.record.cli import record_app
+
+PART = Part(
+    name="record",
+    tables=[models],
+    api_routers=api.routers,
+    page_routers=[pages.router],
+    commands=[record_app],
+)

@@ -1,0 +1,17 @@
+"""Scopes: the innovations being governed, each owned by one organization (its
+table is the tenancy every part stands on: ``agilegov.tenancy``)."""
+
+from agilegov import tenancy
+from agilegov.part import Part
+from agilegov.scopes import api, home, pages
+from agilegov.scopes.cli import exchange_app
+
+PART = Part(
+    name="scopes",
+    tables=[tenancy],
+    api_routers=api.routers,
+    page_routers=[home.router, pages.router],
+    tabs=pages.TABS,
+    panels=pages.PANELS,
+    commands=[exchange_app],
+)
