@@ -28,11 +28,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from agilegov import cli as cli_module
 from agilegov import clock
 from agilegov.cli import app as cli
 from agilegov.db import make_engine, make_session_factory
 from agilegov.goals.models import Indicator
+from agilegov.monitor import cli as cli_module
 from agilegov.monitor import scraping
 from agilegov.monitor.ingest import (
     IngestError,
