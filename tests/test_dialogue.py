@@ -14,6 +14,7 @@ from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.models import Trigger
 from agilegov.dialogue import service
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.models import Participant, Vote
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -130,7 +131,7 @@ def test_only_editors_of_the_owner_create_consultations(
 
 
 def _vote(
-    uow: UnitOfWork, voice: service.Voice, consultation_id: int, statement: int, vote: str
+    uow: UnitOfWork, voice: Voice, consultation_id: int, statement: int, vote: str
 ) -> service.Spoken:
     with clock.frozen_at(NOW):
         return service.cast_vote(
@@ -142,7 +143,7 @@ def test_a_later_vote_replaces_the_earlier_one(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     first, _ = _statement_ids(uow, consultation.id)
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     _vote(uow, voice, consultation.id, first, "agree")
     replaced = _vote(uow, voice, consultation.id, first, "disagree")
     assert replaced.result.replaced == "agree" and replaced.new_secret is None
@@ -159,10 +160,10 @@ def test_a_pseudonym_is_made_once_and_kept_by_its_secret(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     first, second = _statement_ids(uow, consultation.id)
-    spoken = _vote(uow, service.Voice(ANONYMOUS), consultation.id, first, "agree")
+    spoken = _vote(uow, Voice(ANONYMOUS), consultation.id, first, "agree")
     secret = spoken.new_secret
     assert secret and secret.startswith("agp_")
-    again = _vote(uow, service.Voice(ANONYMOUS, secret), consultation.id, second, "pass")
+    again = _vote(uow, Voice(ANONYMOUS, secret), consultation.id, second, "pass")
     assert again.new_secret is None
     with uow:
         participants = uow.session.scalars(select(Participant)).all()
@@ -178,7 +179,7 @@ def test_without_pseudonyms_an_anonymous_visitor_must_sign_in(
     refused(
         uow,
         Unauthenticated,
-        lambda: _vote(uow, service.Voice(ANONYMOUS), closed_to_pseudonyms.id, first, "agree"),
+        lambda: _vote(uow, Voice(ANONYMOUS), closed_to_pseudonyms.id, first, "agree"),
     )
 
 
@@ -187,7 +188,7 @@ def test_nobody_takes_part_before_it_opens_or_after_it_closes(
     uow: UnitOfWork, world: World, consultation: Any, moment: datetime
 ) -> None:
     first = _statement_ids(uow, consultation.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
 
     def vote() -> Any:
         with clock.frozen_at(moment):
@@ -207,7 +208,7 @@ def test_votes_on_a_consultation_closed_early_are_refused(
     refused(
         uow,
         Conflict,
-        lambda: _vote(uow, service.Voice(world.viewer), consultation.id, first, "agree"),
+        lambda: _vote(uow, Voice(world.viewer), consultation.id, first, "agree"),
     )
 
 
@@ -217,7 +218,7 @@ def test_unknown_and_moderated_statements_cannot_be_voted_on(
     first = _statement_ids(uow, consultation.id)[0]
     other = _create(uow, world.editor, public_scope, title="Another")
     foreign = _statement_ids(uow, other.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     for statement in (999_999, foreign):
         error = refused(
             uow, InvalidInput, lambda s=statement: _vote(uow, voice, consultation.id, s, "agree")
@@ -232,7 +233,7 @@ def test_unknown_and_moderated_statements_cannot_be_voted_on(
 def test_floods_are_held_to_the_rate_limits(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     most, _ = service.RATE_LIMITS["comment"]
     with clock.frozen_at(NOW):
         for number in range(most):
@@ -253,7 +254,7 @@ def test_floods_are_held_to_the_rate_limits(
 
 def test_repeated_votes_do_not_multiply(uow: UnitOfWork, world: World, consultation: Any) -> None:
     first = _statement_ids(uow, consultation.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     for _ in range(20):
         _vote(uow, voice, consultation.id, first, "agree")
     with uow:
@@ -267,7 +268,7 @@ def test_a_comment_names_an_existing_paragraph(
         with clock.frozen_at(NOW):
             return service.add_comment(
                 uow,
-                service.Voice(world.viewer),
+                Voice(world.viewer),
                 consultation.id,
                 CommentCreate(paragraph=3, body="x"),
             )
@@ -281,7 +282,7 @@ def test_a_duplicate_statement_is_refused(uow: UnitOfWork, world: World, consult
         with clock.frozen_at(NOW):
             return service.add_statement(
                 uow,
-                service.Voice(world.viewer),
+                Voice(world.viewer),
                 consultation.id,
                 StatementCreate(text="rejections must be explained"),
             )
@@ -300,10 +301,8 @@ def test_an_invited_consultation_is_for_the_invited(uow: UnitOfWork, world: Worl
     )
     statements = service.statements(uow, world.owner, invited.id)
     first = statements[0].id
-    _vote(uow, service.Voice(world.outsider), invited.id, first, "agree")  # the regulator's owner
-    refused(
-        uow, DomainError, lambda: _vote(uow, service.Voice(ANONYMOUS), invited.id, first, "agree")
-    )
+    _vote(uow, Voice(world.outsider), invited.id, first, "agree")  # the regulator's owner
+    refused(uow, DomainError, lambda: _vote(uow, Voice(ANONYMOUS), invited.id, first, "agree"))
 
 
 def test_moderation_hides_and_keeps_the_reason_on_the_record(
@@ -312,7 +311,7 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
     with clock.frozen_at(NOW):
         comment = service.add_comment(
             uow,
-            service.Voice(world.viewer),
+            Voice(world.viewer),
             consultation.id,
             CommentCreate(paragraph=1, body="spam spam"),
         ).result

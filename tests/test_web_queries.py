@@ -22,9 +22,9 @@ from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import raise_trigger
 from agilegov.design.service import MEASURE
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import CommentCreate, ConsultationCreate, ResponseCreate, VoteCreate
 from agilegov.dialogue.service import (
-    Voice,
     add_comment,
     cast_vote,
     create_consultation,

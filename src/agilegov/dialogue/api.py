@@ -7,6 +7,7 @@ from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
 from agilegov.dialogue import archive, polis, service
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
     CommentRead,
@@ -74,7 +75,7 @@ def add_comment(
     response: Response,
     secret: Secret = None,
 ) -> Any:
-    voice = service.Voice(actor, secret)
+    voice = Voice(actor, secret)
     return _spoken(service.add_comment(uow, voice, consultation_id, body), response)
 
 
@@ -94,7 +95,7 @@ def add_statement(
     response: Response,
     secret: Secret = None,
 ) -> Any:
-    voice = service.Voice(actor, secret)
+    voice = Voice(actor, secret)
     return _spoken(service.add_statement(uow, voice, consultation_id, body), response)
 
 
@@ -108,7 +109,7 @@ def cast_vote(
     secret: Secret = None,
 ) -> Any:
     """One vote per participant and statement: a later vote replaces the earlier one."""
-    voice = service.Voice(actor, secret)
+    voice = Voice(actor, secret)
     return _spoken(service.cast_vote(uow, voice, consultation_id, body), response)
 
 

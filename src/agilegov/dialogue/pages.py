@@ -14,6 +14,7 @@ from sqlalchemy import select
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.dialogue import service
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
     ConsultationCreate,
@@ -44,10 +45,8 @@ PARTICIPANT_COOKIE = "agilegov_participant_{}"
 PARTICIPANT_MAX_AGE = 365 * 24 * 3600
 
 
-def _voice(request: Request, visitor: Visitor, consultation_id: int) -> service.Voice:
-    return service.Voice(
-        visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id))
-    )
+def _voice(request: Request, visitor: Visitor, consultation_id: int) -> Voice:
+    return Voice(visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id)))
 
 
 def _keep_secret(

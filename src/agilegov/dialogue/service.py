@@ -27,6 +27,14 @@ from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
 from agilegov.design.models import Measure
 from agilegov.dialogue import polis
+from agilegov.dialogue.access import (
+    Voice,
+    invited_member,
+    managed_consultation,
+    may_read,
+    readable_consultation,
+    record_event,
+)
 from agilegov.dialogue.models import (
     Comment,
     Consultation,
@@ -63,7 +71,6 @@ from agilegov.errors import (
 )
 from agilegov.goals.models import Goal
 from agilegov.organizations.models import Organization, User
-from agilegov.record.service import append_event
 from agilegov.scopes.models import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
@@ -82,14 +89,6 @@ CHOICE_OF = {1: Choice.agree, -1: Choice.disagree, 0: Choice.pass_}
 
 
 @dataclass(frozen=True)
-class Voice:
-    """Who speaks: the caller, and the pseudonym secret their browser holds, if any."""
-
-    actor: Principal
-    secret: str | None = None
-
-
-@dataclass(frozen=True)
 class Spoken:
     """What a participation call returns: its result, and the pseudonym secret
     to keep when it made the caller a new pseudonymous participant."""
@@ -98,56 +97,13 @@ class Spoken:
     new_secret: str | None = None
 
 
-# ---------------------------------------------------------------- reading and access
-
-
 def _read(consultation: Consultation) -> ConsultationRead:
     return ConsultationRead.model_validate(consultation)
 
 
-def _get(session: Session, consultation_id: int) -> tuple[Consultation, Scope]:
-    consultation = session.get(Consultation, consultation_id)
-    scope = session.get(Scope, consultation.scope_id) if consultation else None
-    if consultation is None or scope is None:
-        raise NotFound(f"consultation {consultation_id} not found")
-    return consultation, scope
-
-
-def _invited_member(actor: Principal, consultation: Consultation) -> bool:
-    return any(
-        actor.can(organization_id, Role.viewer)
-        for organization_id in consultation.invited_organization_ids
-    )
-
-
-def may_read(actor: Principal, consultation: Consultation, scope: Scope) -> bool:
-    return (
-        (consultation.audience == "public" and scope.visibility == "public")
-        or actor.can(scope.organization_id, Role.viewer)
-        or _invited_member(actor, consultation)
-    )
-
-
-def _readable(
-    session: Session, actor: Principal, consultation_id: int
-) -> tuple[Consultation, Scope]:
-    consultation, scope = _get(session, consultation_id)
-    if not may_read(actor, consultation, scope):
-        raise NotFound(f"consultation {consultation_id} not found")
-    return consultation, scope
-
-
-def _managed(
-    session: Session, actor: Principal, consultation_id: int
-) -> tuple[Consultation, Scope]:
-    consultation, scope = _readable(session, actor, consultation_id)
-    actor.require(scope.organization_id, Role.editor)
-    return consultation, scope
-
-
 def get_consultation(uow: UnitOfWork, actor: Principal, consultation_id: int) -> ConsultationRead:
     with uow:
-        consultation, _ = _readable(uow.session, actor, consultation_id)
+        consultation, _ = readable_consultation(uow.session, actor, consultation_id)
         return _read(consultation)
 
 
@@ -221,50 +177,29 @@ def _responses(session: Session, consultation_id: int) -> list[ResponseRead]:
 
 def paragraphs(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ParagraphRead]:
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _paragraphs(uow.session, consultation_id)
 
 
 def comments(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[CommentRead]:
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _comments(uow.session, consultation_id)
 
 
 def statements(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[StatementRead]:
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _statements(uow.session, consultation_id)
 
 
 def responses(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ResponseRead]:
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _responses(uow.session, consultation_id)
 
 
 # ---------------------------------------------------------------- creating and closing
-
-
-def _event(
-    session: Session,
-    actor: Principal,
-    scope: Scope,
-    type: str,
-    subject_type: str,
-    subject_id: int | None,
-    payload: dict[str, Any],
-) -> None:
-    append_event(
-        session,
-        actor,
-        type=type,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=payload,
-    )
 
 
 def split_draft(draft: str) -> list[str]:
@@ -357,7 +292,7 @@ def create_consultation(
             "draft": split_draft(data.draft),
             "statements": list(dict.fromkeys(data.statements)),
         }
-        _event(
+        record_event(
             session, actor, scope, "consultation.created", "consultation", consultation.id, payload
         )
         uow.commit()
@@ -389,7 +324,7 @@ def close_consultation(
     opens a trigger on the scope's cycle."""
     with uow:
         session = uow.session
-        consultation, scope = _managed(session, actor, consultation_id)
+        consultation, scope = managed_consultation(session, actor, consultation_id)
         if consultation.closed_at is not None:
             raise Conflict(f"consultation {consultation_id} is closed already")
         now = clock.now()
@@ -398,7 +333,7 @@ def close_consultation(
         session.flush()
         changes_goals, changes_measures = _changes_from_responses(session, consultation)
         payload = {"id": consultation.id, "closed_at": consultation.closed_at.isoformat()}
-        _event(
+        record_event(
             session, actor, scope, "consultation.closed", "consultation", consultation.id, payload
         )
         if opinion_map is not None:
@@ -410,7 +345,7 @@ def close_consultation(
             )
             session.add(row)
             session.flush()
-            _event(
+            record_event(
                 session,
                 actor,
                 scope,
@@ -458,7 +393,7 @@ def _participant(
     actor = voice.actor
     if actor.user_id is not None:
         if consultation.audience == "invited" and not (
-            actor.can(scope.organization_id, Role.viewer) or _invited_member(actor, consultation)
+            actor.can(scope.organization_id, Role.viewer) or invited_member(actor, consultation)
         ):
             raise Forbidden("this consultation is for the invited organizations")
         found = session.scalar(
@@ -525,7 +460,7 @@ def _join(
     session.flush()
     # Who a signed-in participant is stays off the public record: the pseudonym only.
     payload = {"id": participant.id, "consultation_id": consultation.id, "pseudonym": pseudonym}
-    _event(
+    record_event(
         session,
         actor,
         scope,
@@ -559,7 +494,7 @@ def _limit(session: Session, participant: Participant, action: str) -> None:
 def _taking_part(
     session: Session, voice: Voice, consultation_id: int
 ) -> tuple[Consultation, Scope, Participant, str | None]:
-    consultation, scope = _readable(session, voice.actor, consultation_id)
+    consultation, scope = readable_consultation(session, voice.actor, consultation_id)
     _require_open(consultation)
     participant, secret = _participant(session, consultation, scope, voice, create=True)
     return consultation, scope, participant, secret
@@ -587,7 +522,7 @@ def add_comment(uow: UnitOfWork, voice: Voice, consultation_id: int, data: Comme
         session.add(comment)
         session.flush()
         read = _comment_read(comment)
-        _event(
+        record_event(
             session,
             voice.actor,
             scope,
@@ -624,7 +559,7 @@ def add_statement(
         session.add(statement)
         session.flush()
         read = StatementRead.model_validate(statement)
-        _event(
+        record_event(
             session,
             voice.actor,
             scope,
@@ -676,7 +611,7 @@ def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCre
             voted_at=now,
             replaced=replaced,
         )
-        _event(
+        record_event(
             session,
             voice.actor,
             scope,
@@ -705,7 +640,7 @@ def hide(
     model = {"comment": Comment, "statement": Statement}[kind]
     with uow:
         session = uow.session
-        consultation, scope = _managed(session, actor, consultation_id)
+        consultation, scope = managed_consultation(session, actor, consultation_id)
         item = session.get(model, item_id)
         if item is None or item.consultation_id != consultation.id:
             raise NotFound(f"{kind} {item_id} not found in consultation {consultation_id}")
@@ -715,7 +650,9 @@ def hide(
         item.hidden_reason = data.reason
         session.flush()
         payload = {"id": item.id, "reason": data.reason, "hidden_at": item.hidden_at.isoformat()}
-        _event(session, actor, scope, f"{kind}.hidden", f"consultation_{kind}", item.id, payload)
+        record_event(
+            session, actor, scope, f"{kind}.hidden", f"consultation_{kind}", item.id, payload
+        )
         uow.commit()
 
 
@@ -746,7 +683,7 @@ def respond(
     """Answer one input; answering it again replaces the answer (both on the record)."""
     with uow:
         session = uow.session
-        consultation, scope = _managed(session, actor, consultation_id)
+        consultation, scope = managed_consultation(session, actor, consultation_id)
         model = Comment if data.target_kind == "comment" else Statement
         target = session.get(model, data.target_id)
         if target is None or target.consultation_id != consultation.id:
@@ -776,7 +713,7 @@ def respond(
         response.decided_at = clock.now()
         session.flush()
         read = ResponseRead.model_validate(response)
-        _event(
+        record_event(
             session,
             actor,
             scope,
@@ -829,7 +766,7 @@ def _vote_table(session: Session, consultation_id: int) -> VoteTable:
 
 def vote_table(uow: UnitOfWork, actor: Principal, consultation_id: int) -> VoteTable:
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _vote_table(uow.session, consultation_id)
 
 
@@ -847,7 +784,7 @@ def latest_opinion_map(
 ) -> dict[str, Any] | None:
     """The opinion map kept when the consultation closed, if it has closed."""
     with uow:
-        _readable(uow.session, actor, consultation_id)
+        readable_consultation(uow.session, actor, consultation_id)
         return _kept_map(uow.session, consultation_id)
 
 
@@ -881,7 +818,7 @@ def _me(participants: Sequence[Participant], voice: Voice) -> Participant | None
 def snapshot(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Snapshot:
     with uow:
         session = uow.session
-        consultation, scope = _readable(session, voice.actor, consultation_id)
+        consultation, scope = readable_consultation(session, voice.actor, consultation_id)
         participants = session.scalars(
             select(Participant).where(Participant.consultation_id == consultation_id)
         ).all()
@@ -1025,7 +962,7 @@ def import_polis(
             "votes": len(rows),
             "votes_sha256": digest,
         }
-        _event(
+        record_event(
             session, actor, scope, "consultation.imported", "consultation", consultation.id, payload
         )
         uow.commit()
@@ -1037,7 +974,7 @@ def export_polis(uow: UnitOfWork, actor: Principal, consultation_id: int) -> pol
     out), every participant's latest vote, and the groups of the opinion map."""
     with uow:
         session = uow.session
-        consultation, _ = _readable(session, actor, consultation_id)
+        consultation, _ = readable_consultation(session, actor, consultation_id)
         statement_rows = session.scalars(
             select(Statement)
             .where(Statement.consultation_id == consultation_id)

@@ -12,6 +12,7 @@ from agilegov import clock
 from agilegov.auth import Principal
 from agilegov.dialogue import opinion_map as engine
 from agilegov.dialogue import service
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.priority import Tally
 from agilegov.dialogue.priority import next_statement as draw
 from agilegov.dialogue.schemas import StatementRead
@@ -129,7 +130,7 @@ def _finite(ids: list[int], values: np.ndarray) -> dict[int, float]:
 
 
 def next_statement(
-    snapshot: service.Snapshot, voice: service.Voice, extremity: dict[int, float]
+    snapshot: service.Snapshot, voice: Voice, extremity: dict[int, float]
 ) -> StatementRead | None:
     """The statement the caller sees next: not yet voted on, not moderated out,
     drawn by Pol.is's priority (the same draw until they vote)."""

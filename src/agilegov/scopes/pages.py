@@ -26,8 +26,8 @@ from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import TRANSITIONS, Stage
 from agilegov.cycle.service import history
 from agilegov.design.models import Measure
+from agilegov.dialogue.access import may_read
 from agilegov.dialogue.models import Consultation
-from agilegov.dialogue.service import may_read
 from agilegov.errors import InvalidInput
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.monitor.models import Evaluation, Observation
