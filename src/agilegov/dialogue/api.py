@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
-from agilegov.dialogue import archive, polis, service
+from agilegov.dialogue import archive, polis, polis_exchange, service
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -162,7 +162,7 @@ def close(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 def export_polis(consultation_id: int, uow: Uow, actor: Actor) -> Response:
     """The consultation as a Pol.is export folder (votes.csv, comments.csv,
     participants-votes.csv, summary.csv), zipped."""
-    conversation = service.export_polis(uow, actor, consultation_id)
+    conversation = polis_exchange.export_polis(uow, actor, consultation_id)
     with tempfile.TemporaryDirectory() as folder:
         polis.write_export(Path(folder), conversation)
         data = archive.pack(Path(folder))
@@ -193,7 +193,7 @@ def import_polis(
             conversation = polis.read_export(Path(folder))
         except (archive.ArchiveError, polis.PolisExportError) as problem:
             raise InvalidInput.on("export", str(problem)) from None
-    return service.import_polis(uow, actor, scope_id, conversation, open_until)
+    return polis_exchange.import_polis(uow, actor, scope_id, conversation, open_until)
 
 
 routers = [router]
