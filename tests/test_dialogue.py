@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.models import Trigger
-from agilegov.dialogue import service
+from agilegov.dialogue import reads, service
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.models import Participant, Vote
 from agilegov.dialogue.schemas import (
@@ -69,7 +69,7 @@ def consultation(uow: UnitOfWork, world: World, public_scope: int) -> Any:
 
 
 def _statement_ids(uow: UnitOfWork, consultation_id: int) -> list[int]:
-    return [s.id for s in service.statements(uow, ANONYMOUS, consultation_id)]
+    return [s.id for s in reads.statements(uow, ANONYMOUS, consultation_id)]
 
 
 def refused(uow: UnitOfWork, error: type[DomainError], call: Callable[[], Any]) -> DomainError:
@@ -84,7 +84,7 @@ def refused(uow: UnitOfWork, error: type[DomainError], call: Callable[[], Any]) 
 def test_a_draft_becomes_numbered_paragraphs_and_is_recorded(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
-    paragraphs = service.paragraphs(uow, ANONYMOUS, consultation.id)
+    paragraphs = reads.paragraphs(uow, ANONYMOUS, consultation.id)
     assert [(p.number, p.text) for p in paragraphs] == [
         (1, "Applicants are told why they were rejected."),
         (2, "Every applicant can ask a person to review."),
@@ -151,7 +151,7 @@ def test_a_later_vote_replaces_the_earlier_one(
         votes = uow.session.scalars(select(Vote)).all()
         assert [(v.statement_id, v.value) for v in votes] == [(first, -1)]
     tallies = {
-        s.id: (s.agrees, s.disagrees) for s in service.statements(uow, ANONYMOUS, consultation.id)
+        s.id: (s.agrees, s.disagrees) for s in reads.statements(uow, ANONYMOUS, consultation.id)
     }
     assert tallies[first] == (0, 1)
 
@@ -299,7 +299,7 @@ def test_an_invited_consultation_is_for_the_invited(uow: UnitOfWork, world: Worl
         audience="invited",
         invited_organization_ids=[world.regulator_id],
     )
-    statements = service.statements(uow, world.owner, invited.id)
+    statements = reads.statements(uow, world.owner, invited.id)
     first = statements[0].id
     _vote(uow, Voice(world.outsider), invited.id, first, "agree")  # the regulator's owner
     refused(uow, DomainError, lambda: _vote(uow, Voice(ANONYMOUS), invited.id, first, "agree"))
@@ -318,7 +318,7 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
     service.hide(
         uow, world.editor, consultation.id, "comment", comment.id, Moderation(reason="advertising")
     )
-    shown = service.comments(uow, ANONYMOUS, consultation.id)
+    shown = reads.comments(uow, ANONYMOUS, consultation.id)
     assert shown[0].body is None and shown[0].hidden_reason == "advertising"
     with uow:
         event = uow.session.scalars(select(Event).where(Event.type == "comment.hidden")).one()
@@ -395,7 +395,7 @@ def test_responses_name_real_versions_and_can_be_revised(
         **bad,
         change={"kind": "goal", "id": goal.id, "version": 1},
     )
-    answers = service.responses(uow, ANONYMOUS, consultation.id)
+    answers = reads.responses(uow, ANONYMOUS, consultation.id)
     assert (
         len(answers) == 1 and answers[0].decision == "accepted" and answers[0].change_version == 1
     )

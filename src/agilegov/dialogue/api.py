@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
-from agilegov.dialogue import archive, polis, polis_exchange, service
+from agilegov.dialogue import archive, polis, polis_exchange, reads, service
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -41,7 +41,7 @@ def _spoken(spoken: service.Spoken, response: Response) -> Any:
 
 @router.get("/scopes/{scope_id}/consultations", response_model=list[ConsultationRead])
 def list_consultations(scope_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.list_consultations(uow, actor, scope_id)
+    return reads.list_consultations(uow, actor, scope_id)
 
 
 @router.post("/scopes/{scope_id}/consultations", response_model=ConsultationRead, status_code=201)
@@ -51,17 +51,17 @@ def create_consultation(scope_id: int, body: ConsultationCreate, uow: Uow, actor
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationRead)
 def get_consultation(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.get_consultation(uow, actor, consultation_id)
+    return reads.get_consultation(uow, actor, consultation_id)
 
 
 @router.get("/consultations/{consultation_id}/paragraphs", response_model=list[ParagraphRead])
 def list_paragraphs(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.paragraphs(uow, actor, consultation_id)
+    return reads.paragraphs(uow, actor, consultation_id)
 
 
 @router.get("/consultations/{consultation_id}/comments", response_model=list[CommentRead])
 def list_comments(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.comments(uow, actor, consultation_id)
+    return reads.comments(uow, actor, consultation_id)
 
 
 @router.post(
@@ -81,7 +81,7 @@ def add_comment(
 
 @router.get("/consultations/{consultation_id}/statements", response_model=list[StatementRead])
 def list_statements(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.statements(uow, actor, consultation_id)
+    return reads.statements(uow, actor, consultation_id)
 
 
 @router.post(
@@ -127,7 +127,7 @@ def hide(
 
 @router.get("/consultations/{consultation_id}/responses", response_model=list[ResponseRead])
 def list_responses(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.responses(uow, actor, consultation_id)
+    return reads.responses(uow, actor, consultation_id)
 
 
 @router.post(

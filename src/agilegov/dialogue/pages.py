@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.dialogue import service
+from agilegov.dialogue import reads, service
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -139,7 +139,7 @@ def _context(
     uow: UnitOfWork, visitor: Visitor, consultation_id: int, request: Request
 ) -> dict[str, Any]:
     """What a consultation's pages show, read once."""
-    snapshot = service.snapshot(uow, _voice(request, visitor, consultation_id), consultation_id)
+    snapshot = reads.snapshot(uow, _voice(request, visitor, consultation_id), consultation_id)
     consultation = snapshot.consultation
     return {
         "snapshot": snapshot,

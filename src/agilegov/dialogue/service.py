@@ -10,7 +10,6 @@ outer-loop trigger on its scope (the inner loop when only measures changed).
 """
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,7 +27,6 @@ from agilegov.dialogue.access import (
     Voice,
     invited_member,
     managed_consultation,
-    may_read,
     readable_consultation,
     record_event,
 )
@@ -42,15 +40,13 @@ from agilegov.dialogue.models import (
     Statement,
     Vote,
 )
+from agilegov.dialogue.reads import comment_read
 from agilegov.dialogue.schemas import (
     Choice,
     CommentCreate,
-    CommentRead,
     ConsultationCreate,
     ConsultationRead,
     Moderation,
-    ParagraphRead,
-    ParticipantRead,
     ResponseCreate,
     ResponseRead,
     StatementCreate,
@@ -82,7 +78,6 @@ RATE_LIMITS: dict[str, tuple[int, timedelta]] = {
 # floods from browsers that throw their pseudonym away after each vote.
 NEW_PSEUDONYMS_PER_MINUTE = 60
 PSEUDONYM_SECRET_PREFIX = "agp_"
-CHOICE_OF = {1: Choice.agree, -1: Choice.disagree, 0: Choice.pass_}
 
 
 @dataclass(frozen=True)
@@ -92,108 +87,6 @@ class Spoken:
 
     result: Any
     new_secret: str | None = None
-
-
-def _read(consultation: Consultation) -> ConsultationRead:
-    return ConsultationRead.model_validate(consultation)
-
-
-def get_consultation(uow: UnitOfWork, actor: Principal, consultation_id: int) -> ConsultationRead:
-    with uow:
-        consultation, _ = readable_consultation(uow.session, actor, consultation_id)
-        return _read(consultation)
-
-
-def list_consultations(uow: UnitOfWork, actor: Principal, scope_id: int) -> list[ConsultationRead]:
-    with uow:
-        session = uow.session
-        scope = session.get(Scope, scope_id)
-        if scope is None:
-            raise NotFound(f"scope {scope_id} not found")
-        rows = session.scalars(
-            select(Consultation)
-            .where(Consultation.scope_id == scope_id)
-            .order_by(Consultation.id.desc())
-        )
-        return [_read(c) for c in rows if may_read(actor, c, scope)]
-
-
-def _paragraphs(session: Session, consultation_id: int) -> list[ParagraphRead]:
-    rows = session.scalars(
-        select(Paragraph)
-        .where(Paragraph.consultation_id == consultation_id)
-        .order_by(Paragraph.number)
-    )
-    return [ParagraphRead.model_validate(row) for row in rows]
-
-
-def _comment_read(comment: Comment) -> CommentRead:
-    read = CommentRead.model_validate(comment)
-    return read.model_copy(update={"body": None}) if comment.hidden_at else read
-
-
-def _comments(session: Session, consultation_id: int) -> list[CommentRead]:
-    rows = session.scalars(
-        select(Comment).where(Comment.consultation_id == consultation_id).order_by(Comment.id)
-    )
-    return [_comment_read(row) for row in rows]
-
-
-def _statements(session: Session, consultation_id: int) -> list[StatementRead]:
-    """Every statement with its tallies; a hidden one keeps its place, not its text."""
-    tallies: dict[tuple[int, int], int] = {
-        (row.statement_id, row.value): row.n
-        for row in session.execute(
-            select(Vote.statement_id, Vote.value, func.count().label("n"))
-            .where(Vote.consultation_id == consultation_id)
-            .group_by(Vote.statement_id, Vote.value)
-        )
-    }
-    rows = session.scalars(
-        select(Statement).where(Statement.consultation_id == consultation_id).order_by(Statement.id)
-    )
-    return [
-        StatementRead.model_validate(row).model_copy(
-            update={
-                "text": None if row.hidden_at else row.text,
-                "agrees": tallies.get((row.id, 1), 0),
-                "disagrees": tallies.get((row.id, -1), 0),
-                "passes": tallies.get((row.id, 0), 0),
-            }
-        )
-        for row in rows
-    ]
-
-
-def _responses(session: Session, consultation_id: int) -> list[ResponseRead]:
-    rows = session.scalars(
-        select(Response).where(Response.consultation_id == consultation_id).order_by(Response.id)
-    )
-    return [ResponseRead.model_validate(row) for row in rows]
-
-
-def paragraphs(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ParagraphRead]:
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _paragraphs(uow.session, consultation_id)
-
-
-def comments(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[CommentRead]:
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _comments(uow.session, consultation_id)
-
-
-def statements(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[StatementRead]:
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _statements(uow.session, consultation_id)
-
-
-def responses(uow: UnitOfWork, actor: Principal, consultation_id: int) -> list[ResponseRead]:
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _responses(uow.session, consultation_id)
 
 
 # ---------------------------------------------------------------- creating and closing
@@ -284,7 +177,7 @@ def create_consultation(
                 )
             )
         session.flush()
-        read = _read(consultation)
+        read = ConsultationRead.model_validate(consultation)
         payload = read.model_dump(mode="json") | {
             "draft": split_draft(data.draft),
             "statements": list(dict.fromkeys(data.statements)),
@@ -367,7 +260,7 @@ def close_consultation(
                 ),
             )
         uow.commit()
-        return _read(consultation)
+        return ConsultationRead.model_validate(consultation)
 
 
 # ---------------------------------------------------------------- taking part
@@ -518,7 +411,7 @@ def add_comment(uow: UnitOfWork, voice: Voice, consultation_id: int, data: Comme
         )
         session.add(comment)
         session.flush()
-        read = _comment_read(comment)
+        read = comment_read(comment)
         record_event(
             session,
             voice.actor,
@@ -598,7 +491,7 @@ def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCre
             )
             session.add(vote)
         else:
-            replaced = CHOICE_OF[vote.value]
+            replaced = Choice.of_number(vote.value)
             vote.value, vote.voted_at = value, now
         session.flush()
         read = VoteRead(
@@ -721,124 +614,3 @@ def respond(
         )
         uow.commit()
         return read
-
-
-# ---------------------------------------------------------------- votes for the opinion map
-
-
-@dataclass(frozen=True)
-class VoteTable:
-    """Every vote of a consultation as columns, and the statements moderated out."""
-
-    participant_ids: Sequence[int]
-    statement_ids: Sequence[int]
-    values: Sequence[int]
-    all_statements: Sequence[int]
-    hidden_statements: frozenset[int]
-    always_clustered: frozenset[int]
-
-
-def _vote_table(session: Session, consultation_id: int) -> VoteTable:
-    rows = session.execute(
-        select(Vote.participant_id, Vote.statement_id, Vote.value, Participant.always_clustered)
-        .join(Participant, Participant.id == Vote.participant_id)
-        .where(Vote.consultation_id == consultation_id)
-        .order_by(Vote.id)
-    ).all()
-    statements_ = session.execute(
-        select(Statement.id, Statement.hidden_at)
-        .where(Statement.consultation_id == consultation_id)
-        .order_by(Statement.id)
-    ).all()
-    return VoteTable(
-        participant_ids=[row[0] for row in rows],
-        statement_ids=[row[1] for row in rows],
-        values=[row[2] for row in rows],
-        all_statements=[row.id for row in statements_],
-        hidden_statements=frozenset(row.id for row in statements_ if row.hidden_at is not None),
-        # Only those who voted: the map has nowhere to put anyone else.
-        always_clustered=frozenset(row[0] for row in rows if row[3]),
-    )
-
-
-def vote_table(uow: UnitOfWork, actor: Principal, consultation_id: int) -> VoteTable:
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _vote_table(uow.session, consultation_id)
-
-
-def _kept_map(session: Session, consultation_id: int) -> dict[str, Any] | None:
-    return session.scalar(
-        select(OpinionMap.result)
-        .where(OpinionMap.consultation_id == consultation_id)
-        .order_by(OpinionMap.id.desc())
-        .limit(1)
-    )
-
-
-def latest_opinion_map(
-    uow: UnitOfWork, actor: Principal, consultation_id: int
-) -> dict[str, Any] | None:
-    """The opinion map kept when the consultation closed, if it has closed."""
-    with uow:
-        readable_consultation(uow.session, actor, consultation_id)
-        return _kept_map(uow.session, consultation_id)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a consultation's pages show, read in one transaction."""
-
-    consultation: ConsultationRead
-    organization_id: int
-    scope_name: str
-    paragraphs: list[ParagraphRead]
-    comments: list[CommentRead]
-    statements: list[StatementRead]
-    responses: list[ResponseRead]
-    pseudonyms: dict[int, str]
-    me: ParticipantRead | None
-    my_votes: dict[int, Choice]
-    votes: VoteTable
-    kept_map: dict[str, Any] | None
-
-
-def _me(participants: Sequence[Participant], voice: Voice) -> Participant | None:
-    if voice.actor.user_id is not None:
-        return next((p for p in participants if p.user_id == voice.actor.user_id), None)
-    if voice.secret:
-        hashed = hash_token(voice.secret)
-        return next((p for p in participants if p.secret_hash == hashed), None)
-    return None
-
-
-def snapshot(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Snapshot:
-    with uow:
-        session = uow.session
-        consultation, scope = readable_consultation(session, voice.actor, consultation_id)
-        participants = session.scalars(
-            select(Participant).where(Participant.consultation_id == consultation_id)
-        ).all()
-        me = _me(participants, voice)
-        votes = _vote_table(session, consultation_id)
-        mine = {
-            statement: CHOICE_OF[value]
-            for person, statement, value in zip(
-                votes.participant_ids, votes.statement_ids, votes.values, strict=True
-            )
-            if me is not None and person == me.id
-        }
-        return Snapshot(
-            consultation=_read(consultation),
-            organization_id=scope.organization_id,
-            scope_name=scope.name,
-            paragraphs=_paragraphs(session, consultation_id),
-            comments=_comments(session, consultation_id),
-            statements=_statements(session, consultation_id),
-            responses=_responses(session, consultation_id),
-            pseudonyms={p.id: p.pseudonym for p in participants},
-            me=ParticipantRead.model_validate(me) if me is not None else None,
-            my_votes=mine,
-            votes=votes,
-            kept_map=_kept_map(session, consultation_id),
-        )
