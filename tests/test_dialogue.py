@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.models import Trigger
-from agilegov.dialogue import reads, service
+from agilegov.dialogue import lifecycle, participation, reads
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.models import Participant, Vote
 from agilegov.dialogue.schemas import (
@@ -53,7 +53,7 @@ def _create(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> 
         "statements": ["Rejections must be explained", "A human reviews on request"],
     }
     with clock.frozen_at(NOW):
-        return service.create_consultation(
+        return lifecycle.create_consultation(
             uow, actor, scope_id, ConsultationCreate(**(values | fields))
         )
 
@@ -132,9 +132,9 @@ def test_only_editors_of_the_owner_create_consultations(
 
 def _vote(
     uow: UnitOfWork, voice: Voice, consultation_id: int, statement: int, vote: str
-) -> service.Spoken:
+) -> participation.Spoken:
     with clock.frozen_at(NOW):
-        return service.cast_vote(
+        return participation.cast_vote(
             uow, voice, consultation_id, VoteCreate(statement_id=statement, vote=vote)
         )
 
@@ -192,7 +192,7 @@ def test_nobody_takes_part_before_it_opens_or_after_it_closes(
 
     def vote() -> Any:
         with clock.frozen_at(moment):
-            return service.cast_vote(
+            return participation.cast_vote(
                 uow, voice, consultation.id, VoteCreate(statement_id=first, vote="agree")
             )
 
@@ -204,7 +204,7 @@ def test_votes_on_a_consultation_closed_early_are_refused(
 ) -> None:
     first = _statement_ids(uow, consultation.id)[0]
     with clock.frozen_at(NOW):
-        service.close_consultation(uow, world.editor, consultation.id)
+        lifecycle.close_consultation(uow, world.editor, consultation.id)
     refused(
         uow,
         Conflict,
@@ -224,7 +224,7 @@ def test_unknown_and_moderated_statements_cannot_be_voted_on(
             uow, InvalidInput, lambda s=statement: _vote(uow, voice, consultation.id, s, "agree")
         )
         assert error.problems[0].field == "statement_id"
-    service.hide(
+    lifecycle.hide(
         uow, world.editor, consultation.id, "statement", first, Moderation(reason="off topic")
     )
     refused(uow, InvalidInput, lambda: _vote(uow, voice, consultation.id, first, "agree"))
@@ -234,22 +234,24 @@ def test_floods_are_held_to_the_rate_limits(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     voice = Voice(world.viewer)
-    most, _ = service.RATE_LIMITS["comment"]
+    most, _ = participation.RATE_LIMITS["comment"]
     with clock.frozen_at(NOW):
         for number in range(most):
-            service.add_comment(
+            participation.add_comment(
                 uow, voice, consultation.id, CommentCreate(paragraph=1, body=f"point {number}")
             )
 
     def one_more() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_comment(
+            return participation.add_comment(
                 uow, voice, consultation.id, CommentCreate(paragraph=1, body="again")
             )
 
     refused(uow, TooManyRequests, one_more)
     with clock.frozen_at(NOW + timedelta(minutes=11)):
-        service.add_comment(uow, voice, consultation.id, CommentCreate(paragraph=2, body="later"))
+        participation.add_comment(
+            uow, voice, consultation.id, CommentCreate(paragraph=2, body="later")
+        )
 
 
 def test_repeated_votes_do_not_multiply(uow: UnitOfWork, world: World, consultation: Any) -> None:
@@ -266,7 +268,7 @@ def test_a_comment_names_an_existing_paragraph(
 ) -> None:
     def comment() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_comment(
+            return participation.add_comment(
                 uow,
                 Voice(world.viewer),
                 consultation.id,
@@ -280,7 +282,7 @@ def test_a_comment_names_an_existing_paragraph(
 def test_a_duplicate_statement_is_refused(uow: UnitOfWork, world: World, consultation: Any) -> None:
     def add() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_statement(
+            return participation.add_statement(
                 uow,
                 Voice(world.viewer),
                 consultation.id,
@@ -309,13 +311,13 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     with clock.frozen_at(NOW):
-        comment = service.add_comment(
+        comment = participation.add_comment(
             uow,
             Voice(world.viewer),
             consultation.id,
             CommentCreate(paragraph=1, body="spam spam"),
         ).result
-    service.hide(
+    lifecycle.hide(
         uow, world.editor, consultation.id, "comment", comment.id, Moderation(reason="advertising")
     )
     shown = reads.comments(uow, ANONYMOUS, consultation.id)
@@ -326,14 +328,14 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
     refused(
         uow,
         Conflict,
-        lambda: service.hide(
+        lambda: lifecycle.hide(
             uow, world.editor, consultation.id, "comment", comment.id, Moderation(reason="again")
         ),
     )
     refused(
         uow,
         Forbidden,
-        lambda: service.hide(
+        lambda: lifecycle.hide(
             uow,
             world.viewer,
             consultation.id,
@@ -345,7 +347,7 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
 
 
 def _respond(uow: UnitOfWork, actor: Principal, consultation_id: int, **fields: Any) -> Any:
-    return service.respond(uow, actor, consultation_id, ResponseCreate(**fields))
+    return lifecycle.respond(uow, actor, consultation_id, ResponseCreate(**fields))
 
 
 def test_responses_name_real_versions_and_can_be_revised(
@@ -403,7 +405,7 @@ def test_responses_name_real_versions_and_can_be_revised(
 
 def _close(uow: UnitOfWork, actor: Principal, consultation_id: int) -> Any:
     with clock.frozen_at(NOW + timedelta(days=2)):
-        return service.close_consultation(uow, actor, consultation_id)
+        return lifecycle.close_consultation(uow, actor, consultation_id)
 
 
 def _triggers(uow: UnitOfWork) -> list[tuple[str, str, dict[str, Any]]]:

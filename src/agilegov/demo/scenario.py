@@ -61,6 +61,8 @@ from agilegov.cycle.service import advance, raise_trigger, record_review
 from agilegov.design.schemas import MeasureCreate, MeasureUpdate
 from agilegov.design.service import MEASURE
 from agilegov.dialogue.access import Voice
+from agilegov.dialogue.lifecycle import create_consultation, hide, respond
+from agilegov.dialogue.participation import add_comment, cast_vote
 from agilegov.dialogue.reads import comments as consultation_comments
 from agilegov.dialogue.reads import statements as consultation_statements
 from agilegov.dialogue.schemas import (
@@ -70,7 +72,6 @@ from agilegov.dialogue.schemas import (
     ResponseCreate,
     VoteCreate,
 )
-from agilegov.dialogue.service import add_comment, cast_vote, create_consultation, hide, respond
 from agilegov.goals.schemas import (
     AllocationCreate,
     GoalCreate,

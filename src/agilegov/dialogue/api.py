@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
-from agilegov.dialogue import archive, polis, polis_exchange, reads, service
+from agilegov.dialogue import archive, lifecycle, participation, polis, polis_exchange, reads
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -33,7 +33,7 @@ SECRET_HEADER = "X-Participant-Secret"
 Secret = Annotated[str | None, Header(alias=SECRET_HEADER, max_length=100)]
 
 
-def _spoken(spoken: service.Spoken, response: Response) -> Any:
+def _spoken(spoken: participation.Spoken, response: Response) -> Any:
     if spoken.new_secret:
         response.headers[SECRET_HEADER] = spoken.new_secret
     return spoken.result
@@ -46,7 +46,7 @@ def list_consultations(scope_id: int, uow: Uow, actor: Actor) -> Any:
 
 @router.post("/scopes/{scope_id}/consultations", response_model=ConsultationRead, status_code=201)
 def create_consultation(scope_id: int, body: ConsultationCreate, uow: Uow, actor: Actor) -> Any:
-    return service.create_consultation(uow, actor, scope_id, body)
+    return lifecycle.create_consultation(uow, actor, scope_id, body)
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationRead)
@@ -76,7 +76,7 @@ def add_comment(
     secret: Secret = None,
 ) -> Any:
     voice = Voice(actor, secret)
-    return _spoken(service.add_comment(uow, voice, consultation_id, body), response)
+    return _spoken(participation.add_comment(uow, voice, consultation_id, body), response)
 
 
 @router.get("/consultations/{consultation_id}/statements", response_model=list[StatementRead])
@@ -96,7 +96,7 @@ def add_statement(
     secret: Secret = None,
 ) -> Any:
     voice = Voice(actor, secret)
-    return _spoken(service.add_statement(uow, voice, consultation_id, body), response)
+    return _spoken(participation.add_statement(uow, voice, consultation_id, body), response)
 
 
 @router.post("/consultations/{consultation_id}/votes", response_model=VoteRead, status_code=201)
@@ -110,7 +110,7 @@ def cast_vote(
 ) -> Any:
     """One vote per participant and statement: a later vote replaces the earlier one."""
     voice = Voice(actor, secret)
-    return _spoken(service.cast_vote(uow, voice, consultation_id, body), response)
+    return _spoken(participation.cast_vote(uow, voice, consultation_id, body), response)
 
 
 @router.post("/consultations/{consultation_id}/{kind}/{item_id}/hide", status_code=204)
@@ -121,7 +121,7 @@ def hide(
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
         raise NotFound(f"no {kind} here: comments or statements")
-    service.hide(uow, actor, consultation_id, singular, item_id, body)
+    lifecycle.hide(uow, actor, consultation_id, singular, item_id, body)
     return Response(status_code=204)
 
 
@@ -134,7 +134,7 @@ def list_responses(consultation_id: int, uow: Uow, actor: Actor) -> Any:
     "/consultations/{consultation_id}/responses", response_model=ResponseRead, status_code=201
 )
 def respond(consultation_id: int, body: ResponseCreate, uow: Uow, actor: Actor) -> Any:
-    return service.respond(uow, actor, consultation_id, body)
+    return lifecycle.respond(uow, actor, consultation_id, body)
 
 
 @router.get("/consultations/{consultation_id}/opinion-map", response_model=OpinionMapView)
@@ -146,7 +146,7 @@ def get_opinion_map(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 def close(consultation_id: int, uow: Uow, actor: Actor) -> Any:
     """Close it now; the opinion map is kept, and accepted input that changed
     goals (or measures) opens a trigger on the scope's cycle."""
-    return service.close_consultation(
+    return lifecycle.close_consultation(
         uow,
         actor,
         consultation_id,

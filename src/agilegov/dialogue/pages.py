@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.dialogue import reads, service
+from agilegov.dialogue import lifecycle, participation, reads
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -50,7 +50,7 @@ def _voice(request: Request, visitor: Visitor, consultation_id: int) -> Voice:
 
 
 def _keep_secret(
-    response: Response, request: Request, consultation_id: int, spoken: service.Spoken
+    response: Response, request: Request, consultation_id: int, spoken: participation.Spoken
 ) -> Response:
     if spoken.new_secret:
         name = PARTICIPANT_COOKIE.format(consultation_id)
@@ -125,7 +125,7 @@ def create_consultation(
         created = submitted(
             ConsultationCreate,
             form,
-            lambda data: service.create_consultation(uow, visitor.principal, scope_id, data),
+            lambda data: lifecycle.create_consultation(uow, visitor.principal, scope_id, data),
         )
     except FormRefused as refused:
         return _consultation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
@@ -203,7 +203,9 @@ def add_comment(
     voice = _voice(request, visitor, consultation_id)
     try:
         spoken = submitted(
-            CommentCreate, form, lambda data: service.add_comment(uow, voice, consultation_id, data)
+            CommentCreate,
+            form,
+            lambda data: participation.add_comment(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         paragraph = str(form.get("paragraph") or "")
@@ -232,7 +234,7 @@ def add_statement(
         spoken = submitted(
             StatementCreate,
             form,
-            lambda data: service.add_statement(uow, voice, consultation_id, data),
+            lambda data: participation.add_statement(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         return _consultation_page(
@@ -284,7 +286,9 @@ def cast_vote(
     voice = _voice(request, visitor, consultation_id)
     try:
         spoken = submitted(
-            VoteCreate, form, lambda data: service.cast_vote(uow, voice, consultation_id, data)
+            VoteCreate,
+            form,
+            lambda data: participation.cast_vote(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         return _vote_page(request, uow, visitor, consultation_id, refused.problems)
@@ -312,7 +316,7 @@ def hide(
         submitted(
             Moderation,
             form,
-            lambda data: service.hide(
+            lambda data: lifecycle.hide(
                 uow, visitor.principal, consultation_id, singular, item_id, data
             ),
         )
@@ -331,7 +335,7 @@ def hide(
 @router.post("/consultations/{consultation_id}/close")
 def close(consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
-    service.close_consultation(uow, visitor.principal, consultation_id, snapshot)
+    lifecycle.close_consultation(uow, visitor.principal, consultation_id, snapshot)
     return redirect(f"/consultations/{consultation_id}/responses")
 
 
@@ -415,7 +419,7 @@ def respond(
         submitted(
             ResponseForm,
             form,
-            lambda data: service.respond(
+            lambda data: lifecycle.respond(
                 uow, visitor.principal, consultation_id, data.response(kind, target_id)
             ),
         )
