@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.models import Trigger
-from agilegov.dialogue import service
+from agilegov.dialogue import lifecycle, participation, reads
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.models import Participant, Vote
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -52,7 +53,7 @@ def _create(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> 
         "statements": ["Rejections must be explained", "A human reviews on request"],
     }
     with clock.frozen_at(NOW):
-        return service.create_consultation(
+        return lifecycle.create_consultation(
             uow, actor, scope_id, ConsultationCreate(**(values | fields))
         )
 
@@ -68,7 +69,7 @@ def consultation(uow: UnitOfWork, world: World, public_scope: int) -> Any:
 
 
 def _statement_ids(uow: UnitOfWork, consultation_id: int) -> list[int]:
-    return [s.id for s in service.statements(uow, ANONYMOUS, consultation_id)]
+    return [s.id for s in reads.statements(uow, ANONYMOUS, consultation_id)]
 
 
 def refused(uow: UnitOfWork, error: type[DomainError], call: Callable[[], Any]) -> DomainError:
@@ -83,7 +84,7 @@ def refused(uow: UnitOfWork, error: type[DomainError], call: Callable[[], Any]) 
 def test_a_draft_becomes_numbered_paragraphs_and_is_recorded(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
-    paragraphs = service.paragraphs(uow, ANONYMOUS, consultation.id)
+    paragraphs = reads.paragraphs(uow, ANONYMOUS, consultation.id)
     assert [(p.number, p.text) for p in paragraphs] == [
         (1, "Applicants are told why they were rejected."),
         (2, "Every applicant can ask a person to review."),
@@ -130,10 +131,10 @@ def test_only_editors_of_the_owner_create_consultations(
 
 
 def _vote(
-    uow: UnitOfWork, voice: service.Voice, consultation_id: int, statement: int, vote: str
-) -> service.Spoken:
+    uow: UnitOfWork, voice: Voice, consultation_id: int, statement: int, vote: str
+) -> participation.Spoken:
     with clock.frozen_at(NOW):
-        return service.cast_vote(
+        return participation.cast_vote(
             uow, voice, consultation_id, VoteCreate(statement_id=statement, vote=vote)
         )
 
@@ -142,7 +143,7 @@ def test_a_later_vote_replaces_the_earlier_one(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     first, _ = _statement_ids(uow, consultation.id)
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     _vote(uow, voice, consultation.id, first, "agree")
     replaced = _vote(uow, voice, consultation.id, first, "disagree")
     assert replaced.result.replaced == "agree" and replaced.new_secret is None
@@ -150,7 +151,7 @@ def test_a_later_vote_replaces_the_earlier_one(
         votes = uow.session.scalars(select(Vote)).all()
         assert [(v.statement_id, v.value) for v in votes] == [(first, -1)]
     tallies = {
-        s.id: (s.agrees, s.disagrees) for s in service.statements(uow, ANONYMOUS, consultation.id)
+        s.id: (s.agrees, s.disagrees) for s in reads.statements(uow, ANONYMOUS, consultation.id)
     }
     assert tallies[first] == (0, 1)
 
@@ -159,10 +160,10 @@ def test_a_pseudonym_is_made_once_and_kept_by_its_secret(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     first, second = _statement_ids(uow, consultation.id)
-    spoken = _vote(uow, service.Voice(ANONYMOUS), consultation.id, first, "agree")
+    spoken = _vote(uow, Voice(ANONYMOUS), consultation.id, first, "agree")
     secret = spoken.new_secret
     assert secret and secret.startswith("agp_")
-    again = _vote(uow, service.Voice(ANONYMOUS, secret), consultation.id, second, "pass")
+    again = _vote(uow, Voice(ANONYMOUS, secret), consultation.id, second, "pass")
     assert again.new_secret is None
     with uow:
         participants = uow.session.scalars(select(Participant)).all()
@@ -178,7 +179,7 @@ def test_without_pseudonyms_an_anonymous_visitor_must_sign_in(
     refused(
         uow,
         Unauthenticated,
-        lambda: _vote(uow, service.Voice(ANONYMOUS), closed_to_pseudonyms.id, first, "agree"),
+        lambda: _vote(uow, Voice(ANONYMOUS), closed_to_pseudonyms.id, first, "agree"),
     )
 
 
@@ -187,11 +188,11 @@ def test_nobody_takes_part_before_it_opens_or_after_it_closes(
     uow: UnitOfWork, world: World, consultation: Any, moment: datetime
 ) -> None:
     first = _statement_ids(uow, consultation.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
 
     def vote() -> Any:
         with clock.frozen_at(moment):
-            return service.cast_vote(
+            return participation.cast_vote(
                 uow, voice, consultation.id, VoteCreate(statement_id=first, vote="agree")
             )
 
@@ -203,11 +204,11 @@ def test_votes_on_a_consultation_closed_early_are_refused(
 ) -> None:
     first = _statement_ids(uow, consultation.id)[0]
     with clock.frozen_at(NOW):
-        service.close_consultation(uow, world.editor, consultation.id)
+        lifecycle.close_consultation(uow, world.editor, consultation.id)
     refused(
         uow,
         Conflict,
-        lambda: _vote(uow, service.Voice(world.viewer), consultation.id, first, "agree"),
+        lambda: _vote(uow, Voice(world.viewer), consultation.id, first, "agree"),
     )
 
 
@@ -217,13 +218,13 @@ def test_unknown_and_moderated_statements_cannot_be_voted_on(
     first = _statement_ids(uow, consultation.id)[0]
     other = _create(uow, world.editor, public_scope, title="Another")
     foreign = _statement_ids(uow, other.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     for statement in (999_999, foreign):
         error = refused(
             uow, InvalidInput, lambda s=statement: _vote(uow, voice, consultation.id, s, "agree")
         )
         assert error.problems[0].field == "statement_id"
-    service.hide(
+    lifecycle.hide(
         uow, world.editor, consultation.id, "statement", first, Moderation(reason="off topic")
     )
     refused(uow, InvalidInput, lambda: _vote(uow, voice, consultation.id, first, "agree"))
@@ -232,28 +233,30 @@ def test_unknown_and_moderated_statements_cannot_be_voted_on(
 def test_floods_are_held_to_the_rate_limits(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
-    voice = service.Voice(world.viewer)
-    most, _ = service.RATE_LIMITS["comment"]
+    voice = Voice(world.viewer)
+    most, _ = participation.RATE_LIMITS["comment"]
     with clock.frozen_at(NOW):
         for number in range(most):
-            service.add_comment(
+            participation.add_comment(
                 uow, voice, consultation.id, CommentCreate(paragraph=1, body=f"point {number}")
             )
 
     def one_more() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_comment(
+            return participation.add_comment(
                 uow, voice, consultation.id, CommentCreate(paragraph=1, body="again")
             )
 
     refused(uow, TooManyRequests, one_more)
     with clock.frozen_at(NOW + timedelta(minutes=11)):
-        service.add_comment(uow, voice, consultation.id, CommentCreate(paragraph=2, body="later"))
+        participation.add_comment(
+            uow, voice, consultation.id, CommentCreate(paragraph=2, body="later")
+        )
 
 
 def test_repeated_votes_do_not_multiply(uow: UnitOfWork, world: World, consultation: Any) -> None:
     first = _statement_ids(uow, consultation.id)[0]
-    voice = service.Voice(world.viewer)
+    voice = Voice(world.viewer)
     for _ in range(20):
         _vote(uow, voice, consultation.id, first, "agree")
     with uow:
@@ -265,9 +268,9 @@ def test_a_comment_names_an_existing_paragraph(
 ) -> None:
     def comment() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_comment(
+            return participation.add_comment(
                 uow,
-                service.Voice(world.viewer),
+                Voice(world.viewer),
                 consultation.id,
                 CommentCreate(paragraph=3, body="x"),
             )
@@ -279,9 +282,9 @@ def test_a_comment_names_an_existing_paragraph(
 def test_a_duplicate_statement_is_refused(uow: UnitOfWork, world: World, consultation: Any) -> None:
     def add() -> Any:
         with clock.frozen_at(NOW):
-            return service.add_statement(
+            return participation.add_statement(
                 uow,
-                service.Voice(world.viewer),
+                Voice(world.viewer),
                 consultation.id,
                 StatementCreate(text="rejections must be explained"),
             )
@@ -298,28 +301,26 @@ def test_an_invited_consultation_is_for_the_invited(uow: UnitOfWork, world: Worl
         audience="invited",
         invited_organization_ids=[world.regulator_id],
     )
-    statements = service.statements(uow, world.owner, invited.id)
+    statements = reads.statements(uow, world.owner, invited.id)
     first = statements[0].id
-    _vote(uow, service.Voice(world.outsider), invited.id, first, "agree")  # the regulator's owner
-    refused(
-        uow, DomainError, lambda: _vote(uow, service.Voice(ANONYMOUS), invited.id, first, "agree")
-    )
+    _vote(uow, Voice(world.outsider), invited.id, first, "agree")  # the regulator's owner
+    refused(uow, DomainError, lambda: _vote(uow, Voice(ANONYMOUS), invited.id, first, "agree"))
 
 
 def test_moderation_hides_and_keeps_the_reason_on_the_record(
     uow: UnitOfWork, world: World, consultation: Any
 ) -> None:
     with clock.frozen_at(NOW):
-        comment = service.add_comment(
+        comment = participation.add_comment(
             uow,
-            service.Voice(world.viewer),
+            Voice(world.viewer),
             consultation.id,
             CommentCreate(paragraph=1, body="spam spam"),
         ).result
-    service.hide(
+    lifecycle.hide(
         uow, world.editor, consultation.id, "comment", comment.id, Moderation(reason="advertising")
     )
-    shown = service.comments(uow, ANONYMOUS, consultation.id)
+    shown = reads.comments(uow, ANONYMOUS, consultation.id)
     assert shown[0].body is None and shown[0].hidden_reason == "advertising"
     with uow:
         event = uow.session.scalars(select(Event).where(Event.type == "comment.hidden")).one()
@@ -327,14 +328,14 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
     refused(
         uow,
         Conflict,
-        lambda: service.hide(
+        lambda: lifecycle.hide(
             uow, world.editor, consultation.id, "comment", comment.id, Moderation(reason="again")
         ),
     )
     refused(
         uow,
         Forbidden,
-        lambda: service.hide(
+        lambda: lifecycle.hide(
             uow,
             world.viewer,
             consultation.id,
@@ -346,7 +347,7 @@ def test_moderation_hides_and_keeps_the_reason_on_the_record(
 
 
 def _respond(uow: UnitOfWork, actor: Principal, consultation_id: int, **fields: Any) -> Any:
-    return service.respond(uow, actor, consultation_id, ResponseCreate(**fields))
+    return lifecycle.respond(uow, actor, consultation_id, ResponseCreate(**fields))
 
 
 def test_responses_name_real_versions_and_can_be_revised(
@@ -396,7 +397,7 @@ def test_responses_name_real_versions_and_can_be_revised(
         **bad,
         change={"kind": "goal", "id": goal.id, "version": 1},
     )
-    answers = service.responses(uow, ANONYMOUS, consultation.id)
+    answers = reads.responses(uow, ANONYMOUS, consultation.id)
     assert (
         len(answers) == 1 and answers[0].decision == "accepted" and answers[0].change_version == 1
     )
@@ -404,7 +405,7 @@ def test_responses_name_real_versions_and_can_be_revised(
 
 def _close(uow: UnitOfWork, actor: Principal, consultation_id: int) -> Any:
     with clock.frozen_at(NOW + timedelta(days=2)):
-        return service.close_consultation(uow, actor, consultation_id)
+        return lifecycle.close_consultation(uow, actor, consultation_id)
 
 
 def _triggers(uow: UnitOfWork) -> list[tuple[str, str, dict[str, Any]]]:

@@ -22,15 +22,11 @@ from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import raise_trigger
 from agilegov.design.service import MEASURE
+from agilegov.dialogue.access import Voice
+from agilegov.dialogue.lifecycle import create_consultation, respond
+from agilegov.dialogue.participation import add_comment, cast_vote
+from agilegov.dialogue.reads import statements
 from agilegov.dialogue.schemas import CommentCreate, ConsultationCreate, ResponseCreate, VoteCreate
-from agilegov.dialogue.service import (
-    Voice,
-    add_comment,
-    cast_vote,
-    create_consultation,
-    respond,
-    statements,
-)
 from agilegov.goals.service import ALLOCATION, GOAL, TRADE_OFF
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest

@@ -60,6 +60,11 @@ from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
 from agilegov.cycle.service import advance, raise_trigger, record_review
 from agilegov.design.schemas import MeasureCreate, MeasureUpdate
 from agilegov.design.service import MEASURE
+from agilegov.dialogue.access import Voice
+from agilegov.dialogue.lifecycle import create_consultation, hide, respond
+from agilegov.dialogue.participation import add_comment, cast_vote
+from agilegov.dialogue.reads import comments as consultation_comments
+from agilegov.dialogue.reads import statements as consultation_statements
 from agilegov.dialogue.schemas import (
     CommentCreate,
     ConsultationCreate,
@@ -67,16 +72,6 @@ from agilegov.dialogue.schemas import (
     ResponseCreate,
     VoteCreate,
 )
-from agilegov.dialogue.service import (
-    Voice,
-    add_comment,
-    cast_vote,
-    create_consultation,
-    hide,
-    respond,
-)
-from agilegov.dialogue.service import comments as consultation_comments
-from agilegov.dialogue.service import statements as consultation_statements
 from agilegov.goals.schemas import (
     AllocationCreate,
     GoalCreate,

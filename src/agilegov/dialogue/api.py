@@ -6,7 +6,8 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
-from agilegov.dialogue import archive, polis, service
+from agilegov.dialogue import archive, lifecycle, participation, polis, polis_exchange, reads
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
     CommentCreate,
     CommentRead,
@@ -32,7 +33,7 @@ SECRET_HEADER = "X-Participant-Secret"
 Secret = Annotated[str | None, Header(alias=SECRET_HEADER, max_length=100)]
 
 
-def _spoken(spoken: service.Spoken, response: Response) -> Any:
+def _spoken(spoken: participation.Spoken, response: Response) -> Any:
     if spoken.new_secret:
         response.headers[SECRET_HEADER] = spoken.new_secret
     return spoken.result
@@ -40,27 +41,27 @@ def _spoken(spoken: service.Spoken, response: Response) -> Any:
 
 @router.get("/scopes/{scope_id}/consultations", response_model=list[ConsultationRead])
 def list_consultations(scope_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.list_consultations(uow, actor, scope_id)
+    return reads.list_consultations(uow, actor, scope_id)
 
 
 @router.post("/scopes/{scope_id}/consultations", response_model=ConsultationRead, status_code=201)
 def create_consultation(scope_id: int, body: ConsultationCreate, uow: Uow, actor: Actor) -> Any:
-    return service.create_consultation(uow, actor, scope_id, body)
+    return lifecycle.create_consultation(uow, actor, scope_id, body)
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationRead)
 def get_consultation(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.get_consultation(uow, actor, consultation_id)
+    return reads.get_consultation(uow, actor, consultation_id)
 
 
 @router.get("/consultations/{consultation_id}/paragraphs", response_model=list[ParagraphRead])
 def list_paragraphs(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.paragraphs(uow, actor, consultation_id)
+    return reads.paragraphs(uow, actor, consultation_id)
 
 
 @router.get("/consultations/{consultation_id}/comments", response_model=list[CommentRead])
 def list_comments(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.comments(uow, actor, consultation_id)
+    return reads.comments(uow, actor, consultation_id)
 
 
 @router.post(
@@ -74,13 +75,13 @@ def add_comment(
     response: Response,
     secret: Secret = None,
 ) -> Any:
-    voice = service.Voice(actor, secret)
-    return _spoken(service.add_comment(uow, voice, consultation_id, body), response)
+    voice = Voice(actor, secret)
+    return _spoken(participation.add_comment(uow, voice, consultation_id, body), response)
 
 
 @router.get("/consultations/{consultation_id}/statements", response_model=list[StatementRead])
 def list_statements(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.statements(uow, actor, consultation_id)
+    return reads.statements(uow, actor, consultation_id)
 
 
 @router.post(
@@ -94,8 +95,8 @@ def add_statement(
     response: Response,
     secret: Secret = None,
 ) -> Any:
-    voice = service.Voice(actor, secret)
-    return _spoken(service.add_statement(uow, voice, consultation_id, body), response)
+    voice = Voice(actor, secret)
+    return _spoken(participation.add_statement(uow, voice, consultation_id, body), response)
 
 
 @router.post("/consultations/{consultation_id}/votes", response_model=VoteRead, status_code=201)
@@ -108,8 +109,8 @@ def cast_vote(
     secret: Secret = None,
 ) -> Any:
     """One vote per participant and statement: a later vote replaces the earlier one."""
-    voice = service.Voice(actor, secret)
-    return _spoken(service.cast_vote(uow, voice, consultation_id, body), response)
+    voice = Voice(actor, secret)
+    return _spoken(participation.cast_vote(uow, voice, consultation_id, body), response)
 
 
 @router.post("/consultations/{consultation_id}/{kind}/{item_id}/hide", status_code=204)
@@ -120,20 +121,20 @@ def hide(
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
         raise NotFound(f"no {kind} here: comments or statements")
-    service.hide(uow, actor, consultation_id, singular, item_id, body)
+    lifecycle.hide(uow, actor, consultation_id, singular, item_id, body)
     return Response(status_code=204)
 
 
 @router.get("/consultations/{consultation_id}/responses", response_model=list[ResponseRead])
 def list_responses(consultation_id: int, uow: Uow, actor: Actor) -> Any:
-    return service.responses(uow, actor, consultation_id)
+    return reads.responses(uow, actor, consultation_id)
 
 
 @router.post(
     "/consultations/{consultation_id}/responses", response_model=ResponseRead, status_code=201
 )
 def respond(consultation_id: int, body: ResponseCreate, uow: Uow, actor: Actor) -> Any:
-    return service.respond(uow, actor, consultation_id, body)
+    return lifecycle.respond(uow, actor, consultation_id, body)
 
 
 @router.get("/consultations/{consultation_id}/opinion-map", response_model=OpinionMapView)
@@ -145,7 +146,7 @@ def get_opinion_map(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 def close(consultation_id: int, uow: Uow, actor: Actor) -> Any:
     """Close it now; the opinion map is kept, and accepted input that changed
     goals (or measures) opens a trigger on the scope's cycle."""
-    return service.close_consultation(
+    return lifecycle.close_consultation(
         uow,
         actor,
         consultation_id,
@@ -161,7 +162,7 @@ def close(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 def export_polis(consultation_id: int, uow: Uow, actor: Actor) -> Response:
     """The consultation as a Pol.is export folder (votes.csv, comments.csv,
     participants-votes.csv, summary.csv), zipped."""
-    conversation = service.export_polis(uow, actor, consultation_id)
+    conversation = polis_exchange.export_polis(uow, actor, consultation_id)
     with tempfile.TemporaryDirectory() as folder:
         polis.write_export(Path(folder), conversation)
         data = archive.pack(Path(folder))
@@ -192,7 +193,7 @@ def import_polis(
             conversation = polis.read_export(Path(folder))
         except (archive.ArchiveError, polis.PolisExportError) as problem:
             raise InvalidInput.on("export", str(problem)) from None
-    return service.import_polis(uow, actor, scope_id, conversation, open_until)
+    return polis_exchange.import_polis(uow, actor, scope_id, conversation, open_until)
 
 
 routers = [router]

@@ -95,7 +95,7 @@ def import_command(
     """A Pol.is conversation as a consultation of a scope (as the operator)."""
     from agilegov.auth import SYSTEM
     from agilegov.dialogue.polis import PolisExportError, read_export
-    from agilegov.dialogue.service import import_polis
+    from agilegov.dialogue.polis_exchange import import_polis
     from agilegov.errors import DomainError
 
     try:
@@ -114,7 +114,7 @@ def export_command(
     """A consultation as a Pol.is export folder (as the operator)."""
     from agilegov.auth import SYSTEM
     from agilegov.dialogue.polis import write_export
-    from agilegov.dialogue.service import export_polis
+    from agilegov.dialogue.polis_exchange import export_polis
     from agilegov.errors import DomainError
 
     try:

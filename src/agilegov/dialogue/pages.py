@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.versions import version_choices, version_ref
-from agilegov.dialogue import service
+from agilegov.dialogue import lifecycle, participation, reads
+from agilegov.dialogue.access import Voice, may_read
 from agilegov.dialogue.models import Consultation
 from agilegov.dialogue.schemas import (
     CommentCreate,
@@ -47,14 +48,12 @@ PARTICIPANT_COOKIE = "agilegov_participant_{}"
 PARTICIPANT_MAX_AGE = 365 * 24 * 3600
 
 
-def _voice(request: Request, visitor: Visitor, consultation_id: int) -> service.Voice:
-    return service.Voice(
-        visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id))
-    )
+def _voice(request: Request, visitor: Visitor, consultation_id: int) -> Voice:
+    return Voice(visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id)))
 
 
 def _keep_secret(
-    response: Response, request: Request, consultation_id: int, spoken: service.Spoken
+    response: Response, request: Request, consultation_id: int, spoken: participation.Spoken
 ) -> Response:
     if spoken.new_secret:
         name = PARTICIPANT_COOKIE.format(consultation_id)
@@ -129,7 +128,7 @@ def create_consultation(
         created = submitted(
             ConsultationCreate,
             form,
-            lambda data: service.create_consultation(uow, visitor.principal, scope_id, data),
+            lambda data: lifecycle.create_consultation(uow, visitor.principal, scope_id, data),
         )
     except FormRefused as refused:
         return _consultation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
@@ -143,7 +142,7 @@ def _context(
     uow: UnitOfWork, visitor: Visitor, consultation_id: int, request: Request
 ) -> dict[str, Any]:
     """What a consultation's pages show, read once."""
-    snapshot = service.snapshot(uow, _voice(request, visitor, consultation_id), consultation_id)
+    snapshot = reads.snapshot(uow, _voice(request, visitor, consultation_id), consultation_id)
     consultation = snapshot.consultation
     return {
         "snapshot": snapshot,
@@ -207,7 +206,9 @@ def add_comment(
     voice = _voice(request, visitor, consultation_id)
     try:
         spoken = submitted(
-            CommentCreate, form, lambda data: service.add_comment(uow, voice, consultation_id, data)
+            CommentCreate,
+            form,
+            lambda data: participation.add_comment(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         paragraph = str(form.get("paragraph") or "")
@@ -236,7 +237,7 @@ def add_statement(
         spoken = submitted(
             StatementCreate,
             form,
-            lambda data: service.add_statement(uow, voice, consultation_id, data),
+            lambda data: participation.add_statement(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         return _consultation_page(
@@ -288,7 +289,9 @@ def cast_vote(
     voice = _voice(request, visitor, consultation_id)
     try:
         spoken = submitted(
-            VoteCreate, form, lambda data: service.cast_vote(uow, voice, consultation_id, data)
+            VoteCreate,
+            form,
+            lambda data: participation.cast_vote(uow, voice, consultation_id, data),
         )
     except FormRefused as refused:
         return _vote_page(request, uow, visitor, consultation_id, refused.problems)
@@ -316,7 +319,7 @@ def hide(
         submitted(
             Moderation,
             form,
-            lambda data: service.hide(
+            lambda data: lifecycle.hide(
                 uow, visitor.principal, consultation_id, singular, item_id, data
             ),
         )
@@ -335,7 +338,7 @@ def hide(
 @router.post("/consultations/{consultation_id}/close")
 def close(consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
-    service.close_consultation(uow, visitor.principal, consultation_id, snapshot)
+    lifecycle.close_consultation(uow, visitor.principal, consultation_id, snapshot)
     return redirect(f"/consultations/{consultation_id}/responses")
 
 
@@ -419,7 +422,7 @@ def respond(
         submitted(
             ResponseForm,
             form,
-            lambda data: service.respond(
+            lambda data: lifecycle.respond(
                 uow, visitor.principal, consultation_id, data.response(kind, target_id)
             ),
         )
@@ -472,7 +475,7 @@ def _consultations(session: Session, scope: Scope, visitor: Visitor, **_: Any) -
         .where(Consultation.scope_id == scope.id)
         .order_by(Consultation.id.desc())
     )
-    return {"consultations": [c for c in rows if service.may_read(visitor.principal, c, scope)]}
+    return {"consultations": [c for c in rows if may_read(visitor.principal, c, scope)]}
 
 
 TABS = (Tab("consultations", "Consultations", 90, "scope/consultations.html", _consultations),)

@@ -36,6 +36,11 @@ class Choice(StrEnum):
     def value_number(self) -> int:
         return {"agree": 1, "disagree": -1, "pass": 0}[self.value]
 
+    @classmethod
+    def of_number(cls, number: int) -> "Choice":
+        """The choice a vote kept as 1, -1 or 0 stands for."""
+        return {1: cls.agree, -1: cls.disagree, 0: cls.pass_}[number]
+
 
 class Decision(StrEnum):
     accepted = "accepted"

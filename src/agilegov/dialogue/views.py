@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from agilegov import clock
 from agilegov.auth import Principal
 from agilegov.dialogue import opinion_map as engine
-from agilegov.dialogue import service
+from agilegov.dialogue import reads
+from agilegov.dialogue.access import Voice
 from agilegov.dialogue.priority import Tally
 from agilegov.dialogue.priority import next_statement as draw
 from agilegov.dialogue.schemas import StatementRead
@@ -56,20 +57,20 @@ class OpinionMapView(BaseModel):
 
 
 def opinion_map(uow: UnitOfWork, actor: Principal, consultation_id: int) -> OpinionMapView:
-    kept = service.latest_opinion_map(uow, actor, consultation_id)
+    kept = reads.latest_opinion_map(uow, actor, consultation_id)
     if kept is not None:
         return OpinionMapView.model_validate(kept)
-    return _view(engine_result(service.vote_table(uow, actor, consultation_id)))
+    return _view(engine_result(reads.vote_table(uow, actor, consultation_id)))
 
 
-def opinion_map_of(snapshot: service.Snapshot) -> OpinionMapView:
+def opinion_map_of(snapshot: reads.Snapshot) -> OpinionMapView:
     """The map of a consultation as read for a page: the kept one once closed."""
     if snapshot.kept_map is not None:
         return OpinionMapView.model_validate(snapshot.kept_map)
     return _view(engine_result(snapshot.votes))
 
 
-def engine_result(table: service.VoteTable) -> engine.OpinionMapResult:
+def engine_result(table: reads.VoteTable) -> engine.OpinionMapResult:
     return engine.compute_from_ids(
         table.participant_ids,
         table.statement_ids,
@@ -129,7 +130,7 @@ def _finite(ids: list[int], values: np.ndarray) -> dict[int, float]:
 
 
 def next_statement(
-    snapshot: service.Snapshot, voice: service.Voice, extremity: dict[int, float]
+    snapshot: reads.Snapshot, voice: Voice, extremity: dict[int, float]
 ) -> StatementRead | None:
     """The statement the caller sees next: not yet voted on, not moderated out,
     drawn by Pol.is's priority (the same draw until they vote)."""
