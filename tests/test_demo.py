@@ -16,14 +16,10 @@ from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.service import tick
 from agilegov.db import Base, make_engine, make_session_factory
+from agilegov.demo.data import ministry_series, screening_series
 from agilegov.demo.feed import FAILURE_STEP, feed_step
-from agilegov.demo.scenario import (
-    ACCOUNTS,
-    DEMO_SLUG,
-    load_demo,
-    ministry_series,
-    screening_series,
-)
+from agilegov.demo.scenario import load_demo
+from agilegov.demo.story import ACCOUNTS, DEMO_SLUG
 from agilegov.design.models import Measure
 from agilegov.dialogue.models import Comment, Consultation, Participant, Response
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
