@@ -16,9 +16,15 @@ from typing import Any
 
 from agilegov import clock, scoped
 from agilegov.auth import SYSTEM, Principal, Role
-from agilegov.cycle.rules import Stage
-from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, VersionRef
-from agilegov.cycle.service import advance, raise_trigger, record_review
+from agilegov.cycle.rules import Stage, TriggerKind
+from agilegov.cycle.schemas import (
+    ReviewCreate,
+    TransitionCreate,
+    TriggerCreate,
+    TriggerRead,
+    VersionRef,
+)
+from agilegov.cycle.service import advance, list_triggers, raise_trigger, record_review
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import ingest
 from agilegov.organizations.service import principal_for_user
@@ -224,15 +230,42 @@ class Story:
         decisions: list[str],
         evidence: list[str],
         changes: list[VersionRef] | None = None,
+        resolves: list[TriggerRead] | None = None,
     ) -> None:
         record_review(
             self.uow,
             self.people[who],
             self.scopes[scope],
             ReviewCreate(
-                summary=summary, decisions=decisions, evidence=evidence, changes=changes or []
+                summary=summary,
+                decisions=decisions,
+                evidence=evidence,
+                changes=changes or [],
+                resolves=[trigger.id for trigger in resolves or []],
             ),
         )
+
+    def opened_trigger(
+        self, scope: str, kind: TriggerKind, subject: str | None = None
+    ) -> TriggerRead:
+        """The open trigger of ``kind`` (about the named ``subject``) that the platform's
+        rules opened on the scope. The story reads it, to cite it in a review; it never
+        opens one itself: which triggers open, when and for which loop is the engine's."""
+        open_now = list_triggers(self.uow, SYSTEM, self.scopes[scope], 100, 0, "open").items
+        found = [
+            trigger
+            for trigger in open_now
+            if trigger.kind is kind
+            and trigger.opened_by is None
+            and (subject is None or trigger.subject_id == self.ids[subject])
+        ]
+        if len(found) != 1:
+            raise RuntimeError(
+                f"the data no longer tells the story: by {clock.now():%Y-%m-%d} the platform "
+                f"should have opened one {kind} trigger on {scope!r}, about {subject}; open: "
+                + "; ".join(f"#{t.id} {t.kind}: {t.cause}" for t in open_now)
+            )
+        return found[0]
 
     def trigger(self, who: str, scope: str, data: TriggerCreate) -> None:
         raise_trigger(self.uow, self.people[who], self.scopes[scope], data)
@@ -251,3 +284,9 @@ class Story:
 
     def goal_ids(self, *names: str) -> list[int]:
         return self.ids_of("goal", *names)
+
+
+def cited(trigger: TriggerRead) -> str:
+    """A trigger as a review cites it in its evidence."""
+    opened = trigger.opened_at.date().isoformat()
+    return f"Trigger #{trigger.id} ({trigger.kind}, {trigger.loop} loop, {opened}): {trigger.cause}"

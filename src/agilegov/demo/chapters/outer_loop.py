@@ -5,8 +5,14 @@ explanation goal is revised, and the measures follow."""
 from agilegov.analysis.schemas import ConditionCreate, ConditionUpdate, RiskCreate, RiskUpdate
 from agilegov.analysis.service import CONDITION, RISK
 from agilegov.cycle.rules import Stage, TriggerKind
-from agilegov.cycle.schemas import TriggerCreate
-from agilegov.demo.story import GUIDELINE_UPDATE, GUIDELINES, STORY_DAYS, TEMPLATE_REGRESSION, Story
+from agilegov.demo.story import (
+    GUIDELINE_UPDATE,
+    GUIDELINES,
+    STORY_DAYS,
+    TEMPLATE_REGRESSION,
+    Story,
+    cited,
+)
 from agilegov.design.schemas import MeasureUpdate
 from agilegov.design.service import MEASURE
 from agilegov.goals.schemas import GoalUpdate, IndicatorUpdate, TradeOffUpdate
@@ -18,18 +24,16 @@ from agilegov.scopes.service import update_scope
 def new_guideline(story: Story) -> None:
     scope = "screening"
     with story.at(GUIDELINE_UPDATE):
-        story.trigger(
-            "lead",
-            scope,
-            TriggerCreate(
-                kind=TriggerKind.framework_change,
-                cause=f"Version 1.1 of the {GUIDELINES} is published.",
-                subject_type="condition",
-                subject_id=story.ids["condition.guidelines"],
-                facts={"framework": GUIDELINES, "from": "1.0", "to": "1.1"},
-            ),
+        # TalentBridge follows version 1.1 from its publication; the platform's rule
+        # for a new framework version opens the trigger and starts the evaluation.
+        update_scope(
+            story.uow,
+            story.people["lead"],
+            story.scopes[scope],
+            ScopeUpdate(frameworks=[{"name": GUIDELINES, "version": "1.1"}]),
         )
     with story.at(GUIDELINE_UPDATE + 2):
+        change = story.opened_trigger(scope, TriggerKind.framework_change)
         story.review(
             "lead",
             scope,
@@ -38,7 +42,8 @@ def new_guideline(story: Story) -> None:
                 "Go back to analysis: read version 1.1 against our conditions and risks.",
                 "Keep operating the current measures meanwhile.",
             ],
-            ["Comparison of versions 1.0 and 1.1 by the legal team"],
+            [cited(change), "Comparison of versions 1.0 and 1.1 by the legal team"],
+            resolves=[change],
         )
         story.move("lead", scope, Stage.analysis, "framework changed")
 
@@ -59,12 +64,6 @@ def reanalysis(story: Story) -> None:
                 "decisions.",
                 review_by=story.day(STORY_DAYS + 365),
             ),
-        )
-        update_scope(
-            story.uow,
-            story.people["lead"],
-            story.scopes[scope],
-            ScopeUpdate(frameworks=[{"name": GUIDELINES, "version": "1.1"}]),
         )
         genai = story.new(
             "condition.generative_ai",
