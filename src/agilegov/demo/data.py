@@ -1,18 +1,22 @@
 """The monitoring data of the demo: each indicator's daily value comes from a level
-that tells the story plus seeded noise, so the data is the same on every load."""
+that tells the story plus seeded noise, so the data is the same on every load.
+
+The value of day ``d`` is stamped at midnight and measures the day that ended then
+(day ``d - 1``): what happens on a day of the story shows from the next day's value.
+"""
 
 import random
 from collections.abc import Callable
-from statistics import fmean
 
 from agilegov.demo.story import (
+    BORDERLINE_REVIEW,
     CALIBRATION_LIVE,
     CLIENT_DRIFT,
-    COMPLAINT_CLUSTER,
     DEMO_SLUG,
     GO_LIVE,
+    HOTFIX,
     LAST_DAY,
-    TEMPLATE_REGRESSION,
+    TEMPLATE_CHANGE,
     Series,
 )
 
@@ -31,10 +35,12 @@ def _selection_rate_ratio(day: int, rng: random.Random) -> float:
         level = 0.90
     elif day < CLIENT_DRIFT + 6:  # the new client's volume ramps up
         level = 0.90 - 0.08 * (day - CLIENT_DRIFT) / 6
-    elif day < CALIBRATION_LIVE:
+    elif day <= BORDERLINE_REVIEW:
         level = 0.82
-    elif day < CALIBRATION_LIVE + 7:  # recalibrated model rolls out
-        level = 0.82 + 0.10 * (day - CALIBRATION_LIVE) / 7
+    elif day <= CALIBRATION_LIVE:  # people restore borderline applicants of clients on alert
+        level = 0.86
+    elif day <= CALIBRATION_LIVE + 7:  # the recalibrated model rolls out
+        level = 0.86 + 0.06 * (day - CALIBRATION_LIVE) / 7
     else:
         level = 0.92
     # Even at its worst the service stays above the ministry's 0.80.
@@ -42,10 +48,9 @@ def _selection_rate_ratio(day: int, rng: random.Random) -> float:
 
 
 def _explanation_share(day: int, rng: random.Random) -> float:
-    start, end = TEMPLATE_REGRESSION
-    if start <= day < end:
+    if TEMPLATE_CHANGE < day <= HOTFIX + 1:  # the hotfix went out in the afternoon
         return round(_clip(0.955 + rng.gauss(0, 0.008), 0.93, 0.975), 4)
-    if day < end:
+    if day <= TEMPLATE_CHANGE:
         return round(_clip(0.997 + rng.gauss(0, 0.001), 0.993, 1.0), 4)
     # After the hotfix, above even the later, stricter 0.995.
     return round(_clip(0.998 + rng.gauss(0, 0.001), 0.996, 1.0), 4)
@@ -53,19 +58,20 @@ def _explanation_share(day: int, rng: random.Random) -> float:
 
 def _median_days_to_decision(day: int, rng: random.Random) -> float:
     # Reviewing the borderline band by hand costs time: the trade-off in action.
-    level = 2.4 if day < CALIBRATION_LIVE else 3.1
+    level = 2.4 if day <= BORDERLINE_REVIEW else 3.1
     return round(_clip(level + rng.gauss(0, 0.25), 1.5, 4.5), 1)
 
 
 def _complaints_resolved(day: int, rng: random.Random) -> float:
-    if COMPLAINT_CLUSTER <= day < COMPLAINT_CLUSTER + 22:
+    # The complaints about missing reasons take the desk a few weeks to work through.
+    if HOTFIX < day <= HOTFIX + 22:
         return round(_clip(0.958 + rng.gauss(0, 0.004), 0.951, 0.97), 3)
     return round(_clip(0.975 + rng.gauss(0, 0.008), 0.955, 1.0), 3)
 
 
 def _panel_agreement(day: int, rng: random.Random) -> float:
     # Calibration for fairness costs a little agreement with the human panel.
-    level = 0.86 if day < CALIBRATION_LIVE else 0.845
+    level = 0.86 if day <= CALIBRATION_LIVE else 0.845
     return round(_clip(level + rng.gauss(0, 0.01), 0.81, 0.9), 3)
 
 
@@ -86,7 +92,3 @@ def screening_series() -> dict[str, Series]:
 def ministry_series() -> dict[str, Series]:
     """The lowest ratio in providers' monthly reports (TalentBridge's dip shows at day 120)."""
     return {"sector.lowest_reported_ratio": {30: 0.83, 60: 0.84, 90: 0.84, 120: 0.82, 150: 0.85}}
-
-
-def mean_over(series: Series, last_day: int, window: int) -> float:
-    return fmean(v for d, v in series.items() if last_day - window < d <= last_day)

@@ -16,17 +16,25 @@ The story runs over the 180 days before today (all times are pinned with
   requirement, designs its reporting duty and starts operating it;
 - days 22-56: TalentBridge registers the screening service, analyses it, sets
   goals, designs measures and goes live;
-- days 70-84, inner loop 1: a template regression leaves some rejected
-  applicants without reasons; complaints cluster; the explanation generator
-  and the human review desk are improved;
-- days 106-126, inner loop 2: a new client shifts the score distribution; the
+- every morning from go-live, the monitoring pipeline sends the values of the
+  day before and the platform evaluates them, as its server does periodically;
+- days 71-75, inner loop 1: an English template sends rejections without
+  reasons; the morning's evaluation opens a breach trigger; the explanation
+  generator and the human review desk are improved, and the complaints that
+  followed are evidence in the review;
+- days 113-123, inner loop 2: a new client shifts the score distribution; the
   selection-rate ratio falls below TalentBridge's 0.85 (never below the
-  ministry's 0.80); monitoring, calibration and the review desk are improved;
+  ministry's 0.80), and the evaluation opens an inner-loop breach trigger;
+  monitoring, the review desk and calibration are improved;
+- day 129: FairBench certifies the fairness monitoring with a credential;
 - days 150-164, outer loop: version 1.1 of the AI Guidelines for Business is
-  published; the service is re-analysed, the explanation goal is revised and
-  the measures follow;
-- every day from go-live, the monitoring pipeline measures every indicator and
-  sends the values in weekly batches.
+  published; TalentBridge follows it, which opens a framework-change trigger;
+  the service is re-analysed, the explanation goal is revised and the measures
+  follow;
+- days 166-178: a consultation asks applicants how contesting should work.
+
+No trigger is opened by hand: each comes from the platform's rules, which also
+choose its loop.
 
 Everything goes through the services, so every change is an event. Each part of the
 story is a chapter in ``agilegov.demo.chapters``; ``CHAPTERS`` below tells them in order.
@@ -99,8 +107,8 @@ CHAPTERS: tuple[Chapter, ...] = (
 def tell(story: Story) -> None:
     for chapter in CHAPTERS:
         chapter(story)
-    # The pipeline's last batch: observations up to yesterday.
-    story.monitor(LAST_DAY, flush=True)
+    # The mornings after the last chapter, up to yesterday's.
+    story.monitor(LAST_DAY)
 
 
 def load_demo(

@@ -17,16 +17,10 @@ from typing import Any
 from agilegov import clock, scoped
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import Stage, TriggerKind
-from agilegov.cycle.schemas import (
-    ReviewCreate,
-    TransitionCreate,
-    TriggerCreate,
-    TriggerRead,
-    VersionRef,
-)
-from agilegov.cycle.service import advance, list_triggers, raise_trigger, record_review
+from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerRead, VersionRef
+from agilegov.cycle.service import advance, list_triggers, record_review, tick
 from agilegov.monitor.ingest import Row
-from agilegov.monitor.service import ingest
+from agilegov.monitor.service import evaluate_all, ingest
 from agilegov.organizations.service import principal_for_user
 from agilegov.schemas import Input
 from agilegov.scoped import Kind
@@ -40,15 +34,19 @@ GUIDELINES_SOURCE = (
     "https://www.meti.go.jp/shingikai/mono_info_service/ai_shakai_jisso/"
 )
 
-# The story's calendar: day 0 is 180 days before today, at midnight UTC.
+# The story's calendar: day 0 is 180 days before today, at midnight UTC. Every
+# morning at 06:00 the monitoring pipelines send the values measured over the day
+# before (stamped at midnight), and the platform evaluates them (see Story.monitor):
+# the triggers of the inner loops are opened by that evaluation, on the morning its
+# rules find a breach, not on a day set here.
 STORY_DAYS = 180
 GO_LIVE = 56
-TEMPLATE_REGRESSION = (70, 80)  # days on which some rejections went out without reasons
-COMPLAINT_CLUSTER = 78
+TEMPLATE_CHANGE = 69  # an English template starts sending rejections without reasons
+HOTFIX = 71  # ... until this day's afternoon
 CLIENT_DRIFT = 106  # a large logistics client joins; its history skews the scores
-FAIRNESS_BREACH = 115
-CALIBRATION_LIVE = 124
-GUIDELINE_UPDATE = 150
+BORDERLINE_REVIEW = 116  # people review borderline rejections for clients under alert
+CALIBRATION_LIVE = 121  # the recalibrated model is released
+GUIDELINE_UPDATE = 150  # version 1.1 of the AI Guidelines for Business is published
 CONSULTATION_OPENS = 166
 LAST_DAY = STORY_DAYS - 1
 
@@ -138,6 +136,8 @@ class Feed:
 
 @dataclass
 class Story:
+    """The state of the story as its chapters tell it, in one transaction."""
+
     uow: UnitOfWork
     today: date
     assessor_key_dir: Path
@@ -146,7 +146,7 @@ class Story:
     scopes: dict[str, int] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)  # named entities, e.g. "goal.fairness"
     feeds: dict[str, Feed] = field(default_factory=dict)  # by scope
-    fed_until: int = 0  # observations of days up to this one have been sent
+    mornings: int = 0  # the mornings of the days up to this one have run
 
     def __post_init__(self) -> None:
         self.start = datetime.combine(self.today - timedelta(days=STORY_DAYS), time(), UTC)
@@ -163,29 +163,29 @@ class Story:
 
     @contextmanager
     def at(self, day: int, hour: int = 9, minute: int = 0) -> Iterator[None]:
-        """Pin the clock for one step of the story, after the monitoring due by then."""
+        """Pin the clock for one step of the story, after the mornings due by then."""
         self.monitor(day)
         with clock.frozen_at(self._moment(day, hour, minute)):
             yield
 
-    def monitor(self, day: int, flush: bool = False) -> None:
-        """Send the weekly batches due by ``day`` (and the partial week, if ``flush``).
-
-        Each batch goes out at 06:00 on its last day, before that day's work.
-        """
-        while self.fed_until + 7 <= day or (flush and self.fed_until < day):
-            end = min(self.fed_until + 7, day)
-            with clock.frozen_at(self._moment(end, 6)):
+    def monitor(self, day: int) -> None:
+        """Run every morning up to ``day``'s: at 06:00 each pipeline sends the values
+        of the day before, then the platform does what its server does periodically:
+        it opens the triggers of review-by dates that have passed, and evaluates
+        every scope's indicators, opening the triggers of the breaches it finds."""
+        while self.mornings < day:
+            self.mornings += 1
+            with clock.frozen_at(self._moment(self.mornings, 6)):
                 for feed in self.feeds.values():
-                    self._send(feed, self.fed_until, end)
-            self.fed_until = end
+                    self._send(feed, self.mornings)
+                tick(self.uow)
+                evaluate_all(self.uow)
 
-    def _send(self, feed: Feed, after: int, until: int) -> None:
+    def _send(self, feed: Feed, day: int) -> None:
         rows = [
-            Row(key, self.start + timedelta(days=day), value, feed.source, f"{key} day {day}")
+            Row(key, self.start + timedelta(days=day), series[day], feed.source, f"{key} day {day}")
             for key, series in feed.series.items()
-            for day, value in sorted(series.items())
-            if after < day <= until
+            if day in series
         ]
         if rows:
             ingest(self.uow, feed.actor, rows, scope_id=feed.scope_id)
@@ -267,9 +267,6 @@ class Story:
             )
         return found[0]
 
-    def trigger(self, who: str, scope: str, data: TriggerCreate) -> None:
-        raise_trigger(self.uow, self.people[who], self.scopes[scope], data)
-
     def refresh(self, who: str) -> None:
         """Re-read a person's roles (a Principal is a snapshot)."""
         self.people[who] = principal_for_user(self.uow.session, self.people[who].user_id)
@@ -287,6 +284,6 @@ class Story:
 
 
 def cited(trigger: TriggerRead) -> str:
-    """A trigger as a review cites it in its evidence."""
-    opened = trigger.opened_at.date().isoformat()
+    """A trigger as a review cites it in its evidence: the platform's own words."""
+    opened = f"{trigger.opened_at:%Y-%m-%d %H:%M} UTC"
     return f"Trigger #{trigger.id} ({trigger.kind}, {trigger.loop} loop, {opened}): {trigger.cause}"

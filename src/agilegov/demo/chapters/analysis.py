@@ -5,7 +5,14 @@ stakeholders, impacts, conditions and risks; internal audit reviews the analysis
 from agilegov.analysis.schemas import ConditionCreate, ImpactCreate, RiskCreate, StakeholderCreate
 from agilegov.analysis.service import CONDITION, IMPACT, RISK, STAKEHOLDER
 from agilegov.cycle.rules import Stage
-from agilegov.demo.story import DEMO_SLUG, GUIDELINES, GUIDELINES_SOURCE, STORY_DAYS, Story
+from agilegov.demo.story import (
+    DEMO_SLUG,
+    GUIDELINES,
+    GUIDELINES_SOURCE,
+    LAST_DAY,
+    STORY_DAYS,
+    Story,
+)
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
 
@@ -209,9 +216,10 @@ def conditions(story: Story) -> None:
                     description="Enough to run the monitoring and recalibrate; not yet "
                     "enough to cover leave or growth.",
                     source="TalentBridge skills register",
-                    # Left in the past on purpose: `agilegov cycle tick` (and the
-                    # server's periodic check) opens a condition_review_due trigger.
-                    review_by=story.day(STORY_DAYS - 10),
+                    # Falls due on the story's last day, on purpose: the next review-by
+                    # check (`agilegov cycle tick`, or the server's hourly one) opens a
+                    # condition_review_due trigger for the reader to follow.
+                    review_by=story.day(LAST_DAY),
                 ),
             ),
         ):

@@ -1,4 +1,4 @@
-"""Day 132, assurance: an independent assessor audits the recovered fairness
+"""Day 129, assurance: an independent assessor audits the recovered fairness
 monitoring and issues a credential that anyone can check offline."""
 
 from datetime import timedelta

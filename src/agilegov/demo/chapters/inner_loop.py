@@ -1,62 +1,50 @@
-"""Days 70-126, two turns of the inner loop (evaluation → design): the goals hold,
+"""Days 71-123, two turns of the inner loop (evaluation → design): the goals hold,
 the measures are improved.
 
-First, a template regression leaves some rejected applicants without reasons;
-the explanation generator and the review desk are improved. Then a new client
-shifts the score distribution, and the selection-rate ratio falls below
-TalentBridge's own 0.85 (never below the ministry's 0.80); monitoring,
-calibration and the review desk are improved."""
+Neither turn is started by hand. Each morning the platform evaluates the
+indicators (see ``Story.monitor``); when a 7-day mean falls below its acceptable
+level, the evaluation opens an ``indicator_breach`` trigger, for the loop its rules
+choose, and the cycle moves to evaluation. The story reads that trigger and cites
+it in the review that settles it.
+
+First, an English template sends rejections out without reasons; the morning's
+evaluation catches it, and the explanation generator and the review desk are
+improved. The complaints that follow are evidence in the review: complaints have
+no part of their own yet to open a trigger from. Then a new client shifts the
+score distribution, and the selection-rate ratio falls below TalentBridge's own
+0.85 but never below the ministry's 0.80, so the breach stays in the inner loop;
+monitoring, the review desk and calibration are improved.
+"""
 
 from agilegov.analysis.schemas import RiskUpdate
 from agilegov.analysis.service import RISK
 from agilegov.cycle.rules import Stage, TriggerKind
-from agilegov.cycle.schemas import TriggerCreate
-from agilegov.demo.data import mean_over
 from agilegov.demo.story import (
+    BORDERLINE_REVIEW,
     CALIBRATION_LIVE,
     CLIENT_DRIFT,
-    COMPLAINT_CLUSTER,
-    FAIRNESS_BREACH,
     GUIDELINES,
-    TEMPLATE_REGRESSION,
+    HOTFIX,
+    TEMPLATE_CHANGE,
     Story,
+    cited,
 )
 from agilegov.design.schemas import MeasureCreate, MeasureUpdate
 from agilegov.design.service import MEASURE
 from agilegov.goals.schemas import TradeOffCreate
 from agilegov.goals.service import TRADE_OFF
 
+# Complaints the review desk logged about rejections without reasons, days 69-71.
+COMPLAINTS = 9
+# The evaluation's review of the ratio's breach, which the platform found on day 113.
+FAIRNESS_REVIEW = CLIENT_DRIFT + 9
+
 
 def explanations(story: Story) -> None:
     scope = "screening"
-    series = story.feeds[scope].series["transparency.explanation_share"]
-    story.monitor(COMPLAINT_CLUSTER, flush=True)
-    share = mean_over(series, COMPLAINT_CLUSTER, 7)
-    with story.at(COMPLAINT_CLUSTER):
-        # Complaints arrive first; the indicator confirms them. The first trigger
-        # starts the evaluation, the second joins it.
-        story.trigger(
-            "lead",
-            scope,
-            TriggerCreate(
-                kind=TriggerKind.complaint_cluster,
-                cause="14 complaints in 8 days from applicants whose rejection gave "
-                "no reasons, most of them for English-language résumés.",
-            ),
-        )
-        story.trigger(
-            "analyst",
-            scope,
-            TriggerCreate(
-                kind=TriggerKind.indicator_breach,
-                cause=f"Rejections sent with reasons: 7-day mean {share:.3f}, below the "
-                "acceptable 0.99.",
-                subject_type="indicator",
-                subject_id=story.ids["indicator.explanations"],
-                facts={"value": round(share, 4), "acceptable_level": 0.99},
-            ),
-        )
-    with story.at(COMPLAINT_CLUSTER + 2):
+    with story.at(HOTFIX, 15):
+        # The morning's evaluation opened the breach; by the afternoon the analyst has
+        # traced it to the English template and the fix is out.
         hotfix = story.revise(
             "measure.explanations",
             "analyst",
@@ -72,30 +60,34 @@ def explanations(story: Story) -> None:
                 change_note="Inner loop 1: hotfix after the English-template regression",
             ),
         )
-    with story.at(COMPLAINT_CLUSTER + 3):
+    with story.at(HOTFIX + 1):
+        breach = story.opened_trigger(scope, TriggerKind.indicator_breach, "indicator.explanations")
         story.review(
             "lead",
             scope,
-            f"A template change on {story.day(TEMPLATE_REGRESSION[0])} sent English-language "
-            "rejections without reasons. Fixed; the measures, not the goals, failed.",
+            f"A template change on {story.day(TEMPLATE_CHANGE)} sent English-language "
+            f"rejections without reasons until the hotfix on {story.day(HOTFIX)}. The "
+            "measures, not the goals, failed.",
             [
                 "Keep the goal at 99%; the miss was a defect, not a wrong level.",
                 "Contact every applicant who got no reasons and offer a human review.",
                 "Add a release check for empty reasons.",
             ],
             [
-                f"Indicator transparency.explanation_share: 7-day mean {share:.3f}",
-                "14 complaints, case numbers in the review desk system",
-                f"Template release log for {story.day(TEMPLATE_REGRESSION[0])}",
+                cited(breach),
+                f"{COMPLAINTS} complaints from applicants whose rejection gave no reasons, most "
+                "for English-language résumés; case numbers in the review desk system",
+                f"Template release log for {story.day(TEMPLATE_CHANGE)}",
             ],
             [hotfix],
+            resolves=[breach],
         )
         story.move("lead", scope, Stage.design, "improve the explanation measures")
 
 
 def explanations_redesign(story: Story) -> None:
     scope = "screening"
-    with story.at(COMPLAINT_CLUSTER + 4):
+    with story.at(HOTFIX + 2):
         desk = story.revise(
             "measure.review_desk",
             "lead",
@@ -109,7 +101,7 @@ def explanations_redesign(story: Story) -> None:
                 change_note="Inner loop 1: handles held rejections; daily triage",
             ),
         )
-    with story.at(COMPLAINT_CLUSTER + 5):
+    with story.at(HOTFIX + 3):
         story.review(
             "audit",
             scope,
@@ -118,39 +110,13 @@ def explanations_redesign(story: Story) -> None:
             ["Release check run on all 12 templates", "Desk rota for held rejections"],
             [desk],
         )
-    with story.at(COMPLAINT_CLUSTER + 6):
+    with story.at(HOTFIX + 4):
         story.move("lead", scope, Stage.operation, "explanation measures improved")
 
 
 def fairness(story: Story) -> None:
     scope = "screening"
-    series = story.feeds[scope].series["fairness.selection_rate_ratio"]
-    story.monitor(FAIRNESS_BREACH, flush=True)
-    ratio = mean_over(series, FAIRNESS_BREACH, 7)
-    lowest = min(v for d, v in series.items() if d <= FAIRNESS_BREACH)
-    assert 0.8 <= ratio < 0.85, ratio  # the data must tell the story below
-    with story.at(FAIRNESS_BREACH):
-        # Only TalentBridge's own margin was crossed; the ministry's 0.80 (the
-        # derived part of the goal) held. So this is not a failure of the adopted
-        # requirement (facts.derived), and improving the measures is the answer.
-        story.trigger(
-            "analyst",
-            scope,
-            TriggerCreate(
-                kind=TriggerKind.indicator_breach,
-                cause=f"Selection-rate ratio: 7-day mean {ratio:.3f}, below our acceptable "
-                "0.85 (the ministry's 0.80 is still met).",
-                subject_type="indicator",
-                subject_id=story.ids["indicator.selection_ratio"],
-                facts={
-                    "derived": False,
-                    "value": round(ratio, 4),
-                    "acceptable_level": 0.85,
-                    "required_level": 0.8,
-                },
-            ),
-        )
-    with story.at(FAIRNESS_BREACH + 2):
+    with story.at(FAIRNESS_REVIEW - 1):
         monitoring = story.revise(
             "measure.bias_monitoring",
             "analyst",
@@ -165,7 +131,14 @@ def fairness(story: Story) -> None:
                 change_note="Inner loop 2: per-client monitoring",
             ),
         )
-    with story.at(FAIRNESS_BREACH + 4):
+    with story.at(FAIRNESS_REVIEW):
+        # The platform chose the inner loop: the goal adopts the ministry's requirement,
+        # but only TalentBridge's stricter 0.85 was missed, not the ministry's 0.80.
+        breach = story.opened_trigger(
+            scope, TriggerKind.indicator_breach, "indicator.selection_ratio"
+        )
+        series = story.feeds[scope].series["fairness.selection_rate_ratio"]
+        lowest = min(value for day, value in series.items() if day <= FAIRNESS_REVIEW)
         story.review(
             "lead",
             scope,
@@ -175,50 +148,23 @@ def fairness(story: Story) -> None:
             [
                 "Keep the goal at 0.85: the margin did its job, the legal line was never crossed.",
                 "Monitor per client; recalibrate scores per client sector.",
-                "Human review of borderline rejections for clients under alert.",
+                "Human review of borderline rejections for clients under alert, from tomorrow.",
                 "Tell the ministry in the next monthly report.",
             ],
             [
-                f"Indicator fairness.selection_rate_ratio: 7-day mean {ratio:.3f}, "
-                f"lowest day {lowest:.3f}",
-                f"Per-client ratios, {story.day(CLIENT_DRIFT)} to {story.day(FAIRNESS_BREACH)}",
+                cited(breach),
+                f"Lowest daily ratio so far {lowest:.3f}, above the ministry's 0.80",
+                f"Per-client ratios, {story.day(CLIENT_DRIFT)} to {story.day(FAIRNESS_REVIEW)}",
             ],
             [monitoring],
+            resolves=[breach],
         )
         story.move("lead", scope, Stage.design, "improve the fairness measures")
 
 
 def fairness_redesign(story: Story) -> None:
     scope = "screening"
-    with story.at(FAIRNESS_BREACH + 6):
-        story.change(
-            "risk.drift",
-            "analyst",
-            scope,
-            RISK,
-            RiskUpdate(
-                treatment_note="Monitoring of outcomes, overall and per client; "
-                "per-client calibration.",
-            ),
-        )
-        calibration = story.new(
-            "measure.calibration",
-            "analyst",
-            scope,
-            MEASURE,
-            MeasureCreate(
-                kind="technology",
-                title="Per-client score calibration with re-weighted training",
-                description="The model is retrained with re-weighting so that one "
-                "client's hiring history does not set the bar for its applicants; scores "
-                "are calibrated per client sector.",
-                status="in_progress",
-                citations=[f"{GUIDELINES} 1.0, common guiding principle 3) Fairness"],
-                risk_ids=story.risk_ids("bias", "drift"),
-                goal_ids=story.goal_ids("selection_ratio", "quality"),
-            ),
-        )
-    with story.at(CALIBRATION_LIVE - 1):
+    with story.at(BORDERLINE_REVIEW):
         desk = story.revise(
             "measure.review_desk",
             "lead",
@@ -247,6 +193,34 @@ def fairness_redesign(story: Story) -> None:
                 "clients under alert; the median decision time must stay within 5 days.",
             ),
         )
+    with story.at(BORDERLINE_REVIEW + 1):
+        story.change(
+            "risk.drift",
+            "analyst",
+            scope,
+            RISK,
+            RiskUpdate(
+                treatment_note="Monitoring of outcomes, overall and per client; "
+                "per-client calibration.",
+            ),
+        )
+        calibration = story.new(
+            "measure.calibration",
+            "analyst",
+            scope,
+            MEASURE,
+            MeasureCreate(
+                kind="technology",
+                title="Per-client score calibration with re-weighted training",
+                description="The model is retrained with re-weighting so that one "
+                "client's hiring history does not set the bar for its applicants; scores "
+                "are calibrated per client sector.",
+                status="in_progress",
+                citations=[f"{GUIDELINES} 1.0, common guiding principle 3) Fairness"],
+                risk_ids=story.risk_ids("bias", "drift"),
+                goal_ids=story.goal_ids("selection_ratio", "quality"),
+            ),
+        )
     with story.at(CALIBRATION_LIVE):
         calibrated = story.revise(
             "measure.calibration",
@@ -262,7 +236,7 @@ def fairness_redesign(story: Story) -> None:
             "Recalibrated model and review band checked before returning to operation.",
             ["Return to operation; the committee follows the ratio weekly for a month."],
             [
-                f"Back-test on {story.day(CLIENT_DRIFT)} to {story.day(FAIRNESS_BREACH)} "
+                f"Back-test on {story.day(CLIENT_DRIFT)} to {story.day(FAIRNESS_REVIEW)} "
                 "with calibration: ratio 0.91",
                 "Panel agreement on the back-test: 0.84 (above 0.80)",
             ],

@@ -8,8 +8,8 @@ from agilegov.cycle.rules import Stage, TriggerKind
 from agilegov.demo.story import (
     GUIDELINE_UPDATE,
     GUIDELINES,
+    HOTFIX,
     STORY_DAYS,
-    TEMPLATE_REGRESSION,
     Story,
     cited,
 )
@@ -162,7 +162,7 @@ def goal_revision(story: Story) -> None:
             scope,
             "Revised explanation goal checked.",
             ["Raise the acceptable level from 99% to 99.5%: the hotfix made it reachable."],
-            [f"Explanation share since {story.day(TEMPLATE_REGRESSION[1])}: never below 99.6%"],
+            [f"Explanation share since {story.day(HOTFIX + 2)}: never below 99.6%"],
             [goal],
         )
         story.move("lead", scope, Stage.design, "goal revised")
