@@ -246,6 +246,40 @@ def test_an_outer_trigger_sends_evaluation_back_to_analysis(world, scope_id) -> 
     assert triggers(world, scope_id, "open") == []
 
 
+def test_following_a_new_framework_version_opens_an_outer_trigger(world, scope_id) -> None:
+    uow = world.uow
+    follows = [{"name": "AI Guidelines for Business", "version": "1.0"}]
+    update_scope(uow, world.owner, scope_id, ScopeUpdate(frameworks=follows))
+    to_operation(uow, world.editor, scope_id)
+    # Following one more framework, or renaming the scope, is a plain edit.
+    more = [*follows, {"name": "NIST AI RMF", "version": "1.0"}]
+    update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=more, name="Renamed"))
+    assert triggers(world, scope_id) == []
+
+    newer = [{"name": "AI Guidelines for Business", "version": "1.1"}, more[1]]
+    update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=newer))
+    [opened] = triggers(world, scope_id)
+    assert (opened.kind, opened.loop, opened.opened_by) == (
+        TriggerKind.framework_change,
+        Loop.outer,
+        None,  # the platform's rule, not the editor, opened it
+    )
+    assert opened.facts == {"framework": "AI Guidelines for Business", "from": "1.0", "to": "1.1"}
+    assert "version 1.1" in opened.cause and "version 1.0" in opened.cause
+    state = cycle.get_cycle(uow, world.viewer, scope_id)
+    assert state.stage is Stage.evaluation
+    last = transitions(world, scope_id)[-1]
+    assert (last.to_stage, last.trigger_id, last.actor_id) == (Stage.evaluation, opened.id, None)
+
+    # Saving the same versions again opens nothing more.
+    update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=newer, name="Again"))
+    assert len(triggers(world, scope_id)) == 1
+    # Nor does a scope archived as it moves on: its cycle stands still.
+    newest = [{"name": "AI Guidelines for Business", "version": "1.2"}]
+    update_scope(uow, world.owner, scope_id, ScopeUpdate(frameworks=newest, status="archived"))
+    assert len(triggers(world, scope_id)) == 1
+
+
 def test_a_manual_trigger_without_a_loop_is_refused(world, scope_id) -> None:
     events = event_count(world.uow)
     bad = TriggerCreate(kind=TriggerKind.manual, cause="no loop given", facts={"loop": "both"})

@@ -14,21 +14,19 @@ from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
 from agilegov.auth import Role, verify_password
 from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
+from agilegov.cycle.rules import TriggerKind, loop_for
 from agilegov.cycle.service import tick
 from agilegov.db import Base, make_engine, make_session_factory
+from agilegov.demo.chapters.inner_loop import FAIRNESS_REVIEW
+from agilegov.demo.data import ministry_series, screening_series
 from agilegov.demo.feed import FAILURE_STEP, feed_step
-from agilegov.demo.scenario import (
-    ACCOUNTS,
-    DEMO_SLUG,
-    load_demo,
-    ministry_series,
-    screening_series,
-)
+from agilegov.demo.scenario import load_demo
+from agilegov.demo.story import ACCOUNTS, CLIENT_DRIFT, DEMO_SLUG, HOTFIX
 from agilegov.design.models import Measure
 from agilegov.dialogue.models import Comment, Consultation, Participant, Response
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.service import weaker
-from agilegov.monitor.models import Observation
+from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
 from agilegov.organizations.models import Membership, Organization, User
 from agilegov.organizations.service import principal_for_token
 from agilegov.record.models import Event
@@ -62,6 +60,18 @@ RECORDED: tuple[tuple[type[Base], str], ...] = (
     (Comment, "comment.created"),
     (Response, "response.created"),
 )
+
+# What the platform writes on its own: each morning's evaluation, the breach
+# episodes it follows and the owners it tells of them, the triggers its rules open
+# and the cycle's moves to evaluation that they start.
+PLATFORM_EVENTS = {
+    "evaluation.recorded",
+    "breach_episode.opened",
+    "breach_episode.recovered",
+    "notification.sent",
+    "trigger.opened",
+    "transition.created",
+}
 
 
 def count(uow: UnitOfWork, model: type[Base], *where: object) -> int:
@@ -121,6 +131,104 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(uow: UnitOfWor
         ).all()
         assert sum(d < TODAY for d in review_by) == 1
         assert sum(d > TODAY for d in review_by) >= 5
+
+
+def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(uow: UnitOfWork) -> None:
+    load_demo(uow, today=TODAY)
+    with uow:
+        session = uow.session
+        scope = session.scalar(select(Scope).where(Scope.kind == "ai_system"))
+        assert scope is not None
+        # Nobody opened a trigger by hand, on any scope.
+        triggers = session.scalars(select(Trigger).order_by(Trigger.id)).all()
+        assert all(t.scope_id == scope.id and t.opened_by is None for t in triggers)
+        opened = session.scalars(select(Event).where(Event.type == "trigger.opened")).all()
+        assert len(opened) == len(triggers) and all(e.actor_id is None for e in opened)
+        indicators = {
+            i.id: i.key
+            for i in session.scalars(select(Indicator).where(Indicator.scope_id == scope.id))
+        }
+        explanations, fairness, guideline = triggers
+        assert [(t.kind, t.loop) for t in triggers] == [
+            ("indicator_breach", "inner"),
+            ("indicator_breach", "inner"),
+            ("framework_change", "outer"),
+        ]
+        assert indicators[explanations.subject_id] == "transparency.explanation_share"
+        assert indicators[fairness.subject_id] == "fairness.selection_rate_ratio"
+        for trigger in triggers:
+            assert trigger.loop == loop_for(TriggerKind(trigger.kind), trigger.facts)
+        # Reasons went missing from day 69: the second morning's evaluation caught it.
+        # The ratio's breach came once the new client's volume had ramped up for six
+        # days, and before the review that cites it.
+        assert explanations.opened_at == START + timedelta(days=HOTFIX, hours=6)
+        assert CLIENT_DRIFT + 6 < (fairness.opened_at - START).days < FAIRNESS_REVIEW
+
+        # Each breach was found by a morning's evaluation: its facts are that
+        # evaluation's numbers, and it opened the indicator's one breach episode.
+        for breach in (explanations, fairness):
+            assert breach.opened_at.time() == time(6)
+            evaluation = session.scalar(
+                select(Evaluation).where(
+                    Evaluation.indicator_id == breach.subject_id,
+                    Evaluation.evaluated_at == breach.opened_at,
+                )
+            )
+            assert evaluation is not None and evaluation.status == "breach"
+            assert breach.facts["value"] == evaluation.value
+            assert breach.facts["acceptable_level"] == evaluation.acceptable_level
+            assert evaluation.value < evaluation.acceptable_level
+            assert indicators[breach.subject_id] in breach.cause
+            episode = session.get(BreachEpisode, breach.facts["episode"])
+            assert episode is not None and episode.trigger_id == breach.id
+            # Each recovered within its windows: no goal failed, nothing escalated.
+            assert episode.recovered_at is not None and episode.escalation_trigger_id is None
+            # The day before, the same evaluation found no breach.
+            earlier = session.scalar(
+                select(Evaluation.status).where(
+                    Evaluation.indicator_id == breach.subject_id,
+                    Evaluation.evaluated_at == breach.opened_at - timedelta(days=1),
+                )
+            )
+            assert earlier in ("ok", "warning")
+        assert explanations.facts["derived"] is False and "required_level" not in explanations.facts
+        # The ratio missed TalentBridge's 0.85 but not the ministry's 0.80: inner loop.
+        assert (fairness.facts["derived"], fairness.facts["required_level"]) == (False, 0.8)
+        assert 0.8 <= fairness.facts["value"] < 0.85
+        assert "the level 0.8 of the requirement its goal adopts is still met" in fairness.cause
+
+        # Following the guideline's version 1.1 opened the outer loop's trigger.
+        assert guideline.facts == {
+            "framework": "AI Guidelines for Business",
+            "from": "1.0",
+            "to": "1.1",
+        }
+
+        # Each trigger moved the operating cycle to evaluation; each evaluation ended in
+        # a review that cites and settles its trigger, and took the trigger's loop.
+        moves = session.scalars(
+            select(Transition).where(Transition.scope_id == scope.id).order_by(Transition.id)
+        ).all()
+        started = [m for m in moves if m.to_stage == "evaluation"]
+        assert [(m.trigger_id, m.actor_id, m.time) for m in started] == [
+            (t.id, None, t.opened_at) for t in triggers
+        ]
+        left = [m for m in moves if m.loop is not None]
+        for trigger, move in zip(triggers, left, strict=True):
+            review = session.get(Review, trigger.resolved_by_review_id)
+            assert review is not None and move.review_id == review.id
+            assert move.loop == trigger.loop
+            assert any(f"Trigger #{trigger.id} " in line for line in review.evidence)
+
+        # The platform evaluated every scope with indicators each morning, as its server
+        # does: the screening service from the morning after its indicators were set.
+        mornings = session.scalars(
+            select(Evaluation.evaluated_at).where(Evaluation.scope_id == scope.id).distinct()
+        ).all()
+        first = min(mornings)
+        assert first.time() == time(6)
+        days = (datetime.combine(TODAY, time(6), UTC) - first).days
+        assert sorted(mornings) == [first + timedelta(days=n) for n in range(days)]
 
 
 def test_the_business_adopts_the_ministrys_requirement_no_weaker(uow: UnitOfWork) -> None:
@@ -212,10 +320,14 @@ def test_every_change_is_on_the_record_in_time_order(uow: UnitOfWork) -> None:
         times = [e.time for e in story]
         assert times == sorted(times)
         assert times[0] >= START and times[-1] < datetime(2025, 6, 30, tzinfo=UTC)
-        # Only pseudonymous participants of the consultation act as nobody in particular.
-        anonymous = {e.type for e in story if e.actor_id is None}
-        assert anonymous == {"participant.joined", "vote.cast", "comment.created"}
-        assert all(e.subject_type.startswith("consultation_") for e in story if e.actor_id is None)
+        # Only the platform's own rules and the consultation's pseudonymous participants
+        # act as nobody in particular.
+        nobody = [e for e in story if e.actor_id is None]
+        pseudonymous = {"participant.joined", "vote.cast", "comment.created"}
+        assert {e.type for e in nobody} == pseudonymous | PLATFORM_EVENTS
+        assert all(
+            e.subject_type.startswith("consultation_") for e in nobody if e.type in pseudonymous
+        )
 
 
 def test_one_review_by_date_has_passed_for_the_tick(uow: UnitOfWork) -> None:

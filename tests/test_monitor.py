@@ -223,24 +223,79 @@ def test_a_breach_opens_one_inner_trigger_per_episode_then_escalates_and_recover
     assert told == ["indicator.breach", "goal.failure", "indicator.recovered"]
 
 
-def test_a_breach_of_an_adopted_requirement_calls_for_the_outer_loop(world) -> None:
+def _adopted(world: Any, **measured: Any) -> tuple[int, Any]:
+    """A business scope whose goal adopts a regulator's 0.8 at a stricter 0.85, and
+    the goal's 7-day indicator (with the ``measured`` fields)."""
     outsider = world.refresh("outsider")
     rules = new_scope(world.uow, outsider, world.regulator_id, "Fair hiring rules", "public")
     requirement = specific_goal(world.uow, outsider, rules, title="Selection parity")
     scope_id = new_scope(world.uow, world.editor, world.business_id)
     adopter = specific_goal(
-        world.uow, world.editor, scope_id, acceptable_level=0.85, derives_from_id=requirement.id
+        world.uow,
+        world.editor,
+        scope_id,
+        acceptable_level=0.85,
+        derives_from_id=requirement.id,
     )
-    measured = indicator(world.uow, world.editor, scope_id, adopter.id)
-    ingest(world.uow, world.editor, _rows(measured.key, [0.82] * 3), scope_id=scope_id)
+    return scope_id, indicator(world.uow, world.editor, scope_id, adopter.id, **measured)
+
+
+def test_a_breach_that_misses_an_adopted_requirement_calls_for_the_outer_loop(world) -> None:
+    scope_id, measured = _adopted(world)
+    ingest(world.uow, world.editor, _rows(measured.key, [0.78] * 3), scope_id=scope_id)
     run = evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
     [trigger] = _triggers(world.uow, scope_id)
     assert run.opened == [trigger.id]
-    assert (trigger.kind, trigger.loop, trigger.facts["derived"]) == (
-        "indicator_breach",
-        "outer",
-        True,
-    )
+    assert (trigger.kind, trigger.loop) == ("indicator_breach", "outer")
+    assert trigger.facts | {"episode": None} == {
+        "derived": True,
+        "value": pytest.approx(0.78),
+        "acceptable_level": 0.85,
+        "required_level": 0.8,
+        "episode": None,
+    }
+    assert "the level 0.8 of the requirement its goal adopts is missed too" in trigger.cause
+
+
+def test_a_breach_inside_the_adopters_margin_is_its_own_to_correct(world) -> None:
+    """Below its own 0.85 but above the regulator's 0.8: the margin did its job, the
+    measures are improved (inner loop); going past 0.8 later calls for the outer loop."""
+    uow = world.uow
+    scope_id, measured = _adopted(world)
+    ingest(uow, world.editor, _rows(measured.key, [0.82] * 3), scope_id=scope_id)
+    evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=3))
+    [breach] = _triggers(uow, scope_id)
+    assert (breach.kind, breach.loop) == ("indicator_breach", "inner")
+    assert (breach.facts["derived"], breach.facts["required_level"]) == (False, 0.8)
+    assert "the level 0.8 of the requirement its goal adopts is still met" in breach.cause
+
+    # Still inside the margin a day later: the same episode, nothing new.
+    ingest(uow, world.editor, _rows(measured.key, [0.83], START + timedelta(days=3)))
+    assert evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=4)).opened == []
+
+    # The 7-day mean goes past 0.8 in the same episode, long before it would escalate.
+    ingest(uow, world.editor, _rows(measured.key, [0.6] * 2, START + timedelta(days=4)))
+    run = evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=5))
+    _, failure = _triggers(uow, scope_id)
+    assert run.opened == [failure.id]
+    assert (failure.kind, failure.loop, failure.subject_type) == ("goal_failure", "outer", "goal")
+    assert failure.facts["required_level"] == 0.8
+    assert failure.facts["value"] == pytest.approx((0.82 * 3 + 0.83 + 0.6 * 2) / 6)
+    assert "now misses the level 0.8 of the requirement it adopts" in failure.cause
+    [episode] = _scalars(uow, select(BreachEpisode))
+    assert (episode.windows, episode.escalation_trigger_id) == (1, failure.id)
+    # Escalated once: the next evaluation in breach opens nothing more.
+    assert evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=6)).opened == []
+
+
+def test_an_adopted_level_on_another_scale_counts_every_breach_as_the_requirements(world) -> None:
+    # The indicator is in percent, the requirement a ratio: the levels cannot be compared.
+    scope_id, measured = _adopted(world, unit="percent", acceptable_level=85.0, target=95.0)
+    ingest(world.uow, world.editor, _rows(measured.key, [82.0] * 3), scope_id=scope_id)
+    evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    [trigger] = _triggers(world.uow, scope_id)
+    assert (trigger.loop, trigger.facts["derived"]) == ("outer", True)
+    assert "required_level" not in trigger.facts
 
 
 def test_a_ratio_of_two_indicators(world) -> None:

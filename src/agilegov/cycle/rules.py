@@ -115,8 +115,9 @@ LOOP_RULES: dict[TriggerKind, LoopRule] = {
         otherwise=Loop.outer,
     ),
     TriggerKind.indicator_breach: LoopRule(
-        "An indicator crossed its acceptable level: improve the measures, unless the goal "
-        "derives from another organization's requirement, which calls for re-analysis.",
+        "An indicator crossed its acceptable level: improve the measures, unless it also "
+        "missed the level of another organization's requirement that its goal adopts, which "
+        "calls for re-analysis.",
         "derived",
         when_fact=Loop.outer,
         otherwise=Loop.inner,

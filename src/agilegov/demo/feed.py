@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from agilegov import clock
-from agilegov.demo.scenario import ACCOUNTS, DEMO_SLUG, screening_series
+from agilegov.demo.data import screening_series
+from agilegov.demo.story import ACCOUNTS, DEMO_SLUG
 from agilegov.goals.models import Indicator
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import BigInteger, Connection, Float, func, insert, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from agilegov import clock
 from agilegov.auth import SYSTEM, Principal, Role
-from agilegov.cycle.rules import TriggerKind, loop_for
+from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput, NotFound
@@ -312,19 +312,49 @@ class _Indicator:
     row: Indicator
     goal_title: str
     derived: bool  # its goal adopts another organization's requirement
+    # That requirement's level, where it is on the indicator's scale (same direction
+    # and unit); None where the goal adopts nothing or the levels cannot be compared.
+    required_level: float | None
+
+    def misses_requirement(self, value: float | None) -> bool:
+        """Whether a breach at ``value`` also fails the requirement the goal adopts.
+
+        A goal adopted at a stricter level than required has a margin: a breach
+        inside it is the adopter's to correct by its measures (inner loop); only
+        a value beyond the requirement's own level makes it the other
+        organization's concern too. Where the levels cannot be compared, every
+        breach of an adopted goal counts as one of the requirement.
+        """
+        if not self.derived:
+            return False
+        if self.required_level is None:
+            return True
+        return _worse(value, self.required_level, self.row.direction)
 
 
 def _indicators(session: Session, scope_id: int) -> list[_Indicator]:
+    required = aliased(Goal)
     query = (
-        select(Indicator, Goal.title, Goal.derives_from_id)
+        select(
+            Indicator,
+            Goal.title,
+            Goal.derives_from_id,
+            required.acceptable_level,
+            required.direction,
+            required.unit,
+        )
         .join(Goal, Goal.id == Indicator.goal_id)
+        .outerjoin(required, required.id == Goal.derives_from_id)
         .where(Indicator.scope_id == scope_id, Goal.status == "active")
         .order_by(Indicator.id)
     )
-    return [
-        _Indicator(row, title, derives_from is not None)
-        for row, title, derives_from in session.execute(query)
-    ]
+    found = []
+    for row, title, derives_from, level, direction, unit in session.execute(query):
+        comparable = direction == row.direction and (unit or "") == row.unit
+        found.append(
+            _Indicator(row, title, derives_from is not None, level if comparable else None)
+        )
+    return found
 
 
 def _rules(indicators: Sequence[_Indicator]) -> list[Rule]:
@@ -469,10 +499,12 @@ def evaluate_scope(
 
     Each evaluation is stored with the window and the observations it covered,
     and appended to the record as evidence. A breach opens an episode and one
-    trigger for it (inner loop, or outer for a goal adopted from a requirement);
-    an episode lasting ``escalate_after`` windows opens an outer-loop
-    ``goal_failure`` trigger; the recovery closes the episode. Owners are told
-    of each in the app and by webhook.
+    trigger for it: inner loop, or outer where the value also misses the level of
+    a requirement its goal adopts (a breach inside the adopter's stricter margin is
+    its own to correct). An episode lasting ``escalate_after`` windows, or going
+    past the adopted requirement's level, opens an outer-loop ``goal_failure``
+    trigger; the recovery closes the episode. Owners are told of each in the app
+    and by webhook.
     """
     at = at or clock.now()
     with uow:
@@ -604,8 +636,13 @@ def _follow_episode(
         )
         if _worse(value, episode.worst_value, indicator.direction):
             episode.worst_value = value
-        if episode.windows >= indicator.escalate_after and episode.escalation_trigger_id is None:
-            _escalate(session, actor, scope, item, episode, run)
+        if episode.escalation_trigger_id is None:
+            if episode.windows >= indicator.escalate_after:
+                _escalate(session, actor, scope, item, episode, run)
+            elif episode.loop == Loop.inner and item.misses_requirement(value):
+                # A breach that began inside the adopter's margin has gone past the
+                # requirement's own level: that is for the outer loop now, not later.
+                _escalate(session, actor, scope, item, episode, run, missed=value)
         return episode
     if episode is not None and status in ("ok", "warning"):
         episode.recovered_at = at
@@ -636,11 +673,13 @@ def _open_episode(
     run: EvaluationRun,
 ) -> BreachEpisode:
     indicator = item.row
-    facts = {
-        "derived": item.derived,
+    facts: dict[str, Any] = {
+        "derived": item.misses_requirement(value),
         "value": value,
         "acceptable_level": indicator.acceptable_level,
     }
+    if item.required_level is not None:
+        facts["required_level"] = item.required_level
     episode = BreachEpisode(
         scope_id=scope.id,
         indicator_id=indicator.id,
@@ -652,16 +691,20 @@ def _open_episode(
     session.add(episode)
     session.flush()
     side = "below" if indicator.direction == "higher_is_better" else "above"
+    cause = (
+        f"{indicator.name} ({indicator.key}) = {value}, {side} its acceptable level "
+        f"{indicator.acceptable_level} over the last {indicator.window_days} day(s)"
+    )
+    if item.required_level is not None:
+        held = "missed too" if facts["derived"] else "still met"
+        cause += f"; the level {item.required_level} of the requirement its goal adopts is {held}"
     trigger = open_trigger(
         session,
         actor,
         scope,
         TriggerCreate(
             kind=TriggerKind.indicator_breach,
-            cause=(
-                f"{indicator.name} ({indicator.key}) = {value}, {side} its acceptable level "
-                f"{indicator.acceptable_level} over the last {indicator.window_days} day(s)"
-            ),
+            cause=cause,
             subject_type="indicator",
             subject_id=indicator.id,
             facts={**facts, "episode": episode.id},
@@ -696,21 +739,37 @@ def _escalate(
     item: _Indicator,
     episode: BreachEpisode,
     run: EvaluationRun,
+    missed: float | None = None,
 ) -> None:
+    """Open the episode's outer-loop goal_failure trigger: it has lasted too long, or
+    (``missed``, the value) it has gone past the level of the requirement adopted."""
     indicator = item.row
+    facts: dict[str, Any] = {
+        "episode": episode.id,
+        "windows": episode.windows,
+        "indicator": indicator.key,
+    }
+    if missed is None:
+        cause = (
+            f"goal '{item.goal_title}' has been in breach for {episode.windows} "
+            f"consecutive window(s) of {indicator.window_days} day(s) ({indicator.key})"
+        )
+    else:
+        cause = (
+            f"goal '{item.goal_title}' now misses the level {item.required_level} of the "
+            f"requirement it adopts ({indicator.key} = {missed})"
+        )
+        facts |= {"value": missed, "required_level": item.required_level}
     trigger = open_trigger(
         session,
         actor,
         scope,
         TriggerCreate(
             kind=TriggerKind.goal_failure,
-            cause=(
-                f"goal '{item.goal_title}' has been in breach for {episode.windows} "
-                f"consecutive window(s) of {indicator.window_days} day(s) ({indicator.key})"
-            ),
+            cause=cause,
             subject_type="goal",
             subject_id=indicator.goal_id,
-            facts={"episode": episode.id, "windows": episode.windows, "indicator": indicator.key},
+            facts=facts,
         ),
     )
     episode.escalation_trigger_id = trigger.id
@@ -721,7 +780,8 @@ def _escalate(
         actor,
         scope.organization_id,
         "goal.failure",
-        f"Goal '{item.goal_title}' keeps failing",
+        f"Goal '{item.goal_title}' "
+        + ("keeps failing" if missed is None else "misses the requirement it adopts"),
         trigger.cause + f"; outer-loop trigger #{trigger.id} opened.",
         link=f"/scopes/{scope.id}",
         payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},

@@ -4,7 +4,7 @@ from sqlalchemy import false, or_
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.cycle.service import start_cycle
+from agilegov.cycle.service import open_framework_changes, start_cycle
 from agilegov.errors import InvalidInput
 from agilegov.organizations.models import Organization
 from agilegov.paging import paginate
@@ -104,5 +104,6 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
             scope_id=scope.id,
             payload={"changed": changed, "after": read.model_dump(mode="json")},
         )
+        open_framework_changes(session, scope, before["frameworks"])
         uow.commit()
         return read
