@@ -27,7 +27,7 @@ from agilegov.parts import PARTS
 from agilegov.record.notes import load_or_create_signer
 from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
-from agilegov.web.render import compile_templates, error_page, use_template_globals
+from agilegov.web.render import compile_templates, error_page, use_parts
 from agilegov.web.scope_page import tab_router
 from agilegov.web.throttle import FailedSignIns
 
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # through these, so that the toolkits need not know the organizations part.
     app.state.principal_for_token = principal_for_token
     app.state.session_user = session_user
-    use_template_globals()
+    use_parts()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     # Ten wrong passwords for an email, or from an address, in 15 minutes: a pause.

@@ -11,6 +11,7 @@ the exchange document) loop over it. Nothing registers itself by being imported.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,8 @@ class Part:
     commands: Sequence["typer.Typer"] = ()
     jobs: Sequence[Job] = ()
     exchange: Sequence["Section"] = ()
+    # The folder of the part's page templates (names are shared by all parts).
+    templates: Path | None = None
     # Functions and values every template may use.
     template_globals: Mapping[str, Any] = field(default_factory=dict)
 
@@ -150,6 +153,10 @@ def review_dates() -> list[ReviewDates]:
 
 def cycle_facts() -> dict[str, ScopeCount]:
     return {name: fact for part in installed() for name, fact in part.cycle_facts.items()}
+
+
+def template_folders() -> list[Path]:
+    return [part.templates for part in installed() if part.templates is not None]
 
 
 def template_globals() -> dict[str, Any]:

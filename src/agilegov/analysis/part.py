@@ -1,6 +1,8 @@
 """The analysis of conditions and risks (環境・リスク分析): stakeholders, impacts,
 conditions and risks."""
 
+from pathlib import Path
+
 from agilegov.analysis import api, models, pages
 from agilegov.analysis.models import Condition, Risk, Stakeholder
 from agilegov.analysis.risk_matrix import risk_level
@@ -11,6 +13,7 @@ from agilegov.scoped import count_in_scope
 
 PART = Part(
     name="analysis",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=pages.routers,

@@ -1,5 +1,7 @@
 """The cycle engine: each scope's double loop, its triggers and reviews."""
 
+from pathlib import Path
+
 from agilegov.cycle import api, models, pages
 from agilegov.cycle.cli import cycle_app
 from agilegov.cycle.exchange import SECTION
@@ -17,6 +19,7 @@ def _review_by_dates(uow: UnitOfWork, settings: Settings) -> None:
 
 PART = Part(
     name="cycle",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

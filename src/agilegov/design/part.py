@@ -1,5 +1,7 @@
 """System design (システムデザイン): measures of technology, rules and organization."""
 
+from pathlib import Path
+
 from agilegov.design import api, models, pages
 from agilegov.design.models import Measure
 from agilegov.design.service import KINDS
@@ -9,6 +11,7 @@ from agilegov.scoped import count_in_scope
 
 PART = Part(
     name="design",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=pages.routers,

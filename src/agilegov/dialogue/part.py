@@ -1,6 +1,8 @@
 """Dialogue: consultations on a draft, votes, the opinion map and a response to
 every input."""
 
+from pathlib import Path
+
 from agilegov.dialogue import api, models, pages
 from agilegov.dialogue.cli import dialogue_app
 from agilegov.dialogue.models import Consultation
@@ -8,6 +10,7 @@ from agilegov.part import Part
 
 PART = Part(
     name="dialogue",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

@@ -1,6 +1,8 @@
 """Goals (ゴール設定): the hierarchy with acceptable levels and targets, indicators,
 trade-offs, and the allocation of each goal to a layer."""
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from agilegov.exchange import kinds_section
@@ -21,6 +23,7 @@ def _goals_with_indicators(scope_id: object) -> object:
 
 PART = Part(
     name="goals",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=pages.routers,

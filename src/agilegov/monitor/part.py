@@ -2,6 +2,7 @@
 the goals, breach episodes that open triggers, and Prometheus scrape targets."""
 
 import logging
+from pathlib import Path
 
 from agilegov import clock
 from agilegov.monitor import api, models, pages
@@ -28,6 +29,7 @@ def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
 
 PART = Part(
     name="monitor",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

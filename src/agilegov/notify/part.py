@@ -1,5 +1,7 @@
 """Notifications to owners in the app and by signed webhook."""
 
+from pathlib import Path
+
 from agilegov import clock
 from agilegov.notify import api, models, pages
 from agilegov.notify.service import deliver_due
@@ -14,6 +16,7 @@ def _deliveries(uow: UnitOfWork, settings: Settings) -> None:
 
 PART = Part(
     name="notify",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

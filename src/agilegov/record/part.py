@@ -2,12 +2,15 @@
 proofs and receipts. A toolkit every part writes to, with pages and commands of
 its own."""
 
+from pathlib import Path
+
 from agilegov.part import Part
 from agilegov.record import api, models, pages
 from agilegov.record.cli import record_app
 
 PART = Part(
     name="record",
+    templates=Path(__file__).parent / "templates",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

@@ -1,6 +1,8 @@
 """Scopes: the innovations being governed, each owned by one organization (its
 table is the tenancy every part stands on: ``agilegov.tenancy``)."""
 
+from pathlib import Path
+
 from agilegov import tenancy
 from agilegov.part import Part
 from agilegov.scopes import api, home, pages
@@ -8,6 +10,7 @@ from agilegov.scopes.cli import exchange_app
 
 PART = Part(
     name="scopes",
+    templates=Path(__file__).parent / "templates",
     tables=[tenancy],
     api_routers=api.routers,
     page_routers=[home.router, pages.router],

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import FileSystemLoader
 
 from agilegov import __version__, part
 from agilegov.web.forms import FormState, label_of
@@ -75,8 +76,18 @@ templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "valu
 templates.env.globals["version"] = __version__
 
 
-def use_template_globals() -> None:
-    """Give every template the functions and values the installed parts offer."""
+def use_parts() -> None:
+    """Find templates in the web toolkit's folder and every installed part's, and
+    give them the functions and values the parts offer."""
+    folders = [TEMPLATES, *part.template_folders()]
+    names = [
+        path.relative_to(folder).as_posix() for folder in folders for path in folder.rglob("*.html")
+    ]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        # One folder's template would silently hide another's.
+        raise RuntimeError(f"templates named by more than one part: {', '.join(repeated)}")
+    templates.env.loader = FileSystemLoader([str(folder) for folder in folders])
     templates.env.globals.update(part.template_globals())
 
 
