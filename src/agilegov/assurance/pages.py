@@ -2,6 +2,7 @@
 members assess a scope they can see, sign a credential, and revoke it; anyone
 who may read the scope reads the outcome."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,9 +26,8 @@ from agilegov.organizations.service import organization_names
 from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.render import form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -86,15 +86,13 @@ def new_assessment(
 
 @router.post("/assessments")
 def create_assessment(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    try:
-        created = submitted(
-            AssessmentCreate,
-            form,
-            lambda data: service.create_assessment(uow, visitor.principal, data),
-        )
-    except FormRefused as refused:
-        return _assessment_form(request, uow, visitor, refused.values, refused.problems)
-    return redirect(f"/assessments/{created.id}")
+    return submit_form(
+        AssessmentCreate,
+        form,
+        lambda data: service.create_assessment(uow, visitor.principal, data),
+        refused=partial(_assessment_form, request, uow, visitor),
+        done=lambda created: f"/assessments/{created.id}",
+    )
 
 
 def _assessment_page(
@@ -152,24 +150,17 @@ def issue_attestation(
     request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     key_dir = request.app.state.settings.assessor_key_dir
-    try:
-        submitted(
-            AttestationIssue,
-            form,
-            lambda data: service.issue_attestation(
-                uow, visitor.principal, assessment_id, data, key_dir
-            ),
-        )
-    except FormRefused as refused:
-        return _assessment_page(
-            request,
-            uow,
-            visitor,
-            assessment_id,
-            issue_values=refused.values,
-            issue_problems=refused.problems,
-        )
-    return redirect(f"/assessments/{assessment_id}")
+    return submit_form(
+        AttestationIssue,
+        form,
+        lambda data: service.issue_attestation(
+            uow, visitor.principal, assessment_id, data, key_dir
+        ),
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, assessment_id, issue_values=values, issue_problems=problems
+        ),
+        done=f"/assessments/{assessment_id}",
+    )
 
 
 @router.post("/attestations/{attestation_id}/revoke")
@@ -177,17 +168,16 @@ def revoke_attestation(
     request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     attestation = service.get_attestation(uow, visitor.principal, attestation_id)
-    try:
-        submitted(
-            AttestationRevoke,
-            form,
-            lambda data: service.revoke_attestation(uow, visitor.principal, attestation_id, data),
-        )
-    except FormRefused as refused:
-        return _assessment_page(
-            request, uow, visitor, attestation.assessment_id, revoke_problems=refused.problems
-        )
-    return redirect(f"/assessments/{attestation.assessment_id}")
+    return submit_form(
+        AttestationRevoke,
+        form,
+        lambda data: service.revoke_attestation(uow, visitor.principal, attestation_id, data),
+        # Each attestation's form to revoke it shows these problems, none the reason sent.
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, attestation.assessment_id, revoke_problems=problems
+        ),
+        done=f"/assessments/{attestation.assessment_id}",
+    )
 
 
 # ---------------------------------------------------------------- the scope's overview

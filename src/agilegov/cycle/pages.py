@@ -3,6 +3,7 @@ trigger, recording a review, each the cycle service's own call), and what the
 cycle adds to a scope's page: the double loop at its head, the overview's
 panels of moves and open triggers, and the tabs of reviews and history."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,9 +30,9 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
-from agilegov.web.crud import FormRefused, compare_versions, in_scope, submitted
+from agilegov.web.crud import compare_versions, in_scope
 from agilegov.web.forms import Choice, FormState, form_fields
-from agilegov.web.render import form_page, redirect
+from agilegov.web.render import form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -40,24 +41,22 @@ router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 
 @router.post("/cycle/transitions")
 def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    try:
-        submitted(
-            TransitionCreate,
-            form,
-            lambda data: service.advance(uow, visitor.principal, scope_id, data),
-        )
-    except FormRefused as refused:
-        return scope_page(
+    return submit_form(
+        TransitionCreate,
+        form,
+        lambda data: service.advance(uow, visitor.principal, scope_id, data),
+        # The form is the overview's panel that moves the cycle.
+        refused=lambda values, problems: scope_page(
             request,
             uow,
             visitor,
             scope_id,
             OVERVIEW,
-            status=422,
-            transition_errors=refused.problems,
-            transition_values=refused.values,
-        )
-    return redirect(f"/scopes/{scope_id}")
+            transition_errors=problems,
+            transition_values=values,
+        ),
+        done=f"/scopes/{scope_id}",
+    )
 
 
 # ---------------------------------------------------------------- triggers
@@ -125,15 +124,13 @@ def new_trigger(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) 
 def open_trigger(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            TriggerForm,
-            form,
-            lambda data: service.raise_trigger(uow, visitor.principal, scope_id, data.trigger()),
-        )
-    except FormRefused as refused:
-        return _trigger_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}")
+    return submit_form(
+        TriggerForm,
+        form,
+        lambda data: service.raise_trigger(uow, visitor.principal, scope_id, data.trigger()),
+        refused=partial(_trigger_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}",
+    )
 
 
 # ---------------------------------------------------------------- reviews
@@ -217,15 +214,13 @@ def new_review(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -
 def record_review(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            ReviewForm,
-            form,
-            lambda data: service.record_review(uow, visitor.principal, scope_id, data.review()),
-        )
-    except FormRefused as refused:
-        return _review_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}/reviews")
+    return submit_form(
+        ReviewForm,
+        form,
+        lambda data: service.record_review(uow, visitor.principal, scope_id, data.review()),
+        refused=partial(_review_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/reviews",
+    )
 
 
 # ---------------------------------------------------------------- the scope page

@@ -2,6 +2,7 @@
 by hand (files and streams go through the API and the CLI), the Prometheus
 targets the server scrapes, and an evaluation of every indicator now."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,9 +19,8 @@ from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCr
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
 from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
@@ -80,11 +80,13 @@ def _store(uow: UnitOfWork, visitor: Visitor, scope_id: int, item: ObservationIn
 def record_observation(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(ObservationIn, form, lambda item: _store(uow, visitor, scope_id, item))
-    except FormRefused as refused:
-        return _observation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}/goals")
+    return submit_form(
+        ObservationIn,
+        form,
+        lambda item: _store(uow, visitor, scope_id, item),
+        refused=partial(_observation_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/goals",
+    )
 
 
 @router.post("/evaluations")
@@ -133,17 +135,13 @@ def scrape_targets(request: Request, scope_id: int, uow: Uow, visitor: VisitorDe
 def create_target(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            ScrapeTargetCreate,
-            form,
-            lambda data: scraping.create_target(uow, visitor.principal, scope_id, data),
-        )
-    except FormRefused as refused:
-        return _targets_page(
-            request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
-        )
-    return redirect(f"/scopes/{scope_id}/scrape-targets")
+    return submit_form(
+        ScrapeTargetCreate,
+        form,
+        lambda data: scraping.create_target(uow, visitor.principal, scope_id, data),
+        refused=partial(_targets_page, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/scrape-targets",
+    )
 
 
 @router.post("/scrape-targets/{target_id}/scrape")
