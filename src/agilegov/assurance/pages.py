@@ -26,7 +26,7 @@ from agilegov.organizations.service import organization_names
 from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState, form_fields
+from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -54,11 +54,11 @@ def _assessment_form(
             .order_by(Organization.name)
         )
         choices = {"assessor_organization_id": [(str(row.id), row.name) for row in assessors]}
-    fields = form_fields(
+    state = FormState.of(
         AssessmentCreate,
         values,
+        problems,
         choices=choices,
-        errors=problems,
         labels={"assessor_organization_id": "Assessor", "scope_id": "Scope (its number)"},
     )
     return form_page(
@@ -67,7 +67,7 @@ def _assessment_form(
         intro="An assessment evaluates a scope's governance by a stated method against "
         "criteria, and records its result and findings; an attestation can follow.",
         breadcrumbs=[],
-        state=FormState(fields, problems or {}),
+        state=state,
         action="/assessments",
         submit="Record assessment",
         cancel="/",
@@ -130,13 +130,8 @@ def _assessment_page(
         names=names,
         attestations=attestations,
         can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
-        issue=FormState(
-            form_fields(AttestationIssue, issue_values, errors=issue_problems),
-            issue_problems or {},
-        ),
-        revoke=FormState(
-            form_fields(AttestationRevoke, errors=revoke_problems), revoke_problems or {}
-        ),
+        issue=FormState.of(AttestationIssue, issue_values, issue_problems),
+        revoke=FormState.of(AttestationRevoke, problems=revoke_problems),
     )
 
 

@@ -31,7 +31,7 @@ from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions, in_scope
-from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.forms import Choice, FormState
 from agilegov.web.render import form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
@@ -108,7 +108,7 @@ def _trigger_form(
         intro="A trigger says the world moved: it calls for the inner loop (improve the "
         "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind.",
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
-        state=FormState(form_fields(TriggerForm, values, errors=problems), problems or {}),
+        state=FormState.of(TriggerForm, values, problems),
         action=f"/scopes/{scope_id}/cycle/triggers",
         submit="Open trigger",
         cancel=f"/scopes/{scope_id}",
@@ -196,9 +196,7 @@ def _review_form(
             (f"/scopes/{scope_id}", scope.name),
             (f"/scopes/{scope_id}/reviews", "Reviews"),
         ],
-        state=FormState(
-            form_fields(ReviewForm, values, choices=choices, errors=problems), problems or {}
-        ),
+        state=FormState.of(ReviewForm, values, problems, choices=choices),
         action=f"/scopes/{scope_id}/reviews",
         submit="Record review",
         cancel=f"/scopes/{scope_id}/reviews",

@@ -37,7 +37,7 @@ from agilegov.schemas import Input, LongText
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.forms import Choice, FormState
 from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
 
@@ -91,11 +91,11 @@ def _consultation_form(
                 select(Organization.id, Organization.name).order_by(Organization.name)
             )
         ]
-    fields = form_fields(
+    state = FormState.of(
         ConsultationCreate,
         values,
+        problems,
         choices={"goal_ids": goals, "invited_organization_ids": organizations},
-        errors=problems,
         labels={
             "goal_ids": "Goals it concerns",
             "invited_organization_ids": "Invited organizations",
@@ -106,7 +106,7 @@ def _consultation_form(
     )
     return form_page(
         request,
-        state=FormState(fields, problems or {}),
+        state=state,
         heading="New consultation",
         intro="A draft for comment, paragraph by paragraph, and short statements that "
         "participants vote on and add to. Every input gets an answer.",
@@ -370,15 +370,15 @@ def _response_form(
 ) -> Response:
     context = _context(uow, visitor, consultation_id, request)
     visitor.principal.require(context["snapshot"].organization_id, Role.editor)
-    fields = form_fields(
+    state = FormState.of(
         ResponseForm,
         values,
+        problems,
         choices={"change": _version_choices(uow, context["consultation"].scope_id)},
-        errors=problems,
     )
     return form_page(
         request,
-        state=FormState(fields, problems or {}),
+        state=state,
         heading=f"Answer {kind} #{target_id}",
         intro="Accepted, partly accepted or rejected, why, and — when it changed something — "
         "the version of the goal or measure it changed.",

@@ -19,7 +19,7 @@ from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCr
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState, form_fields
+from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -45,14 +45,13 @@ def _observation_form(
             .order_by(Indicator.key)
         )
         keys = [(row.key, f"{row.name} ({row.key}, {row.unit or 'no unit'})") for row in rows]
-    fields = form_fields(ObservationIn, values, choices={"indicator": keys}, errors=problems)
     return form_page(
         request,
         heading="Record an observation",
         intro="One value of an indicator at a time. Batches come in through the API, "
         "CSV and JSON-lines files, and Prometheus scrapes.",
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name), (f"/scopes/{scope_id}/goals", "Goals")],
-        state=FormState(fields, problems or {}),
+        state=FormState.of(ObservationIn, values, problems, choices={"indicator": keys}),
         action=f"/scopes/{scope_id}/observations",
         submit="Record observation",
         cancel=f"/scopes/{scope_id}/goals",
@@ -122,7 +121,7 @@ def _targets_page(
         targets=targets,
         can_edit=can_edit,
         result=result,
-        add=FormState(form_fields(ScrapeTargetCreate, values, errors=problems), problems or {}),
+        add=FormState.of(ScrapeTargetCreate, values, problems),
     )
 
 

@@ -13,7 +13,7 @@ from agilegov.notify import service
 from agilegov.notify.schemas import WebhookCreate
 from agilegov.organizations.service import get_organization
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState, form_fields
+from agilegov.web.forms import FormState
 from agilegov.web.render import redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -59,7 +59,7 @@ def _webhooks_page(
         hooks=hooks,
         deliveries=deliveries,
         issued=issued,
-        add=FormState(form_fields(WebhookCreate, values, errors=problems), problems or {}),
+        add=FormState.of(WebhookCreate, values, problems),
     )
 
 

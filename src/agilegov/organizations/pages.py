@@ -25,7 +25,7 @@ from agilegov.organizations.schemas import (
 from agilegov.organizations.service import SESSION_LIFETIME, sign_in, sign_out
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState, form_fields
+from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
 from agilegov.web.throttle import FailedSignIns
@@ -45,7 +45,6 @@ def _organization_form(
     values: Any = None,
     problems: dict[str, str] | None = None,
 ) -> Response:
-    fields = form_fields(OrganizationCreate, values, errors=problems)
     return form_page(
         request,
         heading=f"Change {organization.name}" if organization else "Register an organization",
@@ -56,7 +55,7 @@ def _organization_form(
         breadcrumbs=[(f"/organizations/{organization.id}", organization.name)]
         if organization
         else [("/organizations", "Organizations")],
-        state=FormState(fields, problems or {}),
+        state=FormState.of(OrganizationCreate, values, problems),
         action=f"/organizations/{organization.id}/edit" if organization else "/organizations",
         submit="Save changes" if organization else "Register organization",
         cancel=f"/organizations/{organization.id}" if organization else "/organizations",
@@ -122,7 +121,7 @@ def _members_page(
     organization = service.get_organization(uow, organization_id)
     members = service.list_members(uow, visitor.principal, organization_id)
     is_owner = visitor.can(organization_id, Role.owner)
-    add = FormState(form_fields(MemberAdd, values, errors=problems), problems or {})
+    add = FormState.of(MemberAdd, values, problems)
     return render(
         request,
         "members.html",
@@ -207,7 +206,7 @@ def _account_page(
         visitor=visitor,
         tokens=tokens,
         issued=issued,
-        token_form=FormState(form_fields(TokenCreate, values, errors=problems), problems or {}),
+        token_form=FormState.of(TokenCreate, values, problems),
     )
 
 

@@ -28,7 +28,7 @@ from agilegov.scopes.schemas import (
 )
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState, form_fields
+from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, redirect, submit_form
 from agilegov.web.scope_page import OVERVIEW
 from agilegov.web.signin import Form, Visitor, VisitorDep
@@ -103,11 +103,11 @@ def _scope_form(
     with uow:
         organizations = _editable_organizations(uow.session, visitor)
     shape = ScopeEditForm if scope else ScopeForm
-    fields = form_fields(
+    state = FormState.of(
         shape,
         values,
+        problems,
         choices={"organization_id": organizations},
-        errors=problems,
         labels={"organization_id": "Organization"},
     )
     return form_page(
@@ -118,7 +118,7 @@ def _scope_form(
         else "A scope is the innovation you govern: an AI system, a service, a data platform "
         "or a domain of rules. Its cycle starts at the analysis of conditions and risks.",
         breadcrumbs=[(f"/scopes/{scope.id}", scope.name)] if scope else [],
-        state=FormState(fields, problems or {}),
+        state=state,
         action=f"/scopes/{scope.id}/edit" if scope else "/scopes",
         submit="Save changes" if scope else "Create scope",
         cancel=f"/scopes/{scope.id}" if scope else "/",

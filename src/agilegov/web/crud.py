@@ -120,10 +120,7 @@ def kind_pages(kind: Kind) -> APIRouter:
             found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
             choices = scope_choices(uow.session, found, kind)
             scope = ScopeName.of(found)
-        state = FormState(
-            form_fields(kind.create, values, choices=choices, errors=problems),
-            problems or {},
-        )
+        state = FormState.of(kind.create, values, problems, choices=choices)
         base = f"/scopes/{scope_id}/{kind.plural}"
         return form_page(
             request,
