@@ -120,11 +120,9 @@ def _assessment_page(
                 .order_by(Attestation.id)
             )
         ]
-    problems = issue_problems or revoke_problems
     return render(
         request,
         "assessment.html",
-        status=422 if problems else 200,
         visitor=visitor,
         assessment=assessment,
         names=names,

@@ -271,7 +271,6 @@ def _vote_page(
     return render(
         request,
         "consultation/vote.html",
-        status=422 if problems else 200,
         visitor=visitor,
         **context,
         upcoming=upcoming,

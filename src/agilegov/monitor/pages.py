@@ -115,7 +115,6 @@ def _targets_page(
     return render(
         request,
         "scrape_targets.html",
-        status=422 if problems else 200,
         visitor=visitor,
         scope=scope,
         targets=targets,

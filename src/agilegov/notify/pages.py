@@ -53,7 +53,7 @@ def _webhooks_page(
     return render(
         request,
         "webhooks.html",
-        status=422 if problems else status,
+        status=status,
         visitor=visitor,
         organization=organization,
         hooks=hooks,

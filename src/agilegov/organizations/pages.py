@@ -125,7 +125,6 @@ def _members_page(
     return render(
         request,
         "members.html",
-        status=422 if problems else 200,
         visitor=visitor,
         organization=organization,
         members=members,

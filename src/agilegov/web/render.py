@@ -126,11 +126,10 @@ def form_page(
     intro: str | None = None,
     breadcrumbs: Sequence[tuple[str, str]] = (),
 ) -> HTMLResponse:
-    """A page with one form; refused (422) when the form carries errors."""
+    """A page with one form (``submit_form`` answers it)."""
     return render(
         request,
         "form.html",
-        status=422 if state.errors else 200,
         heading=heading,
         intro=intro,
         breadcrumbs=list(breadcrumbs),
