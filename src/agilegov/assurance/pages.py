@@ -2,6 +2,7 @@
 members assess a scope they can see, sign a credential, and revoke it; anyone
 who may read the scope reads the outcome."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,9 +26,8 @@ from agilegov.organizations.service import organization_names
 from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.forms import FormState
+from agilegov.web.render import form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -54,11 +54,11 @@ def _assessment_form(
             .order_by(Organization.name)
         )
         choices = {"assessor_organization_id": [(str(row.id), row.name) for row in assessors]}
-    fields = form_fields(
+    state = FormState.of(
         AssessmentCreate,
         values,
+        problems,
         choices=choices,
-        errors=problems,
         labels={"assessor_organization_id": "Assessor", "scope_id": "Scope (its number)"},
     )
     return form_page(
@@ -67,7 +67,7 @@ def _assessment_form(
         intro="An assessment evaluates a scope's governance by a stated method against "
         "criteria, and records its result and findings; an attestation can follow.",
         breadcrumbs=[],
-        state=FormState(fields, problems or {}),
+        state=state,
         action="/assessments",
         submit="Record assessment",
         cancel="/",
@@ -86,15 +86,13 @@ def new_assessment(
 
 @router.post("/assessments")
 def create_assessment(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    try:
-        created = submitted(
-            AssessmentCreate,
-            form,
-            lambda data: service.create_assessment(uow, visitor.principal, data),
-        )
-    except FormRefused as refused:
-        return _assessment_form(request, uow, visitor, refused.values, refused.problems)
-    return redirect(f"/assessments/{created.id}")
+    return submit_form(
+        AssessmentCreate,
+        form,
+        lambda data: service.create_assessment(uow, visitor.principal, data),
+        refused=partial(_assessment_form, request, uow, visitor),
+        done=lambda created: f"/assessments/{created.id}",
+    )
 
 
 def _assessment_page(
@@ -122,23 +120,16 @@ def _assessment_page(
                 .order_by(Attestation.id)
             )
         ]
-    problems = issue_problems or revoke_problems
     return render(
         request,
         "assessment.html",
-        status=422 if problems else 200,
         visitor=visitor,
         assessment=assessment,
         names=names,
         attestations=attestations,
         can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
-        issue=FormState(
-            form_fields(AttestationIssue, issue_values, errors=issue_problems),
-            issue_problems or {},
-        ),
-        revoke=FormState(
-            form_fields(AttestationRevoke, errors=revoke_problems), revoke_problems or {}
-        ),
+        issue=FormState.of(AttestationIssue, issue_values, issue_problems),
+        revoke=FormState.of(AttestationRevoke, problems=revoke_problems),
     )
 
 
@@ -152,24 +143,17 @@ def issue_attestation(
     request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     key_dir = request.app.state.settings.assessor_key_dir
-    try:
-        submitted(
-            AttestationIssue,
-            form,
-            lambda data: service.issue_attestation(
-                uow, visitor.principal, assessment_id, data, key_dir
-            ),
-        )
-    except FormRefused as refused:
-        return _assessment_page(
-            request,
-            uow,
-            visitor,
-            assessment_id,
-            issue_values=refused.values,
-            issue_problems=refused.problems,
-        )
-    return redirect(f"/assessments/{assessment_id}")
+    return submit_form(
+        AttestationIssue,
+        form,
+        lambda data: service.issue_attestation(
+            uow, visitor.principal, assessment_id, data, key_dir
+        ),
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, assessment_id, issue_values=values, issue_problems=problems
+        ),
+        done=f"/assessments/{assessment_id}",
+    )
 
 
 @router.post("/attestations/{attestation_id}/revoke")
@@ -177,17 +161,16 @@ def revoke_attestation(
     request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     attestation = service.get_attestation(uow, visitor.principal, attestation_id)
-    try:
-        submitted(
-            AttestationRevoke,
-            form,
-            lambda data: service.revoke_attestation(uow, visitor.principal, attestation_id, data),
-        )
-    except FormRefused as refused:
-        return _assessment_page(
-            request, uow, visitor, attestation.assessment_id, revoke_problems=refused.problems
-        )
-    return redirect(f"/assessments/{attestation.assessment_id}")
+    return submit_form(
+        AttestationRevoke,
+        form,
+        lambda data: service.revoke_attestation(uow, visitor.principal, attestation_id, data),
+        # Each attestation's form to revoke it shows these problems, none the reason sent.
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, attestation.assessment_id, revoke_problems=problems
+        ),
+        done=f"/assessments/{attestation.assessment_id}",
+    )
 
 
 # ---------------------------------------------------------------- the scope's overview

@@ -3,6 +3,7 @@ trigger, recording a review, each the cycle service's own call), and what the
 cycle adds to a scope's page: the double loop at its head, the overview's
 panels of moves and open triggers, and the tabs of reviews and history."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,9 +30,9 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
-from agilegov.web.crud import FormRefused, compare_versions, in_scope, submitted
-from agilegov.web.forms import Choice, FormState, form_fields
-from agilegov.web.render import form_page, redirect
+from agilegov.web.crud import compare_versions, in_scope
+from agilegov.web.forms import Choice, FormState
+from agilegov.web.render import form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -40,24 +41,22 @@ router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 
 @router.post("/cycle/transitions")
 def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    try:
-        submitted(
-            TransitionCreate,
-            form,
-            lambda data: service.advance(uow, visitor.principal, scope_id, data),
-        )
-    except FormRefused as refused:
-        return scope_page(
+    return submit_form(
+        TransitionCreate,
+        form,
+        lambda data: service.advance(uow, visitor.principal, scope_id, data),
+        # The form is the overview's panel that moves the cycle.
+        refused=lambda values, problems: scope_page(
             request,
             uow,
             visitor,
             scope_id,
             OVERVIEW,
-            status=422,
-            transition_errors=refused.problems,
-            transition_values=refused.values,
-        )
-    return redirect(f"/scopes/{scope_id}")
+            transition_errors=problems,
+            transition_values=values,
+        ),
+        done=f"/scopes/{scope_id}",
+    )
 
 
 # ---------------------------------------------------------------- triggers
@@ -109,7 +108,7 @@ def _trigger_form(
         intro="A trigger says the world moved: it calls for the inner loop (improve the "
         "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind.",
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
-        state=FormState(form_fields(TriggerForm, values, errors=problems), problems or {}),
+        state=FormState.of(TriggerForm, values, problems),
         action=f"/scopes/{scope_id}/cycle/triggers",
         submit="Open trigger",
         cancel=f"/scopes/{scope_id}",
@@ -125,15 +124,13 @@ def new_trigger(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) 
 def open_trigger(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            TriggerForm,
-            form,
-            lambda data: service.raise_trigger(uow, visitor.principal, scope_id, data.trigger()),
-        )
-    except FormRefused as refused:
-        return _trigger_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}")
+    return submit_form(
+        TriggerForm,
+        form,
+        lambda data: service.raise_trigger(uow, visitor.principal, scope_id, data.trigger()),
+        refused=partial(_trigger_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}",
+    )
 
 
 # ---------------------------------------------------------------- reviews
@@ -199,9 +196,7 @@ def _review_form(
             (f"/scopes/{scope_id}", scope.name),
             (f"/scopes/{scope_id}/reviews", "Reviews"),
         ],
-        state=FormState(
-            form_fields(ReviewForm, values, choices=choices, errors=problems), problems or {}
-        ),
+        state=FormState.of(ReviewForm, values, problems, choices=choices),
         action=f"/scopes/{scope_id}/reviews",
         submit="Record review",
         cancel=f"/scopes/{scope_id}/reviews",
@@ -217,15 +212,13 @@ def new_review(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -
 def record_review(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            ReviewForm,
-            form,
-            lambda data: service.record_review(uow, visitor.principal, scope_id, data.review()),
-        )
-    except FormRefused as refused:
-        return _review_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}/reviews")
+    return submit_form(
+        ReviewForm,
+        form,
+        lambda data: service.record_review(uow, visitor.principal, scope_id, data.review()),
+        refused=partial(_review_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/reviews",
+    )
 
 
 # ---------------------------------------------------------------- the scope page
@@ -284,29 +277,6 @@ def _reviews(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
         {("measure", id_): title for id_, title in measure_titles(session, scope.id).items()}
     )
     return {"reviews": reviews, "titles": titles, "diffs": _review_diffs(session, reviews)}
-
-
-def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:
-    """For each version a review changed: that version beside the one before it."""
-    changed = {(c["kind"], c["id"], c["version"]) for review in reviews for c in review.changes}
-    if not changed:
-        return {}
-    rows = session.scalars(
-        select(EntityVersion).where(
-            EntityVersion.kind.in_({kind for kind, _, _ in changed}),
-            EntityVersion.entity_id.in_({entity for _, entity, _ in changed}),
-        )
-    )
-    data = {(row.kind, row.entity_id, row.version): (row.note, row.data) for row in rows}
-    diffs = {}
-    for kind, entity, version in changed:
-        pair = [
-            (number, *data[(kind, entity, number)])
-            for number in (version - 1, version)
-            if (kind, entity, number) in data
-        ]
-        diffs[(kind, entity, version)] = compare_versions(pair)
-    return diffs
 
 
 def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:

@@ -4,6 +4,7 @@ responses, "what we heard and what we did", and each participant's own input
 and what became of it."""
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -36,9 +37,8 @@ from agilegov.schemas import Input, LongText
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import Choice, FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.forms import Choice, FormState
+from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -52,9 +52,11 @@ def _voice(request: Request, visitor: Visitor, consultation_id: int) -> Voice:
     return Voice(visitor.principal, request.cookies.get(PARTICIPANT_COOKIE.format(consultation_id)))
 
 
-def _keep_secret(
-    response: Response, request: Request, consultation_id: int, spoken: participation.Spoken
+def _heard(
+    request: Request, consultation_id: int, spoken: participation.Spoken, url: str
 ) -> Response:
+    """After a participant's input: see it (303), keeping a new pseudonym's secret."""
+    response = redirect(url)
     if spoken.new_secret:
         name = PARTICIPANT_COOKIE.format(consultation_id)
         set_cookie(response, request, name, spoken.new_secret, PARTICIPANT_MAX_AGE)
@@ -89,11 +91,11 @@ def _consultation_form(
                 select(Organization.id, Organization.name).order_by(Organization.name)
             )
         ]
-    fields = form_fields(
+    state = FormState.of(
         ConsultationCreate,
         values,
+        problems,
         choices={"goal_ids": goals, "invited_organization_ids": organizations},
-        errors=problems,
         labels={
             "goal_ids": "Goals it concerns",
             "invited_organization_ids": "Invited organizations",
@@ -104,7 +106,7 @@ def _consultation_form(
     )
     return form_page(
         request,
-        state=FormState(fields, problems or {}),
+        state=state,
         heading="New consultation",
         intro="A draft for comment, paragraph by paragraph, and short statements that "
         "participants vote on and add to. Every input gets an answer.",
@@ -124,15 +126,13 @@ def new_consultation(request: Request, scope_id: int, uow: Uow, visitor: Visitor
 def create_consultation(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        created = submitted(
-            ConsultationCreate,
-            form,
-            lambda data: lifecycle.create_consultation(uow, visitor.principal, scope_id, data),
-        )
-    except FormRefused as refused:
-        return _consultation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/consultations/{created.id}")
+    return submit_form(
+        ConsultationCreate,
+        form,
+        lambda data: lifecycle.create_consultation(uow, visitor.principal, scope_id, data),
+        refused=partial(_consultation_form, request, uow, visitor, scope_id),
+        done=lambda created: f"/consultations/{created.id}",
+    )
 
 
 # ---------------------------------------------------------------- the consultation
@@ -168,7 +168,6 @@ def _consultation_page(
     visitor: Visitor,
     consultation_id: int,
     *,
-    status: int = 200,
     comment_errors: dict[int, dict[str, str]] | None = None,
     statement_errors: dict[str, str] | None = None,
     moderation_errors: dict[str, str] | None = None,
@@ -181,7 +180,6 @@ def _consultation_page(
     return render(
         request,
         "consultation/page.html",
-        status=status,
         visitor=visitor,
         **context,
         threads=threads,
@@ -204,28 +202,34 @@ def add_comment(
     request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     voice = _voice(request, visitor, consultation_id)
-    try:
-        spoken = submitted(
-            CommentCreate,
-            form,
-            lambda data: participation.add_comment(uow, voice, consultation_id, data),
-        )
-    except FormRefused as refused:
-        paragraph = str(form.get("paragraph") or "")
-        number = int(paragraph) if paragraph.isdecimal() and len(paragraph) < 6 else 0
-        if "paragraph" in refused.problems:
-            number = 0  # no such paragraph to show it by: said above the draft
-        return _consultation_page(
+    return submit_form(
+        CommentCreate,
+        form,
+        lambda data: participation.add_comment(uow, voice, consultation_id, data),
+        refused=lambda values, problems: _consultation_page(
             request,
             uow,
             visitor,
             consultation_id,
-            status=422,
-            comment_errors={number: refused.problems},
-            values=refused.values,
-        )
-    response = redirect(f"/consultations/{consultation_id}#comment-{spoken.result.id}")
-    return _keep_secret(response, request, consultation_id, spoken)
+            comment_errors={_shown_by(form.get("paragraph"), problems): problems},
+            values=values,
+        ),
+        done=lambda spoken: _heard(
+            request,
+            consultation_id,
+            spoken,
+            f"/consultations/{consultation_id}#comment-{spoken.result.id}",
+        ),
+    )
+
+
+def _shown_by(paragraph: Any, problems: dict[str, str]) -> int:
+    """The number of the paragraph a refused comment is shown by; 0 (above the
+    draft) where there is no such paragraph to show it by."""
+    number = str(paragraph or "")
+    if "paragraph" in problems or not (number.isdecimal() and len(number) < 6):
+        return 0
+    return int(number)
 
 
 @router.post("/consultations/{consultation_id}/statements")
@@ -233,24 +237,17 @@ def add_statement(
     request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     voice = _voice(request, visitor, consultation_id)
-    try:
-        spoken = submitted(
-            StatementCreate,
-            form,
-            lambda data: participation.add_statement(uow, voice, consultation_id, data),
-        )
-    except FormRefused as refused:
-        return _consultation_page(
-            request,
-            uow,
-            visitor,
-            consultation_id,
-            status=422,
-            statement_errors=refused.problems,
-            values=refused.values,
-        )
-    response = redirect(f"/consultations/{consultation_id}#statements")
-    return _keep_secret(response, request, consultation_id, spoken)
+    return submit_form(
+        StatementCreate,
+        form,
+        lambda data: participation.add_statement(uow, voice, consultation_id, data),
+        refused=lambda values, problems: _consultation_page(
+            request, uow, visitor, consultation_id, statement_errors=problems, values=values
+        ),
+        done=lambda spoken: _heard(
+            request, consultation_id, spoken, f"/consultations/{consultation_id}#statements"
+        ),
+    )
 
 
 # ---------------------------------------------------------------- voting
@@ -274,7 +271,6 @@ def _vote_page(
     return render(
         request,
         "consultation/vote.html",
-        status=422 if problems else 200,
         visitor=visitor,
         **context,
         upcoming=upcoming,
@@ -287,16 +283,18 @@ def cast_vote(
     request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     voice = _voice(request, visitor, consultation_id)
-    try:
-        spoken = submitted(
-            VoteCreate,
-            form,
-            lambda data: participation.cast_vote(uow, voice, consultation_id, data),
-        )
-    except FormRefused as refused:
-        return _vote_page(request, uow, visitor, consultation_id, refused.problems)
-    response = redirect(f"/consultations/{consultation_id}/vote")
-    return _keep_secret(response, request, consultation_id, spoken)
+    return submit_form(
+        VoteCreate,
+        form,
+        lambda data: participation.cast_vote(uow, voice, consultation_id, data),
+        # A vote is a button: the page says what was wrong with it, there is nothing to refill.
+        refused=lambda values, problems: _vote_page(
+            request, uow, visitor, consultation_id, problems
+        ),
+        done=lambda spoken: _heard(
+            request, consultation_id, spoken, f"/consultations/{consultation_id}/vote"
+        ),
+    )
 
 
 # ---------------------------------------------------------------- the owner's tools
@@ -315,24 +313,17 @@ def hide(
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
         raise InvalidInput.on("kind", "comments or statements")
-    try:
-        submitted(
-            Moderation,
-            form,
-            lambda data: lifecycle.hide(
-                uow, visitor.principal, consultation_id, singular, item_id, data
-            ),
-        )
-    except FormRefused as refused:
-        return _consultation_page(
-            request,
-            uow,
-            visitor,
-            consultation_id,
-            status=422,
-            moderation_errors=refused.problems,
-        )
-    return redirect(f"/consultations/{consultation_id}#{singular}-{item_id}")
+    return submit_form(
+        Moderation,
+        form,
+        lambda data: lifecycle.hide(
+            uow, visitor.principal, consultation_id, singular, item_id, data
+        ),
+        refused=lambda values, problems: _consultation_page(
+            request, uow, visitor, consultation_id, moderation_errors=problems
+        ),
+        done=f"/consultations/{consultation_id}#{singular}-{item_id}",
+    )
 
 
 @router.post("/consultations/{consultation_id}/close")
@@ -378,15 +369,15 @@ def _response_form(
 ) -> Response:
     context = _context(uow, visitor, consultation_id, request)
     visitor.principal.require(context["snapshot"].organization_id, Role.editor)
-    fields = form_fields(
+    state = FormState.of(
         ResponseForm,
         values,
+        problems,
         choices={"change": _version_choices(uow, context["consultation"].scope_id)},
-        errors=problems,
     )
     return form_page(
         request,
-        state=FormState(fields, problems or {}),
+        state=state,
         heading=f"Answer {kind} #{target_id}",
         intro="Accepted, partly accepted or rejected, why, and — when it changed something — "
         "the version of the goal or measure it changed.",
@@ -418,26 +409,15 @@ def respond(
 ) -> Response:
     if kind not in ("comment", "statement"):
         raise InvalidInput.on("kind", "comment or statement")
-    try:
-        submitted(
-            ResponseForm,
-            form,
-            lambda data: lifecycle.respond(
-                uow, visitor.principal, consultation_id, data.response(kind, target_id)
-            ),
-        )
-    except FormRefused as refused:
-        return _response_form(
-            request,
-            uow,
-            visitor,
-            consultation_id,
-            kind,
-            target_id,
-            refused.values,
-            refused.problems,
-        )
-    return redirect(f"/consultations/{consultation_id}/responses#{kind}-{target_id}")
+    return submit_form(
+        ResponseForm,
+        form,
+        lambda data: lifecycle.respond(
+            uow, visitor.principal, consultation_id, data.response(kind, target_id)
+        ),
+        refused=partial(_response_form, request, uow, visitor, consultation_id, kind, target_id),
+        done=f"/consultations/{consultation_id}/responses#{kind}-{target_id}",
+    )
 
 
 # ---------------------------------------------------------------- what became of it

@@ -2,6 +2,7 @@
 by hand (files and streams go through the API and the CLI), the Prometheus
 targets the server scrapes, and an evaluation of every indicator now."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,9 +19,8 @@ from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCr
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.forms import FormState
+from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
@@ -45,14 +45,13 @@ def _observation_form(
             .order_by(Indicator.key)
         )
         keys = [(row.key, f"{row.name} ({row.key}, {row.unit or 'no unit'})") for row in rows]
-    fields = form_fields(ObservationIn, values, choices={"indicator": keys}, errors=problems)
     return form_page(
         request,
         heading="Record an observation",
         intro="One value of an indicator at a time. Batches come in through the API, "
         "CSV and JSON-lines files, and Prometheus scrapes.",
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name), (f"/scopes/{scope_id}/goals", "Goals")],
-        state=FormState(fields, problems or {}),
+        state=FormState.of(ObservationIn, values, problems, choices={"indicator": keys}),
         action=f"/scopes/{scope_id}/observations",
         submit="Record observation",
         cancel=f"/scopes/{scope_id}/goals",
@@ -80,11 +79,13 @@ def _store(uow: UnitOfWork, visitor: Visitor, scope_id: int, item: ObservationIn
 def record_observation(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(ObservationIn, form, lambda item: _store(uow, visitor, scope_id, item))
-    except FormRefused as refused:
-        return _observation_form(request, uow, visitor, scope_id, refused.values, refused.problems)
-    return redirect(f"/scopes/{scope_id}/goals")
+    return submit_form(
+        ObservationIn,
+        form,
+        lambda item: _store(uow, visitor, scope_id, item),
+        refused=partial(_observation_form, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/goals",
+    )
 
 
 @router.post("/evaluations")
@@ -114,13 +115,12 @@ def _targets_page(
     return render(
         request,
         "scrape_targets.html",
-        status=422 if problems else 200,
         visitor=visitor,
         scope=scope,
         targets=targets,
         can_edit=can_edit,
         result=result,
-        add=FormState(form_fields(ScrapeTargetCreate, values, errors=problems), problems or {}),
+        add=FormState.of(ScrapeTargetCreate, values, problems),
     )
 
 
@@ -133,17 +133,13 @@ def scrape_targets(request: Request, scope_id: int, uow: Uow, visitor: VisitorDe
 def create_target(
     request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            ScrapeTargetCreate,
-            form,
-            lambda data: scraping.create_target(uow, visitor.principal, scope_id, data),
-        )
-    except FormRefused as refused:
-        return _targets_page(
-            request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
-        )
-    return redirect(f"/scopes/{scope_id}/scrape-targets")
+    return submit_form(
+        ScrapeTargetCreate,
+        form,
+        lambda data: scraping.create_target(uow, visitor.principal, scope_id, data),
+        refused=partial(_targets_page, request, uow, visitor, scope_id),
+        done=f"/scopes/{scope_id}/scrape-targets",
+    )
 
 
 @router.post("/scrape-targets/{target_id}/scrape")

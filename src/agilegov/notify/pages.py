@@ -1,6 +1,7 @@
 """A person's notifications, and an organization's webhooks (owners only), from
 the pages. Each change is the notify service's own call."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,9 +13,8 @@ from agilegov.notify import service
 from agilegov.notify.schemas import WebhookCreate
 from agilegov.organizations.service import get_organization
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import redirect, render
+from agilegov.web.forms import FormState
+from agilegov.web.render import redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -53,13 +53,13 @@ def _webhooks_page(
     return render(
         request,
         "webhooks.html",
-        status=422 if problems else status,
+        status=status,
         visitor=visitor,
         organization=organization,
         hooks=hooks,
         deliveries=deliveries,
         issued=issued,
-        add=FormState(form_fields(WebhookCreate, values, errors=problems), problems or {}),
+        add=FormState.of(WebhookCreate, values, problems),
     )
 
 
@@ -73,20 +73,18 @@ def create_webhook(
     request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     key_file = request.app.state.settings.webhook_key_file
-    try:
-        issued = submitted(
-            WebhookCreate,
-            form,
-            lambda data: service.create_webhook(
-                uow, visitor.principal, organization_id, data, key_file
-            ),
-        )
-    except FormRefused as refused:
-        return _webhooks_page(
-            request, uow, visitor, organization_id, values=refused.values, problems=refused.problems
-        )
-    # The secret is on this answer only: it is derived, never stored.
-    return _webhooks_page(request, uow, visitor, organization_id, issued=issued, status=201)
+    return submit_form(
+        WebhookCreate,
+        form,
+        lambda data: service.create_webhook(
+            uow, visitor.principal, organization_id, data, key_file
+        ),
+        refused=partial(_webhooks_page, request, uow, visitor, organization_id),
+        # The secret is on this answer only: it is derived, never stored.
+        done=lambda issued: _webhooks_page(
+            request, uow, visitor, organization_id, issued=issued, status=201
+        ),
+    )
 
 
 @router.post("/organizations/{organization_id}/webhooks/{webhook_id}/rotate-secret")

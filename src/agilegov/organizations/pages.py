@@ -2,6 +2,7 @@
 and a person's account with their API tokens. Reading a profile is public and
 lives with the start pages (``web/pages.py``)."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,9 +25,8 @@ from agilegov.organizations.schemas import (
 from agilegov.organizations.service import SESSION_LIFETIME, sign_in, sign_out
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.forms import FormState
+from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
 from agilegov.web.throttle import FailedSignIns
 
@@ -45,7 +45,6 @@ def _organization_form(
     values: Any = None,
     problems: dict[str, str] | None = None,
 ) -> Response:
-    fields = form_fields(OrganizationCreate, values, errors=problems)
     return form_page(
         request,
         heading=f"Change {organization.name}" if organization else "Register an organization",
@@ -56,7 +55,7 @@ def _organization_form(
         breadcrumbs=[(f"/organizations/{organization.id}", organization.name)]
         if organization
         else [("/organizations", "Organizations")],
-        state=FormState(fields, problems or {}),
+        state=FormState.of(OrganizationCreate, values, problems),
         action=f"/organizations/{organization.id}/edit" if organization else "/organizations",
         submit="Save changes" if organization else "Register organization",
         cancel=f"/organizations/{organization.id}" if organization else "/organizations",
@@ -71,15 +70,13 @@ def new_organization(request: Request, visitor: VisitorDep) -> Response:
 
 @router.post("/organizations")
 def create_organization(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    try:
-        created = submitted(
-            OrganizationCreate,
-            form,
-            lambda data: service.create_organization(uow, visitor.principal, data),
-        )
-    except FormRefused as refused:
-        return _organization_form(request, visitor, None, refused.values, refused.problems)
-    return redirect(f"/organizations/{created.id}")
+    return submit_form(
+        OrganizationCreate,
+        form,
+        lambda data: service.create_organization(uow, visitor.principal, data),
+        refused=partial(_organization_form, request, visitor, None),
+        done=lambda created: f"/organizations/{created.id}",
+    )
 
 
 def _owned(uow: UnitOfWork, visitor: Visitor, organization_id: int) -> OrganizationRead:
@@ -101,15 +98,13 @@ def update_organization(
     request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     organization = _owned(uow, visitor, organization_id)
-    try:
-        submitted(
-            OrganizationUpdate,
-            form,
-            lambda data: service.update_organization(uow, visitor.principal, organization_id, data),
-        )
-    except FormRefused as refused:
-        return _organization_form(request, visitor, organization, refused.values, refused.problems)
-    return redirect(f"/organizations/{organization_id}")
+    return submit_form(
+        OrganizationUpdate,
+        form,
+        lambda data: service.update_organization(uow, visitor.principal, organization_id, data),
+        refused=partial(_organization_form, request, visitor, organization),
+        done=f"/organizations/{organization_id}",
+    )
 
 
 # ---------------------------------------------------------------- members
@@ -126,11 +121,10 @@ def _members_page(
     organization = service.get_organization(uow, organization_id)
     members = service.list_members(uow, visitor.principal, organization_id)
     is_owner = visitor.can(organization_id, Role.owner)
-    add = FormState(form_fields(MemberAdd, values, errors=problems), problems or {})
+    add = FormState.of(MemberAdd, values, problems)
     return render(
         request,
         "members.html",
-        status=422 if problems else 200,
         visitor=visitor,
         organization=organization,
         members=members,
@@ -149,17 +143,13 @@ def members(request: Request, organization_id: int, uow: Uow, visitor: VisitorDe
 def add_member(
     request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    try:
-        submitted(
-            MemberAdd,
-            form,
-            lambda data: service.add_member(uow, visitor.principal, organization_id, data),
-        )
-    except FormRefused as refused:
-        return _members_page(
-            request, uow, visitor, organization_id, refused.values, refused.problems
-        )
-    return redirect(f"/organizations/{organization_id}/members")
+    return submit_form(
+        MemberAdd,
+        form,
+        lambda data: service.add_member(uow, visitor.principal, organization_id, data),
+        refused=partial(_members_page, request, uow, visitor, organization_id),
+        done=f"/organizations/{organization_id}/members",
+    )
 
 
 @router.post("/organizations/{organization_id}/members/{membership_id}")
@@ -171,17 +161,18 @@ def change_member(
     visitor: VisitorDep,
     form: Form,
 ) -> Response:
-    try:
-        submitted(
-            MemberUpdate,
-            form,
-            lambda data: service.update_member(
-                uow, visitor.principal, organization_id, membership_id, data
-            ),
-        )
-    except FormRefused as refused:
-        return _members_page(request, uow, visitor, organization_id, None, refused.problems)
-    return redirect(f"/organizations/{organization_id}/members")
+    return submit_form(
+        MemberUpdate,
+        form,
+        lambda data: service.update_member(
+            uow, visitor.principal, organization_id, membership_id, data
+        ),
+        # A role is changed from the table: the problems are said on the page's form, left empty.
+        refused=lambda values, problems: _members_page(
+            request, uow, visitor, organization_id, problems=problems
+        ),
+        done=f"/organizations/{organization_id}/members",
+    )
 
 
 @router.post("/organizations/{organization_id}/members/{membership_id}/remove")
@@ -214,7 +205,7 @@ def _account_page(
         visitor=visitor,
         tokens=tokens,
         issued=issued,
-        token_form=FormState(form_fields(TokenCreate, values, errors=problems), problems or {}),
+        token_form=FormState.of(TokenCreate, values, problems),
     )
 
 
@@ -226,16 +217,14 @@ def account(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
 @router.post("/account/tokens")
 def issue_token(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     _signed_in(visitor)
-    try:
-        issued = submitted(
-            TokenCreate, form, lambda data: service.issue_token(uow, visitor.principal, data.name)
-        )
-    except FormRefused as refused:
-        return _account_page(
-            request, uow, visitor, values=refused.values, problems=refused.problems, status=422
-        )
-    # Shown once, on this response only: it is never stored, so never shown again.
-    return _account_page(request, uow, visitor, issued=issued.token, status=201)
+    return submit_form(
+        TokenCreate,
+        form,
+        lambda data: service.issue_token(uow, visitor.principal, data.name),
+        refused=partial(_account_page, request, uow, visitor),
+        # Shown once, on this response only: it is never stored, so never shown again.
+        done=lambda issued: _account_page(request, uow, visitor, issued=issued.token, status=201),
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -2,6 +2,7 @@
 panels of what the scope holds and what it is about (the other parts add
 theirs, see ``agilegov.web.scope_page``)."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,9 +28,8 @@ from agilegov.scopes.schemas import (
 )
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.crud import FormRefused, submitted
-from agilegov.web.forms import FormState, form_fields
-from agilegov.web.render import form_page, redirect
+from agilegov.web.forms import FormState
+from agilegov.web.render import form_page, redirect, submit_form
 from agilegov.web.scope_page import OVERVIEW
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -103,11 +103,11 @@ def _scope_form(
     with uow:
         organizations = _editable_organizations(uow.session, visitor)
     shape = ScopeEditForm if scope else ScopeForm
-    fields = form_fields(
+    state = FormState.of(
         shape,
         values,
+        problems,
         choices={"organization_id": organizations},
-        errors=problems,
         labels={"organization_id": "Organization"},
     )
     return form_page(
@@ -118,7 +118,7 @@ def _scope_form(
         else "A scope is the innovation you govern: an AI system, a service, a data platform "
         "or a domain of rules. Its cycle starts at the analysis of conditions and risks.",
         breadcrumbs=[(f"/scopes/{scope.id}", scope.name)] if scope else [],
-        state=FormState(fields, problems or {}),
+        state=state,
         action=f"/scopes/{scope.id}/edit" if scope else "/scopes",
         submit="Save changes" if scope else "Create scope",
         cancel=f"/scopes/{scope.id}" if scope else "/",
@@ -145,13 +145,13 @@ def create_scope(request: Request, uow: Uow, visitor: VisitorDep, form: Form) ->
         fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
         return service.create_scope(uow, visitor.principal, ScopeCreate(**fields))
 
-    try:
-        created = submitted(ScopeForm, form, create)
-    except FormRefused as refused:
-        return _scope_form(
-            request, uow, visitor, scope=None, values=refused.values, problems=refused.problems
-        )
-    return redirect(f"/scopes/{created.id}")
+    return submit_form(
+        ScopeForm,
+        form,
+        create,
+        refused=partial(_scope_form, request, uow, visitor, scope=None),
+        done=lambda created: f"/scopes/{created.id}",
+    )
 
 
 @router.get("/scopes/{scope_id}/edit")
@@ -182,13 +182,13 @@ def update_scope(
         fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
         return service.update_scope(uow, visitor.principal, scope_id, ScopeUpdate(**fields))
 
-    try:
-        submitted(ScopeEditForm, form, update)
-    except FormRefused as refused:
-        return _scope_form(
-            request, uow, visitor, scope=scope, values=refused.values, problems=refused.problems
-        )
-    return redirect(f"/scopes/{scope_id}")
+    return submit_form(
+        ScopeEditForm,
+        form,
+        update,
+        refused=partial(_scope_form, request, uow, visitor, scope=scope),
+        done=f"/scopes/{scope_id}",
+    )
 
 
 # ---------------------------------------------------------------- the scope page

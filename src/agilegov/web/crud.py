@@ -6,26 +6,24 @@ Every write is the kind's own service call (``scoped``); a refused form is
 shown again with each problem next to its field, and nothing is stored.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from agilegov import scoped
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.errors import InvalidInput
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
-from agilegov.web.forms import Choice, FormState, form_fields, problems_of, values_from_form
-from agilegov.web.render import form_page, redirect, render
+from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 # Fields naming an organization anywhere (not only in this scope), chosen from
@@ -103,25 +101,6 @@ def _scope_crumbs(scope: ScopeName, kind: Kind) -> list[tuple[str, str]]:
     ]
 
 
-def submitted(shape: type[BaseModel], form: Any, call: Callable[[BaseModel], Any]) -> Any:
-    """Validate a form against ``shape`` and make the service ``call`` with it;
-    returns the call's result, or raises ``FormRefused`` with each problem."""
-    values = values_from_form(shape, form)
-    try:
-        return call(shape.model_validate(values))
-    except ValidationError as error:
-        raise FormRefused(values, problems_of(error)) from None
-    except InvalidInput as error:
-        raise FormRefused(values, problems_of(error)) from None
-
-
-class FormRefused(Exception):
-    def __init__(self, values: dict[str, Any], problems: dict[str, str]) -> None:
-        super().__init__(problems)
-        self.values = values
-        self.problems = problems
-
-
 def kind_pages(kind: Kind) -> APIRouter:
     router = APIRouter(prefix="/scopes/{scope_id}/" + kind.plural, include_in_schema=False)
     title = kind_title(kind)
@@ -141,10 +120,7 @@ def kind_pages(kind: Kind) -> APIRouter:
             found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
             choices = scope_choices(uow.session, found, kind)
             scope = ScopeName.of(found)
-        state = FormState(
-            form_fields(kind.create, values, choices=choices, errors=problems),
-            problems or {},
-        )
+        state = FormState.of(kind.create, values, problems, choices=choices)
         base = f"/scopes/{scope_id}/{kind.plural}"
         return form_page(
             request,
@@ -172,17 +148,13 @@ def kind_pages(kind: Kind) -> APIRouter:
     def create(
         request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form
     ) -> Response:
-        try:
-            created = submitted(
-                kind.create,
-                form,
-                lambda data: scoped.create_item(uow, visitor.principal, scope_id, kind, data),
-            )
-        except FormRefused as refused:
-            return kind_form(
-                request, uow, visitor, scope_id, values=refused.values, problems=refused.problems
-            )
-        return redirect(f"/scopes/{scope_id}/{kind.plural}/{created.id}")
+        return submit_form(
+            kind.create,
+            form,
+            lambda data: scoped.create_item(uow, visitor.principal, scope_id, kind, data),
+            refused=partial(kind_form, request, uow, visitor, scope_id),
+            done=lambda created: f"/scopes/{scope_id}/{kind.plural}/{created.id}",
+        )
 
     @router.get("/{item_id}")
     def item_page(
@@ -212,25 +184,13 @@ def kind_pages(kind: Kind) -> APIRouter:
     def update(
         request: Request, scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form
     ) -> Response:
-        try:
-            submitted(
-                kind.update,
-                form,
-                lambda data: scoped.update_item(
-                    uow, visitor.principal, scope_id, kind, item_id, data
-                ),
-            )
-        except FormRefused as refused:
-            return kind_form(
-                request,
-                uow,
-                visitor,
-                scope_id,
-                item=item_id,
-                values=refused.values,
-                problems=refused.problems,
-            )
-        return redirect(f"/scopes/{scope_id}/{kind.plural}/{item_id}")
+        return submit_form(
+            kind.update,
+            form,
+            lambda data: scoped.update_item(uow, visitor.principal, scope_id, kind, item_id, data),
+            refused=partial(kind_form, request, uow, visitor, scope_id, item=item_id),
+            done=f"/scopes/{scope_id}/{kind.plural}/{item_id}",
+        )
 
     @router.post("/{item_id}/delete")
     def delete(scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:

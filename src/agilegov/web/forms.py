@@ -242,6 +242,21 @@ class FormState:
     fields: list[FormField]
     errors: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        shape: type[BaseModel],
+        values: Mapping[str, Any] | BaseModel | None = None,
+        problems: dict[str, str] | None = None,
+        *,
+        choices: Mapping[str, Sequence[Choice]] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> "FormState":
+        """The form of ``shape`` filled with ``values``, each of ``problems``
+        next to its field (``choices`` and ``labels`` as for ``form_fields``)."""
+        fields = form_fields(shape, values, choices=choices, errors=problems, labels=labels)
+        return cls(fields, problems or {})
+
     @property
     def general_errors(self) -> list[str]:
         """Errors that name no field the form shows."""

@@ -1,20 +1,22 @@
 """Rendering pages: one Jinja2 environment, the headers every page carries,
-and the pages for errors."""
+the pages for errors, and the way every form page answers a submitted form."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
+from pydantic import BaseModel, ValidationError
 
 from agilegov import __version__, part
-from agilegov.web.forms import FormState, label_of
+from agilegov.errors import InvalidInput
+from agilegov.web.forms import FormState, label_of, problems_of, values_from_form
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -135,11 +137,10 @@ def form_page(
     intro: str | None = None,
     breadcrumbs: Sequence[tuple[str, str]] = (),
 ) -> HTMLResponse:
-    """A page with one form; refused (422) when the form carries errors."""
+    """A page with one form (``submit_form`` answers it)."""
     return render(
         request,
         "form.html",
-        status=422 if state.errors else 200,
         heading=heading,
         intro=intro,
         breadcrumbs=list(breadcrumbs),
@@ -148,3 +149,35 @@ def form_page(
         submit=submit,
         cancel=cancel,
     )
+
+
+Result = TypeVar("Result")
+
+
+def submit_form(
+    shape: type[BaseModel],
+    form: Mapping[str, Any],
+    call: Callable[[Any], Result],
+    *,
+    refused: Callable[..., Response],
+    done: str | Callable[[Result], str | Response],
+) -> Response:
+    """Answer a submitted form: validate it against ``shape`` and make the
+    service ``call`` with what it says.
+
+    Refused, by the shape's rules or by the service (``InvalidInput``), the
+    answer is ``refused(values=..., problems=...)``: the page with the form
+    again, filled with what was sent, each problem next to its field, as 422
+    (and the service stored nothing). Accepted, it is ``done``: the address to
+    see the result at (303), or a function of the call's result that gives the
+    address, or the whole answer (a page showing a new secret once, a redirect
+    that also sets a cookie)."""
+    values = values_from_form(shape, form)
+    try:
+        result = call(shape.model_validate(values))
+    except (ValidationError, InvalidInput) as error:
+        page = refused(values=values, problems=problems_of(error))
+        page.status_code = 422
+        return page
+    after = done(result) if callable(done) else done
+    return after if isinstance(after, Response) else redirect(after)
