@@ -32,7 +32,6 @@ MEASURE = Kind(
         Link("risk_ids", "risks", Risk, "risk"),
         Link("goal_ids", "goals", Goal, "goal"),
     ),
-    versioned=True,
     rules=_measure_rules,
 )
 

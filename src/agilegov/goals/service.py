@@ -233,7 +233,6 @@ GOAL = Kind(
     update=GoalUpdate,
     read=GoalRead,
     refs=(Ref("parent_id", Goal, "goal"),),
-    versioned=True,
     rules=_goal_rules,
     after_change=_notify_derived_goals,
 )
