@@ -25,21 +25,24 @@ from agilegov.versioning import keep_version, versions_of
 
 @dataclass(frozen=True)
 class Ref:
-    """A field holding the id of another entity in the same scope."""
+    """A field holding the id of another entity in the same scope, made by that
+    kind's ``ref``; a kind referring to itself writes its own out."""
 
     field: str
     model: type[ScopedEntity]
     label: str
+    label_column: str
 
 
 @dataclass(frozen=True)
 class Link:
-    """A field holding a list of ids of entities in the same scope."""
+    """A field holding a list of ids of entities in the same scope (see ``Ref``)."""
 
     field: str
     attribute: str
     model: type[ScopedEntity]
     label: str
+    label_column: str
 
 
 Rules = Callable[[Session, Scope, Any], None]
@@ -59,6 +62,11 @@ class Kind:
     create: type[Input]
     update: type[Input]
     read: type[Output]
+    # What its pages and messages call one ("trade-off"), the tab of the scope's
+    # page that lists it, and the column that names one where one is chosen.
+    label: str
+    tab: str
+    label_column: str
     refs: tuple[Ref, ...] = ()
     links: tuple[Link, ...] = ()
     # Domain rules checked on the entity after its fields are set, before it is
@@ -66,9 +74,27 @@ class Kind:
     rules: Rules | None = None
     after_change: AfterChange | None = None
 
+    def __post_init__(self) -> None:
+        if self.label_column not in self.model.__table__.c:
+            raise ValueError(f"{self.name}: {self.label_column!r} is not a column of its table")
+        # A kind referring to itself spells the reference out: it must agree.
+        targets: list[Ref | Link] = [*self.refs, *self.links]
+        for target in targets:
+            named = (target.label, target.label_column)
+            if target.model is self.model and named != (self.label, self.label_column):
+                raise ValueError(f"{self.name}: {target.field} names a {self.name} otherwise")
+
     @property
     def versioned(self) -> bool:
         return issubclass(self.model, Versioned)
+
+    def ref(self, field: str) -> Ref:
+        """A field of another kind holding the id of one of this kind."""
+        return Ref(field, self.model, self.label, self.label_column)
+
+    def link(self, field: str, attribute: str) -> Link:
+        """A field of another kind holding ids of this kind (its relationship ``attribute``)."""
+        return Link(field, attribute, self.model, self.label, self.label_column)
 
 
 def count_in_scope(model: Any, *where: Any) -> Callable[[Any], Any]:
