@@ -1,4 +1,4 @@
-"""Engine, session and column types shared by every part's tables."""
+"""Engine, session, column types and columns shared by every part's tables."""
 
 import math
 from datetime import UTC, datetime, timedelta
@@ -10,13 +10,15 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    ForeignKey,
     Integer,
     MetaData,
+    String,
     create_engine,
     event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -92,6 +94,32 @@ class FloatOrNaN(TypeDecorator[float]):
 
     def process_result_value(self, value: float | None, dialect: Any) -> float:
         return math.nan if value is None else value
+
+
+# Where the shared columns stand in a table, as the tables were first created: id
+# and scope, then the kind's own columns, then status and version, then the stamps.
+_FIRST, _VERSIONING, _STAMPS = -1, 1, 2
+
+
+class ScopedEntity(Base):
+    """An entity under a scope: the columns every kind of ``agilegov.scoped``
+    has, and which its generic list, read, change and delete rely on."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=_FIRST)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True, sort_order=_FIRST)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, sort_order=_STAMPS)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, sort_order=_STAMPS)
+
+
+class Versioned:
+    """A scoped entity kept version by version (``agilegov.versioning``), and
+    retired rather than deleted. A kind may declare ``status`` again for a
+    default of its own or its place among its columns."""
+
+    status: Mapped[str] = mapped_column(String(16), sort_order=_VERSIONING)
+    version: Mapped[int] = mapped_column(default=1, sort_order=_VERSIONING)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.db import Base
+from agilegov.db import Base, ScopedEntity, Versioned
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import append_event
@@ -25,21 +25,24 @@ from agilegov.versioning import keep_version, versions_of
 
 @dataclass(frozen=True)
 class Ref:
-    """A field holding the id of another entity in the same scope."""
+    """A field holding the id of another entity in the same scope, made by that
+    kind's ``ref``; a kind referring to itself writes its own out."""
 
     field: str
-    model: type[Base]
+    model: type[ScopedEntity]
     label: str
+    label_column: str
 
 
 @dataclass(frozen=True)
 class Link:
-    """A field holding a list of ids of entities in the same scope."""
+    """A field holding a list of ids of entities in the same scope (see ``Ref``)."""
 
     field: str
     attribute: str
-    model: type[Base]
+    model: type[ScopedEntity]
     label: str
+    label_column: str
 
 
 Rules = Callable[[Session, Scope, Any], None]
@@ -50,19 +53,48 @@ AfterChange = Callable[[Session, Scope, Any, dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of entity under a scope. It is versioned (kept version by version,
+    retired rather than deleted) when its model is ``Versioned``."""
+
     name: str
     plural: str
-    model: type[Base]
+    model: type[ScopedEntity]
     create: type[Input]
     update: type[Input]
     read: type[Output]
+    # What its pages and messages call one ("trade-off"), the tab of the scope's
+    # page that lists it, and the column that names one where one is chosen.
+    label: str
+    tab: str
+    label_column: str
     refs: tuple[Ref, ...] = ()
     links: tuple[Link, ...] = ()
-    versioned: bool = False
     # Domain rules checked on the entity after its fields are set, before it is
     # stored; they raise InvalidInput naming the field.
     rules: Rules | None = None
     after_change: AfterChange | None = None
+
+    def __post_init__(self) -> None:
+        if self.label_column not in self.model.__table__.c:
+            raise ValueError(f"{self.name}: {self.label_column!r} is not a column of its table")
+        # A kind referring to itself spells the reference out: it must agree.
+        targets: list[Ref | Link] = [*self.refs, *self.links]
+        for target in targets:
+            named = (target.label, target.label_column)
+            if target.model is self.model and named != (self.label, self.label_column):
+                raise ValueError(f"{self.name}: {target.field} names a {self.name} otherwise")
+
+    @property
+    def versioned(self) -> bool:
+        return issubclass(self.model, Versioned)
+
+    def ref(self, field: str) -> Ref:
+        """A field of another kind holding the id of one of this kind."""
+        return Ref(field, self.model, self.label, self.label_column)
+
+    def link(self, field: str, attribute: str) -> Link:
+        """A field of another kind holding ids of this kind (its relationship ``attribute``)."""
+        return Link(field, attribute, self.model, self.label, self.label_column)
 
 
 def count_in_scope(model: Any, *where: Any) -> Callable[[Any], Any]:
@@ -73,19 +105,19 @@ def count_in_scope(model: Any, *where: Any) -> Callable[[Any], Any]:
     )
 
 
-def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> Any:
+def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> ScopedEntity:
     obj = session.get(kind.model, item_id)
-    if obj is None or obj.scope_id != scope.id:  # type: ignore[attr-defined]
+    if obj is None or obj.scope_id != scope.id:
         raise NotFound(f"{kind.name} {item_id} not found in scope {scope.id}")
     return obj
 
 
-def _in_scope(session: Session, scope: Scope, model: type[Base], ids: list[int]) -> list[Any]:
+def _in_scope(
+    session: Session, scope: Scope, model: type[ScopedEntity], ids: list[int]
+) -> list[ScopedEntity]:
     if not ids:
         return []
-    rows = session.scalars(
-        select(model).where(model.id.in_(ids), model.scope_id == scope.id)  # type: ignore[attr-defined]
-    ).all()
+    rows = session.scalars(select(model).where(model.id.in_(ids), model.scope_id == scope.id)).all()
     found = {row.id for row in rows}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -95,7 +127,7 @@ def _in_scope(session: Session, scope: Scope, model: type[Base], ids: list[int])
 
 
 def apply_values(
-    session: Session, scope: Scope, kind: Kind, obj: Any, values: dict[str, Any]
+    session: Session, scope: Scope, kind: Kind, obj: ScopedEntity, values: dict[str, Any]
 ) -> None:
     """Set fields, resolving references and links within the scope."""
     # No flush mid-way: a half-set entity must not reach the database before
@@ -107,7 +139,7 @@ def apply_values(
 
 
 def _set_values(
-    session: Session, scope: Scope, kind: Kind, obj: Any, values: dict[str, Any]
+    session: Session, scope: Scope, kind: Kind, obj: ScopedEntity, values: dict[str, Any]
 ) -> None:
     links = {link.field: link for link in kind.links}
     refs = {ref.field: ref for ref in kind.refs}
@@ -151,7 +183,7 @@ def _event(
     )
 
 
-def _dump(kind: Kind, obj: Any) -> tuple[Output, dict[str, Any]]:
+def _dump(kind: Kind, obj: ScopedEntity) -> tuple[Output, dict[str, Any]]:
     read = kind.read.model_validate(obj)
     return read, read.model_dump(mode="json")
 
@@ -161,7 +193,7 @@ def list_items(
 ) -> Page[Any]:
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
-        model: Any = kind.model
+        model = kind.model
         links = [selectinload(getattr(model, link.attribute)) for link in kind.links]
         where = [model.scope_id == scope.id]
         return paginate(uow.session, model, where, kind.read, limit, offset, links)
@@ -175,16 +207,16 @@ def get_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_
 
 def add_item(
     session: Session, actor: Principal, scope: Scope, kind: Kind, data: Input
-) -> tuple[Any, Output]:
+) -> tuple[ScopedEntity, Output]:
     """Create within an open transaction (used by the services and the importer)."""
     values = data.model_dump(exclude={"change_note"})
     now = clock.now()
-    obj: Any = kind.model(scope_id=scope.id, created_at=now, updated_at=now)
+    obj = kind.model(scope_id=scope.id, created_at=now, updated_at=now)
     apply_values(session, scope, kind, obj, values)
     session.add(obj)
     session.flush()
     read, payload = _dump(kind, obj)
-    if kind.versioned:
+    if isinstance(obj, Versioned):
         note = getattr(data, "change_note", "") or "created"
         keep_version(session, kind.name, obj.id, obj.version, payload, note, actor.user_id)
     _event(session, actor, scope, kind, "created", obj, payload)
@@ -214,11 +246,11 @@ def update_item(
         if not changed:
             return read
         obj.updated_at = clock.now()
-        if kind.versioned:
+        if isinstance(obj, Versioned):
             obj.version += 1
         session.flush()
         read, after = _dump(kind, obj)
-        if kind.versioned:
+        if isinstance(obj, Versioned):
             note = getattr(data, "change_note", None) or "updated " + ", ".join(changed)
             keep_version(session, kind.name, obj.id, obj.version, after, note, actor.user_id)
         _event(session, actor, scope, kind, "updated", obj, {"changed": changed, "after": after})
@@ -261,7 +293,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
         obj = _entity(session, scope, kind, item_id)
-        if kind.versioned:
+        if isinstance(obj, Versioned):
             if obj.status == "retired":
                 return
             _, before = _dump(kind, obj)

@@ -1,11 +1,11 @@
 """Stakeholders, impacts, conditions and risks of a scope (report 4.1, 4.6)."""
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agilegov.db import Base, UTCDateTime
+from agilegov.db import Base, ScopedEntity
 
 risk_impacts = Table(
     "risk_impacts",
@@ -21,54 +21,40 @@ risk_conditions = Table(
 )
 
 
-class Stakeholder(Base):
+class Stakeholder(ScopedEntity):
     __tablename__ = "stakeholders"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
     interests: Mapped[str] = mapped_column(Text, default="")
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Impact(Base):
+class Impact(ScopedEntity):
     __tablename__ = "impacts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholders.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     nature: Mapped[str] = mapped_column(String(16))
     area: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
     magnitude: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Condition(Base):
+class Condition(ScopedEntity):
     __tablename__ = "conditions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(2000))
     review_by: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Risk(Base):
+class Risk(ScopedEntity):
     __tablename__ = "risks"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     inherent_likelihood: Mapped[int]
@@ -77,8 +63,6 @@ class Risk(Base):
     residual_severity: Mapped[int]
     treatment: Mapped[str] = mapped_column(String(16))
     treatment_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     impacts: Mapped[list[Impact]] = relationship(secondary=risk_impacts, order_by=Impact.id)
     conditions: Mapped[list[Condition]] = relationship(

@@ -21,7 +21,7 @@ from agilegov.analysis.schemas import (
 )
 from agilegov.errors import InvalidInput
 from agilegov.organizations.models import Organization
-from agilegov.scoped import Kind, Link, Ref
+from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
 
@@ -37,6 +37,9 @@ def _stakeholder_rules(session: Session, scope: Scope, stakeholder: Any) -> None
 STAKEHOLDER = Kind(
     name="stakeholder",
     plural="stakeholders",
+    label="stakeholder",
+    tab="stakeholders",
+    label_column="name",
     model=Stakeholder,
     create=StakeholderCreate,
     update=StakeholderUpdate,
@@ -47,16 +50,23 @@ STAKEHOLDER = Kind(
 IMPACT = Kind(
     name="impact",
     plural="impacts",
+    label="impact",
+    # Listed under their stakeholders.
+    tab="stakeholders",
+    label_column="title",
     model=Impact,
     create=ImpactCreate,
     update=ImpactUpdate,
     read=ImpactRead,
-    refs=(Ref("stakeholder_id", Stakeholder, "stakeholder"),),
+    refs=(STAKEHOLDER.ref("stakeholder_id"),),
 )
 
 CONDITION = Kind(
     name="condition",
     plural="conditions",
+    label="condition",
+    tab="conditions",
+    label_column="title",
     model=Condition,
     create=ConditionCreate,
     update=ConditionUpdate,
@@ -66,13 +76,16 @@ CONDITION = Kind(
 RISK = Kind(
     name="risk",
     plural="risks",
+    label="risk",
+    tab="risks",
+    label_column="title",
     model=Risk,
     create=RiskCreate,
     update=RiskUpdate,
     read=RiskRead,
     links=(
-        Link("impact_ids", "impacts", Impact, "impact"),
-        Link("condition_ids", "conditions", Condition, "condition"),
+        IMPACT.link("impact_ids", "impacts"),
+        CONDITION.link("condition_ids", "conditions"),
     ),
 )
 

@@ -16,7 +16,7 @@ def kind_router(kind: Kind) -> APIRouter:
     Read: Any = kind.read
     Create: Any = kind.create
     Update: Any = kind.update
-    label = kind.name.replace("_", "-")
+    label = kind.label
 
     @router.get("", response_model=Page[Read], name=f"list {kind.plural}")
     def list_items(scope_id: int, uow: Uow, actor: Actor, page: Paging) -> Any:

@@ -1,12 +1,10 @@
 """Measures: the designed mechanisms of governance (report 4.3)."""
 
-from datetime import datetime
-
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agilegov.analysis.models import Risk
-from agilegov.db import Base, JSONType, UTCDateTime
+from agilegov.db import Base, JSONType, ScopedEntity, Versioned
 from agilegov.goals.models import Goal
 
 measure_risks = Table(
@@ -23,20 +21,16 @@ measure_goals = Table(
 )
 
 
-class Measure(Base):
+class Measure(Versioned, ScopedEntity):
     __tablename__ = "measures"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     rule_layer: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Versioned's status, in its place in the table (before the citations).
     status: Mapped[str] = mapped_column(String(16))
     citations: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     risks: Mapped[list[Risk]] = relationship(secondary=measure_risks, order_by=Risk.id)
     goals: Mapped[list[Goal]] = relationship(secondary=measure_goals, order_by=Goal.id)

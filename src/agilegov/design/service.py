@@ -5,12 +5,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agilegov.analysis.models import Risk
+from agilegov.analysis.service import RISK
 from agilegov.design.models import Measure
 from agilegov.design.schemas import MeasureCreate, MeasureKind, MeasureRead, MeasureUpdate
 from agilegov.errors import InvalidInput
-from agilegov.goals.models import Goal
-from agilegov.scoped import Kind, Link
+from agilegov.goals.service import GOAL
+from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
 
@@ -24,15 +24,17 @@ def _measure_rules(session: Session, scope: Scope, measure: Any) -> None:
 MEASURE = Kind(
     name="measure",
     plural="measures",
+    label="measure",
+    tab="measures",
+    label_column="title",
     model=Measure,
     create=MeasureCreate,
     update=MeasureUpdate,
     read=MeasureRead,
     links=(
-        Link("risk_ids", "risks", Risk, "risk"),
-        Link("goal_ids", "goals", Goal, "goal"),
+        RISK.link("risk_ids", "risks"),
+        GOAL.link("goal_ids", "goals"),
     ),
-    versioned=True,
     rules=_measure_rules,
 )
 

@@ -1,18 +1,16 @@
 """Goals and their indicators, trade-offs and allocations (report 4.1, 4.2)."""
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agilegov.db import Base, UTCDateTime
+from agilegov.db import ScopedEntity, Versioned
 
 
-class Goal(Base):
+class Goal(Versioned, ScopedEntity):
     __tablename__ = "goals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), index=True)
     level: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
@@ -24,18 +22,14 @@ class Goal(Base):
     review_by: Mapped[date | None] = mapped_column(Date)
     # The goal of another organization this one adopts (multi-layer governance).
     derives_from_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), index=True)
+    # Versioned's status, with a default: a new goal is active.
     status: Mapped[str] = mapped_column(String(16), default="active")
-    version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Indicator(Base):
+class Indicator(ScopedEntity):
     __tablename__ = "indicators"
     __table_args__ = (UniqueConstraint("scope_id", "key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
@@ -55,32 +49,22 @@ class Indicator(Base):
     # A breach lasting this many windows calls the goal itself into question.
     escalate_after: Mapped[int] = mapped_column(default=3)
     data_source: Mapped[str] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class TradeOff(Base):
+class TradeOff(ScopedEntity):
     __tablename__ = "trade_offs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     goal_a_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     goal_b_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     balance: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Allocation(Base):
+class Allocation(ScopedEntity):
     __tablename__ = "allocations"
     __table_args__ = (UniqueConstraint("goal_id", "layer"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
     layer: Mapped[str] = mapped_column(String(16))
     responsible_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     cost_benefit: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -228,12 +228,14 @@ def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
 GOAL = Kind(
     name="goal",
     plural="goals",
+    label="goal",
+    tab="goals",
+    label_column="title",
     model=Goal,
     create=GoalCreate,
     update=GoalUpdate,
     read=GoalRead,
-    refs=(Ref("parent_id", Goal, "goal"),),
-    versioned=True,
+    refs=(Ref("parent_id", Goal, "goal", "title"),),
     rules=_goal_rules,
     after_change=_notify_derived_goals,
 )
@@ -241,14 +243,18 @@ GOAL = Kind(
 INDICATOR = Kind(
     name="indicator",
     plural="indicators",
+    label="indicator",
+    # Listed under their goals.
+    tab="goals",
+    label_column="name",
     model=Indicator,
     create=IndicatorCreate,
     update=IndicatorUpdate,
     read=IndicatorRead,
     refs=(
-        Ref("goal_id", Goal, "goal"),
-        Ref("numerator_id", Indicator, "indicator"),
-        Ref("denominator_id", Indicator, "indicator"),
+        GOAL.ref("goal_id"),
+        Ref("numerator_id", Indicator, "indicator", "name"),
+        Ref("denominator_id", Indicator, "indicator", "name"),
     ),
     rules=_indicator_rules,
 )
@@ -256,22 +262,30 @@ INDICATOR = Kind(
 TRADE_OFF = Kind(
     name="trade_off",
     plural="trade-offs",
+    label="trade-off",
+    tab="trade-offs",
+    # No name of its own: a trade-off is chosen by its number.
+    label_column="id",
     model=TradeOff,
     create=TradeOffCreate,
     update=TradeOffUpdate,
     read=TradeOffRead,
-    refs=(Ref("goal_a_id", Goal, "goal"), Ref("goal_b_id", Goal, "goal")),
+    refs=(GOAL.ref("goal_a_id"), GOAL.ref("goal_b_id")),
     rules=_trade_off_rules,
 )
 
 ALLOCATION = Kind(
     name="allocation",
     plural="allocations",
+    label="allocation",
+    tab="allocations",
+    # No name of its own: an allocation is chosen by its number.
+    label_column="id",
     model=Allocation,
     create=AllocationCreate,
     update=AllocationUpdate,
     read=AllocationRead,
-    refs=(Ref("goal_id", Goal, "goal"),),
+    refs=(GOAL.ref("goal_id"),),
     rules=_allocation_rules,
 )
 

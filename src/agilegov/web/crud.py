@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from agilegov import scoped
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.scoped import Kind
+from agilegov.scoped import Kind, Link, Ref
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
@@ -50,28 +50,21 @@ def in_scope(session: Session, model: Any, scope: Scope, *order: Any) -> list[An
     return list(session.scalars(query))
 
 
-def label_column(model: Any) -> Any:
-    for name in ("title", "name", "key"):
-        if hasattr(model, name):
-            return getattr(model, name)
-    return model.id
-
-
 def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[Choice]]:
     """The entities each reference field of ``kind`` may name, as select options:
     one query per referenced kind."""
     choices: dict[str, list[Choice]] = {}
-    fields = [(ref.field, ref.model) for ref in kind.refs]
-    fields += [(link.field, link.model) for link in kind.links]
+    targets: list[Ref | Link] = [*kind.refs, *kind.links]
     cache: dict[Any, list[Choice]] = {}
-    for field, model in fields:
+    for target in targets:
+        model = target.model
         if model not in cache:
-            label = label_column(model)
+            label = getattr(model, target.label_column)
             rows = session.execute(
                 select(model.id, label).where(model.scope_id == scope.id).order_by(model.id)
             )
             cache[model] = [(str(row[0]), f"{row[1]} (#{row[0]})") for row in rows]
-        choices[field] = cache[model]
+        choices[target.field] = cache[model]
     if any(field in kind.create.model_fields for field in _ORGANIZATION_FIELDS):
         organizations = [
             (str(row.id), row.name)
@@ -85,26 +78,17 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
     return choices
 
 
-def tab_of(kind: Kind) -> str:
-    """The scope page tab that lists this kind."""
-    return {"impact": "stakeholders", "indicator": "goals"}.get(kind.name, kind.plural)
-
-
-def kind_title(kind: Kind) -> str:
-    return kind.name.replace("_", "-").capitalize()
-
-
 def _scope_crumbs(scope: ScopeName, kind: Kind) -> list[tuple[str, str]]:
     return [
         (f"/scopes/{scope.id}", scope.name),
-        (f"/scopes/{scope.id}/{tab_of(kind)}", tab_of(kind).replace("-", " ").capitalize()),
+        (f"/scopes/{scope.id}/{kind.tab}", kind.tab.replace("-", " ").capitalize()),
     ]
 
 
 def kind_pages(kind: Kind) -> APIRouter:
     router = APIRouter(prefix="/scopes/{scope_id}/" + kind.plural, include_in_schema=False)
-    title = kind_title(kind)
-    noun = kind.name.replace("_", "-")
+    title = kind.label.capitalize()
+    noun = kind.label
 
     def kind_form(
         request: Request,
@@ -129,14 +113,14 @@ def kind_pages(kind: Kind) -> APIRouter:
             state=state,
             action=f"{base}/{item}" if item else base,
             submit="Save changes" if item else f"Create {noun}",
-            cancel=f"{base}/{item}" if item else f"/scopes/{scope_id}/{tab_of(kind)}",
+            cancel=f"{base}/{item}" if item else f"/scopes/{scope_id}/{kind.tab}",
         )
 
-    if tab_of(kind) != kind.plural:
+    if kind.tab != kind.plural:
         # Listed in another kind's tab (impacts with stakeholders, indicators with goals).
         @router.get("")
         def list_page(scope_id: int) -> Response:
-            return redirect(f"/scopes/{scope_id}/{tab_of(kind)}#{kind.plural}")
+            return redirect(f"/scopes/{scope_id}/{kind.tab}#{kind.plural}")
 
     @router.get("/new")
     def new_page(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
@@ -195,7 +179,7 @@ def kind_pages(kind: Kind) -> APIRouter:
     @router.post("/{item_id}/delete")
     def delete(scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
         scoped.delete_item(uow, visitor.principal, scope_id, kind, item_id)
-        return redirect(f"/scopes/{scope_id}/{tab_of(kind)}")
+        return redirect(f"/scopes/{scope_id}/{kind.tab}")
 
     if kind.versioned:
 
