@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,54 @@ def is_private(session: Session, subject_type: str, scope_id: int | None) -> boo
         scope = session.get(Scope, scope_id)
         return scope is None or scope.visibility != "public"
     return subject_type in PRIVATE_SUBJECTS
+
+
+def record_event(
+    session: Session,
+    actor: Principal,
+    type: str,
+    subject_id: int | None,
+    payload: BaseModel | dict[str, Any],
+    *,
+    scope: Scope | None = None,
+    organization_id: int | None = None,
+    subject_type: str | None = None,
+    private: bool | None = None,
+) -> int:
+    """Append a write's event to the record, in the write's own transaction;
+    returns its index in the log.
+
+    ``type`` is ``"subject.action"``; the subject is of the type before the dot
+    unless ``subject_type`` names another (a vote's subject is its statement).
+    ``payload`` is a dict, or a schema dumped as JSON. An event about a
+    ``scope`` belongs to it and to its organization; ``organization_id`` files
+    it under another organization (an assessor's assessment of a scope), or
+    under one when there is no scope.
+
+    ``private`` overrides the rule of :func:`is_private`: ``False`` for events
+    whose payload is public by nature (hashes and identifiers only), ``True``
+    for those the rule would publish (the addresses of inner systems)."""
+    if not _EVENT_TYPE.match(type):
+        raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
+    if subject_type is None:
+        subject_type = type.split(".")[0]
+    scope_id = scope.id if scope is not None else None
+    if organization_id is None and scope is not None:
+        organization_id = scope.organization_id
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    new = NewEvent(
+        time=clock.now(),
+        type=type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor_id=actor.user_id,
+        organization_id=organization_id,
+        scope_id=scope_id,
+        payload=payload,
+        private=is_private(session, subject_type, scope_id) if private is None else private,
+    )
+    return append(session, [new])[0]
 
 
 def append_event(
