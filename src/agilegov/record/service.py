@@ -82,38 +82,6 @@ def record_event(
     return append(session, [new])[0]
 
 
-def append_event(
-    session: Session,
-    actor: Principal,
-    *,
-    type: str,
-    subject_type: str,
-    subject_id: int | None,
-    payload: dict[str, Any],
-    organization_id: int | None = None,
-    scope_id: int | None = None,
-    private: bool | None = None,
-) -> int:
-    """Append one event to the log in the caller's transaction; returns its index.
-
-    ``private`` overrides the rule of :func:`is_private` for events whose
-    payload is public by nature (hashes and identifiers only)."""
-    if not _EVENT_TYPE.match(type):
-        raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
-    new = NewEvent(
-        time=clock.now(),
-        type=type,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor_id=actor.user_id,
-        organization_id=organization_id,
-        scope_id=scope_id,
-        payload=payload,
-        private=is_private(session, subject_type, scope_id) if private is None else private,
-    )
-    return append(session, [new])[0]
-
-
 def append_events(
     session: Session,
     actor: Principal,
