@@ -247,15 +247,15 @@ def test_a_refused_write_leaves_the_log_as_it_was(world, monkeypatch) -> None:
     appended: list[int] = []
 
     def spy(*args: Any, **kwargs: Any) -> int:
-        index = log_append_event(*args, **kwargs)
+        index = record_event(*args, **kwargs)
         appended.append(index)
         return index
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise InvalidInput.on("cycle", "refused by the test, after the event")
 
-    log_append_event = scopes_service.append_event
-    monkeypatch.setattr(scopes_service, "append_event", spy)
+    record_event = scopes_service.record_event
+    monkeypatch.setattr(scopes_service, "record_event", spy)
     monkeypatch.setattr(scopes_service, "start_cycle", refuse)
     with pytest.raises(InvalidInput, match="refused by the test"):
         new_scope(uow, world.owner, world.business_id, name="Doomed")

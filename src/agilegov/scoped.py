@@ -16,7 +16,7 @@ from agilegov.auth import Principal, Role
 from agilegov.db import Base, ScopedEntity, Versioned
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.paging import page_of, paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Output, Page, VersionRead
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
@@ -162,27 +162,6 @@ def _set_values(
         setattr(obj, name, value)
 
 
-def _event(
-    session: Session,
-    actor: Principal,
-    scope: Scope,
-    kind: Kind,
-    action: str,
-    obj: Any,
-    payload: Any,
-) -> None:
-    append_event(
-        session,
-        actor,
-        type=f"{kind.name}.{action}",
-        subject_type=kind.name,
-        subject_id=obj.id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=payload,
-    )
-
-
 def _dump(kind: Kind, obj: ScopedEntity) -> tuple[Output, dict[str, Any]]:
     read = kind.read.model_validate(obj)
     return read, read.model_dump(mode="json")
@@ -219,7 +198,7 @@ def add_item(
     if isinstance(obj, Versioned):
         note = getattr(data, "change_note", "") or "created"
         keep_version(session, kind.name, obj.id, obj.version, payload, note, actor.user_id)
-    _event(session, actor, scope, kind, "created", obj, payload)
+    record_event(session, actor, f"{kind.name}.created", obj.id, payload, scope=scope)
     return obj, read
 
 
@@ -253,7 +232,8 @@ def update_item(
         if isinstance(obj, Versioned):
             note = getattr(data, "change_note", None) or "updated " + ", ".join(changed)
             keep_version(session, kind.name, obj.id, obj.version, after, note, actor.user_id)
-        _event(session, actor, scope, kind, "updated", obj, {"changed": changed, "after": after})
+        payload = {"changed": changed, "after": after}
+        record_event(session, actor, f"{kind.name}.updated", obj.id, payload, scope=scope)
         if kind.after_change is not None:
             kind.after_change(session, scope, obj, before)
         uow.commit()
@@ -303,7 +283,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
             session.flush()
             _, after = _dump(kind, obj)
             keep_version(session, kind.name, obj.id, obj.version, after, "retired", actor.user_id)
-            _event(session, actor, scope, kind, "retired", obj, after)
+            record_event(session, actor, f"{kind.name}.retired", obj.id, after, scope=scope)
             if kind.after_change is not None:
                 kind.after_change(session, scope, obj, before)
         else:
@@ -315,7 +295,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
             _, before = _dump(kind, obj)
             session.delete(obj)
             session.flush()
-            _event(session, actor, scope, kind, "deleted", obj, before)
+            record_event(session, actor, f"{kind.name}.deleted", obj.id, before, scope=scope)
         uow.commit()
 
 

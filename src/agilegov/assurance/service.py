@@ -37,7 +37,7 @@ from agilegov.record.credentials import (
     sign,
     verification_method,
 )
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -88,15 +88,14 @@ def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate)
         session.add(assessment)
         session.flush()
         read = AssessmentRead.model_validate(assessment)
-        append_event(
+        record_event(
             session,
             actor,
-            type="assessment.created",
-            subject_type="assessment",
-            subject_id=assessment.id,
+            "assessment.created",
+            assessment.id,
+            read,
+            scope=scope,
             organization_id=assessor.id,
-            scope_id=scope.id,
-            payload=read.model_dump(mode="json"),
         )
         uow.commit()
         return read
@@ -196,19 +195,18 @@ def issue_attestation(
         attestation.credential = credential
         attestation.credential_sha256 = hashlib.sha256(canonical_json(credential)).hexdigest()
         session.flush()
-        append_event(
+        record_event(
             session,
             actor,
-            type="attestation.issued",
-            subject_type="attestation",
-            subject_id=attestation.id,
-            organization_id=assessor.id,
-            scope_id=scope.id,
-            payload={
+            "attestation.issued",
+            attestation.id,
+            {
                 **_status_payload(attestation),
                 "assessment_id": assessment.id,
                 "subject": organization_urn(assessed),
             },
+            scope=scope,
+            organization_id=assessor.id,
             private=False,
         )
         uow.commit()
@@ -252,15 +250,15 @@ def revoke_attestation(
         attestation.revocation_reason = data.reason
         session.flush()
         payload = _status_payload(attestation)
-        append_event(
+        scope = session.get(Scope, assessment.scope_id)
+        record_event(
             session,
             actor,
-            type="attestation.revoked",
-            subject_type="attestation",
-            subject_id=attestation.id,
+            "attestation.revoked",
+            attestation.id,
+            payload,
+            scope=scope,
             organization_id=assessment.assessor_organization_id,
-            scope_id=assessment.scope_id,
-            payload=payload,
             private=False,
         )
         uow.commit()

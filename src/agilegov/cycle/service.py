@@ -37,28 +37,13 @@ from agilegov.cycle.schemas import (
 )
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.paging import page_of, paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 
 RECENT_HISTORY = 20
-
-
-def _event(
-    session: Session, actor: Principal, scope: Scope, type: str, obj: Any, read: Any
-) -> None:
-    append_event(
-        session,
-        actor,
-        type=type,
-        subject_type=type.split(".")[0],
-        subject_id=obj.id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=read.model_dump(mode="json"),
-    )
 
 
 def start_cycle(session: Session, actor: Principal, scope: Scope) -> Cycle:
@@ -84,14 +69,8 @@ def start_cycle(session: Session, actor: Principal, scope: Scope) -> Cycle:
     )
     session.add(transition)
     session.flush()
-    _event(
-        session,
-        actor,
-        scope,
-        "transition.created",
-        transition,
-        TransitionRead.model_validate(transition),
-    )
+    read = TransitionRead.model_validate(transition)
+    record_event(session, actor, "transition.created", transition.id, read, scope=scope)
     return cycle
 
 
@@ -184,14 +163,8 @@ def _move(
     )
     session.add(transition)
     session.flush()
-    _event(
-        session,
-        actor,
-        scope,
-        "transition.created",
-        transition,
-        TransitionRead.model_validate(transition),
-    )
+    read = TransitionRead.model_validate(transition)
+    record_event(session, actor, "transition.created", transition.id, read, scope=scope)
     return transition
 
 
@@ -202,7 +175,8 @@ def _resolve(
     trigger.resolved_at = clock.now()
     trigger.resolved_by_review_id = review.id
     session.flush()
-    _event(session, actor, scope, "trigger.resolved", trigger, TriggerRead.model_validate(trigger))
+    read = TriggerRead.model_validate(trigger)
+    record_event(session, actor, "trigger.resolved", trigger.id, read, scope=scope)
 
 
 def _cycle_read(session: Session, scope: Scope, cycle: Cycle) -> CycleRead:
@@ -296,7 +270,8 @@ def open_trigger(
     )
     session.add(trigger)
     session.flush()
-    _event(session, actor, scope, "trigger.opened", trigger, TriggerRead.model_validate(trigger))
+    read = TriggerRead.model_validate(trigger)
+    record_event(session, actor, "trigger.opened", trigger.id, read, scope=scope)
     if cycle.stage == Stage.operation:
         _move(session, actor, scope, cycle, Stage.evaluation, f"trigger #{trigger.id}", trigger.id)
     return trigger
@@ -385,7 +360,7 @@ def record_review(
         session.add(review)
         session.flush()
         read = ReviewRead.model_validate(review)
-        _event(session, actor, scope, "review.created", review, read)
+        record_event(session, actor, "review.created", review.id, read, scope=scope)
         for trigger_id in dict.fromkeys(data.resolves):
             _resolve(session, actor, scope, open_by_id[trigger_id], review)
         uow.commit()

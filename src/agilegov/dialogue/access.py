@@ -1,5 +1,5 @@
 """Who may see and who may run a consultation, shared by the modules that read
-and write consultations, and the record event each of their writes appends.
+and write consultations.
 
 Anyone may read a public consultation of a published scope; members of the
 invited organizations may read an invited one; the owning organization's
@@ -8,14 +8,12 @@ does not exist.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from agilegov.auth import Principal, Role
 from agilegov.dialogue.models import Consultation
 from agilegov.errors import NotFound
-from agilegov.record.service import append_event
 from agilegov.tenancy import Scope
 
 
@@ -66,25 +64,3 @@ def managed_consultation(
     consultation, scope = readable_consultation(session, actor, consultation_id)
     actor.require(scope.organization_id, Role.editor)
     return consultation, scope
-
-
-def record_event(
-    session: Session,
-    actor: Principal,
-    scope: Scope,
-    type: str,
-    subject_type: str,
-    subject_id: int | None,
-    payload: dict[str, Any],
-) -> None:
-    """Append a write's event to the record, in the write's own transaction."""
-    append_event(
-        session,
-        actor,
-        type=type,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=payload,
-    )

@@ -20,7 +20,7 @@ from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
 from agilegov.design.models import Measure
-from agilegov.dialogue.access import managed_consultation, record_event
+from agilegov.dialogue.access import managed_consultation
 from agilegov.dialogue.models import (
     Comment,
     Consultation,
@@ -39,6 +39,7 @@ from agilegov.dialogue.schemas import (
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.goals.models import Goal
 from agilegov.organizations.models import Organization
+from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
@@ -136,9 +137,7 @@ def create_consultation(
             "draft": split_draft(data.draft),
             "statements": list(dict.fromkeys(data.statements)),
         }
-        record_event(
-            session, actor, scope, "consultation.created", "consultation", consultation.id, payload
-        )
+        record_event(session, actor, "consultation.created", consultation.id, payload, scope=scope)
         uow.commit()
         return read
 
@@ -177,9 +176,7 @@ def close_consultation(
         session.flush()
         changes_goals, changes_measures = _changes_from_responses(session, consultation)
         payload = {"id": consultation.id, "closed_at": consultation.closed_at.isoformat()}
-        record_event(
-            session, actor, scope, "consultation.closed", "consultation", consultation.id, payload
-        )
+        record_event(session, actor, "consultation.closed", consultation.id, payload, scope=scope)
         if opinion_map is not None:
             row = OpinionMap(
                 consultation_id=consultation.id,
@@ -192,11 +189,11 @@ def close_consultation(
             record_event(
                 session,
                 actor,
-                scope,
                 "opinion_map.recorded",
-                "consultation",
                 consultation.id,
                 opinion_map,
+                scope=scope,
+                subject_type="consultation",
             )
         if changes_goals or changes_measures:
             what = "goals" if changes_goals else "measures"
@@ -244,7 +241,13 @@ def hide(
         session.flush()
         payload = {"id": item.id, "reason": data.reason, "hidden_at": item.hidden_at.isoformat()}
         record_event(
-            session, actor, scope, f"{kind}.hidden", f"consultation_{kind}", item.id, payload
+            session,
+            actor,
+            f"{kind}.hidden",
+            item.id,
+            payload,
+            scope=scope,
+            subject_type=f"consultation_{kind}",
         )
         uow.commit()
 
@@ -309,11 +312,11 @@ def respond(
         record_event(
             session,
             actor,
-            scope,
             f"response.{action}",
-            "consultation_response",
             response.id,
-            read.model_dump(mode="json"),
+            read,
+            scope=scope,
+            subject_type="consultation_response",
         )
         uow.commit()
         return read

@@ -24,7 +24,6 @@ from agilegov.dialogue.access import (
     Voice,
     invited_member,
     readable_consultation,
-    record_event,
 )
 from agilegov.dialogue.models import (
     Comment,
@@ -52,6 +51,7 @@ from agilegov.errors import (
     Unauthenticated,
 )
 from agilegov.organizations.models import User
+from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
@@ -163,11 +163,11 @@ def _join(
     record_event(
         session,
         actor,
-        scope,
         "participant.joined",
-        "consultation_participant",
         participant.id,
         payload,
+        scope=scope,
+        subject_type="consultation_participant",
     )
     return participant
 
@@ -225,11 +225,11 @@ def add_comment(uow: UnitOfWork, voice: Voice, consultation_id: int, data: Comme
         record_event(
             session,
             voice.actor,
-            scope,
             "comment.created",
-            "consultation_comment",
             comment.id,
-            read.model_dump(mode="json"),
+            read,
+            scope=scope,
+            subject_type="consultation_comment",
         )
         uow.commit()
         return Spoken(read, secret)
@@ -262,11 +262,11 @@ def add_statement(
         record_event(
             session,
             voice.actor,
-            scope,
             "statement.created",
-            "consultation_statement",
             statement.id,
-            read.model_dump(mode="json"),
+            read,
+            scope=scope,
+            subject_type="consultation_statement",
         )
         uow.commit()
         return Spoken(read, secret)
@@ -314,11 +314,11 @@ def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCre
         record_event(
             session,
             voice.actor,
-            scope,
             "vote.cast",
-            "consultation_statement",
             statement.id,
-            read.model_dump(mode="json"),
+            read,
+            scope=scope,
+            subject_type="consultation_statement",
         )
         uow.commit()
         return Spoken(read, secret)

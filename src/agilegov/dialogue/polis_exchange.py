@@ -13,10 +13,11 @@ from sqlalchemy import insert, select
 from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.dialogue import polis
-from agilegov.dialogue.access import readable_consultation, record_event
+from agilegov.dialogue.access import readable_consultation
 from agilegov.dialogue.models import Consultation, Paragraph, Participant, Statement, Vote
 from agilegov.dialogue.schemas import ConsultationRead
 from agilegov.errors import InvalidInput, NotFound
+from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
@@ -133,9 +134,7 @@ def import_polis(
             "votes": len(rows),
             "votes_sha256": digest,
         }
-        record_event(
-            session, actor, scope, "consultation.imported", "consultation", consultation.id, payload
-        )
+        record_event(session, actor, "consultation.imported", consultation.id, payload, scope=scope)
         uow.commit()
         return read
 

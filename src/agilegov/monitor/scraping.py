@@ -38,7 +38,7 @@ from agilegov.monitor.schemas import (
 from agilegov.monitor.service import ingest
 from agilegov.notify.schemas import url_problem
 from agilegov.paging import paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
@@ -197,17 +197,7 @@ def _event(
     payload: dict[str, Any],
 ) -> None:
     # URLs and errors name inner systems: the payload enters the log as a commitment.
-    append_event(
-        session,
-        actor,
-        type=type,
-        subject_type="scrape_target",
-        subject_id=target_id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=payload,
-        private=True,
-    )
+    record_event(session, actor, type, target_id, payload, scope=scope, private=True)
 
 
 def _settings(target: ScrapeTarget) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from agilegov.monitor.schemas import (
 )
 from agilegov.notify.service import notify_owners
 from agilegov.paging import paginate
-from agilegov.record.service import append_event, append_events
+from agilegov.record.service import append_events, record_event
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.timetext import epoch_microseconds
@@ -258,15 +258,12 @@ def ingest(
             assert scope is not None
             received = len(columns[0])
             first, last = microseconds[part].min(), microseconds[part].max()
-            append_event(
+            record_event(
                 session,
                 actor,
-                type="observations.recorded",
-                subject_type="scope",
-                subject_id=in_scope,
-                organization_id=scope.organization_id,
-                scope_id=in_scope,
-                payload={
+                "observations.recorded",
+                in_scope,
+                {
                     "received": received,
                     "stored": stored,
                     "duplicates": received - stored,
@@ -274,6 +271,8 @@ def ingest(
                     "from": _iso(int(first)),
                     "to": _iso(int(last)),
                 },
+                scope=scope,
+                subject_type="scope",
             )
         uow.commit()
         return BatchResult(stored=stored_in_all, duplicates=len(rows) - stored_in_all)
@@ -648,7 +647,7 @@ def _follow_episode(
         episode.recovered_at = at
         session.flush()
         payload = {"indicator": indicator.key, "value": value, "windows": episode.windows}
-        _episode_event(session, actor, scope, "breach_episode.recovered", episode, payload)
+        record_event(session, actor, "breach_episode.recovered", episode.id, payload, scope=scope)
         notify_owners(
             session,
             actor,
@@ -717,7 +716,7 @@ def _open_episode(
         "loop": episode.loop,
         "trigger": trigger.id,
     }
-    _episode_event(session, actor, scope, "breach_episode.opened", episode, payload)
+    record_event(session, actor, "breach_episode.opened", episode.id, payload, scope=scope)
     notify_owners(
         session,
         actor,
@@ -774,7 +773,7 @@ def _escalate(
     )
     episode.escalation_trigger_id = trigger.id
     payload = {"indicator": indicator.key, "windows": episode.windows, "trigger": trigger.id}
-    _episode_event(session, actor, scope, "breach_episode.escalated", episode, payload)
+    record_event(session, actor, "breach_episode.escalated", episode.id, payload, scope=scope)
     notify_owners(
         session,
         actor,
@@ -787,26 +786,6 @@ def _escalate(
         payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},
     )
     run.opened.append(trigger.id)
-
-
-def _episode_event(
-    session: Session,
-    actor: Principal,
-    scope: Scope,
-    type: str,
-    episode: BreachEpisode,
-    payload: dict[str, Any],
-) -> None:
-    append_event(
-        session,
-        actor,
-        type=type,
-        subject_type="breach_episode",
-        subject_id=episode.id,
-        organization_id=scope.organization_id,
-        scope_id=scope.id,
-        payload=payload,
-    )
 
 
 class EvaluationsFailed(RuntimeError):

@@ -42,7 +42,7 @@ from agilegov.notify.transport import Poster, http_post
 from agilegov.organizations.models import Membership, Organization
 from agilegov.paging import paginate
 from agilegov.record.canonical import canonical_json
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
@@ -152,14 +152,12 @@ def notify_owners(
     ]
     session.add_all([*notifications, *deliveries])
     session.flush()
-    append_event(
+    record_event(
         session,
         actor,
-        type="notification.sent",
-        subject_type="notification",
-        subject_id=None,
-        organization_id=organization_id,
-        payload={
+        "notification.sent",
+        None,
+        {
             "event_id": event_id,
             "kind": kind,
             "title": title,
@@ -168,6 +166,7 @@ def notify_owners(
             "notification_ids": [n.id for n in notifications],
             "delivery_ids": [d.id for d in deliveries],
         },
+        organization_id=organization_id,
         private=True,
     )
     return Notified(
@@ -203,14 +202,13 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
         if notification.read_at is None:
             notification.read_at = clock.now()
             session.flush()
-            append_event(
+            record_event(
                 session,
                 actor,
-                type="notification.read",
-                subject_type="notification",
-                subject_id=notification.id,
+                "notification.read",
+                notification.id,
+                {"id": notification.id, "read_at": _iso(notification.read_at)},
                 organization_id=notification.organization_id,
-                payload={"id": notification.id, "read_at": _iso(notification.read_at)},
                 private=True,
             )
         uow.commit()
@@ -242,14 +240,13 @@ def _check_url(url: str) -> None:
 
 def _webhook_event(session: Session, actor: Principal, type: str, webhook: Webhook) -> None:
     # The secret's nonce stays out of the record; the URL and filters are private.
-    append_event(
+    record_event(
         session,
         actor,
-        type=type,
-        subject_type="webhook",
-        subject_id=webhook.id,
+        type,
+        webhook.id,
+        WebhookRead.model_validate(webhook),
         organization_id=webhook.organization_id,
-        payload=WebhookRead.model_validate(webhook).model_dump(mode="json"),
         private=True,
     )
 
@@ -336,14 +333,13 @@ def delete_webhook(
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id))
         session.delete(webhook)
         session.flush()
-        append_event(
+        record_event(
             session,
             actor,
-            type="webhook.deleted",
-            subject_type="webhook",
-            subject_id=read.id,
+            "webhook.deleted",
+            read.id,
+            read,
             organization_id=organization_id,
-            payload=read.model_dump(mode="json"),
             private=True,
         )
         uow.commit()
@@ -451,19 +447,18 @@ def redeliver(
         )
         session.add(again)
         session.flush()
-        append_event(
+        record_event(
             session,
             actor,
-            type="webhook_delivery.queued",
-            subject_type="webhook_delivery",
-            subject_id=again.id,
-            organization_id=organization_id,
-            payload={
+            "webhook_delivery.queued",
+            again.id,
+            {
                 "id": again.id,
                 "webhook_id": webhook.id,
                 "kind": again.kind,
                 "redelivery_of": original.id,
             },
+            organization_id=organization_id,
             private=True,
         )
         uow.commit()
@@ -575,14 +570,12 @@ def _record(uow: UnitOfWork, job: _Job, outcome: _Outcome) -> DeliveryRead | Non
         else:
             delivery.next_attempt_at = outcome.attempted_at + backoff(number)
         session.flush()
-        append_event(
+        record_event(
             session,
             SYSTEM,
-            type="webhook_delivery.attempted",
-            subject_type="webhook_delivery",
-            subject_id=delivery.id,
-            organization_id=delivery.organization_id,
-            payload={
+            "webhook_delivery.attempted",
+            delivery.id,
+            {
                 "id": delivery.id,
                 "webhook_id": delivery.webhook_id,
                 "attempt": number,
@@ -593,6 +586,7 @@ def _record(uow: UnitOfWork, job: _Job, outcome: _Outcome) -> DeliveryRead | Non
                     _iso(delivery.next_attempt_at) if delivery.next_attempt_at else None
                 ),
             },
+            organization_id=delivery.organization_id,
             private=True,
         )
         uow.commit()

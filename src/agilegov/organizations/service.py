@@ -29,7 +29,7 @@ from agilegov.organizations.schemas import (
     UserRead,
 )
 from agilegov.paging import paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
 from agilegov.uow import UnitOfWork
 
@@ -79,13 +79,12 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> str:
         )
         session.add(row)
         session.flush()
-        append_event(
+        record_event(
             session,
             Principal(user_id=user.id),
-            type="web_session.started",
-            subject_type="web_session",
-            subject_id=row.id,
-            payload={"id": row.id, "user_id": user.id, "expires_at": row.expires_at.isoformat()},
+            "web_session.started",
+            row.id,
+            {"id": row.id, "user_id": user.id, "expires_at": row.expires_at.isoformat()},
         )
         uow.commit()
         return secret
@@ -120,13 +119,12 @@ def sign_out(uow: UnitOfWork, secret: str) -> None:
         if row is None:
             return
         row.ended_at = clock.now()
-        append_event(
+        record_event(
             uow.session,
             Principal(user_id=row.user_id),
-            type="web_session.ended",
-            subject_type="web_session",
-            subject_id=row.id,
-            payload={"id": row.id, "user_id": row.user_id},
+            "web_session.ended",
+            row.id,
+            {"id": row.id, "user_id": row.user_id},
         )
         uow.commit()
 
@@ -147,14 +145,7 @@ def create_user(uow: UnitOfWork, data: UserCreate) -> UserRead:
         uow.session.flush()
         read = UserRead.model_validate(user)
         # The payload names the person but never the password hash.
-        append_event(
-            uow.session,
-            Principal(user_id=user.id),
-            type="user.created",
-            subject_type="user",
-            subject_id=user.id,
-            payload=read.model_dump(mode="json"),
-        )
+        record_event(uow.session, Principal(user_id=user.id), "user.created", user.id, read)
         uow.commit()
         return read
 
@@ -178,14 +169,7 @@ def issue_token(uow: UnitOfWork, actor: Principal, name: str) -> TokenIssued:
         uow.session.add(row)
         uow.session.flush()
         read = TokenRead.model_validate(row)
-        append_event(
-            uow.session,
-            actor,
-            type="api_token.created",
-            subject_type="api_token",
-            subject_id=row.id,
-            payload=read.model_dump(mode="json"),
-        )
+        record_event(uow.session, actor, "api_token.created", row.id, read)
         uow.commit()
         return TokenIssued(**read.model_dump(), token=token)
 
@@ -207,13 +191,8 @@ def revoke_token(uow: UnitOfWork, actor: Principal, token_id: int) -> TokenRead:
             raise NotFound(f"token {token_id} not found")
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-            append_event(
-                uow.session,
-                actor,
-                type="api_token.revoked",
-                subject_type="api_token",
-                subject_id=row.id,
-                payload={"id": row.id, "name": row.name},
+            record_event(
+                uow.session, actor, "api_token.revoked", row.id, {"id": row.id, "name": row.name}
             )
         uow.commit()
         return TokenRead.model_validate(row)
@@ -275,14 +254,13 @@ def create_organization(
             )
         )
         read = OrganizationRead.model_validate(organization)
-        append_event(
+        record_event(
             session,
             actor,
-            type="organization.created",
-            subject_type="organization",
-            subject_id=organization.id,
+            "organization.created",
+            organization.id,
+            {**read.model_dump(mode="json"), "owner_id": actor.user_id},
             organization_id=organization.id,
-            payload={**read.model_dump(mode="json"), "owner_id": actor.user_id},
         )
         uow.commit()
         return read
@@ -305,14 +283,13 @@ def update_organization(
             setattr(organization, name, value)
         uow.session.flush()
         read = OrganizationRead.model_validate(organization)
-        append_event(
+        record_event(
             uow.session,
             actor,
-            type="organization.updated",
-            subject_type="organization",
-            subject_id=organization.id,
+            "organization.updated",
+            organization.id,
+            read,
             organization_id=organization.id,
-            payload=read.model_dump(mode="json"),
         )
         uow.commit()
         return read
@@ -362,14 +339,13 @@ def add_member(
 
 
 def _membership_event(session: Session, actor: Principal, type: str, read: MembershipRead) -> None:
-    append_event(
+    record_event(
         session,
         actor,
-        type=type,
-        subject_type="membership",
-        subject_id=read.id,
+        type,
+        read.id,
+        {"user_id": read.user.id, "role": read.role.value},
         organization_id=read.organization_id,
-        payload={"user_id": read.user.id, "role": read.role.value},
     )
 
 

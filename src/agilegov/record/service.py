@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -33,24 +34,40 @@ def is_private(session: Session, subject_type: str, scope_id: int | None) -> boo
     return subject_type in PRIVATE_SUBJECTS
 
 
-def append_event(
+def record_event(
     session: Session,
     actor: Principal,
-    *,
     type: str,
-    subject_type: str,
     subject_id: int | None,
-    payload: dict[str, Any],
+    payload: BaseModel | dict[str, Any],
+    *,
+    scope: Scope | None = None,
     organization_id: int | None = None,
-    scope_id: int | None = None,
+    subject_type: str | None = None,
     private: bool | None = None,
 ) -> int:
-    """Append one event to the log in the caller's transaction; returns its index.
+    """Append a write's event to the record, in the write's own transaction;
+    returns its index in the log.
 
-    ``private`` overrides the rule of :func:`is_private` for events whose
-    payload is public by nature (hashes and identifiers only)."""
+    ``type`` is ``"subject.action"``; the subject is of the type before the dot
+    unless ``subject_type`` names another (a vote's subject is its statement).
+    ``payload`` is a dict, or a schema dumped as JSON. An event about a
+    ``scope`` belongs to it and to its organization; ``organization_id`` files
+    it under another organization (an assessor's assessment of a scope), or
+    under one when there is no scope.
+
+    ``private`` overrides the rule of :func:`is_private`: ``False`` for events
+    whose payload is public by nature (hashes and identifiers only), ``True``
+    for those the rule would publish (the addresses of inner systems)."""
     if not _EVENT_TYPE.match(type):
         raise ValueError(f"event type {type!r} is not of the form 'subject.action'")
+    if subject_type is None:
+        subject_type = type.split(".")[0]
+    scope_id = scope.id if scope is not None else None
+    if organization_id is None and scope is not None:
+        organization_id = scope.organization_id
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
     new = NewEvent(
         time=clock.now(),
         type=type,

@@ -16,7 +16,7 @@ from agilegov.auth import Principal, Role
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.exchange import Importer, Refs, Section
 from agilegov.organizations.service import organization_exists
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Name
 from agilegov.scopes.schemas import Framework, ScopeKind, ScopeRead, ScopeStatus, Visibility
 from agilegov.tenancy import Scope, readable_scope
@@ -100,20 +100,18 @@ def import_scope(
         read = ScopeRead.model_validate(scope)
         body = document.model_dump(mode="json")
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-        append_event(
+        record_event(
             session,
             actor,
-            type="scope.imported",
-            subject_type="scope",
-            subject_id=scope.id,
-            organization_id=organization_id,
-            scope_id=scope.id,
-            payload={
+            "scope.imported",
+            scope.id,
+            {
                 "scope": read.model_dump(mode="json"),
                 "document_sha256": hashlib.sha256(canonical).hexdigest(),
                 "counts": {k: len(v) for k, v in body.items() if isinstance(v, list)},
                 "imported_at": clock.now().isoformat(),
             },
+            scope=scope,
         )
         uow.commit()
         return read

@@ -8,7 +8,7 @@ from agilegov.cycle.service import open_framework_changes, start_cycle
 from agilegov.errors import InvalidInput
 from agilegov.organizations.models import Organization
 from agilegov.paging import paginate
-from agilegov.record.service import append_event
+from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
 from agilegov.scopes.schemas import ScopeCreate, ScopeRead, Visibility
 from agilegov.tenancy import Scope, readable_scope
@@ -57,16 +57,7 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
         session.add(scope)
         session.flush()
         read = ScopeRead.model_validate(scope)
-        append_event(
-            session,
-            actor,
-            type="scope.created",
-            subject_type="scope",
-            subject_id=scope.id,
-            organization_id=scope.organization_id,
-            scope_id=scope.id,
-            payload=read.model_dump(mode="json"),
-        )
+        record_event(session, actor, "scope.created", scope.id, read, scope=scope)
         start_cycle(session, actor, scope)
         uow.commit()
         return read
@@ -94,15 +85,13 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
         scope.updated_at = clock.now()
         session.flush()
         read = ScopeRead.model_validate(scope)
-        append_event(
+        record_event(
             session,
             actor,
-            type="scope.updated",
-            subject_type="scope",
-            subject_id=scope.id,
-            organization_id=scope.organization_id,
-            scope_id=scope.id,
-            payload={"changed": changed, "after": read.model_dump(mode="json")},
+            "scope.updated",
+            scope.id,
+            {"changed": changed, "after": read.model_dump(mode="json")},
+            scope=scope,
         )
         open_framework_changes(session, scope, before["frameworks"])
         uow.commit()
