@@ -20,13 +20,13 @@ from agilegov.analysis.schemas import (
     StakeholderUpdate,
 )
 from agilegov.errors import InvalidInput
-from agilegov.organizations.models import Organization
+from agilegov.organizations.service import organization_exists
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
 
 def require_organization(session: Session, field: str, organization_id: int | None) -> None:
-    if organization_id is not None and session.get(Organization, organization_id) is None:
+    if organization_id is not None and not organization_exists(session, organization_id):
         raise InvalidInput.on(field, f"no organization {organization_id}")
 
 

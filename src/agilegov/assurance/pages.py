@@ -21,8 +21,11 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
-from agilegov.organizations.models import Organization
-from agilegov.organizations.service import organization_names
+from agilegov.organizations.service import (
+    organization_choices,
+    organization_names,
+    organization_profile,
+)
 from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -43,17 +46,12 @@ def _assessment_form(
     if not visitor.signed_in:
         raise Unauthenticated("sign in first")
     with uow:
-        assessors = uow.session.execute(
-            select(Organization.id, Organization.name)
-            .where(
-                Organization.kind == "assessor",
-                Organization.id.in_(
-                    [o for o in visitor.principal.roles if visitor.can(o, Role.editor)]
-                ),
-            )
-            .order_by(Organization.name)
+        assessors = organization_choices(
+            uow.session,
+            [o for o in visitor.principal.roles if visitor.can(o, Role.editor)],
+            kind="assessor",
         )
-        choices = {"assessor_organization_id": [(str(row.id), row.name) for row in assessors]}
+        choices = {"assessor_organization_id": [(str(id_), name) for id_, name in assessors]}
     state = FormState.of(
         AssessmentCreate,
         values,
@@ -109,7 +107,7 @@ def _assessment_page(
     with uow:
         session = uow.session
         scope = session.get(Scope, assessment.scope_id)
-        assessor = session.get(Organization, assessment.assessor_organization_id)
+        assessor = organization_profile(session, assessment.assessor_organization_id)
         assert scope is not None and assessor is not None
         names = {"scope": scope.name, "assessor": assessor.name}
         attestations = [

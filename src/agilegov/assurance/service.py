@@ -26,7 +26,8 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Principal, Role
 from agilegov.errors import Conflict, InvalidInput, NotFound
-from agilegov.organizations.models import Organization
+from agilegov.organizations.schemas import OrganizationRead
+from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import (
@@ -43,7 +44,7 @@ from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 
-def organization_urn(organization: Organization) -> str:
+def organization_urn(organization: OrganizationRead) -> str:
     return f"urn:agilegov:organization:{organization.slug}"
 
 
@@ -71,7 +72,7 @@ def _assessment(session: Session, actor: Principal, assessment_id: int) -> Asses
 def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate) -> AssessmentRead:
     with uow:
         session = uow.session
-        assessor = session.get(Organization, data.assessor_organization_id)
+        assessor = organization_profile(session, data.assessor_organization_id)
         if assessor is None:
             raise InvalidInput.on("assessor_organization_id", "no such organization")
         actor.require(assessor.id, Role.editor)
@@ -146,9 +147,9 @@ def issue_attestation(
         session = uow.session
         assessment = _assessment(session, actor, assessment_id)
         actor.require(assessment.assessor_organization_id, Role.editor)
-        assessor = session.get(Organization, assessment.assessor_organization_id)
+        assessor = organization_profile(session, assessment.assessor_organization_id)
         scope = session.get(Scope, assessment.scope_id)
-        assessed = session.get(Organization, scope.organization_id) if scope else None
+        assessed = organization_profile(session, scope.organization_id) if scope else None
         assert assessor is not None and scope is not None and assessed is not None
         now = clock.now().replace(microsecond=0)
         valid_from = data.valid_from or now

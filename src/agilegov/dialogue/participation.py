@@ -50,7 +50,7 @@ from agilegov.errors import (
     TooManyRequests,
     Unauthenticated,
 )
-from agilegov.organizations.models import User
+from agilegov.organizations.service import user_name
 from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -105,7 +105,7 @@ def _participant(
             return found, None
         if not create:
             raise NotFound("you have not taken part yet")
-        name = session.scalar(select(User.name).where(User.id == actor.user_id)) or "Participant"
+        name = user_name(session, actor.user_id) or "Participant"
         return _join(session, consultation, scope, actor, name, None), None
     if voice.secret:
         found = session.scalar(

@@ -39,7 +39,7 @@ from agilegov.notify.schemas import (
 )
 from agilegov.notify.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 from agilegov.notify.transport import Poster, http_post
-from agilegov.organizations.models import Membership, Organization
+from agilegov.organizations.service import organization_exists, owners_of
 from agilegov.paging import paginate
 from agilegov.record.canonical import canonical_json
 from agilegov.record.service import record_event
@@ -94,7 +94,7 @@ def notify_owners(
         raise ValueError(f"notification kind {kind!r} is not of the form 'subject.what'")
     if link is not None and (not link.startswith("/") or len(link) > LINK_MAX):
         raise ValueError(f"a notification's link is a path of at most {LINK_MAX} characters")
-    if session.get(Organization, organization_id) is None:
+    if not organization_exists(session, organization_id):
         raise NotFound(f"organization {organization_id} not found")
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
@@ -112,11 +112,7 @@ def notify_owners(
         "payload": data,
     }
     canonical_json(document)  # a payload without a JSON form fails here, not when sent
-    owners = session.scalars(
-        select(Membership.user_id)
-        .where(Membership.organization_id == organization_id, Membership.role == Role.owner.value)
-        .order_by(Membership.user_id)
-    ).all()
+    owners = owners_of(session, organization_id)
     notifications = [
         Notification(
             organization_id=organization_id,
@@ -219,7 +215,7 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
 
 
 def _require_owner(session: Session, actor: Principal, organization_id: int) -> None:
-    if session.get(Organization, organization_id) is None:
+    if not organization_exists(session, organization_id):
         raise NotFound(f"organization {organization_id} not found")
     actor.require(organization_id, Role.owner)
 

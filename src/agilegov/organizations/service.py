@@ -221,6 +221,41 @@ def organization_exists(session: Session, organization_id: int) -> bool:
     return session.get(Organization, organization_id) is not None
 
 
+def organization_profile(session: Session, organization_id: int) -> OrganizationRead | None:
+    """The public profile of one organization, or None if there is none."""
+    organization = session.get(Organization, organization_id)
+    return None if organization is None else OrganizationRead.model_validate(organization)
+
+
+def organization_choices(
+    session: Session, ids: Iterable[int], kind: str | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the organizations ``ids`` (of ``kind``, if given), by name: the
+    choices of a form's organization field. One query."""
+    query = select(Organization.id, Organization.name).where(Organization.id.in_(list(ids)))
+    if kind is not None:
+        query = query.where(Organization.kind == kind)
+    return [(row.id, row.name) for row in session.execute(query.order_by(Organization.name))]
+
+
+def user_name(session: Session, user_id: int) -> str | None:
+    return session.scalar(select(User.name).where(User.id == user_id))
+
+
+def owners_of(session: Session, organization_id: int) -> list[int]:
+    """The users who own ``organization_id``, by id."""
+    return list(
+        session.scalars(
+            select(Membership.user_id)
+            .where(
+                Membership.organization_id == organization_id,
+                Membership.role == Role.owner.value,
+            )
+            .order_by(Membership.user_id)
+        )
+    )
+
+
 def list_organizations(uow: UnitOfWork, limit: int, offset: int) -> Page[OrganizationRead]:
     """Every organization's profile is public; what it governs is not."""
     with uow:

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
-from agilegov.organizations.models import Organization
+from agilegov.organizations.service import organization_choices
 from agilegov.part import Panel, Tab
 from agilegov.schemas import Input, LongText, Name
 from agilegov.scopes import service
@@ -83,12 +82,7 @@ def _framework_lines(frameworks: list[Any]) -> list[str]:
 
 def _editable_organizations(session: Session, visitor: Visitor) -> list[tuple[str, str]]:
     ids = [org for org in visitor.principal.roles if visitor.can(org, Role.editor)]
-    rows = session.execute(
-        select(Organization.id, Organization.name)
-        .where(Organization.id.in_(ids))
-        .order_by(Organization.name)
-    )
-    return [(str(row.id), row.name) for row in rows]
+    return [(str(id_), name) for id_, name in organization_choices(session, ids)]
 
 
 def _scope_form(

@@ -6,7 +6,7 @@ from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.cycle.service import open_framework_changes, start_cycle
 from agilegov.errors import InvalidInput
-from agilegov.organizations.models import Organization
+from agilegov.organizations.service import organization_exists
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
@@ -45,7 +45,7 @@ def get_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> ScopeRead:
 def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeRead:
     with uow:
         session = uow.session
-        if session.get(Organization, data.organization_id) is None:
+        if not organization_exists(session, data.organization_id):
             raise InvalidInput.on("organization_id", f"no organization {data.organization_id}")
         # Publishing is an owner's decision, whether at creation or later.
         publish = data.visibility == Visibility.public
