@@ -1,12 +1,14 @@
 """Goal and measure versions as forms offer them: one choice, "kind:id:version"."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agilegov.cycle.schemas import VersionRef
-from agilegov.design.models import Measure
+from agilegov.design.service import MEASURE
 from agilegov.errors import InvalidInput
-from agilegov.goals.models import Goal
+from agilegov.goals.service import GOAL
 from agilegov.versioning import EntityVersion
 from agilegov.web.forms import Choice
 
@@ -14,18 +16,22 @@ from agilegov.web.forms import Choice
 def version_choices(session: Session, scope_id: int) -> list[Choice]:
     """Every version of the scope's goals and measures, each with its note."""
     choices: list[Choice] = []
-    for kind, model in (("goal", Goal), ("measure", Measure)):
+    for kind in (GOAL, MEASURE):
+        model: Any = kind.model
         rows = session.execute(
             select(model.id, model.title, EntityVersion.version, EntityVersion.note)
             .join(
                 EntityVersion,
-                (EntityVersion.entity_id == model.id) & (EntityVersion.kind == kind),
+                (EntityVersion.entity_id == model.id) & (EntityVersion.kind == kind.name),
             )
             .where(model.scope_id == scope_id)
             .order_by(model.id, EntityVersion.version)
         )
         choices += [
-            (f"{kind}:{r.id}:{r.version}", f"{kind} #{r.id} {r.title}, v{r.version}: {r.note}")
+            (
+                f"{kind.name}:{r.id}:{r.version}",
+                f"{kind.name} #{r.id} {r.title}, v{r.version}: {r.note}",
+            )
             for r in rows
         ]
     return choices

@@ -19,7 +19,7 @@ from agilegov.auth import Principal, Role
 from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
-from agilegov.design.models import Measure
+from agilegov.design.service import MEASURE
 from agilegov.dialogue.access import managed_consultation
 from agilegov.dialogue.models import (
     Comment,
@@ -37,8 +37,8 @@ from agilegov.dialogue.schemas import (
     ResponseRead,
 )
 from agilegov.errors import Conflict, InvalidInput, NotFound
-from agilegov.goals.models import Goal
-from agilegov.organizations.models import Organization
+from agilegov.goals.service import GOAL, goals_in_scope
+from agilegov.organizations.service import organizations_by_id
 from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -63,7 +63,7 @@ def split_draft(draft: str) -> list[str]:
 
 def _check_new(
     session: Session, scope: Scope, data: ConsultationCreate
-) -> tuple[list[Goal], list[Organization]]:
+) -> tuple[list[Any], list[Any]]:
     if data.closes_at <= data.opens_at:
         raise InvalidInput.on("closes_at", "must be after opens_at")
     if data.audience == "public" and scope.visibility != "public":
@@ -72,17 +72,11 @@ def _check_new(
         raise InvalidInput.on("invited_organization_ids", "an invited consultation invites someone")
     if data.audience == "public" and data.invited_organization_ids:
         raise InvalidInput.on("invited_organization_ids", "only an invited consultation invites")
-    goals = list(
-        session.scalars(select(Goal).where(Goal.id.in_(data.goal_ids), Goal.scope_id == scope.id))
-    )
+    goals = goals_in_scope(session, scope.id, data.goal_ids)
     missing = sorted(set(data.goal_ids) - {goal.id for goal in goals})
     if missing:
         raise InvalidInput.on("goal_ids", f"no goal {', '.join(map(str, missing))} in this scope")
-    invited = list(
-        session.scalars(
-            select(Organization).where(Organization.id.in_(data.invited_organization_ids))
-        )
-    )
+    invited = organizations_by_id(session, data.invited_organization_ids)
     missing = sorted(set(data.invited_organization_ids) - {org.id for org in invited})
     if missing:
         raise InvalidInput.on(
@@ -258,7 +252,7 @@ def _check_change(session: Session, scope: Scope, data: ResponseCreate) -> None:
         return
     if data.decision == "rejected":
         raise InvalidInput.on("change", "a rejected input changed nothing")
-    model = Goal if change.kind == "goal" else Measure
+    model = GOAL.model if change.kind == "goal" else MEASURE.model
     entity = session.get(model, change.id)
     version = session.scalar(
         select(EntityVersion.id).where(

@@ -30,8 +30,8 @@ from agilegov.dialogue.schemas import (
 )
 from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
 from agilegov.errors import InvalidInput
-from agilegov.goals.models import Goal
-from agilegov.organizations.models import Organization
+from agilegov.goals.service import goal_titles
+from agilegov.organizations.service import organization_choices
 from agilegov.part import Tab
 from agilegov.schemas import Input, LongText
 from agilegov.scopes.schemas import ScopeRead
@@ -80,17 +80,10 @@ def _consultation_form(
         visitor.principal.require(found.organization_id, Role.editor)
         scope = ScopeRead.model_validate(found)
         goals = [
-            (str(row.id), f"{row.title} (#{row.id})")
-            for row in session.execute(
-                select(Goal.id, Goal.title).where(Goal.scope_id == scope_id).order_by(Goal.id)
-            )
+            (str(id_), f"{title} (#{id_})")
+            for id_, title in sorted(goal_titles(session, scope_id).items())
         ]
-        organizations = [
-            (str(row.id), row.name)
-            for row in session.execute(
-                select(Organization.id, Organization.name).order_by(Organization.name)
-            )
-        ]
+        organizations = [(str(id_), name) for id_, name in organization_choices(session)]
     state = FormState.of(
         ConsultationCreate,
         values,

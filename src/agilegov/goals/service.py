@@ -1,9 +1,10 @@
 """Goals, indicators, trade-offs and allocations: the kinds and their rules."""
 
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from agilegov.analysis.service import require_organization
 from agilegov.auth import SYSTEM
@@ -292,7 +293,108 @@ ALLOCATION = Kind(
 KINDS = (GOAL, INDICATOR, TRADE_OFF, ALLOCATION)
 
 
+def goals_in_scope(session: Session, scope_id: int, ids: Iterable[int]) -> list[Goal]:
+    """The goals ``ids`` that belong to the scope, as rows another part's tables may
+    refer to (a consultation's goals). One query."""
+    return list(
+        session.scalars(select(Goal).where(Goal.id.in_(list(ids)), Goal.scope_id == scope_id))
+    )
+
+
 def goal_titles(session: Session, scope_id: int) -> dict[int, str]:
     """Every goal's title in the scope, by id (one query)."""
     rows = session.execute(select(Goal.id, Goal.title).where(Goal.scope_id == scope_id))
     return {row.id: row.title for row in rows}
+
+
+# ---------------------------------------------------------------- reads for monitoring
+
+
+def indicator_labels(session: Session, scope_id: int) -> list[tuple[str, str, str]]:
+    """(key, name, unit) of every indicator in the scope, by key (one query)."""
+    rows = session.execute(
+        select(Indicator.key, Indicator.name, Indicator.unit)
+        .where(Indicator.scope_id == scope_id)
+        .order_by(Indicator.key)
+    )
+    return [(row.key, row.name, row.unit) for row in rows]
+
+
+def known_indicator_keys(session: Session, scope_id: int, keys: Collection[str]) -> set[str]:
+    """Those of ``keys`` that name an indicator in the scope (one query)."""
+    return set(
+        session.scalars(
+            select(Indicator.key).where(Indicator.scope_id == scope_id, Indicator.key.in_(keys))
+        )
+    )
+
+
+def indicator_in_scope(session: Session, scope_id: int, indicator_id: int) -> bool:
+    indicator = session.get(Indicator, indicator_id)
+    return indicator is not None and indicator.scope_id == scope_id
+
+
+def indicators_keyed(
+    session: Session, keys: Collection[str], scopes: int | Select[tuple[int]]
+) -> list[tuple[str, int, int, bool]]:
+    """(key, id, scope id, whether it accepts non-finite values) of the indicators
+    named by ``keys`` in one scope or in the scopes a query selects (one query)."""
+    query = select(
+        Indicator.key, Indicator.id, Indicator.scope_id, Indicator.allow_non_finite
+    ).where(Indicator.key.in_(keys))
+    if isinstance(scopes, int):
+        query = query.where(Indicator.scope_id == scopes)
+    else:
+        query = query.where(Indicator.scope_id.in_(scopes))
+    return [(row.key, row.id, row.scope_id, row.allow_non_finite) for row in session.execute(query)]
+
+
+class ActiveIndicator(NamedTuple):
+    """An indicator of an active goal, with what evaluating it needs of its goal."""
+
+    row: Indicator
+    goal_title: str
+    derived: bool  # its goal adopts another organization's requirement
+    # That requirement's level, where it is on the indicator's scale (same direction
+    # and unit); None where the goal adopts nothing or the levels cannot be compared.
+    required_level: float | None
+
+
+def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
+    """The scope's indicators of active goals, by id (one query)."""
+    required = aliased(Goal)
+    query = (
+        select(
+            Indicator,
+            Goal.title,
+            Goal.derives_from_id,
+            required.acceptable_level,
+            required.direction,
+            required.unit,
+        )
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .outerjoin(required, required.id == Goal.derives_from_id)
+        .where(Indicator.scope_id == scope_id, Goal.status == "active")
+        .order_by(Indicator.id)
+    )
+    found = []
+    for row, title, derives_from, level, direction, unit in session.execute(query):
+        comparable = direction == row.direction and (unit or "") == row.unit
+        found.append(
+            ActiveIndicator(row, title, derives_from is not None, level if comparable else None)
+        )
+    return found
+
+
+def indicator_ids(scope_id: int, *, active_only: bool = False) -> Select[tuple[int]]:
+    """The query of the ids of the scope's indicators (only those of active goals,
+    if asked), for another part's query to filter its rows by."""
+    query = select(Indicator.id).where(Indicator.scope_id == scope_id)
+    if active_only:
+        query = query.join(Goal, Goal.id == Indicator.goal_id).where(Goal.status == "active")
+    return query
+
+
+def indicator_scope_ids() -> Select[tuple[int]]:
+    """The query of the ids of the scopes that have indicators."""
+    return select(Indicator.scope_id)

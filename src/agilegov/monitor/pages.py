@@ -7,12 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
-from agilegov.goals.models import Indicator
+from agilegov.goals.service import indicator_labels
 from agilegov.monitor import scraping, service
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
@@ -39,12 +38,10 @@ def _observation_form(
     with uow:
         found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
         scope = ScopeRead.model_validate(found)
-        rows = uow.session.execute(
-            select(Indicator.key, Indicator.name, Indicator.unit)
-            .where(Indicator.scope_id == scope_id)
-            .order_by(Indicator.key)
-        )
-        keys = [(row.key, f"{row.name} ({row.key}, {row.unit or 'no unit'})") for row in rows]
+        keys = [
+            (key, f"{name} ({key}, {unit or 'no unit'})")
+            for key, name, unit in indicator_labels(uow.session, scope_id)
+        ]
     return form_page(
         request,
         heading="Record an observation",

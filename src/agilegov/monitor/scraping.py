@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.errors import DomainError, InvalidInput, NotFound
-from agilegov.goals.models import Indicator
+from agilegov.goals.service import known_indicator_keys
 from agilegov.monitor import prometheus
 from agilegov.monitor.ingest import MAX_SOURCE, Row
 from agilegov.monitor.models import ScrapeTarget
@@ -150,11 +150,7 @@ def _checked_map(session: Session, scope_id: int, text: str) -> prometheus.Metri
     except (_YamlError, prometheus.MapError) as problem:
         raise InvalidInput.on("metric_map", str(problem)) from None
     keys = {entry.indicator for entry in metric_map.entries}
-    known = set(
-        session.scalars(
-            select(Indicator.key).where(Indicator.scope_id == scope_id, Indicator.key.in_(keys))
-        )
-    )
+    known = known_indicator_keys(session, scope_id, keys)
     for number, entry in enumerate(metric_map.entries):
         if entry.indicator not in known:
             raise InvalidInput.on(

@@ -12,8 +12,8 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, Float, func, insert, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import BigInteger, Connection, Float, Select, func, insert, select, type_coerce
+from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import SYSTEM, Principal, Role
@@ -21,7 +21,14 @@ from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.goals.models import Goal, Indicator
+from agilegov.goals.service import (
+    ActiveIndicator,
+    active_indicators,
+    indicator_ids,
+    indicator_in_scope,
+    indicator_scope_ids,
+    indicators_keyed,
+)
 from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
@@ -55,20 +62,17 @@ def _targets(
 ) -> dict[str, list[_Target]]:
     """The indicators each key may name for this caller: in the given scope, or
     in any active scope the caller may write to."""
-    query = select(
-        Indicator.key, Indicator.id, Indicator.scope_id, Indicator.allow_non_finite
-    ).where(Indicator.key.in_(keys))
+    scopes: int | Select[tuple[int]]
     if scope_id is not None:
         writable_scope(session, actor, scope_id, Role.editor)
-        query = query.where(Indicator.scope_id == scope_id)
+        scopes = scope_id
     else:
-        writable = select(Scope.id).where(Scope.status == "active")
+        scopes = select(Scope.id).where(Scope.status == "active")
         if not actor.is_system:
             organizations = [org for org in actor.roles if actor.can(org, Role.editor)]
-            writable = writable.where(Scope.organization_id.in_(organizations))
-        query = query.where(Indicator.scope_id.in_(writable))
+            scopes = scopes.where(Scope.organization_id.in_(organizations))
     found: dict[str, list[_Target]] = defaultdict(list)
-    for key, indicator_id, in_scope, allow in session.execute(query):
+    for key, indicator_id, in_scope, allow in indicators_keyed(session, keys, scopes):
         found[key].append(_Target(indicator_id, in_scope, allow))
     return found
 
@@ -288,8 +292,7 @@ def list_observations(
     with uow:
         session = uow.session
         scope = readable_scope(session, actor, scope_id)
-        indicator = session.get(Indicator, indicator_id)
-        if indicator is None or indicator.scope_id != scope.id:
+        if not indicator_in_scope(session, scope.id, indicator_id):
             raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
         where = [Observation.indicator_id == indicator_id]
         newest_first = [Observation.time.desc(), Observation.id]
@@ -304,16 +307,10 @@ _DAY = 86_400.0
 _READ_PART = 100_000  # observations read and converted at a time
 
 
-@dataclass(frozen=True)
-class _Indicator:
+class _Indicator(ActiveIndicator):
     """What evaluating one indicator needs, read once per run."""
 
-    row: Indicator
-    goal_title: str
-    derived: bool  # its goal adopts another organization's requirement
-    # That requirement's level, where it is on the indicator's scale (same direction
-    # and unit); None where the goal adopts nothing or the levels cannot be compared.
-    required_level: float | None
+    __slots__ = ()
 
     def misses_requirement(self, value: float | None) -> bool:
         """Whether a breach at ``value`` also fails the requirement the goal adopts.
@@ -332,28 +329,7 @@ class _Indicator:
 
 
 def _indicators(session: Session, scope_id: int) -> list[_Indicator]:
-    required = aliased(Goal)
-    query = (
-        select(
-            Indicator,
-            Goal.title,
-            Goal.derives_from_id,
-            required.acceptable_level,
-            required.direction,
-            required.unit,
-        )
-        .join(Goal, Goal.id == Indicator.goal_id)
-        .outerjoin(required, required.id == Goal.derives_from_id)
-        .where(Indicator.scope_id == scope_id, Goal.status == "active")
-        .order_by(Indicator.id)
-    )
-    found = []
-    for row, title, derives_from, level, direction, unit in session.execute(query):
-        comparable = direction == row.direction and (unit or "") == row.unit
-        found.append(
-            _Indicator(row, title, derives_from is not None, level if comparable else None)
-        )
-    return found
+    return [_Indicator(*item) for item in active_indicators(session, scope_id)]
 
 
 def _rules(indicators: Sequence[_Indicator]) -> list[Rule]:
@@ -387,11 +363,7 @@ def _observations(
     in ``(since, until]`` of the scope's active indicators, by indicator then time."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    measured = (
-        select(Indicator.id)
-        .join(Goal, Goal.id == Indicator.goal_id)
-        .where(Indicator.scope_id == scope_id, Goal.status == "active")
-    )
+    measured = indicator_ids(scope_id, active_only=True)
     # Times and values as the database holds them (on SQLite whole microseconds):
     # NumPy converts a whole part at once, which costs far less than a Python
     # object per value.
@@ -807,7 +779,7 @@ def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[Evaluation
         scope_ids = list(
             uow.session.scalars(
                 select(Scope.id)
-                .where(Scope.status == "active", Scope.id.in_(select(Indicator.scope_id)))
+                .where(Scope.status == "active", Scope.id.in_(indicator_scope_ids()))
                 .order_by(Scope.id)
             )
         )
@@ -900,8 +872,7 @@ def recent_series(session: Session, scope_id: int, points: int) -> dict[int, lis
             .over(partition_by=Observation.indicator_id, order_by=Observation.time.desc())
             .label("newness"),
         )
-        .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(Indicator.scope_id == scope_id)
+        .where(Observation.indicator_id.in_(indicator_ids(scope_id)))
         .subquery()
     )
     rows = session.execute(

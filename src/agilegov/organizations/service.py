@@ -227,12 +227,20 @@ def organization_profile(session: Session, organization_id: int) -> Organization
     return None if organization is None else OrganizationRead.model_validate(organization)
 
 
+def organizations_by_id(session: Session, ids: Iterable[int]) -> list[Organization]:
+    """The organizations ``ids`` that exist, as rows another part's tables may refer to
+    (a consultation's invited organizations). One query."""
+    return list(session.scalars(select(Organization).where(Organization.id.in_(list(ids)))))
+
+
 def organization_choices(
-    session: Session, ids: Iterable[int], kind: str | None = None
+    session: Session, ids: Iterable[int] | None = None, kind: str | None = None
 ) -> list[tuple[int, str]]:
-    """(id, name) of the organizations ``ids`` (of ``kind``, if given), by name: the
-    choices of a form's organization field. One query."""
-    query = select(Organization.id, Organization.name).where(Organization.id.in_(list(ids)))
+    """(id, name) of the organizations ``ids`` (every one if None; of ``kind``, if
+    given), by name: the choices of a form's organization field. One query."""
+    query = select(Organization.id, Organization.name)
+    if ids is not None:
+        query = query.where(Organization.id.in_(list(ids)))
     if kind is not None:
         query = query.where(Organization.kind == kind)
     return [(row.id, row.name) for row in session.execute(query.order_by(Organization.name))]
