@@ -5,7 +5,7 @@ outcomes, commons signals); ``tick`` opens triggers for review-by dates that hav
 passed; ``open_framework_changes`` for a scope that follows a new framework version.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -517,3 +517,29 @@ def tick(uow: UnitOfWork, today: date | None = None) -> list[TriggerRead]:
                 )
         uow.commit()
     return opened
+
+
+# ---------------------------------------------------------------- reads for the pages
+
+
+def scopes_with_cycles(session: Session, *where: Any) -> list[tuple[Scope, Cycle]]:
+    """The scopes matching ``where``, each with its cycle, by organization then name
+    (one query)."""
+    rows = session.execute(
+        select(Scope, Cycle)
+        .join(Cycle, Cycle.scope_id == Scope.id)
+        .where(*where)
+        .order_by(Scope.organization_id, Scope.name)
+    )
+    return [(scope, cycle) for scope, cycle in rows]
+
+
+def open_triggers_of(session: Session, scope_ids: Collection[int]) -> list[Trigger]:
+    """The open triggers of the scopes, newest first (one query)."""
+    return list(
+        session.scalars(
+            select(Trigger)
+            .where(Trigger.scope_id.in_(scope_ids), Trigger.status == "open")
+            .order_by(Trigger.opened_at.desc(), Trigger.id.desc())
+        )
+    )

@@ -307,6 +307,22 @@ def goal_titles(session: Session, scope_id: int) -> dict[int, str]:
     return {row.id: row.title for row in rows}
 
 
+def requirements_of(session: Session, scope_ids: Collection[int]) -> list[Goal]:
+    """The active specific goals of the scopes, which another organization may adopt
+    as requirements, by scope then id (one query)."""
+    return list(
+        session.scalars(
+            select(Goal)
+            .where(
+                Goal.scope_id.in_(scope_ids),
+                Goal.level == "specific",
+                Goal.status == "active",
+            )
+            .order_by(Goal.scope_id, Goal.id)
+        )
+    )
+
+
 # ---------------------------------------------------------------- reads for monitoring
 
 

@@ -4,7 +4,7 @@ evidence of every batch in the record."""
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
@@ -22,6 +22,7 @@ from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.service import (
+    INDICATOR,
     ActiveIndicator,
     active_indicators,
     indicator_ids,
@@ -884,3 +885,16 @@ def recent_series(session: Session, scope_id: int, points: int) -> dict[int, lis
     for indicator_id, time, value in rows:
         series[indicator_id].append((time, value))
     return series
+
+
+def open_breaches(session: Session, scope_ids: Collection[int]) -> list[tuple[BreachEpisode, Any]]:
+    """The open breach episodes of the scopes, each with its indicator, newest first
+    (one query)."""
+    indicator: Any = INDICATOR.model
+    rows = session.execute(
+        select(BreachEpisode, indicator)
+        .join(indicator, indicator.id == BreachEpisode.indicator_id)
+        .where(BreachEpisode.scope_id.in_(scope_ids), BreachEpisode.recovered_at.is_(None))
+        .order_by(BreachEpisode.opened_at.desc())
+    )
+    return [(episode, row) for episode, row in rows]

@@ -31,6 +31,7 @@ from agilegov.organizations.schemas import (
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 
@@ -231,6 +232,22 @@ def organizations_by_id(session: Session, ids: Iterable[int]) -> list[Organizati
     """The organizations ``ids`` that exist, as rows another part's tables may refer to
     (a consultation's invited organizations). One query."""
     return list(session.scalars(select(Organization).where(Organization.id.in_(list(ids)))))
+
+
+def organizations_with_published(session: Session) -> list[tuple[Organization, int]]:
+    """Every organization, by name, with how many scopes it has published (one query)."""
+    published = (
+        select(Scope.organization_id, func.count().label("published"))
+        .where(Scope.visibility == "public")
+        .group_by(Scope.organization_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Organization, func.coalesce(published.c.published, 0))
+        .outerjoin(published, published.c.organization_id == Organization.id)
+        .order_by(Organization.name)
+    )
+    return [(organization, count) for organization, count in rows]
 
 
 def organization_choices(
