@@ -22,7 +22,8 @@ def test_ruff_is_clean(arguments: list[str]) -> None:
 
 def test_dependencies_point_down() -> None:
     """The import contracts in pyproject.toml: toolkits never import a part,
-    parts never import the bootstrap, the cycle engine reads no part's tables."""
+    parts never import the bootstrap, the cycle engine reads no part's tables,
+    and a part reads another part's tables only through that part's service."""
     result = subprocess.run(
         [
             sys.executable,
