@@ -11,6 +11,12 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 
+# Cheap password hashes (set before agilegov, which hashes one on import): every
+# test world signs several people up. Hashes name their own cost, so ones made
+# at production strength still verify.
+os.environ.setdefault("AGILEGOV_PASSWORD_HASH_COST", "16")
+os.environ.setdefault("AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS", "1")
+
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
