@@ -258,6 +258,8 @@ def database_for_module(
         pytest.skip(f"no PostgreSQL server: {problem}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        # No durability across a server crash is needed (as in conftest.py).
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     metadata.create_all(engine)

@@ -6,10 +6,15 @@ the end. Where no server answers, the PostgreSQL variants are skipped, unless
 AGILEGOV_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
 """
 
+import copy
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 # Cheap password hashes (set before agilegov, which hashes one on import): every
 # test world signs several people up. Hashes name their own cost, so ones made
@@ -19,7 +24,7 @@ os.environ.setdefault("AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS", "1")
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from agilegov.db import make_engine, make_session_factory
@@ -58,6 +63,9 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(f"no PostgreSQL server: {problem}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        # A test database need not survive a crash of the server: commits then
+        # return without waiting for the disk (what they see is unchanged).
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
     yield url
     with psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True) as admin:
@@ -72,23 +80,144 @@ def postgres_engine(postgres_database: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+# Which tables hold rows, and whether a trigger of their own guards them, in one query.
+_FILLED_TABLE = (
+    "SELECT '{name}', EXISTS (SELECT FROM pg_trigger"
+    " WHERE tgrelid = '\"{name}\"'::regclass AND NOT tgisinternal)"
+    ' WHERE EXISTS (SELECT FROM "{name}")'
+)
+_FILLED_TABLES = " UNION ALL ".join(
+    _FILLED_TABLE.format(name=table.name) for table in metadata.sorted_tables
+)
+# The sequences that have handed out a value, and the last one.
+_MOVED_SEQUENCES = (
+    "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences"
+    " WHERE last_value IS NOT NULL"
+)
+
+
 def _empty_postgres(engine: Engine) -> None:
-    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    """Leave every table empty and every sequence at its start, as TRUNCATE of all
+    tables with RESTART IDENTITY would. That costs about a second (new files for
+    every table and index); a test fills few tables with few rows, so those are
+    deleted, children first, and only a table whose trigger refuses DELETE (the
+    append-only events) is truncated."""
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        filled = dict(connection.execute(text(_FILLED_TABLES)).all())
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in filled:
+                continue
+            if filled[table.name]:
+                connection.execute(text(f'TRUNCATE "{table.name}"'))
+            else:
+                connection.execute(table.delete())
+        # A sequence moves even when its insert is rolled back, so check them all.
+        for sequence in connection.scalars(text(_MOVED_SEQUENCES)).all():
+            connection.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
+
+
+@dataclass(frozen=True)
+class SavedRows:
+    """A database's rows and, on PostgreSQL, where its sequences stand: to put
+    into an empty database of the same engine, exactly as they were.
+
+    On SQLite the rows are the driver's own values, since the record writes some
+    columns itself in a form the column types would not give back (compact JSON);
+    on PostgreSQL they go through the column types (JSONB keeps no form anyway).
+    """
+
+    rows: dict[str, list[Any]]
+    sequences: dict[str, int]
+
+    @classmethod
+    def of(cls, engine: Engine) -> "SavedRows":
+        rows: dict[str, list[Any]] = {}
+        sequences: dict[str, int] = {}
+        with engine.connect() as connection:
+            for table in metadata.sorted_tables:
+                if engine.dialect.name == "sqlite":
+                    query = f'SELECT * FROM "{table.name}"'  # noqa: S608 - our metadata
+                    found = [tuple(row) for row in connection.exec_driver_sql(query)]
+                else:
+                    found = [dict(row._mapping) for row in connection.execute(select(table))]
+                if found:
+                    rows[table.name] = found
+            if engine.dialect.name == "postgresql":
+                sequences = dict(connection.execute(text(_MOVED_SEQUENCES)).all())
+        return cls(rows, sequences)
+
+    def put_into(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            for table in metadata.sorted_tables:
+                rows = self.rows.get(table.name)
+                if not rows:
+                    continue
+                if engine.dialect.name == "sqlite":
+                    marks = ", ".join("?" for _ in table.columns)
+                    statement = f'INSERT INTO "{table.name}" VALUES ({marks})'  # noqa: S608
+                    connection.exec_driver_sql(statement, rows)
+                else:
+                    connection.execute(insert(table), rows)
+            for sequence, value in self.sequences.items():
+                connection.execute(
+                    text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": value}
+                )
+
+
+@dataclass(frozen=True)
+class SavedCast:
+    """build_cast's world, built once per engine: its rows and what it returned."""
+
+    rows: SavedRows
+    world: World
+
+    @classmethod
+    def build(cls, engine: Engine) -> "SavedCast":
+        world = build_cast(UnitOfWork(make_session_factory(engine)))
+        return cls(SavedRows.of(engine), world)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, fully created SQLite database, copied for each test (creating
+    the tables anew costs more than the copy)."""
+    path = tmp_path_factory.mktemp("template") / "agilegov.db"
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def cast_on_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> SavedCast:
+    path = tmp_path_factory.mktemp("cast") / "agilegov.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        return SavedCast.build(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def cast_on_postgresql(postgres_engine: Engine) -> SavedCast:
+    """Built in the run's database before any test uses it (see ``database_url``)."""
+    cast = SavedCast.build(postgres_engine)
+    _empty_postgres(postgres_engine)
+    return cast
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty, fully created database of each engine."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'agilegov.db'}"
-        engine = make_engine(url)
-        metadata.create_all(engine)
-        engine.dispose()
-        yield url
+        path = tmp_path / "agilegov.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
         engine = request.getfixturevalue("postgres_engine")
+        # Its cast is built in this same database, so before this test empties it.
+        request.getfixturevalue("cast_on_postgresql")
         _empty_postgres(engine)
         yield engine.url.render_as_string(hide_password=False)
 
@@ -106,8 +235,13 @@ def uow(engine: Engine) -> UnitOfWork:
 
 
 @pytest.fixture
-def world(uow: UnitOfWork) -> World:
-    return build_cast(uow)
+def world(request: pytest.FixtureRequest, engine: Engine, uow: UnitOfWork) -> World:
+    """build_cast's world in this test's database: its rows, saved once per
+    engine, put back (signing five people up costs far more than their rows)."""
+    cast: SavedCast = request.getfixturevalue(f"cast_on_{engine.dialect.name}")
+    cast.rows.put_into(engine)
+    # A copy of its own for each test, holding this test's unit of work.
+    return copy.deepcopy(cast.world, memo={id(cast.world.uow): uow})
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
