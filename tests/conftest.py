@@ -10,7 +10,6 @@ import copy
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ from typing import Any
 os.environ.setdefault("AGILEGOV_PASSWORD_HASH_COST", "16")
 os.environ.setdefault("AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS", "1")
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
@@ -31,7 +29,7 @@ from agilegov.db import make_engine, make_session_factory
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
 from api_helpers import World as ApiWorld
-from api_helpers import database_for_module, shared_world
+from api_helpers import new_postgres_database, seeded_world, shared_world
 from builders import World, build_cast
 
 # The log's signing key of every app and command the tests start lives here,
@@ -41,35 +39,12 @@ os.environ.setdefault("AGILEGOV_LOG_KEY_FILE", os.path.join(_KEYS, "log.key"))
 os.environ.setdefault("AGILEGOV_ASSESSOR_KEY_DIR", os.path.join(_KEYS, "assessors"))
 os.environ.setdefault("AGILEGOV_WEBHOOK_KEY_FILE", os.path.join(_KEYS, "webhook.key"))
 
-POSTGRES_SERVER = os.environ.get(
-    "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REQUIRE_POSTGRES = os.environ.get("AGILEGOV_REQUIRE_POSTGRES") == "1"
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, dropped afterwards."""
-    name = f"agilegov_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as problem:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required but did not answer: {problem}")
-        pytest.skip(f"no PostgreSQL server: {problem}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        # A test database need not survive a crash of the server: commits then
-        # return without waiting for the disk (what they see is unchanged).
-        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -244,11 +219,39 @@ def world(request: pytest.FixtureRequest, engine: Engine, uow: UnitOfWork) -> Wo
     return copy.deepcopy(cast.world, memo={id(cast.world.uow): uow})
 
 
+@pytest.fixture(scope="session")
+def shared_on_sqlite(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, ApiWorld]:
+    """The seeded world of ``shared``, once per run: its database file and what it is."""
+    path = tmp_path_factory.mktemp("shared") / "agilegov.db"
+    shutil.copyfile(sqlite_template, path)
+    return path, seeded_world(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def shared_on_postgresql() -> Iterator[tuple[str, ApiWorld]]:
+    """The seeded world of ``shared``, once per run: its database (a template,
+    never used by a test itself) and what it is."""
+    with new_postgres_database() as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        engine.dispose()
+        yield make_url(url).database or "", seeded_world(url)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiWorld]:
     """One API world per test module and engine, for tests whose requests must
-    change nothing (so they need no fresh database each)."""
-    for url in database_for_module(request.param, tmp_path_factory):
-        yield from shared_world(url)
+    change nothing (so they need no fresh database each): a copy of one seeded
+    once per run."""
+    template, seeded = request.getfixturevalue(f"shared_on_{request.param}")
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("shared") / "agilegov.db"
+        shutil.copyfile(template, path)
+        yield from shared_world(f"sqlite:///{path}", seeded)
+    else:
+        with new_postgres_database(template=template) as url:
+            yield from shared_world(url, seeded)
