@@ -182,13 +182,29 @@ def cast_on_postgresql(postgres_engine: Engine) -> SavedCast:
     return cast
 
 
+@pytest.fixture(scope="session")
+def sqlite_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the tests' SQLite databases live: in memory-backed /dev/shm when it
+    has room, since SQLite flushes every commit to disk (synchronous=FULL) and a
+    test database needs no durability; else in the run's temporary directory."""
+    memory = Path("/dev/shm")
+    if memory.is_dir() and os.access(memory, os.W_OK) and shutil.disk_usage(memory).free > 2**28:
+        directory = Path(tempfile.mkdtemp(prefix="agilegov-tests-", dir=memory))
+        yield directory
+        shutil.rmtree(directory, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("databases")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A URL to an empty, fully created database of each engine."""
     if request.param == "sqlite":
-        path = tmp_path / "agilegov.db"
+        directory = Path(tempfile.mkdtemp(dir=request.getfixturevalue("sqlite_directory")))
+        path = directory / "agilegov.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
+        shutil.rmtree(directory)  # with its WAL: in memory, all of them would add up
     else:
         engine = request.getfixturevalue("postgres_engine")
         # Its cast is built in this same database, so before this test empties it.
