@@ -4,6 +4,11 @@ PostgreSQL: a new database is created for the test run on the server named by
 AGILEGOV_TEST_POSTGRES_URL (default: postgres on 127.0.0.1:5432) and dropped at
 the end. Where no server answers, the PostgreSQL variants are skipped, unless
 AGILEGOV_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
+
+What costs to make is made once per run and engine, then copied for each test:
+the empty tables (a SQLite file; on PostgreSQL the run's database, emptied
+before each test), the cast of ``world`` (its rows put back) and the seeded
+world of ``shared`` (a copy per module).
 """
 
 import copy
@@ -228,7 +233,7 @@ def uow(engine: Engine) -> UnitOfWork:
 @pytest.fixture
 def world(request: pytest.FixtureRequest, engine: Engine, uow: UnitOfWork) -> World:
     """build_cast's world in this test's database: its rows, saved once per
-    engine, put back (signing five people up costs far more than their rows)."""
+    engine, put back (building it through the services costs over ten times more)."""
     cast: SavedCast = request.getfixturevalue(f"cast_on_{engine.dialect.name}")
     cast.rows.put_into(engine)
     # A copy of its own for each test, holding this test's unit of work.
