@@ -39,9 +39,9 @@ class Settings(BaseSettings):
     log_origin: str = "agilegov.localhost/record"
     page_size_default: int = 50
     page_size_max: int = 500
-    # scrypt's cost (N) for new password hashes: a power of two from 2**14 (the
-    # floor) to 2**20. Each hash keeps its own parameters, so hashes made at
-    # another cost still verify.
+    # scrypt's cost (N) for new password hashes, as get_settings reads it: a power
+    # of two from 2**14 (the floor) to 2**20. Each hash keeps its own parameters,
+    # so hashes made at another cost still verify.
     password_hash_cost: int = PASSWORD_HASH_COST_FLOOR
     # For test suites only: lets password_hash_cost go below the floor, so the
     # many accounts tests create are cheap. Never set in production.
