@@ -6,10 +6,12 @@ per database engine and module (see ``shared_world``); they check that promise
 themselves by comparing a snapshot of every table before and after each request.
 """
 
+import copy
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -236,35 +238,32 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def database_for_module(
-    engine_name: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A database of its own for a module's shared world: a SQLite file, or a
-    new PostgreSQL database dropped afterwards (skipped, as in conftest.py,
-    where no server answers unless AGILEGOV_REQUIRE_POSTGRES=1)."""
-    if engine_name == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('shared') / 'agilegov.db'}"
-        engine = make_engine(url)
-        metadata.create_all(engine)
-        engine.dispose()
-        yield url
-        return
+REQUIRE_POSTGRES = os.environ.get("AGILEGOV_REQUIRE_POSTGRES") == "1"
+
+
+@contextmanager
+def new_postgres_database(template: str | None = None) -> Iterator[str]:
+    """The URL of a new PostgreSQL database, dropped on leaving: empty, or a copy
+    of the database named ``template`` (to which nobody may be connected).
+    Skipped where no server answers, unless AGILEGOV_REQUIRE_POSTGRES=1 (as in CI)."""
     name = f"agilegov_test_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as problem:
-        if os.environ.get("AGILEGOV_REQUIRE_POSTGRES") == "1":
+        if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required but did not answer: {problem}")
         pytest.skip(f"no PostgreSQL server: {problem}")
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    metadata.create_all(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copy_of}')
+        # A test database need not survive a crash of the server: commits then
+        # return without waiting for the disk (what they see is unchanged).
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    try:
+        yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_libpq(POSTGRES_SERVER), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed_world(world: World, scopes: tuple[str, ...] = ("private", "public", "foreign")) -> World:
@@ -291,12 +290,33 @@ def seed_world(world: World, scopes: tuple[str, ...] = ("private", "public", "fo
     return world
 
 
-def shared_world(database_url: str) -> Iterator[World]:
-    """A seeded world (see ``seed_world``) for a whole module."""
+def seeded_world(database_url: str) -> World:
+    """Seed a world (see ``seed_world``) into the empty database at ``database_url``
+    and close every connection to it, so that it can be copied; returns the world
+    (its client closed), whose ids and tokens hold for every copy."""
     engine = make_engine(database_url)
-    world = build_world(database_url, engine)
+    try:
+        world = build_world(database_url, engine)
+        with world.client:
+            return seed_world(world)
+    finally:
+        engine.dispose()
+
+
+def shared_world(database_url: str, seeded: World) -> Iterator[World]:
+    """The world ``seeded`` in a copy of its database at ``database_url``, with a
+    client of its own, for a whole module."""
+    engine = make_engine(database_url)
+    world = replace(
+        seeded,
+        client=make_client(database_url),
+        engine=engine,
+        user_ids=dict(seeded.user_ids),
+        tokens=dict(seeded.tokens),
+        scopes=copy.deepcopy(seeded.scopes),
+    )
     with world.client:
-        yield seed_world(world)
+        yield world
     engine.dispose()
 
 

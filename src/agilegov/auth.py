@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from agilegov.errors import Forbidden, Unauthenticated
+from agilegov.settings import get_settings
 
 
 class Role(StrEnum):
@@ -58,13 +59,24 @@ class Principal:
 ANONYMOUS = Principal(user_id=None)
 SYSTEM = Principal(user_id=None, is_system=True)
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# scrypt's block size and parallelism; its cost N is a setting (password_hash_cost).
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # OpenSSL refuses more than 32 MiB unless told, which costs above 2**14 need.
+    memory = 128 * r * (n + p + 2)
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=memory)
 
 
 def hash_password(password: str) -> str:
+    """The scrypt hash of ``password``, as ``scrypt$N$r$p$salt$digest``: it names
+    its own parameters, so it verifies whatever the cost setting is later."""
+    n, r, p = get_settings().password_hash_cost, _SCRYPT_R, _SCRYPT_P
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    digest = _scrypt(password, salt, n, r, p)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -74,9 +86,7 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    digest = hashlib.scrypt(
-        password.encode(), salt=bytes.fromhex(salt_hex), dklen=32, n=int(n), r=int(r), p=int(p)
-    )
+    digest = _scrypt(password, bytes.fromhex(salt_hex), int(n), int(r), int(p))
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 

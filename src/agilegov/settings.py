@@ -2,8 +2,15 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# scrypt's cost (N) for passwords: the floor is the production strength; the
+# ceiling is what hashlib can give memory for (128 * r * N bytes must fit an int).
+PASSWORD_HASH_COST_FLOOR = 2**14
+PASSWORD_HASH_COST_CEILING = 2**20
 
 
 class Settings(BaseSettings):
@@ -32,6 +39,27 @@ class Settings(BaseSettings):
     log_origin: str = "agilegov.localhost/record"
     page_size_default: int = 50
     page_size_max: int = 500
+    # scrypt's cost (N) for new password hashes, as get_settings reads it: a power
+    # of two from 2**14 (the floor) to 2**20. Each hash keeps its own parameters,
+    # so hashes made at another cost still verify.
+    password_hash_cost: int = PASSWORD_HASH_COST_FLOOR
+    # For test suites only: lets password_hash_cost go below the floor, so the
+    # many accounts tests create are cheap. Never set in production.
+    insecure_password_hashing_for_tests: bool = False
+
+    @model_validator(mode="after")
+    def _password_hash_cost_is_safe(self) -> Self:
+        cost = self.password_hash_cost
+        if cost < 2 or cost & (cost - 1):
+            raise ValueError(f"password_hash_cost must be a power of two, not {cost}")
+        if cost > PASSWORD_HASH_COST_CEILING:
+            raise ValueError(f"password_hash_cost is at most {PASSWORD_HASH_COST_CEILING}")
+        if cost < PASSWORD_HASH_COST_FLOOR and not self.insecure_password_hashing_for_tests:
+            raise ValueError(
+                f"password_hash_cost is at least {PASSWORD_HASH_COST_FLOOR}; a lower cost "
+                "is for tests only (AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS=1)"
+            )
+        return self
 
 
 @lru_cache
