@@ -208,7 +208,11 @@ def test_a_breach_opens_one_inner_trigger_per_episode_then_escalates_and_recover
     )
     assert evaluations[1].observation_count == 7 and evaluations[1].first_observation_id is not None
     kinds = [
-        e.type for e in _scalars(uow, select(Event).where(Event.subject_type == "breach_episode"))
+        e.type
+        for e in _scalars(
+            uow,
+            select(Event).where(Event.subject_type == "breach_episode").order_by(Event.leaf_index),
+        )
     ]
     assert kinds == [
         "breach_episode.opened",
