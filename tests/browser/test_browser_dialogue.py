@@ -36,7 +36,8 @@ def test_a_visitor_votes_statement_by_statement(context: BrowserContext, site: S
         seen.append(number)
         snap(page, f"vote-{len(seen)}")
         page.get_by_role("button", name=choice, exact=True).click()
-        expect(page.get_by_role("heading", name=number)).to_have_count(0)
+        # Exact: "Statement #1" must not match the next one, "Statement #12".
+        expect(page.get_by_role("heading", name=number, exact=True)).to_have_count(0)
     assert _votes(site, consultation) == before + 3
     page.get_by_role("link", name="Your input").click()
     expect(page.get_by_role("heading", name="Your votes")).to_be_visible()
