@@ -1,6 +1,6 @@
-"""An organization's own pages (registering it, its profile's form, its members)
-and a person's account with their API tokens. Reading a profile is public and
-lives with the start pages (``web/pages.py``)."""
+"""Organizations' pages: the list and each public profile (with what it has
+published), registering one, its profile's form and its members; a person's
+account with their API tokens; signing in and out."""
 
 from functools import partial
 from typing import Annotated, Any
@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.errors import Unauthenticated
+from agilegov.cycle.service import scopes_with_cycles
+from agilegov.errors import NotFound, Unauthenticated
+from agilegov.goals.service import requirements_of
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
@@ -22,7 +24,13 @@ from agilegov.organizations.schemas import (
     OrganizationUpdate,
     TokenCreate,
 )
-from agilegov.organizations.service import SESSION_LIFETIME, sign_in, sign_out
+from agilegov.organizations.service import (
+    SESSION_LIFETIME,
+    organization_profile,
+    organizations_with_published,
+    sign_in,
+    sign_out,
+)
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState
@@ -232,6 +240,45 @@ def revoke_token(token_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Re
     _signed_in(visitor)
     service.revoke_token(uow, visitor.principal, token_id)
     return redirect("/account")
+
+
+# ---------------------------------------------------------------- profiles
+
+
+@router.get("/organizations")
+def organizations(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    with uow:
+        rows = organizations_with_published(uow.session)
+        return render(request, "organizations.html", visitor=visitor, rows=rows)
+
+
+@router.get("/organizations/{organization_id}")
+def organization_page(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    """Public: who the organization is and what it has published; its members
+    also see its private scopes."""
+    with uow:
+        session = uow.session
+        organization = organization_profile(session, organization_id)
+        if organization is None:
+            raise NotFound(f"organization {organization_id} not found")
+        where = [Scope.organization_id == organization_id]
+        if not visitor.can(organization_id, Role.viewer):
+            where.append(Scope.visibility == "public")
+        scopes = scopes_with_cycles(session, *where)
+        published_ids = [scope.id for scope, _ in scopes if scope.visibility == "public"]
+        requirements = requirements_of(session, published_ids)
+        return render(
+            request,
+            "organization.html",
+            visitor=visitor,
+            organization=organization,
+            scopes=scopes,
+            requirements=requirements,
+            scope_names={scope.id: scope.name for scope, _ in scopes},
+            role=visitor.principal.role_in(organization_id),
+        )
 
 
 # ---------------------------------------------------------------- signing in and out

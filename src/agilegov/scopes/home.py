@@ -1,7 +1,6 @@
 """Where every visitor starts: the dashboard of a signed-in person (their
 organizations' scopes and where each cycle stands, open triggers, indicators in
-breach), the published scopes for everyone else, and organizations' profiles
-with what each has published."""
+breach), and the published scopes for everyone else."""
 
 from typing import Any
 
@@ -11,14 +10,8 @@ from fastapi.responses import Response
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.service import open_triggers_of, scopes_with_cycles
-from agilegov.errors import NotFound
-from agilegov.goals.service import requirements_of
 from agilegov.monitor.service import open_breaches
-from agilegov.organizations.service import (
-    organization_profile,
-    organizations_by_id,
-    organizations_with_published,
-)
+from agilegov.organizations.service import organizations_by_id
 from agilegov.tenancy import Scope
 from agilegov.web.render import render
 from agilegov.web.signin import VisitorDep
@@ -59,39 +52,3 @@ def _organizations(session: Any, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
     return {organization.id: organization for organization in organizations_by_id(session, ids)}
-
-
-@router.get("/organizations")
-def organizations(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
-    with uow:
-        rows = organizations_with_published(uow.session)
-        return render(request, "organizations.html", visitor=visitor, rows=rows)
-
-
-@router.get("/organizations/{organization_id}")
-def organization_page(
-    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep
-) -> Response:
-    """Public: who the organization is and what it has published; its members
-    also see its private scopes."""
-    with uow:
-        session = uow.session
-        organization = organization_profile(session, organization_id)
-        if organization is None:
-            raise NotFound(f"organization {organization_id} not found")
-        where = [Scope.organization_id == organization_id]
-        if not visitor.can(organization_id, Role.viewer):
-            where.append(Scope.visibility == "public")
-        scopes = scopes_with_cycles(session, *where)
-        published_ids = [scope.id for scope, _ in scopes if scope.visibility == "public"]
-        requirements = requirements_of(session, published_ids)
-        return render(
-            request,
-            "organization.html",
-            visitor=visitor,
-            organization=organization,
-            scopes=scopes,
-            requirements=requirements,
-            scope_names={scope.id: scope.name for scope, _ in scopes},
-            role=visitor.principal.role_in(organization_id),
-        )
