@@ -1,7 +1,10 @@
 """The demo scenario: it loads, it tells the double loop, and every change is on the record."""
 
+import contextlib
 import json
+import shutil
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -31,9 +34,11 @@ from agilegov.organizations.models import Membership, Organization, User
 from agilegov.organizations.service import principal_for_token
 from agilegov.record.models import Event
 from agilegov.settings import get_settings
+from agilegov.tables import metadata
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
+from api_helpers import new_postgres_database
 
 TODAY = date(2025, 6, 30)
 START = datetime(2025, 6, 30, tzinfo=UTC) - timedelta(days=180)
@@ -79,12 +84,34 @@ def count(uow: UnitOfWork, model: type[Base], *where: object) -> int:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def told(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[UnitOfWork]:
+    """The demo loaded once per engine, for the tests that only read the story
+    (it takes seconds to tell)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            copy = tmp_path_factory.mktemp("demo") / "agilegov.db"
+            shutil.copyfile(sqlite_template, copy)
+            url = f"sqlite:///{copy}"
+        else:
+            url = stack.enter_context(new_postgres_database())
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        if request.param == "postgresql":
+            metadata.create_all(engine)
+        uow = UnitOfWork(make_session_factory(engine))
+        load_demo(uow, today=TODAY)
+        yield uow
+
+
 def events_of(uow: UnitOfWork, type: str) -> int:
     return count(uow, Event, Event.type == type)
 
 
-def test_the_screening_service_runs_two_inner_loops_and_one_outer(uow: UnitOfWork) -> None:
-    load_demo(uow, today=TODAY)
+def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWork) -> None:
+    uow = told
     with uow:
         session = uow.session
         business = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
@@ -133,8 +160,8 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(uow: UnitOfWor
         assert sum(d > TODAY for d in review_by) >= 5
 
 
-def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(uow: UnitOfWork) -> None:
-    load_demo(uow, today=TODAY)
+def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOfWork) -> None:
+    uow = told
     with uow:
         session = uow.session
         scope = session.scalar(select(Scope).where(Scope.kind == "ai_system"))
@@ -231,8 +258,8 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(uow: UnitOfW
         assert sorted(mornings) == [first + timedelta(days=n) for n in range(days)]
 
 
-def test_the_business_adopts_the_ministrys_requirement_no_weaker(uow: UnitOfWork) -> None:
-    load_demo(uow, today=TODAY)
+def test_the_business_adopts_the_ministrys_requirement_no_weaker(told: UnitOfWork) -> None:
+    uow = told
     with uow:
         session = uow.session
         derived = session.scalars(select(Goal).where(Goal.derives_from_id.is_not(None))).all()
@@ -263,8 +290,8 @@ def test_the_business_adopts_the_ministrys_requirement_no_weaker(uow: UnitOfWork
         assert regulation.responsible_organization_id == source_scope.organization_id  # type: ignore[union-attr]
 
 
-def test_measures_goals_and_indicators_tell_the_story(uow: UnitOfWork) -> None:
-    load_demo(uow, today=TODAY)
+def test_measures_goals_and_indicators_tell_the_story(told: UnitOfWork) -> None:
+    uow = told
     with uow:
         session = uow.session
         business = session.scalar(select(Organization.id).where(Organization.slug == DEMO_SLUG))
