@@ -3,6 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.api.problems import responses
 from agilegov.monitor import scraping, service
 from agilegov.monitor.schemas import (
     BatchResult,
@@ -22,7 +23,12 @@ from agilegov.schemas import Page
 router = APIRouter(tags=["observations"])
 
 
-@router.post("/observations", response_model=BatchResult, status_code=201)
+@router.post(
+    "/observations",
+    response_model=BatchResult,
+    status_code=201,
+    responses=responses(404),  # the scope the query names
+)
 def add_observations(
     body: ObservationBatch,
     uow: Uow,
