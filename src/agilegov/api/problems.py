@@ -2,6 +2,7 @@
 OpenAPI schema saying so for each operation."""
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from agilegov.errors import DomainError
 
@@ -144,24 +144,28 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
             exc.status_code, "Error"
         )
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = _allowed_methods(request)
         if is_page(request) and not request.url.path.startswith("/static/"):
             response = page_error(request, exc.status_code, title, str(exc.detail))
         else:
+            allowed = allowed_methods(app.openapi(), request.url.path)
+            if exc.status_code == 405 and allowed:
+                headers["Allow"] = allowed
             response = problem(exc.status_code, title, str(exc.detail), request.url.path)
         for name, value in headers.items():
             response.headers[name] = value
         return response
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method some route takes at this path (Starlette names only those of
-    the first route whose path matches)."""
+def allowed_methods(schema: dict[str, Any], path: str) -> str:
+    """Every method the schema has at ``path`` (Starlette's 405 names only those of
+    the first route whose path matches), HEAD with GET."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if route.matches(request.scope)[0] is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+    for template, operations in schema.get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 
