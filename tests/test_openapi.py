@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import AwareDatetime
 
-from agilegov.api.problems import PROBLEM_JSON, implied_statuses
+from agilegov.api.problems import PROBLEM_JSON, allowed_methods, implied_statuses
 from agilegov.schemas import _number_refused
 from api_helpers import API, make_client
 
@@ -93,3 +93,15 @@ def test_a_number_is_not_taken_for_a_date_a_time_or_a_flag() -> None:
         assert _number_refused(annotation, value) is None
     # Strings are for the model to read (a form sends "5" for a number).
     assert _number_refused(int, "5") is None
+
+
+def test_the_most_specific_path_names_the_methods() -> None:
+    schema = {
+        "paths": {
+            "/scopes/import": {"post": {}},
+            "/scopes/{scope_id}": {"get": {}, "patch": {}},
+        }
+    }
+    assert allowed_methods(schema, "/scopes/import") == "POST"
+    assert allowed_methods(schema, "/scopes/7") == "GET, HEAD, PATCH"
+    assert allowed_methods(schema, "/elsewhere") == ""

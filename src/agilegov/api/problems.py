@@ -158,12 +158,14 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
 
 def allowed_methods(schema: dict[str, Any], path: str) -> str:
     """Every method the schema has at ``path`` (Starlette's 405 names only those of
-    the first route whose path matches), HEAD with GET."""
-    methods: set[str] = set()
+    the first route whose path matches), HEAD with GET. Where templates with fewer
+    parameters match (``/scopes/import`` before ``/scopes/{scope_id}``), only theirs."""
+    matches: dict[int, set[str]] = {}
     for template, operations in schema.get("paths", {}).items():
-        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        pattern, parameters = re.subn(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
-            methods |= {method.upper() for method in operations}
+            matches.setdefault(parameters, set()).update(m.upper() for m in operations)
+    methods = matches[min(matches)] if matches else set()
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
