@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import AwareDatetime
 
 from agilegov.api.problems import PROBLEM_JSON, allowed_methods, implied_statuses
-from agilegov.schemas import _number_refused
+from agilegov.schemas import number_refused
 from api_helpers import API, make_client
 
 BEARER = [{"HTTPBearer": []}]
@@ -84,15 +84,15 @@ def test_a_body_that_cannot_be_read_is_invalid_input_naming_the_body() -> None:
 
 
 def test_a_number_is_not_taken_for_a_date_a_time_or_a_flag() -> None:
-    assert _number_refused(date, 0) == "must be a string"
-    assert _number_refused(AwareDatetime | None, 1.5) == "must be a string"
-    assert _number_refused(bool, 1) == "must be true or false"
-    assert _number_refused(int, True) == "must be a number"
-    assert _number_refused(float | None, False) == "must be a number"
+    assert number_refused(date, 0) == "must be a string"
+    assert number_refused(AwareDatetime | None, 1.5) == "must be a string"
+    assert number_refused(bool, 1) == "must be true or false"
+    assert number_refused(int, True) == "must be a number"
+    assert number_refused(float | None, False) == "must be a number"
     for annotation, value in ((bool, True), (int, 5), (float, 5), (date, "2025-06-30")):
-        assert _number_refused(annotation, value) is None
+        assert number_refused(annotation, value) is None
     # Strings are for the model to read (a form sends "5" for a number).
-    assert _number_refused(int, "5") is None
+    assert number_refused(int, "5") is None
 
 
 def test_the_most_specific_path_names_the_methods() -> None:

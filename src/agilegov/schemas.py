@@ -63,7 +63,7 @@ def _kinds(annotation: Any) -> list[Any]:
     return [] if annotation is NoneType else [annotation]
 
 
-def _number_refused(annotation: Any, value: Any) -> str | None:
+def number_refused(annotation: Any, value: Any) -> str | None:
     """Why a JSON number (or a boolean where a number is due) cannot be this
     field's value, or None."""
     kinds = _kinds(annotation)
@@ -95,7 +95,7 @@ class Input(BaseModel):
     @classmethod
     def _json_type(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        problem = _number_refused(field.annotation, value) if field else None
+        problem = number_refused(field.annotation, value) if field else None
         if problem is not None:
             raise ValueError(problem)
         return value

@@ -147,9 +147,9 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
         if is_page(request) and not request.url.path.startswith("/static/"):
             response = page_error(request, exc.status_code, title, str(exc.detail))
         else:
-            allowed = allowed_methods(app.openapi(), request.url.path)
-            if exc.status_code == 405 and allowed:
-                headers["Allow"] = allowed
+            if exc.status_code == 405:
+                named = allowed_methods(app.openapi(), request.url.path)
+                headers["Allow"] = named or headers.get("Allow", "")
             response = problem(exc.status_code, title, str(exc.detail), request.url.path)
         for name, value in headers.items():
             response.headers[name] = value
