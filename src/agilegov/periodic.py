@@ -223,7 +223,9 @@ def run_if_due(step: PeriodicStep, engine: Engine, uow: UnitOfWork) -> Outcome:
             error = f"{type(problem).__name__}: {problem}"
         finished = clock.now()
         finish(uow, step.name, finished, error)
-        log.debug("periodic %s ran from %s to %s", step.name, started, finished)
+        log.debug(
+            "periodic %s ran from %s to %s", step.name, started.isoformat(), finished.isoformat()
+        )
     return Outcome.ran
 
 
