@@ -49,6 +49,7 @@ JOBS = ("review-by check", "scrape", "evaluation", "webhook delivery")
 EVERY = timedelta(seconds=1)
 SERVING_SECONDS = 3.0
 QUEUED_DELIVERIES = 5
+SCRAPE_INTERVAL = 60
 RAN = re.compile(r"^periodic (?P<name>.+) ran from (?P<start>\S+) to (?P<end>\S+)$")
 
 
@@ -58,7 +59,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.deliveries: list[str] = []
-        self.scrapes = 0
+        self.scrapes: list[float] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,7 +69,7 @@ class Receiver:
                 self._answer(b"")
 
             def do_GET(self) -> None:
-                receiver.scrapes += 1
+                receiver.scrapes.append(time.monotonic())
                 self._answer(b"selection_ratio 0.6\n")
 
             def _answer(self, body: bytes) -> None:
@@ -121,12 +122,10 @@ def _seed(url: str, receiver: Receiver, webhook_key: Path) -> Seeded:
         ]
         ingest(uow, world.editor, rows, scope_id=scope_id)
         metric_map = f"indicators:\n  - indicator: {measured.key}\n    metric: selection_ratio\n"
-        create_target(
-            uow,
-            world.editor,
-            scope_id,
-            ScrapeTargetCreate(url=receiver.url("/metrics"), metric_map=metric_map),
+        target = ScrapeTargetCreate(
+            url=receiver.url("/metrics"), metric_map=metric_map, interval_seconds=SCRAPE_INTERVAL
         )
+        create_target(uow, world.editor, scope_id, target)
         hook = WebhookCreate(url=receiver.url("/hooks"))
         create_webhook(uow, world.owner, world.business_id, hook, webhook_key)
         with uow:
@@ -331,5 +330,7 @@ def test_each_due_job_runs_once_in_one_of_two_servers(database: str, tmp_path: P
     assert len(evaluated) == len(evaluation_runs)
     for at in evaluated:
         assert sum(start <= at.astimezone(UTC) <= end for _, start, end, _ in evaluation_runs) == 1
-    # The target's interval (10 s at least) outlasts the test: scraped once.
-    assert receiver.scrapes == 1
+    # The target was scraped once per its interval (a minute).
+    assert receiver.scrapes
+    for earlier, later in itertools.pairwise(receiver.scrapes):
+        assert later - earlier >= SCRAPE_INTERVAL - 1

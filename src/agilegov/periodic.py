@@ -8,8 +8,7 @@ job, every other process's UPDATE changes nothing). A job that outlasts its
 interval must not start again elsewhere meanwhile, so a process also holds the
 job's lock while it runs it: on PostgreSQL a session advisory lock, on a SQLite
 file an exclusive ``flock`` on a file beside the database (``<database>-periodic-
-<job>.lock``). Both go with the process: a server that dies mid-run leaves nothing
-to clean up.
+<job>.lock``). Both locks go with the process: one that dies mid-run holds none.
 
 Why not a job queue: the PostgreSQL-backed ones (procrastinate) need PostgreSQL
 and a worker beside the servers, while agilegov's default database is a SQLite
@@ -267,7 +266,7 @@ async def run_periodically(steps: Sequence[PeriodicStep], engine: Engine) -> Non
                 if await asyncio.to_thread(run_if_due, step, engine, uow) is Outcome.busy:
                     later.add(step.name)
             except Exception:  # the bookkeeping failed (the database is away)
-                log.exception("periodic %s could not be claimed", step.name)
+                log.exception("periodic %s: its bookkeeping failed", step.name)
                 later.add(step.name)
         try:
             due = await asyncio.to_thread(due_times, uow, names)
