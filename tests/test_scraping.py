@@ -2,19 +2,15 @@
 storing nothing, and ``scrape_due`` fetching real expositions from a local HTTP
 server into observations, one failing target not stopping the others."""
 
-import asyncio
-import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from agilegov.app import PeriodicStep, periodic_steps, run_periodically
 from agilegov.monitor import scraping
 from agilegov.monitor.models import Observation, ScrapeTarget
 from agilegov.monitor.schemas import ScrapeTargetCreate, ScrapeTargetUpdate
@@ -26,7 +22,6 @@ from agilegov.monitor.scraping import (
     update_target,
 )
 from agilegov.record.models import Event
-from agilegov.settings import Settings
 from api_helpers import API, assert_problem, ok, world_from_fixture
 from builders import indicator, new_scope, row_counts, specific_goal
 
@@ -459,44 +454,3 @@ def test_the_scrape_route_scrapes_now(api, world, scope_id, exporter) -> None:
     read = ok(client.get(f"{base}/{target['id']}", headers=editor))
     assert read["last_error"] == "HTTP 503 Service Unavailable"
     assert_problem(client.post(f"{base}/999/scrape", headers=editor), 404)
-
-
-# ---------------------------------------------------------------- the server's loop
-
-
-def test_a_failing_periodic_step_does_not_stop_the_others(caplog) -> None:
-    ran: list[str] = []
-
-    def fail() -> None:
-        ran.append("fail")
-        raise RuntimeError("the database is away")
-
-    steps = [
-        PeriodicStep("broken", 0.01, fail),
-        PeriodicStep("counted", 0.01, lambda: ran.append("counted")),
-    ]
-
-    async def run_briefly() -> None:
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(run_periodically(steps), 0.2)
-
-    with caplog.at_level(logging.ERROR, logger="agilegov"):
-        asyncio.run(run_briefly())
-    assert ran.count("fail") >= 2 and ran.count("counted") >= 2
-    assert "periodic broken failed" in caplog.text
-
-
-def test_the_periodic_steps_follow_the_settings() -> None:
-    app: Any = SimpleNamespace(state=SimpleNamespace(session_factory=None))
-    every = Settings(tick_interval_seconds=60, poll_interval_seconds=5)
-    names = [(s.name, s.every) for s in periodic_steps(app, every)]
-    assert names == [
-        ("review-by check", 60),
-        ("scrape", 5),
-        ("evaluation", 3600),
-        ("webhook delivery", 5),
-    ]
-    fewer = Settings(
-        tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
-    )
-    assert [s.name for s in periodic_steps(app, fewer)] == ["review-by check"]

@@ -3,13 +3,9 @@
 import asyncio
 import contextlib
 import gc
-import logging
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -22,59 +18,16 @@ from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
 from agilegov.db import make_engine, make_session_factory
 from agilegov.organizations.service import principal_for_token, session_user
-from agilegov.part import Job
 from agilegov.parts import PARTS
+from agilegov.periodic import periodic_steps, run_periodically
 from agilegov.record.notes import load_or_create_signer
 from agilegov.settings import Settings, get_settings
-from agilegov.uow import UnitOfWork
 from agilegov.web.render import compile_templates, error_page, use_parts
 from agilegov.web.scope_page import tab_router
 from agilegov.web.throttle import FailedSignIns
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "web" / "static"
-log = logging.getLogger("agilegov")
-
-
-@dataclass(frozen=True)
-class PeriodicStep:
-    """Work the server does every ``every`` seconds."""
-
-    name: str
-    every: float
-    run: Callable[[], Any]
-
-
-async def run_periodically(steps: Sequence[PeriodicStep]) -> None:
-    """Run each step when its time has come, in the order given, each in a worker
-    thread; a step that fails is logged and run again at its next turn, and the
-    others go on (one failed pass must not stop the server's clock)."""
-    due = [0.0] * len(steps)
-    while True:
-        for number, step in enumerate(steps):
-            if time.monotonic() < due[number]:
-                continue
-            due[number] = time.monotonic() + step.every
-            try:
-                await asyncio.to_thread(step.run)
-            except Exception:
-                log.exception("periodic %s failed", step.name)
-        await asyncio.sleep(max(0.0, min(due) - time.monotonic()))
-
-
-def periodic_steps(app: FastAPI, settings: Settings) -> list[PeriodicStep]:
-    """Every part's jobs, in their order (review-by checks, scrapes, evaluations,
-    then webhook deliveries: what a check or an evaluation has to tell is sent in
-    the same pass); a job whose interval is 0 never runs."""
-
-    def step(job: Job) -> PeriodicStep:
-        def run() -> None:
-            job.run(UnitOfWork(app.state.session_factory), settings)
-
-        return PeriodicStep(job.name, job.every(settings), run)
-
-    jobs = sorted((job for part in PARTS for job in part.jobs), key=lambda job: job.order)
-    return [step(job) for job in jobs if job.every(settings) > 0]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         task = None
         if settings.tick_interval_seconds > 0:
-            task = asyncio.create_task(run_periodically(periodic_steps(app, settings)))
+            steps = periodic_steps(app.state.session_factory, settings)
+            task = asyncio.create_task(run_periodically(steps, engine))
         yield
         if task is not None:
             task.cancel()
