@@ -15,7 +15,8 @@ without its password being checked, and does not lengthen the wait.
 
 The owner is never locked out by someone else's guesses: the account's own
 delay does not apply to an address (IPv6: its /64) from which the account has
-signed in before, and the other two keys are about the guesser's address.
+signed in within the last 90 days, and the other two keys are about the
+guesser's address.
 A successful sign-in forgets the failures counted for the account and for the
 account from that address (the address's own count is kept, so that signing in
 to an account of one's own does not buy more guesses at others). A count is
