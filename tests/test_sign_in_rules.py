@@ -147,3 +147,20 @@ def test_trusted_proxies_are_read_as_addresses_and_networks() -> None:
     assert Settings().trusted_proxies == []
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 network"):
         Settings(trusted_proxies="localhost")  # type: ignore[arg-type]
+
+
+def test_the_server_leaves_forwarding_headers_to_the_application(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    import agilegov.app
+    from agilegov import cli
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(cli, "_upgrade", lambda: None)
+    monkeypatch.setattr(agilegov.app, "create_app", lambda: "the app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(options))
+    cli.serve(host="127.0.0.1", port=8000)
+    # Uvicorn's own handling would believe X-Forwarded-For from 127.0.0.1.
+    assert started["proxy_headers"] is False
