@@ -102,7 +102,6 @@ def sign_in(uow: UnitOfWork, email: str, password: str, address: str) -> str:
             raise Unauthenticated("the email or the password is wrong")
         _forget_failures(session, keys, now)
         secret = new_token()
-        now = clock.now()
         row = WebSession(
             user_id=user.id,
             session_hash=hash_token(secret),
@@ -152,7 +151,7 @@ def _refuse_while_waiting(session: Session, keys: SignInKeys, now: datetime) -> 
     )
     # The account's own wait is for addresses it has not signed in from: the
     # owner's are spared whatever is guessed elsewhere.
-    waited = [keys.pair, keys.address] if known_address else list(hashes)
+    waited = [keys.pair, keys.address] + ([] if known_address else [keys.account])
     until = max(
         (
             row.next_attempt_at
