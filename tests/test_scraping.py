@@ -491,6 +491,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     every = Settings(tick_interval_seconds=60, poll_interval_seconds=5)
     names = [(s.name, s.every) for s in periodic_steps(app, every)]
     assert names == [
+        ("sign-in counts pruning", 60),
         ("review-by check", 60),
         ("scrape", 5),
         ("evaluation", 3600),
@@ -499,4 +500,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     fewer = Settings(
         tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
     )
-    assert [s.name for s in periodic_steps(app, fewer)] == ["review-by check"]
+    assert [s.name for s in periodic_steps(app, fewer)] == [
+        "sign-in counts pruning",
+        "review-by check",
+    ]
