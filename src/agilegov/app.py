@@ -63,8 +63,9 @@ async def run_periodically(steps: Sequence[PeriodicStep]) -> None:
 
 def periodic_steps(app: FastAPI, settings: Settings) -> list[PeriodicStep]:
     """Every part's jobs, in their order (old counts of failed sign-ins, review-by
-    checks, scrapes, evaluations, then webhook deliveries: what a check or an evaluation has to tell is sent in
-    the same pass); a job whose interval is 0 never runs."""
+    checks, scrapes, evaluations, then webhook deliveries: what a check or an
+    evaluation has to tell is sent in the same pass); a job whose interval is 0
+    never runs."""
 
     def step(job: Job) -> PeriodicStep:
         def run() -> None:
