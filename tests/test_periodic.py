@@ -267,6 +267,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     every = Settings(tick_interval_seconds=60, poll_interval_seconds=5)
     names = [(s.name, s.every) for s in periodic_steps(NO_DATABASE, every)]
     assert names == [
+        ("sign-in counts pruning", 60),
         ("review-by check", 60),
         ("scrape", 5),
         ("evaluation", 3600),
@@ -275,7 +276,10 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     fewer = Settings(
         tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
     )
-    assert [s.name for s in periodic_steps(NO_DATABASE, fewer)] == ["review-by check"]
+    assert [s.name for s in periodic_steps(NO_DATABASE, fewer)] == [
+        "sign-in counts pruning",
+        "review-by check",
+    ]
 
 
 def test_the_clock_is_the_one_the_claims_read(engine: Engine) -> None:

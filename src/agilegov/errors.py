@@ -50,6 +50,9 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+@dataclass
 class TooManyRequests(DomainError):
+    # Whole seconds until trying again can succeed, when known (sent as Retry-After).
+    retry_after: int | None = None
     status = 429
     title = "Too many requests"

@@ -277,9 +277,10 @@ async def run_periodically(steps: Sequence[PeriodicStep], engine: Engine) -> Non
 
 
 def periodic_steps(session_factory: sessionmaker, settings: Settings) -> list[PeriodicStep]:
-    """Every part's jobs, in their order (review-by checks, scrapes, evaluations,
-    then webhook deliveries: what a check or an evaluation has to tell is sent in
-    the same pass); a job whose interval is 0 never runs."""
+    """Every part's jobs, in their order (old counts of failed sign-ins, review-by
+    checks, scrapes, evaluations, then webhook deliveries: what a check or an
+    evaluation has to tell is sent in the same pass); a job whose interval is 0
+    never runs."""
 
     def step(every: float, job: Job) -> PeriodicStep:
         def run() -> None:

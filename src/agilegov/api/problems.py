@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from agilegov.errors import DomainError
+from agilegov.errors import DomainError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -65,9 +65,13 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if is_page(request):
-            return page_error(request, exc.status, exc.title, str(exc))
-        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-        return problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+            response = page_error(request, exc.status, exc.title, str(exc))
+        else:
+            errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+            response = problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

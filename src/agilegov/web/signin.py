@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from agilegov.auth import ANONYMOUS, Principal, Role
 from agilegov.errors import Forbidden
 from agilegov.uow import UnitOfWork
+from agilegov.web.client import client_of
 
 SESSION_COOKIE = "agilegov_session"
 # Before sign-in there is no session to bind a token to: the forms of a
@@ -73,7 +74,7 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=client_of(request).scheme == "https",
         path="/",
     )
 
