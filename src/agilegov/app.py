@@ -24,7 +24,6 @@ from agilegov.record.notes import load_or_create_signer
 from agilegov.settings import Settings, get_settings
 from agilegov.web.render import compile_templates, error_page, use_parts
 from agilegov.web.scope_page import tab_router
-from agilegov.web.throttle import FailedSignIns
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "web" / "static"
@@ -70,8 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     use_parts()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
-    # Ten wrong passwords for an email, or from an address, in 15 minutes: a pause.
-    app.state.failed_sign_ins = FailedSignIns(most=10, within_seconds=15 * 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     problems.install(app, API_PREFIX, error_page)
 
