@@ -118,7 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     # Ten wrong passwords for an email, or from an address, in 15 minutes: a pause.
     app.state.failed_sign_ins = FailedSignIns(most=10, within_seconds=15 * 60)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     problems.install(app, API_PREFIX, error_page)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(ids_in_range)])
