@@ -25,9 +25,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 8 * 1_048_576
     # An uploaded or imported archive may unpack to this many bytes at most, all
     # its files together (checked against what it declares, and again while reading).
-    max_unpacked_bytes: int = 64 * 1_048_576
+    max_unpacked_bytes: int = 32 * 1_048_576
     # An imported CSV file may hold this many rows at most (its header aside).
-    max_import_rows: int = 1_000_000
+    max_import_rows: int = 500_000
     # The site is served over https (directly or behind a proxy): every response
     # then carries Strict-Transport-Security and every cookie is Secure.
     https: bool = False
