@@ -15,6 +15,7 @@ from httpx import Response
 
 from agilegov.dialogue import api as dialogue_api
 from agilegov.dialogue import archive
+from agilegov.scopes import api as scopes_api
 from api_helpers import (
     API,
     World,
@@ -242,3 +243,41 @@ def test_a_page_form_sent_as_an_upload_is_refused_unread(shared: World) -> None:
     )
     assert response.status_code == 422
     assert "url-encoded" in response.text
+
+
+# ---------------------------------------------------------------- a scope's document
+
+
+@pytest.fixture
+def never_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the document fails the test."""
+
+    async def reached(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the document was read")
+
+    monkeypatch.setattr(scopes_api, "read_document", reached)
+
+
+@pytest.mark.parametrize(("who", "status"), [(None, 401), ("viewer", 403), ("outsider", 403)])
+def test_a_scope_document_from_a_caller_who_may_not_import_is_refused_unread(
+    shared: World, never_validated: None, who: str | None, status: int
+) -> None:
+    before = snapshot(shared.engine)
+    response = shared.client.post(
+        f"{API}/scopes/import?organization_id={shared.business_id}",
+        content=b'{"scope": ' + b"[" * 100_000,
+        headers={**shared.auth(who), "Content-Type": "application/json"},
+    )
+    assert_problem(response, status)
+    assert_unchanged(before, shared.engine)
+
+
+def test_a_scope_document_is_checked_once_the_caller_may_import(shared: World) -> None:
+    before = snapshot(shared.engine)
+    path = f"{API}/scopes/import?organization_id={shared.business_id}"
+    headers = {**shared.auth("editor"), "Content-Type": "application/json"}
+    broken = shared.client.post(path, content=b'{"scope": ', headers=headers)
+    assert "character 10" in assert_problem(broken, 422, "body")["detail"]
+    invalid = shared.client.post(path, content=b'{"format": 1}', headers=headers)
+    assert_problem(invalid, 422, "format", "scope")
+    assert_unchanged(before, shared.engine)
