@@ -2,6 +2,7 @@
 body's size, what an archive unpacks to (declared and counted), nested archives,
 the rows of each CSV file. Every refusal stores nothing."""
 
+import gzip
 import io
 import time
 import tracemalloc
@@ -280,4 +281,24 @@ def test_a_scope_document_is_checked_once_the_caller_may_import(shared: World) -
     assert "character 10" in assert_problem(broken, 422, "body")["detail"]
     invalid = shared.client.post(path, content=b'{"format": 1}', headers=headers)
     assert_problem(invalid, 422, "format", "scope")
+    assert_unchanged(before, shared.engine)
+
+
+def test_a_compressed_body_is_not_inflated(shared: World) -> None:
+    """No route accepts Content-Encoding: a gzip body is taken as the bytes it
+    is (not JSON: refused), so a small compressed body cannot grow past the body limit."""
+    document = b'{"organization_id": 1, "name": "' + b"x" * 10_000_000 + b'", "kind": "ai_system"}'
+    packed = gzip.compress(document)
+    assert len(packed) < shared.client.app.state.settings.max_body_bytes < len(document)
+    before = snapshot(shared.engine)
+    response = shared.client.post(
+        f"{API}/scopes",
+        content=packed,
+        headers={
+            **shared.auth("owner"),
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
+    assert_problem(response, 400)
     assert_unchanged(before, shared.engine)

@@ -23,7 +23,8 @@ def test_the_api_docs_list_the_operations_with_no_csp_violation(context: Browser
     response = page.goto("/api/v1/docs")
     assert response is not None and response.status == 200
     assert "script-src 'self' 'sha256-" in response.headers["content-security-policy"]
-    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    # The whole API's document is read and drawn first: slow on a busy machine.
+    expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=30_000)
     # Swagger UI draws what is in view: scroll down to an operation further on.
     upload = page.locator(".opblock-summary-path", has_text="/consultations/import")
     for _ in range(100):
