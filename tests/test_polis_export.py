@@ -212,14 +212,15 @@ def test_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
         polis.read_export(folder)
 
 
-def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_limits(tmp_path: Path) -> None:
     folder = written(tmp_path)
-    monkeypatch.setattr(polis, "MAX_VOTES", 50)
-    with pytest.raises(PolisExportError, match=r"votes\.csv line 52: more than 50 votes"):
-        polis.read_export(folder)
-    monkeypatch.setattr(polis, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(PolisExportError, match=r"votes\.csv: larger than"):
-        polis.read_export(folder)
+    with pytest.raises(polis.ExportTooLarge, match=r"votes\.csv line 52: more than 50 rows"):
+        polis.read_export(folder, polis.ImportLimits(max_rows=50))
+    with pytest.raises(polis.ExportTooLarge, match=r"more than 1000 bytes"):
+        polis.read_export(folder, polis.ImportLimits(max_bytes=1000))
+    # Every file has its rows counted, not only the votes.
+    with pytest.raises(polis.ExportTooLarge, match=r"comments\.csv line 5: more than 2 rows"):
+        polis.read_export(folder, polis.ImportLimits(max_rows=2))
 
 
 # ---------------------------------------------------------------- the real exports

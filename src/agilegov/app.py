@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from agilegov import __version__
 from agilegov.api import problems
@@ -22,11 +23,28 @@ from agilegov.parts import PARTS
 from agilegov.periodic import periodic_steps, run_periodically
 from agilegov.record.notes import load_or_create_signer
 from agilegov.settings import Settings, get_settings
+from agilegov.web.headers import SecurityHeaders, inline_script_hashes
 from agilegov.web.render import compile_templates, error_page, use_parts
 from agilegov.web.scope_page import tab_router
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "web" / "static"
+SWAGGER_UI = "/static/vendor/swagger-ui"
+API_DOCS = get_swagger_ui_html(
+    openapi_url=f"{API_PREFIX}/openapi.json",
+    title="agilegov API",
+    swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+    swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+    swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+).body.decode()
+
+
+class App(FastAPI):
+    """The application, with its security headers as the outermost layer: even
+    the answer of Starlette's server-error layer (a 500) carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), **self.state.security_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await task
         engine.dispose()
 
-    app = FastAPI(
+    app = App(
         title="agilegov",
         version=__version__,
         description="Agile governance of innovations: the double loop, on a verifiable record.",
@@ -62,6 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
+    # Its start-up script is the one inline script the site serves.
+    app.state.security_headers = {
+        "https": settings.https,
+        "script_hashes": inline_script_hashes(API_DOCS),
+    }
     # Who a token or a sign-in session belongs to: the API and the pages ask
     # through these, so that the toolkits need not know the organizations part.
     app.state.principal_for_token = principal_for_token
@@ -69,7 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     use_parts()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     problems.install(app, API_PREFIX, error_page)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(ids_in_range)])
@@ -87,14 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        swagger = "/static/vendor/swagger-ui"
-        return get_swagger_ui_html(
-            openapi_url=f"{API_PREFIX}/openapi.json",
-            title="agilegov API",
-            swagger_js_url=f"{swagger}/swagger-ui-bundle.js",
-            swagger_css_url=f"{swagger}/swagger-ui.css",
-            swagger_favicon_url=f"{swagger}/favicon-32x32.png",
-        )
+        return HTMLResponse(API_DOCS)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -20,8 +20,18 @@ class Settings(BaseSettings):
     # The embedded default is a SQLite file in the working directory;
     # PostgreSQL is selected with a postgresql+psycopg:// URL.
     database_url: str = f"sqlite:///{Path('agilegov.db').resolve()}"
-    # Largest accepted request body, in bytes.
+    # Largest accepted request body, in bytes; an upload (a multipart/form-data
+    # body, such as a zipped Pol.is export) may be up to max_upload_bytes instead.
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 8 * 1_048_576
+    # An uploaded or imported archive may unpack to this many bytes at most, all
+    # its files together (checked against what it declares, and again while reading).
+    max_unpacked_bytes: int = 32 * 1_048_576
+    # An imported CSV file may hold this many rows at most (its header aside).
+    max_import_rows: int = 500_000
+    # The site is served over https (directly or behind a proxy): every response
+    # then carries Strict-Transport-Security and every cookie is Secure.
+    https: bool = False
     # How often the server checks review-by dates, in seconds. 0 turns off the server's
     # periodic work altogether: these checks, webhook deliveries, scrapes and evaluations.
     tick_interval_seconds: int = 3600

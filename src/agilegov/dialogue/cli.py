@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agilegov.settings import get_settings
 from agilegov.terminal import open_uow
 
 if TYPE_CHECKING:
@@ -35,10 +36,10 @@ def opinion_map_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """The opinion map of a Pol.is export: groups, representative statements, consensus."""
-    from agilegov.dialogue.polis import PolisExportError, opinion_map, read_export
+    from agilegov.dialogue.polis import ImportLimits, PolisExportError, opinion_map, read_export
 
     try:
-        export = read_export(polis)
+        export = read_export(polis, ImportLimits.of(get_settings()))
     except PolisExportError as problem:
         errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
@@ -94,12 +95,13 @@ def import_command(
 ) -> None:
     """A Pol.is conversation as a consultation of a scope (as the operator)."""
     from agilegov.auth import SYSTEM
-    from agilegov.dialogue.polis import PolisExportError, read_export
+    from agilegov.dialogue.polis import ImportLimits, PolisExportError, read_export
     from agilegov.dialogue.polis_exchange import import_polis
     from agilegov.errors import DomainError
 
     try:
-        consultation = import_polis(open_uow(), SYSTEM, scope, read_export(polis))
+        export = read_export(polis, ImportLimits.of(get_settings()))
+        consultation = import_polis(open_uow(), SYSTEM, scope, export)
     except (PolisExportError, DomainError) as problem:
         errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
