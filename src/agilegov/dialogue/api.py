@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
-from pydantic import AwareDatetime
 
 from agilegov.api.deps import Actor, Uow
 from agilegov.dialogue import archive, lifecycle, participation, polis, polis_exchange, reads
@@ -24,6 +23,7 @@ from agilegov.dialogue.schemas import (
 )
 from agilegov.dialogue.views import OpinionMapView, opinion_map
 from agilegov.errors import InvalidInput, NotFound
+from agilegov.schemas import StoredDatetime
 
 router = APIRouter(tags=["consultations"])
 
@@ -183,7 +183,7 @@ def import_polis(
     uow: Uow,
     actor: Actor,
     open_until: Annotated[
-        AwareDatetime | None, Query(description="Keep it open for more votes until then.")
+        StoredDatetime | None, Query(description="Keep it open for more votes until then.")
     ] = None,
 ) -> Any:
     """A Pol.is conversation as a consultation of the scope."""
