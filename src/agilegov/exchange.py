@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from agilegov.auth import Principal
 from agilegov.errors import FieldProblem, InvalidInput
-from agilegov.schemas import StoredDatetime
+from agilegov.schemas import StorableObject, StoredDatetime
 from agilegov.scoped import Kind, apply_values
 from agilegov.tenancy import Scope
 from agilegov.versioning import EntityVersion, versions_of
@@ -73,7 +73,7 @@ class _Stamps(BaseModel):
 class _Version(BaseModel):
     model_config = {"extra": "forbid"}
     version: int = Field(ge=1)
-    data: dict[str, Any]
+    data: StorableObject
     note: str
     created_at: StoredDatetime
 

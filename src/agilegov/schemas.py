@@ -6,6 +6,7 @@ from types import NoneType
 from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,13 +38,12 @@ def _stored_datetime(value: object) -> datetime:
 FiniteFloat = Annotated[float, BeforeValidator(values.number)]
 # A time with its offset, RFC 3339 as text, within the times stored (``agilegov.values``).
 StoredDatetime = Annotated[datetime, BeforeValidator(_stored_datetime)]
-# The largest integer column value (PostgreSQL INTEGER); a larger id names nothing.
-MAX_INT = 2**31 - 1
+MAX_INT = values.MAX_INT
 # How deeply a JSON value in a request may nest (the record must serialise it).
 MAX_DEPTH = 32
 
 
-def _unstorable(value: Any) -> str | None:
+def unstorable(value: Any) -> str | None:
     """Why a value cannot be stored as given, or None if it can."""
     pending = [(value, False, 0)]  # a stack, not recursion: JSON may nest deeply
     while pending:
@@ -80,10 +80,21 @@ class Input(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any) -> Any:
-        problem = _unstorable(value)
+        problem = unstorable(value)
         if problem is not None:
             raise ValueError(problem)
         return value
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# A JSON object stored as it is, for shapes that are not an ``Input``.
+StorableObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 
 
 class Output(BaseModel):

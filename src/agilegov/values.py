@@ -17,6 +17,8 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
+# The largest integer column value (PostgreSQL INTEGER); a larger id names nothing.
+MAX_INT = 2**31 - 1
 FLOAT_MAX = sys.float_info.max  # about 1.8e308
 NUMBER_RANGE = "must be a finite number within ±1.8e308"
 

@@ -9,6 +9,7 @@ import typer
 
 from agilegov.auth import SYSTEM
 from agilegov.terminal import console, errors, open_uow
+from agilegov.values import MAX_INT
 
 ingest_app = typer.Typer(
     name="ingest",
@@ -22,7 +23,10 @@ MAP_MAX_BYTES = 1024 * 1024  # a metric map
 _ScopeOption = Annotated[
     int | None,
     typer.Option(
-        "--scope", help="Id of the scope whose indicators the keys name (needed if ambiguous)."
+        "--scope",
+        min=1,
+        max=MAX_INT,
+        help="Id of the scope whose indicators the keys name (needed if ambiguous).",
     ),
 ]
 
