@@ -7,8 +7,10 @@ First the readers alone (``agilegov.values``), then every way in: the API on
 SQLite and PostgreSQL, ``agilegov ingest``, and the pages' forms.
 """
 
+import io
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +23,7 @@ from typer.testing import CliRunner
 
 from agilegov import timetext, values
 from agilegov.cli import app as cli
+from agilegov.dialogue import polis
 from agilegov.monitor.models import Observation
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
@@ -36,6 +39,7 @@ from api_helpers import (
     world_from_fixture,
 )
 from builders import indicator, new_scope, specific_goal
+from test_polis_export import conversation, corrupt
 from web_helpers import csrf_of, field_error, sign_in
 
 HUGE_INT = "1" + "0" * 400  # a JSON integer no double holds
@@ -449,6 +453,35 @@ def test_an_extreme_value_is_refused_naming_the_field(
     before = snapshot(shared.engine)
     response = _send(shared, case, ctx)
     assert_problem(response, case.status, *case.fields)
+    assert_unchanged(before, shared.engine)
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "text"),
+    [
+        ("votes.csv", 3, f"{values.LATEST_MS + 1},d,1,0,1"),
+        ("comments.csv", 2, f"{2**53},d,0,10,0,0,0,Plain,false"),
+    ],
+)
+def test_a_polis_export_with_a_time_beyond_the_bounds_is_refused(
+    shared: World, ctx: dict[str, Any], tmp_path: Path, file: str, line: int, text: str
+) -> None:
+    folder = tmp_path / "export"
+    polis.write_export(folder, conversation())
+    corrupt(folder, file, line, text)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in folder.iterdir():
+            archive.write(path, arcname=f"export/{path.name}")
+    before = snapshot(shared.engine)
+    response = shared.client.post(
+        f"{ctx['s']}/consultations/import",
+        files={"export": ("export.zip", buffer.getvalue(), "application/zip")},
+        headers=shared.auth("owner"),
+    )
+    problem = assert_problem(response, 422, "export")
+    assert f"{file} line {line}: timestamp: timestamp " in problem["detail"]
+    assert values.TIME_RANGE in problem["detail"]
     assert_unchanged(before, shared.engine)
 
 
