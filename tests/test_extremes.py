@@ -674,6 +674,34 @@ def test_ingest_refuses_a_scope_id_beyond_the_integers(
     assert_unchanged(before, engine)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            _document(**{"stakeholders.0.created_at": "0001-01-01T00:00:00+01:00"}),
+            "stakeholders[0].created_at: '0001-01-01T00:00:00+01:00' is out of range",
+        ),
+        (
+            _document(**{"cycle.stage_entered_at": "9999-12-31T23:59:59-14:00"}),
+            "cycle.stage_entered_at: '9999-12-31T23:59:59-14:00' is out of range",
+        ),
+        (_document().replace('"visit": 1', '"visit": ' + "9" * 5000), "not JSON"),
+    ],
+)
+def test_import_refuses_a_document_with_an_extreme(
+    database_url: str, engine: Engine, world: Any, tmp_path: Path, text: str, message: str
+) -> None:
+    file = tmp_path / "scope.json"
+    file.write_text(text)
+    before = snapshot(engine)
+    result = _cli(database_url, "import", file, "--organization", world.business_id)
+    assert result.exit_code == 1, (result.output, result.exception)
+    written = "".join(result.stderr.split())  # the terminal wraps long lines
+    assert written.startswith(f"error:{file}:"), result.stderr
+    assert "".join(message.split()) in written, result.stderr
+    assert_unchanged(before, engine)
+
+
 # ================================================================ the pages' forms
 
 

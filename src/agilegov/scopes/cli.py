@@ -51,14 +51,15 @@ def import_command(
         raw: Any = json.loads(file.read_text())
     except FileNotFoundError:
         fail(f"{file}: no such file")
-    except (UnicodeDecodeError, json.JSONDecodeError) as problem:
+    except ValueError as problem:  # not UTF-8, not JSON, or an integer of over 4,300 digits
         fail(f"{file}: not JSON ({problem})")
     try:
         document = document_model().model_validate(raw)
         scope = import_scope(open_uow(), SYSTEM, organization, document)
     except ValidationError as problem:
         lines = [
-            f"{'.'.join(str(p) for p in item['loc']) or 'document'}: {item['msg']}"
+            f"{'.'.join(str(p) for p in item['loc']) or 'document'}: "
+            + item["msg"].removeprefix("Value error, ")
             for item in problem.errors()
         ]
         fail(f"{file}: " + "; ".join(lines))
