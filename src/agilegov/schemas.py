@@ -38,12 +38,12 @@ def _stored_datetime(value: object) -> datetime:
 FiniteFloat = Annotated[float, BeforeValidator(values.number)]
 # A time with its offset, RFC 3339 as text, within the times stored (``agilegov.values``).
 StoredDatetime = Annotated[datetime, BeforeValidator(_stored_datetime)]
-MAX_INT = values.MAX_INT
+MAX_INT = values.MAX_INT  # the largest integer column value
 # How deeply a JSON value in a request may nest (the record must serialise it).
 MAX_DEPTH = 32
 
 
-def unstorable(value: Any) -> str | None:
+def _unstorable(value: Any) -> str | None:
     """Why a value cannot be stored as given, or None if it can."""
     pending = [(value, False, 0)]  # a stack, not recursion: JSON may nest deeply
     while pending:
@@ -80,14 +80,14 @@ class Input(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any) -> Any:
-        problem = unstorable(value)
+        problem = _unstorable(value)
         if problem is not None:
             raise ValueError(problem)
         return value
 
 
 def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
-    problem = unstorable(value)
+    problem = _unstorable(value)
     if problem is not None:
         raise ValueError(problem)
     return value
