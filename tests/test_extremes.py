@@ -105,6 +105,29 @@ def test_number_refuses(value: object, non_finite: bool, message: str) -> None:
     assert str(caught.value).startswith(message), caught.value
 
 
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        (b'{"a": 1e400}', "a"),
+        (b'{"observations": [{"value": 1}, {"value": -1E+400}]}', "observations[1].value"),
+        (b'{"a": {"b": [0, 1.5e309]}}', "a.b[1]"),
+        (b"[1e309]", "[0]"),
+        (b"1e400", "body"),
+        (b'{"a": ' + b"9" * 400 + b".5}", "a"),
+        (b'{"a": 1e308, "b": 1.7976931348623157e308}', None),
+        (b'{"a": "1e400"}', None),  # text: for the field to read
+        (b'{"a": Infinity, "b": NaN}', None),  # the JSON extensions, as written
+        (b'{"a": 1e-400}', None),  # too small rounds to zero
+        (b'{"a": ' + b"9" * 400 + b"}", None),  # an integer: for the field to refuse
+        (b'{"a": 1e400', None),  # not JSON: for the reader to say
+    ],
+)
+def test_number_too_large_finds_where_a_document_writes_one(
+    document: bytes, where: str | None
+) -> None:
+    assert values.number_too_large(document) == where
+
+
 PLUS_14 = timezone(timedelta(hours=14))
 MINUS_14 = timezone(timedelta(hours=-14))
 WIDEST = (timezone(timedelta(hours=23, minutes=59)), timezone(-timedelta(hours=23, minutes=59)))

@@ -12,6 +12,7 @@ such a time converts to any zone and back, and to epoch microseconds, without
 leaving the calendar's years 1 to 9999.
 """
 
+import json
 import math
 import re
 import sys
@@ -132,3 +133,41 @@ def time_of_epoch_ms(milliseconds: int) -> datetime:
     if not EARLIEST_MS <= milliseconds <= LATEST_MS:
         raise ValueError(f"timestamp {milliseconds} ms is out of range: {TIME_RANGE}")
     return _EPOCH + milliseconds * _MILLISECOND
+
+
+# A number literal that may be beyond a double: an exponent of three digits or
+# more, or 309 digits in a row. Only a document holding one is read again.
+_MAYBE_TOO_LARGE = re.compile(rb"[0-9][eE]\+?0*[1-9][0-9]{2}|[0-9]{309}")
+
+
+class _TooLarge:
+    """A JSON number literal beyond a double, where the document holds it."""
+
+
+def _json_float(text: str) -> float | _TooLarge:
+    number = float(text)
+    return _TooLarge() if math.isinf(number) else number
+
+
+def number_too_large(document: bytes) -> str | None:
+    """Where a JSON document writes a number beyond a double (``goals[0].target``;
+    ``body`` for the whole document), or None. JSON parsers read one as
+    infinity, which is then indistinguishable from the extension ``Infinity``."""
+    if not _MAYBE_TOO_LARGE.search(document):
+        return None
+    try:
+        parsed = json.loads(document, parse_float=_json_float)
+    except (ValueError, RecursionError):  # not JSON: for the reader of the document to say
+        return None
+    pending: list[tuple[object, str]] = [(parsed, "")]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, _TooLarge):
+            return path or "body"
+        if isinstance(item, dict):
+            pending.extend(
+                (value, f"{path}.{key}" if path else str(key)) for key, value in item.items()
+            )
+        elif isinstance(item, list):
+            pending.extend((value, f"{path}[{index}]") for index, value in enumerate(item))
+    return None
