@@ -152,6 +152,18 @@ def test_the_latest_vote_counts() -> None:
             "votes.csv line 5: comment-id: no comment 7 in comments.csv",
         ),
         ("votes.csv", 3, "soon,d,1,0,1", "votes.csv line 3: timestamp: must be a whole number"),
+        (
+            "votes.csv",
+            3,
+            "253402214400000,d,1,0,1",
+            "votes.csv line 3: timestamp: timestamp 253402214400000 ms is out of range: must be",
+        ),
+        (
+            "comments.csv",
+            2,
+            "9007199254740992,d,0,10,0,0,0,Plain,false",
+            "comments.csv line 2: timestamp: timestamp 9007199254740992 ms is out of range",
+        ),
         ("votes.csv", 4, "1500000010002,d,2,0", "votes.csv line 4: expected 5 fields, got 4"),
         ("votes.csv", 1, "timestamp,datetime,comment-id,voter,vote", "votes.csv line 1: header:"),
         (

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agilegov import values
 from agilegov.monitor import scraping
 from agilegov.monitor.models import Observation, ScrapeTarget
 from agilegov.monitor.schemas import ScrapeTargetCreate, ScrapeTargetUpdate
@@ -295,6 +296,25 @@ def test_a_refused_batch_stores_nothing_and_says_why(world, scope_id, exporter) 
     after = row_counts(world.uow)
     assert after["observations"] == before["observations"]
     assert after["events"] == before["events"] + 1
+    assert _stored_target(world.uow, target.id).last_error == result.error
+
+
+@pytest.mark.parametrize("timestamp", [values.EARLIEST_MS - 1, values.LATEST_MS + 1, 2**62])
+def test_a_timestamp_beyond_the_times_stored_stores_nothing_and_says_why(
+    world, scope_id, exporter, timestamp: int
+) -> None:
+    exposition = f"applicants_total 1 {SAMPLED_MS}\napplicants_total 2 {timestamp}\n"
+    url = exporter.serve("/metrics", exposition)
+    target = _target(world, scope_id, url)
+    before = row_counts(world.uow)
+
+    [result] = scrape_due(world.uow, NOW)
+
+    assert result.stored == 0
+    assert result.error == (
+        f"exposition: line 2: time: timestamp {timestamp} ms is out of range: {values.TIME_RANGE}"
+    )
+    assert row_counts(world.uow)["observations"] == before["observations"]
     assert _stored_target(world.uow, target.id).last_error == result.error
 
 

@@ -105,10 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api.include_router(router if isinstance(router, APIRouter) else router())
     app.include_router(api)
     # The scope page's tabs first: a tab's path is also its kind's list path.
-    app.include_router(tab_router())
-    for part in PARTS:
-        for router in part.page_routers:
-            app.include_router(router)
+    pages = [tab_router(), *(router for part in PARTS for router in part.page_routers)]
+    for router in pages:
+        app.include_router(router, dependencies=[Depends(ids_in_range)])
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,11 +1,22 @@
-"""Refuse request bodies over the configured size before reading them whole:
-by their declared length at once, and by counting what arrives (a chunked body
-declares none)."""
+"""Refuse request bodies over the configured size before reading them whole (by
+their declared length at once, and by counting what arrives: a chunked body
+declares none), and JSON bodies writing a number beyond a double, which JSON
+parsers read as infinity."""
 
 import json
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agilegov import values
+
+
+class InvalidBody(HTTPException):
+    """A body refused while it is read, naming the field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(422, f"{field}: {message}")
+        self.errors = [{"field": field, "in": "body", "message": message}]
 
 
 class BodySizeLimit:
@@ -30,16 +41,25 @@ class BodySizeLimit:
             await _refuse(scope, send, detail)
             return
         received = 0
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        chunks: list[bytes] | None = [] if content_type.endswith(b"json") else None
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                # Raised inside the route's body reading, where the API's
+                # handlers turn them into problem responses.
                 if received > limit:
-                    # Raised inside the route's body reading, where the API's
-                    # handlers turn it into a problem response.
                     raise HTTPException(413, detail)
+                if chunks is not None:
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        where = values.number_too_large(b"".join(chunks))
+                        if where is not None:
+                            raise InvalidBody(where, values.NUMBER_RANGE)
             return message
 
         await self.app(scope, limited_receive, send)

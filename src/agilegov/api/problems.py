@@ -83,12 +83,13 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
-            exc.status_code, "Error"
-        )
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+        title = titles.get(exc.status_code, "Invalid input" if exc.status_code == 422 else "Error")
         if is_page(request) and not request.url.path.startswith("/static/"):
             return page_error(request, exc.status_code, title, str(exc.detail))
-        response = problem(exc.status_code, title, str(exc.detail), request.url.path)
+        # A body refused while read (``limits.InvalidBody``) names its fields.
+        errors = getattr(exc, "errors", None)
+        response = problem(exc.status_code, title, str(exc.detail), request.url.path, errors)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response

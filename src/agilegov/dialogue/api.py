@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Uow
@@ -28,6 +27,7 @@ from agilegov.dialogue.schemas import (
 )
 from agilegov.dialogue.views import OpinionMapView, opinion_map
 from agilegov.errors import InvalidInput, NotFound, TooLarge
+from agilegov.schemas import StoredDatetime
 from agilegov.uow import UnitOfWork
 
 router = APIRouter(tags=["consultations"])
@@ -191,7 +191,7 @@ async def import_polis(
     uow: Uow,
     actor: Actor,
     open_until: Annotated[
-        AwareDatetime | None, Query(description="Keep it open for more votes until then.")
+        StoredDatetime | None, Query(description="Keep it open for more votes until then.")
     ] = None,
 ) -> Any:
     """A Pol.is conversation as a consultation of the scope. The caller is checked

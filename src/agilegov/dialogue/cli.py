@@ -11,6 +11,7 @@ from rich.table import Table
 
 from agilegov.settings import get_settings
 from agilegov.terminal import open_uow
+from agilegov.values import MAX_INT
 
 if TYPE_CHECKING:
     from agilegov.dialogue.opinion_map import OpinionMapResult
@@ -91,7 +92,10 @@ def _table(result: "OpinionMapResult") -> Table:
 @dialogue_app.command("import")
 def import_command(
     polis: Annotated[Path, typer.Argument(help="A Pol.is export folder.", metavar="DIR")],
-    scope: Annotated[int, typer.Option("--scope", help="The scope it becomes a consultation of.")],
+    scope: Annotated[
+        int,
+        typer.Option("--scope", min=1, max=MAX_INT, help="The scope it becomes a consultation of."),
+    ],
 ) -> None:
     """A Pol.is conversation as a consultation of a scope (as the operator)."""
     from agilegov.auth import SYSTEM
@@ -110,7 +114,7 @@ def import_command(
 
 @dialogue_app.command("export")
 def export_command(
-    consultation: Annotated[int, typer.Argument(help="The consultation's id.")],
+    consultation: Annotated[int, typer.Argument(min=1, max=MAX_INT, help="The consultation's id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write.")],
 ) -> None:
     """A consultation as a Pol.is export folder (as the operator)."""

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from agilegov import values
 from agilegov.dialogue import opinion_map as engine
 from agilegov.settings import Settings
 
@@ -314,6 +315,15 @@ class _Table:
     def whole(self, line: int, row: list[str], column: str, minimum: int = 0) -> int:
         return _whole(row[self.column[column]], minimum, lambda p: self.error(line, column, p))
 
+    def timestamp(self, line: int, row: list[str]) -> int:
+        """Milliseconds since the epoch, of a time that can be stored."""
+        milliseconds = self.whole(line, row, "timestamp")
+        try:
+            values.time_of_epoch_ms(milliseconds)
+        except ValueError as problem:
+            raise self.error(line, "timestamp", str(problem)) from None
+        return milliseconds
+
 
 def _whole(text: str, minimum: int, error: Callable[[str], PolisExportError]) -> int:
     stripped = text.strip()
@@ -373,7 +383,7 @@ def _read_comments(folder: Path, max_rows: int) -> tuple[Statement, ...]:
             Statement(
                 id=statement_id,
                 author_id=table.whole(line, row, "author-id"),
-                created_ms=table.whole(line, row, "timestamp"),
+                created_ms=table.timestamp(line, row),
                 body=row[table.column["comment-body"]],
                 moderated=moderated,
                 is_meta=_flag(table, line, row, "is-meta"),
@@ -406,7 +416,7 @@ def _read_votes(folder: Path, known: frozenset[int], max_rows: int) -> VoteLog:
         statement_id = table.whole(line, row, "comment-id")
         if statement_id not in known:
             raise table.error(line, "comment-id", f"no comment {statement_id} in {COMMENTS}")
-        created.append(table.whole(line, row, "timestamp"))
+        created.append(table.timestamp(line, row))
         statements.append(statement_id)
         voters.append(table.whole(line, row, "voter-id"))
         values.append(int(vote))

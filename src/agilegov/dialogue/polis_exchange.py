@@ -6,12 +6,12 @@ zipped for the API by ``archive``.
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from agilegov import clock
+from agilegov import clock, values
 from agilegov.auth import Principal
 from agilegov.dialogue import polis
 from agilegov.dialogue.access import readable_consultation
@@ -28,7 +28,7 @@ def _ms(moment: datetime) -> int:
 
 
 def _moment(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return values.time_of_epoch_ms(ms)  # the reader has checked it is in range
 
 
 def _importing_scope(session: Session, actor: Principal, scope_id: int) -> Scope:
@@ -63,7 +63,7 @@ def import_polis(
         times = [s.created_ms for s in export.statements] + export.votes.created_ms.tolist()
         if not times:
             raise InvalidInput.on("votes", "the conversation holds no statement and no vote")
-        began, ended = _moment(min(times)), _moment(max(times) + 1)
+        began, ended = _moment(min(times)), _moment(min(max(times) + 1, values.LATEST_MS))
         if open_until is not None and open_until <= began:
             raise InvalidInput.on("open_until", "must be after the conversation began")
         now = clock.now()

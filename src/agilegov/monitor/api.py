@@ -17,7 +17,7 @@ from agilegov.monitor.schemas import (
     ScrapeTargetUpdate,
     Status,
 )
-from agilegov.schemas import Page
+from agilegov.schemas import MAX_INT, Page
 
 router = APIRouter(tags=["observations"])
 
@@ -29,7 +29,11 @@ def add_observations(
     actor: Actor,
     scope: Annotated[
         int | None,
-        Query(description="The scope whose indicators the keys name (needed if ambiguous)."),
+        Query(
+            ge=1,
+            le=MAX_INT,
+            description="The scope whose indicators the keys name (needed if ambiguous).",
+        ),
     ] = None,
 ) -> Any:
     """Store a batch of observations, all or nothing; the same indicator, time and

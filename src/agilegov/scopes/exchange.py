@@ -9,7 +9,7 @@ import json
 from functools import cache
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
 
 from agilegov import clock, part
@@ -18,7 +18,7 @@ from agilegov.errors import Forbidden, InvalidInput, Unauthenticated
 from agilegov.exchange import Importer, Refs, Section
 from agilegov.organizations.service import organization_exists
 from agilegov.record.service import record_event
-from agilegov.schemas import Input, Name
+from agilegov.schemas import Input, Name, StoredDatetime
 from agilegov.scopes.schemas import Framework, ScopeKind, ScopeRead, ScopeStatus, Visibility
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
@@ -33,8 +33,8 @@ class ScopeFields(Input):
     visibility: Visibility = Visibility.private
     status: ScopeStatus = ScopeStatus.active
     frameworks: list[Framework] = Field(default_factory=list)
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: StoredDatetime
+    updated_at: StoredDatetime
 
 
 def sections() -> list[Section]:
