@@ -84,8 +84,11 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         connection.close()
 
 
-def assert_unchanged(before: dict[str, list[tuple[Any, ...]]], engine: Engine) -> None:
-    after = snapshot(engine)
+def assert_unchanged(
+    before: dict[str, list[tuple[Any, ...]]], engine: Engine, besides: tuple[str, ...] = ()
+) -> None:
+    """Every table as it was ``before``, but the tables named ``besides``."""
+    after = {name: rows for name, rows in snapshot(engine).items() if name not in besides}
     counts = {name: (len(before[name]), len(rows)) for name, rows in after.items()}
     changed = {name: count for name, count in counts.items() if count[0] != count[1]}
     assert not changed, f"row counts changed (before, after): {changed}"

@@ -152,6 +152,18 @@ def test_the_latest_vote_counts() -> None:
             "votes.csv line 5: comment-id: no comment 7 in comments.csv",
         ),
         ("votes.csv", 3, "soon,d,1,0,1", "votes.csv line 3: timestamp: must be a whole number"),
+        (
+            "votes.csv",
+            3,
+            "253402214400000,d,1,0,1",
+            "votes.csv line 3: timestamp: timestamp 253402214400000 ms is out of range: must be",
+        ),
+        (
+            "comments.csv",
+            2,
+            "9007199254740992,d,0,10,0,0,0,Plain,false",
+            "comments.csv line 2: timestamp: timestamp 9007199254740992 ms is out of range",
+        ),
         ("votes.csv", 4, "1500000010002,d,2,0", "votes.csv line 4: expected 5 fields, got 4"),
         ("votes.csv", 1, "timestamp,datetime,comment-id,voter,vote", "votes.csv line 1: header:"),
         (
@@ -212,14 +224,15 @@ def test_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
         polis.read_export(folder)
 
 
-def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_limits(tmp_path: Path) -> None:
     folder = written(tmp_path)
-    monkeypatch.setattr(polis, "MAX_VOTES", 50)
-    with pytest.raises(PolisExportError, match=r"votes\.csv line 52: more than 50 votes"):
-        polis.read_export(folder)
-    monkeypatch.setattr(polis, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(PolisExportError, match=r"votes\.csv: larger than"):
-        polis.read_export(folder)
+    with pytest.raises(polis.ExportTooLarge, match=r"votes\.csv line 52: more than 50 rows"):
+        polis.read_export(folder, polis.ImportLimits(max_rows=50))
+    with pytest.raises(polis.ExportTooLarge, match=r"more than 1000 bytes"):
+        polis.read_export(folder, polis.ImportLimits(max_bytes=1000))
+    # Every file has its rows counted, not only the votes.
+    with pytest.raises(polis.ExportTooLarge, match=r"comments\.csv line 5: more than 2 rows"):
+        polis.read_export(folder, polis.ImportLimits(max_rows=2))
 
 
 # ---------------------------------------------------------------- the real exports

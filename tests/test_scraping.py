@@ -2,19 +2,16 @@
 storing nothing, and ``scrape_due`` fetching real expositions from a local HTTP
 server into observations, one failing target not stopping the others."""
 
-import asyncio
-import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from agilegov.app import PeriodicStep, periodic_steps, run_periodically
+from agilegov import values
 from agilegov.monitor import scraping
 from agilegov.monitor.models import Observation, ScrapeTarget
 from agilegov.monitor.schemas import ScrapeTargetCreate, ScrapeTargetUpdate
@@ -26,7 +23,6 @@ from agilegov.monitor.scraping import (
     update_target,
 )
 from agilegov.record.models import Event
-from agilegov.settings import Settings
 from api_helpers import API, assert_problem, ok, world_from_fixture
 from builders import indicator, new_scope, row_counts, specific_goal
 
@@ -303,6 +299,25 @@ def test_a_refused_batch_stores_nothing_and_says_why(world, scope_id, exporter) 
     assert _stored_target(world.uow, target.id).last_error == result.error
 
 
+@pytest.mark.parametrize("timestamp", [values.EARLIEST_MS - 1, values.LATEST_MS + 1, 2**62])
+def test_a_timestamp_beyond_the_times_stored_stores_nothing_and_says_why(
+    world, scope_id, exporter, timestamp: int
+) -> None:
+    exposition = f"applicants_total 1 {SAMPLED_MS}\napplicants_total 2 {timestamp}\n"
+    url = exporter.serve("/metrics", exposition)
+    target = _target(world, scope_id, url)
+    before = row_counts(world.uow)
+
+    [result] = scrape_due(world.uow, NOW)
+
+    assert result.stored == 0
+    assert result.error == (
+        f"exposition: line 2: time: timestamp {timestamp} ms is out of range: {values.TIME_RANGE}"
+    )
+    assert row_counts(world.uow)["observations"] == before["observations"]
+    assert _stored_target(world.uow, target.id).last_error == result.error
+
+
 def test_large_answers_are_refused(world, scope_id, exporter, monkeypatch) -> None:
     monkeypatch.setattr(scraping, "MAX_RESPONSE_BYTES", 1000)
     url = exporter.serve("/metrics", EXPOSITION + "# padding\n" * 200)
@@ -459,44 +474,3 @@ def test_the_scrape_route_scrapes_now(api, world, scope_id, exporter) -> None:
     read = ok(client.get(f"{base}/{target['id']}", headers=editor))
     assert read["last_error"] == "HTTP 503 Service Unavailable"
     assert_problem(client.post(f"{base}/999/scrape", headers=editor), 404)
-
-
-# ---------------------------------------------------------------- the server's loop
-
-
-def test_a_failing_periodic_step_does_not_stop_the_others(caplog) -> None:
-    ran: list[str] = []
-
-    def fail() -> None:
-        ran.append("fail")
-        raise RuntimeError("the database is away")
-
-    steps = [
-        PeriodicStep("broken", 0.01, fail),
-        PeriodicStep("counted", 0.01, lambda: ran.append("counted")),
-    ]
-
-    async def run_briefly() -> None:
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(run_periodically(steps), 0.2)
-
-    with caplog.at_level(logging.ERROR, logger="agilegov"):
-        asyncio.run(run_briefly())
-    assert ran.count("fail") >= 2 and ran.count("counted") >= 2
-    assert "periodic broken failed" in caplog.text
-
-
-def test_the_periodic_steps_follow_the_settings() -> None:
-    app: Any = SimpleNamespace(state=SimpleNamespace(session_factory=None))
-    every = Settings(tick_interval_seconds=60, poll_interval_seconds=5)
-    names = [(s.name, s.every) for s in periodic_steps(app, every)]
-    assert names == [
-        ("review-by check", 60),
-        ("scrape", 5),
-        ("evaluation", 3600),
-        ("webhook delivery", 5),
-    ]
-    fewer = Settings(
-        tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
-    )
-    assert [s.name for s in periodic_steps(app, fewer)] == ["review-by check"]

@@ -90,3 +90,23 @@ def test_an_empty_trend_draws_only_its_levels() -> None:
     line = trend([], acceptable_level=5.0, target=None)
     assert line.points == "" and line.count == 0 and line.acceptable_y is not None
     assert trend([], None, None).acceptable_y is None
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [-1.7976931348623157e308, 1.7976931348623157e308],
+        [1.7976931348623157e308, 1.7976931348623157e308],
+        [-1.7976931348623157e308, 0.0, 5e-324],
+    ],
+)
+def test_a_trend_of_the_largest_doubles_stays_in_the_frame(points: list[float]) -> None:
+    first, last = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+    moments = [first, datetime(2025, 1, 1, tzinfo=UTC), last][-len(points) :]
+    moments[0] = first
+    line = trend(list(zip(moments, points, strict=True)), -1.7976931348623157e308, None)
+    coordinates = [float(c) for point in line.points.split() for c in point.split(",")]
+    assert len(coordinates) == 2 * len(points)
+    assert all(0 <= c <= line.width for c in coordinates[0::2])
+    assert all(0 <= c <= line.height for c in coordinates[1::2])
+    assert line.acceptable_y is not None and 0 <= line.acceptable_y <= line.height

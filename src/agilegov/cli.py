@@ -47,7 +47,9 @@ def serve(
 
     _upgrade()
     console.print(f"agilegov on http://{host}:{port}  (API: /api/v1, docs: /api/v1/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # Uvicorn would believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS);
+    # the application alone decides whom to believe (AGILEGOV_TRUSTED_PROXIES).
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @app.command()

@@ -30,6 +30,13 @@ class InvalidInput(DomainError):
         return cls(f"{field_name}: {message}", [FieldProblem(field_name, message)])
 
 
+class TooLarge(InvalidInput):
+    """Input over one of the configured limits (its size, its rows)."""
+
+    status = 413
+    title = "Too large"
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"
@@ -50,6 +57,9 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+@dataclass
 class TooManyRequests(DomainError):
+    # Whole seconds until trying again can succeed, when known (sent as Retry-After).
+    retry_after: int | None = None
     status = 429
     title = "Too many requests"

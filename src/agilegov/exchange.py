@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
 from agilegov.auth import Principal
 from agilegov.errors import FieldProblem, InvalidInput
+from agilegov.schemas import StorableObject, StoredDatetime
 from agilegov.scoped import Kind, apply_values
 from agilegov.tenancy import Scope
 from agilegov.versioning import EntityVersion, versions_of
@@ -65,16 +66,16 @@ def from_validation(path: str, error: ValidationError) -> InvalidInput:
 
 
 class _Stamps(BaseModel):
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: StoredDatetime
+    updated_at: StoredDatetime
 
 
 class _Version(BaseModel):
     model_config = {"extra": "forbid"}
     version: int = Field(ge=1)
-    data: dict[str, Any]
+    data: StorableObject
     note: str
-    created_at: AwareDatetime
+    created_at: StoredDatetime
 
 
 class _VersionMeta(BaseModel):

@@ -1,12 +1,15 @@
 """Shapes shared by every part's API: pages, text fields, partial updates."""
 
+import math
 from datetime import date, datetime, time
 from types import NoneType, UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -15,6 +18,8 @@ from pydantic import (
     field_validator,
 )
 
+from agilegov import values
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
@@ -22,8 +27,19 @@ Slug = Annotated[
     str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 ]
 Level = Annotated[int, Field(ge=1, le=5)]
-# The largest integer column value (PostgreSQL INTEGER); a larger id names nothing.
-MAX_INT = 2**31 - 1
+
+
+def _stored_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):  # built in Python, not read from a request
+        return values.stored_time(value)
+    return values.time_text(value)
+
+
+# A number every column and computation can hold: a finite double.
+FiniteFloat = Annotated[float, BeforeValidator(values.number)]
+# A time with its offset, RFC 3339 as text, within the times stored (``agilegov.values``).
+StoredDatetime = Annotated[datetime, BeforeValidator(_stored_datetime)]
+MAX_INT = values.MAX_INT  # the largest integer column value
 # How deeply a JSON value in a request may nest (the record must serialise it).
 MAX_DEPTH = 32
 
@@ -37,9 +53,14 @@ def _unstorable(value: Any) -> str | None:
             if "\x00" in item:
                 return "must not contain NUL characters"
         elif isinstance(item, int) and not isinstance(item, bool):
-            # Numbers inside JSON documents are stored as JSON and may be any size.
+            # Integers inside JSON documents are stored as JSON and may be any size.
             if not in_json and not -MAX_INT - 1 <= item <= MAX_INT:
                 return f"must be between {-MAX_INT - 1} and {MAX_INT}"
+        elif isinstance(item, float):
+            # JSON documents are stored as JSON, which has no infinity or NaN (a
+            # float one came from a number too large). Fields say for themselves.
+            if in_json and not math.isfinite(item):
+                return values.NUMBER_RANGE
         elif depth > MAX_DEPTH:
             return f"nests more than {MAX_DEPTH} levels deep"
         elif isinstance(item, list | tuple | set | frozenset):
@@ -107,6 +128,17 @@ class Input(BaseModel):
         if problem is not None:
             raise ValueError(problem)
         return value
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    problem = _unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# A JSON object stored as it is, for shapes that are not an ``Input``.
+StorableObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 
 
 class Output(BaseModel):

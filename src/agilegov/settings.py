@@ -1,11 +1,12 @@
 """Configuration, read once from the environment (prefix ``AGILEGOV_``)."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Any, Self
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # scrypt's cost (N) for passwords: the floor is the production strength; the
 # ceiling is what hashlib can give memory for (128 * r * N bytes must fit an int).
@@ -19,8 +20,18 @@ class Settings(BaseSettings):
     # The embedded default is a SQLite file in the working directory;
     # PostgreSQL is selected with a postgresql+psycopg:// URL.
     database_url: str = f"sqlite:///{Path('agilegov.db').resolve()}"
-    # Largest accepted request body, in bytes.
+    # Largest accepted request body, in bytes; an upload (a multipart/form-data
+    # body, such as a zipped Pol.is export) may be up to max_upload_bytes instead.
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 8 * 1_048_576
+    # An uploaded or imported archive may unpack to this many bytes at most, all
+    # its files together (checked against what it declares, and again while reading).
+    max_unpacked_bytes: int = 32 * 1_048_576
+    # An imported CSV file may hold this many rows at most (its header aside).
+    max_import_rows: int = 500_000
+    # The site is served over https (directly or behind a proxy): every response
+    # then carries Strict-Transport-Security and every cookie is Secure.
+    https: bool = False
     # How often the server checks review-by dates, in seconds. 0 turns off the server's
     # periodic work altogether: these checks, webhook deliveries, scrapes and evaluations.
     tick_interval_seconds: int = 3600
@@ -46,6 +57,20 @@ class Settings(BaseSettings):
     # For test suites only: lets password_hash_cost go below the floor, so the
     # many accounts tests create are cheap. Never set in production.
     insecure_password_hashing_for_tests: bool = False
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed:
+    # addresses or networks (CIDR), separated by commas or spaces. None by default,
+    # so a client's own forwarding headers never change who it is taken to be.
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if isinstance(value, list | tuple):
+            # A single address is a network of one; host bits of a CIDR are ignored.
+            return [ip_network(str(item).strip(), strict=False) for item in value]
+        return value
 
     @model_validator(mode="after")
     def _password_hash_cost_is_safe(self) -> Self:

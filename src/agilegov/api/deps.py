@@ -47,12 +47,14 @@ def get_page(
 
 def ids_in_range(request: Request) -> None:
     """An id beyond what the database holds names nothing: a path naming one is
-    not found, a query filtering by one is invalid (rather than a database error)."""
+    not found, a query filtering by one is invalid (rather than a database error).
+    Ids in a body are checked by its shape (``schemas.Input``)."""
     for source, values in (("path", request.path_params), ("query", request.query_params)):
         for name, value in values.items():
-            if not name.endswith("_id") or not value.removeprefix("-").isdecimal():
+            text = str(value)  # a path converter may have read it as a number already
+            if not name.endswith("_id") or not text.removeprefix("-").isdecimal():
                 continue
-            if abs(int(value)) > MAX_INT:
+            if abs(int(text)) > MAX_INT:
                 if source == "path":
                     raise NotFound(f"no {name.removesuffix('_id')} {value}")
                 raise InvalidInput.on(name, "is out of range")

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from agilegov.errors import DomainError
+from agilegov.errors import DomainError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -120,9 +120,13 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if is_page(request):
-            return page_error(request, exc.status, exc.title, str(exc))
-        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-        return problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+            response = page_error(request, exc.status, exc.title, str(exc))
+        else:
+            errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+            response = problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -140,9 +144,8 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
             message = "cannot be read (not UTF-8 JSON, or a malformed form)"
             errors = [{"field": "body", "in": "body", "message": message}]
             return problem(422, "Invalid input", f"body: {message}", request.url.path, errors)
-        title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
-            exc.status_code, "Error"
-        )
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+        title = titles.get(exc.status_code, "Invalid input" if exc.status_code == 422 else "Error")
         headers = dict(exc.headers or {})
         if is_page(request) and not request.url.path.startswith("/static/"):
             response = page_error(request, exc.status_code, title, str(exc.detail))
@@ -150,7 +153,9 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
             if exc.status_code == 405:
                 named = allowed_methods(app.openapi(), request.url.path)
                 headers["Allow"] = named or headers.get("Allow", "")
-            response = problem(exc.status_code, title, str(exc.detail), request.url.path)
+            # A body refused while read (``limits.InvalidBody``) names its fields.
+            errors = getattr(exc, "errors", None)
+            response = problem(exc.status_code, title, str(exc.detail), request.url.path, errors)
         for name, value in headers.items():
             response.headers[name] = value
         return response

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from agilegov.record.credentials import AttestationMethod
-from agilegov.schemas import Input, LongText, Output, ShortText
+from agilegov.schemas import Input, LongText, Output, ShortText, StoredDatetime
 
 
 class AssessmentCreate(Input):
@@ -28,8 +28,8 @@ class AssessmentRead(Output):
 
 
 class AttestationIssue(Input):
-    valid_until: AwareDatetime
-    valid_from: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    valid_until: StoredDatetime
+    valid_from: StoredDatetime | None = Field(default=None, description="Defaults to now.")
 
 
 class AttestationRevoke(Input):

@@ -4,7 +4,7 @@ trigger names an entity of any of them, a review the versions it changed."""
 
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
@@ -12,7 +12,7 @@ from agilegov.cycle.rules import Loop, Stage, TriggerKind
 from agilegov.cycle.schemas import TriggerStatus
 from agilegov.errors import InvalidInput
 from agilegov.exchange import Importer, Refs, Section, iso
-from agilegov.schemas import Input
+from agilegov.schemas import Input, StoredDatetime
 from agilegov.tenancy import Scope
 
 
@@ -21,7 +21,7 @@ class CycleFields(Input):
     inner_iterations: int = Field(ge=0)
     outer_iterations: int = Field(ge=0)
     visit: int = Field(ge=1)
-    stage_entered_at: AwareDatetime
+    stage_entered_at: StoredDatetime
 
 
 class TriggerFields(Input):
@@ -32,9 +32,9 @@ class TriggerFields(Input):
     subject_type: str | None = Field(default=None, max_length=32, pattern=r"^[a-z_]+$")
     subject: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
-    opened_at: AwareDatetime
+    opened_at: StoredDatetime
     status: TriggerStatus
-    resolved_at: AwareDatetime | None = None
+    resolved_at: StoredDatetime | None = None
     resolved_by_review: str | None = None
 
 
@@ -52,7 +52,7 @@ class ReviewFields(Input):
     decisions: list[str] = Field(min_length=1)
     evidence: list[str] = Field(min_length=1)
     changes: list[ChangeFields] = Field(default_factory=list)
-    decided_at: AwareDatetime
+    decided_at: StoredDatetime
 
 
 class TransitionFields(Input):
@@ -62,7 +62,7 @@ class TransitionFields(Input):
     reason: str = ""
     trigger: str | None = None
     review: str | None = None
-    time: AwareDatetime
+    time: StoredDatetime
 
 
 def _export(session: Any, scope: Scope, refs: Refs) -> dict[str, Any]:

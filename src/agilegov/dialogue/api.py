@@ -1,12 +1,15 @@
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Uow
 from agilegov.api.problems import responses
+from agilegov.api.uploads import read_upload, upload_body
+from agilegov.auth import Principal
 from agilegov.dialogue import archive, lifecycle, participation, polis, polis_exchange, reads
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import (
@@ -24,7 +27,9 @@ from agilegov.dialogue.schemas import (
     VoteRead,
 )
 from agilegov.dialogue.views import OpinionMapView, opinion_map
-from agilegov.errors import InvalidInput, NotFound
+from agilegov.errors import InvalidInput, NotFound, TooLarge
+from agilegov.schemas import StoredDatetime
+from agilegov.uow import UnitOfWork
 
 router = APIRouter(tags=["consultations"])
 
@@ -187,22 +192,43 @@ def export_polis(consultation_id: int, uow: Uow, actor: Actor) -> Response:
 
 
 @router.post(
-    "/scopes/{scope_id}/consultations/import", response_model=ConsultationRead, status_code=201
+    "/scopes/{scope_id}/consultations/import",
+    response_model=ConsultationRead,
+    status_code=201,
+    openapi_extra=upload_body("export", "A Pol.is export folder, zipped."),
 )
-def import_polis(
+async def import_polis(
     scope_id: int,
-    export: Annotated[UploadFile, File(description="A Pol.is export folder, zipped.")],
+    request: Request,
     uow: Uow,
     actor: Actor,
     open_until: Annotated[
-        AwareDatetime | None, Query(description="Keep it open for more votes until then.")
+        StoredDatetime | None, Query(description="Keep it open for more votes until then.")
     ] = None,
 ) -> Any:
-    """A Pol.is conversation as a consultation of the scope."""
+    """A Pol.is conversation as a consultation of the scope. The caller is checked
+    before the upload is read; the archive may unpack to ``max_unpacked_bytes``
+    and each file hold ``max_import_rows`` rows."""
+    await run_in_threadpool(polis_exchange.check_import, uow, actor, scope_id)
+    data = await read_upload(request, "export")
+    limits = polis.ImportLimits.of(request.app.state.settings)
+    return await run_in_threadpool(_import_archive, uow, actor, scope_id, data, limits, open_until)
+
+
+def _import_archive(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    data: bytes,
+    limits: polis.ImportLimits,
+    open_until: datetime | None,
+) -> ConsultationRead:
     with tempfile.TemporaryDirectory() as folder:
         try:
-            archive.unpack(export.file.read(), Path(folder))
-            conversation = polis.read_export(Path(folder))
+            archive.unpack(data, Path(folder), limits.max_bytes)
+            conversation = polis.read_export(Path(folder), limits)
+        except polis.ExportTooLarge as problem:
+            raise TooLarge.on("export", str(problem)) from None
         except (archive.ArchiveError, polis.PolisExportError) as problem:
             raise InvalidInput.on("export", str(problem)) from None
     return polis_exchange.import_polis(uow, actor, scope_id, conversation, open_until)

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agilegov.settings import get_settings
 from agilegov.terminal import open_uow
+from agilegov.values import MAX_INT
 
 if TYPE_CHECKING:
     from agilegov.dialogue.opinion_map import OpinionMapResult
@@ -35,10 +37,10 @@ def opinion_map_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """The opinion map of a Pol.is export: groups, representative statements, consensus."""
-    from agilegov.dialogue.polis import PolisExportError, opinion_map, read_export
+    from agilegov.dialogue.polis import ImportLimits, PolisExportError, opinion_map, read_export
 
     try:
-        export = read_export(polis)
+        export = read_export(polis, ImportLimits.of(get_settings()))
     except PolisExportError as problem:
         errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
@@ -90,16 +92,20 @@ def _table(result: "OpinionMapResult") -> Table:
 @dialogue_app.command("import")
 def import_command(
     polis: Annotated[Path, typer.Argument(help="A Pol.is export folder.", metavar="DIR")],
-    scope: Annotated[int, typer.Option("--scope", help="The scope it becomes a consultation of.")],
+    scope: Annotated[
+        int,
+        typer.Option("--scope", min=1, max=MAX_INT, help="The scope it becomes a consultation of."),
+    ],
 ) -> None:
     """A Pol.is conversation as a consultation of a scope (as the operator)."""
     from agilegov.auth import SYSTEM
-    from agilegov.dialogue.polis import PolisExportError, read_export
+    from agilegov.dialogue.polis import ImportLimits, PolisExportError, read_export
     from agilegov.dialogue.polis_exchange import import_polis
     from agilegov.errors import DomainError
 
     try:
-        consultation = import_polis(open_uow(), SYSTEM, scope, read_export(polis))
+        export = read_export(polis, ImportLimits.of(get_settings()))
+        consultation = import_polis(open_uow(), SYSTEM, scope, export)
     except (PolisExportError, DomainError) as problem:
         errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
@@ -108,7 +114,7 @@ def import_command(
 
 @dialogue_app.command("export")
 def export_command(
-    consultation: Annotated[int, typer.Argument(help="The consultation's id.")],
+    consultation: Annotated[int, typer.Argument(min=1, max=MAX_INT, help="The consultation's id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write.")],
 ) -> None:
     """A consultation as a Pol.is export folder (as the operator)."""

@@ -18,8 +18,9 @@ A folder holds four CSV files:
   commenters, comments, groups, conversation-description.
 
 A bad file is refused with an error naming the file, the line and the field,
-e.g. ``votes.csv line 17: vote: must be -1, 0 or 1, got 'x'``. Files over 200 MiB
-and more than 2,000,000 votes are refused before they are parsed.
+e.g. ``votes.csv line 17: vote: must be -1, 0 or 1, got 'x'``. A folder larger
+than its limits (``ImportLimits``: bytes of all four files, rows of each) is
+refused before its files are parsed, or as soon as a file has too many rows.
 """
 
 import csv
@@ -33,10 +34,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from agilegov import values
 from agilegov.dialogue import opinion_map as engine
+from agilegov.settings import Settings
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_VOTES = 2_000_000
 MAX_ID = 2**53  # ids and timestamps stay exact as JSON numbers
 
 VOTES = "votes.csv"
@@ -82,6 +83,23 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 class PolisExportError(ValueError):
     """A Pol.is export that cannot be read; the message names the file, line and field."""
+
+
+class ExportTooLarge(PolisExportError):
+    """An export over one of the limits of ``ImportLimits``."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large an export may be: ``max_bytes`` all its files together,
+    ``max_rows`` rows in each (the settings' defaults unless given)."""
+
+    max_bytes: int = Settings.model_fields["max_unpacked_bytes"].default
+    max_rows: int = Settings.model_fields["max_import_rows"].default
+
+    @classmethod
+    def of(cls, settings: Settings) -> "ImportLimits":
+        return cls(settings.max_unpacked_bytes, settings.max_import_rows)
 
 
 # ---------------------------------------------------------------- the data
@@ -244,16 +262,19 @@ def opinion_map(
 # ---------------------------------------------------------------- reading
 
 
-def read_export(folder: Path) -> PolisExport:
+def read_export(folder: Path, limits: ImportLimits = ImportLimits()) -> PolisExport:
     """Read and check a Pol.is export folder; errors name the file within it."""
     if not folder.is_dir():
         raise PolisExportError("no such folder")
-    statements = _read_comments(folder)
+    paths = [folder / name for name in (VOTES, COMMENTS, PARTICIPANTS, SUMMARY)]
+    if sum(path.stat().st_size for path in paths if path.is_file()) > limits.max_bytes:
+        raise ExportTooLarge(f"its files hold more than {limits.max_bytes} bytes")
+    statements = _read_comments(folder, limits.max_rows)
     known = frozenset(s.id for s in statements)
-    votes = _read_votes(folder, known)
-    participants = _read_participants(folder, known)
+    votes = _read_votes(folder, known, limits.max_rows)
+    participants = _read_participants(folder, known, limits.max_rows)
     return PolisExport(
-        summary=_read_summary(folder),
+        summary=_read_summary(folder, limits.max_rows),
         statements=statements,
         votes=votes,
         participants=participants,
@@ -263,9 +284,9 @@ def read_export(folder: Path) -> PolisExport:
 class _Table:
     """A CSV file's rows with the line each starts on, its columns found by name."""
 
-    def __init__(self, folder: Path, name: str, required: Sequence[str]) -> None:
+    def __init__(self, folder: Path, name: str, required: Sequence[str], max_rows: int) -> None:
         self.name = name
-        self.rows = _records(folder, name)
+        self.rows = _records(folder, name, max_rows)
         try:
             _, self.header = next(self.rows)
         except StopIteration:
@@ -294,6 +315,15 @@ class _Table:
     def whole(self, line: int, row: list[str], column: str, minimum: int = 0) -> int:
         return _whole(row[self.column[column]], minimum, lambda p: self.error(line, column, p))
 
+    def timestamp(self, line: int, row: list[str]) -> int:
+        """Milliseconds since the epoch, of a time that can be stored."""
+        milliseconds = self.whole(line, row, "timestamp")
+        try:
+            values.time_of_epoch_ms(milliseconds)
+        except ValueError as problem:
+            raise self.error(line, "timestamp", str(problem)) from None
+        return milliseconds
+
 
 def _whole(text: str, minimum: int, error: Callable[[str], PolisExportError]) -> int:
     stripped = text.strip()
@@ -306,17 +336,14 @@ def _whole(text: str, minimum: int, error: Callable[[str], PolisExportError]) ->
     return value
 
 
-def _records(folder: Path, name: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record of a file and the line it starts on."""
+def _records(folder: Path, name: str, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of a file and the line it starts on: the header, then at
+    most ``max_rows`` rows (``read_export`` has bounded the file's size)."""
     path = folder / name
     try:
-        size = path.stat().st_size
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise PolisExportError(f"{name}: no such file") from None
-    if size > MAX_FILE_BYTES:
-        raise PolisExportError(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as problem:
         raise PolisExportError(f"{name}: not UTF-8 text (byte {problem.start})") from None
     except OSError as problem:
@@ -324,16 +351,18 @@ def _records(folder: Path, name: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     line = 1
     try:
-        for row in reader:
+        for number, row in enumerate(reader):
+            if number > max_rows:
+                raise ExportTooLarge(f"{name} line {line}: more than {max_rows} rows")
             yield line, row
             line = reader.line_num + 1
     except csv.Error as problem:
         raise PolisExportError(f"{name} line {line}: not valid CSV: {problem}") from None
 
 
-def _read_comments(folder: Path) -> tuple[Statement, ...]:
+def _read_comments(folder: Path, max_rows: int) -> tuple[Statement, ...]:
     required = [c for c in COMMENT_COLUMNS if c != "datetime"]
-    table = _Table(folder, COMMENTS, required)
+    table = _Table(folder, COMMENTS, required, max_rows)
     statements: list[Statement] = []
     first_seen: dict[int, int] = {}
     for line, row in table.records():
@@ -354,7 +383,7 @@ def _read_comments(folder: Path) -> tuple[Statement, ...]:
             Statement(
                 id=statement_id,
                 author_id=table.whole(line, row, "author-id"),
-                created_ms=table.whole(line, row, "timestamp"),
+                created_ms=table.timestamp(line, row),
                 body=row[table.column["comment-body"]],
                 moderated=moderated,
                 is_meta=_flag(table, line, row, "is-meta"),
@@ -372,15 +401,13 @@ def _flag(table: _Table, line: int, row: list[str], column: str) -> bool:
     return text == "true"
 
 
-def _read_votes(folder: Path, known: frozenset[int]) -> VoteLog:
-    table = _Table(folder, VOTES, VOTE_COLUMNS)
+def _read_votes(folder: Path, known: frozenset[int], max_rows: int) -> VoteLog:
+    table = _Table(folder, VOTES, VOTE_COLUMNS, max_rows)
     created: list[int] = []
     statements: list[int] = []
     voters: list[int] = []
     values: list[int] = []
     for line, row in table.records():
-        if len(values) == MAX_VOTES:
-            raise PolisExportError(f"{VOTES} line {line}: more than {MAX_VOTES:,} votes")
         vote = row[table.column["vote"]].strip()
         if vote not in ("-1", "0", "1"):
             raise table.error(
@@ -389,15 +416,17 @@ def _read_votes(folder: Path, known: frozenset[int]) -> VoteLog:
         statement_id = table.whole(line, row, "comment-id")
         if statement_id not in known:
             raise table.error(line, "comment-id", f"no comment {statement_id} in {COMMENTS}")
-        created.append(table.whole(line, row, "timestamp"))
+        created.append(table.timestamp(line, row))
         statements.append(statement_id)
         voters.append(table.whole(line, row, "voter-id"))
         values.append(int(vote))
     return VoteLog(created, statements, voters, values)
 
 
-def _read_participants(folder: Path, known: frozenset[int]) -> tuple[ParticipantRow, ...]:
-    table = _Table(folder, PARTICIPANTS, PARTICIPANT_COLUMNS)
+def _read_participants(
+    folder: Path, known: frozenset[int], max_rows: int
+) -> tuple[ParticipantRow, ...]:
+    table = _Table(folder, PARTICIPANTS, PARTICIPANT_COLUMNS, max_rows)
     named = set(PARTICIPANT_COLUMNS) | {"xid"}
     cells = [i for i, column in enumerate(table.header) if column not in named]
     for i in cells:
@@ -441,10 +470,10 @@ def _summary_error(line: int, key: str) -> Callable[[str], PolisExportError]:
     return lambda problem: PolisExportError(f"{SUMMARY} line {line}: {key}: {problem}")
 
 
-def _read_summary(folder: Path) -> Summary:
+def _read_summary(folder: Path, max_rows: int) -> Summary:
     values: dict[str, str] = {}
     first_seen: dict[str, int] = {}
-    for line, row in _records(folder, SUMMARY):
+    for line, row in _records(folder, SUMMARY, max_rows):
         if not row:
             continue
         if len(row) != 2:

@@ -6,19 +6,20 @@ zipped for the API by ``archive``.
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
-from agilegov import clock
-from agilegov.auth import Principal, Role
+from agilegov import clock, values
+from agilegov.auth import Principal
 from agilegov.dialogue import polis
 from agilegov.dialogue.access import readable_consultation
 from agilegov.dialogue.models import Consultation, Paragraph, Participant, Statement, Vote
 from agilegov.dialogue.schemas import ConsultationRead
-from agilegov.errors import InvalidInput, NotFound
+from agilegov.errors import InvalidInput, Unauthenticated
 from agilegov.record.service import record_event
-from agilegov.tenancy import Scope
+from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 
 
@@ -27,7 +28,21 @@ def _ms(moment: datetime) -> int:
 
 
 def _moment(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return values.time_of_epoch_ms(ms)  # the reader has checked it is in range
+
+
+def _importing_scope(session: Session, actor: Principal, scope_id: int) -> Scope:
+    """The scope a Pol.is export may be imported into by ``actor``: asked of a
+    caller who is not signed in, the answer is to sign in, whatever the scope."""
+    if not actor.authenticated:
+        raise Unauthenticated("sign in or send a bearer token")
+    return writable_scope(session, actor, scope_id)
+
+
+def check_import(uow: UnitOfWork, actor: Principal, scope_id: int) -> None:
+    """Refuse a caller who may not import into the scope, before the export is read."""
+    with uow:
+        _importing_scope(uow.session, actor, scope_id)
 
 
 def import_polis(
@@ -43,15 +58,12 @@ def import_polis(
     it open. One event records the whole import with the digest of its votes."""
     with uow:
         session = uow.session
-        scope = session.get(Scope, scope_id)
-        if scope is None or not actor.can(scope.organization_id, Role.viewer):
-            raise NotFound(f"scope {scope_id} not found")
-        actor.require(scope.organization_id, Role.editor)
+        scope = _importing_scope(session, actor, scope_id)
         latest = export.votes.latest()
         times = [s.created_ms for s in export.statements] + export.votes.created_ms.tolist()
         if not times:
             raise InvalidInput.on("votes", "the conversation holds no statement and no vote")
-        began, ended = _moment(min(times)), _moment(max(times) + 1)
+        began, ended = _moment(min(times)), _moment(min(max(times) + 1, values.LATEST_MS))
         if open_until is not None and open_until <= began:
             raise InvalidInput.on("open_until", "must be after the conversation began")
         now = clock.now()

@@ -2,10 +2,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from agilegov.cycle.schemas import VersionRef
-from agilegov.schemas import Input, LongText, Name, Output, ShortText
+from agilegov.schemas import Input, LongText, Name, Output, ShortText, StoredDatetime
 
 # A statement is short, as in Pol.is, so that it can be voted on at a glance.
 StatementText = Annotated[
@@ -57,8 +57,8 @@ class ConsultationCreate(Input):
     draft: LongText = Field(
         min_length=1, description="The draft; paragraphs are separated by blank lines."
     )
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: StoredDatetime
+    closes_at: StoredDatetime
     audience: Audience = Audience.public
     invited_organization_ids: list[int] = Field(default_factory=list, max_length=200)
     goal_ids: list[int] = Field(

@@ -1,10 +1,17 @@
 from datetime import date, datetime
 from enum import StrEnum
-from math import isfinite
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from agilegov.schemas import Input, LongText, Name, Output, ShortText, partial_model
+from agilegov.schemas import (
+    FiniteFloat,
+    Input,
+    LongText,
+    Name,
+    Output,
+    ShortText,
+    partial_model,
+)
 
 
 class GoalLevel(StrEnum):
@@ -23,12 +30,6 @@ class GoalStatus(StrEnum):
     retired = "retired"
 
 
-def _finite(value: float | None) -> float | None:
-    if value is not None and not isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
 class GoalCreate(Input):
     title: Name
     level: GoalLevel
@@ -36,17 +37,15 @@ class GoalCreate(Input):
     description: LongText = ""
     direction: Direction | None = None
     unit: str | None = Field(default=None, max_length=32)
-    acceptable_level: float | None = Field(
+    acceptable_level: FiniteFloat | None = Field(
         default=None, description="The line between acceptable and unacceptable."
     )
-    target: float | None = None
+    target: FiniteFloat | None = None
     review_by: date | None = None
     derives_from_id: int | None = Field(
         default=None, description="Another organization's goal this one adopts."
     )
     change_note: ShortText = ""
-
-    _finite_levels = field_validator("acceptable_level", "target")(_finite)
 
 
 GoalUpdate = partial_model(GoalCreate)
@@ -90,8 +89,10 @@ class IndicatorCreate(Input):
     description: LongText = ""
     unit: str | None = Field(default=None, max_length=32, description="Defaults to the goal's.")
     direction: Direction | None = Field(default=None, description="Defaults to the goal's.")
-    acceptable_level: float | None = Field(default=None, description="Defaults to the goal's.")
-    target: float | None = Field(default=None, description="Defaults to the goal's.")
+    acceptable_level: FiniteFloat | None = Field(
+        default=None, description="Defaults to the goal's."
+    )
+    target: FiniteFloat | None = Field(default=None, description="Defaults to the goal's.")
     window_days: int = Field(default=7, ge=1, le=3660)
     aggregate: Aggregate = Aggregate.mean
     numerator_id: int | None = Field(
@@ -110,8 +111,6 @@ class IndicatorCreate(Input):
         description="Windows in breach after which the goal itself is questioned (outer loop).",
     )
     data_source: ShortText = Field(min_length=1)
-
-    _finite_levels = field_validator("acceptable_level", "target")(_finite)
 
 
 IndicatorUpdate = partial_model(IndicatorCreate)

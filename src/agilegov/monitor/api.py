@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.api.problems import responses
@@ -18,9 +18,23 @@ from agilegov.monitor.schemas import (
     ScrapeTargetUpdate,
     Status,
 )
-from agilegov.schemas import Page
+from agilegov.schemas import MAX_INT, Page
 
 router = APIRouter(tags=["observations"])
+
+
+# FastAPI validates a declared body before the route runs but after its
+# dependencies: these refuse a caller who may not store observations first.
+def _may_ingest_anywhere(
+    uow: Uow,
+    actor: Actor,
+    scope: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+) -> None:
+    service.check_ingest(uow, actor, scope)
+
+
+def _may_ingest_in_scope(scope_id: int, uow: Uow, actor: Actor) -> None:
+    service.check_ingest(uow, actor, scope_id)
 
 
 @router.post(
@@ -28,6 +42,7 @@ router = APIRouter(tags=["observations"])
     response_model=BatchResult,
     status_code=201,
     responses=responses(404),  # the scope the query names
+    dependencies=[Depends(_may_ingest_anywhere)],
 )
 def add_observations(
     body: ObservationBatch,
@@ -35,7 +50,11 @@ def add_observations(
     actor: Actor,
     scope: Annotated[
         int | None,
-        Query(description="The scope whose indicators the keys name (needed if ambiguous)."),
+        Query(
+            ge=1,
+            le=MAX_INT,
+            description="The scope whose indicators the keys name (needed if ambiguous).",
+        ),
     ] = None,
 ) -> Any:
     """Store a batch of observations, all or nothing; the same indicator, time and
@@ -43,7 +62,12 @@ def add_observations(
     return service.ingest(uow, actor, body.rows(), scope_id=scope)
 
 
-@router.post("/scopes/{scope_id}/observations", response_model=BatchResult, status_code=201)
+@router.post(
+    "/scopes/{scope_id}/observations",
+    response_model=BatchResult,
+    status_code=201,
+    dependencies=[Depends(_may_ingest_in_scope)],
+)
 def add_scope_observations(scope_id: int, body: ObservationBatch, uow: Uow, actor: Actor) -> Any:
     return service.ingest(uow, actor, body.rows(), scope_id=scope_id)
 

@@ -9,6 +9,7 @@ import typer
 
 from agilegov.auth import SYSTEM
 from agilegov.terminal import console, errors, open_uow
+from agilegov.values import MAX_INT
 
 ingest_app = typer.Typer(
     name="ingest",
@@ -22,7 +23,10 @@ MAP_MAX_BYTES = 1024 * 1024  # a metric map
 _ScopeOption = Annotated[
     int | None,
     typer.Option(
-        "--scope", help="Id of the scope whose indicators the keys name (needed if ambiguous)."
+        "--scope",
+        min=1,
+        max=MAX_INT,
+        help="Id of the scope whose indicators the keys name (needed if ambiguous).",
     ),
 ]
 
@@ -187,11 +191,9 @@ def ingest_prometheus(
     The exposition is a file, or scraped from an http(s) URL (no redirects,
     10 s timeout, at most 10 MiB). Samples without a timestamp are dated now.
     """
-    from datetime import UTC, datetime, timedelta
-
     from agilegov import clock
-    from agilegov.monitor.ingest import Row
-    from agilegov.monitor.prometheus import PrometheusError, parse, select
+    from agilegov.monitor.ingest import IngestError, read_exposition
+    from agilegov.monitor.prometheus import PrometheusError
 
     metric_map = _ingest_map(map_file)
     lowered = target.lower()
@@ -201,22 +203,10 @@ def ingest_prometheus(
         raise _ingest_error(f"{target}: only http:// and https:// URLs can be scraped")
     else:
         text = _ingest_read(Path(target))
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    scraped_at = (clock.now() - epoch) // timedelta(milliseconds=1)
     try:
-        mapped = select(parse(text), metric_map, scraped_at)
-    except PrometheusError as problem:
+        rows = read_exposition(text, metric_map, clock.now())
+    except (PrometheusError, IngestError) as problem:
         raise _ingest_error(str(problem)) from None
-    if not mapped:
+    if not rows:
         raise _ingest_error(f"{target}: no sample matches the map")
-    rows = []
-    for item in mapped:
-        where = f"line {item.line}"
-        try:
-            time = epoch + timedelta(milliseconds=item.time_ms)
-        except OverflowError:
-            raise _ingest_error(
-                f"{where}: time: timestamp {item.time_ms} ms is out of range"
-            ) from None
-        rows.append(Row(item.indicator, time, item.value, item.source, where))
     _ingest_store(rows, scope, metric_map.source)

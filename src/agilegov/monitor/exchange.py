@@ -4,22 +4,22 @@ of its indicators."""
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from agilegov.errors import InvalidInput
 from agilegov.exchange import Importer, Refs, Section, iso
 from agilegov.monitor.models import Observation
-from agilegov.schemas import Input
+from agilegov.schemas import FiniteFloat, Input, StoredDatetime
 from agilegov.tenancy import Scope
 
 
 class ObservationFields(Input):
     indicator: str
-    time: AwareDatetime
-    value: float = Field(allow_inf_nan=False)
+    time: StoredDatetime
+    value: FiniteFloat
     source: str = Field(min_length=1, max_length=200)
-    recorded_at: AwareDatetime
+    recorded_at: StoredDatetime
 
 
 def _export(session: Any, scope: Scope, refs: Refs) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Reading observations from files and streams: CSV and JSON lines.
+"""Reading observations from files and streams: CSV, JSON lines and Prometheus
+expositions.
 
 Pure: text in, rows out. Every row says where it came from (``line 7``,
 ``observations[3]``) so that a refused batch names the item and the problem.
@@ -9,15 +10,17 @@ service to decide; here a row only has to be well formed.
 import csv
 import io
 import json
-import math
-import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+
+from agilegov import values
+from agilegov.monitor import prometheus
 
 MAX_SOURCE = 200
 MAX_KEY = 100
 CSV_COLUMNS = ("indicator", "time", "value", "source")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Row(NamedTuple):
@@ -39,54 +42,29 @@ class IngestError(ValueError):
         self.message = message
 
 
-# RFC 3339 section 5.6 date-time: full date, "T" (or "t"), full time with an
-# optional fraction, and an offset that is "Z" (or "z") or ±hh:mm.
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
-_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?", re.ASCII)
-
-
 def parse_time(text: object, where: str) -> datetime:
     """An RFC 3339 date-time with its offset (``Z`` or ``±hh:mm``), as UTC."""
-    if not isinstance(text, str):
-        raise IngestError(where, "time: must be an RFC 3339 string")
-    if not _RFC3339.fullmatch(text):
-        if _LOCAL_TIME.fullmatch(text):
-            raise IngestError(where, f"time: {text!r} has no offset (add Z or ±hh:mm)")
-        raise IngestError(where, f"time: {text!r} is not an RFC 3339 date-time")
     try:
-        moment = datetime.fromisoformat(text.upper())
-    except ValueError:  # the right shape, an impossible date or time
-        raise IngestError(where, f"time: {text!r} is not a valid date and time") from None
-    return moment.astimezone(UTC)
+        return values.time_text(text).astimezone(UTC)
+    except ValueError as problem:
+        raise IngestError(where, f"time: {problem}") from None
 
 
 def parse_value(value: object, where: str) -> float:
-    """A number: JSON numbers, or text as Prometheus writes it (NaN, +Inf, -Inf too)."""
-    if isinstance(value, bool):
-        raise IngestError(where, "value: must be a number, not true/false")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        lowered = text.lower()
-        if lowered in ("nan", "+nan", "-nan"):
-            return math.nan
-        if lowered in ("inf", "+inf", "infinity", "+infinity"):
-            return math.inf
-        if lowered in ("-inf", "-infinity"):
-            return -math.inf
-        try:
-            number = float(text)
-        except ValueError:
-            raise IngestError(where, f"value: {value!r} is not a number") from None
-        if "_" in text or lowered.startswith(("0x", "+0x", "-0x")):
-            raise IngestError(where, f"value: {value!r} is not a number")
-        if math.isinf(number):  # too large for a double: not the same as writing Inf
-            raise IngestError(where, f"value: {value!r} is out of range")
-        return number
-    raise IngestError(where, "value: must be a number")
+    """A finite JSON number, or a number as text as Prometheus writes it (NaN,
+    +Inf and -Inf too)."""
+    try:
+        return values.number(value, non_finite=True)
+    except ValueError as problem:
+        raise IngestError(where, f"value: {problem}") from None
+
+
+def time_of_sample(milliseconds: int, where: str) -> datetime:
+    """The time of a Prometheus sample (milliseconds since the epoch) as UTC."""
+    try:
+        return values.time_of_epoch_ms(milliseconds)
+    except ValueError as problem:
+        raise IngestError(where, f"time: {problem}") from None
 
 
 def _key(value: object, where: str) -> str:
@@ -173,10 +151,29 @@ def read_json_lines(lines: Iterable[str]) -> list[Row]:
             continue
         where = f"line {number}"
         try:
-            item: Any = json.loads(line)
+            # A number too large for a double is refused rather than read as
+            # Infinity, which a line may write as such.
+            item: Any = json.loads(line, parse_float=values.decimal)
         except json.JSONDecodeError as problem:
             raise IngestError(where, f"not JSON: {problem.msg}") from None
+        except ValueError as problem:
+            raise IngestError(where, f"value: {problem}") from None
         rows.append(row_from_item(item, where))
     if not rows:
         raise IngestError("line 1", "no observations")
+    return rows
+
+
+def read_exposition(text: str, metric_map: prometheus.MetricMap, scraped_at: datetime) -> list[Row]:
+    """Rows of the samples ``metric_map`` selects from a Prometheus exposition;
+    samples without a timestamp are dated ``scraped_at``. None may be selected.
+    Raises ``PrometheusError`` for a malformed document, ``IngestError`` for a
+    timestamp beyond the times that can be stored."""
+    scraped_at_ms = (scraped_at - _EPOCH) // timedelta(milliseconds=1)
+    mapped = prometheus.select(prometheus.parse(text), metric_map, scraped_at_ms)
+    rows = []
+    for item in mapped:
+        where = f"line {item.line}"
+        moment = time_of_sample(item.time_ms, where)
+        rows.append(Row(item.indicator, moment, item.value, item.source, where))
     return rows

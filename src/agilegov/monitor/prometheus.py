@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal, NoReturn
 
+from agilegov import values
+
 MetricType = Literal["counter", "gauge", "summary", "histogram", "untyped"]
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
@@ -49,9 +51,6 @@ _ESCAPE = re.compile(r"\\(.)")
 _VALUE_TAIL = re.compile(r"[ \t]*([^ \t]+)(?:[ \t]+([^ \t]+))?[ \t]*")
 _DIRECTIVE = re.compile(r"#[ \t]*(HELP|TYPE)(?:[ \t]+|$)")
 _DOC_TAIL = re.compile(r"([^ \t]+)(?:[ \t]+(.*))?")
-# Go's ParseFloat decimal syntax; hexadecimal floats and "_" separators are refused,
-# as the Prometheus parsers refuse them.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _INFINITIES = {"inf": math.inf, "infinity": math.inf}
 
@@ -103,10 +102,11 @@ def _quote(text: str) -> str:
 
 def _number(token: str) -> float | None:
     """The token as Go's ParseFloat reads it, or None when it is not a number."""
-    if _DECIMAL.fullmatch(token):
-        value = float(token)
-        # Go reports a range error where Python quietly rounds to infinity.
-        return None if math.isinf(value) else value
+    if values.DECIMAL.fullmatch(token):
+        try:
+            return values.decimal(token)
+        except ValueError:  # Go reports a range error where Python rounds to infinity
+            return None
     lowered = token.lower()
     if lowered == "nan":  # Go accepts NaN unsigned only
         return math.nan
@@ -118,7 +118,7 @@ def _number(token: str) -> float | None:
 def _parse_value(token: str, line: int) -> float:
     value = _number(token)
     if value is None:
-        if _DECIMAL.fullmatch(token):
+        if values.DECIMAL.fullmatch(token):
             raise PrometheusError(line, f"{_quote(token)} is out of range for a 64-bit float")
         raise PrometheusError(line, f"{_quote(token)} is not a number")
     return value

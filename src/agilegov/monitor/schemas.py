@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from agilegov import values
 from agilegov.monitor.ingest import MAX_KEY, MAX_SOURCE, IngestError, Row, parse_time, parse_value
 from agilegov.notify.schemas import url_problem
 from agilegov.schemas import Input, Output, partial_model
@@ -24,9 +25,7 @@ class ObservationIn(Input):
     @classmethod
     def _rfc3339(cls, value: object) -> datetime:
         if isinstance(value, datetime):  # built in Python, not read from a request
-            if value.tzinfo is None:
-                raise ValueError("has no offset")
-            return value
+            return values.stored_time(value)
         try:
             return parse_time(value, "time")
         except IngestError as problem:

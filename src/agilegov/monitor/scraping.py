@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +27,7 @@ from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.errors import DomainError, InvalidInput, NotFound
 from agilegov.goals.service import known_indicator_keys
 from agilegov.monitor import prometheus
-from agilegov.monitor.ingest import MAX_SOURCE, Row
+from agilegov.monitor.ingest import MAX_SOURCE, IngestError, Row, read_exposition
 from agilegov.monitor.models import ScrapeTarget
 from agilegov.monitor.schemas import (
     SCRAPE_INTERVAL_MIN,
@@ -47,7 +47,6 @@ FETCH_TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 ERROR_MAX = 1000
 ACCEPT = "text/plain;version=0.0.4"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = logging.getLogger("agilegov")
 
 # url -> the body as text; raises ScrapeError when there is no usable answer.
@@ -303,23 +302,11 @@ def _rows(job: _Job, text: str, scraped_at: datetime) -> list[Row]:
     except (_YamlError, prometheus.MapError) as problem:
         raise ScrapeError(f"metric_map: {problem}") from None
     try:
-        families = prometheus.parse(text)
-    except prometheus.PrometheusError as problem:
+        rows = read_exposition(text, metric_map, scraped_at)
+    except (prometheus.PrometheusError, IngestError) as problem:
         raise ScrapeError(f"exposition: {problem}") from None
-    scraped_at_ms = (scraped_at - _EPOCH) // timedelta(milliseconds=1)
-    mapped = prometheus.select(families, metric_map, scraped_at_ms)
-    if not mapped:
+    if not rows:
         raise ScrapeError("no sample in the exposition matches the metric map")
-    rows = []
-    for item in mapped:
-        where = f"line {item.line}"
-        try:
-            moment = _EPOCH + timedelta(milliseconds=item.time_ms)
-        except OverflowError:
-            raise ScrapeError(
-                f"exposition: {where}: timestamp {item.time_ms} ms is out of range"
-            ) from None
-        rows.append(Row(item.indicator, moment, item.value, item.source, where))
     return rows
 
 

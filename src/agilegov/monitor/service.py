@@ -20,7 +20,7 @@ from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
-from agilegov.errors import InvalidInput, NotFound
+from agilegov.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.goals.service import (
     INDICATOR,
     ActiveIndicator,
@@ -76,6 +76,18 @@ def _targets(
     for key, indicator_id, in_scope, allow in indicators_keyed(session, keys, scopes):
         found[key].append(_Target(indicator_id, in_scope, allow))
     return found
+
+
+def check_ingest(uow: UnitOfWork, actor: Principal, scope_id: int | None) -> None:
+    """Refuse a caller who may not store observations (in ``scope_id``, or in any
+    scope), before a batch is read: a batch is up to a megabyte of work."""
+    with uow:
+        if scope_id is not None:
+            writable_scope(uow.session, actor, scope_id, Role.editor)
+        elif not actor.authenticated:
+            raise Unauthenticated("sign in or send a bearer token")
+        elif not any(actor.can(org, Role.editor) for org in actor.roles) and not actor.is_system:
+            raise Forbidden("storing observations needs the editor role in an organization")
 
 
 def _field(row: Row, name: str) -> str:

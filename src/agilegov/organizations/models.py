@@ -1,8 +1,9 @@
-"""Actors (organizations), people (users), their roles, and API tokens."""
+"""Actors (organizations), people (users), their roles, API tokens, web
+sessions and the counts of failed sign-ins."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agilegov.db import Base, UTCDateTime
@@ -65,3 +66,19 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted under one key (see ``organizations.delays``): an
+    account, an address, or an account from an address. The key is stored as
+    its hash, so the table names neither people nor their addresses."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No attempt under this key has its password checked before this time.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For an account from an address: when it last signed in from there.
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.service import scopes_with_cycles
-from agilegov.errors import NotFound, Unauthenticated
+from agilegov.errors import NotFound, TooManyRequests, Unauthenticated
 from agilegov.goals.service import requirements_of
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
@@ -33,10 +33,10 @@ from agilegov.organizations.service import (
 )
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
+from agilegov.web.client import client_of
 from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
-from agilegov.web.throttle import FailedSignIns
 
 router = APIRouter(include_in_schema=False)
 
@@ -313,20 +313,19 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
         problem = "Password: enter your password."
     elif len(email) > 320 or len(password) > 200:
         problem = "The email or the password is too long."
-    who = (f"email:{email.lower()}", f"client:{request.client.host if request.client else ''}")
-    throttle: FailedSignIns = request.app.state.failed_sign_ins
     status = 422
-    if problem is None and throttle.blocked(*who):
-        problem = "Too many failed attempts: wait a quarter of an hour, then try again."
-        status = 429
+    headers = {}
     if problem is None:
         try:
-            secret = sign_in(uow, email, password)
+            secret = sign_in(uow, email, password, client_of(request).address)
         except Unauthenticated:
-            throttle.failed(*who)
             problem = "The email or the password is wrong."
+        except TooManyRequests as waiting:
+            problem = f"{waiting.detail[0].upper()}{waiting.detail[1:]}."
+            status = 429
+            headers["Retry-After"] = str(waiting.retry_after)
     if problem is not None:
-        return render(
+        page = render(
             request,
             "login.html",
             status=status,
@@ -335,6 +334,8 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
             email=email,
             error=problem,
         )
+        page.headers.update(headers)
+        return page
     if visitor.session_secret:
         sign_out(uow, visitor.session_secret)
     response = redirect(target)

@@ -4,7 +4,15 @@ from pathlib import Path
 
 from agilegov.organizations import api, models, pages
 from agilegov.organizations.cli import user_app
-from agilegov.part import Part
+from agilegov.organizations.service import forget_old_sign_in_failures
+from agilegov.part import Job, Part
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+
+def _old_sign_in_failures(uow: UnitOfWork, settings: Settings) -> None:
+    forget_old_sign_in_failures(uow)
+
 
 PART = Part(
     name="organizations",
@@ -14,4 +22,7 @@ PART = Part(
     page_routers=[pages.router],
     scope_header=pages.scope_header,
     commands=[user_app],
+    jobs=[
+        Job("sign-in counts pruning", 5, lambda s: s.tick_interval_seconds, _old_sign_in_failures)
+    ],
 )

@@ -1,9 +1,14 @@
 """Organizations, users, memberships and tokens. The only writer of their tables."""
 
+import hashlib
+import math
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -15,8 +20,23 @@ from agilegov.auth import (
     new_token,
     verify_password,
 )
-from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from agilegov.organizations.models import ApiToken, Membership, Organization, User, WebSession
+from agilegov.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from agilegov.organizations.delays import (
+    ACCOUNT,
+    ADDRESS,
+    KNOWN_ADDRESS_FOR,
+    PAIR,
+    Backoff,
+    SignInKeys,
+)
+from agilegov.organizations.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    SignInThrottle,
+    User,
+    WebSession,
+)
 from agilegov.organizations.schemas import (
     MemberAdd,
     MembershipRead,
@@ -61,17 +81,27 @@ SESSION_LIFETIME = timedelta(hours=12)
 _NO_SUCH_USER = hash_password("no such user: the password never matches")
 
 
-def sign_in(uow: UnitOfWork, email: str, password: str) -> str:
-    """Start a web session for the person with these credentials; returns the
-    session's secret (for the cookie), of which only the hash is kept."""
+def sign_in(uow: UnitOfWork, email: str, password: str, address: str) -> str:
+    """Start a web session for the person with these credentials, signing in
+    from ``address``; returns the session's secret (for the cookie), of which
+    only the hash is kept.
+
+    Failed attempts slow the next ones down as ``organizations.delays`` says:
+    while an attempt must wait, it is refused with ``TooManyRequests`` (saying
+    how long) before its password is checked, and changes nothing."""
+    keys = SignInKeys.of(email, address)
     with uow:
         session = uow.session
+        now = clock.now()
+        _refuse_while_waiting(session, keys, now)
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         known = verify_password(password, user.password_hash if user else _NO_SUCH_USER)
         if user is None or not known:
+            _count_failure(session, keys, now)
+            uow.commit()
             raise Unauthenticated("the email or the password is wrong")
+        _forget_failures(session, keys, now)
         secret = new_token()
-        now = clock.now()
         row = WebSession(
             user_id=user.id,
             session_hash=hash_token(secret),
@@ -89,6 +119,132 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> str:
         )
         uow.commit()
         return secret
+
+
+# Failed sign-ins are counted, not recorded: they are no change to anyone's
+# governance, and whoever guesses must not be able to fill the log.
+_THROTTLE = SignInThrottle.__table__
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _insert_of(session: Session) -> Any:
+    """The dialect's INSERT, which can say what to do ON CONFLICT."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _refuse_while_waiting(session: Session, keys: SignInKeys, now: datetime) -> None:
+    hashes = {key: _key_hash(key) for key in (keys.pair, keys.address, keys.account)}
+    rows = {
+        row.key_hash: row
+        for row in session.execute(
+            select(_THROTTLE).where(_THROTTLE.c.key_hash.in_(hashes.values()))
+        )
+    }
+    pair = rows.get(hashes[keys.pair])
+    known_address = (
+        pair is not None
+        and pair.signed_in_at is not None
+        and pair.signed_in_at > now - KNOWN_ADDRESS_FOR
+    )
+    # The account's own wait is for addresses it has not signed in from: the
+    # owner's are spared whatever is guessed elsewhere.
+    waited = [keys.pair, keys.address] + ([] if known_address else [keys.account])
+    until = max(
+        (
+            row.next_attempt_at
+            for key in waited
+            if (row := rows.get(hashes[key])) is not None
+            and row.next_attempt_at is not None
+            and row.next_attempt_at > now
+        ),
+        default=None,
+    )
+    if until is not None:
+        seconds = math.ceil((until - now).total_seconds())
+        raise TooManyRequests(
+            f"too many failed sign-ins: try again in {_duration(seconds)}", retry_after=seconds
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def _count_failure(session: Session, keys: SignInKeys, now: datetime) -> None:
+    """Add one failure under each key, in one statement per key, so that failures
+    made at the same moment by several server processes are all counted."""
+    dialect_insert = _insert_of(session)
+    policies: list[tuple[str, Backoff]] = [
+        (_key_hash(keys.pair), PAIR),
+        (_key_hash(keys.address), ADDRESS),
+        (_key_hash(keys.account), ACCOUNT),
+    ]
+    # Always in the same order, so that two attempts never wait for each other's rows.
+    for key_hash, policy in sorted(policies, key=lambda item: item[0]):
+        forgotten = _THROTTLE.c.last_failure_at < now - policy.forget_after
+        counted = (
+            dialect_insert(_THROTTLE)
+            .values(key_hash=key_hash, failures=1, last_failure_at=now)
+            .on_conflict_do_update(
+                index_elements=[_THROTTLE.c.key_hash],
+                set_={
+                    "failures": case((forgotten, 1), else_=_THROTTLE.c.failures + 1),
+                    "last_failure_at": now,
+                },
+            )
+            .returning(_THROTTLE.c.failures)
+        )
+        failures = session.execute(counted).scalar_one()
+        session.execute(
+            update(_THROTTLE)
+            .where(_THROTTLE.c.key_hash == key_hash)
+            .values(next_attempt_at=now + policy.wait_after(failures))
+        )
+
+
+def _forget_failures(session: Session, keys: SignInKeys, now: datetime) -> None:
+    """A successful sign-in: the account's failures, and the account's from this
+    address, are forgotten, and the address is remembered as the account's."""
+    cleared = {"failures": 0, "last_failure_at": None, "next_attempt_at": None}
+    session.execute(
+        update(_THROTTLE).where(_THROTTLE.c.key_hash == _key_hash(keys.account)).values(cleared)
+    )
+    dialect_insert = _insert_of(session)
+    session.execute(
+        dialect_insert(_THROTTLE)
+        .values(key_hash=_key_hash(keys.pair), signed_in_at=now, **cleared)
+        .on_conflict_do_update(
+            index_elements=[_THROTTLE.c.key_hash], set_={"signed_in_at": now, **cleared}
+        )
+    )
+
+
+def forget_old_sign_in_failures(uow: UnitOfWork) -> int:
+    """Delete the counts no rule reads any more: no failure within the longest
+    time a count is kept, and no sign-in within the time an address is known.
+    Returns how many went."""
+    with uow:
+        now = clock.now()
+        quiet_since = now - max(policy.forget_after for policy in (PAIR, ADDRESS, ACCOUNT))
+        gone = uow.session.execute(
+            delete(_THROTTLE).where(
+                or_(
+                    _THROTTLE.c.last_failure_at.is_(None),
+                    _THROTTLE.c.last_failure_at < quiet_since,
+                ),
+                or_(
+                    _THROTTLE.c.signed_in_at.is_(None),
+                    _THROTTLE.c.signed_in_at < now - KNOWN_ADDRESS_FOR,
+                ),
+            )
+        )
+        uow.commit()
+        return gone.rowcount
 
 
 def session_user(uow: UnitOfWork, secret: str) -> tuple[Principal, str] | None:

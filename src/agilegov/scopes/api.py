@@ -1,8 +1,10 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.api.uploads import document_body, read_document
 from agilegov.schemas import Page
 from agilegov.scopes import exchange, service
 from agilegov.scopes.schemas import ScopeCreate, ScopeRead, ScopeUpdate
@@ -46,14 +48,23 @@ def exchange_router() -> APIRouter:
     def export_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
         return exchange.export_scope(uow, actor, scope_id)
 
-    @router.post("/scopes/import", response_model=ScopeRead, status_code=201)
-    def import_scope(
-        body: document,  # type: ignore[valid-type]
+    @router.post(
+        "/scopes/import",
+        response_model=ScopeRead,
+        status_code=201,
+        openapi_extra=document_body(document),
+    )
+    async def import_scope(
+        request: Request,
         uow: Uow,
         actor: Actor,
         organization_id: Annotated[int, Query(description="The organization that will own it.")],
     ) -> Any:
-        return exchange.import_scope(uow, actor, organization_id, body)
+        """A new scope from an exported document; the caller is checked before
+        the document is read."""
+        await run_in_threadpool(exchange.check_import, uow, actor, organization_id)
+        body = await read_document(request, document)
+        return await run_in_threadpool(exchange.import_scope, uow, actor, organization_id, body)
 
     return router
 

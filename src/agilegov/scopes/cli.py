@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from agilegov.auth import SYSTEM
 from agilegov.errors import DomainError
 from agilegov.terminal import console, fail, open_uow
+from agilegov.values import MAX_INT
 
 # Top-level commands (no group of their own).
 exchange_app = typer.Typer()
@@ -18,7 +19,7 @@ exchange_app = typer.Typer()
 
 @exchange_app.command("export")
 def export_command(
-    scope_id: int,
+    scope_id: Annotated[int, typer.Argument(min=1, max=MAX_INT)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Write a scope's whole governance as JSON (to standard output by default)."""
@@ -39,7 +40,9 @@ def export_command(
 @exchange_app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="A document written by 'agilegov export'.")],
-    organization: Annotated[int, typer.Option(help="Id of the organization that will own it.")],
+    organization: Annotated[
+        int, typer.Option(min=1, max=MAX_INT, help="Id of the organization that will own it.")
+    ],
 ) -> None:
     """Create a new scope from an exported document, after checking all of it."""
     from agilegov.scopes.exchange import document_model, import_scope
@@ -48,14 +51,15 @@ def import_command(
         raw: Any = json.loads(file.read_text())
     except FileNotFoundError:
         fail(f"{file}: no such file")
-    except (UnicodeDecodeError, json.JSONDecodeError) as problem:
+    except ValueError as problem:  # not UTF-8, not JSON, or an integer of over 4,300 digits
         fail(f"{file}: not JSON ({problem})")
     try:
         document = document_model().model_validate(raw)
         scope = import_scope(open_uow(), SYSTEM, organization, document)
     except ValidationError as problem:
         lines = [
-            f"{'.'.join(str(p) for p in item['loc']) or 'document'}: {item['msg']}"
+            f"{'.'.join(str(p) for p in item['loc']) or 'document'}: "
+            + item["msg"].removeprefix("Value error, ")
             for item in problem.errors()
         ]
         fail(f"{file}: " + "; ".join(lines))

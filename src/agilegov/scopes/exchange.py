@@ -9,15 +9,16 @@ import json
 from functools import cache
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model
+from sqlalchemy.orm import Session
 
 from agilegov import clock, part
 from agilegov.auth import Principal, Role
-from agilegov.errors import Forbidden, InvalidInput
+from agilegov.errors import Forbidden, InvalidInput, Unauthenticated
 from agilegov.exchange import Importer, Refs, Section
 from agilegov.organizations.service import organization_exists
 from agilegov.record.service import record_event
-from agilegov.schemas import Input, Name
+from agilegov.schemas import Input, Name, StoredDatetime
 from agilegov.scopes.schemas import Framework, ScopeKind, ScopeRead, ScopeStatus, Visibility
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
@@ -32,8 +33,8 @@ class ScopeFields(Input):
     visibility: Visibility = Visibility.private
     status: ScopeStatus = ScopeStatus.active
     frameworks: list[Framework] = Field(default_factory=list)
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: StoredDatetime
+    updated_at: StoredDatetime
 
 
 def sections() -> list[Section]:
@@ -74,15 +75,28 @@ def export_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> dict[str, 
         return export_document(uow.session, scope)
 
 
+def _check_import(session: Session, actor: Principal, organization_id: int) -> None:
+    if not actor.authenticated:
+        raise Unauthenticated("sign in or send a bearer token")
+    if not organization_exists(session, organization_id):
+        raise InvalidInput.on("organization_id", f"no organization {organization_id}")
+    actor.require(organization_id, Role.editor)
+
+
+def check_import(uow: UnitOfWork, actor: Principal, organization_id: int) -> None:
+    """Refuse a caller who may not import a scope for the organization, before
+    the document is read."""
+    with uow:
+        _check_import(uow.session, actor, organization_id)
+
+
 def import_scope(
     uow: UnitOfWork, actor: Principal, organization_id: int, document: Any
 ) -> ScopeRead:
     """Create a new scope of ``organization_id`` from a document, all or nothing."""
     with uow:
         session = uow.session
-        if not organization_exists(session, organization_id):
-            raise InvalidInput.on("organization_id", f"no organization {organization_id}")
-        actor.require(organization_id, Role.editor)
+        _check_import(session, actor, organization_id)
         fields = document.scope
         if fields.visibility == Visibility.public and not actor.can(organization_id, Role.owner):
             raise Forbidden("only an owner can import a public scope (scope.visibility)")

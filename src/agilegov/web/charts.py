@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 
 import numpy as np
 
@@ -30,9 +31,17 @@ class Trend:
 _PAD = 6.0
 
 
+def _fraction(value: Any, low: float, high: float) -> Any:
+    """Where ``value`` (a number or an array) lies from ``low`` (0) to ``high`` (1).
+    Halved first: the span of two doubles far apart overflows a double."""
+    span = high / 2 - low / 2
+    if not span:  # every value the same, and too large to widen the range around
+        return np.full_like(value, 0.5, dtype=float) if isinstance(value, np.ndarray) else 0.5
+    return (value / 2 - low / 2) / span
+
+
 def _y(value: float, low: float, high: float, height: int) -> float:
-    span = high - low or 1.0
-    return round(height - _PAD - (value - low) / span * (height - 2 * _PAD), 1)
+    return round(height - _PAD - _fraction(value, low, high) * (height - 2 * _PAD), 1)
 
 
 def trend(
@@ -65,7 +74,7 @@ def trend(
     xs = _PAD + (seconds - (seconds[0] if len(seconds) else 0.0)) / (duration or 1.0) * (
         width - 2 * _PAD
     )
-    ys = height - _PAD - (ys - low) / (high - low) * (height - 2 * _PAD)
+    ys = height - _PAD - _fraction(ys, low, high) * (height - 2 * _PAD)
     points = " ".join(map("{:.1f},{:.1f}".format, xs.tolist(), ys.tolist()))
     return Trend(
         width=width,

@@ -1,5 +1,6 @@
-"""Rendering pages: one Jinja2 environment, the headers every page carries,
-the pages for errors, and the way every form page answers a submitted form."""
+"""Rendering pages: one Jinja2 environment, the pages for errors, and the way
+every form page answers a submitted form (their security headers are set for
+every response by ``web.headers``)."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
@@ -20,19 +21,6 @@ from agilegov.web.forms import FormState, label_of, problems_of, values_from_for
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-# Scripts and styles only from this site (htmx is configured by a meta tag, so
-# no inline script is needed); SVG pictures are inline markup, not loaded.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 def when_text(value: datetime | date | None) -> str:
@@ -104,8 +92,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     pages rendered before the visitor is known, such as errors)."""
     context.setdefault("visitor", getattr(request.state, "visitor", None))
     response = templates.TemplateResponse(request, template, context, status_code=status)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers[name] = value
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"
     new_visit_token = getattr(request.state, "new_visit_token", None)

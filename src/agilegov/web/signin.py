@@ -11,8 +11,9 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
 from agilegov.auth import ANONYMOUS, Principal, Role
-from agilegov.errors import Forbidden
+from agilegov.errors import Forbidden, InvalidInput
 from agilegov.uow import UnitOfWork
+from agilegov.web.client import client_of
 
 SESSION_COOKIE = "agilegov_session"
 # Before sign-in there is no session to bind a token to: the forms of a
@@ -73,13 +74,16 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=client_of(request).scheme == "https",
         path="/",
     )
 
 
 async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
     """The submitted form, once its CSRF token is shown to be this visitor's."""
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        # No page takes a file: an upload's larger body is not read here.
+        raise InvalidInput.on("form", "send the form url-encoded; no page takes a file")
     form = await request.form()
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     fresh = getattr(request.state, "new_visit_token", None) == visitor.csrf_token
