@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,8 @@ from agilegov.organizations.schemas import UserCreate
 from agilegov.organizations.service import create_user, issue_token
 from agilegov.record.audit import audit
 from agilegov.record.models import Event, LogHead
+from agilegov.record.notes import load_or_create_signer
+from agilegov.settings import Settings
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
@@ -57,10 +59,10 @@ from api_helpers import (
 )
 
 # What the mixes send: the share of each kind of write, in whole requests.
-STATEMENTS = 3
+STATEMENTS = 4
 # A fresh participant's votes, sent at once: a first vote on each statement, and
-# a second, replacing vote on the first two.
-VOTES_EACH = STATEMENTS + 2
+# a second, replacing vote on each.
+VOTES_EACH = 2 * STATEMENTS
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,10 @@ MIXES = {
         observations=400,
         goal_changes=300,
         measure_changes=300,
-        voters=120,
+        voters=75,
     ),
     "sqlite": Mix(
-        threads=8, stakeholders=80, observations=80, goal_changes=60, measure_changes=60, voters=24
+        threads=8, stakeholders=80, observations=80, goal_changes=60, measure_changes=60, voters=15
     ),
 }
 
@@ -138,8 +140,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, log: Path) -> Iterator[str]:
-    """The app under uvicorn in a process of its own; its base URL."""
+def serving(database_url: str, log: Path) -> Iterator[Callable[[], str]]:
+    """The app under uvicorn in a process of its own, started at once; yields
+    a function that waits until it answers and returns its base URL."""
     port = _free_port()
     source = str(Path(agilegov.__file__).resolve().parents[1])
     env = os.environ | {
@@ -164,20 +167,23 @@ def serving(database_url: str, log: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
         server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
+
+    def ready() -> str:
+        deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
                 pytest.fail(f"the server did not start:\n{log.read_text()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
+                    return base
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer in time:\n{log.read_text()}")
             time.sleep(0.1)
-        yield base
+
+    try:
+        yield ready
     finally:
         server.terminate()
         try:
@@ -190,8 +196,8 @@ def serving(database_url: str, log: Path) -> Iterator[str]:
 # ---------------------------------------------------------------- the world
 
 
-def _stage(database_url: str, engine: Engine, voters: int) -> Stage:
-    world = seed_world(build_world(database_url, engine), scopes=("public",))
+def _stage(world: World, engine: Engine, voters: int) -> Stage:
+    world = seed_world(world, scopes=("public",))
     scope = world.scopes["public"]
     now = datetime.now(UTC)
     consultation = ok(
@@ -256,7 +262,7 @@ def _writes(stage: Stage, mix: Mix) -> list[Write]:
     votes = f"{API}/consultations/{stage.consultation_id}/votes"
     choices = ("agree", "disagree", "pass")
     for user_id, token in list(stage.voters.items())[: mix.voters]:
-        statements = stage.statement_ids + stage.statement_ids[:2]
+        statements = stage.statement_ids * 2
         blocks.append(
             [
                 Write(
@@ -374,22 +380,29 @@ def _check(stage: Stage, engine: Engine, sent: list[Sent], log: Path) -> Counter
 
 
 def _run(database_url: str, mix: Mix, tmp_path: Path) -> None:
+    # The log's key, made before the server starts, so that the server and the
+    # app that builds the world read the same one.
+    settings = Settings(database_url=database_url)
+    load_or_create_signer(settings.log_key_file, settings.log_origin)
+    log = tmp_path / "server.log"
     engine = make_engine(database_url)
     try:
-        metadata.create_all(engine)
-        stage = _stage(database_url, engine, mix.voters)
-        stage.world.client.close()
-        writes = _writes(stage, mix)
-        assert len(writes) == mix.writes
-        log = tmp_path / "server.log"
-        with serving(database_url, log) as base:
+        # The server starts while the world is made.
+        with serving(database_url, log) as ready:
+            metadata.create_all(engine)
+            world = build_world(database_url, engine)
+            with closing(world.client):
+                stage = _stage(world, engine, mix.voters)
+            writes = _writes(stage, mix)
+            assert len(writes) == mix.writes
+            base = ready()
             began = time.monotonic()
             sent = _send_all(base, writes, mix.threads)
             took = time.monotonic() - began
         statuses = _check(stage, engine, sent, log)
-        print(f"\n{len(sent)} writes from {mix.threads} threads in {took:.1f} s: {statuses}")
     finally:
         engine.dispose()
+    print(f"\n{len(sent)} writes from {mix.threads} threads in {took:.1f} s: {statuses}")
 
 
 def test_concurrent_writers_on_postgresql(tmp_path: Path) -> None:
