@@ -109,8 +109,8 @@ def _entity(
     session: Session, scope: Scope, kind: Kind, item_id: int, *, to_change: bool = False
 ) -> ScopedEntity:
     """The entity, or NotFound; held until the transaction ends ``to_change`` it,
-    so that concurrent changes take turns, each keeping the version after the
-    one the change before it kept."""
+    so that concurrent changes take turns: each starts from what the one before
+    it left (and keeps the version after the one it kept)."""
     obj = session.get(kind.model, item_id)
     if obj is None or obj.scope_id != scope.id:
         raise NotFound(f"{kind.name} {item_id} not found in scope {scope.id}")
