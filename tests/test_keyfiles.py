@@ -1,12 +1,14 @@
 """Secret key files: created owner-only, never replaced, refused when exposed."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from agilegov.assurance.keys import assessor_key
 from agilegov.keyfiles import KeyFileError, create_private_file, read_private_file
+from agilegov.record.notes import load_or_create_signer, signer_key
 
 
 def test_a_key_file_is_created_owner_only_and_never_replaced(tmp_path: Path) -> None:
@@ -42,3 +44,28 @@ def test_an_assessor_key_is_made_once_and_refused_when_exposed(tmp_path: Path) -
     os.chmod(tmp_path / "assessor-7.key", 0o644)
     with pytest.raises(KeyFileError, match="assessor key"):
         assessor_key(tmp_path, 7)
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_processes_starting_together_share_one_whole_key(tmp_path: Path, attempt: int) -> None:
+    """The first start of several server processes: each reads the key one of
+    them made, never a file still being written."""
+    path = tmp_path / "keys" / "log.key"
+    start = threading.Barrier(8)
+    keys: list[str] = []
+    problems: list[Exception] = []
+
+    def first_start() -> None:
+        start.wait()
+        try:
+            keys.append(signer_key(load_or_create_signer(path, "example.org/log")))
+        except Exception as problem:
+            problems.append(problem)
+
+    threads = [threading.Thread(target=first_start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not problems and len(set(keys)) == 1 and len(keys) == 8
+    assert [p.name for p in path.parent.iterdir()] == ["log.key"]

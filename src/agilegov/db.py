@@ -18,7 +18,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -178,6 +179,33 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             execution_options={"postgresql_readonly": True},
         )
     return create_engine(url, pool_pre_ping=True)
+
+
+def hold(session: Session, row: Base) -> None:
+    """Read ``row`` anew and keep it locked until the transaction ends, so that
+    transactions deciding what to write from it (the next version number, whether
+    a participant exists yet) take turns instead of deciding alike. Rows referring
+    to it may still be added meanwhile (``FOR NO KEY UPDATE``). On SQLite this is
+    a plain read: its writers take turns anyway (``BEGIN IMMEDIATE``)."""
+    session.refresh(row, with_for_update={"key_share": True})
+
+
+# PostgreSQL's SQLSTATEs for a transaction undone because a concurrent one got
+# in its way: a serialization failure, a deadlock.
+_UNDONE_BY_A_CONCURRENT_ONE = frozenset({"40001", "40P01"})
+
+
+def is_write_conflict(error: DBAPIError) -> bool:
+    """Whether a database error is a clash with a concurrent write, after which
+    nothing of the transaction is stored and the same request, sent again, may
+    well succeed: a unique or other constraint broken by a row stored meanwhile,
+    a serialization failure or a deadlock, or SQLite's write lock still held by
+    another writer when the busy timeout ran out."""
+    if isinstance(error, IntegrityError):
+        return True
+    if getattr(error.orig, "sqlstate", None) in _UNDONE_BY_A_CONCURRENT_ONE:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

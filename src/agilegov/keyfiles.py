@@ -4,6 +4,7 @@ group or others could read them."""
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 
@@ -29,8 +30,10 @@ def create_private_file(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file only its owner can read (0600), synced to disk.
 
     An existing file is never overwritten (``FileExistsError``): replacing a key
-    by accident would orphan everything signed with it. A missing parent
-    directory is created owner-only (0700).
+    by accident would orphan everything signed with it. The file appears whole
+    or not at all (written under a name of its own, then linked into place), so
+    server processes starting together never read a key half written by
+    another. A missing parent directory is created owner-only (0700).
     """
     parent = path.parent
     try:
@@ -39,19 +42,20 @@ def create_private_file(path: Path, data: bytes) -> None:
         pass
     else:
         os.chmod(parent, 0o700)  # mkdir's mode passes through the umask; set it exactly
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor, draft = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".new")
     try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(descriptor, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        os.fsync(descriptor)
-    except BaseException:
-        os.close(descriptor)
-        path.unlink(missing_ok=True)
-        raise
-    os.close(descriptor)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(descriptor, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.link(draft, path)  # FileExistsError where the key is already there
+    finally:
+        os.unlink(draft)
     _fsync_directory(parent)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.db import Base, ScopedEntity, Versioned
+from agilegov.db import Base, ScopedEntity, Versioned, hold
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import record_event
@@ -105,10 +105,17 @@ def count_in_scope(model: Any, *where: Any) -> Callable[[Any], Any]:
     )
 
 
-def _entity(session: Session, scope: Scope, kind: Kind, item_id: int) -> ScopedEntity:
+def _entity(
+    session: Session, scope: Scope, kind: Kind, item_id: int, *, to_change: bool = False
+) -> ScopedEntity:
+    """The entity, or NotFound; held until the transaction ends ``to_change`` it,
+    so that concurrent changes take turns: each starts from what the one before
+    it left (and keeps the version after the one it kept)."""
     obj = session.get(kind.model, item_id)
     if obj is None or obj.scope_id != scope.id:
         raise NotFound(f"{kind.name} {item_id} not found in scope {scope.id}")
+    if to_change:
+        hold(session, obj)
     return obj
 
 
@@ -216,7 +223,7 @@ def update_item(
     with uow:
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
-        obj = _entity(session, scope, kind, item_id)
+        obj = _entity(session, scope, kind, item_id, to_change=True)
         _, before = _dump(kind, obj)
         values = data.model_dump(exclude_unset=True, exclude={"change_note"})
         apply_values(session, scope, kind, obj, values)
@@ -272,7 +279,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
     with uow:
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
-        obj = _entity(session, scope, kind, item_id)
+        obj = _entity(session, scope, kind, item_id, to_change=True)
         if isinstance(obj, Versioned):
             if obj.status == "retired":
                 return

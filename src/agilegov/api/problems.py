@@ -2,6 +2,7 @@
 OpenAPI schema saying so for each operation."""
 
 import copy
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,11 +10,24 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
+WRITE_CONFLICT = "Conflicting change"
+WRITE_CONFLICT_DETAIL = (
+    "another change to the same data was being made at the same moment, and nothing "
+    "of this request was stored: send it again"
+)
+WRITE_CONFLICT_PAGE_DETAIL = (
+    "Another change to the same data was being made at the same moment, and nothing "
+    "was saved. Go back and submit it again."
+)
+
+log = logging.getLogger("agilegov")
 
 # What ``problem`` sends, for the OpenAPI schema.
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -135,6 +149,17 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
         if is_page(request):
             return page_error(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, request.url.path, errors)
+
+    @app.exception_handler(DBAPIError)
+    async def write_conflict(request: Request, exc: DBAPIError) -> Response:
+        """A write that clashed with a concurrent one (the services serialize the
+        clashes they foresee; this answers the rest): 409, never a server error."""
+        if not is_write_conflict(exc):
+            raise exc
+        log.warning("%s %s: %s", request.method, request.url.path, exc.orig)
+        if is_page(request):
+            return page_error(request, 409, WRITE_CONFLICT, WRITE_CONFLICT_PAGE_DETAIL)
+        return problem(409, WRITE_CONFLICT, WRITE_CONFLICT_DETAIL, request.url.path)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

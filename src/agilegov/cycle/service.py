@@ -243,6 +243,9 @@ def open_trigger(
     except UnknownLoop as problem:
         raise InvalidInput.on("facts.loop", str(problem)) from None
     _check_subject(session, scope, data)
+    # Held before looking for the same trigger, so that two opening it at once
+    # (a change and a periodic check, or two server processes) open it once.
+    cycle = _cycle(session, scope)
     if data.subject_type is not None:
         existing = session.scalars(
             select(Trigger).where(
@@ -255,7 +258,6 @@ def open_trigger(
         ).first()
         if existing is not None:
             return existing
-    cycle = _cycle(session, scope)
     trigger = Trigger(
         scope_id=scope.id,
         kind=data.kind.value,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role, hash_token
+from agilegov.db import hold
 from agilegov.dialogue.access import (
     Voice,
     invited_member,
@@ -96,11 +97,12 @@ def _participant(
             actor.can(scope.organization_id, Role.viewer) or invited_member(actor, consultation)
         ):
             raise Forbidden("this consultation is for the invited organizations")
-        found = session.scalar(
-            select(Participant).where(
-                Participant.consultation_id == consultation.id, Participant.user_id == actor.user_id
-            )
-        )
+        found = _user_participant(session, consultation, actor.user_id)
+        if found is None and create:
+            # People join one at a time: the same person's first contributions,
+            # sent at once, find the participant the first of them made.
+            hold(session, consultation)
+            found = _user_participant(session, consultation, actor.user_id)
         if found is not None:
             return found, None
         if not create:
@@ -120,6 +122,8 @@ def _participant(
         raise Unauthenticated("sign in to take part in this consultation")
     if not create:
         raise NotFound("you have not taken part yet")
+    # One at a time, so that pseudonyms are numbered once each and the limit holds.
+    hold(session, consultation)
     recent = session.scalar(
         select(func.count())
         .select_from(Participant)
@@ -139,6 +143,16 @@ def _participant(
     )
     participant = _join(session, consultation, scope, actor, f"Participant {count + 1}", secret)
     return participant, secret
+
+
+def _user_participant(
+    session: Session, consultation: Consultation, user_id: int
+) -> Participant | None:
+    return session.scalar(
+        select(Participant).where(
+            Participant.consultation_id == consultation.id, Participant.user_id == user_id
+        )
+    )
 
 
 def _join(
@@ -197,6 +211,9 @@ def _taking_part(
     consultation, scope = readable_consultation(session, voice.actor, consultation_id)
     _require_open(consultation)
     participant, secret = _participant(session, consultation, scope, voice, create=True)
+    # A participant's contributions take turns: a vote replaces the one before
+    # it rather than joining it, and the rate limits count every one.
+    hold(session, participant)
     return consultation, scope, participant, secret
 
 
@@ -242,6 +259,8 @@ def add_statement(
         session = uow.session
         consultation, scope, participant, secret = _taking_part(session, voice, consultation_id)
         _limit(session, participant, "statement")
+        # One new statement at a time: the same one sent twice at once is stored once.
+        hold(session, consultation)
         duplicate = session.scalar(
             select(Statement.id).where(
                 Statement.consultation_id == consultation.id,

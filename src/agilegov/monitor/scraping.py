@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
+from agilegov.db import hold
 from agilegov.errors import DomainError, InvalidInput, NotFound
 from agilegov.goals.service import known_indicator_keys
 from agilegov.monitor import prometheus
@@ -252,6 +253,8 @@ def update_target(
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
         target = _target(session, scope, target_id)
+        # Changes of one target take turns, each recording the state it leaves.
+        hold(session, target)
         changes = data.model_dump(exclude_unset=True)
         if "url" in changes:
             _check_url(changes["url"])

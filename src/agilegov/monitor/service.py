@@ -20,6 +20,7 @@ from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
+from agilegov.db import hold
 from agilegov.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.goals.service import (
     INDICATOR,
@@ -494,6 +495,9 @@ def evaluate_scope(
     with uow:
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
+        # One evaluation of a scope at a time (every server process evaluates
+        # periodically): each follows the episodes the one before it left.
+        hold(session, scope)
         indicators = _indicators(session, scope.id)
         run = EvaluationRun(scope_id=scope.id, evaluated_at=at)
         if not indicators:

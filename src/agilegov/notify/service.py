@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
+from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from agilegov.notify.keys import new_nonce, webhook_key, webhook_secret
 from agilegov.notify.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
@@ -299,6 +300,8 @@ def update_webhook(
     with uow:
         session = uow.session
         webhook = _webhook(session, actor, organization_id, webhook_id)
+        # Changes of one webhook take turns, each recording the state it leaves.
+        hold(session, webhook)
         changes = data.model_dump(exclude_unset=True)
         if "url" in changes:
             _check_url(changes["url"])

@@ -20,6 +20,7 @@ from agilegov.auth import (
     new_token,
     verify_password,
 )
+from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from agilegov.organizations.delays import (
     ACCOUNT,
@@ -488,6 +489,8 @@ def update_organization(
     with uow:
         organization = _get_organization(uow.session, organization_id)
         actor.require(organization_id, Role.owner)
+        # Changes of one organization take turns, each recording the state it leaves.
+        hold(uow.session, organization)
         changes = data.model_dump(exclude_unset=True)
         if "slug" in changes and changes["slug"] != organization.slug:
             taken = uow.session.scalar(

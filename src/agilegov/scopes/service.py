@@ -5,6 +5,7 @@ from sqlalchemy import false, or_
 from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.cycle.service import open_framework_changes, start_cycle
+from agilegov.db import hold
 from agilegov.errors import InvalidInput
 from agilegov.organizations.service import organization_exists
 from agilegov.paging import paginate
@@ -68,6 +69,8 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
     with uow:
         session = uow.session
         scope = readable_scope(session, actor, scope_id)
+        # Changes of one scope take turns, each recording the state it leaves.
+        hold(session, scope)
         changes = data.model_dump(exclude_unset=True, mode="json")
         owner_only = {"visibility", "status"} & {
             name for name, value in changes.items() if value != getattr(scope, name)
