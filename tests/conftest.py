@@ -303,3 +303,15 @@ def shared(
     else:
         with new_postgres_database(template=template) as url:
             yield from shared_world(url, seeded)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What a test reported of itself (its "summary" property: e.g. how many
+    requests it sent), after the run; also from xdist's workers."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "summary":
+                    terminalreporter.write_line(f"{report.nodeid}: {value}")

@@ -334,5 +334,5 @@ def test_a_compressed_body_is_not_inflated(shared: World) -> None:
             "Content-Encoding": "gzip",
         },
     )
-    assert_problem(response, 400)
+    assert_problem(response, 422, "body")
     assert_unchanged(before, shared.engine)

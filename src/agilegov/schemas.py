@@ -1,12 +1,13 @@
 """Shapes shared by every part's API: pages, text fields, partial updates."""
 
 import math
-from datetime import datetime
-from types import NoneType
-from typing import Annotated, Any, Generic, TypeVar, get_args
+from datetime import date, datetime, time
+from types import NoneType, UnionType
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -69,13 +70,56 @@ def _unstorable(value: Any) -> str | None:
     return None
 
 
+# Types a JSON number must not stand for (Pydantic would read 0 as 1970-01-01, or
+# as false): the schema says a string or a boolean, so a number is refused.
+_NOT_FROM_NUMBERS = (date, time, bool, AwareDatetime)
+
+
+def _kinds(annotation: Any) -> list[Any]:
+    """The types a field takes, Annotated and Optional unwrapped."""
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [kind for member in get_args(annotation) for kind in _kinds(member)]
+    return [] if annotation is NoneType else [annotation]
+
+
+def number_refused(annotation: Any, value: Any) -> str | None:
+    """Why a JSON number (or a boolean where a number is due) cannot be this
+    field's value, or None."""
+    kinds = _kinds(annotation)
+    if not kinds or not all(isinstance(kind, type) for kind in kinds):
+        return None
+    if isinstance(value, bool):
+        if bool not in kinds and all(
+            issubclass(kind, (int, float, *_NOT_FROM_NUMBERS)) for kind in kinds
+        ):
+            return "must be a number" if int in kinds or float in kinds else "must be a string"
+        return None
+    if isinstance(value, int | float) and all(
+        issubclass(kind, _NOT_FROM_NUMBERS) for kind in kinds
+    ):
+        return "must be true or false" if bool in kinds else "must be a string"
+    return None
+
+
 class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not ignored, and
+    """Base of every request body: unknown fields are an error, not ignored; a
+    number is not taken for a date, a time or a flag, nor a flag for a number; and
     values the database cannot hold (NUL characters, integers beyond its
     columns, JSON nested without end) are refused here, naming the field,
     rather than failing there."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        problem = number_refused(field.annotation, value) if field else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -1,6 +1,9 @@
-"""RFC 9457 problem details for every error the API returns."""
+"""RFC 9457 problem details for every error the API returns, and the API's
+OpenAPI schema saying so for each operation."""
 
+import copy
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +28,50 @@ WRITE_CONFLICT_PAGE_DETAIL = (
 )
 
 log = logging.getLogger("agilegov")
+
+# What ``problem`` sends, for the OpenAPI schema.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem: what went wrong, and which fields are at fault.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "Always about:blank: the status says it."},
+        "title": {"type": "string", "description": "The status's short name."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "instance": {"type": "string", "description": "The request's path."},
+        "errors": {
+            "type": "array",
+            "description": "Each field at fault and its problem.",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "e.g. goals[0].title"},
+                    "in": {
+                        "type": "string",
+                        "description": "Where the field was sent: body, query, path or header.",
+                    },
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+# The problems an operation can answer, each with what it means.
+PROBLEM_STATUSES = {
+    401: "No valid bearer token, where the operation needs one (or a token that is unknown "
+    "or revoked).",
+    403: "The caller's role does not allow this.",
+    404: "What the path names does not exist, or the caller may not see it.",
+    409: "The current state forbids the change (an archived scope, a closed consultation, a "
+    "name that is taken, ...).",
+    413: "The request body is larger than the server accepts.",
+    422: "The input is invalid: ``errors`` names each field and its problem.",
+    429: "Too many requests of this kind for now; try again later.",
+}
 
 
 def problem(
@@ -71,7 +118,15 @@ PageError = Callable[[Request, int, str, str], Response]
 
 
 def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
-    """Errors under ``api_prefix`` as problem+json, elsewhere as ``page_error`` pages."""
+    """Errors under ``api_prefix`` as problem+json, elsewhere as ``page_error``
+    pages; and the OpenAPI schema documents them."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = documented(FastAPI.openapi(app), api_prefix)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     def is_page(request: Request) -> bool:
         return not request.url.path.startswith(api_prefix + "/")
@@ -108,13 +163,93 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and not is_page(request):
+            # FastAPI's answer to a body it cannot read at all (not UTF-8, a broken
+            # form); malformed JSON is invalid input naming the body, and so is this.
+            message = "cannot be read (not UTF-8 JSON, or a malformed form)"
+            errors = [{"field": "body", "in": "body", "message": message}]
+            return problem(422, "Invalid input", f"body: {message}", request.url.path, errors)
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
         title = titles.get(exc.status_code, "Invalid input" if exc.status_code == 422 else "Error")
+        headers = dict(exc.headers or {})
         if is_page(request) and not request.url.path.startswith("/static/"):
-            return page_error(request, exc.status_code, title, str(exc.detail))
-        # A body refused while read (``limits.InvalidBody``) names its fields.
-        errors = getattr(exc, "errors", None)
-        response = problem(exc.status_code, title, str(exc.detail), request.url.path, errors)
-        for name, value in (exc.headers or {}).items():
+            response = page_error(request, exc.status_code, title, str(exc.detail))
+        else:
+            if exc.status_code == 405:
+                named = allowed_methods(app.openapi(), request.url.path)
+                headers["Allow"] = named or headers.get("Allow", "")
+            # A body refused while read (``limits.InvalidBody``) names its fields.
+            errors = getattr(exc, "errors", None)
+            response = problem(exc.status_code, title, str(exc.detail), request.url.path, errors)
+        for name, value in headers.items():
             response.headers[name] = value
         return response
+
+
+def allowed_methods(schema: dict[str, Any], path: str) -> str:
+    """Every method the schema has at ``path`` (Starlette's 405 names only those of
+    the first route whose path matches), HEAD with GET. Where templates with fewer
+    parameters match (``/scopes/import`` before ``/scopes/{scope_id}``), only theirs."""
+    matches: dict[int, set[str]] = {}
+    for template, operations in schema.get("paths", {}).items():
+        pattern, parameters = re.subn(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            matches.setdefault(parameters, set()).update(m.upper() for m in operations)
+    methods = matches[min(matches)] if matches else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """For a route's ``responses=``: the problems it answers beyond those its
+    parameters and dependencies imply (see ``documented``)."""
+    return {status: {"description": PROBLEM_STATUSES[status]} for status in statuses}
+
+
+def implied_statuses(method: str, operation: dict[str, Any]) -> set[int]:
+    """The problems an operation of the API can answer, from its OpenAPI form:
+    a caller (a bearer token) can be refused or unknown, a path can name nothing,
+    a change can conflict with what is there, a body can be too large, and any
+    input can be invalid."""
+    statuses: set[int] = set()
+    parameters = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    if "security" in operation:
+        statuses |= {401, 403}
+        if method != "get":
+            statuses.add(409)
+    if any(parameter["in"] == "path" for parameter in parameters):
+        statuses.add(404)
+    if has_body:
+        statuses.add(413)
+    if has_body or parameters:
+        statuses.add(422)
+    return statuses
+
+
+def documented(schema: dict[str, Any], api_prefix: str) -> dict[str, Any]:
+    """``schema`` with every problem each operation under ``api_prefix`` can answer,
+    as problem+json. The bearer token is optional everywhere (an anonymous caller
+    reads what is public; the operation says 401 where it needs one)."""
+    schema = copy.deepcopy(schema)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith(api_prefix + "/"):
+            continue
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            declared = {int(status) for status in answers if status.startswith("4")}
+            for status in sorted(declared | implied_statuses(method, operation)):
+                answers[str(status)] = {
+                    "description": PROBLEM_STATUSES[status],
+                    "content": content,
+                }
+            if "security" in operation and {} not in operation["security"]:
+                operation["security"].append({})
+            operation["responses"] = dict(sorted(answers.items()))
+    return schema

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Uow
+from agilegov.api.problems import responses
 from agilegov.api.uploads import read_upload, upload_body
 from agilegov.auth import Principal
 from agilegov.dialogue import archive, lifecycle, participation, polis, polis_exchange, reads
@@ -70,7 +71,10 @@ def list_comments(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 
 
 @router.post(
-    "/consultations/{consultation_id}/comments", response_model=CommentRead, status_code=201
+    "/consultations/{consultation_id}/comments",
+    response_model=CommentRead,
+    status_code=201,
+    responses=responses(429),
 )
 def add_comment(
     consultation_id: int,
@@ -90,7 +94,10 @@ def list_statements(consultation_id: int, uow: Uow, actor: Actor) -> Any:
 
 
 @router.post(
-    "/consultations/{consultation_id}/statements", response_model=StatementRead, status_code=201
+    "/consultations/{consultation_id}/statements",
+    response_model=StatementRead,
+    status_code=201,
+    responses=responses(429),
 )
 def add_statement(
     consultation_id: int,
@@ -104,7 +111,12 @@ def add_statement(
     return _spoken(participation.add_statement(uow, voice, consultation_id, body), response)
 
 
-@router.post("/consultations/{consultation_id}/votes", response_model=VoteRead, status_code=201)
+@router.post(
+    "/consultations/{consultation_id}/votes",
+    response_model=VoteRead,
+    status_code=201,
+    responses=responses(429),
+)
 def cast_vote(
     consultation_id: int,
     body: VoteCreate,

@@ -3,6 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.api.problems import responses
 from agilegov.monitor import scraping, service
 from agilegov.monitor.schemas import (
     BatchResult,
@@ -40,6 +41,7 @@ def _may_ingest_in_scope(scope_id: int, uow: Uow, actor: Actor) -> None:
     "/observations",
     response_model=BatchResult,
     status_code=201,
+    responses=responses(404),  # the scope the query names
     dependencies=[Depends(_may_ingest_anywhere)],
 )
 def add_observations(

@@ -1,7 +1,8 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, StringConstraints
 
 from agilegov.auth import Role
 from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
@@ -66,7 +67,7 @@ class MembershipRead(Output):
 
 
 class TokenCreate(Input):
-    name: Name
+    name: Annotated[Name, StringConstraints(max_length=100)]  # the column's length
 
 
 class TokenRead(Output):
