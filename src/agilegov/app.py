@@ -23,6 +23,7 @@ from agilegov.parts import PARTS
 from agilegov.periodic import periodic_steps, run_periodically
 from agilegov.record.notes import load_or_create_signer
 from agilegov.settings import Settings, get_settings
+from agilegov.web import language
 from agilegov.web.headers import SecurityHeaders, inline_script_hashes
 from agilegov.web.render import compile_templates, error_page, use_parts
 from agilegov.web.scope_page import tab_router
@@ -105,7 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api.include_router(router if isinstance(router, APIRouter) else router())
     app.include_router(api)
     # The scope page's tabs first: a tab's path is also its kind's list path.
-    pages = [tab_router(), *(router for part in PARTS for router in part.page_routers)]
+    pages = [
+        tab_router(),
+        language.router,
+        *(router for part in PARTS for router in part.page_routers),
+    ]
     for router in pages:
         app.include_router(router, dependencies=[Depends(ids_in_range)])
 

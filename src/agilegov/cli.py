@@ -16,6 +16,10 @@ from agilegov.terminal import console, fail, open_uow
 app = typer.Typer(help="agilegov: agile governance on a verifiable record.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+messages_app = typer.Typer(
+    help="The texts' catalogs, in Japanese and English.", no_args_is_help=True
+)
+app.add_typer(messages_app, name="messages")
 # Each part's commands, in the parts' order.
 for part in PARTS:
     for commands in part.commands:
@@ -33,6 +37,24 @@ def db_upgrade() -> None:
     console.print(
         f"database at revision {migrations.current_revision(get_settings().database_url)}"
     )
+
+
+def _message_folders() -> list[Path]:
+    from agilegov import part
+    from agilegov.web.render import MESSAGES
+
+    return [MESSAGES, *part.message_folders()]
+
+
+@messages_app.command("update")
+def messages_update() -> None:
+    """Add the texts newly marked for translation to every catalog (Japanese
+    left to translate, English as written) and remove those no longer used."""
+    from agilegov.i18n import update_catalogs
+
+    for folder in _message_folders():
+        for path in update_catalogs(folder):
+            console.print(str(path))
 
 
 @app.command()

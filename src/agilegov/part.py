@@ -107,6 +107,9 @@ class Part:
     templates: Path | None = None
     # Functions and values every template may use.
     template_globals: Mapping[str, Any] = field(default_factory=dict)
+    # The folder of the part's message catalogs (``<language>/LC_MESSAGES/messages.po``),
+    # for its templates and the texts its code marks for translation.
+    messages: Path | None = None
 
 
 class _Installed:
@@ -157,6 +160,10 @@ def cycle_facts() -> dict[str, ScopeCount]:
 
 def template_folders() -> list[Path]:
     return [part.templates for part in installed() if part.templates is not None]
+
+
+def message_folders() -> list[Path]:
+    return [part.messages for part in installed() if part.messages is not None]
 
 
 def template_globals() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
     # The log's name in its checkpoints (the C2SP "origin" line and key name).
     log_origin: str = "agilegov.localhost/record"
+    # The pages' language for visitors who chose none and whose browser asks for
+    # neither of ours: "ja" or "en".
+    default_language: Literal["ja", "en"] = "en"
     page_size_default: int = 50
     page_size_max: int = 500
     # scrypt's cost (N) for new password hashes, as get_settings reads it: a power

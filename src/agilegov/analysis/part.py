@@ -14,6 +14,7 @@ from agilegov.scoped import count_in_scope
 PART = Part(
     name="analysis",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=pages.routers,

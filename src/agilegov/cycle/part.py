@@ -20,6 +20,7 @@ def _review_by_dates(uow: UnitOfWork, settings: Settings) -> None:
 PART = Part(
     name="cycle",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

@@ -11,6 +11,7 @@ from agilegov.part import Part
 PART = Part(
     name="dialogue",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

@@ -24,6 +24,7 @@ def _goals_with_indicators(scope_id: object) -> object:
 PART = Part(
     name="goals",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=pages.routers,

@@ -30,6 +30,7 @@ def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
 PART = Part(
     name="monitor",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

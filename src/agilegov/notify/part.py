@@ -17,6 +17,7 @@ def _deliveries(uow: UnitOfWork, settings: Settings) -> None:
 PART = Part(
     name="notify",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],

@@ -11,6 +11,7 @@ from agilegov.scopes.cli import exchange_app
 PART = Part(
     name="scopes",
     templates=Path(__file__).parent / "templates",
+    messages=Path(__file__).parent / "locale",
     tables=[tenancy],
     api_routers=api.routers,
     page_routers=[home.router, pages.router],

@@ -12,15 +12,18 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import FileSystemLoader
+from jinja2 import FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from pydantic import BaseModel, ValidationError
 
-from agilegov import __version__, part
+from agilegov import __version__, i18n, part
 from agilegov.errors import InvalidInput
 from agilegov.web.forms import FormState, label_of, problems_of, values_from_form
+from agilegov.web.language import language_of
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
+MESSAGES = Path(__file__).parent / "locale"
 
 
 def when_text(value: datetime | date | None) -> str:
@@ -64,6 +67,21 @@ templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
 templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
 templates.env.globals["version"] = __version__
+templates.env.add_extension("jinja2.ext.i18n")
+
+
+# Each page's texts in the language its context names (``render`` sets it).
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.catalogs.gettext(context.get("language", "en"), message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return i18n.catalogs.ngettext(context.get("language", "en"), singular, plural, count)
+
+
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def use_parts() -> None:
@@ -79,6 +97,7 @@ def use_parts() -> None:
         raise RuntimeError(f"templates named by more than one part: {', '.join(repeated)}")
     templates.env.loader = FileSystemLoader([str(folder) for folder in folders])
     templates.env.globals.update(part.template_globals())
+    i18n.catalogs.load([MESSAGES, *part.message_folders()])
 
 
 def compile_templates() -> None:
@@ -91,6 +110,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page; ``context`` needs ``visitor`` (``request.state.visitor`` serves
     pages rendered before the visitor is known, such as errors)."""
     context.setdefault("visitor", getattr(request.state, "visitor", None))
+    context.setdefault("language", language_of(request))
     response = templates.TemplateResponse(request, template, context, status_code=status)
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"

@@ -1,0 +1,185 @@
+"""Texts in Japanese and English: gettext catalogs (Babel), one per language,
+merged from the web toolkit's folder and every installed part's.
+
+Catalogs are kept as ``.po`` files beside the code that uses them
+(``<folder>/<language>/LC_MESSAGES/messages.po``) and compiled in memory when
+they are loaded, so that no compiled file is kept in the tree.
+"""
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("ja", "en")
+DOMAIN = "messages"
+# Where a folder's code and templates are read for texts to translate.
+EXTRACT_METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+EXTRACT_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+# The marks of a text to translate: ``_`` in templates and where code translates
+# at once, ``N_`` where a text is only marked (a label translated when shown).
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+
+def catalog_path(folder: Path, language: str) -> Path:
+    return folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path, language: str) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=language)
+
+
+class Catalogs:
+    """The merged translations of every language, looked up by language."""
+
+    def __init__(self) -> None:
+        self._by_language: dict[str, NullTranslations] = {
+            language: NullTranslations() for language in LANGUAGES
+        }
+
+    def load(self, folders: Iterable[Path]) -> None:
+        folders = list(folders)
+        for language in LANGUAGES:
+            merged = Translations()
+            for folder in folders:
+                path = catalog_path(folder, language)
+                if path.exists():
+                    compiled = io.BytesIO()
+                    write_mo(compiled, read_catalog(path, language))
+                    compiled.seek(0)
+                    merged.merge(Translations(compiled))
+            self._by_language[language] = merged
+
+    def gettext(self, language: str, message: str) -> str:
+        return self._by_language.get(language, self._by_language["en"]).gettext(message)
+
+    def ngettext(self, language: str, singular: str, plural: str, count: int) -> str:
+        translations = self._by_language.get(language, self._by_language["en"])
+        return translations.ngettext(singular, plural, count)
+
+
+catalogs = Catalogs()
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is shown, not here."""
+    return message
+
+
+def negotiate(accept_language: str | None, default: str) -> str:
+    """The first of our languages an ``Accept-Language`` header asks for, by its
+    weights (``ja-JP,ja;q=0.9,en;q=0.8``), else ``default``."""
+    wanted: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, parameters = item.strip().partition(";")
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                continue
+        language = tag.strip().lower().split("-")[0]
+        if language in LANGUAGES and weight > 0:
+            wanted.append((-weight, position, language))
+    return min(wanted)[2] if wanted else default
+
+
+def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
+    """``(where, message)`` of every text marked for translation under ``folder``."""
+    for filename, line, message, _comments, _context in extract_from_dir(
+        folder, EXTRACT_METHODS, EXTRACT_OPTIONS, KEYWORDS
+    ):
+        yield f"{filename}:{line}", message
+
+
+def update_catalogs(folder: Path) -> list[Path]:
+    """Bring ``folder``'s catalogs in line with its marked texts: new texts are
+    added untranslated (English: as written), texts no longer used removed,
+    translations kept. Returns the catalogs written."""
+    messages: dict[str | tuple[str, ...], list[str]] = {}
+    for where, message in extracted(folder):
+        messages.setdefault(message, []).append(where)
+    written = []
+    for language in LANGUAGES:
+        path = catalog_path(folder, language)
+        old = read_catalog(path, language) if path.exists() else Catalog(locale=language)
+        new = Catalog(locale=language, domain=DOMAIN, project="agilegov")
+        for message in sorted(messages, key=str):
+            kept = old.get(message if isinstance(message, str) else message[0])
+            if kept is not None and kept.string:
+                string = kept.string
+            elif language == "en":
+                string = message
+            else:
+                string = "" if isinstance(message, str) else ("", "")
+            locations = [(where.rsplit(":", 1)[0], None) for where in messages[message]]
+            new.add(message, string, locations=sorted(set(locations)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as file:
+            write_po(file, new, width=100, omit_header=True, no_location=True)
+        written.append(path)
+    return written
+
+
+# Texts of a template that read the same in every language: the product's name,
+# the names of formats and standards, and each language's name in itself (the
+# switcher offers the other language by its own name).
+SAME_IN_EVERY_LANGUAGE = frozenset(
+    {"agilegov", "API", "CSV", "JSON", "Pol.is", "ID", "English", "日本語"}
+)
+_READ_ATTRIBUTE = re.compile(
+    r"""\b(?:title|alt|aria-label|placeholder|aria-description)\s*=\s*"([^"{]*)\"""", re.I
+)
+_ENTITY = re.compile(r"&[#\w]+;")
+_WORD = re.compile(r"[^\W\d_][\w.'-]*")
+
+
+def _read(text: str) -> bool:
+    words = _WORD.findall(_ENTITY.sub(" ", text))
+    return any(word not in SAME_IN_EVERY_LANGUAGE for word in words)
+
+
+def untranslated_texts(tokens: Iterable[tuple[int, str, str]]) -> list[tuple[int, str]]:
+    """``(line, text)`` of each text a person reads in a template's markup that
+    is not passed through the catalogs, given the template's tokens (Jinja's
+    ``Environment.lex``): words between tags, and in the attributes people read
+    (``title``, ``alt``, ``aria-label``, ``placeholder``), outside ``{% trans %}``."""
+    found = []
+    statement: list[str] = []
+    in_statement = in_trans = in_tag = False
+    for line, kind, value in tokens:
+        if kind == "block_begin":
+            in_statement, statement = True, []
+        elif kind == "block_end":
+            in_statement = False
+            if statement[:1] == ["trans"]:
+                in_trans = True
+            elif statement[:1] == ["endtrans"]:
+                in_trans = False
+        elif in_statement and kind == "name":
+            statement.append(value)
+        elif kind == "data" and not in_trans:
+            # A tag may be cut by an expression (``<input value="{{ v }}">``), so
+            # whether we are inside one carries over from token to token.
+            text, tag = [], []
+            for character in value:
+                if in_tag:
+                    tag.append(character)
+                    in_tag = character != ">"
+                elif character == "<":
+                    in_tag = True
+                    text.append(" ")
+                else:
+                    text.append(character)
+            for piece in [*_READ_ATTRIBUTE.findall("".join(tag)), "".join(text)]:
+                if _read(piece):
+                    found.append((line, " ".join(piece.split())))
+    return found

@@ -1,0 +1,96 @@
+"""Texts in Japanese and English: the catalogs are complete, no template holds
+a text outside them, and pages follow the visitor's language."""
+
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment
+
+from agilegov import i18n, part
+from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
+from agilegov.web.render import MESSAGES, TEMPLATES
+
+FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "en"),
+        ("", "en"),
+        ("ja", "ja"),
+        ("ja-JP,ja;q=0.9,en;q=0.8", "ja"),
+        ("en-US,en;q=0.9,ja;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9,ja;q=0.5,en;q=0.4", "ja"),
+        ("en;q=0.2,ja;q=0.8", "ja"),
+        ("ja;q=0,en;q=0.1", "en"),
+        ("de, fr", "en"),
+        ("ja;q=x, en", "en"),
+        ("JA-jp", "ja"),
+    ],
+)
+def test_the_language_a_browser_asks_for(header: str | None, language: str) -> None:
+    assert i18n.negotiate(header, "en") == language
+
+
+def test_a_browser_asking_for_none_of_ours_gets_the_site_default() -> None:
+    assert i18n.negotiate("de-DE", "ja") == "ja"
+
+
+LEX = Environment(extensions=["jinja2.ext.i18n"])
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("<p>Hello</p>", ["Hello"]),
+        ("<p>{{ _('Hello') }}</p>", []),
+        ("<p>{% trans %}Hello {{ name }}{% endtrans %}</p>", []),
+        ('<a title="Open it" href="/x">{{ _("x") }}</a>', ["Open it"]),
+        ('<input type="text" name="q" value="{{ q }}" class="wide">', []),
+        ('<input aria-label="Find" value="{{ q }}">', ["Find"]),
+        ("<td>{{ count }} — 12:00</td>", []),
+        ("{% if a %}<b>Yes</b>{% endif %}", ["Yes"]),
+        ("<span>agilegov · API · CSV</span>", []),
+        ("<p>開く</p>", ["開く"]),
+        ("&nbsp;&middot;", []),
+    ],
+)
+def test_texts_outside_the_catalogs_are_found(source: str, found: list[str]) -> None:
+    assert [text for _, text in i18n.untranslated_texts(LEX.lex(source))] == found
+
+
+# ---------------------------------------------------------------- the catalogs
+
+
+def _templates() -> list[Path]:
+    folders = [TEMPLATES, *part.template_folders()]
+    return sorted(path for folder in folders for path in folder.rglob("*.html"))
+
+
+@pytest.mark.parametrize(
+    "path", _templates(), ids=lambda path: f"{path.parent.parent.name}/{path.name}"
+)
+def test_no_template_holds_a_text_outside_the_catalogs(path: Path) -> None:
+    found = i18n.untranslated_texts(LEX.lex(path.read_text(encoding="utf-8")))
+    assert not found, "\n".join(f"{path}:{line}: {text}" for line, text in found)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_text_is_translated(folder: Path, language: str) -> None:
+    marked = {message for _, message in i18n.extracted(folder)}
+    path = i18n.catalog_path(folder / "locale", language)
+    catalog = i18n.read_catalog(path, language) if path.exists() else None
+    missing = []
+    for message in sorted(marked, key=str):
+        key = message if isinstance(message, str) else message[0]
+        entry = catalog.get(key) if catalog is not None else None
+        strings = [] if entry is None else entry.string
+        strings = [strings] if isinstance(strings, str) else list(strings)
+        if not strings or not all(strings):
+            missing.append(key)
+    assert not missing, f"{path}: {len(missing)} untranslated, e.g. {missing[:5]}"
