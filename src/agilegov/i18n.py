@@ -9,6 +9,7 @@ they are loaded, so that no compiled file is kept in the tree.
 import io
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -66,6 +67,16 @@ class Catalogs:
 
 
 catalogs = Catalogs()
+# The language of what is being rendered now (set by the page's renderer).
+current_language: ContextVar[str] = ContextVar("current_language", default="en")
+
+
+def gettext(message: str) -> str:
+    return catalogs.gettext(current_language.get(), message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return catalogs.ngettext(current_language.get(), singular, plural, count)
 
 
 def N_(message: str) -> str:

@@ -12,8 +12,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import FileSystemLoader, pass_context
-from jinja2.runtime import Context
+from jinja2 import FileSystemLoader
 from pydantic import BaseModel, ValidationError
 
 from agilegov import __version__, i18n, part
@@ -70,18 +69,9 @@ templates.env.globals["version"] = __version__
 templates.env.add_extension("jinja2.ext.i18n")
 
 
-# Each page's texts in the language its context names (``render`` sets it).
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    return i18n.catalogs.gettext(context.get("language", "en"), message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return i18n.catalogs.ngettext(context.get("language", "en"), singular, plural, count)
-
-
-templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+# Texts in the language of the page being rendered (``render`` sets it), in
+# macros imported without the page's context too.
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def use_parts() -> None:
@@ -110,8 +100,12 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page; ``context`` needs ``visitor`` (``request.state.visitor`` serves
     pages rendered before the visitor is known, such as errors)."""
     context.setdefault("visitor", getattr(request.state, "visitor", None))
-    context.setdefault("language", language_of(request))
-    response = templates.TemplateResponse(request, template, context, status_code=status)
+    language = context.setdefault("language", language_of(request))
+    chosen = i18n.current_language.set(language)
+    try:
+        response = templates.TemplateResponse(request, template, context, status_code=status)
+    finally:
+        i18n.current_language.reset(chosen)
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"
     new_visit_token = getattr(request.state, "new_visit_token", None)
