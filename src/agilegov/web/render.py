@@ -46,7 +46,7 @@ def _show(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return i18n.gettext("yes") if value else i18n.gettext("no")
     if isinstance(value, Enum):
         return label_of(str(value.value))
     if isinstance(value, datetime | date):
@@ -64,7 +64,10 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = when_text
 templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
-templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
+# A code name as words, in the page's language where the catalogs have it.
+templates.env.filters["label"] = lambda value: i18n.gettext(
+    label_of(str(getattr(value, "value", value)))
+)
 templates.env.globals["version"] = __version__
 templates.env.add_extension("jinja2.ext.i18n")
 
@@ -130,9 +133,9 @@ def form_page(
     request: Request,
     *,
     state: FormState,
-    heading: str,
+    heading: "str | i18n.Lazy",
     action: str,
-    submit: str,
+    submit: "str | i18n.Lazy",
     cancel: str,
     intro: str | None = None,
     breadcrumbs: Sequence[tuple[str, str]] = (),
