@@ -224,7 +224,8 @@ def test_times_are_shown_in_the_readers_zone_named(zone: str, text: str) -> None
 
 @pytest.mark.parametrize("count", [0, 1, 2, 13])
 def test_japanese_has_one_plural_form(count: int) -> None:
-    i18n.catalogs.load([MESSAGES])
+    catalogs = i18n.Catalogs()
+    catalogs.load([MESSAGES])
     one, many = "%(count)s version", "%(count)s versions"
-    assert i18n.catalogs.ngettext("ja", one, many, count) == "%(count)s 版"
-    assert i18n.catalogs.ngettext("en", one, many, count) == (one if count == 1 else many)
+    assert catalogs.ngettext("ja", one, many, count) == "%(count)s 版"
+    assert catalogs.ngettext("en", one, many, count) == (one if count == 1 else many)
