@@ -158,14 +158,17 @@ def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
         yield f"{filename}:{line}", message
 
 
-def update_catalogs(messages_folder: Path) -> list[Path]:
+def update_catalogs(messages_folder: Path, also: Iterable[str] = ()) -> list[Path]:
     """Bring the catalogs in ``messages_folder`` in line with the texts marked in
-    the code and templates of the folder that holds it: new texts are added
-    untranslated (English: as written), texts no longer used removed,
-    translations kept. Returns the catalogs written."""
+    the code and templates of the folder that holds it, and ``also`` (texts made
+    from code names, which no mark shows): new texts are added untranslated
+    (English: as written), texts no longer used removed, translations kept.
+    Returns the catalogs written."""
     messages: dict[str | tuple[str, ...], list[str]] = {}
     for where, message in extracted(messages_folder.parent):
         messages.setdefault(message, []).append(where)
+    for message in also:
+        messages.setdefault(message, [])
     written = []
     for language in LANGUAGES:
         path = catalog_path(messages_folder, language)

@@ -48,7 +48,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return i18n.gettext("yes") if value else i18n.gettext("no")
     if isinstance(value, Enum):
-        return label_of(str(value.value))
+        return i18n.gettext(label_of(str(value.value)))
     if isinstance(value, datetime | date):
         return when_text(value)
     if isinstance(value, float):
