@@ -254,3 +254,23 @@ def test_data_shown_through_the_catalogs_stays_data(shared: World, language: str
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 50% of Risks" in page.text
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_a_text_reads_the_same_in_every_catalog(language: str) -> None:
+    """The catalogs are merged into one per language: a text translated two ways
+    would read one way or the other by the order of the parts."""
+    translations: dict[str, dict[object, list[str]]] = {}
+    for folder in FOLDERS:
+        path = i18n.catalog_path(folder / "locale", language)
+        if not path.exists():
+            continue
+        for message in i18n.read_catalog(path, language):
+            if message.id:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                string = (
+                    message.string if isinstance(message.string, str) else tuple(message.string)
+                )
+                translations.setdefault(key, {}).setdefault(string, []).append(folder.name)
+    differing = {key: ways for key, ways in translations.items() if len(ways) > 1}
+    assert not differing, differing
