@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from agilegov.api.deps import Uow
 from agilegov.errors import Unauthenticated
+from agilegov.i18n import N_
 from agilegov.notify import service
 from agilegov.notify.schemas import WebhookCreate
 from agilegov.organizations.service import get_organization
@@ -20,6 +21,12 @@ from agilegov.web.signin import Form, Visitor, VisitorDep
 router = APIRouter(include_in_schema=False)
 # Notifications and deliveries shown on one page, newest first.
 SHOWN = 100
+# A delivery's status as the page names it (translated there).
+STATUS_NAMES = {
+    service.PENDING: N_("pending"),
+    service.DELIVERED: N_("delivered"),
+    service.FAILED: N_("failed"),
+}
 
 
 @router.get("/notifications")
@@ -60,6 +67,7 @@ def _webhooks_page(
         deliveries=deliveries,
         issued=issued,
         add=FormState.of(WebhookCreate, values, problems),
+        status_names=STATUS_NAMES,
     )
 
 

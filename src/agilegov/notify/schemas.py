@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, StringConstraints, field_validator
 
+from agilegov.i18n import N_
 from agilegov.schemas import Input, Output, partial_model
 
 # A kind prefix a webhook subscribes to: "indicator" or "indicator.breach".
@@ -34,12 +35,15 @@ def url_problem(url: str) -> str | None:
 
 
 class WebhookCreate(Input):
-    url: str = Field(description="Where deliveries are POSTed: an http(s) URL.")
+    # The descriptions are also the form's hints, translated where shown.
+    url: str = Field(description=N_("Where deliveries are POSTed: an http(s) URL."))
     events: list[KindPrefix] = Field(
         default_factory=list,
         max_length=50,
-        description="Kind prefixes to receive, such as 'indicator' or 'indicator.breach'; "
-        "empty for every kind.",
+        description=N_(
+            "Kind prefixes to receive, such as 'indicator' or 'indicator.breach'; "
+            "empty for every kind."
+        ),
     )
     active: bool = True
 

@@ -13,13 +13,16 @@ from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.service import scopes_with_cycles
 from agilegov.errors import NotFound, TooManyRequests, Unauthenticated
+from agilegov.goals.schemas import Direction
 from agilegov.goals.service import requirements_of
+from agilegov.i18n import N_
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
     MemberAdd,
     MemberUpdate,
     OrganizationCreate,
+    OrganizationKind,
     OrganizationRead,
     OrganizationUpdate,
     TokenCreate,
@@ -30,6 +33,7 @@ from agilegov.organizations.service import (
     organizations_with_published,
     sign_in,
     sign_out,
+    wait_in_units,
 )
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -39,6 +43,25 @@ from agilegov.web.render import form_page, redirect, render, submit_form
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
+
+# Kinds, roles and directions as the pages name them (translated where shown).
+KIND_LABELS = {
+    OrganizationKind.business: N_("Business"),
+    OrganizationKind.government: N_("Government"),
+    OrganizationKind.community: N_("Community"),
+    OrganizationKind.infrastructure_operator: N_("Infrastructure operator"),
+    OrganizationKind.assessor: N_("Assessor"),
+}
+ROLE_NAMES = {
+    Role.viewer: N_("viewer"),
+    Role.reviewer: N_("reviewer"),
+    Role.editor: N_("editor"),
+    Role.owner: N_("owner"),
+}
+DIRECTION_LABELS = {
+    Direction.higher_is_better: N_("Higher is better"),
+    Direction.lower_is_better: N_("Lower is better"),
+}
 
 
 def _signed_in(visitor: Visitor) -> None:
@@ -55,17 +78,19 @@ def _organization_form(
 ) -> Response:
     return form_page(
         request,
-        heading=f"Change {organization.name}" if organization else "Register an organization",
+        heading=f"Change {organization.name}" if organization else N_("Register an organization"),
         intro=None
         if organization
-        else "A business, a government body, a community, an infrastructure operator or an "
-        "assessor. You become its owner and can invite others.",
+        else N_(
+            "A business, a government body, a community, an infrastructure operator or an "
+            "assessor. You become its owner and can invite others."
+        ),
         breadcrumbs=[(f"/organizations/{organization.id}", organization.name)]
         if organization
-        else [("/organizations", "Organizations")],
+        else [("/organizations", N_("Organizations"))],
         state=FormState.of(OrganizationCreate, values, problems),
         action=f"/organizations/{organization.id}/edit" if organization else "/organizations",
-        submit="Save changes" if organization else "Register organization",
+        submit=N_("Save changes") if organization else N_("Register organization"),
         cancel=f"/organizations/{organization.id}" if organization else "/organizations",
     )
 
@@ -138,7 +163,7 @@ def _members_page(
         members=members,
         is_owner=is_owner,
         add=add,
-        roles=[role.value for role in Role],
+        role_names=ROLE_NAMES,
     )
 
 
@@ -249,7 +274,9 @@ def revoke_token(token_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Re
 def organizations(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
     with uow:
         rows = organizations_with_published(uow.session)
-        return render(request, "organizations.html", visitor=visitor, rows=rows)
+        return render(
+            request, "organizations.html", visitor=visitor, rows=rows, kind_labels=KIND_LABELS
+        )
 
 
 @router.get("/organizations/{organization_id}")
@@ -278,6 +305,9 @@ def organization_page(
             requirements=requirements,
             scope_names={scope.id: scope.name for scope, _ in scopes},
             role=visitor.principal.role_in(organization_id),
+            kind_labels=KIND_LABELS,
+            role_names=ROLE_NAMES,
+            direction_labels=DIRECTION_LABELS,
         )
 
 
@@ -297,7 +327,13 @@ def login_page(
     request: Request, visitor: VisitorDep, next: Annotated[str, Query(max_length=2000)] = "/"
 ) -> Response:
     return render(
-        request, "login.html", csrf=visitor.csrf_token, next=_local(next), email="", error=None
+        request,
+        "login.html",
+        csrf=visitor.csrf_token,
+        next=_local(next),
+        email="",
+        error=None,
+        wait=None,
     )
 
 
@@ -306,25 +342,28 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
     email = str(form.get("email") or "").strip()
     password = str(form.get("password") or "")
     target = _local(str(form.get("next") or "/"))
+    # What is wrong, as a text the page translates; or how long to wait.
     problem = None
+    wait = None
     if not email:
-        problem = "Email: enter the email address you signed up with."
+        problem = N_("Email: enter the email address you signed up with.")
     elif not password:
-        problem = "Password: enter your password."
+        problem = N_("Password: enter your password.")
     elif len(email) > 320 or len(password) > 200:
-        problem = "The email or the password is too long."
+        problem = N_("The email or the password is too long.")
     status = 422
     headers = {}
     if problem is None:
         try:
             secret = sign_in(uow, email, password, client_of(request).address)
         except Unauthenticated:
-            problem = "The email or the password is wrong."
+            problem = N_("The email or the password is wrong.")
         except TooManyRequests as waiting:
-            problem = f"{waiting.detail[0].upper()}{waiting.detail[1:]}."
+            assert waiting.retry_after is not None  # sign-in always says how long
+            wait = wait_in_units(waiting.retry_after)
             status = 429
             headers["Retry-After"] = str(waiting.retry_after)
-    if problem is not None:
+    if problem is not None or wait is not None:
         page = render(
             request,
             "login.html",
@@ -333,6 +372,7 @@ def login(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Respon
             next=target,
             email=email,
             error=problem,
+            wait=wait,
         )
         page.headers.update(headers)
         return page

@@ -173,10 +173,17 @@ def _refuse_while_waiting(session: Session, keys: SignInKeys, now: datetime) -> 
         )
 
 
-def _duration(seconds: int) -> str:
+def wait_in_units(seconds: int) -> tuple[int, str]:
+    """A wait as people are told it: ``(count, "seconds")`` under two minutes,
+    else ``(count, "minutes")``, rounded up."""
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return seconds, "seconds"
+    return math.ceil(seconds / 60), "minutes"
+
+
+def _duration(seconds: int) -> str:
+    count, unit = wait_in_units(seconds)
+    return f"{count} {unit.removesuffix('s') if count == 1 else unit}"
 
 
 def _count_failure(session: Session, keys: SignInKeys, now: datetime) -> None:

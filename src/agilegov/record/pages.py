@@ -1,7 +1,7 @@
 """The record's page: the latest signed checkpoint, and any entry looked up with
 its inclusion proof, checked as ``agilegov record verify --receipt`` checks it."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -31,14 +31,15 @@ def record(
     checkpoint = checkpoints.latest_checkpoint(uow, signer, origin)
     key = verifier_key(signer)
     lookup: dict[str, Any] | None = None
+    # What is wrong with the index asked for: one the page words itself, or the service's words.
+    index_problem: Literal["not a number", "beyond the log"] | None = None
     problem = None
     if index not in (None, ""):
         assert index is not None
         if not index.strip().isdecimal():
-            problem = "Index: enter a whole number, 0 or more."
+            index_problem = "not a number"
         elif int(index) >= checkpoint.size:
-            numbered = f", numbered 0 to {checkpoint.size - 1}" if checkpoint.size else ""
-            problem = f"Index: the record has {checkpoint.size} entries{numbered}."
+            index_problem = "beyond the log"
         else:
             try:
                 receipt = checkpoints.receipt(uow, visitor.principal, int(index), signer, origin)
@@ -53,11 +54,12 @@ def record(
     return render(
         request,
         "record.html",
-        status=422 if problem else 200,
+        status=422 if index_problem or problem else 200,
         visitor=visitor,
         checkpoint=checkpoint,
         key=key,
         index=index or "",
         lookup=lookup,
+        index_problem=index_problem,
         problem=problem,
     )
