@@ -9,6 +9,8 @@ from jinja2 import Environment
 from agilegov import i18n, part
 from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
 from agilegov.web.render import MESSAGES, TEMPLATES
+from api_helpers import World, assert_unchanged, snapshot
+from web_helpers import browser, post_form, sign_in
 
 FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
 
@@ -94,3 +96,70 @@ def test_every_text_is_translated(folder: Path, language: str) -> None:
         if not strings or not all(strings):
             missing.append(key)
     assert not missing, f"{path}: {len(missing)} untranslated, e.g. {missing[:5]}"
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_a_page_follows_the_browsers_language(shared: World) -> None:
+    client = browser(shared)
+    japanese = client.get("/organizations", headers={"Accept-Language": "ja-JP,ja;q=0.9"})
+    assert '<html lang="ja">' in japanese.text
+    assert ">ログイン</a>" in japanese.text and ">Sign in</a>" not in japanese.text
+    english = client.get("/organizations", headers={"Accept-Language": "en-GB,fr;q=0.5"})
+    assert '<html lang="en">' in english.text and ">Sign in</a>" in english.text
+    unknown = client.get("/organizations", headers={"Accept-Language": "de"})
+    assert '<html lang="en">' in unknown.text  # the site's default
+
+
+def test_the_language_chosen_outlasts_the_browsers(shared: World) -> None:
+    client = browser(shared)
+    headers = {"Accept-Language": "en"}
+    chosen = post_form(client, "/organizations", "/language", {"language": "ja", "next": "/record"})
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/record"
+    page = client.get("/record", headers=headers)
+    assert '<html lang="ja">' in page.text
+    assert 'value="en"' in page.text and ">English</button>" in page.text
+    back = post_form(client, "/record", "/language", {"language": "en", "next": "/record"})
+    assert back.status_code == 303
+    assert '<html lang="en">' in client.get("/record", headers=headers).text
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "location"),
+    [
+        ({"language": "fr", "next": "/"}, 422, None),
+        ({"next": "/"}, 422, None),
+        ({"language": "ja", "next": "https://elsewhere.example/"}, 303, "/"),
+        ({"language": "ja", "next": "//elsewhere.example/"}, 303, "/"),
+        ({"language": "ja", "next": "/scopes/1?tab=x"}, 303, "/scopes/1?tab=x"),
+    ],
+)
+def test_choosing_a_language_is_checked(
+    shared: World, data: dict[str, str], status: int, location: str | None
+) -> None:
+    client = browser(shared)
+    before = snapshot(shared.engine)
+    response = post_form(client, "/organizations", "/language", data)
+    assert response.status_code == status
+    if location is None:
+        assert "language" in response.text and "agilegov_language" not in response.cookies
+    else:
+        assert response.headers["location"] == location
+    assert_unchanged(before, shared.engine)
+
+
+def test_choosing_a_language_needs_the_pages_token(shared: World) -> None:
+    client = browser(shared)
+    client.get("/organizations")
+    response = client.post("/language", data={"language": "ja", "next": "/"})
+    assert response.status_code == 403
+    assert "agilegov_language" not in response.cookies
+
+
+def test_a_form_page_reads_in_japanese(shared: World) -> None:
+    client = sign_in(shared, "owner")
+    scope_id = shared.scopes["private"]["id"]
+    page = client.get(f"/scopes/{scope_id}/risks/new", headers={"Accept-Language": "ja"})
+    assert page.status_code == 200
+    assert "<h1>新しい" in page.text and ">キャンセル</a>" in page.text

@@ -9,6 +9,7 @@ they are loaded, so that no compiled file is kept in the tree.
 import io
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -23,8 +24,9 @@ DOMAIN = "messages"
 EXTRACT_METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 EXTRACT_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 # The marks of a text to translate: ``_`` in templates and where code translates
-# at once, ``N_`` where a text is only marked (a label translated when shown).
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+# at once, ``N_`` where a text is only marked (a label translated when shown),
+# ``lazy`` for a text with values translated when shown.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None}
 
 
 def catalog_path(folder: Path, language: str) -> Path:
@@ -66,6 +68,44 @@ class Catalogs:
 
 
 catalogs = Catalogs()
+# The language of what is being rendered now (set by the page's renderer).
+current_language: ContextVar[str] = ContextVar("current_language", default="en")
+
+
+class Lazy:
+    """A text translated when it is shown (in the language then being rendered),
+    with ``values`` put into its ``%(name)s`` places: for texts made before the
+    page's language is known, such as a form's heading."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message = message
+        self.values = values
+
+    def __str__(self) -> str:
+        text = catalogs.gettext(current_language.get(), self.message)
+        if not self.values:
+            return text
+        return text % {name: str(value) for name, value in self.values.items()}
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+def lazy(message: str, **values: object) -> Lazy:
+    return Lazy(message, **values)
+
+
+def gettext(message: "str | Lazy") -> str:
+    if isinstance(message, Lazy):
+        return str(message)
+    return catalogs.gettext(current_language.get(), message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return catalogs.ngettext(current_language.get(), singular, plural, count)
 
 
 def N_(message: str) -> str:
@@ -100,16 +140,17 @@ def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
         yield f"{filename}:{line}", message
 
 
-def update_catalogs(folder: Path) -> list[Path]:
-    """Bring ``folder``'s catalogs in line with its marked texts: new texts are
-    added untranslated (English: as written), texts no longer used removed,
+def update_catalogs(messages_folder: Path) -> list[Path]:
+    """Bring the catalogs in ``messages_folder`` in line with the texts marked in
+    the code and templates of the folder that holds it: new texts are added
+    untranslated (English: as written), texts no longer used removed,
     translations kept. Returns the catalogs written."""
     messages: dict[str | tuple[str, ...], list[str]] = {}
-    for where, message in extracted(folder):
+    for where, message in extracted(messages_folder.parent):
         messages.setdefault(message, []).append(where)
     written = []
     for language in LANGUAGES:
-        path = catalog_path(folder, language)
+        path = catalog_path(messages_folder, language)
         old = read_catalog(path, language) if path.exists() else Catalog(locale=language)
         new = Catalog(locale=language, domain=DOMAIN, project="agilegov")
         for message in sorted(messages, key=str):

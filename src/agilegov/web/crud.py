@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agilegov import scoped
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
+from agilegov.i18n import lazy
 from agilegov.scoped import Kind, Link, Ref
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
@@ -108,11 +109,13 @@ def kind_pages(kind: Kind) -> APIRouter:
         base = f"/scopes/{scope_id}/{kind.plural}"
         return form_page(
             request,
-            heading=f"Change {noun} #{item}" if item else f"New {noun}",
+            heading=lazy("Change %(noun)s #%(id)s", noun=lazy(noun), id=item)
+            if item
+            else lazy("New %(noun)s", noun=lazy(noun)),
             breadcrumbs=_scope_crumbs(scope, kind),
             state=state,
             action=f"{base}/{item}" if item else base,
-            submit="Save changes" if item else f"Create {noun}",
+            submit=lazy("Save changes") if item else lazy("Create %(noun)s", noun=lazy(noun)),
             cancel=f"{base}/{item}" if item else f"/scopes/{scope_id}/{kind.tab}",
         )
 

@@ -12,8 +12,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import FileSystemLoader, pass_context
-from jinja2.runtime import Context
+from jinja2 import FileSystemLoader
 from pydantic import BaseModel, ValidationError
 
 from agilegov import __version__, i18n, part
@@ -47,7 +46,7 @@ def _show(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return i18n.gettext("yes") if value else i18n.gettext("no")
     if isinstance(value, Enum):
         return label_of(str(value.value))
     if isinstance(value, datetime | date):
@@ -65,23 +64,17 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = when_text
 templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
-templates.env.filters["label"] = lambda value: label_of(str(getattr(value, "value", value)))
+# A code name as words, in the page's language where the catalogs have it.
+templates.env.filters["label"] = lambda value: i18n.gettext(
+    label_of(str(getattr(value, "value", value)))
+)
 templates.env.globals["version"] = __version__
 templates.env.add_extension("jinja2.ext.i18n")
 
 
-# Each page's texts in the language its context names (``render`` sets it).
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    return i18n.catalogs.gettext(context.get("language", "en"), message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return i18n.catalogs.ngettext(context.get("language", "en"), singular, plural, count)
-
-
-templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+# Texts in the language of the page being rendered (``render`` sets it), in
+# macros imported without the page's context too.
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def use_parts() -> None:
@@ -110,8 +103,12 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page; ``context`` needs ``visitor`` (``request.state.visitor`` serves
     pages rendered before the visitor is known, such as errors)."""
     context.setdefault("visitor", getattr(request.state, "visitor", None))
-    context.setdefault("language", language_of(request))
-    response = templates.TemplateResponse(request, template, context, status_code=status)
+    language = context.setdefault("language", language_of(request))
+    chosen = i18n.current_language.set(language)
+    try:
+        response = templates.TemplateResponse(request, template, context, status_code=status)
+    finally:
+        i18n.current_language.reset(chosen)
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"
     new_visit_token = getattr(request.state, "new_visit_token", None)
@@ -136,9 +133,9 @@ def form_page(
     request: Request,
     *,
     state: FormState,
-    heading: str,
+    heading: "str | i18n.Lazy",
     action: str,
-    submit: str,
+    submit: "str | i18n.Lazy",
     cancel: str,
     intro: str | None = None,
     breadcrumbs: Sequence[tuple[str, str]] = (),
