@@ -31,7 +31,7 @@ from agilegov.dialogue.schemas import (
 from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import goal_titles
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import organization_choices
 from agilegov.part import Tab
 from agilegov.schemas import Input, LongText
@@ -91,6 +91,12 @@ def _consultation_form(
         problems,
         choices={"goal_ids": goals, "invited_organization_ids": organizations},
         labels={
+            "title": N_("Title"),
+            "subject": N_("Subject"),
+            "summary": N_("Summary"),
+            "draft": N_("Draft"),
+            "audience": N_("Audience"),
+            "allow_pseudonymous": N_("Allow pseudonymous"),
             "goal_ids": N_("Goals it concerns"),
             "invited_organization_ids": N_("Invited organizations"),
             "opens_at": N_("Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)"),
@@ -370,11 +376,16 @@ def _response_form(
         values,
         problems,
         choices={"change": _version_choices(uow, context["consultation"].scope_id)},
+        labels={"decision": N_("Decision"), "reason": N_("Reason"), "change": N_("Change")},
     )
+    heading = {
+        "comment": lazy("Answer comment #%(id)s", id=target_id),
+        "statement": lazy("Answer statement #%(id)s", id=target_id),
+    }[kind]
     return form_page(
         request,
         state=state,
-        heading=f"Answer {kind} #{target_id}",
+        heading=heading,
         intro=N_(
             "Accepted, partly accepted or rejected, why, and — when it changed something — "
             "the version of the goal or measure it changed."
