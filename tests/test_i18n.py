@@ -1,15 +1,19 @@
 """Texts in Japanese and English: the catalogs are complete, no template holds
 a text outside them, and pages follow the visitor's language."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from jinja2 import Environment
+from sqlalchemy import func, select
 
 from agilegov import i18n, part
 from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
+from agilegov.record.models import Event
+from agilegov.web.forms import labels_in
 from agilegov.web.render import MESSAGES, TEMPLATES
-from api_helpers import World, assert_unchanged, snapshot
+from api_helpers import API, World, assert_problem, assert_unchanged, ok, snapshot
 from web_helpers import browser, post_form, sign_in
 
 FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
@@ -85,6 +89,8 @@ def test_no_template_holds_a_text_outside_the_catalogs(path: Path) -> None:
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_every_text_is_translated(folder: Path, language: str) -> None:
     marked = {message for _, message in i18n.extracted(folder)}
+    if folder != MESSAGES.parent:
+        marked |= labels_in(f"agilegov.{folder.name}")
     path = i18n.catalog_path(folder / "locale", language)
     catalog = i18n.read_catalog(path, language) if path.exists() else None
     missing = []
@@ -163,3 +169,66 @@ def test_a_form_page_reads_in_japanese(shared: World) -> None:
     page = client.get(f"/scopes/{scope_id}/risks/new", headers={"Accept-Language": "ja"})
     assert page.status_code == 200
     assert "<h1>新しい" in page.text and ">キャンセル</a>" in page.text
+
+
+# ---------------------------------------------------------------- a person's settings
+
+
+def test_a_person_sets_how_they_read_pages(shared: World) -> None:
+    client, owner = shared.client, shared.auth("owner")
+    path = f"{API}/me/preferences"
+    before = snapshot(shared.engine)
+    for body, field in (
+        ({"language": "fr"}, "language"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"time_zone": "x" * 65}, "time_zone"),
+        ({"colour": "blue"}, "colour"),
+    ):
+        assert_problem(client.patch(path, json=body, headers=owner), 422, field)
+    assert_problem(client.patch(path, json={"language": "ja"}), 401)
+    assert_unchanged(before, shared.engine)
+    try:
+        chosen = ok(
+            client.patch(path, json={"language": "ja", "time_zone": "Europe/Paris"}, headers=owner)
+        )
+        assert chosen == {"language": "ja", "time_zone": "Europe/Paris"}
+        assert ok(client.get(path, headers=owner)) == chosen
+        with shared.engine.connect() as connection:
+            recorded = connection.scalar(
+                select(func.count()).where(Event.type == "user.preferences_changed")
+            )
+        assert recorded >= 1
+
+        # The pages follow the setting, whatever the browser asks for.
+        browsing = sign_in(shared, "owner")
+        page = browsing.get("/record", headers={"Accept-Language": "en"})
+        assert '<html lang="ja">' in page.text
+        assert ok(client.patch(path, json={"time_zone": None}, headers=owner))["language"] == "ja"
+    finally:
+        ok(client.patch(path, json={"language": None, "time_zone": None}, headers=owner))
+
+
+@pytest.mark.parametrize(
+    ("zone", "text"),
+    [
+        ("UTC", "2026-04-01 00:30 UTC"),
+        ("Asia/Tokyo", "2026-04-01 09:30 JST"),
+        ("America/Sao_Paulo", "2026-03-31 21:30 America/Sao_Paulo"),
+    ],
+)
+def test_times_are_shown_in_the_readers_zone_named(zone: str, text: str) -> None:
+    moment = datetime(2026, 4, 1, 0, 30, tzinfo=UTC)
+    chosen = i18n.current_zone.set(zone)
+    try:
+        assert i18n.local_time_text(moment) == text
+    finally:
+        i18n.current_zone.reset(chosen)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 13])
+def test_japanese_has_one_plural_form(count: int) -> None:
+    catalogs = i18n.Catalogs()
+    catalogs.load([MESSAGES])
+    one, many = "%(count)s version", "%(count)s versions"
+    assert catalogs.ngettext("ja", one, many, count) == "%(count)s 版"
+    assert catalogs.ngettext("en", one, many, count) == (one if count == 1 else many)

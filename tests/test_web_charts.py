@@ -27,7 +27,8 @@ def test_the_loop_lights_exactly_the_current_step(
     diagram = loop_diagram(stage, 2, 1, last_loop)
     assert [node.key for node in diagram.nodes if node.current] == [lit]
     assert len(diagram.nodes) == 6
-    assert "2 inner and 1 outer" in diagram.description
+    assert diagram.current.key == lit
+    assert (diagram.inner_iterations, diagram.outer_iterations) == (2, 1)
 
 
 def test_the_loop_refuses_an_unknown_stage() -> None:

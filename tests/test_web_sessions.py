@@ -39,9 +39,9 @@ def test_a_session_lasts_its_lifetime_and_no_longer(uow: UnitOfWork, world: Worl
     with clock.frozen_at(START + SESSION_LIFETIME - timedelta(seconds=1)):
         found = session_user(uow, secret)
         assert found is not None
-        principal, name = found
-        assert principal.user_id == world.editor.user_id and name == "Editor"
-        assert principal.roles == world.editor.roles
+        assert found.principal.user_id == world.editor.user_id and found.name == "Editor"
+        assert found.principal.roles == world.editor.roles
+        assert (found.language, found.time_zone) == (None, None)
     with clock.frozen_at(START + SESSION_LIFETIME):
         assert session_user(uow, secret) is None
 

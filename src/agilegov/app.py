@@ -18,7 +18,7 @@ from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
 from agilegov.db import make_engine, make_session_factory
-from agilegov.organizations.service import principal_for_token, session_user
+from agilegov.organizations.service import principal_for_token, session_user, set_language
 from agilegov.parts import PARTS
 from agilegov.periodic import periodic_steps, run_periodically
 from agilegov.record.notes import load_or_create_signer
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # through these, so that the toolkits need not know the organizations part.
     app.state.principal_for_token = principal_for_token
     app.state.session_user = session_user
+    app.state.set_language = set_language
     use_parts()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)

@@ -39,21 +39,22 @@ def db_upgrade() -> None:
     )
 
 
-def _message_folders() -> list[Path]:
-    from agilegov import part
-    from agilegov.web.render import MESSAGES
-
-    return [MESSAGES, *part.message_folders()]
-
-
 @messages_app.command("update")
 def messages_update() -> None:
-    """Add the texts newly marked for translation to every catalog (Japanese
-    left to translate, English as written) and remove those no longer used."""
+    """Add the texts newly marked for translation, and the words shown for each
+    part's code names, to every catalog (Japanese left to translate, English as
+    written), and remove those no longer used."""
+    from agilegov import part
     from agilegov.i18n import update_catalogs
+    from agilegov.web.forms import labels_in
+    from agilegov.web.render import MESSAGES
 
-    for folder in _message_folders():
-        for path in update_catalogs(folder):
+    folders = [(MESSAGES, set())]
+    for each in part.installed():
+        if each.messages is not None:
+            folders.append((each.messages, labels_in(f"agilegov.{each.messages.parent.name}")))
+    for folder, labels in folders:
+        for path in update_catalogs(folder, also=labels):
             console.print(str(path))
 
 

@@ -10,7 +10,9 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -49,15 +51,19 @@ class Catalogs:
     def load(self, folders: Iterable[Path]) -> None:
         folders = list(folders)
         for language in LANGUAGES:
-            merged = Translations()
+            # One catalog of every folder's texts, compiled once: it carries the
+            # language's plural rule (Japanese has one form, English two).
+            merged = Catalog(locale=language, domain=DOMAIN)
             for folder in folders:
                 path = catalog_path(folder, language)
                 if path.exists():
-                    compiled = io.BytesIO()
-                    write_mo(compiled, read_catalog(path, language))
-                    compiled.seek(0)
-                    merged.merge(Translations(compiled))
-            self._by_language[language] = merged
+                    for message in read_catalog(path, language):
+                        if message.id:
+                            merged[message.id] = message
+            compiled = io.BytesIO()
+            write_mo(compiled, merged)
+            compiled.seek(0)
+            self._by_language[language] = Translations(compiled)
 
     def gettext(self, language: str, message: str) -> str:
         return self._by_language.get(language, self._by_language["en"]).gettext(message)
@@ -68,8 +74,20 @@ class Catalogs:
 
 
 catalogs = Catalogs()
-# The language of what is being rendered now (set by the page's renderer).
+# The language and the time zone of what is being rendered now (set by the
+# page's renderer).
 current_language: ContextVar[str] = ContextVar("current_language", default="en")
+current_zone: ContextVar[str] = ContextVar("current_zone", default="UTC")
+
+
+def local_time_text(moment: datetime) -> str:
+    """``moment`` in the current zone, named: ``2026-04-01 09:00 JST``; a zone
+    with no abbreviation (``-03``) by its name (``America/Sao_Paulo``)."""
+    zone = current_zone.get()
+    local = moment.astimezone(ZoneInfo(zone))
+    abbreviation = local.tzname() or ""
+    name = abbreviation if abbreviation[:1].isalpha() else zone
+    return f"{local:%Y-%m-%d %H:%M} {name}"
 
 
 class Lazy:
@@ -140,14 +158,17 @@ def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
         yield f"{filename}:{line}", message
 
 
-def update_catalogs(messages_folder: Path) -> list[Path]:
+def update_catalogs(messages_folder: Path, also: Iterable[str] = ()) -> list[Path]:
     """Bring the catalogs in ``messages_folder`` in line with the texts marked in
-    the code and templates of the folder that holds it: new texts are added
-    untranslated (English: as written), texts no longer used removed,
-    translations kept. Returns the catalogs written."""
+    the code and templates of the folder that holds it, and ``also`` (texts made
+    from code names, which no mark shows): new texts are added untranslated
+    (English: as written), texts no longer used removed, translations kept.
+    Returns the catalogs written."""
     messages: dict[str | tuple[str, ...], list[str]] = {}
     for where, message in extracted(messages_folder.parent):
         messages.setdefault(message, []).append(where)
+    for message in also:
+        messages.setdefault(message, [])
     written = []
     for language in LANGUAGES:
         path = catalog_path(messages_folder, language)

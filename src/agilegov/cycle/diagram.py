@@ -4,6 +4,7 @@ lit, as plain numbers for the templates. No I/O."""
 from dataclasses import dataclass
 
 from agilegov.cycle.rules import Stage
+from agilegov.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,14 @@ class LoopNode:
 # The six steps of the guide's cycle, where they sit in a 640 x 360 picture.
 # "improvement" is no stage of its own: it is the inner loop's way back from
 # evaluation to design, lit while a redesign it started is under way.
+# Labels and notes are marked texts, translated where the picture is drawn.
 _STEPS: tuple[tuple[str, str, str, int, int, str], ...] = (
-    ("analysis", "Analysis", "conditions and risks", 96, 180, "outer"),
-    ("goals", "Goals", "acceptable levels", 250, 52, "outer"),
-    ("design", "Design", "measures", 430, 52, "both"),
-    ("operation", "Operation", "monitoring", 560, 180, "inner"),
-    ("evaluation", "Evaluation", "review, evidence", 430, 308, "both"),
-    ("improvement", "Improvement", "inner loop", 330, 180, "inner"),
+    ("analysis", N_("Analysis"), N_("conditions and risks"), 96, 180, "outer"),
+    ("goals", N_("Goals"), N_("acceptable levels"), 250, 52, "outer"),
+    ("design", N_("Design"), N_("measures"), 430, 52, "both"),
+    ("operation", N_("Operation"), N_("monitoring"), 560, 180, "inner"),
+    ("evaluation", N_("Evaluation"), N_("review, evidence"), 430, 308, "both"),
+    ("improvement", N_("Improvement"), N_("inner loop"), 330, 180, "inner"),
 )
 
 
@@ -49,13 +51,9 @@ class LoopDiagram:
     outer_iterations: int
 
     @property
-    def description(self) -> str:
-        current = next(node for node in self.nodes if node.current)
-        return (
-            f"The cycle is at {current.label.lower()} ({current.note}); "
-            f"{self.inner_iterations} inner and {self.outer_iterations} outer "
-            "iterations completed."
-        )
+    def current(self) -> LoopNode:
+        """The step lit: the picture's description names it."""
+        return next(node for node in self.nodes if node.current)
 
 
 def loop_diagram(

@@ -23,6 +23,7 @@ from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import goal_titles
+from agilegov.i18n import N_
 from agilegov.part import Panel, Tab
 from agilegov.record.service import list_events
 from agilegov.schemas import Input, LongText, ShortText
@@ -66,15 +67,15 @@ class TriggerForm(Input):
     """A trigger as a person opens it: the facts its loop rule reads are fields."""
 
     kind: TriggerKind
-    cause: LongText = Field(min_length=1, description="What happened, and where it is shown.")
+    cause: LongText = Field(min_length=1, description=N_("What happened, and where it is shown."))
     loop: Loop | None = Field(
-        default=None, description="For a manual trigger: the loop it calls for."
+        default=None, description=N_("For a manual trigger: the loop it calls for.")
     )
     foreseeable: bool = Field(
-        default=False, description="For an incident: the risk was in the register."
+        default=False, description=N_("For an incident: the risk was in the register.")
     )
     changes_goals: bool = Field(
-        default=False, description="For a consultation outcome: accepted input changes goals."
+        default=False, description=N_("For a consultation outcome: accepted input changes goals.")
     )
 
     def trigger(self) -> TriggerCreate:
@@ -104,13 +105,15 @@ def _trigger_form(
         )
     return form_page(
         request,
-        heading="Open a trigger",
-        intro="A trigger says the world moved: it calls for the inner loop (improve the "
-        "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind.",
+        heading=N_("Open a trigger"),
+        intro=N_(
+            "A trigger says the world moved: it calls for the inner loop (improve the "
+            "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind."
+        ),
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
         state=FormState.of(TriggerForm, values, problems),
         action=f"/scopes/{scope_id}/cycle/triggers",
-        submit="Open trigger",
+        submit=N_("Open trigger"),
         cancel=f"/scopes/{scope_id}",
     )
 
@@ -137,18 +140,18 @@ def open_trigger(
 
 
 class ReviewForm(Input):
-    summary: LongText = Field(min_length=1, description="What was reviewed and concluded.")
+    summary: LongText = Field(min_length=1, description=N_("What was reviewed and concluded."))
     decisions: list[ShortText] = Field(min_length=1, max_length=100)
     evidence: list[ShortText] = Field(
-        min_length=1, max_length=100, description="Evaluations, reports, links."
+        min_length=1, max_length=100, description=N_("Evaluations, reports, links.")
     )
     changes: list[str] = Field(
         default_factory=list,
         max_length=200,
-        description="The goal and measure versions this review decided on.",
+        description=N_("The goal and measure versions this review decided on."),
     )
     resolves: list[int] = Field(
-        default_factory=list, max_length=200, description="Open triggers this review settles."
+        default_factory=list, max_length=200, description=N_("Open triggers this review settles.")
     )
 
     def review(self) -> ReviewCreate:
@@ -189,16 +192,18 @@ def _review_form(
     scope, choices = _review_choices(uow, visitor, scope_id)
     return form_page(
         request,
-        heading="Record a review",
-        intro="A review says who decided what, on which evidence, and which goal and measure "
-        "versions changed. Evaluation ends with one.",
+        heading=N_("Record a review"),
+        intro=N_(
+            "A review says who decided what, on which evidence, and which goal and measure "
+            "versions changed. Evaluation ends with one."
+        ),
         breadcrumbs=[
             (f"/scopes/{scope_id}", scope.name),
-            (f"/scopes/{scope_id}/reviews", "Reviews"),
+            (f"/scopes/{scope_id}/reviews", N_("Reviews")),
         ],
         state=FormState.of(ReviewForm, values, problems, choices=choices),
         action=f"/scopes/{scope_id}/reviews",
-        submit="Record review",
+        submit=N_("Record review"),
         cancel=f"/scopes/{scope_id}/reviews",
     )
 
@@ -319,6 +324,6 @@ PANELS = (
     Panel(50, "scope/panels/recent.html", _recent_moves),
 )
 TABS = (
-    Tab("reviews", "Reviews", 80, "scope/reviews.html", _reviews, badge="reviews"),
-    Tab("history", "History", 100, "scope/history.html", _history),
+    Tab("reviews", N_("Reviews"), 80, "scope/reviews.html", _reviews, badge="reviews"),
+    Tab("history", N_("History"), 100, "scope/history.html", _history),
 )

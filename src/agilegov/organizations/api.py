@@ -12,6 +12,8 @@ from agilegov.organizations.schemas import (
     OrganizationCreate,
     OrganizationRead,
     OrganizationUpdate,
+    Preferences,
+    PreferencesRead,
     TokenCreate,
     TokenIssued,
     TokenRead,
@@ -82,6 +84,19 @@ def me(actor: Actor) -> dict[str, Any]:
     if actor.user_id is None:
         raise Unauthenticated("sign in or send a bearer token")
     return {"user_id": actor.user_id, "roles": {str(k): v.value for k, v in actor.roles.items()}}
+
+
+@router.get("/me/preferences", response_model=PreferencesRead)
+def my_preferences(uow: Uow, actor: Actor) -> Any:
+    """The language and time zone the caller reads pages in."""
+    return service.preferences(uow, actor)
+
+
+@router.patch("/me/preferences", response_model=PreferencesRead)
+def set_my_preferences(body: Preferences, uow: Uow, actor: Actor) -> Any:
+    """Set the language (``ja``, ``en``) or time zone (IANA, e.g. ``Asia/Tokyo``) the
+    caller reads pages in; null leaves it to the browser and the language."""
+    return service.set_preferences(uow, actor, body)
 
 
 @router.get("/tokens", response_model=Page[TokenRead], tags=["tokens"])

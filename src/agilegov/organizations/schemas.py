@@ -1,8 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from agilegov.auth import Role
 from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
@@ -47,6 +48,26 @@ class UserRead(Output):
     id: int
     email: str
     name: str
+
+
+class Preferences(Input):
+    """How a person reads pages: a language (``ja``, ``en``) and an IANA time zone
+    (``Asia/Tokyo``); null leaves it to the browser and the language."""
+
+    language: Literal["ja", "en"] | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None and zone not in available_timezones():
+            raise ValueError(f"{zone!r} is not a time zone (use a name such as Asia/Tokyo)")
+        return zone
+
+
+class PreferencesRead(Output):
+    language: str | None
+    time_zone: str | None
 
 
 class MemberAdd(Input):

@@ -3,6 +3,7 @@
 import hashlib
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,8 @@ from agilegov.organizations.schemas import (
     MemberUpdate,
     OrganizationCreate,
     OrganizationRead,
+    Preferences,
+    PreferencesRead,
     TokenIssued,
     TokenRead,
     UserCreate,
@@ -248,12 +251,22 @@ def forget_old_sign_in_failures(uow: UnitOfWork) -> int:
         return gone.rowcount
 
 
-def session_user(uow: UnitOfWork, secret: str) -> tuple[Principal, str] | None:
-    """The signed-in person of a session cookie and their name, or None when the
-    session is unknown, ended or expired."""
+@dataclass(frozen=True)
+class SessionUser:
+    """The signed-in person of a session, and how they read pages."""
+
+    principal: Principal
+    name: str
+    language: str | None
+    time_zone: str | None
+
+
+def session_user(uow: UnitOfWork, secret: str) -> SessionUser | None:
+    """The signed-in person of a session cookie, or None when the session is
+    unknown, ended or expired."""
     with uow:
         row = uow.session.execute(
-            select(User.id, User.name)
+            select(User.id, User.name, User.language, User.time_zone)
             .join(WebSession, WebSession.user_id == User.id)
             .where(
                 WebSession.session_hash == hash_token(secret),
@@ -263,7 +276,39 @@ def session_user(uow: UnitOfWork, secret: str) -> tuple[Principal, str] | None:
         ).first()
         if row is None:
             return None
-        return principal_for_user(uow.session, row.id), row.name
+        principal = principal_for_user(uow.session, row.id)
+        return SessionUser(principal, row.name, row.language, row.time_zone)
+
+
+def preferences(uow: UnitOfWork, actor: Principal) -> PreferencesRead:
+    with uow:
+        return PreferencesRead.model_validate(_signed_in_user(uow.session, actor))
+
+
+def set_preferences(uow: UnitOfWork, actor: Principal, data: Preferences) -> PreferencesRead:
+    """Set the fields of ``data`` that were sent (null: back to the browser's choice)."""
+    with uow:
+        user = _signed_in_user(uow.session, actor)
+        hold(uow.session, user)
+        for name in data.model_fields_set:
+            setattr(user, name, getattr(data, name))
+        read = PreferencesRead.model_validate(user)
+        record_event(uow.session, actor, "user.preferences_changed", user.id, read)
+        uow.commit()
+        return read
+
+
+def set_language(uow: UnitOfWork, actor: Principal, language: str) -> None:
+    set_preferences(uow, actor, Preferences(language=language))
+
+
+def _signed_in_user(session: Session, actor: Principal) -> User:
+    if actor.user_id is None:
+        raise Unauthenticated("sign in or send a bearer token")
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound(f"no user {actor.user_id}")
+    return user
 
 
 def sign_out(uow: UnitOfWork, secret: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
+from agilegov.i18n import N_
 from agilegov.organizations.service import organization_choices
 from agilegov.part import Panel, Tab
 from agilegov.schemas import Input, LongText, Name
@@ -53,8 +54,10 @@ class _ScopeFields(Input):
     frameworks: list[str] = Field(
         default_factory=list,
         max_length=50,
-        description="Frameworks it follows, one per line: the name, then the version, "
-        'e.g. "AI Guidelines for Business 1.1".',
+        description=N_(
+            "Frameworks it follows, one per line: the name, then the version, "
+            'e.g. "AI Guidelines for Business 1.1".'
+        ),
     )
 
 
@@ -102,19 +105,21 @@ def _scope_form(
         values,
         problems,
         choices={"organization_id": organizations},
-        labels={"organization_id": "Organization"},
+        labels={"organization_id": N_("Organization")},
     )
     return form_page(
         request,
-        heading=f"Change {scope.name}" if scope else "New scope",
+        heading=f"Change {scope.name}" if scope else N_("New scope"),
         intro=None
         if scope
-        else "A scope is the innovation you govern: an AI system, a service, a data platform "
-        "or a domain of rules. Its cycle starts at the analysis of conditions and risks.",
+        else N_(
+            "A scope is the innovation you govern: an AI system, a service, a data platform "
+            "or a domain of rules. Its cycle starts at the analysis of conditions and risks."
+        ),
         breadcrumbs=[(f"/scopes/{scope.id}", scope.name)] if scope else [],
         state=state,
         action=f"/scopes/{scope.id}/edit" if scope else "/scopes",
-        submit="Save changes" if scope else "Create scope",
+        submit=N_("Save changes") if scope else N_("Create scope"),
         cancel=f"/scopes/{scope.id}" if scope else "/",
     )
 
@@ -192,7 +197,7 @@ def _nothing(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
     return {}
 
 
-TABS = (Tab(OVERVIEW, "Overview", 0, "scope/overview.html", _nothing),)
+TABS = (Tab(OVERVIEW, N_("Overview"), 0, "scope/overview.html", _nothing),)
 PANELS = (
     Panel(20, "scope/panels/counts.html", _nothing),
     Panel(40, "scope/panels/about.html", _nothing),

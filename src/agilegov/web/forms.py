@@ -5,11 +5,14 @@ One shape serves the API and the pages, so a form accepts exactly what the API
 accepts and says no with the same messages, next to the field.
 """
 
+import importlib
+import pkgutil
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from types import ModuleType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -67,6 +70,28 @@ def label_of(name: str) -> str:
     name = name.removesuffix("_id")
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def labels_in(package: str) -> set[str]:
+    """The words pages show for the code names of a part (``package``): its
+    enumerations' values and its forms' fields, as ``label_of`` makes them. Shown
+    through the catalogs, so each part's catalog holds them."""
+    found: set[str] = set()
+    for module in _modules(package):
+        for value in vars(module).values():
+            if not isinstance(value, type) or value.__module__ != module.__name__:
+                continue
+            if issubclass(value, Enum):
+                found.update(label_of(str(member.value)) for member in value)
+            elif issubclass(value, BaseModel):
+                found.update(label_of(name) for name in value.model_fields)
+    return found
+
+
+def _modules(package: str) -> list[ModuleType]:
+    root = importlib.import_module(package)
+    names = [info.name for info in pkgutil.iter_modules(root.__path__, f"{package}.")]
+    return [importlib.import_module(name) for name in names]
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:

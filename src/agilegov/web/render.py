@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from agilegov import __version__, i18n, part
 from agilegov.errors import InvalidInput
 from agilegov.web.forms import FormState, label_of, problems_of, values_from_form
-from agilegov.web.language import language_of
+from agilegov.web.language import language_of, zone_of
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +29,7 @@ def when_text(value: datetime | date | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return i18n.local_time_text(value)
     return value.isoformat()
 
 
@@ -48,7 +48,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return i18n.gettext("yes") if value else i18n.gettext("no")
     if isinstance(value, Enum):
-        return label_of(str(value.value))
+        return i18n.gettext(label_of(str(value.value)))
     if isinstance(value, datetime | date):
         return when_text(value)
     if isinstance(value, float):
@@ -105,9 +105,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("visitor", getattr(request.state, "visitor", None))
     language = context.setdefault("language", language_of(request))
     chosen = i18n.current_language.set(language)
+    zone = i18n.current_zone.set(zone_of(request, language))
     try:
         response = templates.TemplateResponse(request, template, context, status_code=status)
     finally:
+        i18n.current_zone.reset(zone)
         i18n.current_language.reset(chosen)
     # Pages show what only the signed-in may see: no shared cache keeps them.
     response.headers["Cache-Control"] = "no-store"

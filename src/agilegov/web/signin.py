@@ -31,6 +31,9 @@ class Visitor:
     name: str | None
     session_secret: str | None
     csrf_token: str
+    # How the person reads pages, where they said (None: the browser decides).
+    language: str | None = None
+    time_zone: str | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -53,8 +56,14 @@ def get_visitor(request: Request) -> Visitor:
             UnitOfWork(request.app.state.session_factory), secret
         )
         if found is not None:
-            principal, name = found
-            visitor = Visitor(principal, name, secret, _session_token(secret))
+            visitor = Visitor(
+                found.principal,
+                found.name,
+                secret,
+                _session_token(secret),
+                found.language,
+                found.time_zone,
+            )
             request.state.visitor = visitor
             return visitor
     token = request.cookies.get(VISIT_COOKIE)
