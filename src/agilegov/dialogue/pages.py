@@ -91,12 +91,6 @@ def _consultation_form(
         problems,
         choices={"goal_ids": goals, "invited_organization_ids": organizations},
         labels={
-            "title": N_("Title"),
-            "subject": N_("Subject"),
-            "summary": N_("Summary"),
-            "draft": N_("Draft"),
-            "audience": N_("Audience"),
-            "allow_pseudonymous": N_("Allow pseudonymous"),
             "goal_ids": N_("Goals it concerns"),
             "invited_organization_ids": N_("Invited organizations"),
             "opens_at": N_("Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)"),
@@ -376,7 +370,6 @@ def _response_form(
         values,
         problems,
         choices={"change": _version_choices(uow, context["consultation"].scope_id)},
-        labels={"decision": N_("Decision"), "reason": N_("Reason"), "change": N_("Change")},
     )
     heading = {
         "comment": lazy("Answer comment #%(id)s", id=target_id),
