@@ -13,7 +13,15 @@ from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
 from agilegov.record.models import Event
 from agilegov.web.forms import labels_in
 from agilegov.web.render import MESSAGES, TEMPLATES
-from api_helpers import API, World, assert_problem, assert_unchanged, ok, snapshot
+from api_helpers import (
+    API,
+    World,
+    assert_problem,
+    assert_unchanged,
+    create_scope,
+    ok,
+    snapshot,
+)
 from web_helpers import browser, post_form, sign_in
 
 FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
@@ -232,3 +240,37 @@ def test_japanese_has_one_plural_form(count: int) -> None:
     one, many = "%(count)s version", "%(count)s versions"
     assert catalogs.ngettext("ja", one, many, count) == "%(count)s 版"
     assert catalogs.ngettext("en", one, many, count) == (one if count == 1 else many)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_data_shown_through_the_catalogs_stays_data(shared: World, language: str) -> None:
+    """Headings and labels made in code may hold names people typed: they are
+    translated when the catalogs know them, but never read as markup or as a
+    format."""
+    name = "<script>alert(1)</script> 50% of Risks"
+    scope = create_scope(shared, name=name)
+    client = sign_in(shared, "owner")
+    page = client.get(f"/scopes/{scope['id']}/edit", headers={"Accept-Language": language})
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 50% of Risks" in page.text
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_a_text_reads_the_same_in_every_catalog(language: str) -> None:
+    """The catalogs are merged into one per language: a text translated two ways
+    would read one way or the other by the order of the parts."""
+    translations: dict[str, dict[object, list[str]]] = {}
+    for folder in FOLDERS:
+        path = i18n.catalog_path(folder / "locale", language)
+        if not path.exists():
+            continue
+        for message in i18n.read_catalog(path, language):
+            if message.id:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                string = (
+                    message.string if isinstance(message.string, str) else tuple(message.string)
+                )
+                translations.setdefault(key, {}).setdefault(string, []).append(folder.name)
+    differing = {key: ways for key, ways in translations.items() if len(ways) > 1}
+    assert not differing, differing

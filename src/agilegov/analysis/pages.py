@@ -12,6 +12,7 @@ from agilegov.analysis.heat_map import heat_map
 from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
 from agilegov.analysis.service import KINDS
 from agilegov.clock import now
+from agilegov.i18n import N_
 from agilegov.part import Tab
 from agilegov.tenancy import Scope
 from agilegov.web.crud import in_scope, kind_pages
@@ -52,12 +53,14 @@ def _risks(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
 TABS = (
     Tab(
         "stakeholders",
-        "Stakeholders and impacts",
+        N_("Stakeholders and impacts"),
         10,
         "scope/stakeholders.html",
         _stakeholders,
         badge="stakeholders",
     ),
-    Tab("conditions", "Conditions", 20, "scope/conditions.html", _conditions, badge="conditions"),
-    Tab("risks", "Risks", 30, "scope/risks.html", _risks, badge="risks"),
+    Tab(
+        "conditions", N_("Conditions"), 20, "scope/conditions.html", _conditions, badge="conditions"
+    ),
+    Tab("risks", N_("Risks"), 30, "scope/risks.html", _risks, badge="risks"),
 )

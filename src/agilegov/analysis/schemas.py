@@ -4,6 +4,7 @@ from enum import StrEnum
 from pydantic import Field, computed_field
 
 from agilegov.analysis.risk_matrix import RiskLevel, risk_level, risk_score
+from agilegov.i18n import N_
 from agilegov.schemas import Input, Level, LongText, Name, Output, ShortText, partial_model
 
 
@@ -28,7 +29,7 @@ class StakeholderCreate(Input):
     description: LongText = ""
     interests: LongText = ""
     organization_id: int | None = Field(
-        default=None, description="The organization this stakeholder is, if it is one here."
+        default=None, description=N_("The organization this stakeholder is, if it is one here.")
     )
 
 
@@ -73,7 +74,7 @@ class ImpactCreate(Input):
     nature: ImpactNature
     area: ImpactArea
     description: LongText = ""
-    magnitude: Level = Field(description="1 (slight) to 5 (profound)")
+    magnitude: Level = Field(description=N_("1 (slight) to 5 (profound)"))
 
 
 ImpactUpdate = partial_model(ImpactCreate)
@@ -105,7 +106,7 @@ class ConditionCreate(Input):
     title: Name
     category: ConditionCategory
     description: LongText = ""
-    source: ShortText = Field(min_length=1, description="Where the fact comes from.")
+    source: ShortText = Field(min_length=1, description=N_("Where the fact comes from."))
     review_by: date
 
 

@@ -21,6 +21,7 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
+from agilegov.i18n import N_
 from agilegov.organizations.service import (
     organization_choices,
     organization_names,
@@ -57,17 +58,22 @@ def _assessment_form(
         values,
         problems,
         choices=choices,
-        labels={"assessor_organization_id": "Assessor", "scope_id": "Scope (its number)"},
+        labels={
+            "assessor_organization_id": N_("Assessor"),
+            "scope_id": N_("Scope (its number)"),
+        },
     )
     return form_page(
         request,
-        heading="Assess a scope",
-        intro="An assessment evaluates a scope's governance by a stated method against "
-        "criteria, and records its result and findings; an attestation can follow.",
+        heading=N_("Assess a scope"),
+        intro=N_(
+            "An assessment evaluates a scope's governance by a stated method against "
+            "criteria, and records its result and findings; an attestation can follow."
+        ),
         breadcrumbs=[],
         state=state,
         action="/assessments",
-        submit="Record assessment",
+        submit=N_("Record assessment"),
         cancel="/",
     )
 

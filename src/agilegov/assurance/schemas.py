@@ -3,6 +3,7 @@ from typing import Any
 
 from pydantic import Field
 
+from agilegov.i18n import N_
 from agilegov.record.credentials import AttestationMethod
 from agilegov.schemas import Input, LongText, Output, ShortText, StoredDatetime
 
@@ -29,7 +30,7 @@ class AssessmentRead(Output):
 
 class AttestationIssue(Input):
     valid_until: StoredDatetime
-    valid_from: StoredDatetime | None = Field(default=None, description="Defaults to now.")
+    valid_from: StoredDatetime | None = Field(default=None, description=N_("Defaults to now."))
 
 
 class AttestationRevoke(Input):

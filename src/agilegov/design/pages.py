@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from agilegov.design.models import Measure
 from agilegov.design.service import KINDS
+from agilegov.i18n import N_
 from agilegov.part import Tab
 from agilegov.tenancy import Scope
 from agilegov.web.crud import kind_pages
@@ -28,4 +29,4 @@ def _measures(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
     return {"measures": measures}
 
 
-TABS = (Tab("measures", "Measures", 70, "scope/measures.html", _measures, badge="measures"),)
+TABS = (Tab("measures", N_("Measures"), 70, "scope/measures.html", _measures, badge="measures"),)

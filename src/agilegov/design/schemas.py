@@ -3,6 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output, ShortText, partial_model
 
 
@@ -31,12 +32,12 @@ class MeasureStatus(StrEnum):
 
 class MeasureCreate(Input):
     kind: MeasureKind
-    rule_layer: RuleLayer | None = Field(default=None, description="Needed when kind is rule.")
+    rule_layer: RuleLayer | None = Field(default=None, description=N_("Needed when kind is rule."))
     title: Name
     description: LongText = ""
     status: MeasureStatus = MeasureStatus.planned
     citations: list[ShortText] = Field(
-        default_factory=list, max_length=100, description="Framework requirements it meets."
+        default_factory=list, max_length=100, description=N_("Framework requirements it meets.")
     )
     risk_ids: list[int] = Field(default_factory=list, max_length=200)
     goal_ids: list[int] = Field(default_factory=list, max_length=200)

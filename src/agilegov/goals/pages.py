@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.service import KINDS
+from agilegov.i18n import N_
 from agilegov.monitor.service import latest_evaluations, recent_series
 from agilegov.organizations.service import organization_names
 from agilegov.part import Tab
@@ -149,7 +150,7 @@ def _allocations(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
 
 
 TABS = (
-    Tab("goals", "Goals and indicators", 40, "scope/goals.html", _goals, badge="goals"),
-    Tab("trade-offs", "Trade-offs", 50, "scope/trade-offs.html", _trade_offs),
-    Tab("allocations", "Allocations", 60, "scope/allocations.html", _allocations),
+    Tab("goals", N_("Goals and indicators"), 40, "scope/goals.html", _goals, badge="goals"),
+    Tab("trade-offs", N_("Trade-offs"), 50, "scope/trade-offs.html", _trade_offs),
+    Tab("allocations", N_("Allocations"), 60, "scope/allocations.html", _allocations),
 )

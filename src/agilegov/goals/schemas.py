@@ -3,6 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from agilegov.i18n import N_
 from agilegov.schemas import (
     FiniteFloat,
     Input,
@@ -38,12 +39,12 @@ class GoalCreate(Input):
     direction: Direction | None = None
     unit: str | None = Field(default=None, max_length=32)
     acceptable_level: FiniteFloat | None = Field(
-        default=None, description="The line between acceptable and unacceptable."
+        default=None, description=N_("The line between acceptable and unacceptable.")
     )
     target: FiniteFloat | None = None
     review_by: date | None = None
     derives_from_id: int | None = Field(
-        default=None, description="Another organization's goal this one adopts."
+        default=None, description=N_("Another organization's goal this one adopts.")
     )
     change_note: ShortText = ""
 
@@ -87,28 +88,29 @@ class IndicatorCreate(Input):
     key: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
     name: Name
     description: LongText = ""
-    unit: str | None = Field(default=None, max_length=32, description="Defaults to the goal's.")
-    direction: Direction | None = Field(default=None, description="Defaults to the goal's.")
+    unit: str | None = Field(default=None, max_length=32, description=N_("Defaults to the goal's."))
+    direction: Direction | None = Field(default=None, description=N_("Defaults to the goal's."))
     acceptable_level: FiniteFloat | None = Field(
-        default=None, description="Defaults to the goal's."
+        default=None, description=N_("Defaults to the goal's.")
     )
-    target: FiniteFloat | None = Field(default=None, description="Defaults to the goal's.")
+    target: FiniteFloat | None = Field(default=None, description=N_("Defaults to the goal's."))
     window_days: int = Field(default=7, ge=1, le=3660)
     aggregate: Aggregate = Aggregate.mean
     numerator_id: int | None = Field(
-        default=None, description="For the ratio aggregate: the indicator divided."
+        default=None, description=N_("For the ratio aggregate: the indicator divided.")
     )
     denominator_id: int | None = Field(
-        default=None, description="For the ratio aggregate: the indicator divided by."
+        default=None, description=N_("For the ratio aggregate: the indicator divided by.")
     )
     allow_non_finite: bool = Field(
-        default=False, description="Accept NaN and ±Inf observations (ignored when aggregating)."
+        default=False,
+        description=N_("Accept NaN and ±Inf observations (ignored when aggregating)."),
     )
     escalate_after: int = Field(
         default=3,
         ge=1,
         le=1000,
-        description="Windows in breach after which the goal itself is questioned (outer loop).",
+        description=N_("Windows in breach after which the goal itself is questioned (outer loop)."),
     )
     data_source: ShortText = Field(min_length=1)
 
@@ -142,7 +144,7 @@ class TradeOffCreate(Input):
     goal_a_id: int
     goal_b_id: int
     description: LongText = ""
-    balance: LongText = Field(min_length=1, description="The balance struck, and why.")
+    balance: LongText = Field(min_length=1, description=N_("The balance struck, and why."))
 
 
 TradeOffUpdate = partial_model(TradeOffCreate)

@@ -12,6 +12,7 @@ from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import indicator_labels
+from agilegov.i18n import N_
 from agilegov.monitor import scraping, service
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
@@ -44,13 +45,18 @@ def _observation_form(
         ]
     return form_page(
         request,
-        heading="Record an observation",
-        intro="One value of an indicator at a time. Batches come in through the API, "
-        "CSV and JSON-lines files, and Prometheus scrapes.",
-        breadcrumbs=[(f"/scopes/{scope_id}", scope.name), (f"/scopes/{scope_id}/goals", "Goals")],
+        heading=N_("Record an observation"),
+        intro=N_(
+            "One value of an indicator at a time. Batches come in through the API, "
+            "CSV and JSON-lines files, and Prometheus scrapes."
+        ),
+        breadcrumbs=[
+            (f"/scopes/{scope_id}", scope.name),
+            (f"/scopes/{scope_id}/goals", N_("Goals")),
+        ],
         state=FormState.of(ObservationIn, values, problems, choices={"indicator": keys}),
         action=f"/scopes/{scope_id}/observations",
-        submit="Record observation",
+        submit=N_("Record observation"),
         cancel=f"/scopes/{scope_id}/goals",
     )
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from agilegov import values
+from agilegov.i18n import N_
 from agilegov.monitor.ingest import MAX_KEY, MAX_SOURCE, IngestError, Row, parse_time, parse_value
 from agilegov.notify.schemas import url_problem
 from agilegov.schemas import Input, Output, partial_model
@@ -14,10 +15,10 @@ class ObservationIn(Input):
     """Read by the same rules as the files (``monitor.ingest``), so every entry
     point accepts the same times and values."""
 
-    indicator: str = Field(min_length=1, max_length=MAX_KEY, description="The indicator's key.")
-    time: datetime = Field(description="RFC 3339, with its offset (Z or ±hh:mm).")
+    indicator: str = Field(min_length=1, max_length=MAX_KEY, description=N_("The indicator's key."))
+    time: datetime = Field(description=N_("RFC 3339, with its offset (Z or ±hh:mm)."))
     value: float = Field(
-        description='A JSON number, or "NaN", "+Inf", "-Inf" where the indicator allows them.'
+        description=N_('A JSON number, or "NaN", "+Inf", "-Inf" where the indicator allows them.')
     )
     source: str | None = Field(default=None, min_length=1, max_length=MAX_SOURCE)
 
@@ -122,20 +123,22 @@ METRIC_MAP_MAX = 65_536
 
 
 class ScrapeTargetCreate(Input):
-    url: str = Field(description="The Prometheus endpoint: an http(s) URL, fetched with GET.")
+    url: str = Field(description=N_("The Prometheus endpoint: an http(s) URL, fetched with GET."))
     # Kept exactly as given (not stripped): YAML indentation matters.
     metric_map: Annotated[
         str, StringConstraints(strip_whitespace=False, min_length=1, max_length=METRIC_MAP_MAX)
     ] = Field(
-        description="YAML: which samples feed which indicators of the scope, as for "
-        "'agilegov ingest prometheus --map'; samples are sourced 'prometheus:<host>' "
-        "unless the map names a source."
+        description=N_(
+            "YAML: which samples feed which indicators of the scope, as for "
+            "'agilegov ingest prometheus --map'; samples are sourced 'prometheus:<host>' "
+            "unless the map names a source."
+        )
     )
     interval_seconds: int = Field(
         default=60,
         ge=SCRAPE_INTERVAL_MIN,
         le=SCRAPE_INTERVAL_MAX,
-        description="Seconds between scrapes.",
+        description=N_("Seconds between scrapes."),
     )
     active: bool = True
 

@@ -64,6 +64,10 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = when_text
 templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
+# A text made in code (a heading, a label, a help text) in the page's language
+# where the catalogs have it: unlike ``_()``, for values that may hold data too,
+# which stay escaped and are never formatted.
+templates.env.filters["t"] = i18n.gettext
 # A code name as words, in the page's language where the catalogs have it.
 templates.env.filters["label"] = lambda value: i18n.gettext(
     label_of(str(getattr(value, "value", value)))
