@@ -31,6 +31,7 @@ from agilegov.dialogue.schemas import (
 from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import goal_titles
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import organization_choices
 from agilegov.part import Tab
 from agilegov.schemas import Input, LongText
@@ -90,22 +91,24 @@ def _consultation_form(
         problems,
         choices={"goal_ids": goals, "invited_organization_ids": organizations},
         labels={
-            "goal_ids": "Goals it concerns",
-            "invited_organization_ids": "Invited organizations",
-            "opens_at": "Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)",
-            "closes_at": "Closes at (RFC 3339)",
-            "statements": "Statements to vote on",
+            "goal_ids": N_("Goals it concerns"),
+            "invited_organization_ids": N_("Invited organizations"),
+            "opens_at": N_("Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)"),
+            "closes_at": N_("Closes at (RFC 3339)"),
+            "statements": N_("Statements to vote on"),
         },
     )
     return form_page(
         request,
         state=state,
-        heading="New consultation",
-        intro="A draft for comment, paragraph by paragraph, and short statements that "
-        "participants vote on and add to. Every input gets an answer.",
+        heading=N_("New consultation"),
+        intro=N_(
+            "A draft for comment, paragraph by paragraph, and short statements that "
+            "participants vote on and add to. Every input gets an answer."
+        ),
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
         action=f"/scopes/{scope_id}/consultations",
-        submit="Create consultation",
+        submit=N_("Create consultation"),
         cancel=f"/scopes/{scope_id}/consultations",
     )
 
@@ -330,9 +333,9 @@ class ResponseForm(Input):
     """A response as its form shows it: the changed version as one choice."""
 
     decision: Decision
-    reason: LongText = Field(min_length=1, description="Why: what the input led to, or not.")
+    reason: LongText = Field(min_length=1, description=N_("Why: what the input led to, or not."))
     change: str | None = Field(
-        default=None, description="The goal or measure version this input changed."
+        default=None, description=N_("The goal or measure version this input changed.")
     )
 
     def response(self, kind: str, target_id: int) -> ResponseCreate:
@@ -368,15 +371,21 @@ def _response_form(
         problems,
         choices={"change": _version_choices(uow, context["consultation"].scope_id)},
     )
+    heading = {
+        "comment": lazy("Answer comment #%(id)s", id=target_id),
+        "statement": lazy("Answer statement #%(id)s", id=target_id),
+    }[kind]
     return form_page(
         request,
         state=state,
-        heading=f"Answer {kind} #{target_id}",
-        intro="Accepted, partly accepted or rejected, why, and — when it changed something — "
-        "the version of the goal or measure it changed.",
+        heading=heading,
+        intro=N_(
+            "Accepted, partly accepted or rejected, why, and — when it changed something — "
+            "the version of the goal or measure it changed."
+        ),
         breadcrumbs=[(f"/consultations/{consultation_id}", context["consultation"].title)],
         action=f"/consultations/{consultation_id}/responses/{kind}/{target_id}",
-        submit="Record the answer",
+        submit=N_("Record the answer"),
         cancel=f"/consultations/{consultation_id}/responses",
     )
 
@@ -451,4 +460,4 @@ def _consultations(session: Session, scope: Scope, visitor: Visitor, **_: Any) -
     return {"consultations": [c for c in rows if may_read(visitor.principal, c, scope)]}
 
 
-TABS = (Tab("consultations", "Consultations", 90, "scope/consultations.html", _consultations),)
+TABS = (Tab("consultations", N_("Consultations"), 90, "scope/consultations.html", _consultations),)

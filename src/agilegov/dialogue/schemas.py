@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from agilegov.cycle.schemas import VersionRef
+from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output, ShortText, StoredDatetime
 
 # A statement is short, as in Pol.is, so that it can be voted on at a glance.
@@ -51,24 +52,27 @@ class Decision(StrEnum):
 class ConsultationCreate(Input):
     title: Name
     subject: Subject = Field(
-        description="What the draft is: the scope's goals, a requirement, or a report."
+        description=N_("What the draft is: the scope's goals, a requirement, or a report.")
     )
     summary: LongText = ""
     draft: LongText = Field(
-        min_length=1, description="The draft; paragraphs are separated by blank lines."
+        min_length=1, description=N_("The draft; paragraphs are separated by blank lines.")
     )
     opens_at: StoredDatetime
     closes_at: StoredDatetime
     audience: Audience = Audience.public
     invited_organization_ids: list[int] = Field(default_factory=list, max_length=200)
     goal_ids: list[int] = Field(
-        default_factory=list, max_length=200, description="The scope's goals the draft concerns."
+        default_factory=list,
+        max_length=200,
+        description=N_("The scope's goals the draft concerns."),
     )
     allow_pseudonymous: bool = Field(
-        default=True, description="Whether people may take part without an account (public only)."
+        default=True,
+        description=N_("Whether people may take part without an account (public only)."),
     )
     statements: list[StatementText] = Field(
-        default_factory=list, max_length=200, description="Statements to start the voting with."
+        default_factory=list, max_length=200, description=N_("Statements to start the voting with.")
     )
 
 
