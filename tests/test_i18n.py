@@ -22,7 +22,7 @@ from api_helpers import (
     ok,
     snapshot,
 )
-from web_helpers import browser, post_form, sign_in
+from web_helpers import browser, field_error, post_form, sign_in
 
 FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
 
@@ -274,3 +274,31 @@ def test_a_text_reads_the_same_in_every_catalog(language: str) -> None:
                 translations.setdefault(key, {}).setdefault(string, []).append(folder.name)
     differing = {key: ways for key, ways in translations.items() if len(ways) > 1}
     assert not differing, differing
+
+
+def test_the_account_page_sets_language_and_zone(shared: World) -> None:
+    client = sign_in(shared, "editor")
+    before = snapshot(shared.engine)
+    refused = post_form(
+        client, "/account", "/account/preferences", {"language": "ja", "time_zone": "Mars/Base"}
+    )
+    assert refused.status_code == 422
+    assert field_error(refused, "time_zone")
+    assert_unchanged(before, shared.engine)
+    try:
+        saved = post_form(
+            client,
+            "/account",
+            "/account/preferences",
+            {"language": "ja", "time_zone": "Asia/Tokyo"},
+        )
+        assert saved.status_code == 303
+        page = client.get(saved.headers["location"], headers={"Accept-Language": "en"})
+        assert '<html lang="ja">' in page.text and "保存しました" in page.text
+        assert '<option value="Asia/Tokyo" selected>' in page.text
+    finally:
+        reset = post_form(
+            client, "/account", "/account/preferences", {"language": "", "time_zone": ""}
+        )
+        assert reset.status_code == 303
+    assert '<html lang="en">' in client.get("/account", headers={"Accept-Language": "en"}).text

@@ -4,6 +4,7 @@ account with their API tokens; signing in and out."""
 
 from functools import partial
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -25,6 +26,7 @@ from agilegov.organizations.schemas import (
     OrganizationKind,
     OrganizationRead,
     OrganizationUpdate,
+    Preferences,
     TokenCreate,
 )
 from agilegov.organizations.service import (
@@ -227,10 +229,13 @@ def _account_page(
     issued: str | None = None,
     values: Any = None,
     problems: dict[str, str] | None = None,
+    preferences: Any = None,
+    preference_problems: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     _signed_in(visitor)
     tokens = service.list_tokens(uow, visitor.principal)
+    preferences = preferences or service.preferences(uow, visitor.principal)
     return render(
         request,
         "account.html",
@@ -239,7 +244,18 @@ def _account_page(
         tokens=tokens,
         issued=issued,
         token_form=FormState.of(TokenCreate, values, problems),
+        preferences_form=FormState.of(
+            Preferences, preferences, preference_problems, choices=_preference_choices()
+        ),
     )
+
+
+def _preference_choices() -> dict[str, list[tuple[str, str]]]:
+    # Each language by its own name; zones by their IANA names.
+    languages = [("", N_("As my browser asks")), ("ja", "日本語"), ("en", "English")]
+    zones = [("", N_("The language's usual zone"))]
+    zones += [(zone, zone) for zone in sorted(available_timezones())]
+    return {"language": languages, "time_zone": zones}
 
 
 @router.get("/account")
@@ -257,6 +273,20 @@ def issue_token(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> 
         refused=partial(_account_page, request, uow, visitor),
         # Shown once, on this response only: it is never stored, so never shown again.
         done=lambda issued: _account_page(request, uow, visitor, issued=issued.token, status=201),
+    )
+
+
+@router.post("/account/preferences")
+def set_preferences(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    return submit_form(
+        Preferences,
+        form,
+        lambda data: service.set_preferences(uow, visitor.principal, data),
+        refused=lambda values, problems: _account_page(
+            request, uow, visitor, preferences=values, preference_problems=problems
+        ),
+        done="/account?saved=preferences",
     )
 
 
