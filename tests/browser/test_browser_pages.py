@@ -1,5 +1,6 @@
-"""Every kind of page passes axe-core with no serious or critical violation, on
-a desk and on a 375 px phone, where the page itself never scrolls sideways."""
+"""Every kind of page, in Japanese and in English, passes axe-core with no
+serious or critical violation, on a desk and on a 375 px phone, where the page
+itself never scrolls sideways."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,40 +92,52 @@ def items(site: Site) -> dict[str, int]:
     }
 
 
+# The browser's language (its Accept-Language), and what its pages then say.
+LANGUAGES = {"ja": ("ja-JP", "ログアウト"), "en": ("en-GB", "Sign out")}
+
+
 @pytest.fixture(scope="module")
-def tabs(chromium: Browser, site: Site, lead_state: StorageState) -> Iterator[dict[bool, Page]]:
-    """One page signed out and one signed in as the lead, shared by the checks
-    (a context per page would cost more than the checks themselves)."""
-    contexts = [
-        chromium.new_context(
+def tabs(
+    chromium: Browser, site: Site, lead_state: StorageState
+) -> Iterator[dict[tuple[bool, str], Page]]:
+    """A page signed out and one signed in as the lead, in each language, shared
+    by the checks (a context per page would cost more than the checks themselves)."""
+    contexts = {
+        (signed_in, language): chromium.new_context(
             base_url=site.url,
-            storage_state=state,
+            storage_state=lead_state if signed_in else None,
+            locale=LANGUAGES[language][0],
             bypass_csp=True,  # axe is injected as an inline script
         )
-        for state in (None, lead_state)
-    ]
-    for context in contexts:
+        for signed_in in (False, True)
+        for language in LANGUAGES
+    }
+    for context in contexts.values():
         context.set_default_timeout(10_000)
-    yield {False: contexts[0].new_page(), True: contexts[1].new_page()}
-    for context in contexts:
+    yield {key: context.new_page() for key, context in contexts.items()}
+    for context in contexts.values():
         context.close()
 
 
+@pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("name", list(PAGES), ids=list(PAGES))
 def test_the_page_is_accessible_and_fits_a_phone(
-    name: str, tabs: dict[bool, Page], items: dict[str, int]
+    name: str, language: str, tabs: dict[tuple[bool, str], Page], items: dict[str, int]
 ) -> None:
     shown = PAGES[name]
-    page = tabs[shown.signed_in]
+    page = tabs[shown.signed_in, language]
+    what = f"{name} ({language})"
     page.set_viewport_size(DESK)
     response = page.goto(shown.path.format(**items))
     assert response is not None and response.status == shown.status, response
+    expect(page.locator("html")).to_have_attribute("lang", language)
     # Signed in as meant: a lapsed session would check the wrong page.
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(int(shown.signed_in))
-    assert_accessible(page, name)
-    snap(page, f"page-{name}")
+    sign_out = LANGUAGES[language][1]
+    expect(page.get_by_role("button", name=sign_out)).to_have_count(int(shown.signed_in))
+    assert_accessible(page, what)
+    snap(page, f"page-{name}-{language}")
 
     page.set_viewport_size(NARROW)
-    assert_fits(page, name)
-    assert_accessible(page, f"{name} at {NARROW['width']} px")
-    snap(page, f"page-{name}-375")
+    assert_fits(page, what)
+    assert_accessible(page, f"{what} at {NARROW['width']} px")
+    snap(page, f"page-{name}-{language}-375")
