@@ -20,6 +20,7 @@ from agilegov.analysis.schemas import (
     StakeholderUpdate,
 )
 from agilegov.errors import InvalidInput
+from agilegov.i18n import N_
 from agilegov.organizations.service import organization_exists
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
@@ -37,7 +38,7 @@ def _stakeholder_rules(session: Session, scope: Scope, stakeholder: Any) -> None
 STAKEHOLDER = Kind(
     name="stakeholder",
     plural="stakeholders",
-    label="stakeholder",
+    label=N_("stakeholder"),
     tab="stakeholders",
     label_column="name",
     model=Stakeholder,
@@ -50,7 +51,7 @@ STAKEHOLDER = Kind(
 IMPACT = Kind(
     name="impact",
     plural="impacts",
-    label="impact",
+    label=N_("impact"),
     # Listed under their stakeholders.
     tab="stakeholders",
     label_column="title",
@@ -64,7 +65,7 @@ IMPACT = Kind(
 CONDITION = Kind(
     name="condition",
     plural="conditions",
-    label="condition",
+    label=N_("condition"),
     tab="conditions",
     label_column="title",
     model=Condition,
@@ -76,7 +77,7 @@ CONDITION = Kind(
 RISK = Kind(
     name="risk",
     plural="risks",
-    label="risk",
+    label=N_("risk"),
     tab="risks",
     label_column="title",
     model=Risk,

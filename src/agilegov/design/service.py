@@ -10,6 +10,7 @@ from agilegov.design.models import Measure
 from agilegov.design.schemas import MeasureCreate, MeasureKind, MeasureRead, MeasureUpdate
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import GOAL
+from agilegov.i18n import N_
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
@@ -24,7 +25,7 @@ def _measure_rules(session: Session, scope: Scope, measure: Any) -> None:
 MEASURE = Kind(
     name="measure",
     plural="measures",
-    label="measure",
+    label=N_("measure"),
     tab="measures",
     label_column="title",
     model=Measure,

@@ -30,6 +30,7 @@ from agilegov.goals.schemas import (
     TradeOffRead,
     TradeOffUpdate,
 )
+from agilegov.i18n import N_
 from agilegov.scoped import Kind, Ref
 from agilegov.tenancy import Scope
 
@@ -229,7 +230,7 @@ def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
 GOAL = Kind(
     name="goal",
     plural="goals",
-    label="goal",
+    label=N_("goal"),
     tab="goals",
     label_column="title",
     model=Goal,
@@ -244,7 +245,7 @@ GOAL = Kind(
 INDICATOR = Kind(
     name="indicator",
     plural="indicators",
-    label="indicator",
+    label=N_("indicator"),
     # Listed under their goals.
     tab="goals",
     label_column="name",
@@ -263,7 +264,7 @@ INDICATOR = Kind(
 TRADE_OFF = Kind(
     name="trade_off",
     plural="trade-offs",
-    label="trade-off",
+    label=N_("trade-off"),
     tab="trade-offs",
     # No name of its own: a trade-off is chosen by its number.
     label_column="id",
@@ -278,7 +279,7 @@ TRADE_OFF = Kind(
 ALLOCATION = Kind(
     name="allocation",
     plural="allocations",
-    label="allocation",
+    label=N_("allocation"),
     tab="allocations",
     # No name of its own: an allocation is chosen by its number.
     label_column="id",

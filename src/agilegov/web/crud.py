@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
-from agilegov import scoped
+from agilegov import part, scoped
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.i18n import lazy
@@ -80,9 +80,11 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
 
 
 def _scope_crumbs(scope: ScopeName, kind: Kind) -> list[tuple[str, str]]:
+    """The scope, then the tab that lists the kind, by the tab's own label."""
+    labels = {tab.path: tab.label for tab in part.tabs()}
     return [
         (f"/scopes/{scope.id}", scope.name),
-        (f"/scopes/{scope.id}/{kind.tab}", kind.tab.replace("-", " ").capitalize()),
+        (f"/scopes/{scope.id}/{kind.tab}", labels.get(kind.tab, kind.tab)),
     ]
 
 
