@@ -180,12 +180,23 @@ def revoke_attestation(
 # ---------------------------------------------------------------- the scope's overview
 
 
-def _assessments(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+def _assessments(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
     assessments = session.scalars(
         select(Assessment).where(Assessment.scope_id == scope.id).order_by(Assessment.id.desc())
     ).all()
     names = organization_names(session, {a.assessor_organization_id for a in assessments})
-    return {"assessments": [(a, names[a.assessor_organization_id]) for a in assessments]}
+    # The link to the form shows only to those who can submit it: editors of an
+    # assessor other than the scope's own organization.
+    editing = [
+        org
+        for org in visitor.principal.roles
+        if org != scope.organization_id and visitor.can(org, Role.editor)
+    ]
+    return {
+        "assessments": [(a, names[a.assessor_organization_id]) for a in assessments],
+        "can_assess": visitor.signed_in
+        and bool(organization_choices(session, editing, kind="assessor")),
+    }
 
 
 PANELS = (Panel(30, "scope/panels/assurance.html", _assessments),)

@@ -7,6 +7,8 @@ withdrawn, even when the assessed scope is private.
 """
 
 import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -264,3 +266,38 @@ def revoke_attestation(
         )
         uow.commit()
         return AttestationStatus.model_validate(payload)
+
+
+@dataclass(frozen=True)
+class AssessmentInProgress:
+    """An assessment with no attestation issued on it yet."""
+
+    id: int
+    method: str
+    assessor_organization_id: int
+    scope_id: int
+    scope_name: str
+
+
+def assessments_in_progress(
+    session: Session, assessor_ids: Collection[int]
+) -> list[AssessmentInProgress]:
+    """The assessments of the assessors ``assessor_ids`` that no attestation has
+    followed yet, oldest first (one query)."""
+    attested = select(Attestation.assessment_id)
+    rows = session.execute(
+        select(
+            Assessment.id,
+            Assessment.method,
+            Assessment.assessor_organization_id,
+            Scope.id,
+            Scope.name,
+        )
+        .join(Scope, Scope.id == Assessment.scope_id)
+        .where(
+            Assessment.assessor_organization_id.in_(assessor_ids),
+            Assessment.id.not_in(attested),
+        )
+        .order_by(Assessment.id)
+    )
+    return [AssessmentInProgress(*row) for row in rows]

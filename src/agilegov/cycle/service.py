@@ -6,6 +6,7 @@ passed; ``open_framework_changes`` for a scope that follows a new framework vers
 """
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -545,3 +546,29 @@ def open_triggers_of(session: Session, scope_ids: Collection[int]) -> list[Trigg
             .order_by(Trigger.opened_at.desc(), Trigger.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """An entity whose review-by date has passed or is near."""
+
+    subject: str
+    id: int
+    title: str
+    scope_id: int
+    review_by: date
+
+
+def reviews_due(session: Session, scope_ids: Collection[int], until: date) -> list[ReviewDue]:
+    """What the scopes hold that is due for review by ``until``, soonest first (one
+    query for each kind that carries a review-by date)."""
+    due: list[ReviewDue] = []
+    for dates in part.review_dates():
+        model = dates.model
+        rows = session.execute(
+            select(model.id, model.title, model.scope_id, model.review_by).where(
+                model.scope_id.in_(scope_ids), model.review_by <= until, *dates.where
+            )
+        )
+        due += [ReviewDue(dates.subject, *row) for row in rows]
+    return sorted(due, key=lambda review: (review.review_by, review.subject, review.id))

@@ -9,11 +9,13 @@ The opinion map drawn from the votes is in ``views``.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from agilegov import clock
 from agilegov.auth import Principal, hash_token
 from agilegov.dialogue.access import Voice, may_read, readable_consultation
 from agilegov.dialogue.models import (
@@ -25,6 +27,7 @@ from agilegov.dialogue.models import (
     Response,
     Statement,
     Vote,
+    consultation_invitations,
 )
 from agilegov.dialogue.schemas import (
     Choice,
@@ -261,3 +264,50 @@ def snapshot(uow: UnitOfWork, voice: Voice, consultation_id: int) -> Snapshot:
             votes=votes,
             kept_map=_kept_map(session, consultation_id),
         )
+
+
+@dataclass(frozen=True)
+class OpenConsultation:
+    """A consultation taking input now, with the scope it is about."""
+
+    id: int
+    title: str
+    closes_at: datetime
+    scope_id: int
+    scope_name: str
+
+
+def open_consultations(session: Session, actor: Principal | None = None) -> list[OpenConsultation]:
+    """The consultations open now, closing soonest first (one query). Without an
+    actor: the public consultations of published scopes. With one: those their
+    organizations own or are invited to that they have not taken part in yet."""
+    now = clock.now()
+    query = (
+        select(
+            Consultation.id,
+            Consultation.title,
+            Consultation.closes_at,
+            Scope.id,
+            Scope.name,
+        )
+        .join(Scope, Scope.id == Consultation.scope_id)
+        .where(
+            Consultation.closed_at.is_(None),
+            Consultation.opens_at <= now,
+            Consultation.closes_at > now,
+        )
+        .order_by(Consultation.closes_at, Consultation.id)
+    )
+    if actor is None:
+        query = query.where(Consultation.audience == "public", Scope.visibility == "public")
+    else:
+        member_of = list(actor.roles)
+        invited = select(consultation_invitations.c.consultation_id).where(
+            consultation_invitations.c.organization_id.in_(member_of)
+        )
+        taken_part = select(Participant.consultation_id).where(Participant.user_id == actor.user_id)
+        query = query.where(
+            or_(Scope.organization_id.in_(member_of), Consultation.id.in_(invited)),
+            Consultation.id.not_in(taken_part),
+        )
+    return [OpenConsultation(*row) for row in session.execute(query)]

@@ -1,15 +1,21 @@
-"""Where every visitor starts: the dashboard of a signed-in person (their
-organizations' scopes and where each cycle stands, open triggers, indicators in
-breach), and the published scopes for everyone else."""
+"""Where every visitor starts: the dashboard of a signed-in person (what is
+theirs to do now across their organizations: open triggers, reviews due,
+consultations to answer, assessments in progress, indicators in breach; then
+their organizations' scopes and where each cycle stands), and for everyone else
+the open public consultations and the published scopes."""
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from agilegov import clock
 from agilegov.api.deps import Uow
+from agilegov.assurance.service import assessments_in_progress
 from agilegov.auth import Role
-from agilegov.cycle.service import open_triggers_of, scopes_with_cycles
+from agilegov.cycle.service import open_triggers_of, reviews_due, scopes_with_cycles
+from agilegov.dialogue.reads import open_consultations
 from agilegov.monitor.service import open_breaches
 from agilegov.organizations.service import organizations_by_id
 from agilegov.tenancy import Scope
@@ -17,6 +23,9 @@ from agilegov.web.render import render
 from agilegov.web.signin import VisitorDep
 
 router = APIRouter(include_in_schema=False)
+
+# How far ahead the dashboard lists review-by dates.
+REVIEW_HORIZON = timedelta(days=14)
 
 
 @router.get("/")
@@ -26,13 +35,28 @@ def home(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
         if not visitor.signed_in:
             published = scopes_with_cycles(session, Scope.visibility == "public")
             owners = _organizations(session, {scope.organization_id for scope, _ in published})
-            return render(request, "home.html", visitor=visitor, scopes=published, owners=owners)
+            return render(
+                request,
+                "home.html",
+                visitor=visitor,
+                scopes=published,
+                owners=owners,
+                consultations=open_consultations(session),
+            )
         member_of = list(visitor.principal.roles)
         organizations = _organizations(session, set(member_of))
         scopes = scopes_with_cycles(session, Scope.organization_id.in_(member_of))
         scope_ids = [scope.id for scope, _ in scopes]
         triggers = open_triggers_of(session, scope_ids)
         breaches = open_breaches(session, scope_ids)
+        today = clock.now().date()
+        reviews = reviews_due(session, scope_ids, today + REVIEW_HORIZON)
+        assessors = [
+            organization.id
+            for organization in organizations.values()
+            if organization.kind == "assessor" and visitor.can(organization.id, Role.editor)
+        ]
+        assessments = assessments_in_progress(session, assessors) if assessors else []
         by_id = {scope.id: scope for scope, _ in scopes}
         return render(
             request,
@@ -42,6 +66,10 @@ def home(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
             scopes=scopes,
             triggers=triggers,
             breaches=breaches,
+            reviews=reviews,
+            today=today,
+            consultations=open_consultations(session, visitor.principal),
+            assessments=assessments,
             scope_by_id=by_id,
             roles=visitor.principal.roles,
             Role=Role,
