@@ -4,6 +4,8 @@ once; the form again (never "Method not allowed") when the address a form
 was sent to is reloaded; and a question before anything irreversible, asked
 by a page when no script asks it, with nothing changed until it is answered."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -173,3 +175,28 @@ def test_the_answered_question_deletes(shared: World) -> None:
     assert done.status_code == 303
     with Session(shared.engine) as session:
         assert session.get(Risk, int(item.rsplit("/", 1)[1])) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "revoked"),
+    [
+        ("en", "Revoke token #{id}?", "Token #{id} revoked"),
+        ("ja", "トークン #{id} を失効させますか\uff1f", "トークン #{id} を失効させました"),
+    ],
+)
+def test_a_token_is_revoked_once_the_question_is_answered(
+    shared: World, language: str, question: str, revoked: str
+) -> None:
+    client = _client(shared, "reviewer", language)
+    assert post_form(client, "/account", "/account/tokens", {"name": "nightly"}).status_code == 201
+    found = re.findall(r'action="/account/tokens/(\d+)/revoke"', client.get("/account").text)
+    token_id = found[-1]
+    action = f"/account/tokens/{token_id}/revoke"
+    before = snapshot(shared.engine)
+    asked = post_form(client, "/account", action, {})
+    assert asked.status_code == 200
+    assert f"<h1>{question.format(id=token_id)}</h1>" in asked.text
+    assert_unchanged(before, shared.engine)
+    done = post_form(client, "/account", action, {"confirmed": "yes"})
+    assert done.status_code == 303
+    assert _status(client.get("/account").text) == revoked.format(id=token_id)
