@@ -5,7 +5,7 @@ done, in a status box read out once."""
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, StorageState, expect
+from playwright.sync_api import BrowserContext, Dialog, StorageState, expect
 
 from browser.browsing import TALENTBRIDGE_SCOPE, Site
 
@@ -40,9 +40,9 @@ def test_deleting_asks_first_and_then_says_it_is_done(
     if scripts:
         asked: list[str] = []
 
-        def answer(dialog: "object") -> None:
-            asked.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.accept()  # type: ignore[attr-defined]
+        def answer(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
 
         page.once("dialog", answer)
         page.get_by_role("button", name="Delete").click()
