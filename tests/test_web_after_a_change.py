@@ -200,3 +200,33 @@ def test_a_token_is_revoked_once_the_question_is_answered(
     done = post_form(client, "/account", action, {"confirmed": "yes"})
     assert done.status_code == 303
     assert _status(client.get("/account").text) == revoked.format(id=token_id)
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "deleted"),
+    [
+        ("en", "Delete webhook #{id}?", "Webhook #{id} deleted"),
+        ("ja", "Webhook #{id} を削除しますか\uff1f", "Webhook #{id} を削除しました"),
+    ],
+)
+def test_a_webhook_is_deleted_once_the_question_is_answered(
+    shared: World, language: str, question: str, deleted: str
+) -> None:
+    listing = f"/organizations/{shared.business_id}/webhooks"
+    created = shared.client.post(
+        f"/api/v1{listing}",
+        json={"url": "https://hooks.example.com/in"},
+        headers=shared.auth("owner"),
+    )
+    assert created.status_code == 201, created.text
+    hook = created.json()["id"]
+    client = _client(shared, "owner", language)
+    action = f"{listing}/{hook}/delete"
+    before = snapshot(shared.engine)
+    asked = post_form(client, listing, action, {})
+    assert asked.status_code == 200
+    assert f"<h1>{question.format(id=hook)}</h1>" in asked.text
+    assert_unchanged(before, shared.engine)
+    done = post_form(client, listing, action, {"confirmed": "yes"})
+    assert done.status_code == 303
+    assert _status(client.get(listing).text) == deleted.format(id=hook)
