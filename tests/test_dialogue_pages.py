@@ -131,8 +131,13 @@ def test_nothing_is_taken_once_it_has_closed(site: World, uow: Any, world: Cast)
     consultation = _consultation(site, uow, world)
     path = f"/consultations/{consultation['id']}"
     editor = sign_in(site, "editor")
-    closed = post_form(editor, path, f"{path}/close", {})
+    before = snapshot(site.engine)
+    asked = post_form(editor, path, f"{path}/close", {})
+    assert asked.status_code == 200 and "Nobody can take part afterwards." in asked.text
+    assert_unchanged(before, site.engine)
+    closed = post_form(editor, path, f"{path}/close", {"confirmed": "yes"})
     assert closed.status_code == 303
+    assert "closed</p>" in editor.get(closed.headers["location"]).text
     visitor = browser(site)
     page = visitor.get(f"{path}/vote")
     assert "voting is over" in page.text and 'name="vote"' not in page.text
@@ -226,7 +231,7 @@ def test_owners_moderate_and_answer_and_everyone_sees_what_became_of_it(
     mine = visitor.get(f"{path}/mine").text
     assert "Say it in plain words." in mine and "We rewrote the letter." in mine
 
-    closed = post_form(editor, path, f"{path}/close", {})
+    closed = post_form(editor, path, f"{path}/close", {"confirmed": "yes"})
     assert closed.status_code == 303
     with Session(site.engine) as session:
         trigger = session.scalars(select(Trigger)).one()

@@ -492,7 +492,9 @@ def test_forms_create_change_and_retire_through_the_services(shared: World) -> N
     versions = client.get(goal_page + "/versions")
     assert versions.status_code == 200
     assert "tightened after review" in versions.text and 'class="changed"' in versions.text
-    retired = post_form(client, goal_page, goal_page + "/delete", {})
+    asked = post_form(client, goal_page, goal_page + "/delete", {})
+    assert asked.status_code == 200 and "Retire goal #" in asked.text
+    retired = post_form(client, goal_page, goal_page + "/delete", {"confirmed": "yes"})
     assert retired.status_code == 303
     assert "retired" in client.get(f"/scopes/{scope}/goals").text
 

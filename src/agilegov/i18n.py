@@ -72,6 +72,11 @@ class Catalogs:
         translations = self._by_language.get(language, self._by_language["en"])
         return translations.ngettext(singular, plural, count)
 
+    def knows(self, message: str) -> bool:
+        """Whether ``message`` is one of the texts the catalogs translate."""
+        translations = self._by_language["ja"]
+        return translations.gettext(message) != message
+
 
 catalogs = Catalogs()
 # The language and the time zone of what is being rendered now (set by the

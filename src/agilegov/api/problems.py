@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
@@ -172,6 +173,12 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
         title = titles.get(exc.status_code, "Invalid input" if exc.status_code == 422 else "Error")
         headers = dict(exc.headers or {})
+        if exc.status_code == 405 and is_page(request) and request.method in ("GET", "HEAD"):
+            # The address of a form's answer, reloaded (a refused form, shown
+            # at the address it was sent to): the page to fill it in again.
+            target = page_to_read(app, request.url.path)
+            if target is not None:
+                return RedirectResponse(target, status_code=303)
         if is_page(request) and not request.url.path.startswith("/static/"):
             response = page_error(request, exc.status_code, title, str(exc.detail))
         else:
@@ -184,6 +191,22 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
         for name, value in headers.items():
             response.headers[name] = value
         return response
+
+
+def page_to_read(app: FastAPI, path: str) -> str | None:
+    """The page to show for a GET at ``path``, where only a form is answered:
+    its form (``path/new``) where there is one, else the nearest page above it
+    (``/scopes/1/risks/5/delete`` -> ``/scopes/1/risks/5``)."""
+    segments = path.rstrip("/").split("/")
+    candidates = [path.rstrip("/") + "/new"]
+    candidates += ["/".join(segments[:end]) or "/" for end in range(len(segments) - 1, 0, -1)]
+    for candidate in candidates:
+        scope = {"type": "http", "path": candidate, "root_path": "", "method": "GET"}
+        # Static files are no page to go back to.
+        for route in app.routes:
+            if not isinstance(route, Mount) and route.matches(scope)[0] == Match.FULL:
+                return candidate
+    return None
 
 
 def allowed_methods(schema: dict[str, Any], path: str) -> str:

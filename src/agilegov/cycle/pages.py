@@ -23,7 +23,7 @@ from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import goal_titles
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.part import Panel, Tab
 from agilegov.record.service import list_events
 from agilegov.schemas import Input, LongText, ShortText
@@ -32,7 +32,7 @@ from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions, in_scope
-from agilegov.web.forms import Choice, FormState
+from agilegov.web.forms import Choice, FormState, label_of
 from agilegov.web.render import form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
@@ -57,6 +57,9 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
             transition_values=values,
         ),
         done=f"/scopes/{scope_id}",
+        message=lambda cycle: lazy(
+            "The cycle moved to %(stage)s", stage=lazy(label_of(cycle.stage.value))
+        ),
     )
 
 

@@ -39,7 +39,14 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import Choice, FormState
-from agilegov.web.render import form_page, redirect, render, submit_form
+from agilegov.web.render import (
+    confirm_page,
+    confirmed,
+    form_page,
+    redirect,
+    render,
+    submit_form,
+)
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -323,10 +330,24 @@ def hide(
 
 
 @router.post("/consultations/{consultation_id}/close")
-def close(consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+def close(
+    request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
     snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
+    if not confirmed(form):
+        return confirm_page(
+            request,
+            question=lazy("Close consultation #%(id)s now?", id=consultation_id),
+            detail=lazy("Nobody can take part afterwards."),
+            action=f"/consultations/{consultation_id}/close",
+            submit=lazy("Close the consultation"),
+            cancel=f"/consultations/{consultation_id}",
+        )
     lifecycle.close_consultation(uow, visitor.principal, consultation_id, snapshot)
-    return redirect(f"/consultations/{consultation_id}/responses")
+    return redirect(
+        f"/consultations/{consultation_id}/responses",
+        message=lazy("Consultation #%(id)s closed", id=consultation_id),
+    )
 
 
 class ResponseForm(Input):

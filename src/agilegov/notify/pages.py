@@ -9,13 +9,13 @@ from fastapi.responses import Response
 
 from agilegov.api.deps import Uow
 from agilegov.errors import Unauthenticated
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.notify import service
 from agilegov.notify.schemas import WebhookCreate
 from agilegov.organizations.service import get_organization
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState
-from agilegov.web.render import redirect, render, submit_form
+from agilegov.web.render import confirm_page, confirmed, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -111,7 +111,21 @@ def rotate_secret(
 
 @router.post("/organizations/{organization_id}/webhooks/{webhook_id}/delete")
 def delete_webhook(
-    organization_id: int, webhook_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    request: Request,
+    organization_id: int,
+    webhook_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
 ) -> Response:
+    listing = f"/organizations/{organization_id}/webhooks"
+    if not confirmed(form):
+        return confirm_page(
+            request,
+            question=lazy("Delete webhook #%(id)s?", id=webhook_id),
+            action=f"{listing}/{webhook_id}/delete",
+            submit=lazy("Delete"),
+            cancel=listing,
+        )
     service.delete_webhook(uow, visitor.principal, organization_id, webhook_id)
-    return redirect(f"/organizations/{organization_id}/webhooks")
+    return redirect(listing, message=lazy("Webhook #%(id)s deleted", id=webhook_id))

@@ -16,7 +16,7 @@ from agilegov.cycle.service import scopes_with_cycles
 from agilegov.errors import NotFound, TooManyRequests, Unauthenticated
 from agilegov.goals.schemas import Direction
 from agilegov.goals.service import requirements_of
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
@@ -41,7 +41,14 @@ from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.client import client_of
 from agilegov.web.forms import FormState
-from agilegov.web.render import form_page, redirect, render, submit_form
+from agilegov.web.render import (
+    confirm_page,
+    confirmed,
+    form_page,
+    redirect,
+    render,
+    submit_form,
+)
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -291,10 +298,21 @@ def set_preferences(request: Request, uow: Uow, visitor: VisitorDep, form: Form)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+def revoke_token(
+    request: Request, token_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
     _signed_in(visitor)
+    if not confirmed(form):
+        return confirm_page(
+            request,
+            question=lazy("Revoke token #%(id)s?", id=token_id),
+            detail=lazy("Whatever uses it can no longer call the API."),
+            action=f"/account/tokens/{token_id}/revoke",
+            submit=lazy("Revoke"),
+            cancel="/account",
+        )
     service.revoke_token(uow, visitor.principal, token_id)
-    return redirect("/account")
+    return redirect("/account", message=lazy("Token #%(id)s revoked", id=token_id))
 
 
 # ---------------------------------------------------------------- profiles

@@ -24,7 +24,14 @@ from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
 from agilegov.web.forms import Choice, FormState, form_fields
-from agilegov.web.render import form_page, redirect, render, submit_form
+from agilegov.web.render import (
+    confirm_page,
+    confirmed,
+    form_page,
+    redirect,
+    render,
+    submit_form,
+)
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 # Fields naming an organization anywhere (not only in this scope), chosen from
@@ -143,6 +150,9 @@ def kind_pages(kind: Kind) -> APIRouter:
             lambda data: scoped.create_item(uow, visitor.principal, scope_id, kind, data),
             refused=partial(kind_form, request, uow, visitor, scope_id),
             done=lambda created: f"/scopes/{scope_id}/{kind.plural}/{created.id}",
+            message=lambda created: lazy(
+                "%(kind)s #%(id)s created", kind=lazy(title), id=created.id
+            ),
         )
 
     @router.get("/{item_id}")
@@ -179,12 +189,34 @@ def kind_pages(kind: Kind) -> APIRouter:
             lambda data: scoped.update_item(uow, visitor.principal, scope_id, kind, item_id, data),
             refused=partial(kind_form, request, uow, visitor, scope_id, item=item_id),
             done=f"/scopes/{scope_id}/{kind.plural}/{item_id}",
+            message=lazy("%(kind)s #%(id)s saved", kind=lazy(title), id=item_id),
         )
 
     @router.post("/{item_id}/delete")
-    def delete(scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    def delete(
+        request: Request, scope_id: int, item_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    ) -> Response:
+        if not confirmed(form):
+            item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
+            with uow:
+                writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+            retire = kind.versioned
+            return confirm_page(
+                request,
+                question=lazy("Retire %(kind)s #%(id)s?", kind=lazy(noun), id=item.id)
+                if retire
+                else lazy("Delete %(kind)s #%(id)s?", kind=lazy(noun), id=item.id),
+                action=f"/scopes/{scope_id}/{kind.plural}/{item_id}/delete",
+                submit=lazy("Retire") if retire else lazy("Delete"),
+                cancel=f"/scopes/{scope_id}/{kind.plural}/{item_id}",
+            )
         scoped.delete_item(uow, visitor.principal, scope_id, kind, item_id)
-        return redirect(f"/scopes/{scope_id}/{kind.tab}")
+        return redirect(
+            f"/scopes/{scope_id}/{kind.tab}",
+            message=lazy("%(kind)s #%(id)s retired", kind=lazy(title), id=item_id)
+            if kind.versioned
+            else lazy("%(kind)s #%(id)s deleted", kind=lazy(title), id=item_id),
+        )
 
     if kind.versioned:
 

@@ -2,6 +2,9 @@
 every form page answers a submitted form (their security headers are set for
 every response by ``web.headers``)."""
 
+import base64
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -23,6 +26,12 @@ from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
 MESSAGES = Path(__file__).parent / "locale"
+# The message a page shows once after a change ("Risk #10 saved"), carried
+# across the redirect to the page that shows the result.
+FLASH_COOKIE = "agilegov_flash"
+FLASH_MAX_AGE = 60
+_FLASH_MAX_CHARS = 2000
+_PLACE = re.compile(r"%\((\w+)\)s")
 
 
 def when_text(value: datetime | date | None) -> str:
@@ -103,10 +112,56 @@ def compile_templates() -> None:
         templates.env.get_template(name)
 
 
+def _flash_data(message: "i18n.Lazy") -> dict[str, Any]:
+    values = {
+        name: _flash_data(value) if isinstance(value, i18n.Lazy) else str(value)
+        for name, value in message.values.items()
+    }
+    return {"message": message.message, "values": values}
+
+
+def _flash_of(data: Any) -> "i18n.Lazy | None":
+    """The message ``data`` says, if it is one of the texts the catalogs know
+    (the cookie is the browser's: it never makes the page say anything else)."""
+    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+        return None
+    message = data.get("message")
+    if not isinstance(message, str) or not i18n.catalogs.knows(message):
+        return None
+    values: dict[str, object] = {}
+    for name, value in data["values"].items():
+        inner = _flash_of(value) if isinstance(value, dict) else value
+        if not isinstance(inner, str | i18n.Lazy):
+            return None
+        values[str(name)] = inner
+    if set(_PLACE.findall(message)) != set(values):
+        return None
+    return i18n.Lazy(message, **values)
+
+
+def flash_cookie(message: "i18n.Lazy") -> str:
+    text = json.dumps(_flash_data(message), separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def read_flash(cookie: str | None) -> "i18n.Lazy | None":
+    """The message a flash cookie carries, or None when it carries none we show."""
+    if not cookie or len(cookie) > _FLASH_MAX_CHARS:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cookie.encode()))
+    except ValueError:
+        return None
+    return _flash_of(data)
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page; ``context`` needs ``visitor`` (``request.state.visitor`` serves
-    pages rendered before the visitor is known, such as errors)."""
+    pages rendered before the visitor is known, such as errors). A message left
+    by the change before (``redirect(..., message=...)``) is shown once."""
     context.setdefault("visitor", getattr(request.state, "visitor", None))
+    flash = request.cookies.get(FLASH_COOKIE)
+    context.setdefault("flash", read_flash(flash))
     language = context.setdefault("language", language_of(request))
     chosen = i18n.current_language.set(language)
     zone = i18n.current_zone.set(zone_of(request, language))
@@ -120,12 +175,25 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     new_visit_token = getattr(request.state, "new_visit_token", None)
     if new_visit_token:
         set_cookie(response, request, VISIT_COOKIE, new_visit_token, VISIT_MAX_AGE)
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
     return response
 
 
-def redirect(url: str) -> Response:
-    """After a successful form: see the result (303, so a reload does not resend)."""
-    return RedirectResponse(url, status_code=303)
+def redirect(url: str, message: "i18n.Lazy | None" = None) -> Response:
+    """After a successful form: see the result (303, so a reload does not resend),
+    with ``message`` saying what was done shown once on the page it leads to."""
+    response = RedirectResponse(url, status_code=303)
+    if message is not None:
+        response.set_cookie(
+            FLASH_COOKIE,
+            flash_cookie(message),
+            max_age=FLASH_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            path="/",
+        )
+    return response
 
 
 def error_page(request: Request, status: int, title: str, detail: str) -> Response:
@@ -160,6 +228,34 @@ def form_page(
     )
 
 
+def confirmed(form: Mapping[str, Any]) -> bool:
+    """Whether the person said yes to the question an irreversible action asks
+    (``confirm_page``, or the browser's dialog of ``post_button``)."""
+    return form.get("confirmed") == "yes"
+
+
+def confirm_page(
+    request: Request,
+    *,
+    question: "str | i18n.Lazy",
+    action: str,
+    submit: "str | i18n.Lazy",
+    cancel: str,
+    detail: "str | i18n.Lazy | None" = None,
+) -> HTMLResponse:
+    """The question an irreversible action asks before it is done: its button
+    sends the form to ``action`` again, saying yes; nothing is done until then."""
+    return render(
+        request,
+        "confirm.html",
+        question=question,
+        detail=detail,
+        action=action,
+        submit=submit,
+        cancel=cancel,
+    )
+
+
 Result = TypeVar("Result")
 
 
@@ -170,6 +266,7 @@ def submit_form(
     *,
     refused: Callable[..., Response],
     done: str | Callable[[Result], str | Response],
+    message: "i18n.Lazy | Callable[[Result], i18n.Lazy] | None" = None,
 ) -> Response:
     """Answer a submitted form: validate it against ``shape`` and make the
     service ``call`` with what it says.
@@ -180,7 +277,8 @@ def submit_form(
     (and the service stored nothing). Accepted, it is ``done``: the address to
     see the result at (303), or a function of the call's result that gives the
     address, or the whole answer (a page showing a new secret once, a redirect
-    that also sets a cookie)."""
+    that also sets a cookie). ``message`` (or a function of the result giving
+    it) says what was done, once, on the page the redirect leads to."""
     values = values_from_form(shape, form)
     try:
         result = call(shape.model_validate(values))
@@ -189,4 +287,6 @@ def submit_form(
         page.status_code = 422
         return page
     after = done(result) if callable(done) else done
-    return after if isinstance(after, Response) else redirect(after)
+    if isinstance(after, Response):
+        return after
+    return redirect(after, message(result) if callable(message) else message)
