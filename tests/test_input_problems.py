@@ -211,3 +211,13 @@ def test_a_problems_title_follows_the_callers_language(
         headers["Accept-Language"] = accept_language
     response = shared.client.get(f"{API}/scopes/99999999", headers=headers)
     assert assert_problem(response, 404)["title"] == title
+
+
+def test_a_page_refusing_its_address_says_why_in_the_pages_language(shared: World) -> None:
+    client = sign_in(shared, "owner")
+    path = "/assessments/new?scope_id=abcdefghijklm"
+    english = client.get(path, headers={"Accept-Language": "en"})
+    assert english.status_code == 422
+    assert "scope_id: Enter at most 12 characters" in english.text
+    japanese = client.get(path, headers={"Accept-Language": "ja"})
+    assert "scope_id: 12 文字以内で入力してください" in japanese.text

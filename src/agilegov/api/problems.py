@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
 from agilegov.i18n import Lazy, catalogs, negotiate
+from agilegov.web import language as page_language
 from agilegov.web.input_problems import bounds_of, problem_text
 
 PROBLEM_JSON = "application/problem+json"
@@ -170,7 +171,7 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        language = language_of(request)
+        language = page_language.language_of(request) if is_page(request) else language_of(request)
         errors = _validation_errors(exc, language, _body_shape(request))
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if is_page(request):
