@@ -1163,7 +1163,7 @@ API_BAD = [
     # (case, bad item, field, message fragment)
     ("malformed item", [FINITE, "2025-01-01T00:01:00Z", "abc"], "value", "is not a number"),
     ("hexadecimal", [FINITE, "2025-01-01T00:01:00Z", "0x10"], "value", "is not a number"),
-    ("missing value", [FINITE, "2025-01-01T00:01:00Z"], "value", "Field required"),
+    ("missing value", [FINITE, "2025-01-01T00:01:00Z"], "value", "This field is required"),
     (
         "unknown field",
         [FINITE, "2025-01-01T00:01:00Z", 1, {"unit": "ms"}],

@@ -110,6 +110,14 @@ class Lazy:
             return text
         return text % {name: str(value) for name, value in self.values.items()}
 
+    def in_language(self, language: str) -> str:
+        """The text in ``language``, whatever is being rendered now."""
+        token = current_language.set(language)
+        try:
+            return str(self)
+        finally:
+            current_language.reset(token)
+
     def __eq__(self, other: object) -> bool:
         return str(self) == str(other)
 

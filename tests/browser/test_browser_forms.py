@@ -49,7 +49,7 @@ CASES = {
         _risk,
         "Create risk",
         "Inherent likelihood",
-        re.compile("less than or equal to 5"),
+        re.compile("Enter a whole number from 1 to 5"),
         ("Title", "Ranking leaks applicants' names"),
     ),
     "specific-goal-without-acceptable-level": Refusal(
@@ -65,7 +65,7 @@ CASES = {
         _stakeholder,
         "Create stakeholder",
         "Name",
-        re.compile("at least 1 character"),
+        re.compile("This field is required"),
         ("Interests", "Fair workload"),
     ),
 }

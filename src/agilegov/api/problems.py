@@ -10,12 +10,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
 from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
+from agilegov.i18n import Lazy, catalogs, negotiate
+from agilegov.web import language as page_language
+from agilegov.web.input_problems import bounds_of, problem_text
 
 PROBLEM_JSON = "application/problem+json"
 WRITE_CONFLICT = "Conflicting change"
@@ -100,11 +104,33 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return name or str(location[0])
 
 
-def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
+def language_of(request: Request) -> str:
+    """The language the caller asks for (``Accept-Language``), else the site's."""
+    default = request.app.state.settings.default_language
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+def _in(language: str, text: "str | Lazy") -> str:
+    return text.in_language(language) if isinstance(text, Lazy) else text
+
+
+def _body_shape(request: Request) -> type[BaseModel] | None:
+    """The model the route reads its body as, if it reads one whole."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    shape = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    return shape if isinstance(shape, type) and issubclass(shape, BaseModel) else None
+
+
+def _validation_errors(
+    error: RequestValidationError, language: str, shape: type[BaseModel] | None
+) -> list[dict[str, str]]:
     errors = []
     for item in error.errors():
-        message = item["msg"].removeprefix("Value error, ")
         location = tuple(item["loc"])
+        # A top-level field of the body: its model says the whole range it allows.
+        on_body_field = len(location) == 2 and location[0] == "body"
+        bounds = bounds_of(shape, str(location[1])) if on_body_field else None
+        message = _in(language, problem_text(item, bounds))
         if item["type"] == "json_invalid":
             # The location holds the character position, not a field: the body is at fault.
             reason = (item.get("ctx") or {}).get("error", "")
@@ -138,18 +164,21 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
             response = page_error(request, exc.status, exc.title, str(exc))
         else:
             errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-            response = problem(exc.status, exc.title, exc.detail, request.url.path, errors)
+            title = catalogs.gettext(language_of(request), exc.title)
+            response = problem(exc.status, title, exc.detail, request.url.path, errors)
         if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = _validation_errors(exc)
+        language = page_language.language_of(request) if is_page(request) else language_of(request)
+        errors = _validation_errors(exc, language, _body_shape(request))
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if is_page(request):
             return page_error(request, 422, "Invalid input", detail)
-        return problem(422, "Invalid input", detail, request.url.path, errors)
+        title = catalogs.gettext(language, "Invalid input")
+        return problem(422, title, detail, request.url.path, errors)
 
     @app.exception_handler(DBAPIError)
     async def write_conflict(request: Request, exc: DBAPIError) -> Response:
@@ -160,7 +189,8 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
         log.warning("%s %s: %s", request.method, request.url.path, exc.orig)
         if is_page(request):
             return page_error(request, 409, WRITE_CONFLICT, WRITE_CONFLICT_PAGE_DETAIL)
-        return problem(409, WRITE_CONFLICT, WRITE_CONFLICT_DETAIL, request.url.path)
+        title = catalogs.gettext(language_of(request), WRITE_CONFLICT)
+        return problem(409, title, WRITE_CONFLICT_DETAIL, request.url.path)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -169,7 +199,8 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
             # form); malformed JSON is invalid input naming the body, and so is this.
             message = "cannot be read (not UTF-8 JSON, or a malformed form)"
             errors = [{"field": "body", "in": "body", "message": message}]
-            return problem(422, "Invalid input", f"body: {message}", request.url.path, errors)
+            title = catalogs.gettext(language_of(request), "Invalid input")
+            return problem(422, title, f"body: {message}", request.url.path, errors)
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
         title = titles.get(exc.status_code, "Invalid input" if exc.status_code == 422 else "Error")
         headers = dict(exc.headers or {})
@@ -187,6 +218,7 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
                 headers["Allow"] = named or headers.get("Allow", "")
             # A body refused while read (``limits.InvalidBody``) names its fields.
             errors = getattr(exc, "errors", None)
+            title = catalogs.gettext(language_of(request), title)
             response = problem(exc.status_code, title, str(exc.detail), request.url.path, errors)
         for name, value in headers.items():
             response.headers[name] = value

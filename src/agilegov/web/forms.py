@@ -19,8 +19,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from agilegov.errors import DomainError
+from agilegov.i18n import Lazy
+from agilegov.web.input_problems import bounds_of, problem_text
 
 Choice = tuple[str, str]  # (value, label)
+# What is wrong with a field: a service's words, or plain words translated when shown.
+Message = str | Lazy
 
 # A field longer than this is a text area rather than a one-line input.
 _ONE_LINE_MAX = 2_000
@@ -39,7 +43,7 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
-    error: str | None = None
+    error: Message | None = None
 
     @property
     def chosen(self) -> set[str]:
@@ -146,7 +150,7 @@ def form_fields(
     values: Mapping[str, Any] | BaseModel | None = None,
     *,
     choices: Mapping[str, Sequence[Choice]] | None = None,
-    errors: Mapping[str, str] | None = None,
+    errors: Mapping[str, Message] | None = None,
     omit: Iterable[str] = (),
     labels: Mapping[str, str] | None = None,
 ) -> list[FormField]:
@@ -246,17 +250,20 @@ def values_from_form(
     return values
 
 
-def problems_of(error: ValidationError | DomainError) -> dict[str, str]:
-    """Field name -> message, from a validation error or a domain error."""
+def problems_of(
+    error: ValidationError | DomainError, shape: type[BaseModel] | None = None
+) -> dict[str, Message]:
+    """Field name -> message, from a validation error (in plain words, with the
+    bounds of ``shape``'s fields) or a domain error."""
     if isinstance(error, DomainError):
-        found = {problem.field: problem.message for problem in error.problems}
+        found: dict[str, Message] = {p.field: p.message for p in error.problems}
         return found or {"": error.detail}
-    found: dict[str, str] = {}
+    found = {}
     for item in error.errors():
         location = [str(part) for part in item["loc"] if not isinstance(part, int)]
         name = location[0] if location else ""
-        message = item["msg"].removeprefix("Value error, ")
-        found.setdefault(name, message)
+        bounds = bounds_of(shape, name) if len(item["loc"]) == 1 else None
+        found.setdefault(name, problem_text(item, bounds))
     return found
 
 
@@ -265,14 +272,14 @@ class FormState:
     """A form as the page shows it: its fields and what went wrong overall."""
 
     fields: list[FormField]
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
 
     @classmethod
     def of(
         cls,
         shape: type[BaseModel],
         values: Mapping[str, Any] | BaseModel | None = None,
-        problems: dict[str, str] | None = None,
+        problems: dict[str, Message] | None = None,
         *,
         choices: Mapping[str, Sequence[Choice]] | None = None,
         labels: Mapping[str, str] | None = None,
@@ -283,7 +290,7 @@ class FormState:
         return cls(fields, problems or {})
 
     @property
-    def general_errors(self) -> list[str]:
+    def general_errors(self) -> list[Message]:
         """Errors that name no field the form shows."""
         shown = {f.name for f in self.fields}
         return [message for name, message in self.errors.items() if name not in shown]

@@ -283,7 +283,7 @@ def submit_form(
     try:
         result = call(shape.model_validate(values))
     except (ValidationError, InvalidInput) as error:
-        page = refused(values=values, problems=problems_of(error))
+        page = refused(values=values, problems=problems_of(error, shape))
         page.status_code = 422
         return page
     after = done(result) if callable(done) else done
