@@ -201,3 +201,32 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text() -> None:
     assert neutralised("plain") == "plain" and neutralised(None) == ""
     body = csv_bytes(analysis_pages.CONDITIONS.columns[:1], [])
     assert body == "\ufeffCondition\r\n".encode()
+
+
+def test_measures_are_filtered_by_status_and_sorted(listed: tuple[World, int]) -> None:
+    api, scope = listed
+    for title, kind, status in (
+        ("Bias audit", "organization", "implemented"),
+        ("Fairness metric", "technology", "planned"),
+        ("Data policy", "rule", "implemented"),
+    ):
+        body = {"title": title, "kind": kind, "status": status}
+        if kind == "rule":
+            body["rule_layer"] = "voluntary"
+        ok(
+            api.client.post(f"{API}/scopes/{scope}/measures", json=body, headers=api.auth("owner")),
+            201,
+        )
+    client = sign_in(api, "viewer")
+    url = f"/scopes/{scope}/measures"
+    page = client.get(url, params={"status": "implemented", "sort": "-title"})
+    shown = re.findall(r'<a href="/scopes/\d+/measures/\d+">([^<]*)</a>', page.text)
+    assert shown == ["Data policy", "Bias audit"]
+    download = client.get(
+        url,
+        params={"status": "implemented", "sort": "-title", "format": "csv"},
+        headers={"Accept-Language": "ja"},
+    )
+    rows = rows_of(download.content)
+    assert rows[0][0] == "施策" and [row[0] for row in rows[1:]] == shown
+    assert client.get(url, params={"status": "active"}).status_code == 400
