@@ -161,6 +161,13 @@ def test_bad_parameters_are_refused_clearly(listed: tuple[World, int], query: di
         assert 'role="alert"' in page.text and "text/html" in page.headers["content-type"]
 
 
+def test_a_refused_value_is_shown_as_text(listed: tuple[World, int]) -> None:
+    api, scope = listed
+    page = sign_in(api, "viewer").get(f"/scopes/{scope}/risks", params={"treatment": "<b>x</b>"})
+    assert page.status_code == 400
+    assert "&lt;b&gt;x&lt;/b&gt;" in page.text and "<b>x</b>" not in page.text
+
+
 def test_stakeholders_are_searched_and_filtered(listed: tuple[World, int]) -> None:
     api, scope = listed
     for name, category in (("Applicants", "user"), ("Regulator", "regulator")):
