@@ -55,6 +55,8 @@ PAGES = {
             "history",
         )
     },
+    "scope-risks-searched": Shown(f"{SCOPE}/risks?q=a&treatment=mitigate&sort=-inherent"),
+    "scope-measures-refused": Shown(f"{SCOPE}/measures?status=active&sort=x", status=400),
     "form": Shown(f"{SCOPE}/risks/new"),
     "form-scope": Shown("/scopes/new"),
     "form-review": Shown(f"{SCOPE}/reviews/new"),

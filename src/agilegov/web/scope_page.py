@@ -14,12 +14,14 @@ from fastapi.responses import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from agilegov import part
+from agilegov import i18n, part
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import NotFound
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
+from agilegov.web import lists
+from agilegov.web.language import language_of
 from agilegov.web.render import render
 from agilegov.web.signin import Visitor, VisitorDep
 
@@ -78,8 +80,18 @@ def scope_page(
         session = uow.session
         header = _header(session, visitor, scope_id)
         scope = header["scope"]
-        context = {"visitor": visitor, "uow": uow, "offset": _offset(request)}
+        context = {
+            "visitor": visitor,
+            "uow": uow,
+            "offset": _offset(request),
+            "query": dict(request.query_params),
+        }
         content = shown.content(session, scope, **context)
+        listed = next((v for v in content.values() if isinstance(v, lists.Page)), None)
+        if listed is not None and listed.request.problems:
+            status = 400
+        elif listed is not None and listed.request.csv:
+            return _download(request, listed, f"scope-{scope.id}-{tab}.csv")
         if tab == OVERVIEW:
             content["panels"] = part.panels()
             for panel in content["panels"]:
@@ -94,6 +106,23 @@ def scope_page(
             **content,
             **extra,
         )
+
+
+def _download(request: Request, listed: lists.Page, filename: str) -> Response:
+    """The rows a list page shows, as CSV, its header in the page's language."""
+    chosen = i18n.current_language.set(language_of(request))
+    try:
+        body = lists.csv_bytes(listed.listing.columns, listed.rows)
+    finally:
+        i18n.current_language.reset(chosen)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _tab_page(tab: str) -> Any:
