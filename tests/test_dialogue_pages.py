@@ -205,12 +205,15 @@ def test_owners_moderate_and_answer_and_everyone_sees_what_became_of_it(
     unexplained = post_form(editor, path, f"{path}/comments/{spam}/hide", {"reason": " "})
     assert unexplained.status_code == 422 and "Nothing was hidden" in unexplained.text
     assert_unchanged(before, site.engine)
-    assert (
-        post_form(
-            editor, path, f"{path}/comments/{spam}/hide", {"reason": "advertising"}
-        ).status_code
-        == 303
+    before = snapshot(site.engine)
+    asked = post_form(editor, path, f"{path}/comments/{spam}/hide", {"reason": "advertising"})
+    assert asked.status_code == 200 and f"Hide comment #{spam}?" in asked.text
+    assert '<input type="hidden" name="reason" value="advertising">' in asked.text
+    assert_unchanged(before, site.engine)
+    hidden = post_form(
+        editor, path, f"{path}/comments/{spam}/hide", {"reason": "advertising", "confirmed": "yes"}
     )
+    assert hidden.status_code == 303
     goal = specific_goal(uow, world.editor, consultation["scope"])
     answer_path = f"{path}/responses/comment/{useful}"
     bad = post_form(editor, answer_path, answer_path, {"decision": "accepted", "reason": ""})

@@ -10,11 +10,32 @@ from typing import Any
 import httpx
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
+from agilegov import i18n, part
+from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
+from agilegov.web.render import MESSAGES
+
 LEAD = "lead@talentbridge.example.com"  # owner of TalentBridge
 VIEWER = "clients@talentbridge.example.com"  # viewer of TalentBridge
 TALENTBRIDGE_SCOPE = 2  # the demo's published TalentBridge scope
 DESK: ViewportSize = {"width": 1280, "height": 800}
 NARROW: ViewportSize = {"width": 375, "height": 800}
+
+BROWSER_LOCALE = {"ja": "ja-JP", "en": "en-GB"}
+_CATALOGS = i18n.Catalogs()
+_CATALOGS.load([MESSAGES, *part.message_folders()])
+
+
+class Words:
+    """The pages' words in one language: ``t("Risks")`` is what a page shows."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, text: str, **values: Any) -> str:
+        shown = _CATALOGS.gettext(self.language, text)
+        assert self.language == "en" or shown != text, f"no Japanese for {text!r}"
+        return shown % values if values else shown
+
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # Violations of these impacts fail a page; minor and moderate ones are reported only.

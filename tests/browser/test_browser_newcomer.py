@@ -5,31 +5,20 @@ follows. The words looked for are the catalogs' (a word missing from them fails)
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from agilegov import i18n, part
-from agilegov.parts import PARTS  # noqa: F401 (installs the parts)
-from agilegov.web.render import MESSAGES
-from browser.browsing import LEAD, Site, current_stage, field, scope_id_of, snap
-
-BROWSER_LOCALE = {"ja": "ja-JP", "en": "en-GB"}
-_CATALOGS = i18n.Catalogs()
-_CATALOGS.load([MESSAGES, *part.message_folders()])
-
-
-class Words:
-    """The pages' words in one language: ``t("Risks")`` is what a page shows."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def __call__(self, text: str, **values: Any) -> str:
-        shown = _CATALOGS.gettext(self.language, text)
-        assert self.language == "en" or shown != text, f"no Japanese for {text!r}"
-        return shown % values if values else shown
+from browser.browsing import (
+    BROWSER_LOCALE,
+    LEAD,
+    Site,
+    Words,
+    current_stage,
+    field,
+    scope_id_of,
+    snap,
+)
 
 
 def _tab(page: Page, t: Words, name: str) -> None:

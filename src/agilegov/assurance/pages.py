@@ -21,7 +21,7 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import (
     organization_choices,
     organization_names,
@@ -31,7 +31,7 @@ from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState
-from agilegov.web.render import form_page, render, submit_form
+from agilegov.web.render import confirm_page, form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -165,6 +165,23 @@ def revoke_attestation(
     request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     attestation = service.get_attestation(uow, visitor.principal, attestation_id)
+    back = f"/assessments/{attestation.assessment_id}"
+
+    def ask(data: AttestationRevoke) -> Response:
+        service.check_revocable(uow, visitor.principal, attestation_id)
+        return confirm_page(
+            request,
+            question=lazy("Revoke attestation #%(id)s?", id=attestation_id),
+            detail=lazy(
+                "Anyone checking the credential will see it revoked, for this reason: %(reason)s",
+                reason=data.reason,
+            ),
+            action=f"/attestations/{attestation_id}/revoke",
+            submit=lazy("Revoke attestation"),
+            cancel=f"{back}#attestation-{attestation_id}",
+            carried=form,
+        )
+
     return submit_form(
         AttestationRevoke,
         form,
@@ -173,7 +190,9 @@ def revoke_attestation(
         refused=lambda values, problems: _assessment_page(
             request, uow, visitor, attestation.assessment_id, revoke_problems=problems
         ),
-        done=f"/assessments/{attestation.assessment_id}",
+        done=back,
+        message=lazy("Attestation #%(id)s revoked", id=attestation_id),
+        confirm=ask,
     )
 
 

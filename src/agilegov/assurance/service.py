@@ -238,17 +238,31 @@ def attestation_status(uow: UnitOfWork, attestation_id: int) -> AttestationStatu
         return AttestationStatus.model_validate(_status_payload(attestation))
 
 
+def _revocable(
+    session: Session, actor: Principal, attestation_id: int
+) -> tuple[Attestation, Assessment]:
+    attestation = _attestation(session, actor, attestation_id)
+    assessment = session.get(Assessment, attestation.assessment_id)
+    assert assessment is not None
+    actor.require(assessment.assessor_organization_id, Role.editor)
+    if attestation.revoked_at is not None:
+        raise Conflict(f"attestation {attestation_id} was revoked already")
+    return attestation, assessment
+
+
+def check_revocable(uow: UnitOfWork, actor: Principal, attestation_id: int) -> None:
+    """Refuse as ``revoke_attestation`` would, changing nothing: before asking
+    someone whether they mean it."""
+    with uow:
+        _revocable(uow.session, actor, attestation_id)
+
+
 def revoke_attestation(
     uow: UnitOfWork, actor: Principal, attestation_id: int, data: AttestationRevoke
 ) -> AttestationStatus:
     with uow:
         session = uow.session
-        attestation = _attestation(session, actor, attestation_id)
-        assessment = session.get(Assessment, attestation.assessment_id)
-        assert assessment is not None
-        actor.require(assessment.assessor_organization_id, Role.editor)
-        if attestation.revoked_at is not None:
-            raise Conflict(f"attestation {attestation_id} was revoked already")
+        attestation, assessment = _revocable(session, actor, attestation_id)
         attestation.revoked_at = clock.now()
         attestation.revocation_reason = data.reason
         session.flush()

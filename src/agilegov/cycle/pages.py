@@ -17,7 +17,7 @@ from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.diagram import loop_diagram
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
-from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind
+from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind, goes_back
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
@@ -33,7 +33,7 @@ from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions, in_scope
 from agilegov.web.forms import Choice, FormState, label_of
-from agilegov.web.render import form_page, submit_form
+from agilegov.web.render import confirm_page, form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -42,6 +42,29 @@ router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 
 @router.post("/cycle/transitions")
 def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    def ask(data: TransitionCreate) -> Response | None:
+        with uow:  # only an editor is asked
+            writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+        current = service.get_cycle(uow, visitor.principal, scope_id).stage
+        if not goes_back(current, data.to):
+            return None
+        return confirm_page(
+            request,
+            question=lazy(
+                "Move the cycle back from %(current)s to %(stage)s?",
+                current=lazy(label_of(current.value)),
+                stage=lazy(label_of(data.to.value)),
+            ),
+            detail=lazy(
+                "Going back reworks an earlier stage before operation starts; it completes "
+                "no loop, and the move is kept in the scope's history.",
+            ),
+            action=f"/scopes/{scope_id}/cycle/transitions",
+            submit=lazy("Move the cycle back"),
+            cancel=f"/scopes/{scope_id}",
+            carried=form,
+        )
+
     return submit_form(
         TransitionCreate,
         form,
@@ -60,6 +83,7 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
         message=lambda cycle: lazy(
             "The cycle moved to %(stage)s", stage=lazy(label_of(cycle.stage.value))
         ),
+        confirm=ask,
     )
 
 

@@ -41,6 +41,15 @@ TRANSITIONS: dict[tuple[Stage, Stage], Loop | None] = {
 }
 
 
+def goes_back(current: Stage, target: Stage) -> bool:
+    """Whether a move returns to an earlier stage without completing a loop:
+    rework that leaves behind what the later stage reached, asked about first."""
+    order = list(Stage)
+    return TRANSITIONS.get((current, target), Loop.inner) is None and order.index(
+        target
+    ) < order.index(current)
+
+
 class TransitionRefused(Exception):
     """The move is not allowed; the message says why, for a person to read."""
 

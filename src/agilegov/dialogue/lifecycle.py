@@ -150,6 +150,21 @@ def _changes_from_responses(session: Session, consultation: Consultation) -> tup
     return "goal" in kinds, "measure" in kinds
 
 
+def _closable(
+    session: Session, actor: Principal, consultation_id: int
+) -> tuple[Consultation, Scope]:
+    consultation, scope = managed_consultation(session, actor, consultation_id)
+    if consultation.closed_at is not None:
+        raise Conflict(f"consultation {consultation_id} is closed already")
+    return consultation, scope
+
+
+def check_closable(uow: UnitOfWork, actor: Principal, consultation_id: int) -> None:
+    """Refuse as ``close_consultation`` would, changing nothing: before asking."""
+    with uow:
+        _closable(uow.session, actor, consultation_id)
+
+
 def close_consultation(
     uow: UnitOfWork,
     actor: Principal,
@@ -161,9 +176,7 @@ def close_consultation(
     opens a trigger on the scope's cycle."""
     with uow:
         session = uow.session
-        consultation, scope = managed_consultation(session, actor, consultation_id)
-        if consultation.closed_at is not None:
-            raise Conflict(f"consultation {consultation_id} is closed already")
+        consultation, scope = _closable(session, actor, consultation_id)
         now = clock.now()
         consultation.closed_at = min(now, consultation.closes_at)
         consultation.updated_at = now
@@ -211,6 +224,27 @@ def close_consultation(
 # ---------------------------------------------------------------- moderation and responses
 
 
+def _hideable(
+    session: Session, actor: Principal, consultation_id: int, kind: str, item_id: int
+) -> tuple[Comment | Statement, Scope]:
+    model = {"comment": Comment, "statement": Statement}[kind]
+    consultation, scope = managed_consultation(session, actor, consultation_id)
+    item = session.get(model, item_id)
+    if item is None or item.consultation_id != consultation.id:
+        raise NotFound(f"{kind} {item_id} not found in consultation {consultation_id}")
+    if item.hidden_at is not None:
+        raise Conflict(f"{kind} {item_id} is hidden already")
+    return item, scope
+
+
+def check_hideable(
+    uow: UnitOfWork, actor: Principal, consultation_id: int, kind: str, item_id: int
+) -> None:
+    """Refuse as ``hide`` would, changing nothing: before asking whether to."""
+    with uow:
+        _hideable(uow.session, actor, consultation_id, kind, item_id)
+
+
 def hide(
     uow: UnitOfWork,
     actor: Principal,
@@ -221,15 +255,9 @@ def hide(
 ) -> None:
     """Hide a comment or a statement, with the reason on the record; its text
     stays in the database and in the record's earlier entry, never shown again."""
-    model = {"comment": Comment, "statement": Statement}[kind]
     with uow:
         session = uow.session
-        consultation, scope = managed_consultation(session, actor, consultation_id)
-        item = session.get(model, item_id)
-        if item is None or item.consultation_id != consultation.id:
-            raise NotFound(f"{kind} {item_id} not found in consultation {consultation_id}")
-        if item.hidden_at is not None:
-            raise Conflict(f"{kind} {item_id} is hidden already")
+        item, scope = _hideable(session, actor, consultation_id, kind, item_id)
         item.hidden_at = clock.now()
         item.hidden_reason = data.reason
         session.flush()

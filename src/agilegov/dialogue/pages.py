@@ -303,6 +303,16 @@ def cast_vote(
 # ---------------------------------------------------------------- the owner's tools
 
 
+HIDE_QUESTIONS = {
+    "comment": N_("Hide comment #%(id)s?"),
+    "statement": N_("Hide statement #%(id)s?"),
+}
+HIDDEN_MESSAGES = {
+    "comment": N_("Comment #%(id)s hidden"),
+    "statement": N_("Statement #%(id)s hidden"),
+}
+
+
 @router.post("/consultations/{consultation_id}/{kind}/{item_id}/hide")
 def hide(
     request: Request,
@@ -316,6 +326,23 @@ def hide(
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
         raise InvalidInput.on("kind", "comments or statements")
+    done = f"/consultations/{consultation_id}#{singular}-{item_id}"
+
+    def ask(data: Moderation) -> Response:
+        lifecycle.check_hideable(uow, visitor.principal, consultation_id, singular, item_id)
+        return confirm_page(
+            request,
+            question=lazy(HIDE_QUESTIONS[singular], id=item_id),
+            detail=lazy(
+                "Nobody will see it again; the reason is shown in its place: %(reason)s",
+                reason=data.reason,
+            ),
+            action=f"/consultations/{consultation_id}/{kind}/{item_id}/hide",
+            submit=lazy("Hide"),
+            cancel=done,
+            carried=form,
+        )
+
     return submit_form(
         Moderation,
         form,
@@ -325,7 +352,9 @@ def hide(
         refused=lambda values, problems: _consultation_page(
             request, uow, visitor, consultation_id, moderation_errors=problems
         ),
-        done=f"/consultations/{consultation_id}#{singular}-{item_id}",
+        done=done,
+        message=lazy(HIDDEN_MESSAGES[singular], id=item_id),
+        confirm=ask,
     )
 
 
@@ -333,8 +362,8 @@ def hide(
 def close(
     request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
-    snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
     if not confirmed(form):
+        lifecycle.check_closable(uow, visitor.principal, consultation_id)
         return confirm_page(
             request,
             question=lazy("Close consultation #%(id)s now?", id=consultation_id),
@@ -343,6 +372,7 @@ def close(
             submit=lazy("Close the consultation"),
             cancel=f"/consultations/{consultation_id}",
         )
+    snapshot = opinion_map(uow, visitor.principal, consultation_id).model_dump(mode="json")
     lifecycle.close_consultation(uow, visitor.principal, consultation_id, snapshot)
     return redirect(
         f"/consultations/{consultation_id}/responses",

@@ -12,7 +12,7 @@ from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import indicator_labels
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.monitor import scraping, service
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
@@ -20,7 +20,14 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState
-from agilegov.web.render import form_page, redirect, render, submit_form
+from agilegov.web.render import (
+    confirm_page,
+    confirmed,
+    form_page,
+    redirect,
+    render,
+    submit_form,
+)
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
@@ -155,7 +162,24 @@ def scrape_now(
 
 @router.post("/scrape-targets/{target_id}/delete")
 def delete_target(
-    scope_id: int, target_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    request: Request, scope_id: int, target_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
+    if not confirmed(form):
+        with uow:  # only an editor is asked
+            writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+        target = scraping.get_target(uow, visitor.principal, scope_id, target_id)
+        return confirm_page(
+            request,
+            question=lazy("Delete target #%(id)s?", id=target_id),
+            detail=lazy(
+                "%(url)s is no longer scraped; the observations it brought stay.", url=target.url
+            ),
+            action=f"/scopes/{scope_id}/scrape-targets/{target_id}/delete",
+            submit=lazy("Delete"),
+            cancel=f"/scopes/{scope_id}/scrape-targets",
+        )
     scraping.delete_target(uow, visitor.principal, scope_id, target_id)
-    return redirect(f"/scopes/{scope_id}/scrape-targets")
+    return redirect(
+        f"/scopes/{scope_id}/scrape-targets",
+        message=lazy("Target #%(id)s deleted", id=target_id),
+    )

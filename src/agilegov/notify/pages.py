@@ -104,6 +104,19 @@ def rotate_secret(
     visitor: VisitorDep,
     form: Form,
 ) -> Response:
+    if not confirmed(form):
+        service.get_webhook(uow, visitor.principal, organization_id, webhook_id)
+        return confirm_page(
+            request,
+            question=lazy("Give webhook #%(id)s a new secret?", id=webhook_id),
+            detail=lazy(
+                "The current secret stops signing at once: the receiver must be given the "
+                "new one before it can check deliveries again."
+            ),
+            action=f"/organizations/{organization_id}/webhooks/{webhook_id}/rotate-secret",
+            submit=lazy("New secret"),
+            cancel=f"/organizations/{organization_id}/webhooks",
+        )
     key_file = request.app.state.settings.webhook_key_file
     issued = service.rotate_secret(uow, visitor.principal, organization_id, webhook_id, key_file)
     return _webhooks_page(request, uow, visitor, organization_id, issued=issued)
@@ -120,6 +133,7 @@ def delete_webhook(
 ) -> Response:
     listing = f"/organizations/{organization_id}/webhooks"
     if not confirmed(form):
+        service.get_webhook(uow, visitor.principal, organization_id, webhook_id)  # an owner's
         return confirm_page(
             request,
             question=lazy("Delete webhook #%(id)s?", id=webhook_id),

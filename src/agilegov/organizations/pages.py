@@ -219,10 +219,34 @@ def change_member(
 
 @router.post("/organizations/{organization_id}/members/{membership_id}/remove")
 def remove_member(
-    organization_id: int, membership_id: int, uow: Uow, visitor: VisitorDep, form: Form
+    request: Request,
+    organization_id: int,
+    membership_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
 ) -> Response:
+    if not confirmed(form):
+        organization = service.get_organization(uow, organization_id)
+        visitor.principal.require(organization_id, Role.owner)  # only an owner is asked
+        member = service.get_member(uow, visitor.principal, organization_id, membership_id)
+        return confirm_page(
+            request,
+            question=lazy(
+                "Remove %(person)s from %(organization)s?",
+                person=member.user.name,
+                organization=organization.name,
+            ),
+            detail=lazy("They lose access to the organization's private scopes at once."),
+            action=f"/organizations/{organization_id}/members/{membership_id}/remove",
+            submit=lazy("Remove"),
+            cancel=f"/organizations/{organization_id}/members",
+        )
     service.remove_member(uow, visitor.principal, organization_id, membership_id)
-    return redirect(f"/organizations/{organization_id}/members")
+    return redirect(
+        f"/organizations/{organization_id}/members",
+        message=lazy("Membership #%(id)s removed", id=membership_id),
+    )
 
 
 # ---------------------------------------------------------------- the account
@@ -303,6 +327,7 @@ def revoke_token(
 ) -> Response:
     _signed_in(visitor)
     if not confirmed(form):
+        service.get_token(uow, visitor.principal, token_id)  # only its holder is asked
         return confirm_page(
             request,
             question=lazy("Revoke token #%(id)s?", id=token_id),

@@ -394,11 +394,22 @@ def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenRead]:
         return [TokenRead.model_validate(row) for row in rows]
 
 
+def _own_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != actor.user_id:
+        raise NotFound(f"token {token_id} not found")
+    return row
+
+
+def get_token(uow: UnitOfWork, actor: Principal, token_id: int) -> TokenRead:
+    """One of the caller's own tokens."""
+    with uow:
+        return TokenRead.model_validate(_own_token(uow.session, actor, token_id))
+
+
 def revoke_token(uow: UnitOfWork, actor: Principal, token_id: int) -> TokenRead:
     with uow:
-        row = uow.session.get(ApiToken, token_id)
-        if row is None or row.user_id != actor.user_id:
-            raise NotFound(f"token {token_id} not found")
+        row = _own_token(uow.session, actor, token_id)
         if row.revoked_at is None:
             row.revoked_at = clock.now()
             record_event(
@@ -576,6 +587,16 @@ def list_members(uow: UnitOfWork, actor: Principal, organization_id: int) -> lis
             .order_by(Membership.id)
         )
         return [MembershipRead.model_validate(row) for row in rows]
+
+
+def get_member(
+    uow: UnitOfWork, actor: Principal, organization_id: int, membership_id: int
+) -> MembershipRead:
+    with uow:
+        _get_organization(uow.session, organization_id)
+        actor.require(organization_id, Role.viewer)
+        membership = _get_membership(uow.session, organization_id, membership_id)
+        return MembershipRead.model_validate(membership)
 
 
 def add_member(

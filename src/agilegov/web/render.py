@@ -234,6 +234,12 @@ def confirmed(form: Mapping[str, Any]) -> bool:
     return form.get("confirmed") == "yes"
 
 
+def _pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Every name and value of a form, each value of a repeated field too."""
+    multi_items = getattr(values, "multi_items", None)
+    return list(multi_items()) if multi_items else list(values.items())
+
+
 def confirm_page(
     request: Request,
     *,
@@ -242,9 +248,11 @@ def confirm_page(
     submit: "str | i18n.Lazy",
     cancel: str,
     detail: "str | i18n.Lazy | None" = None,
+    carried: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
     """The question an irreversible action asks before it is done: its button
-    sends the form to ``action`` again, saying yes; nothing is done until then."""
+    sends the form to ``action`` again, saying yes, with the values ``carried``
+    from the form that asked for it; nothing is done until then."""
     return render(
         request,
         "confirm.html",
@@ -253,6 +261,11 @@ def confirm_page(
         action=action,
         submit=submit,
         cancel=cancel,
+        carried=[
+            (name, value)
+            for name, value in _pairs(carried or {})
+            if name not in ("csrf_token", "confirmed") and isinstance(value, str)
+        ],
     )
 
 
@@ -267,6 +280,7 @@ def submit_form(
     refused: Callable[..., Response],
     done: str | Callable[[Result], str | Response],
     message: "i18n.Lazy | Callable[[Result], i18n.Lazy] | None" = None,
+    confirm: Callable[[Any], Response | None] | None = None,
 ) -> Response:
     """Answer a submitted form: validate it against ``shape`` and make the
     service ``call`` with what it says.
@@ -278,10 +292,18 @@ def submit_form(
     see the result at (303), or a function of the call's result that gives the
     address, or the whole answer (a page showing a new secret once, a redirect
     that also sets a cookie). ``message`` (or a function of the result giving
-    it) says what was done, once, on the page the redirect leads to."""
+    it) says what was done, once, on the page the redirect leads to.
+
+    ``confirm``, given what the form says, answers with the question to ask
+    before an irreversible change (``confirm_page``), or None when it needs
+    none; the service is called only once the person has said yes."""
     values = values_from_form(shape, form)
     try:
-        result = call(shape.model_validate(values))
+        data = shape.model_validate(values)
+        question = None if confirm is None or confirmed(form) else confirm(data)
+        if question is not None:
+            return question
+        result = call(data)
     except (ValidationError, InvalidInput) as error:
         page = refused(values=values, problems=problems_of(error, shape))
         page.status_code = 422

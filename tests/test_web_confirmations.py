@@ -1,0 +1,353 @@
+"""Every destructive or irreversible action of the pages asks first, through
+HTTP on SQLite and PostgreSQL: without the answer, the page asks its question
+(carrying what the form said) and nothing is stored; only someone allowed to
+do it is asked; with the answer it is done and the next page says so. The
+pages' own forms ask in the browser's dialog too (``hx-confirm``)."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+
+from agilegov.app import create_app
+from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue
+from agilegov.assurance.service import create_assessment, issue_attestation
+from agilegov.cycle.rules import Stage
+from agilegov.cycle.schemas import TransitionCreate
+from agilegov.cycle.service import advance
+from agilegov.monitor.schemas import ScrapeTargetCreate
+from agilegov.monitor.scraping import create_target
+from agilegov.organizations.schemas import OrganizationCreate
+from agilegov.organizations.service import create_organization, list_members
+from agilegov.settings import Settings
+from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
+from builders import World as Cast
+from builders import indicator, new_scope, specific_goal
+from web_helpers import csrf_of, sign_in
+
+# The last part of the address of every page action that cannot be undone.
+IRREVERSIBLE = {"delete", "remove", "revoke", "close", "hide", "rotate-secret"}
+MAP = "indicators:\n  - indicator: selection.ratio\n    metric: selection_ratio\n"
+
+
+@dataclass
+class Site:
+    pages: World
+    cast: Cast
+    scope: int
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iterator[Site]:
+    """A public scope with one of everything a page can destroy."""
+    pages = world_from_fixture(database_url, engine, world)
+    uow, editor = world.uow, world.editor
+    scope = new_scope(uow, world.owner, world.business_id, visibility="public")
+    goal = specific_goal(uow, editor, scope)
+    ids: dict[str, int] = {"goal": goal.id}
+    ids["indicator"] = indicator(uow, editor, scope, goal.id).id
+    with pages.client:
+        client, auth = pages.client, pages.auth
+        ids["risk"] = ok(
+            client.post(
+                f"{API}/scopes/{scope}/risks",
+                json={
+                    "title": "Drift",
+                    "inherent_likelihood": 3,
+                    "inherent_severity": 3,
+                    "residual_likelihood": 2,
+                    "residual_severity": 2,
+                    "treatment": "mitigate",
+                },
+                headers=auth("editor"),
+            ),
+            201,
+        )["id"]
+        ids["target"] = create_target(
+            uow,
+            editor,
+            scope,
+            ScrapeTargetCreate(url="https://metrics.example.com/m", metric_map=MAP),
+        ).id
+        ids["webhook"] = ok(
+            client.post(
+                f"{API}/organizations/{world.business_id}/webhooks",
+                json={"url": "https://hooks.example.com/in"},
+                headers=auth("owner"),
+            ),
+            201,
+        )["id"]
+        ids["token"] = ok(
+            client.post(f"{API}/tokens", json={"name": "nightly"}, headers=auth("owner")), 201
+        )["id"]
+        members = list_members(uow, world.owner, world.business_id)
+        ids["membership"] = next(m.id for m in members if m.user.name == "Viewer")
+        now = datetime.now(UTC)
+        consultation = ok(
+            client.post(
+                f"{API}/scopes/{scope}/consultations",
+                json={
+                    "title": "Fair screening rules",
+                    "subject": "goals",
+                    "draft": "Applicants are told why.",
+                    "opens_at": (now - timedelta(days=1)).isoformat(),
+                    "closes_at": (now + timedelta(days=30)).isoformat(),
+                    "statements": ["Explain every rejection"],
+                },
+                headers=auth("editor"),
+            ),
+            201,
+        )
+        ids["consultation"] = consultation["id"]
+        ids["comment"] = ok(
+            client.post(
+                f"{API}/consultations/{consultation['id']}/comments",
+                json={"paragraph": 1, "body": "Buy cheap watches"},
+                headers=auth("outsider"),
+            ),
+            201,
+        )["id"]
+        statements = ok(client.get(f"{API}/consultations/{consultation['id']}/statements"))
+        ids["statement"] = statements[0]["id"]
+        assessor = create_organization(
+            uow,
+            world.outsider,
+            OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
+        )
+        outsider = world.refresh("outsider")
+        assessment = create_assessment(
+            uow,
+            outsider,
+            AssessmentCreate(
+                assessor_organization_id=assessor.id,
+                scope_id=scope,
+                method="external_audit",
+                criteria=["Selection-rate ratio ≥ 0.8"],
+                result="Meets the criteria",
+            ),
+        )
+        ids["assessment"] = assessment.id
+        ids["attestation"] = issue_attestation(
+            uow,
+            outsider,
+            assessment.id,
+            AttestationIssue(valid_until=now + timedelta(days=365)),
+            tmp_path / "keys",
+        ).id
+        advance(uow, world.owner, scope, TransitionCreate(to=Stage.goals))
+        yield Site(pages, world, scope, ids)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One irreversible action: who may do it, from which page, with what form."""
+
+    page: str
+    action: str
+    question: str  # the heading of the page that asks, in English
+    who: str = "owner"
+    data: tuple[tuple[str, str], ...] = ()
+
+
+def _cases(site: Site) -> list[Case]:
+    s, i, org = site.scope, site.ids, site.cast.business_id
+    consultation = f"/consultations/{i['consultation']}"
+    return [
+        Case(
+            f"/scopes/{s}/risks/{i['risk']}",
+            f"/scopes/{s}/risks/{i['risk']}/delete",
+            f"Delete risk #{i['risk']}?",
+        ),
+        Case(
+            f"/scopes/{s}/goals/{i['goal']}",
+            f"/scopes/{s}/goals/{i['goal']}/delete",
+            f"Retire goal #{i['goal']}?",
+        ),
+        Case(
+            f"/scopes/{s}/scrape-targets",
+            f"/scopes/{s}/scrape-targets/{i['target']}/delete",
+            f"Delete target #{i['target']}?",
+        ),
+        Case(
+            f"/organizations/{org}/members",
+            f"/organizations/{org}/members/{i['membership']}/remove",
+            "Remove Viewer from HireRight?",
+        ),
+        Case("/account", f"/account/tokens/{i['token']}/revoke", f"Revoke token #{i['token']}?"),
+        Case(
+            f"/organizations/{org}/webhooks",
+            f"/organizations/{org}/webhooks/{i['webhook']}/delete",
+            f"Delete webhook #{i['webhook']}?",
+        ),
+        Case(
+            f"/organizations/{org}/webhooks",
+            f"/organizations/{org}/webhooks/{i['webhook']}/rotate-secret",
+            f"Give webhook #{i['webhook']} a new secret?",
+        ),
+        Case(
+            f"/assessments/{i['assessment']}",
+            f"/attestations/{i['attestation']}/revoke",
+            f"Revoke attestation #{i['attestation']}?",
+            who="outsider",
+            data=(("reason", "The audit was withdrawn"),),
+        ),
+        Case(
+            consultation,
+            f"{consultation}/comments/{i['comment']}/hide",
+            f"Hide comment #{i['comment']}?",
+            who="editor",
+            data=(("reason", "advertising"),),
+        ),
+        Case(
+            consultation,
+            f"{consultation}/statements/{i['statement']}/hide",
+            f"Hide statement #{i['statement']}?",
+            who="editor",
+            data=(("reason", "off topic"),),
+        ),
+        Case(
+            consultation,
+            f"{consultation}/close",
+            f"Close consultation #{i['consultation']} now?",
+            who="editor",
+        ),
+        Case(
+            f"/scopes/{s}",
+            f"/scopes/{s}/cycle/transitions",
+            "Move the cycle back from Goals to Analysis?",
+            data=(("to", "analysis"),),
+        ),
+    ]
+
+
+def _heading(page: Any) -> str:
+    found = re.search(r"<h1>([^<]*)</h1>", page.text)
+    return found.group(1) if found else ""
+
+
+def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
+    """The table below covers every such page action the application has."""
+    app = create_app(Settings(database_url="sqlite://"))
+    actions = {
+        context.path
+        for route in app.router.routes
+        for context in getattr(route, "effective_route_contexts", lambda: [])()
+        if isinstance(context.original_route, APIRoute)
+        and not context.path.startswith(API)
+        and "POST" in context.methods
+        and context.path.rsplit("/", 1)[1] in IRREVERSIBLE
+    }
+    asked = {
+        "/scopes/{scope_id}/risks/{item_id}/delete",
+        "/scopes/{scope_id}/scrape-targets/{target_id}/delete",
+        "/organizations/{organization_id}/members/{membership_id}/remove",
+        "/account/tokens/{token_id}/revoke",
+        "/organizations/{organization_id}/webhooks/{webhook_id}/delete",
+        "/organizations/{organization_id}/webhooks/{webhook_id}/rotate-secret",
+        "/attestations/{attestation_id}/revoke",
+        "/consultations/{consultation_id}/{kind}/{item_id}/hide",
+        "/consultations/{consultation_id}/close",
+    }
+    # Every part's list deletes through the one page of web/crud.py (risks stand for all).
+    crud = {path for path in actions if path.endswith("/{item_id}/delete")}
+    assert actions - crud == asked - {"/scopes/{scope_id}/risks/{item_id}/delete"}
+    assert "/scopes/{scope_id}/risks/{item_id}/delete" in crud
+
+
+def test_each_asks_first_changes_nothing_and_only_asks_who_may(site: Site) -> None:
+    pages = site.pages
+    clients = {who: sign_in(pages, who) for who in ("owner", "editor", "outsider", "viewer")}
+    for case in _cases(site):
+        client = clients[case.who]
+        page = client.get(case.page)
+        assert page.status_code == 200, case.page
+        token = csrf_of(page)
+        # The page's own form asks in the browser's dialog, unless the question
+        # depends on what is chosen (moving the cycle): then the server asks.
+        if "transitions" not in case.action:
+            form = page.text.split(f'action="{case.action}"', 1)
+            assert len(form) == 2, f"no form for {case.action} on {case.page}"
+            assert "hx-confirm=" in form[1].split(">", 1)[0], case.action
+        before = snapshot(pages.engine)
+        asked = client.post(
+            case.action, data={"csrf_token": token, **dict(case.data)}, follow_redirects=False
+        )
+        assert asked.status_code == 200, (case.action, asked.text[:300])
+        assert _heading(asked) == case.question
+        assert 'name="confirmed" value="yes"' in asked.text
+        for name, value in case.data:
+            assert f'<input type="hidden" name="{name}" value="{value}">' in asked.text
+        assert_unchanged(before, pages.engine)
+        # A viewer may do none of these: refused at once, never asked.
+        viewer = clients["viewer"]
+        refused = viewer.post(
+            case.action,
+            data={"csrf_token": csrf_of(viewer.get("/")), **dict(case.data)},
+            follow_redirects=False,
+        )
+        assert refused.status_code in (403, 404), case.action
+        assert_unchanged(before, pages.engine)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_once_answered_each_is_done_and_said(site: Site, language: str) -> None:
+    pages = site.pages
+    messages = {
+        "en": [
+            "Target #{target} deleted",
+            "Membership #{membership} removed",
+            "Attestation #{attestation} revoked",
+            "Comment #{comment} hidden",
+            "The cycle moved to Analysis",
+        ],
+        "ja": [
+            "ターゲット #{target} を削除しました",
+            "メンバーシップ #{membership} を削除しました",
+            "証明 #{attestation} を失効させました",
+            "コメント #{comment} を非表示にしました",
+            "サイクルが",
+        ],
+    }[language]
+    cases = [
+        c for c in _cases(site) if re.search(r"target|members|attestation|comment|trans", c.action)
+    ]
+    for case, said in zip(cases, messages, strict=True):
+        client = sign_in(pages, case.who)
+        if language == "ja":
+            client.headers["Accept-Language"] = "ja"
+        token = csrf_of(client.get(case.page))
+        done = client.post(
+            case.action,
+            data={"csrf_token": token, "confirmed": "yes", **dict(case.data)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, (case.action, done.text[:300])
+        shown = client.get(done.headers["location"]).text
+        status = shown.split('role="status">', 1)[1].split("</p>", 1)[0]
+        assert status.startswith(said.format(**site.ids)), (case.action, status)
+    # Done means done: the same actions again find nothing left to do.
+    owner = sign_in(pages, "owner")
+    gone = owner.post(
+        cases[0].action,
+        data={"csrf_token": csrf_of(owner.get(cases[0].page)), "confirmed": "yes"},
+        follow_redirects=False,
+    )
+    assert gone.status_code == 404
+
+
+def test_moving_the_cycle_forward_is_not_asked_about(site: Site) -> None:
+    client = sign_in(site.pages, "owner")
+    scope = f"/scopes/{site.scope}"
+    moved = client.post(
+        f"{scope}/cycle/transitions",
+        data={"csrf_token": csrf_of(client.get(scope)), "to": "design"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
