@@ -10,31 +10,37 @@ import pkgutil
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from types import ModuleType
 from typing import Annotated, Any, Union, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from agilegov import i18n
 from agilegov.errors import DomainError
-from agilegov.i18n import Lazy
+from agilegov.i18n import Lazy, lazy
+from agilegov.schemas import Scale
 from agilegov.web.input_problems import bounds_of, problem_text
 
-Choice = tuple[str, str]  # (value, label)
+Choice = tuple[str, str | Lazy]  # (value, label)
 # What is wrong with a field: a service's words, or plain words translated when shown.
 Message = str | Lazy
 
 # A field longer than this is a text area rather than a one-line input.
 _ONE_LINE_MAX = 2_000
+# A select of more options than this gets a box to filter them (where scripts run).
+FILTER_ABOVE = 8
 
 
 @dataclass(frozen=True)
 class FormField:
     name: str
     label: str
-    widget: str  # text, textarea, lines, number, date, select, multiselect, checkbox
+    # text, textarea, lines, number, date, datetime, select, multiselect, checkbox
+    widget: str
     required: bool
     value: Any = None
     options: tuple[Choice, ...] = ()
@@ -54,17 +60,47 @@ class FormField:
         return {str(getattr(v, "value", v)) for v in values}
 
     @property
+    def searchable(self) -> bool:
+        """Whether the select has so many options that a filter box helps."""
+        return self.widget in ("select", "multiselect") and len(self.options) > FILTER_ABOVE
+
+    @property
     def text(self) -> str:
         """The value as an input shows it."""
         if self.value is None:
             return ""
         if self.widget == "lines":
             return "\n".join(str(v) for v in self.value)
+        if isinstance(self.value, datetime):
+            # As a datetime-local input shows it: the wall-clock time in the viewer's zone.
+            local = self.value.astimezone(ZoneInfo(i18n.current_zone.get()))
+            return f"{local:%Y-%m-%dT%H:%M}"
         if isinstance(self.value, Enum):
             return str(self.value.value)
         if isinstance(self.value, float) and self.value.is_integer():
             return str(int(self.value))
         return str(self.value)
+
+
+def reference_label(id_: int, name: str) -> str:
+    """How an option or a page names another entity: ``#12 Fairness of scoring``."""
+    return f"#{id_} {name}"
+
+
+def named(values: Mapping[str, Any], choices: Mapping[str, Sequence[Choice]]) -> dict[str, Any]:
+    """``values`` with each id a field of ``choices`` holds (or each id of a list
+    of them) shown by its option's label; an id with no option stays as it is."""
+    shown = dict(values)
+    for name, options in choices.items():
+        value = shown.get(name)
+        if value is None:
+            continue
+        labels = {option: label for option, label in options}
+        if isinstance(value, list | tuple):
+            shown[name] = [labels.get(str(item), item) for item in value]
+        else:
+            shown[name] = labels.get(str(value), value)
+    return shown
 
 
 def label_of(name: str) -> str:
@@ -121,12 +157,28 @@ def _constraint(info: FieldInfo, name: str) -> Any:
     return None
 
 
+def scale_of(info: FieldInfo) -> Scale | None:
+    """The scale whose words a 1..5 field's points mean, if it has one."""
+    return next((item for item in info.metadata if isinstance(item, Scale)), None)
+
+
+def scale_choices(scale: Scale) -> tuple[Choice, ...]:
+    """A scale's points as options: "1 — rare" … "5 — almost certain"."""
+    return tuple(
+        (str(point), lazy("%(point)s — %(meaning)s", point=point, meaning=lazy(word)))
+        for point, word in enumerate(scale.words, start=1)
+    )
+
+
 def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Choice]], name: str):  # type: ignore[no-untyped-def]
     inner, _ = _unwrap(annotation)
     origin = get_origin(inner)
     if name in choices:
         many = origin is list
         return ("multiselect" if many else "select"), tuple(choices[name])
+    scale = scale_of(info)
+    if scale is not None:
+        return "scale", scale_choices(scale)
     if isinstance(inner, type) and issubclass(inner, Enum):
         return "select", tuple((str(m.value), label_of(str(m.value))) for m in inner)
     if origin is list:
@@ -137,6 +189,8 @@ def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Cho
         return "integer", ()
     if inner is float:
         return "number", ()
+    if inner is datetime:
+        return "datetime", ()
     if inner is date:
         return "date", ()
     max_length = _constraint(info, "max_length")
@@ -182,7 +236,12 @@ def form_fields(
             value = info.get_default(call_default_factory=True)
         else:
             value = None
-        if widget == "select" and not required:
+        if widget == "scale":
+            # No point is chosen for the person: a new one starts with none.
+            widget = "select"
+            if value is None or not required:
+                options = (("", "—"), *options)
+        elif widget == "select" and not required:
             options = (("", "—"), *options)
         fields.append(
             FormField(
