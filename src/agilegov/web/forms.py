@@ -23,6 +23,7 @@ from agilegov import i18n
 from agilegov.errors import DomainError
 from agilegov.i18n import Lazy, lazy
 from agilegov.schemas import Scale
+from agilegov.values import is_time_text
 from agilegov.web.input_problems import bounds_of, problem_text
 
 Choice = tuple[str, str | Lazy]  # (value, label)
@@ -71,15 +72,30 @@ class FormField:
             return ""
         if self.widget == "lines":
             return "\n".join(str(v) for v in self.value)
-        if isinstance(self.value, datetime):
-            # As a datetime-local input shows it: the wall-clock time in the viewer's zone.
-            local = self.value.astimezone(ZoneInfo(i18n.current_zone.get()))
-            return f"{local:%Y-%m-%dT%H:%M}"
+        if self.widget == "datetime":
+            moment = _moment_of(self.value)
+            if moment is not None:
+                # As a datetime-local input shows it: the wall-clock time in the viewer's zone.
+                local = moment.astimezone(ZoneInfo(i18n.current_zone.get()))
+                return f"{local:%Y-%m-%dT%H:%M}"
         if isinstance(self.value, Enum):
             return str(self.value.value)
         if isinstance(self.value, float) and self.value.is_integer():
             return str(int(self.value))
         return str(self.value)
+
+
+def _moment_of(value: Any) -> datetime | None:
+    """The time ``value`` stands for, if it has an offset (a stored time, or RFC
+    3339 text sent back); a time typed without one is shown as it was typed."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if isinstance(value, str) and is_time_text(value):
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:  # the right shape, an impossible date: shown as typed
+            return None
+    return None
 
 
 def reference_label(id_: int, name: str) -> str:
