@@ -23,7 +23,7 @@ from agilegov.web.render import templates
 from api_helpers import API, World, assert_unchanged, names_for, ok, snapshot, world_from_fixture
 from builders import World as Cast
 from builders import new_scope
-from web_helpers import browser, csrf_of, field_error, post_form, sign_in
+from web_helpers import browser, field_error, post_form, sign_in
 
 TYPED = "2026-04-01T09:30"
 # What each language's usual zone makes of TYPED.
