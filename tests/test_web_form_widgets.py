@@ -198,6 +198,17 @@ def test_the_five_point_scales_are_chosen_by_their_words(
     assert likelihood.split("<option")[1] == ' value="">—</option>' and "selected" not in likelihood
     assert f"1 — {negligible}" in page.split('id="f-inherent_severity"')[1].split("</select>")[0]
     assert 'name="inherent_likelihood" value=' not in page  # not a bare number input
+    # Left unchosen, a point is asked for in plain words.
+    refused = post_form(
+        editor,
+        f"/scopes/{ids['scope']}/risks/new",
+        f"/scopes/{ids['scope']}/risks",
+        {"title": "T", "inherent_likelihood": "", "treatment": "accept"},
+    )
+    assert refused.status_code == 422
+    assert field_error(refused, "inherent_likelihood") == (
+        "This field is required" if language == "en" else "この項目は必須です"
+    )
     # A risk's page offers its stored points selected.
     item = editor.get(f"/scopes/{ids['scope']}/risks/{ids['risk']}").text
     assert (
@@ -215,6 +226,7 @@ def test_references_are_chosen_and_shown_by_name(shared: World, ids: dict[str, A
     risk = viewer.get(f"{base}/risks/{ids['risk']}").text
     assert f"#{ids['impact']} Unfair rejection" in risk
     assert f"#{ids['condition']} Equal-opportunity law" in risk
+    assert "<dd>4 — likely</dd>" in risk  # a scale's point with its word
     goal = viewer.get(f"{base}/goals/{ids['goal']}").text
     assert f"#{ids['core_goal']} Fairness" in goal
 

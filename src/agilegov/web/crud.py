@@ -23,7 +23,14 @@ from agilegov.scoped import Kind, Link, Ref
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
-from agilegov.web.forms import Choice, FormState, form_fields, named, reference_label
+from agilegov.web.forms import (
+    Choice,
+    FormState,
+    form_fields,
+    named,
+    reference_label,
+    scale_options,
+)
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -175,7 +182,7 @@ def kind_pages(kind: Kind) -> APIRouter:
             title=title,
             scope=scope,
             item=item,
-            facts=named(item.model_dump(), choices),
+            facts=named(item.model_dump(), {**choices, **scale_options(kind.create)}),
             state=state,
             breadcrumbs=_scope_crumbs(scope, kind),
         )

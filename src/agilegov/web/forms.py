@@ -186,6 +186,12 @@ def scale_choices(scale: Scale) -> tuple[Choice, ...]:
     )
 
 
+def scale_options(shape: type[BaseModel]) -> dict[str, tuple[Choice, ...]]:
+    """The points of each of ``shape``'s scale fields, by name (for ``named``)."""
+    scales = {name: scale_of(info) for name, info in shape.model_fields.items()}
+    return {name: scale_choices(scale) for name, scale in scales.items() if scale is not None}
+
+
 def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Choice]], name: str):  # type: ignore[no-untyped-def]
     inner, _ = _unwrap(annotation)
     origin = get_origin(inner)
@@ -318,8 +324,10 @@ def values_from_form(
             _, nullable = _unwrap(info.annotation)
             if nullable:
                 values[name] = None
-            elif info.is_required():
-                values[name] = text  # the shape says what is wrong with it
+            elif info.is_required() and scale_of(info) is None:
+                # The shape says what is wrong with it; a scale's empty choice is
+                # no point chosen, left out, so the shape says it is required.
+                values[name] = text
             continue
         values[name] = text
     return values
