@@ -229,6 +229,11 @@ def test_references_are_chosen_and_shown_by_name(shared: World, ids: dict[str, A
     assert "<dd>4 — likely</dd>" in risk  # a scale's point with its word
     goal = viewer.get(f"{base}/goals/{ids['goal']}").text
     assert f"#{ids['core_goal']} Fairness" in goal
+    # The scope to assess is chosen by name too, the one the link named already chosen.
+    public = ids["public_scope"]
+    assess = editor.get(f"/assessments/new?scope_id={public}").text
+    scope_select = assess.split('<select id="f-scope_id"')[1].split("</select>")[0]
+    assert re.search(rf'<option value="{public}" selected>#{public} [^<]+</option>', scope_select)
 
 
 def test_a_long_list_of_options_gets_a_filter_box_that_needs_no_inline_script(
