@@ -236,6 +236,23 @@ def test_references_are_chosen_and_shown_by_name(shared: World, ids: dict[str, A
     assert re.search(rf'<option value="{public}" selected>#{public} [^<]+</option>', scope_select)
 
 
+def test_a_goal_adopts_another_organizations_published_goal_by_name(
+    shared: World, ids: dict[str, Any]
+) -> None:
+    """The regulator's editor sees the business's published goals to adopt; a
+    value no longer offered stays chosen rather than being dropped on saving."""
+    foreign = ids["foreign_scope"]
+    page = sign_in(shared, "outsider").get(f"/scopes/{foreign}/goals/new").text
+    adopt = page.split('<select id="f-derives_from_id"')[1].split("</select>")[0]
+    assert re.search(rf'<option value="{ids["public_goal"]}">#{ids["public_goal"]} ', adopt)
+    assert f'value="{ids["goal"]}"' not in adopt  # the business's private goal
+    kept = {
+        f.name: f
+        for f in form_fields(ConsultationCreate, {"goal_ids": [77]}, choices={"goal_ids": []})
+    }
+    assert kept["goal_ids"].options == (("77", "#77"),) and kept["goal_ids"].chosen == {"77"}
+
+
 def test_a_long_list_of_options_gets_a_filter_box_that_needs_no_inline_script(
     shared: World,
 ) -> None:

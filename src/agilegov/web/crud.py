@@ -67,7 +67,7 @@ def in_scope(session: Session, model: Any, scope: Scope, *order: Any) -> list[An
 
 def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[Choice]]:
     """The entities each reference field of ``kind`` may name, as select options:
-    one query per referenced kind."""
+    one query per referenced kind, and the kind's ``other_choices``."""
     choices: dict[str, list[Choice]] = {}
     targets: list[Ref | Link] = [*kind.refs, *kind.links]
     cache: dict[Any, list[Choice]] = {}
@@ -80,6 +80,9 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
             )
             cache[model] = [(str(row[0]), reference_label(row[0], row[1])) for row in rows]
         choices[target.field] = cache[model]
+    if kind.other_choices is not None:
+        for field, named_rows in kind.other_choices(session, scope).items():
+            choices[field] = [(str(id_), reference_label(id_, name)) for id_, name in named_rows]
     if any(field in kind.create.model_fields for field in _ORGANIZATION_FIELDS):
         organizations = [
             (str(row.id), row.name)

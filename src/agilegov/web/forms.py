@@ -55,10 +55,7 @@ class FormField:
     @property
     def chosen(self) -> set[str]:
         """The options selected, as text (for selects and multi-selects)."""
-        if self.value is None:
-            return set()
-        values = self.value if isinstance(self.value, list | tuple | set) else [self.value]
-        return {str(getattr(v, "value", v)) for v in values}
+        return _chosen_of(self.value)
 
     @property
     def searchable(self) -> bool:
@@ -83,6 +80,14 @@ class FormField:
         if isinstance(self.value, float) and self.value.is_integer():
             return str(int(self.value))
         return str(self.value)
+
+
+def _chosen_of(value: Any) -> set[str]:
+    """The options ``value`` selects, as text."""
+    if value is None or value == "":
+        return set()
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return {str(getattr(v, "value", v)) for v in values}
 
 
 def _moment_of(value: Any) -> datetime | None:
@@ -258,6 +263,12 @@ def form_fields(
             value = info.get_default(call_default_factory=True)
         else:
             value = None
+        if name in choices:
+            # A value no longer offered (a goal adopted, since retired) stays
+            # chosen, so saving the form does not silently drop it.
+            offered = {option for option, _ in options}
+            missing = _chosen_of(value) - offered
+            options = (*options, *((kept, f"#{kept}") for kept in sorted(missing)))
         if widget == "scale":
             # No point is chosen for the person: a new one starts with none.
             widget = "select"
