@@ -92,6 +92,36 @@ def test_a_time_a_daylight_saving_change_skips_or_repeats_is_read_with_fold_0() 
     assert stored("2026-07-01T12:00") == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("0001-01-01T05:00", "Asia/Tokyo"),
+        ("0001-01-01T00:00", "UTC"),
+        ("9999-12-31T23:00", "America/New_York"),
+        ("2026-02-30T09:30", "UTC"),
+    ],
+)
+def test_a_time_beyond_what_can_be_stored_is_refused_naming_the_field(
+    typed: str, zone: str
+) -> None:
+    body = {"title": "T", "subject": "goals", "draft": "D", "closes_at": TYPED}
+    with pytest.raises(ValidationError) as refused:
+        ConsultationCreate.model_validate({**body, "opens_at": typed}, context={FORM_ZONE: zone})
+    assert set(problems_of(refused.value, ConsultationCreate)) == {"opens_at"}
+    # Sent back to the form, it is shown as typed, whatever the viewer's zone.
+    token = i18n.current_zone.set("Pacific/Kiritimati")
+    try:
+        shown = form_fields(
+            ConsultationCreate, {"opens_at": typed, "closes_at": "0001-01-01T00:00:00+01:00"}
+        )
+        assert [f.text for f in shown if f.widget == "datetime"] == [
+            typed,
+            "0001-01-01T00:00:00+01:00",
+        ]
+    finally:
+        i18n.current_zone.reset(token)
+
+
 def test_the_api_still_wants_an_offset_and_a_form_says_garbage_plainly() -> None:
     body = {"title": "T", "subject": "goals", "draft": "D", "opens_at": TYPED, "closes_at": TYPED}
     with pytest.raises(ValidationError, match="has no offset"):

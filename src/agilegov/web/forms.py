@@ -70,11 +70,9 @@ class FormField:
         if self.widget == "lines":
             return "\n".join(str(v) for v in self.value)
         if self.widget == "datetime":
-            moment = _moment_of(self.value)
-            if moment is not None:
-                # As a datetime-local input shows it: the wall-clock time in the viewer's zone.
-                local = moment.astimezone(ZoneInfo(i18n.current_zone.get()))
-                return f"{local:%Y-%m-%dT%H:%M}"
+            local = _wall_clock(self.value, i18n.current_zone.get())
+            if local is not None:
+                return local
         if isinstance(self.value, Enum):
             return str(self.value.value)
         if isinstance(self.value, float) and self.value.is_integer():
@@ -90,17 +88,23 @@ def _chosen_of(value: Any) -> set[str]:
     return {str(getattr(v, "value", v)) for v in values}
 
 
-def _moment_of(value: Any) -> datetime | None:
-    """The time ``value`` stands for, if it has an offset (a stored time, or RFC
-    3339 text sent back); a time typed without one is shown as it was typed."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else None
+def _wall_clock(value: Any, zone: str) -> str | None:
+    """The time ``value`` stands for (a stored time, or RFC 3339 text sent back)
+    as a datetime-local input shows it, the wall-clock time in ``zone``; None
+    for a time without an offset, or one the zone cannot show (an impossible
+    date, a year past 9999 there), which is shown as it was typed."""
+    moment = value
     if isinstance(value, str) and is_time_text(value):
         try:
-            return datetime.fromisoformat(value.upper())
-        except ValueError:  # the right shape, an impossible date: shown as typed
+            moment = datetime.fromisoformat(value.upper())
+        except ValueError:
             return None
-    return None
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return None
+    try:
+        return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%dT%H:%M}"
+    except OverflowError:
+        return None
 
 
 def reference_label(id_: int, name: str) -> str:
