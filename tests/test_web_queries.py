@@ -82,7 +82,8 @@ BOUNDS: dict[str, int] = {
     "reviews tab": 10,
     "consultations tab": 9,
     "history tab": 12,
-    "goal page": 6,
+    # A goal's form offers the goals of other organizations it may adopt (1).
+    "goal page": 7,
     "risk page": 9,
     "measure page": 9,
     "goal versions": 6,
@@ -91,7 +92,7 @@ BOUNDS: dict[str, int] = {
     "new impact form": 4,
     "new condition form": 3,
     "new risk form": 5,
-    "new goal form": 4,
+    "new goal form": 5,
     "new indicator form": 5,
     "new trade-off form": 4,
     "new allocation form": 5,

@@ -95,6 +95,17 @@ def local_time_text(moment: datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M} {name}"
 
 
+def zone_name(moment: datetime) -> str:
+    """The current zone as a form names it next to a time typed in it, at
+    ``moment``: ``JST (Asia/Tokyo)``, ``UTC``, or ``America/Sao_Paulo`` where the
+    zone has no abbreviation."""
+    zone = current_zone.get()
+    abbreviation = moment.astimezone(ZoneInfo(zone)).tzname() or ""
+    if not abbreviation[:1].isalpha() or abbreviation == zone:
+        return zone
+    return f"{abbreviation} ({zone})"
+
+
 class Lazy:
     """A text translated when it is shown (in the language then being rendered),
     with ``values`` put into its ``%(name)s`` places: for texts made before the

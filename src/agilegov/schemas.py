@@ -1,6 +1,7 @@
 """Shapes shared by every part's API: pages, text fields, partial updates."""
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from types import NoneType, UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
@@ -17,6 +18,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from agilegov import values
 
@@ -29,15 +31,46 @@ Slug = Annotated[
 Level = Annotated[int, Field(ge=1, le=5)]
 
 
-def _stored_datetime(value: object) -> datetime:
+@dataclass(frozen=True)
+class Scale:
+    """What each point of a ``Level`` means, from 1 up (``Annotated[Level,
+    scale]``): forms offer the points by these words, not as bare numbers."""
+
+    words: tuple[str, str, str, str, str]
+
+
+# The validation context key of the time zone a page's form was sent from.
+FORM_ZONE = "zone"
+# The error a page shows for a date and time its form could not read.
+LOCAL_DATETIME_ERROR = "local_datetime"
+
+
+def in_form_zone(value: object, info: ValidationInfo) -> object:
+    """A date and time a page's form sent without an offset (a ``datetime-local``
+    input), read in the sender's zone (``FORM_ZONE`` in the validation context,
+    which only pages set: the API always wants an offset), as RFC 3339 in UTC;
+    anything else as it is."""
+    zone = (info.context or {}).get(FORM_ZONE)
+    if zone is None or not isinstance(value, str):
+        return value
+    if values.is_local_time(value):
+        return values.local_time(value, zone).isoformat()
+    if not values.is_time_text(value):
+        # Neither what the date and time input sends nor RFC 3339: said plainly.
+        raise PydanticCustomError(LOCAL_DATETIME_ERROR, "is not a date and time")
+    return value
+
+
+def _stored_datetime(value: object, info: ValidationInfo) -> datetime:
     if isinstance(value, datetime):  # built in Python, not read from a request
         return values.stored_time(value)
-    return values.time_text(value)
+    return values.time_text(in_form_zone(value, info))
 
 
 # A number every column and computation can hold: a finite double.
 FiniteFloat = Annotated[float, BeforeValidator(values.number)]
-# A time with its offset, RFC 3339 as text, within the times stored (``agilegov.values``).
+# A time with its offset, RFC 3339 as text, within the times stored (``agilegov.values``);
+# from a page's form, also a local time in the sender's zone (``in_form_zone``).
 StoredDatetime = Annotated[datetime, BeforeValidator(_stored_datetime)]
 MAX_INT = values.MAX_INT  # the largest integer column value
 # How deeply a JSON value in a request may nest (the record must serialise it).

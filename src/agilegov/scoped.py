@@ -46,6 +46,9 @@ class Link:
 
 
 Rules = Callable[[Session, Scope, Any], None]
+# Entities beyond the scope a kind's fields may name (a goal adopted from
+# another organization's), as (id, name) per field, for its forms to offer.
+OtherChoices = Callable[[Session, Scope], dict[str, list[tuple[int, str]]]]
 # Consequences of a change for other entities (e.g. goals derived from this
 # one), run in the same transaction with the state before the change.
 AfterChange = Callable[[Session, Scope, Any, dict[str, Any]], None]
@@ -73,6 +76,7 @@ class Kind:
     # stored; they raise InvalidInput naming the field.
     rules: Rules | None = None
     after_change: AfterChange | None = None
+    other_choices: OtherChoices | None = None
 
     def __post_init__(self) -> None:
         if self.label_column not in self.model.__table__.c:

@@ -17,6 +17,7 @@ import math
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 # The largest integer column value (PostgreSQL INTEGER); a larger id names nothing.
 MAX_INT = 2**31 - 1
@@ -126,6 +127,40 @@ def time_text(text: object) -> datetime:
         return stored_time(moment)
     except ValueError:
         raise ValueError(f"{shown(text)} is out of range: {TIME_RANGE}") from None
+
+
+def is_time_text(text: str) -> bool:
+    """Whether ``text`` has the shape of an RFC 3339 date-time with its offset."""
+    return _RFC3339.fullmatch(text) is not None
+
+
+def is_local_time(text: str) -> bool:
+    """Whether ``text`` is a date and time written without an offset."""
+    return _LOCAL_TIME.fullmatch(text) is not None
+
+
+def local_time(text: str, zone: str) -> datetime:
+    """A date and time written without an offset (``2026-04-01T09:30``, as a
+    ``datetime-local`` input sends it), read as a wall-clock time in ``zone``,
+    in UTC and within the bounds.
+
+    A wall-clock time a daylight-saving change skips or repeats is read with
+    ``fold=0``, as ``zoneinfo`` does: by the offset in force just before the
+    change. In New York, 2026-03-08T02:30 (skipped) is 07:30Z (03:30 EDT), and
+    2026-11-01T01:30 (repeated) is its first occurrence, 05:30Z (01:30 EDT)."""
+    if not _LOCAL_TIME.fullmatch(text):
+        raise ValueError(f"{shown(text)} is not a date and time")
+    try:
+        wall = datetime.fromisoformat(text.upper())
+    except ValueError:  # the right shape, an impossible date or time
+        raise ValueError(f"{shown(text)} is not a valid date and time") from None
+    try:
+        moment = wall.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except OverflowError:  # the zone's offset carries it past the year 1 or 9999
+        raise ValueError(f"{shown(text)} is out of range: {TIME_RANGE}") from None
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"{shown(text)} is out of range: {TIME_RANGE}")
+    return moment
 
 
 def time_of_epoch_ms(milliseconds: int) -> datetime:

@@ -24,10 +24,10 @@ class Refusal:
 
 def _risk(page: Page) -> None:
     field(page, "Title").fill("Ranking leaks applicants' names")
-    field(page, "Inherent likelihood").fill("9")
-    field(page, "Inherent severity").fill("3")
-    field(page, "Residual likelihood").fill("2")
-    field(page, "Residual severity").fill("2")
+    # The likelihood left unchosen: the scales are selects, 9 cannot be picked.
+    field(page, "Inherent severity").select_option(label="3 — moderate")
+    field(page, "Residual likelihood").select_option(label="2 — unlikely")
+    field(page, "Residual severity").select_option(label="2 — minor")
     field(page, "Treatment").select_option(label="Mitigate")
 
 
@@ -44,12 +44,12 @@ def _stakeholder(page: Page) -> None:
 
 
 CASES = {
-    "risk-likelihood-9": Refusal(
+    "risk-without-likelihood": Refusal(
         "risks",
         _risk,
         "Create risk",
         "Inherent likelihood",
-        re.compile("Enter a whole number from 1 to 5"),
+        re.compile("This field is required"),
         ("Title", "Ranking leaks applicants' names"),
     ),
     "specific-goal-without-acceptable-level": Refusal(
@@ -107,3 +107,37 @@ def test_a_refused_form_shows_the_error_at_its_field_and_stores_nothing(
 
     assert site.count(scope, refusal.kind) == items
     assert _events(site) == events
+
+
+def test_a_date_and_time_is_picked_and_a_long_list_narrowed_from_the_keyboard(
+    open_context: Callable[..., BrowserContext], lead_state: StorageState
+) -> None:
+    # With the site's own policy: the filter box's script is a static file, not inline.
+    page = open_context(storage_state=lead_state).new_page()
+    page.goto(f"/scopes/{TALENTBRIDGE_SCOPE}/consultations/new")
+    opens = field(page, "Opens at")
+    expect(opens).to_have_attribute("type", "datetime-local")
+    opens.fill("2026-04-01T09:30")
+    expect(opens).to_have_value("2026-04-01T09:30")
+    expect(opens).to_have_accessible_description(re.compile(r"^In your time zone, UTC\."))
+
+    page.goto(f"/scopes/{TALENTBRIDGE_SCOPE}/reviews/new")
+    changes = field(page, "Changes")
+    options = changes.locator("option")
+    total = options.count()
+    assert total > 8, "the demo's review form offers many versions"
+    wanted = options.first.inner_text()
+    box = page.get_by_role("searchbox", name="Type to narrow the list")
+    box.focus()
+    page.keyboard.type(wanted.split(" ", 1)[1][:12])
+    shown = changes.locator("option:not([hidden])")
+    expect(shown.first).to_have_text(wanted)
+    assert shown.count() < total
+    page.keyboard.press("ArrowDown")
+    expect(changes).to_be_focused()
+    snap(page, "review-changes-narrowed")
+    # The checker is injected inline, which the site's policy rightly refuses.
+    checked = open_context(storage_state=lead_state, bypass_csp=True).new_page()
+    checked.goto(f"/scopes/{TALENTBRIDGE_SCOPE}/reviews/new")
+    expect(checked.get_by_role("searchbox", name="Type to narrow the list")).to_be_visible()
+    assert_accessible(checked, "the review form with its filter box")

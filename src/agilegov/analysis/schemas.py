@@ -4,8 +4,9 @@ from enum import StrEnum
 from pydantic import Field, computed_field
 
 from agilegov.analysis.risk_matrix import RiskLevel, risk_level, risk_score
+from agilegov.analysis.scales import Likelihood, Magnitude, Severity
 from agilegov.i18n import N_
-from agilegov.schemas import Input, Level, LongText, Name, Output, ShortText, partial_model
+from agilegov.schemas import Input, LongText, Name, Output, ShortText, partial_model
 
 
 class StakeholderCategory(StrEnum):
@@ -74,7 +75,7 @@ class ImpactCreate(Input):
     nature: ImpactNature
     area: ImpactArea
     description: LongText = ""
-    magnitude: Level = Field(description=N_("1 (slight) to 5 (profound)"))
+    magnitude: Magnitude = Field(description=N_("How much it changes for the stakeholder."))
 
 
 ImpactUpdate = partial_model(ImpactCreate)
@@ -107,7 +108,11 @@ class ConditionCreate(Input):
     category: ConditionCategory
     description: LongText = ""
     source: ShortText = Field(min_length=1, description=N_("Where the fact comes from."))
-    review_by: date
+    review_by: date = Field(
+        description=N_(
+            "The date by which the condition is checked again; once passed, a trigger opens."
+        )
+    )
 
 
 ConditionUpdate = partial_model(ConditionCreate)
@@ -135,10 +140,10 @@ class Treatment(StrEnum):
 class RiskCreate(Input):
     title: Name
     description: LongText = ""
-    inherent_likelihood: Level
-    inherent_severity: Level
-    residual_likelihood: Level
-    residual_severity: Level
+    inherent_likelihood: Likelihood
+    inherent_severity: Severity
+    residual_likelihood: Likelihood
+    residual_severity: Severity
     treatment: Treatment
     treatment_note: LongText = ""
     impact_ids: list[int] = Field(default_factory=list, max_length=200)

@@ -18,7 +18,7 @@ from starlette.routing import Match, Mount
 from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
 from agilegov.i18n import Lazy, catalogs, negotiate
-from agilegov.web import language as page_language
+from agilegov.web import viewer as page_language
 from agilegov.web.input_problems import bounds_of, problem_text
 
 PROBLEM_JSON = "application/problem+json"

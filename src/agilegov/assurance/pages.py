@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
@@ -30,7 +30,7 @@ from agilegov.organizations.service import (
 from agilegov.part import Panel
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import FormState
+from agilegov.web.forms import FormState, reference_label
 from agilegov.web.render import confirm_page, form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -52,16 +52,27 @@ def _assessment_form(
             [o for o in visitor.principal.roles if visitor.can(o, Role.editor)],
             kind="assessor",
         )
-        choices = {"assessor_organization_id": [(str(id_), name) for id_, name in assessors]}
+        # The scopes an assessor may assess: published ones, and those it may read.
+        scopes = uow.session.execute(
+            select(Scope.id, Scope.name)
+            .where(
+                or_(
+                    Scope.visibility == "public",
+                    Scope.organization_id.in_(list(visitor.principal.roles)),
+                )
+            )
+            .order_by(Scope.name, Scope.id)
+        )
+        choices = {
+            "assessor_organization_id": [(str(id_), name) for id_, name in assessors],
+            "scope_id": [(str(id_), reference_label(id_, name)) for id_, name in scopes],
+        }
     state = FormState.of(
         AssessmentCreate,
         values,
         problems,
         choices=choices,
-        labels={
-            "assessor_organization_id": N_("Assessor"),
-            "scope_id": N_("Scope (its number)"),
-        },
+        labels={"assessor_organization_id": N_("Assessor")},
     )
     return form_page(
         request,

@@ -29,7 +29,7 @@ class AssessmentRead(Output):
 
 
 class AttestationIssue(Input):
-    valid_until: StoredDatetime
+    valid_until: StoredDatetime = Field(description=N_("The attestation lapses then."))
     valid_from: StoredDatetime | None = Field(default=None, description=N_("Defaults to now."))
 
 

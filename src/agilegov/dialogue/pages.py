@@ -29,7 +29,7 @@ from agilegov.dialogue.schemas import (
     VoteCreate,
 )
 from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
-from agilegov.errors import InvalidInput
+from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.service import goal_titles
 from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import organization_choices
@@ -38,7 +38,7 @@ from agilegov.schemas import Input, LongText
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import Choice, FormState
+from agilegov.web.forms import Choice, FormState, reference_label
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -88,7 +88,7 @@ def _consultation_form(
         visitor.principal.require(found.organization_id, Role.editor)
         scope = ScopeRead.model_validate(found)
         goals = [
-            (str(id_), f"{title} (#{id_})")
+            (str(id_), reference_label(id_, title))
             for id_, title in sorted(goal_titles(session, scope_id).items())
         ]
         organizations = [(str(id_), name) for id_, name in organization_choices(session)]
@@ -100,8 +100,6 @@ def _consultation_form(
         labels={
             "goal_ids": N_("Goals it concerns"),
             "invited_organization_ids": N_("Invited organizations"),
-            "opens_at": N_("Opens at (RFC 3339, e.g. 2027-01-10T09:00:00+09:00)"),
-            "closes_at": N_("Closes at (RFC 3339)"),
             "statements": N_("Statements to vote on"),
         },
     )
@@ -426,18 +424,24 @@ def _response_form(
         "comment": lazy("Answer comment #%(id)s", id=target_id),
         "statement": lazy("Answer statement #%(id)s", id=target_id),
     }[kind]
-    return form_page(
+    # The answer is written looking at what it answers.
+    targets = context["comments"] if kind == "comment" else context["statements"]
+    target = next((item for item in targets if item.id == target_id), None)
+    if target is None:
+        raise NotFound(f"no {kind} {target_id} in this consultation")
+    paragraph = context["paragraph_by_id"][target.paragraph_id] if kind == "comment" else None
+    return render(
         request,
+        "consultation/answer.html",
+        visitor=visitor,
         state=state,
         heading=heading,
-        intro=N_(
-            "Accepted, partly accepted or rejected, why, and — when it changed something — "
-            "the version of the goal or measure it changed."
-        ),
-        breadcrumbs=[(f"/consultations/{consultation_id}", context["consultation"].title)],
+        consultation=context["consultation"],
+        kind=kind,
+        target=target,
+        paragraph=paragraph,
+        names=context["names"],
         action=f"/consultations/{consultation_id}/responses/{kind}/{target_id}",
-        submit=N_("Record the answer"),
-        cancel=f"/consultations/{consultation_id}/responses",
     )
 
 

@@ -58,8 +58,8 @@ class ConsultationCreate(Input):
     draft: LongText = Field(
         min_length=1, description=N_("The draft; paragraphs are separated by blank lines.")
     )
-    opens_at: StoredDatetime
-    closes_at: StoredDatetime
+    opens_at: StoredDatetime = Field(description=N_("From then on, people may take part."))
+    closes_at: StoredDatetime = Field(description=N_("Comments and votes are taken until then."))
     audience: Audience = Audience.public
     invited_organization_ids: list[int] = Field(default_factory=list, max_length=200)
     goal_ids: list[int] = Field(

@@ -37,12 +37,24 @@ class GoalCreate(Input):
     parent_id: int | None = None
     description: LongText = ""
     direction: Direction | None = None
-    unit: str | None = Field(default=None, max_length=32)
-    acceptable_level: FiniteFloat | None = Field(
-        default=None, description=N_("The line between acceptable and unacceptable.")
+    unit: str | None = Field(
+        default=None, max_length=32, description=N_("What the values count, e.g. ratio, %, days.")
     )
-    target: FiniteFloat | None = None
-    review_by: date | None = None
+    acceptable_level: FiniteFloat | None = Field(
+        default=None,
+        description=N_(
+            "The line between acceptable and unacceptable, in the goal's unit, e.g. 0.8."
+        ),
+    )
+    target: FiniteFloat | None = Field(
+        default=None, description=N_("The value aimed for, in the goal's unit, e.g. 0.95.")
+    )
+    review_by: date | None = Field(
+        default=None,
+        description=N_(
+            "The date by which the goal is looked at again; once passed, a trigger opens."
+        ),
+    )
     derives_from_id: int | None = Field(
         default=None, description=N_("Another organization's goal this one adopts.")
     )
@@ -85,16 +97,32 @@ class Aggregate(StrEnum):
 
 class IndicatorCreate(Input):
     goal_id: int
-    key: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
+    key: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9_.\-]*$",
+        description=N_(
+            "How observations name it: lower-case letters, digits, '.', '_' and '-', "
+            "e.g. selection-ratio."
+        ),
+    )
     name: Name
     description: LongText = ""
     unit: str | None = Field(default=None, max_length=32, description=N_("Defaults to the goal's."))
     direction: Direction | None = Field(default=None, description=N_("Defaults to the goal's."))
     acceptable_level: FiniteFloat | None = Field(
-        default=None, description=N_("Defaults to the goal's.")
+        default=None,
+        description=N_("In the indicator's unit, e.g. 0.8; defaults to the goal's."),
     )
-    target: FiniteFloat | None = Field(default=None, description=N_("Defaults to the goal's."))
-    window_days: int = Field(default=7, ge=1, le=3660)
+    target: FiniteFloat | None = Field(
+        default=None, description=N_("In the indicator's unit, e.g. 0.95; defaults to the goal's.")
+    )
+    window_days: int = Field(
+        default=7,
+        ge=1,
+        le=3660,
+        description=N_("The days of observations each evaluation reads, e.g. 30."),
+    )
     aggregate: Aggregate = Aggregate.mean
     numerator_id: int | None = Field(
         default=None, description=N_("For the ratio aggregate: the indicator divided.")
@@ -112,7 +140,9 @@ class IndicatorCreate(Input):
         le=1000,
         description=N_("Windows in breach after which the goal itself is questioned (outer loop)."),
     )
-    data_source: ShortText = Field(min_length=1)
+    data_source: ShortText = Field(
+        min_length=1, description=N_("Where the values come from, e.g. the screening log.")
+    )
 
 
 IndicatorUpdate = partial_model(IndicatorCreate)

@@ -227,6 +227,22 @@ def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
         raise InvalidInput.on("layer", f"goal {allocation.goal_id} already has this layer")
 
 
+def _adoptable_goals(session: Session, scope: Scope) -> dict[str, list[tuple[int, str]]]:
+    """The goals a goal of ``scope`` may adopt: other organizations' active,
+    published goals, named with their scope's name."""
+    rows = session.execute(
+        select(Goal.id, Goal.title, Scope.name)
+        .join(Scope, Scope.id == Goal.scope_id)
+        .where(
+            Scope.visibility == "public",
+            Scope.organization_id != scope.organization_id,
+            Goal.status == "active",
+        )
+        .order_by(Scope.name, Goal.id)
+    )
+    return {"derives_from_id": [(id_, f"{title} ({where})") for id_, title, where in rows]}
+
+
 GOAL = Kind(
     name="goal",
     plural="goals",
@@ -240,6 +256,7 @@ GOAL = Kind(
     refs=(Ref("parent_id", Goal, "goal", "title"),),
     rules=_goal_rules,
     after_change=_notify_derived_goals,
+    other_choices=_adoptable_goals,
 )
 
 INDICATOR = Kind(

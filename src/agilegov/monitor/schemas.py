@@ -2,13 +2,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from agilegov import values
 from agilegov.i18n import N_
 from agilegov.monitor.ingest import MAX_KEY, MAX_SOURCE, IngestError, Row, parse_time, parse_value
 from agilegov.notify.schemas import url_problem
-from agilegov.schemas import Input, Output, partial_model
+from agilegov.schemas import Input, Output, in_form_zone, partial_model
 
 
 class ObservationIn(Input):
@@ -16,7 +16,7 @@ class ObservationIn(Input):
     point accepts the same times and values."""
 
     indicator: str = Field(min_length=1, max_length=MAX_KEY, description=N_("The indicator's key."))
-    time: datetime = Field(description=N_("RFC 3339, with its offset (Z or ±hh:mm)."))
+    time: datetime = Field(description=N_("When the value was observed."))
     value: float = Field(
         description=N_('A JSON number, or "NaN", "+Inf", "-Inf" where the indicator allows them.')
     )
@@ -24,11 +24,11 @@ class ObservationIn(Input):
 
     @field_validator("time", mode="before")
     @classmethod
-    def _rfc3339(cls, value: object) -> datetime:
+    def _rfc3339(cls, value: object, info: ValidationInfo) -> datetime:
         if isinstance(value, datetime):  # built in Python, not read from a request
             return values.stored_time(value)
         try:
-            return parse_time(value, "time")
+            return parse_time(in_form_zone(value, info), "time")
         except IngestError as problem:
             raise ValueError(problem.message.removeprefix("time: ")) from None
 

@@ -23,7 +23,14 @@ from agilegov.scoped import Kind, Link, Ref
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
-from agilegov.web.forms import Choice, FormState, form_fields
+from agilegov.web.forms import (
+    Choice,
+    FormState,
+    form_fields,
+    named,
+    reference_label,
+    scale_options,
+)
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -60,7 +67,7 @@ def in_scope(session: Session, model: Any, scope: Scope, *order: Any) -> list[An
 
 def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[Choice]]:
     """The entities each reference field of ``kind`` may name, as select options:
-    one query per referenced kind."""
+    one query per referenced kind, and the kind's ``other_choices``."""
     choices: dict[str, list[Choice]] = {}
     targets: list[Ref | Link] = [*kind.refs, *kind.links]
     cache: dict[Any, list[Choice]] = {}
@@ -71,8 +78,11 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
             rows = session.execute(
                 select(model.id, label).where(model.scope_id == scope.id).order_by(model.id)
             )
-            cache[model] = [(str(row[0]), f"{row[1]} (#{row[0]})") for row in rows]
+            cache[model] = [(str(row[0]), reference_label(row[0], row[1])) for row in rows]
         choices[target.field] = cache[model]
+    if kind.other_choices is not None:
+        for field, named_rows in kind.other_choices(session, scope).items():
+            choices[field] = [(str(id_), reference_label(id_, name)) for id_, name in named_rows]
     if any(field in kind.create.model_fields for field in _ORGANIZATION_FIELDS):
         organizations = [
             (str(row.id), row.name)
@@ -163,7 +173,8 @@ def kind_pages(kind: Kind) -> APIRouter:
         with uow:
             found = readable_scope(uow.session, visitor.principal, scope_id)
             editable = found.status == "active" and visitor.can(found.organization_id)
-            choices = scope_choices(uow.session, found, kind) if editable else {}
+            # Also what the page shows for the ids it holds: names, not numbers.
+            choices = scope_choices(uow.session, found, kind)
             scope = ScopeName.of(found)
         state = FormState(form_fields(kind.create, item, choices=choices)) if editable else None
         return render(
@@ -174,7 +185,7 @@ def kind_pages(kind: Kind) -> APIRouter:
             title=title,
             scope=scope,
             item=item,
-            facts=item.model_dump(),
+            facts=named(item.model_dump(), {**choices, **scale_options(kind.create)}),
             state=state,
             breadcrumbs=_scope_crumbs(scope, kind),
         )

@@ -10,31 +10,38 @@ import pkgutil
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from types import ModuleType
 from typing import Annotated, Any, Union, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from agilegov import i18n
 from agilegov.errors import DomainError
-from agilegov.i18n import Lazy
+from agilegov.i18n import Lazy, lazy
+from agilegov.schemas import Scale
+from agilegov.values import is_time_text
 from agilegov.web.input_problems import bounds_of, problem_text
 
-Choice = tuple[str, str]  # (value, label)
+Choice = tuple[str, str | Lazy]  # (value, label)
 # What is wrong with a field: a service's words, or plain words translated when shown.
 Message = str | Lazy
 
 # A field longer than this is a text area rather than a one-line input.
 _ONE_LINE_MAX = 2_000
+# A select of more options than this gets a box to filter them (where scripts run).
+FILTER_ABOVE = 8
 
 
 @dataclass(frozen=True)
 class FormField:
     name: str
     label: str
-    widget: str  # text, textarea, lines, number, date, select, multiselect, checkbox
+    # text, textarea, lines, number, date, datetime, select, multiselect, checkbox
+    widget: str
     required: bool
     value: Any = None
     options: tuple[Choice, ...] = ()
@@ -48,10 +55,12 @@ class FormField:
     @property
     def chosen(self) -> set[str]:
         """The options selected, as text (for selects and multi-selects)."""
-        if self.value is None:
-            return set()
-        values = self.value if isinstance(self.value, list | tuple | set) else [self.value]
-        return {str(getattr(v, "value", v)) for v in values}
+        return _chosen_of(self.value)
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the select has so many options that a filter box helps."""
+        return self.widget in ("select", "multiselect") and len(self.options) > FILTER_ABOVE
 
     @property
     def text(self) -> str:
@@ -60,11 +69,63 @@ class FormField:
             return ""
         if self.widget == "lines":
             return "\n".join(str(v) for v in self.value)
+        if self.widget == "datetime":
+            local = _wall_clock(self.value, i18n.current_zone.get())
+            if local is not None:
+                return local
         if isinstance(self.value, Enum):
             return str(self.value.value)
         if isinstance(self.value, float) and self.value.is_integer():
             return str(int(self.value))
         return str(self.value)
+
+
+def _chosen_of(value: Any) -> set[str]:
+    """The options ``value`` selects, as text."""
+    if value is None or value == "":
+        return set()
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return {str(getattr(v, "value", v)) for v in values}
+
+
+def _wall_clock(value: Any, zone: str) -> str | None:
+    """The time ``value`` stands for (a stored time, or RFC 3339 text sent back)
+    as a datetime-local input shows it, the wall-clock time in ``zone``; None
+    for a time without an offset, or one the zone cannot show (an impossible
+    date, a year past 9999 there), which is shown as it was typed."""
+    moment = value
+    if isinstance(value, str) and is_time_text(value):
+        try:
+            moment = datetime.fromisoformat(value.upper())
+        except ValueError:
+            return None
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return None
+    try:
+        return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%dT%H:%M}"
+    except OverflowError:
+        return None
+
+
+def reference_label(id_: int, name: str) -> str:
+    """How an option or a page names another entity: ``#12 Fairness of scoring``."""
+    return f"#{id_} {name}"
+
+
+def named(values: Mapping[str, Any], choices: Mapping[str, Sequence[Choice]]) -> dict[str, Any]:
+    """``values`` with each id a field of ``choices`` holds (or each id of a list
+    of them) shown by its option's label; an id with no option stays as it is."""
+    shown = dict(values)
+    for name, options in choices.items():
+        value = shown.get(name)
+        if value is None:
+            continue
+        labels = {option: label for option, label in options}
+        if isinstance(value, list | tuple):
+            shown[name] = [labels.get(str(item), item) for item in value]
+        else:
+            shown[name] = labels.get(str(value), value)
+    return shown
 
 
 def label_of(name: str) -> str:
@@ -121,12 +182,34 @@ def _constraint(info: FieldInfo, name: str) -> Any:
     return None
 
 
+def scale_of(info: FieldInfo) -> Scale | None:
+    """The scale whose words a 1..5 field's points mean, if it has one."""
+    return next((item for item in info.metadata if isinstance(item, Scale)), None)
+
+
+def scale_choices(scale: Scale) -> tuple[Choice, ...]:
+    """A scale's points as options: "1 — rare" … "5 — almost certain"."""
+    return tuple(
+        (str(point), lazy("%(point)s — %(meaning)s", point=point, meaning=lazy(word)))
+        for point, word in enumerate(scale.words, start=1)
+    )
+
+
+def scale_options(shape: type[BaseModel]) -> dict[str, tuple[Choice, ...]]:
+    """The points of each of ``shape``'s scale fields, by name (for ``named``)."""
+    scales = {name: scale_of(info) for name, info in shape.model_fields.items()}
+    return {name: scale_choices(scale) for name, scale in scales.items() if scale is not None}
+
+
 def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Choice]], name: str):  # type: ignore[no-untyped-def]
     inner, _ = _unwrap(annotation)
     origin = get_origin(inner)
     if name in choices:
         many = origin is list
         return ("multiselect" if many else "select"), tuple(choices[name])
+    scale = scale_of(info)
+    if scale is not None:
+        return "scale", scale_choices(scale)
     if isinstance(inner, type) and issubclass(inner, Enum):
         return "select", tuple((str(m.value), label_of(str(m.value))) for m in inner)
     if origin is list:
@@ -137,6 +220,8 @@ def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Cho
         return "integer", ()
     if inner is float:
         return "number", ()
+    if inner is datetime:
+        return "datetime", ()
     if inner is date:
         return "date", ()
     max_length = _constraint(info, "max_length")
@@ -182,7 +267,18 @@ def form_fields(
             value = info.get_default(call_default_factory=True)
         else:
             value = None
-        if widget == "select" and not required:
+        if name in choices:
+            # A value no longer offered (a goal adopted, since retired) stays
+            # chosen, so saving the form does not silently drop it.
+            offered = {option for option, _ in options}
+            missing = _chosen_of(value) - offered
+            options = (*options, *((kept, f"#{kept}") for kept in sorted(missing)))
+        if widget == "scale":
+            # No point is chosen for the person: a new one starts with none.
+            widget = "select"
+            if value is None or not required:
+                options = (("", "—"), *options)
+        elif widget == "select" and not required:
             options = (("", "—"), *options)
         fields.append(
             FormField(
@@ -243,8 +339,10 @@ def values_from_form(
             _, nullable = _unwrap(info.annotation)
             if nullable:
                 values[name] = None
-            elif info.is_required():
-                values[name] = text  # the shape says what is wrong with it
+            elif info.is_required() and scale_of(info) is None:
+                # The shape says what is wrong with it; a scale's empty choice is
+                # no point chosen, left out, so the shape says it is required.
+                values[name] = text
             continue
         values[name] = text
     return values

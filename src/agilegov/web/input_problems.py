@@ -15,6 +15,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from agilegov.i18n import N_, Lazy, lazy
+from agilegov.schemas import LOCAL_DATETIME_ERROR
 
 REQUIRED = N_("This field is required")
 # The titles of the problems the API answers (``agilegov.errors`` and the HTTP
@@ -128,6 +129,8 @@ def problem_text(item: Mapping[str, Any], bounds: Bounds | None = None) -> Lazy 
         return lazy("Choose one of: %(choices)s", choices=_choices(ctx.get("expected")))
     if kind.startswith("date_") and not kind.startswith("datetime_"):
         return lazy("Enter a date such as 2026-04-01")
+    if kind == LOCAL_DATETIME_ERROR:
+        return lazy("Enter a date and a time such as 2026-04-01 09:30")
     if kind.startswith("datetime_"):
         return lazy("Enter a date and time such as 2026-04-01T09:30:00Z")
     if kind == "timezone_aware":

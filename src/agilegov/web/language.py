@@ -1,8 +1,5 @@
-"""The language a page is shown in: the signed-in person's setting, else the
-visitor's choice (kept in a cookie), else the first of ours their browser asks
-for (``Accept-Language``), else the site's default (``AGILEGOV_DEFAULT_LANGUAGE``);
-and the time zone its times are shown in: the person's setting, else the
-language's usual one."""
+"""Choosing the language pages are shown in (the switcher at the top of every
+page); which one a page is shown in is ``web.viewer``'s to say."""
 
 from urllib.parse import urlsplit
 
@@ -10,34 +7,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agilegov.errors import InvalidInput
-from agilegov.i18n import LANGUAGES, negotiate
+from agilegov.i18n import LANGUAGES
 from agilegov.uow import UnitOfWork
 from agilegov.web.signin import Form, VisitorDep, set_cookie
+from agilegov.web.viewer import LANGUAGE_COOKIE
 
-LANGUAGE_COOKIE = "agilegov_language"
 LANGUAGE_MAX_AGE = 365 * 24 * 3600
 
 router = APIRouter(include_in_schema=False)
-
-
-# The zone times are shown in for people who set none.
-USUAL_ZONE = {"ja": "Asia/Tokyo", "en": "UTC"}
-
-
-def language_of(request: Request) -> str:
-    visitor = getattr(request.state, "visitor", None)
-    if visitor is not None and visitor.language in LANGUAGES:
-        return visitor.language
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    default = request.app.state.settings.default_language
-    return negotiate(request.headers.get("accept-language"), default)
-
-
-def zone_of(request: Request, language: str) -> str:
-    visitor = getattr(request.state, "visitor", None)
-    return (visitor and visitor.time_zone) or USUAL_ZONE[language]
 
 
 def _same_site(target: str) -> str:

@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
 from pydantic import BaseModel, ValidationError
 
-from agilegov import __version__, i18n, part
+from agilegov import __version__, clock, i18n, part
 from agilegov.errors import InvalidInput
+from agilegov.schemas import FORM_ZONE
 from agilegov.web.forms import FormState, label_of, problems_of, values_from_form
-from agilegov.web.language import language_of, zone_of
-from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, set_cookie
+from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, SubmittedForm, set_cookie
+from agilegov.web.viewer import language_of, zone_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 MESSAGES = Path(__file__).parent / "locale"
@@ -82,6 +83,8 @@ templates.env.filters["label"] = lambda value: i18n.gettext(
     label_of(str(getattr(value, "value", value)))
 )
 templates.env.globals["version"] = __version__
+# The viewer's zone, named next to a date and time typed in it.
+templates.env.globals["zone_name"] = lambda: i18n.zone_name(clock.now())
 templates.env.add_extension("jinja2.ext.i18n")
 
 
@@ -288,18 +291,23 @@ def submit_form(
     Refused, by the shape's rules or by the service (``InvalidInput``), the
     answer is ``refused(values=..., problems=...)``: the page with the form
     again, filled with what was sent, each problem next to its field, as 422
-    (and the service stored nothing). Accepted, it is ``done``: the address to
-    see the result at (303), or a function of the call's result that gives the
-    address, or the whole answer (a page showing a new secret once, a redirect
-    that also sets a cookie). ``message`` (or a function of the result giving
-    it) says what was done, once, on the page the redirect leads to.
+    (and the service stored nothing). A date and time sent without an offset is
+    read in the sender's zone (``signin.SubmittedForm``). Accepted, it is
+    ``done``: the address to see the result at (303), or a function of the
+    call's result that gives the address, or the whole answer (a page showing a
+    new secret once, a redirect that also sets a cookie). ``message`` (or a
+    function of the result giving it) says what was done, once, on the page the
+    redirect leads to.
 
     ``confirm``, given what the form says, answers with the question to ask
     before an irreversible change (``confirm_page``), or None when it needs
     none; the service is called only once the person has said yes."""
     values = values_from_form(shape, form)
+    # A time typed without an offset is in the sender's zone (UTC for a form
+    # that did not come through ``signin.Form``).
+    zone = form.zone if isinstance(form, SubmittedForm) else "UTC"
     try:
-        data = shape.model_validate(values)
+        data = shape.model_validate(values, context={FORM_ZONE: zone})
         question = None if confirm is None or confirmed(form) else confirm(data)
         if question is not None:
             return question

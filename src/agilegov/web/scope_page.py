@@ -21,9 +21,9 @@ from agilegov.errors import NotFound
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web import lists
-from agilegov.web.language import language_of
 from agilegov.web.render import render
 from agilegov.web.signin import Visitor, VisitorDep
+from agilegov.web.viewer import language_of
 
 OVERVIEW = ""
 

@@ -14,6 +14,7 @@ from agilegov.auth import ANONYMOUS, Principal, Role
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.uow import UnitOfWork
 from agilegov.web.client import client_of
+from agilegov.web.viewer import language_of, zone_of
 
 SESSION_COOKIE = "agilegov_session"
 # Before sign-in there is no session to bind a token to: the forms of a
@@ -88,7 +89,16 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
     )
 
 
-async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
+class SubmittedForm(FormData):
+    """A submitted form, and the time zone its sender reads times in: a date and
+    time typed without an offset (a ``datetime-local`` input) is in that zone."""
+
+    def __init__(self, form: FormData, zone: str) -> None:
+        super().__init__(form.multi_items())
+        self.zone = zone
+
+
+async def checked_form(request: Request, visitor: "VisitorDep") -> SubmittedForm:
     """The submitted form, once its CSRF token is shown to be this visitor's."""
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         # No page takes a file: an upload's larger body is not read here.
@@ -100,8 +110,8 @@ async def checked_form(request: Request, visitor: "VisitorDep") -> FormData:
         raise Forbidden(
             "the form has expired or did not come from this site; reload it and try again"
         )
-    return form
+    return SubmittedForm(form, zone_of(request, language_of(request)))
 
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
-Form = Annotated[FormData, Depends(checked_form)]
+Form = Annotated[SubmittedForm, Depends(checked_form)]
