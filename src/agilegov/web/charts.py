@@ -133,6 +133,7 @@ _TIME_STEPS: tuple[tuple[float, str], ...] = (
     (182 * _DAY, "%Y-%m"),
     *((years * 365.25 * _DAY, "%Y") for years in (1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500)),
 )
+_NICE = ((1.5, 1.0), (2.25, 2.0), (3.5, 2.5), (7.5, 5.0))
 _FIRST_SECOND = datetime(1, 1, 2, tzinfo=UTC).timestamp()
 _LAST_SECOND = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC).timestamp()
 
@@ -203,7 +204,10 @@ def value_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high / 2 - low / 2) / (count - 1) * 2  # halved first: the span may overflow
     if raw > 0 and math.isfinite(raw):
         magnitude = 10.0 ** math.floor(math.log10(raw))
-        step = next((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw), 0.0)
+        # The round multiple nearest the raw step (Heckbert's "nice numbers").
+        fraction = raw / magnitude if magnitude > 0 else 0.0
+        multiple = next((m for bound, m in _NICE if fraction < bound), 10.0)
+        step = multiple * magnitude
         if 0 < step < math.inf and magnitude > 0:
             first, last = math.ceil(low / step), math.floor(high / step)
             ticks = [k * step for k in range(first, last + 1)]
@@ -220,15 +224,17 @@ def _padded(low: float, high: float) -> tuple[float, float]:
     return max(low - pad, -_LARGEST), min(high + pad, _LARGEST)
 
 
-def time_ticks(first: float, last: float, zone: tzinfo, count: int = 5) -> list[tuple[float, str]]:
+def time_ticks(first: float, last: float, zone: tzinfo, count: int = 4) -> list[tuple[float, str]]:
     """Ticks on a time axis from ``first`` to ``last`` (seconds since 1970), at
     round steps of the zone's clock, each labelled as briefly as its step allows."""
     if not first < last:
         moment = datetime.fromtimestamp(first, UTC).astimezone(zone)
         return [(first, f"{moment:%Y-%m-%d %H:%M}")]
     wanted = (last - first) / count
+    # The first step not much shorter than wanted: about count to 1.5 times count ticks.
     step, form = next(
-        ((s, f) for s, f in _TIME_STEPS if s >= wanted), (_TIME_STEPS[-1][0], _TIME_STEPS[-1][1])
+        ((s, f) for s, f in _TIME_STEPS if s * 1.5 >= wanted),
+        (_TIME_STEPS[-1][0], _TIME_STEPS[-1][1]),
     )
     offset = datetime.fromtimestamp(first, UTC).astimezone(zone).utcoffset()
     shift = offset.total_seconds() if offset else 0.0
@@ -266,8 +272,8 @@ def indicator_chart(
     episodes: Sequence[tuple[datetime, datetime | None]] = (),
     statuses: Sequence[str | None] | None = None,
     zone: tzinfo = UTC,
-    width: int = 720,
-    height: int = 320,
+    width: int = 600,
+    height: int = 300,
     buckets: int = 200,
 ) -> IndicatorChart:
     """An indicator's observations (in time order) drawn on axes with its levels,
@@ -277,7 +283,7 @@ def indicator_chart(
     Non-finite values (None, NaN, ±Inf) are gaps: the line breaks there. The
     side beyond the acceptable level is below it when higher is better, above it
     when lower is better. ``statuses`` (one per observation) colour the points."""
-    left, top, right, bottom = 64.0, 12.0, width - 12.0, height - 28.0
+    left, top, right, bottom = 64.0, 16.0, width - 12.0, height - 28.0
     times = np.array([t.timestamp() for t, _ in observations], dtype=float)
     values = np.array([np.nan if v is None else v for _, v in observations], dtype=float)
     finite = np.isfinite(values)
@@ -288,7 +294,7 @@ def indicator_chart(
     kept = thin(seconds, shown, buckets) if len(shown) else np.arange(0)
 
     levels = [v for v in (acceptable_level, target) if v is not None]
-    ranged = [*levels, *([shown.min(), shown.max()] if len(shown) else [])]
+    ranged = [*levels, *([float(shown.min()), float(shown.max())] if len(shown) else [])]
     low, high = _padded(min(ranged), max(ranged)) if ranged else (0.0, 1.0)
 
     if len(times):
@@ -345,7 +351,7 @@ def indicator_chart(
         if not len(times) or end < first or start > last:
             continue
         x1, x2 = float(x_of(max(start, first))), float(x_of(min(max(end, start), last)))
-        bands.append(Band(round(x1, 1), round(max(x2 - x1, 2.0), 1), recovered is None))
+        bands.append(Band(round(x1, 1), round(max(x2 - x1, 4.0), 1), recovered is None))
 
     return IndicatorChart(
         width=width,
