@@ -956,21 +956,19 @@ def indicator_history(
             .order_by(BreachEpisode.opened_at.desc(), BreachEpisode.id.desc())
             .limit(episodes)
         )
-        totals = {
-            model: session.scalar(
-                select(func.count()).select_from(model).where(model.indicator_id == indicator_id)
-            )
-            or 0
+        counted = [
+            select(func.count()).select_from(model).where(model.indicator_id == indicator_id)
             for model in (Observation, Evaluation, BreachEpisode)
-        }
+        ]
+        totals = session.execute(select(*(count.scalar_subquery() for count in counted))).one()
         return IndicatorHistory(
             indicator=found,
             observations=[(row.time, row.value) for row in reversed(newest)],
-            observation_total=totals[Observation],
+            observation_total=totals[0],
             evaluations=[EvaluationRead.model_validate(row) for row in evaluation_rows],
-            evaluation_total=totals[Evaluation],
+            evaluation_total=totals[1],
             episodes=[BreachEpisodeRead.model_validate(row) for row in episode_rows],
-            episode_total=totals[BreachEpisode],
+            episode_total=totals[2],
         )
 
 
