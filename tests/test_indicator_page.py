@@ -131,13 +131,15 @@ def test_outsiders_and_unknown_ids_find_nothing(monitored: dict[str, Any]) -> No
         assert "<html" in page.text
 
 
-def test_the_goals_tab_and_home_link_to_the_page_and_explain_statuses(
+def test_the_goals_tab_home_and_triggers_link_to_the_page(
     monitored: dict[str, Any],
 ) -> None:
     client = sign_in(monitored["site"], "owner")
     tab = client.get(f"/scopes/{monitored['scope']}/goals").text
     assert f'href="{monitored["path"]}"' in tab and "What the statuses mean" in tab
     home = client.get("/").text
+    # The open trigger about the indicator, on the scope's overview, links to it.
+    assert f'href="{monitored["path"]}"' in client.get(f"/scopes/{monitored['scope']}").text
     assert f'href="{monitored["path"]}"' in home and "What the statuses mean" in home
 
 
