@@ -126,6 +126,7 @@ _TIME_STEPS: tuple[tuple[float, str], ...] = (
     (12 * _HOUR, "%m-%d %H:%M"),
     (_DAY, "%Y-%m-%d"),
     (2 * _DAY, "%Y-%m-%d"),
+    (3 * _DAY, "%Y-%m-%d"),
     (7 * _DAY, "%Y-%m-%d"),
     (14 * _DAY, "%Y-%m-%d"),
     (30 * _DAY, "%Y-%m"),
