@@ -558,3 +558,39 @@ def test_invalid_arrays_and_time() -> None:
         evaluate(rules, np.array([0]), one, one, 1000.0, ids=np.array([1.5]))
     with pytest.raises(ValueError, match="at must be finite"):
         evaluate(rules, np.array([0]), one, one, NAN)
+
+
+@pytest.mark.parametrize(
+    ("direction", "acceptable", "target", "values", "expected"),
+    [
+        (
+            HIGHER,
+            0.8,
+            0.9,
+            [0.95, 0.9, 0.85, 0.8, 0.79],
+            ["ok", "ok", "warning", "warning", "breach"],
+        ),
+        (
+            LOWER,
+            10.0,
+            5.0,
+            [3.0, 5.0, 7.0, 10.0, 12.0],
+            ["ok", "ok", "warning", "warning", "breach"],
+        ),
+        (HIGHER, 0.8, None, [0.8, 0.7], ["ok", "breach"]),
+        (LOWER, 10.0, None, [math.inf, -math.inf, NAN], ["breach", "ok", "no_data"]),
+    ],
+)
+def test_a_value_alone_stands_against_the_levels_as_an_evaluation_would(
+    direction: str,
+    acceptable: float,
+    target: float | None,
+    values: list[float],
+    expected: list[str],
+) -> None:
+    codes = evaluation.value_statuses(np.array(values), direction, acceptable, target)
+    assert [STATUS_NAMES[code] for code in codes] == expected
+    # The same as an evaluation of a window holding only that value.
+    for value, name in zip(values, expected, strict=True):
+        got = run([rule("last", 100.0, direction, acceptable, target)], [(0, 990.0, value)])
+        assert got.status_names().tolist() == [name]

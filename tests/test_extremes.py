@@ -572,6 +572,7 @@ def test_values_and_times_at_the_bounds_are_stored_and_read_back(
         f"/scopes/{names['public_scope']}",
         f"/scopes/{names['public_scope']}/goals",
         f"/scopes/{names['public_scope']}/indicators/{names['public_indicator']}",
+        f"/scopes/{names['public_scope']}/indicators/{names['public_indicator']}/monitoring",
         f"/consultations/{created['id']}",
     ):
         assert page.get(path).status_code == 200, path

@@ -84,6 +84,9 @@ BOUNDS: dict[str, int] = {
     "history tab": 12,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 7,
+    # Sign-in (2), its scope twice (the history's check, then the page's), the
+    # indicator with its goal, observations, evaluations, episodes, their counts.
+    "indicator page": 9,
     "risk page": 9,
     "measure page": 9,
     "goal versions": 6,
@@ -131,6 +134,7 @@ PAGES: dict[str, str] = {
     "scope overview": "/scopes/{scope}",
     **{f"{tab} tab": f"/scopes/{{scope}}/{tab}" for tab in TABS},
     "goal page": "/scopes/{scope}/goals/{goal}",
+    "indicator page": "/scopes/{scope}/indicators/{indicator}/monitoring",
     "risk page": "/scopes/{scope}/risks/{risk}",
     "measure page": "/scopes/{scope}/measures/{measure}",
     "goal versions": "/scopes/{scope}/goals/{goal}/versions",
@@ -163,7 +167,7 @@ def grow(
     value with an indicator each and observations (one in five indicators in breach),
     measures on risks and goals, trade-offs, allocations to another organization."""
     core = add(uow, actor, scope_id, GOAL, title=f"Core value {tag}", level="core_value")
-    goals, risks, measures, keys = [core], [], [], []
+    goals, risks, measures, keys, indicators = [core], [], [], [], []
     for n in range(count):
         holder = stakeholder(uow, actor, scope_id, name=f"Group {tag}{n}")
         hurts = [
@@ -190,7 +194,9 @@ def grow(
             uow, actor, scope_id, title=f"Specific goal {tag}{n}", parent_id=core.id, target=0.9
         )
         key = f"g{tag}{n}.ratio"
-        indicator(uow, actor, scope_id, goal.id, key=key, name=f"Indicator {tag}{n}")
+        indicators.append(
+            indicator(uow, actor, scope_id, goal.id, key=key, name=f"Indicator {tag}{n}").id
+        )
         keys.append(key)
         measures.append(
             measure(
@@ -234,7 +240,12 @@ def grow(
         for step in range(5)
     ]
     ingest(uow, actor, rows, scope_id=scope_id)
-    return {"goal": goals[1].id, "risk": risks[0].id, "measure": measures[0].id}
+    return {
+        "goal": goals[1].id,
+        "indicator": indicators[0],
+        "risk": risks[0].id,
+        "measure": measures[0].id,
+    }
 
 
 def consult(uow: UnitOfWork, world: World, scope_id: int, tag: str, people: int) -> int:

@@ -63,6 +63,8 @@ PAGES = {
     "item": Shown(f"{SCOPE}/risks/{{risk}}"),
     "item-goal": Shown(f"{SCOPE}/goals/{{goal}}"),
     "versions": Shown(f"{SCOPE}/goals/{{goal}}/versions"),
+    "indicator": Shown(f"{SCOPE}/indicators/{{indicator}}/monitoring"),
+    "indicator-published": Shown(f"{SCOPE}/indicators/{{indicator}}/monitoring", signed_in=False),
     "account": Shown("/account"),
     "notifications": Shown("/notifications"),
     "members": Shown("/organizations/1/members"),
@@ -80,16 +82,19 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def items(site: Site) -> dict[str, int]:
-    """A risk of the demo scope, its goal with the most versions (to compare), and
-    its consultation."""
+    """A risk of the demo scope, its goal with the most versions (to compare), the
+    indicator of its latest breach episode (the chart with a band), and its
+    consultation."""
     with site.api() as api:
         goals = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/goals", params={"limit": 500}).json()
         consultations = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/consultations").json()
+        episodes = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/breach-episodes").json()
     revised = max(goals["items"], key=lambda goal: goal["version"])
     assert revised["version"] > 1
     return {
         "risk": site.first_id(TALENTBRIDGE_SCOPE, "risks"),
         "goal": revised["id"],
+        "indicator": episodes["items"][0]["indicator_id"],
         "consultation": consultations[0]["id"],
     }
 

@@ -368,6 +368,26 @@ def indicator_in_scope(session: Session, scope_id: int, indicator_id: int) -> bo
     return indicator is not None and indicator.scope_id == scope_id
 
 
+class IndicatorOfGoal(NamedTuple):
+    """An indicator as its own page shows it, with its goal's title."""
+
+    indicator: IndicatorRead
+    goal_title: str
+
+
+def indicator_of_goal(session: Session, scope_id: int, indicator_id: int) -> IndicatorOfGoal | None:
+    """The indicator ``indicator_id`` of the scope and its goal's title, or None
+    when the scope has no such indicator (one query)."""
+    found = session.execute(
+        select(Indicator, Goal.title)
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .where(Indicator.id == indicator_id, Indicator.scope_id == scope_id)
+    ).first()
+    if found is None:
+        return None
+    return IndicatorOfGoal(IndicatorRead.model_validate(found[0]), found[1])
+
+
 def indicators_keyed(
     session: Session, keys: Collection[str], scopes: int | Select[tuple[int]]
 ) -> list[tuple[str, int, int, bool]]:

@@ -36,6 +36,7 @@ Choices the rules leave open, made here:
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -495,6 +496,24 @@ def _status(rules: Sequence[Rule], value: np.ndarray) -> np.ndarray:
     sign = np.array([1.0 if r.direction == "higher_is_better" else -1.0 for r in rules])
     acceptable = np.array([r.acceptable_level for r in rules], dtype=np.float64)
     target = np.array([np.nan if r.target is None else r.target for r in rules])
+    return _classify(value, sign, acceptable, target)
+
+
+def value_statuses(
+    values: np.ndarray, direction: str, acceptable_level: float, target: float | None
+) -> np.ndarray:
+    """Where each value alone stands against one indicator's levels, by the same
+    rule as an evaluation's (status codes; NaN is NO_DATA, ±Inf compares as itself)."""
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    return _classify(
+        np.asarray(values, dtype=np.float64),
+        np.float64(sign),
+        np.float64(acceptable_level),
+        np.float64(np.nan if target is None else target),
+    )
+
+
+def _classify(value: np.ndarray, sign: Any, acceptable: Any, target: Any) -> np.ndarray:
     v = sign * value
     status = np.full(value.size, OK, dtype=np.int8)
     status[v < sign * target] = WARNING  # False for a NaN target: no warning band

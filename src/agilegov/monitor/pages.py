@@ -1,10 +1,15 @@
 """Feeding and evaluating a scope's monitoring from its pages: one observation
 by hand (files and streams go through the API and the CLI), the Prometheus
-targets the server scrapes, and an evaluation of every indicator now."""
+targets the server scrapes, and an evaluation of every indicator now; and
+each indicator's own page: its chart, observations, evaluations and breach
+episodes."""
 
+from datetime import datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -14,11 +19,13 @@ from agilegov.errors import InvalidInput
 from agilegov.goals.service import indicator_labels
 from agilegov.i18n import N_, lazy
 from agilegov.monitor import scraping, service
+from agilegov.monitor.evaluation import STATUS_NAMES, value_statuses
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.schemas import ObservationIn, ScrapeResult, ScrapeTargetCreate
 from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
+from agilegov.web.charts import indicator_chart
 from agilegov.web.forms import FormState
 from agilegov.web.render import (
     confirm_page,
@@ -29,10 +36,17 @@ from agilegov.web.render import (
     submit_form,
 )
 from agilegov.web.signin import Form, Visitor, VisitorDep
+from agilegov.web.viewer import language_of, zone_of
 
 router = APIRouter(prefix="/scopes/{scope_id}", include_in_schema=False)
 # Scrape targets shown on the scope's page of them.
 SHOWN_TARGETS = 200
+# An indicator's page: the newest observations charted, and those of them listed
+# in its table; its newest evaluations and breach episodes.
+CHARTED_OBSERVATIONS = 10_000
+LISTED_OBSERVATIONS = 200
+SHOWN_EVALUATIONS = 100
+SHOWN_EPISODES = 100
 
 
 def _observation_form(
@@ -182,4 +196,65 @@ def delete_target(
     return redirect(
         f"/scopes/{scope_id}/scrape-targets",
         message=lazy("Target #%(id)s deleted", id=target_id),
+    )
+
+
+# ---------------------------------------------------------------- an indicator's page
+
+
+def _zone_name(zone: ZoneInfo, moment: datetime | None) -> str:
+    """The zone as the page's times name it (``JST``; ``America/Sao_Paulo`` where
+    its abbreviation is a bare offset)."""
+    abbreviation = (moment or datetime.now(zone)).astimezone(zone).tzname() or ""
+    return abbreviation if abbreviation[:1].isalpha() else zone.key
+
+
+@router.get("/indicators/{indicator_id}/monitoring")
+def indicator_page(
+    request: Request, scope_id: int, indicator_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    history = service.indicator_history(
+        uow,
+        visitor.principal,
+        scope_id,
+        indicator_id,
+        observations=CHARTED_OBSERVATIONS,
+        evaluations=SHOWN_EVALUATIONS,
+        episodes=SHOWN_EPISODES,
+    )
+    with uow:
+        found = readable_scope(uow.session, visitor.principal, scope_id)
+        scope = ScopeRead.model_validate(found)
+        can_edit = found.status == "active" and visitor.can(found.organization_id, Role.editor)
+    indicator = history.indicator.indicator
+    values = np.array([np.nan if v is None else v for _, v in history.observations], dtype=float)
+    codes = value_statuses(
+        values, indicator.direction, indicator.acceptable_level, indicator.target
+    )
+    statuses = [STATUS_NAMES[code] for code in codes.tolist()]
+    zone = ZoneInfo(zone_of(request, language_of(request)))
+    chart = indicator_chart(
+        history.observations,
+        direction=indicator.direction,
+        acceptable_level=indicator.acceptable_level,
+        target=indicator.target,
+        episodes=[(e.opened_at, e.recovered_at) for e in history.episodes],
+        statuses=statuses,
+        zone=zone,
+    )
+    newest = history.observations[-LISTED_OBSERVATIONS:][::-1]
+    listed = list(zip(newest, statuses[-LISTED_OBSERVATIONS:][::-1], strict=True))
+    last = history.observations[-1][0] if history.observations else None
+    return render(
+        request,
+        "indicator.html",
+        visitor=visitor,
+        scope=scope,
+        can_edit=can_edit,
+        indicator=indicator,
+        goal_title=history.indicator.goal_title,
+        history=history,
+        chart=chart,
+        listed=listed,
+        zone_name=_zone_name(zone, last),
     )

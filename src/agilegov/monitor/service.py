@@ -25,9 +25,11 @@ from agilegov.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.goals.service import (
     INDICATOR,
     ActiveIndicator,
+    IndicatorOfGoal,
     active_indicators,
     indicator_ids,
     indicator_in_scope,
+    indicator_of_goal,
     indicator_scope_ids,
     indicators_keyed,
 )
@@ -901,6 +903,73 @@ def recent_series(session: Session, scope_id: int, points: int) -> dict[int, lis
     for indicator_id, time, value in rows:
         series[indicator_id].append((time, value))
     return series
+
+
+@dataclass(frozen=True)
+class IndicatorHistory:
+    """What one indicator's page shows: its newest observations (oldest first),
+    its newest evaluations and breach episodes (newest first), and how many of
+    each there are in all."""
+
+    indicator: IndicatorOfGoal
+    observations: list[tuple[datetime, float | None]]
+    observation_total: int
+    evaluations: list[EvaluationRead]
+    evaluation_total: int
+    episodes: list[BreachEpisodeRead]
+    episode_total: int
+
+
+def indicator_history(
+    uow: UnitOfWork,
+    actor: Principal,
+    scope_id: int,
+    indicator_id: int,
+    *,
+    observations: int,
+    evaluations: int,
+    episodes: int,
+) -> IndicatorHistory:
+    """One indicator's history, for those who may read its scope (to others the
+    indicator does not exist)."""
+    with uow:
+        session = uow.session
+        scope = readable_scope(session, actor, scope_id)
+        found = indicator_of_goal(session, scope.id, indicator_id)
+        if found is None:
+            raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
+        newest = session.execute(
+            select(Observation.time, Observation.value)
+            .where(Observation.indicator_id == indicator_id)
+            .order_by(Observation.time.desc(), Observation.id.desc())
+            .limit(observations)
+        ).all()
+        evaluation_rows = session.scalars(
+            select(Evaluation)
+            .where(Evaluation.indicator_id == indicator_id)
+            .order_by(Evaluation.id.desc())
+            .limit(evaluations)
+        )
+        episode_rows = session.scalars(
+            select(BreachEpisode)
+            .where(BreachEpisode.indicator_id == indicator_id)
+            .order_by(BreachEpisode.opened_at.desc(), BreachEpisode.id.desc())
+            .limit(episodes)
+        )
+        counted = [
+            select(func.count()).select_from(model).where(model.indicator_id == indicator_id)
+            for model in (Observation, Evaluation, BreachEpisode)
+        ]
+        totals = session.execute(select(*(count.scalar_subquery() for count in counted))).one()
+        return IndicatorHistory(
+            indicator=found,
+            observations=[(row.time, row.value) for row in reversed(newest)],
+            observation_total=totals[0],
+            evaluations=[EvaluationRead.model_validate(row) for row in evaluation_rows],
+            evaluation_total=totals[1],
+            episodes=[BreachEpisodeRead.model_validate(row) for row in episode_rows],
+            episode_total=totals[2],
+        )
 
 
 def open_breaches(session: Session, scope_ids: Collection[int]) -> list[tuple[BreachEpisode, Any]]:
