@@ -16,6 +16,7 @@ from agilegov.api.deps import Uow
 from agilegov.errors import DomainError, NotFound
 from agilegov.i18n import N_
 from agilegov.record import checkpoints
+from agilegov.record.api import MAX_INDEX
 from agilegov.record.models import Event
 from agilegov.record.notes import verifier_key
 from agilegov.record.service import visible_events
@@ -151,7 +152,7 @@ def receipt_file(request: Request, index: int, uow: Uow, visitor: VisitorDep) ->
     """An entry's receipt as a file, for ``agilegov record verify --receipt``:
     its leaf, its inclusion proof in the latest signed checkpoint and, when the
     visitor may read it, its event (else only the leaf, as the lookup shows)."""
-    if index < 0 or len(str(index)) > _LONGEST_NUMBER:
+    if not 0 <= index <= MAX_INDEX:
         raise NotFound(f"no entry {index}")
     signer = request.app.state.signer
     origin = request.app.state.settings.log_origin
