@@ -61,12 +61,15 @@ BOUNDS: dict[str, int] = {
     # Sign-in (2), organizations, scopes, triggers, breaches, reviews due (one per
     # kind with a review-by date: 2), consultations to answer, assessments in progress.
     "dashboard": 10,
-    "organizations": 3,
+    # Searchable lists (web/lists.py) count what matches, then read one page of it.
+    "organizations": 4,
+    "assessments": 4,
     "organization profile": 5,
-    "record": 4,
-    # 7 on SQLite: there the proof's nodes are read through the driver's own cursor
+    # The checkpoint, then the entries the visitor may read.
+    "record": 6,
+    # 9 on SQLite: there the proof's nodes are read through the driver's own cursor
     # (agilegov.record.log), which the engine's listener does not see.
-    "record, an entry looked up": 8,
+    "record, an entry looked up": 10,
     "new scope form": 3,
     "scope edit form": 4,
     "scope overview": 14,
@@ -102,7 +105,8 @@ BOUNDS: dict[str, int] = {
     "new measure form": 5,
     "new review form": 6,
     "new trigger form": 3,
-    "notifications": 4,
+    # The kinds of the person's notifications, then the list.
+    "notifications": 5,
     "webhooks": 9,
     "consultation": 15,
     "consultation vote": 15,
@@ -126,6 +130,7 @@ KINDS = (
 PAGES: dict[str, str] = {
     "dashboard": "/",
     "organizations": "/organizations",
+    "assessments": "/assessments",
     "organization profile": "/organizations/{business}",
     "record": "/record",
     "record, an entry looked up": "/record?index={entry}",

@@ -36,6 +36,8 @@ PAGES = {
     "record": Shown("/record", signed_in=False),
     "record-lookup": Shown("/record?index=0", signed_in=False),
     "record-lookup-refused": Shown("/record?index=x", signed_in=False, status=422),
+    "record-browsed": Shown("/record?q=scope&sort=index", signed_in=False),
+    "assessments": Shown("/assessments"),
     "login": Shown("/login", signed_in=False),
     "error": Shown("/scopes/999999", signed_in=False, status=404),
     "scope-overview": Shown(SCOPE),

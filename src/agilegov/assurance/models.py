@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from agilegov.db import Base, JSONType, UTCDateTime
 
@@ -22,6 +22,9 @@ class Assessment(Base):
     result: Mapped[str] = mapped_column(Text)
     findings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The names a list shows, where its query asks for them.
+    scope_name: Mapped[str | None] = query_expression()
+    assessor_name: Mapped[str | None] = query_expression()
 
 
 class Attestation(Base):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
 
 from agilegov.api.deps import Uow
 from agilegov.assurance import service
@@ -24,14 +24,17 @@ from agilegov.errors import Unauthenticated
 from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import (
     organization_choices,
+    organization_name,
     organization_names,
     organization_profile,
 )
 from agilegov.part import Panel
+from agilegov.record.credentials import AttestationMethod
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState, reference_label
-from agilegov.web.render import confirm_page, form_page, render, submit_form
+from agilegov.web.lists import Column, Listing, choice_label, download, read
+from agilegov.web.render import confirm_page, form_page, render, submit_form, when_text
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -108,6 +111,67 @@ def create_assessment(request: Request, uow: Uow, visitor: VisitorDep, form: For
         refused=partial(_assessment_form, request, uow, visitor),
         done=lambda created: f"/assessments/{created.id}",
     )
+
+
+SCOPE_NAME = select(Scope.name).where(Scope.id == Assessment.scope_id).scalar_subquery()
+ASSESSOR_NAME = organization_name(Assessment.assessor_organization_id)
+
+ASSESSMENTS = Listing(
+    Assessment,
+    (
+        Column("created", N_("Assessed"), Assessment.created_at, lambda a: when_text(a.created_at)),
+        Column("scope", N_("Scope"), SCOPE_NAME, lambda a: a.scope_name, searched=True),
+        Column("assessor", N_("Assessor"), ASSESSOR_NAME, lambda a: a.assessor_name, True),
+        Column(
+            "method",
+            N_("Method"),
+            Assessment.method,
+            lambda a: choice_label(a.method),
+            choices=tuple(AttestationMethod),
+        ),
+        Column(
+            "result",
+            N_("Result"),
+            Assessment.result,
+            lambda a: a.result,
+            searched=True,
+            sortable=False,
+        ),
+        Column(
+            "scope_id",
+            N_("Scope number"),
+            Assessment.scope_id,
+            lambda a: a.scope_id,
+            shown=False,
+            value=int,
+            accepts=lambda text: text.isdecimal() and len(text) < 10,
+        ),
+    ),
+    order=(Assessment.created_at.desc(), Assessment.id.desc()),
+)
+
+
+@router.get("/assessments")
+def assessments(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    """The assessments the visitor may read (of published scopes, and of their
+    organizations' scopes or by their assessors), searched, sorted and paged."""
+    query = dict(request.query_params)
+    names = [
+        with_expression(Assessment.scope_name, SCOPE_NAME),
+        with_expression(Assessment.assessor_name, ASSESSOR_NAME),
+    ]
+    with uow:
+        where = [service.readable_assessments(visitor.principal)]
+        listed = read(uow.session, ASSESSMENTS, where, query, names)
+        if listed.request.csv and not listed.request.problems:
+            return download(request, listed, "assessments.csv")
+        return render(
+            request,
+            "assessments.html",
+            status=400 if listed.request.problems else 200,
+            visitor=visitor,
+            assessments=listed,
+        )
 
 
 def _assessment_page(

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -109,20 +110,24 @@ def get_assessment(uow: UnitOfWork, actor: Principal, assessment_id: int) -> Ass
         return AssessmentRead.model_validate(_assessment(uow.session, actor, assessment_id))
 
 
+def readable_assessments(actor: Principal) -> Any:
+    """The condition of the assessments ``actor`` may read: of published scopes,
+    by their assessors, of their scopes (as ``_readable`` decides for one)."""
+    member_of = list(actor.roles)
+    visible = [Assessment.scope_id.in_(select(Scope.id).where(Scope.visibility == "public"))]
+    if member_of:
+        visible += [
+            Assessment.assessor_organization_id.in_(member_of),
+            Assessment.scope_id.in_(select(Scope.id).where(Scope.organization_id.in_(member_of))),
+        ]
+    return or_(*visible)
+
+
 def list_assessments(
     uow: UnitOfWork, actor: Principal, limit: int, offset: int, scope_id: int | None = None
 ) -> Page[AssessmentRead]:
     with uow:
-        member_of = list(actor.roles)
-        visible = [Assessment.scope_id.in_(select(Scope.id).where(Scope.visibility == "public"))]
-        if member_of:
-            visible += [
-                Assessment.assessor_organization_id.in_(member_of),
-                Assessment.scope_id.in_(
-                    select(Scope.id).where(Scope.organization_id.in_(member_of))
-                ),
-            ]
-        where = [or_(*visible)]
+        where = [readable_assessments(actor)]
         if scope_id is not None:
             where.append(Assessment.scope_id == scope_id)
         return paginate(uow.session, Assessment, where, AssessmentRead, limit, offset)

@@ -6,20 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import case, select
 
 from agilegov.api.deps import Uow
 from agilegov.errors import Unauthenticated
 from agilegov.i18n import N_, lazy
 from agilegov.notify import service
+from agilegov.notify.models import Notification
 from agilegov.notify.schemas import WebhookCreate
 from agilegov.organizations.service import get_organization
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState
-from agilegov.web.render import confirm_page, confirmed, redirect, render, submit_form
+from agilegov.web.lists import Column, Listing, choice_label, download, read
+from agilegov.web.render import confirm_page, confirmed, redirect, render, submit_form, when_text
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
-# Notifications and deliveries shown on one page, newest first.
+# Webhooks shown on one page.
 SHOWN = 100
 # A delivery's status as the page names it (translated there).
 STATUS_NAMES = {
@@ -29,12 +32,58 @@ STATUS_NAMES = {
 }
 
 
+UNREAD_OR_READ = case((Notification.read_at.is_(None), "unread"), else_="read")
+
+NOTIFICATIONS = Listing(
+    Notification,
+    (
+        Column("created", N_("Time"), Notification.created_at, lambda n: when_text(n.created_at)),
+        Column("title", N_("Notification"), Notification.title, lambda n: n.title, searched=True),
+        Column(
+            "body",
+            N_("Details"),
+            Notification.body,
+            lambda n: n.body,
+            searched=True,
+            sortable=False,
+        ),
+        # Its choices are the kinds of the visitor's own notifications.
+        Column("kind", N_("Kind"), Notification.kind, lambda n: n.kind),
+        Column(
+            "status",
+            N_("Status"),
+            UNREAD_OR_READ,
+            lambda n: choice_label("read" if n.read_at else "unread"),
+            choices=("unread", "read"),
+        ),
+    ),
+    order=(Notification.created_at.desc(), Notification.id.desc()),
+)
+
+
 @router.get("/notifications")
 def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    """The visitor's own notifications, newest first: searched, filtered by
+    kind and by read or unread, sorted and paged."""
     if not visitor.signed_in:
         raise Unauthenticated("sign in first")
-    page = service.list_notifications(uow, visitor.principal, SHOWN, 0)
-    return render(request, "notifications.html", visitor=visitor, page=page)
+    query = dict(request.query_params)
+    mine = [Notification.user_id == visitor.principal.user_id]
+    with uow:
+        kinds = uow.session.scalars(
+            select(Notification.kind).where(*mine).distinct().order_by(Notification.kind)
+        )
+        listing = NOTIFICATIONS.with_choices("kind", list(kinds))
+        listed = read(uow.session, listing, mine, query)
+        if listed.request.csv and not listed.request.problems:
+            return download(request, listed, "notifications.csv")
+        return render(
+            request,
+            "notifications.html",
+            status=400 if listed.request.problems else 200,
+            visitor=visitor,
+            notifications=listed,
+        )
 
 
 @router.post("/notifications/{notification_id}/read")

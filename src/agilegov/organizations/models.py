@@ -4,7 +4,7 @@ sessions and the counts of failed sign-ins."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from agilegov.db import Base, UTCDateTime
 
@@ -19,6 +19,8 @@ class Organization(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # How many scopes it has published, where a query asks for it (a list's column).
+    published: Mapped[int | None] = query_expression()
 
 
 class User(Base):

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
@@ -16,7 +16,7 @@ from agilegov.cycle.service import scopes_with_cycles
 from agilegov.errors import NotFound, TooManyRequests, Unauthenticated
 from agilegov.goals.schemas import Direction
 from agilegov.goals.service import requirements_of
-from agilegov.i18n import N_, lazy
+from agilegov.i18n import N_, gettext, lazy
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
@@ -30,9 +30,9 @@ from agilegov.organizations.schemas import (
     TokenCreate,
 )
 from agilegov.organizations.service import (
+    PUBLISHED,
     SESSION_LIFETIME,
     organization_profile,
-    organizations_with_published,
     sign_in,
     sign_out,
     wait_in_units,
@@ -41,6 +41,7 @@ from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.client import client_of
 from agilegov.web.forms import FormState
+from agilegov.web.lists import Column, Listing, download, read
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -343,12 +344,48 @@ def revoke_token(
 # ---------------------------------------------------------------- profiles
 
 
+ORGANIZATIONS = Listing(
+    Organization,
+    (
+        Column("name", N_("Organization"), Organization.name, lambda o: o.name, searched=True),
+        Column(
+            "kind",
+            N_("Kind"),
+            Organization.kind,
+            lambda o: gettext(KIND_LABELS[OrganizationKind(o.kind)]),
+            choices=tuple(OrganizationKind),
+        ),
+        Column("published", N_("Published scopes"), PUBLISHED, lambda o: o.published),
+        Column(
+            "description",
+            N_("Description"),
+            Organization.description,
+            lambda o: o.description,
+            searched=True,
+            shown=False,
+        ),
+    ),
+    order=(Organization.name,),
+)
+
+
 @router.get("/organizations")
 def organizations(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    """Every organization (profiles are public), searched, filtered by kind,
+    sorted and paged, with how many scopes each has published."""
+    query = dict(request.query_params)
     with uow:
-        rows = organizations_with_published(uow.session)
+        counted = with_expression(Organization.published, PUBLISHED)
+        listed = read(uow.session, ORGANIZATIONS, [], query, [counted])
+        if listed.request.csv and not listed.request.problems:
+            return download(request, listed, "organizations.csv")
         return render(
-            request, "organizations.html", visitor=visitor, rows=rows, kind_labels=KIND_LABELS
+            request,
+            "organizations.html",
+            status=400 if listed.request.problems else 200,
+            visitor=visitor,
+            organizations=listed,
+            kind_labels=KIND_LABELS,
         )
 
 

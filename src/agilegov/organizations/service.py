@@ -454,20 +454,19 @@ def organizations_by_id(session: Session, ids: Iterable[int]) -> list[Organizati
     return list(session.scalars(select(Organization).where(Organization.id.in_(list(ids)))))
 
 
-def organizations_with_published(session: Session) -> list[tuple[Organization, int]]:
-    """Every organization, by name, with how many scopes it has published (one query)."""
-    published = (
-        select(Scope.organization_id, func.count().label("published"))
-        .where(Scope.visibility == "public")
-        .group_by(Scope.organization_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Organization, func.coalesce(published.c.published, 0))
-        .outerjoin(published, published.c.organization_id == Organization.id)
-        .order_by(Organization.name)
-    )
-    return [(organization, count) for organization, count in rows]
+# How many scopes an organization has published: what a list sorts by and loads.
+PUBLISHED = (
+    select(func.count())
+    .where(Scope.organization_id == Organization.id, Scope.visibility == "public")
+    .correlate(Organization)
+    .scalar_subquery()
+)
+
+
+def organization_name(organization_id: Any) -> Any:
+    """The name of the organization ``organization_id`` (a column), as an
+    expression other parts' lists search and sort by."""
+    return select(Organization.name).where(Organization.id == organization_id).scalar_subquery()
 
 
 def organization_choices(

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, BigInteger, ForeignKey, Index, LargeBinary, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from agilegov.db import Base, BigId, JSONType, UTCDateTime
 
@@ -28,10 +28,15 @@ class Event(Base):
     payload_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The exact bytes hashed into the tree (RFC 8785 canonical JSON).
     leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    # The scope's name, where a list's query asks for it.
+    scope_name: Mapped[str | None] = query_expression()
 
+    # Each lets the record be browsed newest first by what it is filtered on.
     __table_args__ = (
         Index("ix_events_scope_id_id", "scope_id", "id"),
         Index("ix_events_organization_id_id", "organization_id", "id"),
+        Index("ix_events_actor_id_id", "actor_id", "id"),
+        Index("ix_events_type_id", "type", "id"),
     )
 
 

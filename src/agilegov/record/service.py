@@ -117,6 +117,19 @@ def append_events(
     )
 
 
+def visible_events(actor: Principal) -> Any:
+    """The condition of the events ``actor`` may read, as a receipt shows them
+    (``checkpoints._readable``): those of published scopes, of their
+    organizations, and their own."""
+    public_scopes = select(Scope.id).where(Scope.visibility == "public")
+    visible = [Event.scope_id.in_(public_scopes)]
+    if actor.roles:
+        visible.append(Event.organization_id.in_(list(actor.roles)))
+    if actor.user_id is not None:
+        visible.append(Event.actor_id == actor.user_id)
+    return or_(*visible)
+
+
 def list_events(
     uow: UnitOfWork,
     actor: Principal,
@@ -129,13 +142,7 @@ def list_events(
     """Events the caller may see: their organizations', their own, and those of
     published scopes."""
     with uow:
-        public_scopes = select(Scope.id).where(Scope.visibility == "public")
-        visible = [Event.scope_id.in_(public_scopes)]
-        if actor.roles:
-            visible.append(Event.organization_id.in_(list(actor.roles)))
-        if actor.user_id is not None:
-            visible.append(Event.actor_id == actor.user_id)
-        where = [or_(*visible)]
+        where = [visible_events(actor)]
         if scope_id is not None:
             where.append(Event.scope_id == scope_id)
         if organization_id is not None:

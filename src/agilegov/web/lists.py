@@ -11,18 +11,22 @@ failure), ``read`` fetches one page of rows with bound parameters only, and
 """
 
 import csv
+import dataclasses
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import Request as HttpRequest
+from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import i18n
 from agilegov.i18n import lazy
 from agilegov.web.forms import label_of
+from agilegov.web.viewer import language_of, zone_of
 
 PER_PAGE = 50
 LONGEST_SEARCH = 200
@@ -46,6 +50,8 @@ class Column:
     sortable: bool = True
     shown: bool = True  # False: a filter only, neither a header nor in the CSV
     value: Callable[[str], Any] = str  # a filter's text as the column's type
+    # A filter on values too many to list (a scope's number): those it accepts.
+    accepts: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,15 @@ class Listing:
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    def with_choices(self, name: str, choices: Sequence[str]) -> "Listing":
+        """This listing with the filter ``name`` taking ``choices``, known only
+        when asked (the kinds of a person's own notifications)."""
+        columns = tuple(
+            dataclasses.replace(c, choices=tuple(choices)) if c.name == name else c
+            for c in self.columns
+        )
+        return dataclasses.replace(self, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -111,8 +126,19 @@ def ask(listing: Listing, query: Mapping[str, str]) -> Request:
         if name in RESERVED or value == "":
             continue
         column = listing.column(name)
-        if column is None or not column.choices:
+        if column is None or not (column.choices or column.accepts):
             problems.append(lazy("This list cannot be filtered by “%(name)s”.", name=name))
+        elif column.accepts is not None:
+            if column.accepts(value):
+                filters[name] = value
+            else:
+                problems.append(
+                    lazy(
+                        "“%(value)s” is not a value of %(field)s.",
+                        value=value,
+                        field=i18n.gettext(column.label),
+                    )
+                )
         elif value not in column.choices:
             problems.append(
                 lazy(
@@ -242,3 +268,24 @@ def csv_bytes(columns: Sequence[Column], rows: Sequence[Any]) -> bytes:
 def choice_label(value: str) -> str:
     """A code value as the page shows it (as the templates' ``label`` filter)."""
     return i18n.gettext(label_of(value))
+
+
+def download(request: HttpRequest, listed: Page, filename: str) -> Response:
+    """The rows a list page shows, as a CSV file, in the page's language and
+    with its times in the page's zone."""
+    language = language_of(request)
+    chosen = i18n.current_language.set(language)
+    zone = i18n.current_zone.set(zone_of(request, language))
+    try:
+        body = csv_bytes(listed.listing.columns, listed.rows)
+    finally:
+        i18n.current_zone.reset(zone)
+        i18n.current_language.reset(chosen)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
