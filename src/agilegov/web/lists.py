@@ -46,6 +46,8 @@ class Column:
     sortable: bool = True
     shown: bool = True  # False: a filter only, neither a header nor in the CSV
     value: Callable[[str], Any] = str  # a filter's text as the column's type
+    # A choice's words where its code name alone would read wrong (marked ``N_``).
+    choice_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Listing:
     columns: tuple[Column, ...]
     order: tuple[Any, ...] = ()  # when no sort is asked for (then by id)
     per_page: int = PER_PAGE
+    # Query keys the page reads for something else (another pager on it):
+    # neither filters nor problems, and kept in the list's links.
+    kept: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -70,6 +75,7 @@ class Request:
     offset: int = 0
     csv: bool = False
     problems: tuple[i18n.Lazy, ...] = ()
+    others: Mapping[str, str] = field(default_factory=dict)  # the listing's ``kept`` keys
 
     def parameters(self, **changes: Any) -> dict[str, str]:
         """The query string of this request with ``changes`` (None drops a key)."""
@@ -78,6 +84,7 @@ class Request:
             **self.filters,
             "sort": ("-" if self.descending else "") + self.sort if self.sort else "",
             "offset": self.offset or "",
+            **self.others,
         }
         values.update(changes)
         return {key: str(value) for key, value in values.items() if value not in (None, "", 0)}
@@ -107,8 +114,9 @@ def ask(listing: Listing, query: Mapping[str, str]) -> Request:
         problems.append(lazy("A search is at most %(n)s characters.", n=LONGEST_SEARCH))
         search = ""
     filters: dict[str, str] = {}
+    others = {name: query[name] for name in listing.kept if query.get(name)}
     for name, value in query.items():
-        if name in RESERVED or value == "":
+        if name in RESERVED or name in listing.kept or value == "":
             continue
         column = listing.column(name)
         if column is None or not column.choices:
@@ -147,6 +155,7 @@ def ask(listing: Listing, query: Mapping[str, str]) -> Request:
         offset=offset,
         csv=shape == "csv",
         problems=tuple(problems),
+        others=others,
     )
 
 

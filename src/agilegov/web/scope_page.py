@@ -91,7 +91,7 @@ def scope_page(
         if listed is not None and listed.request.problems:
             status = 400
         elif listed is not None and listed.request.csv:
-            return _download(request, listed, f"scope-{scope.id}-{tab}.csv")
+            return csv_download(request, listed, f"scope-{scope.id}-{tab}.csv")
         if tab == OVERVIEW:
             content["panels"] = part.panels()
             for panel in content["panels"]:
@@ -108,7 +108,7 @@ def scope_page(
         )
 
 
-def _download(request: Request, listed: lists.Page, filename: str) -> Response:
+def csv_download(request: Request, listed: lists.Page, filename: str) -> Response:
     """The rows a list page shows, as CSV, its header in the page's language."""
     chosen = i18n.current_language.set(language_of(request))
     try:
