@@ -39,6 +39,7 @@ from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest
 from agilegov.organizations.service import principal_for_user
 from agilegov.uow import UnitOfWork
+from agilegov.web.lists import ask
 from api_helpers import World
 from builders import add, indicator, measure, new_scope, specific_goal
 from web_helpers import sign_in
@@ -373,3 +374,10 @@ def test_outsiders_find_no_list_of_a_private_scope(built: Built, name: str) -> N
     outsider = sign_in(built.world, "outsider")
     for query in ({}, {"format": "csv"}, {"q": "Fair"}):
         assert outsider.get(url_of(built, name), params=query).status_code == 404
+
+
+def test_the_history_keeps_its_events_pager_apart_from_the_moves() -> None:
+    request = ask(cycle_pages.MOVES, {"events": "50", "sort": "reason", "loop": "inner"})
+    assert not request.problems and dict(request.filters) == {"loop": "inner"}
+    assert request.link(offset=50) == "?loop=inner&sort=reason&offset=50&events=50"
+    assert request.link(events=0) == "?loop=inner&sort=reason"
