@@ -381,3 +381,13 @@ def test_the_history_keeps_its_events_pager_apart_from_the_moves() -> None:
     assert not request.problems and dict(request.filters) == {"loop": "inner"}
     assert request.link(offset=50) == "?loop=inner&sort=reason&offset=50&events=50"
     assert request.link(events=0) == "?loop=inner&sort=reason"
+
+
+def test_indicators_are_filtered_by_their_goal_named_by_title(built: Built) -> None:
+    page = built.viewer.get(url_of(built, "indicators")).text
+    goal = re.search(r'<option value="(\d+)">Explained rejections</option>', page)
+    assert goal, "the goal filter names goals by title"
+    found = shown(built, "indicators", goal_id=goal.group(1), sort="name")
+    assert found == ["=Days to an appeal", "Explained share"]
+    refused = built.viewer.get(url_of(built, "indicators"), params={"goal_id": "999999"})
+    assert refused.status_code == 400 and 'role="alert"' in refused.text

@@ -188,12 +188,29 @@ INDICATORS = Listing(
 )
 
 
+def _with_goal_filter(titles: dict[int, str]) -> Listing:
+    """The indicators' list with a filter by the scope's goals, named by title."""
+    by_goal = Column(
+        "goal_id",
+        N_("Goal"),
+        Indicator.goal_id,
+        lambda r: r.indicator.goal_id,
+        choices=tuple(str(id_) for id_ in titles),
+        shown=False,
+        value=int,
+        choice_labels={str(id_): title for id_, title in titles.items()},
+    )
+    return replace(INDICATORS, columns=(*INDICATORS.columns, by_goal))
+
+
 def _indicators(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
-    listed = read(session, INDICATORS, [Indicator.scope_id == scope.id], query)
-    ids = [indicator.id for indicator in listed.rows]
-    goal_ids = {indicator.goal_id for indicator in listed.rows}
-    found = session.execute(select(Goal.id, Goal.title).where(Goal.id.in_(goal_ids)))
+    found = session.execute(
+        select(Goal.id, Goal.title).where(Goal.scope_id == scope.id).order_by(Goal.title, Goal.id)
+    )
     titles = {row.id: row.title for row in found}
+    listing = _with_goal_filter(titles)
+    listed = read(session, listing, [Indicator.scope_id == scope.id], query)
+    ids = [indicator.id for indicator in listed.rows]
     found = session.execute(select(Indicator.id, _STATUS).where(Indicator.id.in_(ids)))
     statuses = {id_: status for id_, status in found}
     rows = [IndicatorRow(i, titles.get(i.goal_id, ""), statuses.get(i.id)) for i in listed.rows]
