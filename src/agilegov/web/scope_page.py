@@ -60,11 +60,6 @@ def _header(session: Session, visitor: Visitor, scope_id: int) -> dict[str, Any]
     return header
 
 
-def _offset(request: Request) -> int:
-    offset = request.query_params.get("offset", "0")
-    return int(offset) if offset.isdecimal() and len(offset) < 10 else 0
-
-
 def scope_page(
     request: Request,
     uow: UnitOfWork,
@@ -83,7 +78,6 @@ def scope_page(
         context = {
             "visitor": visitor,
             "uow": uow,
-            "offset": _offset(request),
             "query": dict(request.query_params),
         }
         content = shown.content(session, scope, **context)
