@@ -391,3 +391,42 @@ def test_indicators_are_filtered_by_their_goal_named_by_title(built: Built) -> N
     assert found == ["=Days to an appeal", "Explained share"]
     refused = built.viewer.get(url_of(built, "indicators"), params={"goal_id": "999999"})
     assert refused.status_code == 400 and 'role="alert"' in refused.text
+
+
+def test_consultations_list_only_those_the_reader_may_read(built: Built) -> None:
+    world = built.world
+    uow = UnitOfWork(make_session_factory(world.engine))
+    owner = _principal(uow, world, "owner")
+    scope = new_scope(uow, owner, world.business_id, name="Published lists", visibility="public")
+    now = clock.now()
+    for title, invited in (
+        ("Open to all", []),
+        ("For the ministry", [world.regulator_id]),
+        ("For the business alone", [world.business_id]),
+    ):
+        data = ConsultationCreate(
+            title=title,
+            subject="goals",
+            draft="One paragraph.",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=30),
+            audience="invited" if invited else "public",
+            invited_organization_ids=invited,
+        )
+        create_consultation(uow, owner, scope, data)
+    url = f"/scopes/{scope}/consultations"
+    pattern = LISTS["consultations"][1]
+
+    def titles(client: TestClient, **query: str) -> list[str]:
+        page = client.get(url, params={"sort": "title", **query})
+        assert page.status_code == 200
+        return re.findall(pattern, page.text)
+
+    assert titles(built.viewer) == ["For the business alone", "For the ministry", "Open to all"]
+    # The ministry's owner is invited to one; a visitor signed out reads the public one.
+    ministry = sign_in(world, "outsider")
+    assert titles(ministry) == ["For the ministry", "Open to all"]
+    assert titles(ministry, q="business") == []
+    assert titles(TestClient(world.client.app)) == ["Open to all"]
+    download = ministry.get(url, params={"sort": "title", "format": "csv"})
+    assert [row[0] for row in rows_of(download.content)[1:]] == ["For the ministry", "Open to all"]
