@@ -68,7 +68,7 @@ def test_the_page_charts_lists_and_explains_an_indicator(monitored: dict[str, An
     evaluations = text.split('id="evaluations-caption"', 1)[1].split("</table>", 1)[0]
     assert evaluations.count("<tr>") - 1 == 2 and "All 2 evaluations, newest first" in evaluations
     episodes = text.split('id="episodes-caption"', 1)[1].split("</table>", 1)[0]
-    assert "ongoing" in episodes and "/history#trigger-" in episodes
+    assert "ongoing" in episodes and "/triggers?id=" in episodes
     assert "What the statuses mean" in text
     assert "inside the acceptable level".lower() in text.lower()
 

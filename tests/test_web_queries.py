@@ -73,18 +73,21 @@ BOUNDS: dict[str, int] = {
     "new scope form": 3,
     "scope edit form": 4,
     "scope overview": 14,
-    # Searchable lists (web/lists.py: these and the measures) count what matches,
-    # then read one page of it.
+    # Searchable lists (web/lists.py: these, the measures, indicators, reviews,
+    # triggers, the history's moves and consultations) count what matches, then read
+    # one page of it.
     "stakeholders tab": 9,
     "conditions tab": 8,
     "risks tab": 10,
     "goals tab": 10,
+    "indicators tab": 10,
     "trade-offs tab": 8,
     "allocations tab": 9,
     "measures tab": 10,
-    "reviews tab": 10,
-    "consultations tab": 9,
-    "history tab": 12,
+    "reviews tab": 11,
+    "triggers tab": 8,
+    "consultations tab": 10,
+    "history tab": 10,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 7,
     # Sign-in (2), its scope twice (the history's check, then the page's), the
@@ -110,7 +113,8 @@ BOUNDS: dict[str, int] = {
     "webhooks": 9,
     "consultation": 15,
     "consultation vote": 15,
-    "consultation responses": 15,
+    # The snapshot every consultation page reads, then the list of its comments.
+    "consultation responses": 17,
     "consultation, own input": 15,
 }
 

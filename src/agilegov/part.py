@@ -34,8 +34,9 @@ class Tab:
 
     ``content`` reads what the tab shows, in a fixed number of queries, and
     returns the template's context; it is called with the session, the scope
-    and, by name, ``visitor``, ``uow`` and ``offset``. ``badge`` names one of
-    the part's counts, shown next to the tab's label."""
+    and, by name, ``visitor``, ``uow`` and ``query`` (the page's query string, which
+    a list reads with ``web.lists.read``). ``badge`` names one of the part's counts,
+    shown next to the tab's label."""
 
     path: str
     label: str

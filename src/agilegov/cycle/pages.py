@@ -1,7 +1,8 @@
 """The cycle's pages: moving a scope's cycle (advancing a stage, opening a
 trigger, recording a review, each the cycle service's own call), and what the
 cycle adds to a scope's page: the double loop at its head, the overview's
-panels of moves and open triggers, and the tabs of reviews and history."""
+panels of moves and open triggers, and the tabs of reviews, triggers and
+history, each a list searched, filtered, sorted, paged and downloaded as CSV."""
 
 from functools import partial
 from typing import Any
@@ -9,16 +10,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agilegov import i18n
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.diagram import loop_diagram
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind, goes_back
-from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
+from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, TriggerStatus
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
 from agilegov.errors import InvalidInput
@@ -31,9 +33,10 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
-from agilegov.web.crud import compare_versions, in_scope
+from agilegov.web.crud import compare_versions
 from agilegov.web.forms import Choice, FormState, label_of
-from agilegov.web.render import confirm_page, form_page, submit_form
+from agilegov.web.lists import Column, Listing, choice_label, read
+from agilegov.web.render import confirm_page, form_page, submit_form, when_text
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
@@ -302,13 +305,149 @@ def _recent_moves(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
     return {"recent": recent}
 
 
-def _reviews(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
-    reviews = in_scope(session, Review, scope, Review.decided_at.desc(), Review.id.desc())
+def _loop_text(loop: str | None) -> str:
+    return choice_label(loop) if loop else "—"
+
+
+REVIEWS = Listing(
+    Review,
+    (
+        Column("id", N_("Review"), Review.id, lambda r: f"#{r.id}"),
+        Column(
+            "stage",
+            N_("Stage"),
+            Review.stage,
+            lambda r: choice_label(r.stage),
+            choices=tuple(Stage),
+        ),
+        Column("decided_at", N_("Decided"), Review.decided_at, lambda r: when_text(r.decided_at)),
+        Column("summary", N_("Summary"), Review.summary, lambda r: r.summary, searched=True),
+        Column(
+            "decisions",
+            N_("Decisions"),
+            Review.decisions,
+            lambda r: "; ".join(r.decisions),
+            sortable=False,
+        ),
+        Column(
+            "evidence",
+            N_("Evidence"),
+            Review.evidence,
+            lambda r: "; ".join(r.evidence),
+            sortable=False,
+        ),
+        Column(
+            "changes",
+            N_("Versions changed"),
+            Review.changes,
+            lambda r: "; ".join(f"{c['kind']} #{c['id']} v{c['version']}" for c in r.changes),
+            sortable=False,
+        ),
+    ),
+    order=(Review.decided_at.desc(), Review.id.desc()),
+)
+
+
+def _reviews(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
+    listed = read(session, REVIEWS, [Review.scope_id == scope.id], query)
     titles = {("goal", id_): title for id_, title in goal_titles(session, scope.id).items()}
     titles.update(
         {("measure", id_): title for id_, title in measure_titles(session, scope.id).items()}
     )
-    return {"reviews": reviews, "titles": titles, "diffs": _review_diffs(session, reviews)}
+    return {"reviews": listed, "titles": titles, "diffs": _review_diffs(session, listed.rows)}
+
+
+def _trigger_status_text(trigger: Trigger) -> str:
+    if trigger.resolved_by_review_id:
+        return str(lazy("resolved by review #%(review)s", review=trigger.resolved_by_review_id))
+    return choice_label(trigger.status)
+
+
+TRIGGERS = Listing(
+    Trigger,
+    (
+        Column(
+            "id",
+            N_("Trigger"),
+            Trigger.id,
+            lambda t: f"#{t.id}",
+            value=int,
+            accepts=lambda text: text.isdecimal() and len(text) < 10,
+        ),
+        Column(
+            "kind",
+            N_("Kind"),
+            Trigger.kind,
+            lambda t: choice_label(t.kind),
+            choices=tuple(TriggerKind),
+        ),
+        Column("loop", N_("Loop"), Trigger.loop, lambda t: _loop_text(t.loop), choices=tuple(Loop)),
+        Column("cause", N_("Cause"), Trigger.cause, lambda t: t.cause, searched=True),
+        Column("opened_at", N_("Opened"), Trigger.opened_at, lambda t: when_text(t.opened_at)),
+        Column(
+            "status",
+            N_("Status"),
+            Trigger.status,
+            _trigger_status_text,
+            choices=tuple(TriggerStatus),
+        ),
+        Column(
+            "resolved_at", N_("Resolved"), Trigger.resolved_at, lambda t: when_text(t.resolved_at)
+        ),
+    ),
+    order=(Trigger.opened_at.desc(), Trigger.id.desc()),
+)
+
+
+def _triggers(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
+    return {"triggers": read(session, TRIGGERS, [Trigger.scope_id == scope.id], query)}
+
+
+# The history tab's pager of record events: its own key, beside the moves' list.
+EVENTS_OFFSET = "events"
+
+MOVES = Listing(
+    Transition,
+    (
+        Column("time", N_("Time"), Transition.time, lambda t: when_text(t.time)),
+        Column(
+            "from_stage",
+            N_("From"),
+            Transition.from_stage,
+            lambda t: choice_label(t.from_stage) if t.from_stage else i18n.gettext("Start"),
+            choices=tuple(Stage),
+        ),
+        Column(
+            "to_stage",
+            N_("To"),
+            Transition.to_stage,
+            lambda t: choice_label(t.to_stage),
+            choices=tuple(Stage),
+        ),
+        Column(
+            "loop",
+            N_("Loop completed"),
+            func.coalesce(Transition.loop, ""),
+            lambda t: _loop_text(t.loop),
+            choices=tuple(Loop),
+        ),
+        Column("reason", N_("Reason"), Transition.reason, lambda t: t.reason, searched=True),
+        Column(
+            "trigger",
+            N_("Trigger"),
+            Transition.trigger_id,
+            lambda t: f"#{t.trigger_id}" if t.trigger_id else "",
+        ),
+        Column(
+            "review",
+            N_("Review"),
+            Transition.review_id,
+            lambda t: f"#{t.review_id}" if t.review_id else "",
+        ),
+    ),
+    order=(Transition.time.desc(), Transition.id.desc()),
+    kept=(EVENTS_OFFSET,),
+)
 
 
 def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, int, int], Any]:
@@ -334,15 +473,29 @@ def _review_diffs(session: Session, reviews: list[Review]) -> dict[tuple[str, in
     return diffs
 
 
+def _events_offset(query: dict[str, str]) -> int:
+    offset = query.get(EVENTS_OFFSET, "0")
+    return int(offset) if offset.isdecimal() and len(offset) < 10 else 0
+
+
 def _history(
-    session: Session, scope: Scope, visitor: Visitor, uow: UnitOfWork, offset: int, **_: Any
+    session: Session,
+    scope: Scope,
+    visitor: Visitor,
+    uow: UnitOfWork,
+    query: dict[str, str],
+    **_: Any,
 ) -> dict[str, Any]:
-    triggers = in_scope(session, Trigger, scope, Trigger.opened_at.desc(), Trigger.id.desc())
-    steps = service.history(uow, visitor.principal, scope.id, 200, 0)
+    moves = read(session, MOVES, [Transition.scope_id == scope.id], query)
     events = list_events(
-        uow, visitor.principal, EVENTS_PER_PAGE, offset, scope_id=scope.id, newest_first=True
+        uow,
+        visitor.principal,
+        EVENTS_PER_PAGE,
+        _events_offset(query),
+        scope_id=scope.id,
+        newest_first=True,
     )
-    return {"triggers": triggers, "steps": steps, "events": events}
+    return {"moves": moves, "events": events}
 
 
 PANELS = (
@@ -352,5 +505,6 @@ PANELS = (
 )
 TABS = (
     Tab("reviews", N_("Reviews"), 80, "scope/reviews.html", _reviews, badge="reviews"),
+    Tab("triggers", N_("Triggers"), 95, "scope/triggers.html", _triggers),
     Tab("history", N_("History"), 100, "scope/history.html", _history),
 )

@@ -4,28 +4,34 @@ responses, "what we heard and what we did", and each participant's own input
 and what became of it."""
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from agilegov import clock, i18n
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.dialogue import lifecycle, participation, reads
-from agilegov.dialogue.access import Voice, may_read
-from agilegov.dialogue.models import Consultation
+from agilegov.dialogue.access import Voice
+from agilegov.dialogue.models import Comment, Consultation, Paragraph, consultation_invitations
+from agilegov.dialogue.models import Response as Answer
+from agilegov.dialogue.reads import comment_read
 from agilegov.dialogue.schemas import (
+    Audience,
     CommentCreate,
     ConsultationCreate,
     Decision,
     Moderation,
     ResponseCreate,
     StatementCreate,
+    Subject,
     VoteCreate,
 )
 from agilegov.dialogue.views import next_statement, opinion_map, opinion_map_of
@@ -39,6 +45,7 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import Choice, FormState, reference_label
+from agilegov.web.lists import Column, Listing, choice_label, read
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -46,7 +53,9 @@ from agilegov.web.render import (
     redirect,
     render,
     submit_form,
+    when_text,
 )
+from agilegov.web.scope_page import csv_download
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -480,11 +489,142 @@ def respond(
 # ---------------------------------------------------------------- what became of it
 
 
+# The words of a comment's answer (and of no answer yet), as the pages show them.
+ANSWER_WORDS = {
+    "accepted": N_("accepted"),
+    "partly": N_("partly"),
+    "rejected": N_("rejected"),
+    "none": N_("not answered yet"),
+}
+COMMENT_STATES = {"shown": N_("shown"), "hidden": N_("hidden by the moderators")}
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """A comment as the list shows it: its body only while not hidden, its
+    author only by the pseudonym the consultation's pages show."""
+
+    comment: Any  # CommentRead
+    paragraph: int
+    author: str
+    answer: Any  # ResponseRead | None
+
+
+def _comment_text(row: CommentRow) -> str:
+    if row.comment.hidden_at:
+        return str(lazy("Hidden by the moderators: %(reason)s", reason=row.comment.hidden_reason))
+    return row.comment.body or ""
+
+
+def _state_text(row: CommentRow) -> str:
+    return i18n.gettext(COMMENT_STATES["hidden" if row.comment.hidden_at else "shown"])
+
+
+def _answer_text(row: CommentRow) -> str:
+    if row.answer is None:
+        return i18n.gettext(ANSWER_WORDS["none"])
+    return f"{i18n.gettext(ANSWER_WORDS[row.answer.decision])}: {row.answer.reason}"
+
+
+def _comment_listing(paragraph_numbers: list[int]) -> Listing:
+    """The comments' list of a consultation: filters by its paragraphs, whether a
+    comment is shown or hidden, and its answer. A hidden comment's text is never
+    searched."""
+    number = select(Paragraph.number).where(Paragraph.id == Comment.paragraph_id)
+    decision = select(Answer.decision).where(
+        Answer.consultation_id == Comment.consultation_id,
+        Answer.target_kind == "comment",
+        Answer.target_id == Comment.id,
+    )
+    return Listing(
+        Comment,
+        (
+            Column("id", N_("Comment #"), Comment.id, lambda r: f"#{r.comment.id}"),
+            Column(
+                "paragraph",
+                N_("Paragraph"),
+                number.scalar_subquery(),
+                lambda r: f"¶ {r.paragraph}",
+                choices=tuple(str(n) for n in paragraph_numbers),
+                value=int,
+            ),
+            Column("author", N_("By"), Comment.participant_id, lambda r: r.author, sortable=False),
+            Column(
+                "body",
+                N_("Comment (text)"),
+                case((Comment.hidden_at.is_(None), Comment.body), else_=""),
+                _comment_text,
+                searched=True,
+                sortable=False,
+            ),
+            Column(
+                "posted",
+                N_("Posted"),
+                Comment.created_at,
+                lambda r: when_text(r.comment.created_at),
+            ),
+            Column(
+                "status",
+                N_("Status"),
+                case((Comment.hidden_at.is_(None), "shown"), else_="hidden"),
+                lambda r: i18n.gettext(
+                    COMMENT_STATES["hidden" if r.comment.hidden_at else "shown"]
+                ),
+                choices=tuple(COMMENT_STATES),
+                choice_labels=COMMENT_STATES,
+                shown=False,
+            ),
+            Column(
+                "answer",
+                N_("Answer (decision)"),
+                func.coalesce(decision.scalar_subquery(), "none"),
+                _answer_text,
+                choices=tuple(ANSWER_WORDS),
+                choice_labels=ANSWER_WORDS,
+            ),
+        ),
+    )
+
+
+def _comment_list(uow: UnitOfWork, context: dict[str, Any], query: dict[str, str]) -> Any:
+    """One page of the consultation's comments as ``query`` asks (read once the
+    consultation's pages have found the reader may see it)."""
+    consultation_id = context["consultation"].id
+    listing = _comment_listing([p.number for p in context["paragraphs"]])
+    with uow:
+        where = [Comment.consultation_id == consultation_id]
+        listed = read(uow.session, listing, where, query)
+        shown = [comment_read(comment) for comment in listed.rows]
+    numbers = {p.id: p.number for p in context["paragraphs"]}
+    names = context["names"]
+    rows = [
+        CommentRow(
+            comment,
+            numbers[comment.paragraph_id],
+            names.get(comment.participant_id, i18n.gettext("Participant")),
+            context["answered"].get(("comment", comment.id)),
+        )
+        for comment in shown
+    ]
+    return replace(listed, rows=rows)
+
+
 @router.get("/consultations/{consultation_id}/responses")
 def outcome(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDep) -> Response:
-    """What we heard and what we did: public wherever the consultation is."""
+    """What we heard and what we did: public wherever the consultation is. Its
+    comments are a list searched, filtered, sorted, paged and downloaded as CSV."""
     context = _context(uow, visitor, consultation_id, request)
-    return render(request, "consultation/responses.html", visitor=visitor, **context)
+    comments = _comment_list(uow, context, dict(request.query_params))
+    if comments.request.csv and not comments.request.problems:
+        return csv_download(request, comments, f"consultation-{consultation_id}-comments.csv")
+    return render(
+        request,
+        "consultation/responses.html",
+        status=400 if comments.request.problems else 200,
+        visitor=visitor,
+        **context,
+        comment_list=comments,
+    )
 
 
 @router.get("/consultations/{consultation_id}/mine")
@@ -506,13 +646,85 @@ def my_input(request: Request, consultation_id: int, uow: Uow, visitor: VisitorD
 # ---------------------------------------------------------------- the scope page's tab
 
 
-def _consultations(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
-    rows = session.scalars(
-        select(Consultation)
-        .where(Consultation.scope_id == scope.id)
-        .order_by(Consultation.id.desc())
+# A status's words name the consultation: other parts say "open" of other things.
+CONSULTATION_STATUSES = {
+    "upcoming": N_("upcoming (consultation)"),
+    "open": N_("open (consultation)"),
+    "closed": N_("closed (consultation)"),
+}
+
+
+def _consultation_listing(now: Any) -> Listing:
+    """The consultations' list; its status is by the dates as of ``now``."""
+    status = case(
+        (or_(Consultation.closed_at.is_not(None), Consultation.closes_at <= now), "closed"),
+        (Consultation.opens_at <= now, "open"),
+        else_="upcoming",
     )
-    return {"consultations": [c for c in rows if may_read(visitor.principal, c, scope)]}
+    return Listing(
+        Consultation,
+        (
+            Column("title", N_("Consultation"), Consultation.title, lambda c: c.title, True),
+            Column(
+                "status",
+                N_("Status"),
+                status,
+                lambda c: i18n.gettext(CONSULTATION_STATUSES[c.status]),
+                choices=tuple(CONSULTATION_STATUSES),
+                choice_labels=CONSULTATION_STATUSES,
+            ),
+            Column(
+                "subject",
+                N_("Subject"),
+                Consultation.subject,
+                lambda c: choice_label(c.subject),
+                choices=tuple(Subject),
+            ),
+            Column("opens_at", N_("Opens"), Consultation.opens_at, lambda c: when_text(c.opens_at)),
+            Column(
+                "closes_at",
+                N_("Closes"),
+                func.coalesce(Consultation.closed_at, Consultation.closes_at),
+                lambda c: when_text(c.closed_at or c.closes_at),
+            ),
+            Column(
+                "audience",
+                N_("Audience"),
+                Consultation.audience,
+                lambda c: choice_label(c.audience),
+                choices=tuple(Audience),
+            ),
+            Column(
+                "summary",
+                N_("Summary"),
+                Consultation.summary,
+                lambda c: c.summary,
+                searched=True,
+                shown=False,
+            ),
+        ),
+        order=(Consultation.id.desc(),),
+    )
+
+
+def _readable(scope: Scope, visitor: Visitor) -> list[Any]:
+    """Which of the scope's consultations the visitor may read (as ``may_read``)."""
+    if visitor.can(scope.organization_id, Role.viewer):
+        return []
+    member_of = [org for org in visitor.principal.roles if visitor.can(org, Role.viewer)]
+    invited = select(consultation_invitations.c.consultation_id).where(
+        consultation_invitations.c.organization_id.in_(member_of)
+    )
+    public = Consultation.audience == "public" if scope.visibility == "public" else false()
+    return [or_(public, Consultation.id.in_(invited))]
+
+
+def _consultations(
+    session: Session, scope: Scope, visitor: Visitor, query: dict[str, str], **_: Any
+) -> dict[str, Any]:
+    where = [Consultation.scope_id == scope.id, *_readable(scope, visitor)]
+    listing = _consultation_listing(clock.now())
+    return {"consultations": read(session, listing, where, query)}
 
 
 TABS = (Tab("consultations", N_("Consultations"), 90, "scope/consultations.html", _consultations),)

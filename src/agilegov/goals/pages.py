@@ -1,24 +1,29 @@
 """The goals part's pages: its kinds' forms, and the scope page's tabs of goals
 (a tree, each indicator drawn with its trend against its acceptable level and
-target), trade-offs and allocations."""
+target; a flat list once searched, filtered or sorted), indicators (a list with
+each one's latest status), trade-offs and allocations."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from agilegov import i18n
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
+from agilegov.goals.schemas import Aggregate, GoalLevel, GoalStatus
 from agilegov.goals.service import KINDS
 from agilegov.i18n import N_
-from agilegov.monitor.service import latest_evaluations, recent_series
+from agilegov.monitor.schemas import Status
+from agilegov.monitor.service import latest_evaluations, latest_status, recent_series
 from agilegov.organizations.service import organization_names
 from agilegov.part import Tab
 from agilegov.tenancy import Scope
 from agilegov.web.charts import trend, trend_svg
 from agilegov.web.crud import in_scope, kind_pages
+from agilegov.web.lists import Column, Listing, Page, ask, choice_label, read
 from agilegov.web.render import number_text, when_text
 
 routers = [kind_pages(kind) for kind in KINDS]
@@ -68,7 +73,164 @@ def _card(indicator: Any, series: list[tuple[Any, Any]], evaluation: Any) -> Ind
     )
 
 
-def _goals(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GoalRow:
+    """A goal in the flat list, with the title of the goal above it."""
+
+    goal: Goal
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """An indicator in the list, with its goal's title and its latest status."""
+
+    indicator: Indicator
+    goal: str
+    status: str | None
+
+
+_Parent = aliased(Goal)
+_PARENT_TITLE = select(_Parent.title).where(_Parent.id == Goal.parent_id).scalar_subquery()
+
+
+def _level_text(value: float | None, unit: str | None) -> str:
+    return f"{number_text(value)} {unit}" if value is not None and unit else number_text(value)
+
+
+GOALS = Listing(
+    Goal,
+    (
+        Column("title", N_("Goal"), Goal.title, lambda r: r.goal.title, searched=True),
+        Column("parent", N_("Parent goal"), _PARENT_TITLE, lambda r: r.parent or "—", True),
+        Column(
+            "level",
+            N_("Level"),
+            Goal.level,
+            lambda r: choice_label(r.goal.level),
+            choices=tuple(GoalLevel),
+        ),
+        Column(
+            "status",
+            N_("Status"),
+            Goal.status,
+            lambda r: choice_label(r.goal.status),
+            choices=tuple(GoalStatus),
+        ),
+        Column(
+            "acceptable_level",
+            N_("Acceptable level"),
+            Goal.acceptable_level,
+            lambda r: _level_text(r.goal.acceptable_level, r.goal.unit),
+        ),
+        Column("target", N_("Target"), Goal.target, lambda r: number_text(r.goal.target)),
+        Column("version", N_("Version"), Goal.version, lambda r: r.goal.version),
+        Column(
+            "description",
+            N_("Description"),
+            Goal.description,
+            lambda r: r.goal.description,
+            searched=True,
+            shown=False,
+        ),
+    ),
+)
+
+_GOAL_TITLE = select(_Parent.title).where(_Parent.id == Indicator.goal_id).scalar_subquery()
+_STATUS = latest_status(Indicator.id)
+
+
+def _status_text(row: IndicatorRow) -> str:
+    return choice_label(row.status) if row.status else i18n.gettext("Not evaluated yet")
+
+
+INDICATORS = Listing(
+    Indicator,
+    (
+        Column("name", N_("Indicator"), Indicator.name, lambda r: r.indicator.name, True),
+        Column("goal", N_("Goal"), _GOAL_TITLE, lambda r: r.goal, searched=True),
+        Column("status", N_("Status"), _STATUS, _status_text, choices=tuple(Status)),
+        Column(
+            "acceptable_level",
+            N_("Acceptable level"),
+            Indicator.acceptable_level,
+            lambda r: _level_text(r.indicator.acceptable_level, r.indicator.unit),
+        ),
+        Column(
+            "target",
+            N_("Target"),
+            Indicator.target,
+            lambda r: _level_text(r.indicator.target, r.indicator.unit),
+        ),
+        Column(
+            "aggregate",
+            N_("Aggregate"),
+            Indicator.aggregate,
+            lambda r: choice_label(r.indicator.aggregate),
+            choices=tuple(Aggregate),
+        ),
+        Column(
+            "window_days",
+            N_("Window days"),
+            Indicator.window_days,
+            lambda r: r.indicator.window_days,
+        ),
+        Column("key", N_("Key"), Indicator.key, lambda r: r.indicator.key, True, shown=False),
+        Column(
+            "description",
+            N_("Description"),
+            Indicator.description,
+            lambda r: r.indicator.description,
+            searched=True,
+            shown=False,
+        ),
+    ),
+)
+
+
+def _with_goal_filter(titles: dict[int, str]) -> Listing:
+    """The indicators' list with a filter by the scope's goals, named by title."""
+    by_goal = Column(
+        "goal_id",
+        N_("Goal"),
+        Indicator.goal_id,
+        lambda r: r.indicator.goal_id,
+        choices=tuple(str(id_) for id_ in titles),
+        shown=False,
+        value=int,
+        choice_labels={str(id_): title for id_, title in titles.items()},
+    )
+    return replace(INDICATORS, columns=(*INDICATORS.columns, by_goal))
+
+
+def _indicators(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
+    found = session.execute(
+        select(Goal.id, Goal.title).where(Goal.scope_id == scope.id).order_by(Goal.title, Goal.id)
+    )
+    titles = {row.id: row.title for row in found}
+    listing = _with_goal_filter(titles)
+    listed = read(session, listing, [Indicator.scope_id == scope.id], query)
+    ids = [indicator.id for indicator in listed.rows]
+    found = session.execute(select(Indicator.id, _STATUS).where(Indicator.id.in_(ids)))
+    statuses = {id_: status for id_, status in found}
+    rows = [IndicatorRow(i, titles.get(i.goal_id, ""), statuses.get(i.id)) for i in listed.rows]
+    return {"indicators": replace(listed, rows=rows)}
+
+
+def _goal_list(session: Session, scope: Scope, query: dict[str, str]) -> Any:
+    """The goals as a flat list, each with its parent's title."""
+    listed = read(session, GOALS, [Goal.scope_id == scope.id], query)
+    parents = {goal.parent_id for goal in listed.rows} - {None}
+    found = session.execute(select(Goal.id, Goal.title).where(Goal.id.in_(parents)))
+    titles = {row.id: row.title for row in found}
+    return replace(listed, rows=[GoalRow(g, titles.get(g.parent_id or 0)) for g in listed.rows])
+
+
+def _goals(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
+    request = ask(GOALS, query)
+    if request.search or request.filters or request.sort or request.offset or request.csv:
+        # Searched, filtered, sorted, paged or downloaded: the flat list alone.
+        return {"goal_list": _goal_list(session, scope, query), "flat": True}
     goals = session.execute(
         select(
             Goal.id,
@@ -120,7 +282,15 @@ def _goals(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
         ).all()
         names = organization_names(session, {row.organization_id for row in rows})
         sources = {row.id: (*row, names[row.organization_id]) for row in rows}
-    return {"roots": children[None], "children": children, "cards": cards, "sources": sources}
+    return {
+        # The tree shows every goal; the list's search form stands above it.
+        "goal_list": Page(GOALS, request, goals, len(goals)),
+        "flat": False,
+        "roots": children[None],
+        "children": children,
+        "cards": cards,
+        "sources": sources,
+    }
 
 
 def _goal_titles(session: Session, scope: Scope) -> dict[int, str]:
@@ -151,6 +321,7 @@ def _allocations(session: Session, scope: Scope, **_: Any) -> dict[str, Any]:
 
 TABS = (
     Tab("goals", N_("Goals and indicators"), 40, "scope/goals.html", _goals, badge="goals"),
+    Tab("indicators", N_("Indicators"), 45, "scope/indicators.html", _indicators),
     Tab("trade-offs", N_("Trade-offs"), 50, "scope/trade-offs.html", _trade_offs),
     Tab("allocations", N_("Allocations"), 60, "scope/allocations.html", _allocations),
 )

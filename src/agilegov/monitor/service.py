@@ -879,6 +879,18 @@ def latest_evaluations(session: Session, scope_id: int) -> dict[int, Any]:
     return {row.indicator_id: row for row in rows}
 
 
+def latest_status(indicator_id: Any) -> Any:
+    """The status of the latest evaluation of the indicator ``indicator_id``
+    names (a column), as an SQL expression a list can filter and sort by."""
+    return (
+        select(Evaluation.status)
+        .where(Evaluation.indicator_id == indicator_id)
+        .order_by(Evaluation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def recent_series(session: Session, scope_id: int, points: int) -> dict[int, list[tuple[Any, Any]]]:
     """The newest ``points`` observations of each indicator of the scope, oldest
     first, in one query."""

@@ -52,6 +52,8 @@ class Column:
     value: Callable[[str], Any] = str  # a filter's text as the column's type
     # A filter on values too many to list (a scope's number): those it accepts.
     accepts: Callable[[str], bool] | None = None
+    # A choice's words where its code name alone would read wrong (marked ``N_``).
+    choice_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class Listing:
     columns: tuple[Column, ...]
     order: tuple[Any, ...] = ()  # when no sort is asked for (then by id)
     per_page: int = PER_PAGE
+    # Query keys the page reads for something else (another pager on it):
+    # neither filters nor problems, and kept in the list's links.
+    kept: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -85,6 +90,7 @@ class Request:
     offset: int = 0
     csv: bool = False
     problems: tuple[i18n.Lazy, ...] = ()
+    others: Mapping[str, str] = field(default_factory=dict)  # the listing's ``kept`` keys
 
     def parameters(self, **changes: Any) -> dict[str, str]:
         """The query string of this request with ``changes`` (None drops a key)."""
@@ -93,6 +99,7 @@ class Request:
             **self.filters,
             "sort": ("-" if self.descending else "") + self.sort if self.sort else "",
             "offset": self.offset or "",
+            **self.others,
         }
         values.update(changes)
         return {key: str(value) for key, value in values.items() if value not in (None, "", 0)}
@@ -122,8 +129,9 @@ def ask(listing: Listing, query: Mapping[str, str]) -> Request:
         problems.append(lazy("A search is at most %(n)s characters.", n=LONGEST_SEARCH))
         search = ""
     filters: dict[str, str] = {}
+    others = {name: query[name] for name in listing.kept if query.get(name)}
     for name, value in query.items():
-        if name in RESERVED or value == "":
+        if name in RESERVED or name in listing.kept or value == "":
             continue
         column = listing.column(name)
         if column is None or not (column.choices or column.accepts):
@@ -173,6 +181,7 @@ def ask(listing: Listing, query: Mapping[str, str]) -> Request:
         offset=offset,
         csv=shape == "csv",
         problems=tuple(problems),
+        others=others,
     )
 
 

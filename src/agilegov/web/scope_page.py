@@ -60,11 +60,6 @@ def _header(session: Session, visitor: Visitor, scope_id: int) -> dict[str, Any]
     return header
 
 
-def _offset(request: Request) -> int:
-    offset = request.query_params.get("offset", "0")
-    return int(offset) if offset.isdecimal() and len(offset) < 10 else 0
-
-
 def scope_page(
     request: Request,
     uow: UnitOfWork,
@@ -83,7 +78,6 @@ def scope_page(
         context = {
             "visitor": visitor,
             "uow": uow,
-            "offset": _offset(request),
             "query": dict(request.query_params),
         }
         content = shown.content(session, scope, **context)
@@ -91,7 +85,7 @@ def scope_page(
         if listed is not None and listed.request.problems:
             status = 400
         elif listed is not None and listed.request.csv:
-            return _download(request, listed, f"scope-{scope.id}-{tab}.csv")
+            return csv_download(request, listed, f"scope-{scope.id}-{tab}.csv")
         if tab == OVERVIEW:
             content["panels"] = part.panels()
             for panel in content["panels"]:
@@ -108,7 +102,7 @@ def scope_page(
         )
 
 
-def _download(request: Request, listed: lists.Page, filename: str) -> Response:
+def csv_download(request: Request, listed: lists.Page, filename: str) -> Response:
     """The rows a list page shows, as CSV, its header in the page's language."""
     chosen = i18n.current_language.set(language_of(request))
     try:
