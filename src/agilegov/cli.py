@@ -45,11 +45,11 @@ def messages_update() -> None:
     part's code names, to every catalog (Japanese left to translate, English as
     written), and remove those no longer used."""
     from agilegov import part
-    from agilegov.i18n import update_catalogs
+    from agilegov.i18n import CORE_MESSAGES, update_catalogs
     from agilegov.web.forms import labels_in
     from agilegov.web.render import MESSAGES
 
-    folders = [(MESSAGES, set())]
+    folders = [(CORE_MESSAGES, set()), (MESSAGES, set())]
     for each in part.installed():
         if each.messages is not None:
             folders.append((each.messages, labels_in(f"agilegov.{each.messages.parent.name}")))

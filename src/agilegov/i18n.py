@@ -9,6 +9,7 @@ they are loaded, so that no compiled file is kept in the tree.
 import io
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,11 @@ DOMAIN = "messages"
 # Where a folder's code and templates are read for texts to translate.
 EXTRACT_METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 EXTRACT_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+# The catalog of the toolkits and the bootstrap (the services' shared errors, the
+# API toolkit, the command line, the demo): the package's own modules, not the
+# folders of the web toolkit and of the parts, which keep catalogs of their own.
+CORE_MESSAGES = Path(__file__).parent / "locale"
+CORE_METHODS = [("*.py", "python"), ("api/**.py", "python"), ("demo/**.py", "python")]
 # The marks of a text to translate: ``_`` in templates and where code translates
 # at once, ``N_`` where a text is only marked (a label translated when shown),
 # ``lazy`` for a text with values translated when shown.
@@ -105,21 +111,22 @@ class Lazy:
         self.values = values
 
     def __str__(self) -> str:
-        text = catalogs.gettext(current_language.get(), self.message)
+        # gettext("") is the catalog's header, not an empty text.
+        text = catalogs.gettext(current_language.get(), self.message) if self.message else ""
         if not self.values:
             return text
         return text % {name: str(value) for name, value in self.values.items()}
 
     def in_language(self, language: str) -> str:
         """The text in ``language``, whatever is being rendered now."""
-        token = current_language.set(language)
-        try:
+        with speaking(language):
             return str(self)
-        finally:
-            current_language.reset(token)
 
     def __eq__(self, other: object) -> bool:
         return str(self) == str(other)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
 
     def __hash__(self) -> int:
         return hash(self.message)
@@ -127,6 +134,25 @@ class Lazy:
 
 def lazy(message: str, **values: object) -> Lazy:
     return Lazy(message, **values)
+
+
+def joined(parts: Iterable["str | Lazy"], separator: str = "; ") -> Lazy:
+    """``parts`` one after the other, each read in the language current when the
+    whole is shown (``field: message``, or problems one after the other)."""
+    values = {f"part{number}": part for number, part in enumerate(parts)}
+    # No catalog holds this text, so it reads the same in every language.
+    escaped = separator.replace("%", "%%")
+    return Lazy(escaped.join(f"%({name})s" for name in values), **values)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Lazy texts ``str()``'d inside this read in ``language``."""
+    token = current_language.set(language)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
 
 
 def gettext(message: "str | Lazy") -> str:
@@ -165,8 +191,9 @@ def negotiate(accept_language: str | None, default: str) -> str:
 
 def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
     """``(where, message)`` of every text marked for translation under ``folder``."""
+    methods = CORE_METHODS if folder == CORE_MESSAGES.parent else EXTRACT_METHODS
     for filename, line, message, _comments, _context in extract_from_dir(
-        folder, EXTRACT_METHODS, EXTRACT_OPTIONS, KEYWORDS
+        folder, methods, EXTRACT_OPTIONS, KEYWORDS
     ):
         yield f"{filename}:{line}", message
 

@@ -21,7 +21,7 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import (
     organization_choices,
     organization_names,
@@ -45,7 +45,7 @@ def _assessment_form(
     problems: dict[str, str] | None = None,
 ) -> Response:
     if not visitor.signed_in:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated(lazy("sign in first"))
     with uow:
         assessors = organization_choices(
             uow.session,

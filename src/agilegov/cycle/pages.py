@@ -85,7 +85,7 @@ class TriggerForm(Input):
         facts: dict[str, Any] = {}
         if self.kind is TriggerKind.manual:
             if self.loop is None:
-                raise InvalidInput.on("loop", "a manual trigger says which loop it calls for")
+                raise InvalidInput.on("loop", lazy("a manual trigger says which loop it calls for"))
             facts["loop"] = self.loop.value
         if self.kind is TriggerKind.incident:
             facts["foreseeable"] = self.foreseeable

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from agilegov.i18n import Lazy, lazy
+
 
 class Stage(StrEnum):
     analysis = "analysis"
@@ -42,7 +44,11 @@ TRANSITIONS: dict[tuple[Stage, Stage], Loop | None] = {
 
 
 class TransitionRefused(Exception):
-    """The move is not allowed; the message says why, for a person to read."""
+    """The move is not allowed; ``reason`` says why, for a person to read."""
+
+    def __init__(self, reason: Lazy) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -59,24 +65,35 @@ def check_transition(current: Stage, target: Stage, facts: CycleFacts) -> Loop |
     """Return the loop the move completes, or raise TransitionRefused."""
     if (current, target) not in TRANSITIONS:
         allowed = ", ".join(to for (frm, to) in TRANSITIONS if frm == current)
-        raise TransitionRefused(f"{current} cannot move to {target}; it can move to {allowed}")
+        raise TransitionRefused(
+            lazy(
+                "%(current)s cannot move to %(target)s; it can move to %(allowed)s",
+                current=current,
+                target=target,
+                allowed=allowed,
+            )
+        )
     if target is Stage.operation:
         if facts.goals_with_indicators == 0:
-            raise TransitionRefused("operation needs at least one goal with an indicator")
+            raise TransitionRefused(lazy("operation needs at least one goal with an indicator"))
         if facts.implemented_measures == 0:
-            raise TransitionRefused("operation needs at least one implemented measure")
+            raise TransitionRefused(lazy("operation needs at least one implemented measure"))
         if facts.open_triggers:
             ids = ", ".join(f"#{trigger}" for trigger, _ in facts.open_triggers)
-            raise TransitionRefused(f"open triggers must be reviewed before operation: {ids}")
+            raise TransitionRefused(
+                lazy("open triggers must be reviewed before operation: %(ids)s", ids=ids)
+            )
     if current is Stage.evaluation:
         if not facts.evaluation_reviewed:
             raise TransitionRefused(
-                "evaluation ends with a review that records its decisions and evidence"
+                lazy("evaluation ends with a review that records its decisions and evidence")
             )
         outer = [trigger for trigger, loop in facts.open_triggers if loop is Loop.outer]
         if target is Stage.design and outer:
             ids = ", ".join(f"#{trigger}" for trigger in outer)
-            raise TransitionRefused(f"outer-loop triggers {ids} call for re-analysis, not design")
+            raise TransitionRefused(
+                lazy("outer-loop triggers %(ids)s call for re-analysis, not design", ids=ids)
+            )
     return TRANSITIONS[(current, target)]
 
 

@@ -315,7 +315,7 @@ def hide(
 ) -> Response:
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
-        raise InvalidInput.on("kind", "comments or statements")
+        raise InvalidInput.on("kind", lazy("comments or statements"))
     return submit_form(
         Moderation,
         form,
@@ -416,7 +416,7 @@ def response_form(
     request: Request, consultation_id: int, kind: str, target_id: int, uow: Uow, visitor: VisitorDep
 ) -> Response:
     if kind not in ("comment", "statement"):
-        raise InvalidInput.on("kind", "comment or statement")
+        raise InvalidInput.on("kind", lazy("comment or statement"))
     return _response_form(request, uow, visitor, consultation_id, kind, target_id)
 
 
@@ -431,7 +431,7 @@ def respond(
     form: Form,
 ) -> Response:
     if kind not in ("comment", "statement"):
-        raise InvalidInput.on("kind", "comment or statement")
+        raise InvalidInput.on("kind", lazy("comment or statement"))
     return submit_form(
         ResponseForm,
         form,

@@ -84,7 +84,7 @@ def _ingest_store(rows: Any, scope: int | None, source: str) -> None:
         result = ingest(open_uow(), SYSTEM, rows, scope_id=scope, default_source=source)
     except DomainError as problem:
         problems = [f"{p.field}: {p.message}" for p in problem.problems]
-        raise _ingest_error("; ".join(problems) or problem.detail) from None
+        raise _ingest_error("; ".join(problems) or str(problem.detail)) from None
     console.print(
         f"stored {result.stored}, duplicates {result.duplicates}", highlight=False, soft_wrap=True
     )

@@ -31,6 +31,7 @@ from agilegov.goals.service import (
     indicator_scope_ids,
     indicators_keyed,
 )
+from agilegov.i18n import lazy
 from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
@@ -86,9 +87,9 @@ def check_ingest(uow: UnitOfWork, actor: Principal, scope_id: int | None) -> Non
         if scope_id is not None:
             writable_scope(uow.session, actor, scope_id, Role.editor)
         elif not actor.authenticated:
-            raise Unauthenticated("sign in or send a bearer token")
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
         elif not any(actor.can(org, Role.editor) for org in actor.roles) and not actor.is_system:
-            raise Forbidden("storing observations needs the editor role in an organization")
+            raise Forbidden(lazy("storing observations needs the editor role in an organization"))
 
 
 def _field(row: Row, name: str) -> str:
@@ -108,13 +109,18 @@ def _resolve(
         candidates = found.get(row.indicator, [])
         if not candidates:
             raise InvalidInput.on(
-                _field(row, "indicator"), f"no indicator {row.indicator!r} you may write to"
+                _field(row, "indicator"),
+                lazy("no indicator %(indicator)s you may write to", indicator=repr(row.indicator)),
             )
         if len(candidates) > 1:
             scopes = ", ".join(str(target.scope_id) for target in candidates)
             raise InvalidInput.on(
                 _field(row, "indicator"),
-                f"{row.indicator!r} is an indicator of several scopes ({scopes}): name the scope",
+                lazy(
+                    "%(indicator)s is an indicator of several scopes (%(scopes)s): name the scope",
+                    indicator=repr(row.indicator),
+                    scopes=scopes,
+                ),
             )
     raise AssertionError("unreachable")
 
@@ -214,9 +220,12 @@ def ingest(
     with the batch's digest (see :func:`batch_digest`).
     """
     if not rows:
-        raise InvalidInput.on("observations", "no observations in the batch")
+        raise InvalidInput.on("observations", lazy("no observations in the batch"))
     if len(rows) > MAX_BATCH:
-        raise InvalidInput.on("observations", f"at most {MAX_BATCH:,} observations per batch")
+        raise InvalidInput.on(
+            "observations",
+            lazy("at most %(most)s observations per batch", most=format(MAX_BATCH, ",")),
+        )
     with uow:
         session = uow.session
         keys = list(map(_KEYS, rows))
@@ -228,8 +237,12 @@ def ingest(
                 row = rows[position]
                 raise InvalidInput.on(
                     _field(row, "value"),
-                    f"{row.value} is not allowed: indicator {row.indicator!r} takes finite "
-                    "values only",
+                    lazy(
+                        "%(value)s is not allowed: "
+                        "indicator %(indicator)s takes finite values only",
+                        value=row.value,
+                        indicator=repr(row.indicator),
+                    ),
                 )
         # The batch as columns, converted once (per-row Python work is most of the cost).
         id_of = {key: target.indicator_id for key, target in by_key.items()}
@@ -307,7 +320,13 @@ def list_observations(
         session = uow.session
         scope = readable_scope(session, actor, scope_id)
         if not indicator_in_scope(session, scope.id, indicator_id):
-            raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
+            raise NotFound(
+                lazy(
+                    "indicator %(indicator_id)s not found in scope %(scope_id)s",
+                    indicator_id=indicator_id,
+                    scope_id=scope.id,
+                )
+            )
         where = [Observation.indicator_id == indicator_id]
         newest_first = [Observation.time.desc(), Observation.id]
         return paginate(

@@ -32,7 +32,7 @@ STATUS_NAMES = {
 @router.get("/notifications")
 def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
     if not visitor.signed_in:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated(lazy("sign in first"))
     page = service.list_notifications(uow, visitor.principal, SHOWN, 0)
     return render(request, "notifications.html", visitor=visitor, page=page)
 

@@ -27,6 +27,7 @@ from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from agilegov.i18n import lazy
 from agilegov.notify.keys import new_nonce, webhook_key, webhook_secret
 from agilegov.notify.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
 from agilegov.notify.schemas import (
@@ -96,7 +97,9 @@ def notify_owners(
     if link is not None and (not link.startswith("/") or len(link) > LINK_MAX):
         raise ValueError(f"a notification's link is a path of at most {LINK_MAX} characters")
     if not organization_exists(session, organization_id):
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(
+            lazy("organization %(organization_id)s not found", organization_id=organization_id)
+        )
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
     data = dict(payload or {})
@@ -177,7 +180,7 @@ def list_notifications(
 ) -> Page[NotificationRead]:
     """The caller's own notifications, newest first."""
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     where = [Notification.user_id == actor.user_id]
     if unread is not None:
         read_at = Notification.read_at
@@ -195,7 +198,9 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
         session = uow.session
         notification = session.get(Notification, notification_id)
         if notification is None or actor.user_id is None or notification.user_id != actor.user_id:
-            raise NotFound(f"notification {notification_id} not found")
+            raise NotFound(
+                lazy("notification %(notification_id)s not found", notification_id=notification_id)
+            )
         if notification.read_at is None:
             notification.read_at = clock.now()
             session.flush()
@@ -217,7 +222,9 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
 
 def _require_owner(session: Session, actor: Principal, organization_id: int) -> None:
     if not organization_exists(session, organization_id):
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(
+            lazy("organization %(organization_id)s not found", organization_id=organization_id)
+        )
     actor.require(organization_id, Role.owner)
 
 
@@ -225,7 +232,7 @@ def _webhook(session: Session, actor: Principal, organization_id: int, webhook_i
     _require_owner(session, actor, organization_id)
     webhook = session.get(Webhook, webhook_id)
     if webhook is None or webhook.organization_id != organization_id:
-        raise NotFound(f"webhook {webhook_id} not found")
+        raise NotFound(lazy("webhook %(webhook_id)s not found", webhook_id=webhook_id))
     return webhook
 
 
@@ -427,11 +434,15 @@ def redeliver(
         webhook = _webhook(session, actor, organization_id, webhook_id)
         original = session.get(WebhookDelivery, delivery_id)
         if original is None or original.webhook_id != webhook.id:
-            raise NotFound(f"delivery {delivery_id} not found")
+            raise NotFound(lazy("delivery %(delivery_id)s not found", delivery_id=delivery_id))
         if original.status == PENDING:
-            raise Conflict(f"delivery {delivery_id} is still pending")
+            raise Conflict(
+                lazy("delivery %(delivery_id)s is still pending", delivery_id=delivery_id)
+            )
         if not webhook.active:
-            raise Conflict(f"webhook {webhook.id} is inactive; activate it first")
+            raise Conflict(
+                lazy("webhook %(webhook_id)s is inactive; activate it first", webhook_id=webhook.id)
+            )
         now = clock.now()
         again = WebhookDelivery(
             webhook_id=webhook.id,

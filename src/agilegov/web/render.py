@@ -103,7 +103,7 @@ def use_parts() -> None:
         raise RuntimeError(f"templates named by more than one part: {', '.join(repeated)}")
     templates.env.loader = FileSystemLoader([str(folder) for folder in folders])
     templates.env.globals.update(part.template_globals())
-    i18n.catalogs.load([MESSAGES, *part.message_folders()])
+    i18n.catalogs.load([i18n.CORE_MESSAGES, MESSAGES, *part.message_folders()])
 
 
 def compile_templates() -> None:
