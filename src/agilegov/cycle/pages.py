@@ -17,7 +17,7 @@ from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.diagram import loop_diagram
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
-from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind
+from agilegov.cycle.rules import STAGE_NAMES, TRANSITIONS, Loop, Stage, TriggerKind
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
@@ -32,7 +32,7 @@ from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions, in_scope
-from agilegov.web.forms import Choice, FormState, label_of
+from agilegov.web.forms import Choice, FormState
 from agilegov.web.render import form_page, submit_form
 from agilegov.web.scope_page import OVERVIEW, scope_page
 from agilegov.web.signin import Form, Visitor, VisitorDep
@@ -57,9 +57,7 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
             transition_values=values,
         ),
         done=f"/scopes/{scope_id}",
-        message=lambda cycle: lazy(
-            "The cycle moved to %(stage)s", stage=lazy(label_of(cycle.stage.value))
-        ),
+        message=lambda cycle: lazy("The cycle moved to %(stage)s", stage=STAGE_NAMES[cycle.stage]),
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from agilegov.i18n import Lazy, lazy
+from agilegov.i18n import Lazy, lazy, plazy
 
 
 class Stage(StrEnum):
@@ -20,6 +20,23 @@ class Stage(StrEnum):
     design = "design"
     operation = "operation"
     evaluation = "evaluation"
+
+
+# Each stage's name as people read it. The stage of goal setting reads "Goals"
+# in English like the goals themselves, but ゴール設定 in Japanese, not ゴール:
+# the names have a context of their own.
+STAGE_NAMES: dict[Stage, Lazy] = {
+    Stage.analysis: plazy("stage", "Analysis"),
+    Stage.goals: plazy("stage", "Goals"),
+    Stage.design: plazy("stage", "Design"),
+    Stage.operation: plazy("stage", "Operation"),
+    Stage.evaluation: plazy("stage", "Evaluation"),
+}
+
+
+def stage_name(stage: Stage | str) -> str:
+    """The name of ``stage`` in the language being shown."""
+    return str(STAGE_NAMES[Stage(stage)])
 
 
 class Loop(StrEnum):
