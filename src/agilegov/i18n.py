@@ -192,9 +192,13 @@ def speaking(language: str) -> Iterator[None]:
         current_language.reset(token)
 
 
-def gettext(message: "str | Lazy") -> str:
+def gettext(message: "str | Lazy", **values: object) -> str:
+    """``message`` in the current language, with ``values`` put into its
+    ``%(name)s`` places when given (a text with none is never formatted)."""
     if isinstance(message, Lazy):
         return str(message)
+    if values:
+        return str(Lazy(message, **values))
     return catalogs.gettext(current_language.get(), message)
 
 
