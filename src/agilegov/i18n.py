@@ -182,6 +182,48 @@ def joined(parts: Iterable["str | Lazy"], separator: str = "; ") -> Lazy:
     return Lazy(escaped.join(f"%({name})s" for name in values), **values)
 
 
+# A value's place in a text: ``%(name)s``.
+PLACE = re.compile(r"%\((\w+)\)s")
+
+
+def as_data(text: "str | Lazy") -> object:
+    """``text`` as JSON data to keep and show later in any language (``from_data``):
+    a lazy text as its message, context and values (texts of their own kept so,
+    anything else as its English text); a plain text as it is."""
+    if not isinstance(text, Lazy):
+        return text
+    with speaking("en"):
+        values = {
+            name: as_data(value) if isinstance(value, Lazy) else str(value)
+            for name, value in text.values.items()
+        }
+    data: dict[str, object] = {"message": text.message, "values": values}
+    if text.context is not None:
+        data["context"] = text.context
+    return data
+
+
+def from_data(data: object) -> "str | Lazy | None":
+    """The text ``as_data`` kept, or None if ``data`` is not one (its values must
+    fill exactly its message's places, so that showing it cannot fail)."""
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+        return None
+    message, context = data.get("message"), data.get("context")
+    if not isinstance(message, str) or not isinstance(context, str | None):
+        return None
+    values: dict[str, object] = {}
+    for name, value in data["values"].items():
+        inner = from_data(value)
+        if inner is None:
+            return None
+        values[str(name)] = inner
+    if set(PLACE.findall(message)) != set(values):
+        return None
+    return plazy(context, message, **values) if context is not None else Lazy(message, **values)
+
+
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
     """Lazy texts ``str()``'d inside this read in ``language``."""

@@ -214,7 +214,9 @@ def loop_for(kind: TriggerKind, facts: Mapping[str, Any]) -> Loop:
         try:
             return Loop(facts.get("loop"))
         except ValueError:
-            raise UnknownLoop("a manual trigger needs facts.loop: 'inner' or 'outer'") from None
+            raise UnknownLoop(
+                lazy("a manual trigger needs facts.loop: 'inner' or 'outer'")
+            ) from None
     if rule.fact is not None and facts.get(rule.fact) is True:
         assert rule.when_fact is not None
         return rule.when_fact

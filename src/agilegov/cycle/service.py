@@ -251,7 +251,7 @@ def open_trigger(
     try:
         loop = loop_for(data.kind, data.facts)
     except UnknownLoop as problem:
-        raise InvalidInput.on("facts.loop", str(problem)) from None
+        raise InvalidInput.on("facts.loop", problem.args[0]) from None
     _check_subject(session, scope, data)
     # Held before looking for the same trigger, so that two opening it at once
     # (a change and a periodic check, or two server processes) open it once.

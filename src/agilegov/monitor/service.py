@@ -31,7 +31,7 @@ from agilegov.goals.service import (
     indicator_scope_ids,
     indicators_keyed,
 )
-from agilegov.i18n import lazy
+from agilegov.i18n import N_, joined, lazy
 from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
@@ -661,13 +661,23 @@ def _follow_episode(
             actor,
             scope.organization_id,
             "indicator.recovered",
-            f"{indicator.name} is back within its acceptable level",
-            f"{indicator.key} = {value} after {episode.windows} window(s) in breach.",
+            lazy("%(name)s is back within its acceptable level", name=indicator.name),
+            lazy(
+                "%(key)s = %(value)s after %(windows)s window(s) in breach.",
+                key=indicator.key,
+                value=value,
+                windows=episode.windows,
+            ),
             link=f"/scopes/{scope.id}",
             payload={"scope_id": scope.id, "indicator": indicator.key, "episode": episode.id},
         )
         run.recovered.append(episode.id)
     return None
+
+
+# What a notification of a breach says after its cause.
+INNER_OPENED = N_("%(cause)s; inner-loop trigger #%(trigger)s opened.")
+OUTER_OPENED = N_("%(cause)s; outer-loop trigger #%(trigger)s opened.")
 
 
 def _open_episode(
@@ -697,14 +707,37 @@ def _open_episode(
     )
     session.add(episode)
     session.flush()
-    side = "below" if indicator.direction == "higher_is_better" else "above"
-    cause = (
-        f"{indicator.name} ({indicator.key}) = {value}, {side} its acceptable level "
-        f"{indicator.acceptable_level} over the last {indicator.window_days} day(s)"
+    breached = (
+        N_(
+            "%(name)s (%(key)s) = %(value)s, below its acceptable level %(level)s "
+            "over the last %(days)s day(s)"
+        )
+        if indicator.direction == "higher_is_better"
+        else N_(
+            "%(name)s (%(key)s) = %(value)s, above its acceptable level %(level)s "
+            "over the last %(days)s day(s)"
+        )
     )
+    parts = [
+        lazy(
+            breached,
+            name=indicator.name,
+            key=indicator.key,
+            value=value,
+            level=indicator.acceptable_level,
+            days=indicator.window_days,
+        )
+    ]
     if item.required_level is not None:
-        held = "missed too" if facts["derived"] else "still met"
-        cause += f"; the level {item.required_level} of the requirement its goal adopts is {held}"
+        held = (
+            N_("; the level %(level)s of the requirement its goal adopts is missed too")
+            if facts["derived"]
+            else N_("; the level %(level)s of the requirement its goal adopts is still met")
+        )
+        parts.append(lazy(held, level=item.required_level))
+    # The trigger keeps its cause in English; the owners read it in their language.
+    told = joined(parts, "")
+    cause = told.in_language("en")
     trigger = open_trigger(
         session,
         actor,
@@ -730,8 +763,12 @@ def _open_episode(
         actor,
         scope.organization_id,
         "indicator.breach",
-        f"{indicator.name} is in breach",
-        trigger.cause + f"; {episode.loop}-loop trigger #{trigger.id} opened.",
+        lazy("%(name)s is in breach", name=indicator.name),
+        lazy(
+            INNER_OPENED if episode.loop == Loop.inner else OUTER_OPENED,
+            cause=told,
+            trigger=trigger.id,
+        ),
         link=f"/scopes/{scope.id}",
         payload={"scope_id": scope.id, "indicator": indicator.key, "trigger": trigger.id},
     )
@@ -757,16 +794,27 @@ def _escalate(
         "indicator": indicator.key,
     }
     if missed is None:
-        cause = (
-            f"goal '{item.goal_title}' has been in breach for {episode.windows} "
-            f"consecutive window(s) of {indicator.window_days} day(s) ({indicator.key})"
+        told = lazy(
+            "goal '%(title)s' has been in breach for %(windows)s consecutive window(s) "
+            "of %(days)s day(s) (%(key)s)",
+            title=item.goal_title,
+            windows=episode.windows,
+            days=indicator.window_days,
+            key=indicator.key,
         )
+        title = lazy("Goal '%(title)s' keeps failing", title=item.goal_title)
     else:
-        cause = (
-            f"goal '{item.goal_title}' now misses the level {item.required_level} of the "
-            f"requirement it adopts ({indicator.key} = {missed})"
+        told = lazy(
+            "goal '%(title)s' now misses the level %(level)s of the requirement it adopts "
+            "(%(key)s = %(value)s)",
+            title=item.goal_title,
+            level=item.required_level,
+            key=indicator.key,
+            value=missed,
         )
+        title = lazy("Goal '%(title)s' misses the requirement it adopts", title=item.goal_title)
         facts |= {"value": missed, "required_level": item.required_level}
+    cause = told.in_language("en")  # the trigger keeps it in English
     trigger = open_trigger(
         session,
         actor,
@@ -787,9 +835,8 @@ def _escalate(
         actor,
         scope.organization_id,
         "goal.failure",
-        f"Goal '{item.goal_title}' "
-        + ("keeps failing" if missed is None else "misses the requirement it adopts"),
-        trigger.cause + f"; outer-loop trigger #{trigger.id} opened.",
+        title,
+        lazy(OUTER_OPENED, cause=told, trigger=trigger.id),
         link=f"/scopes/{scope.id}",
         payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},
     )

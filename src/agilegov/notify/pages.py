@@ -34,7 +34,9 @@ def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
     if not visitor.signed_in:
         raise Unauthenticated(lazy("sign in first"))
     page = service.list_notifications(uow, visitor.principal, SHOWN, 0)
-    return render(request, "notifications.html", visitor=visitor, page=page)
+    ids = [notification.id for notification in page.items]
+    texts = service.readable_texts(uow, visitor.principal, ids)
+    return render(request, "notifications.html", visitor=visitor, page=page, texts=texts)
 
 
 @router.post("/notifications/{notification_id}/read")

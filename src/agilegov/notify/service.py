@@ -27,7 +27,7 @@ from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from agilegov.i18n import lazy
+from agilegov.i18n import Lazy, as_data, from_data, lazy, speaking
 from agilegov.notify.keys import new_nonce, webhook_key, webhook_secret
 from agilegov.notify.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
 from agilegov.notify.schemas import (
@@ -82,8 +82,8 @@ def notify_owners(
     actor: Principal,
     organization_id: int,
     kind: str,
-    title: str,
-    body: str,
+    title: str | Lazy,
+    body: str | Lazy,
     link: str | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> Notified:
@@ -91,7 +91,9 @@ def notify_owners(
     active webhooks that wants ``kind``, in the caller's transaction (no commit).
 
     ``kind`` is of the form ``subject.what`` (``indicator.breach``); ``link`` a
-    path in this application. A bad one is the caller's bug: ``ValueError``."""
+    path in this application. A bad one is the caller's bug: ``ValueError``.
+    A lazy ``title`` or ``body`` is stored in English (as webhooks and the API
+    send it) and as a text each owner reads in their own language on the page."""
     if not KIND.match(kind) or len(kind) > 64:
         raise ValueError(f"notification kind {kind!r} is not of the form 'subject.what'")
     if link is not None and (not link.startswith("/") or len(link) > LINK_MAX):
@@ -100,8 +102,11 @@ def notify_owners(
         raise NotFound(
             lazy("organization %(organization_id)s not found", organization_id=organization_id)
         )
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
+    texts = None
+    if isinstance(title, Lazy) or isinstance(body, Lazy):
+        texts = {"title": as_data(title), "body": as_data(body)}
+    with speaking("en"):
+        title, body = _shortened(str(title)), str(body)
     data = dict(payload or {})
     now = clock.now()
     event_id = uuid.uuid4().hex
@@ -126,6 +131,7 @@ def notify_owners(
             body=body,
             link=link,
             payload=data,
+            texts=texts,
             created_at=now,
         )
         for user_id in owners
@@ -173,6 +179,33 @@ def notify_owners(
         notifications=[NotificationRead.model_validate(n) for n in notifications],
         deliveries=[DeliveryRead.model_validate(d) for d in deliveries],
     )
+
+
+def _shortened(title: str) -> str:
+    return title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title
+
+
+def readable_texts(
+    uow: UnitOfWork, actor: Principal, notification_ids: list[int]
+) -> dict[int, tuple[str | Lazy, str | Lazy]]:
+    """The title and body of each of the caller's notifications ``notification_ids``
+    that can be shown in the reader's language (those that keep their texts)."""
+    if actor.user_id is None or not notification_ids:
+        return {}
+    with uow:
+        rows = uow.session.execute(
+            select(Notification.id, Notification.texts).where(
+                Notification.id.in_(notification_ids), Notification.user_id == actor.user_id
+            )
+        ).all()
+    found = {}
+    for notification_id, texts in rows:
+        if not isinstance(texts, dict):  # none kept (JSON null, or SQL NULL before 0013)
+            continue
+        title, body = from_data(texts.get("title")), from_data(texts.get("body"))
+        if title is not None and body is not None:
+            found[notification_id] = (title, body)
+    return found
 
 
 def list_notifications(
