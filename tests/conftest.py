@@ -26,6 +26,9 @@ from typing import Any
 # at production strength still verify.
 os.environ.setdefault("AGILEGOV_PASSWORD_HASH_COST", "16")
 os.environ.setdefault("AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS", "1")
+# The command line speaks English in the tests, whatever the machine's locale
+# (tests of its Japanese ask for it).
+os.environ["AGILEGOV_LANGUAGE"] = "en"
 
 import pytest
 from sqlalchemy import Engine, insert, select, text

@@ -24,7 +24,11 @@ from api_helpers import (
 )
 from web_helpers import browser, field_error, post_form, sign_in
 
-FOLDERS = [MESSAGES.parent, *(folder.parent for folder in part.message_folders())]
+FOLDERS = [
+    i18n.CORE_MESSAGES.parent,
+    MESSAGES.parent,
+    *(folder.parent for folder in part.message_folders()),
+]
 
 
 # ---------------------------------------------------------------- pure rules
@@ -96,15 +100,15 @@ def test_no_template_holds_a_text_outside_the_catalogs(path: Path) -> None:
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_every_text_is_translated(folder: Path, language: str) -> None:
-    marked = {message for _, message in i18n.extracted(folder)}
-    if folder != MESSAGES.parent:
-        marked |= labels_in(f"agilegov.{folder.name}")
+    marked = {(message, context) for _, message, context in i18n.extracted(folder)}
+    if folder not in (i18n.CORE_MESSAGES.parent, MESSAGES.parent):
+        marked |= {(label, None) for label in labels_in(f"agilegov.{folder.name}")}
     path = i18n.catalog_path(folder / "locale", language)
     catalog = i18n.read_catalog(path, language) if path.exists() else None
     missing = []
-    for message in sorted(marked, key=str):
+    for message, context in sorted(marked, key=str):
         key = message if isinstance(message, str) else message[0]
-        entry = catalog.get(key) if catalog is not None else None
+        entry = catalog.get(key, context) if catalog is not None else None
         strings = [] if entry is None else entry.string
         strings = [strings] if isinstance(strings, str) else list(strings)
         if not strings or not all(strings):
@@ -260,14 +264,16 @@ def test_data_shown_through_the_catalogs_stays_data(shared: World, language: str
 def test_a_text_reads_the_same_in_every_catalog(language: str) -> None:
     """The catalogs are merged into one per language: a text translated two ways
     would read one way or the other by the order of the parts."""
-    translations: dict[str, dict[object, list[str]]] = {}
+    translations: dict[tuple[str | None, str], dict[object, list[str]]] = {}
     for folder in FOLDERS:
         path = i18n.catalog_path(folder / "locale", language)
         if not path.exists():
             continue
         for message in i18n.read_catalog(path, language):
             if message.id:
-                key = message.id if isinstance(message.id, str) else message.id[0]
+                # A text in two contexts may read two ways: that is what contexts are for.
+                text = message.id if isinstance(message.id, str) else message.id[0]
+                key = (message.context, text)
                 string = (
                     message.string if isinstance(message.string, str) else tuple(message.string)
                 )
@@ -302,3 +308,25 @@ def test_the_account_page_sets_language_and_zone(shared: World) -> None:
         )
         assert reset.status_code == 303
     assert '<html lang="en">' in client.get("/account", headers={"Accept-Language": "en"}).text
+
+
+def test_a_stage_and_a_noun_reading_alike_in_english_read_apart_in_japanese(
+    shared: World,
+) -> None:
+    """The goals (ゴール) and the stage of setting them (ゴール設定) read "Goals":
+    the stage's name has a context of its own."""
+    scope_id = create_scope(shared)["id"]
+    moved = shared.client.post(
+        f"{API}/scopes/{scope_id}/cycle/transitions",
+        json={"to": "goals", "reason": "conditions analysed"},
+        headers=shared.auth("editor"),
+    )
+    ok(moved, 201)
+    client = sign_in(shared, "viewer")
+    japanese = client.get(f"/scopes/{scope_id}", headers={"Accept-Language": "ja"}).text
+    assert "段階: <strong>ゴール設定</strong>" in japanese
+    english = client.get(f"/scopes/{scope_id}", headers={"Accept-Language": "en"}).text
+    assert "Stage: <strong>Goals</strong>" in english
+    with i18n.speaking("ja"):
+        assert i18n.pgettext("stage", "Goals") == "ゴール設定"
+        assert i18n.gettext("Goals") == "ゴール"

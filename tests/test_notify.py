@@ -25,6 +25,7 @@ from agilegov import clock
 from agilegov.auth import ANONYMOUS, SYSTEM
 from agilegov.db import make_session_factory
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from agilegov.i18n import lazy
 from agilegov.notify import service
 from agilegov.notify.keys import KeyFileError, webhook_key, webhook_secret
 from agilegov.notify.models import Notification, Webhook, WebhookDelivery
@@ -53,6 +54,7 @@ from agilegov.record.models import Event
 from agilegov.uow import UnitOfWork
 from api_helpers import (
     API,
+    PASSWORD,
     World,
     assert_problem,
     assert_unchanged,
@@ -62,6 +64,7 @@ from api_helpers import (
     snapshot,
 )
 from builders import event_count, row_counts
+from web_helpers import csrf_of
 
 KIND = "indicator.breach"
 SECRET = "whsec_" + "ab" * 32
@@ -817,3 +820,48 @@ def test_refused_requests_store_nothing(shared: World, hooked: dict[str, Any], b
     )
     assert_problem(response, bad.status, *bad.fields)
     assert_unchanged(before, shared.engine)
+
+
+# ---------------------------------------------------------------- in the reader's language
+
+
+def test_a_notification_reads_in_its_readers_language_and_stays_english_elsewhere(
+    world, database_url, key_file
+):
+    hook = _hook(world, key_file, "https://a.example.com/")
+    with world.uow:
+        notified = notify_owners(
+            world.uow.session,
+            SYSTEM,
+            world.business_id,
+            KIND,
+            lazy("%(name)s is in breach", name="Selection-rate ratio"),
+            lazy(
+                "%(key)s = %(value)s after %(windows)s window(s) in breach.",
+                key="selection.ratio",
+                value=0.74,
+                windows=2,
+            ),
+        )
+        world.uow.commit()
+    _notify(world)  # plain texts, as notifications made before were: shown as stored
+    [delivery] = [d for d in notified.deliveries if d.webhook_id == hook.id]
+    assert delivery.payload["title"] == "Selection-rate ratio is in breach"
+    assert delivery.payload["body"] == "selection.ratio = 0.74 after 2 window(s) in breach."
+    client = make_client(database_url)
+    owner = bearer(world.tokens["owner"])
+    listed = ok(client.get(f"{API}/notifications", headers={**owner, "Accept-Language": "ja"}))
+    assert listed["items"][1]["title"] == "Selection-rate ratio is in breach"
+    login = client.get("/login")
+    signed_in = client.post(
+        "/login",
+        data={"email": "owner@example.com", "password": PASSWORD, "csrf_token": csrf_of(login)},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    japanese = client.get("/notifications", headers={"Accept-Language": "ja"}).text
+    assert "Selection-rate ratio が逸脱しています" in japanese
+    assert "selection.ratio = 0.74 (逸脱していた期間: 2 期間)。" in japanese
+    assert "Selection-rate ratio below 0.8" in japanese  # the older kind, as stored
+    english = client.get("/notifications", headers={"Accept-Language": "en"}).text
+    assert "Selection-rate ratio is in breach" in english

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from agilegov.errors import Forbidden, Unauthenticated
+from agilegov.i18n import lazy
 from agilegov.settings import get_settings
 
 
@@ -52,8 +53,14 @@ class Principal:
         if self.can(organization_id, minimum):
             return
         if not self.authenticated:
-            raise Unauthenticated("sign in or send a bearer token")
-        raise Forbidden(f"this needs the {minimum.value} role in organization {organization_id}")
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
+        raise Forbidden(
+            lazy(
+                "this needs the %(minimum_value)s role in organization %(organization_id)s",
+                minimum_value=minimum.value,
+                organization_id=organization_id,
+            )
+        )
 
 
 ANONYMOUS = Principal(user_id=None)

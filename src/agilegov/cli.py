@@ -1,17 +1,20 @@
 """The ``agilegov`` command: the database, serving, the demo; and every part's
 commands, from the list of parts."""
 
+import contextvars
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from agilegov import migrations
+from agilegov import i18n, migrations, part
+from agilegov.i18n import N_, gettext
 from agilegov.parts import PARTS
 from agilegov.settings import get_settings
-from agilegov.terminal import console, fail, open_uow
+from agilegov.terminal import console, fail, language_of, open_uow
 
 app = typer.Typer(help="agilegov: agile governance on a verifiable record.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -21,9 +24,22 @@ messages_app = typer.Typer(
 )
 app.add_typer(messages_app, name="messages")
 # Each part's commands, in the parts' order.
-for part in PARTS:
-    for commands in part.commands:
+for listed in PARTS:
+    for commands in listed.commands:
         app.add_typer(commands)
+
+
+@app.callback()
+def _speak(context: typer.Context) -> None:
+    # Messages meant for people read in the command line's language; English
+    # needs no catalog (the texts are written in it), so only Japanese loads them.
+    language = language_of(os.environ, get_settings().default_language)
+    if language != "en":
+        from agilegov.web.render import MESSAGES
+
+        i18n.catalogs.load([i18n.CORE_MESSAGES, MESSAGES, *part.message_folders()])
+    token = i18n.current_language.set(language)
+    context.call_on_close(lambda: i18n.current_language.reset(token))
 
 
 def _upgrade() -> None:
@@ -34,9 +50,8 @@ def _upgrade() -> None:
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
     _upgrade()
-    console.print(
-        f"database at revision {migrations.current_revision(get_settings().database_url)}"
-    )
+    revision = migrations.current_revision(get_settings().database_url)
+    console.print(gettext("database at revision %(revision)s", revision=revision))
 
 
 @messages_app.command("update")
@@ -45,11 +60,11 @@ def messages_update() -> None:
     part's code names, to every catalog (Japanese left to translate, English as
     written), and remove those no longer used."""
     from agilegov import part
-    from agilegov.i18n import update_catalogs
+    from agilegov.i18n import CORE_MESSAGES, update_catalogs
     from agilegov.web.forms import labels_in
     from agilegov.web.render import MESSAGES
 
-    folders = [(MESSAGES, set())]
+    folders = [(CORE_MESSAGES, set()), (MESSAGES, set())]
     for each in part.installed():
         if each.messages is not None:
             folders.append((each.messages, labels_in(f"agilegov.{each.messages.parent.name}")))
@@ -69,7 +84,10 @@ def serve(
     from agilegov.app import create_app
 
     _upgrade()
-    console.print(f"agilegov on http://{host}:{port}  (API: /api/v1, docs: /api/v1/docs)")
+    address = f"http://{host}:{port}"
+    console.print(
+        gettext("agilegov on %(address)s  (API: /api/v1, docs: /api/v1/docs)", address=address)
+    )
     # Uvicorn would believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS);
     # the application alone decides whom to believe (AGILEGOV_TRUSTED_PROXIES).
     uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
@@ -94,9 +112,9 @@ def demo(
 
     _upgrade()
     accounts = load_demo(open_uow())
-    table = Table(title="Demo accounts")
-    for column in ("organization", "role", "email", "password", "API token"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=gettext("Demo accounts"))
+    for column in (N_("organization"), N_("role"), N_("email"), N_("password"), N_("API token")):
+        table.add_column(gettext(column), overflow="fold")
     for account in accounts:
         table.add_row(
             account["organization"],
@@ -109,7 +127,7 @@ def demo(
     if credentials_out is not None:
         credentials_out.write_text(json.dumps(accounts, indent=2) + "\n")
         credentials_out.chmod(0o600)
-        console.print(f"accounts written to {credentials_out}")
+        console.print(gettext("accounts written to %(path)s", path=credentials_out))
     if serve_after:
         if feed_seconds > 0:
             _feed_in_background(feed_seconds)
@@ -123,14 +141,24 @@ def _feed_in_background(seconds: float) -> None:
     from agilegov.demo.feed import describe, run_feed
 
     def report(step: Any) -> None:
-        console.print(f"[dim]feed[/dim] {describe(step)}", highlight=False)
+        label = gettext("feed")
+        console.print(f"[dim]{label}[/dim] {describe(step)}", highlight=False)
 
+    # The thread speaks the command line's language: it runs in a copy of this context.
+    speaking = contextvars.copy_context()
     threading.Thread(
-        target=run_feed, args=(open_uow(), seconds), kwargs={"report": report}, daemon=True
+        target=speaking.run,
+        args=(run_feed, open_uow(), seconds),
+        kwargs={"report": report},
+        daemon=True,
     ).start()
+    every = f"{seconds:g}"
     console.print(
-        f"feeding TalentBridge's monitoring every {seconds:g} s: a breach opens a trigger "
-        "on its screening scope after a few steps"
+        gettext(
+            "feeding TalentBridge's monitoring every %(seconds)s s: a breach opens a trigger "
+            "on its screening scope after a few steps",
+            seconds=every,
+        )
     )
 
 
@@ -154,4 +182,4 @@ def simulate(
     except RuntimeError as problem:
         fail(str(problem))
     except KeyboardInterrupt:
-        console.print("stopped")
+        console.print(gettext("stopped"))

@@ -1,23 +1,29 @@
-"""Domain errors raised by services; the API turns them into problem+json."""
+"""Domain errors raised by services; the API turns them into problem+json.
+
+Their texts are ``lazy`` ones, so that each is read in the language of whoever
+is shown it (a page's, the API caller's ``Accept-Language``, the command line's):
+``str()`` gives the language current then, English unless one is set."""
 
 from dataclasses import dataclass, field
+
+from agilegov.i18n import Lazy, joined
 
 
 @dataclass
 class FieldProblem:
     field: str
-    message: str
+    message: str | Lazy
 
 
 @dataclass
 class DomainError(Exception):
-    detail: str
+    detail: str | Lazy
     problems: list[FieldProblem] = field(default_factory=list)
     status = 400
     title = "Bad request"
 
     def __str__(self) -> str:
-        parts = [self.detail] + [f"{p.field}: {p.message}" for p in self.problems]
+        parts = [str(self.detail)] + [f"{p.field}: {p.message}" for p in self.problems]
         return "; ".join(parts)
 
 
@@ -26,8 +32,13 @@ class InvalidInput(DomainError):
     title = "Invalid input"
 
     @classmethod
-    def on(cls, field_name: str, message: str) -> "InvalidInput":
-        return cls(f"{field_name}: {message}", [FieldProblem(field_name, message)])
+    def on(cls, field_name: str, message: str | Lazy) -> "InvalidInput":
+        return cls(joined([field_name, message], ": "), [FieldProblem(field_name, message)])
+
+    @classmethod
+    def of(cls, problems: list[FieldProblem]) -> "InvalidInput":
+        """One error naming each of ``problems``."""
+        return cls(joined([joined([p.field, p.message], ": ") for p in problems]), problems)
 
 
 class TooLarge(InvalidInput):

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from agilegov.auth import Principal
 from agilegov.errors import FieldProblem, InvalidInput
+from agilegov.i18n import lazy
 from agilegov.schemas import StorableObject, StoredDatetime
 from agilegov.scoped import Kind, apply_values
 from agilegov.tenancy import Scope
@@ -47,7 +48,7 @@ class Refs:
 
 def prefixed(path: str, problem: InvalidInput) -> InvalidInput:
     problems = [FieldProblem(f"{path}.{p.field}", p.message) for p in problem.problems]
-    return InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    return InvalidInput.of(problems)
 
 
 def located(path: str, loc: Sequence[int | str]) -> str:
@@ -62,7 +63,7 @@ def from_validation(path: str, error: ValidationError) -> InvalidInput:
         FieldProblem(located(path, item["loc"]), item["msg"].removeprefix("Value error, "))
         for item in error.errors()
     ]
-    return InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    return InvalidInput.of(problems)
 
 
 class _Stamps(BaseModel):
@@ -94,14 +95,21 @@ class Importer:
 
     def resolve(self, path: str, ref: Any, expected: str) -> int:
         if not isinstance(ref, str) or not ref.startswith(expected + "-") or ref not in self.ids:
-            raise InvalidInput.on(path, f"no {expected} with ref {ref!r} in the document")
+            raise InvalidInput.on(
+                path,
+                lazy(
+                    "no %(expected)s with ref %(ref)s in the document",
+                    expected=expected,
+                    ref=repr(ref),
+                ),
+            )
         return self.ids[ref]
 
     def remember(self, path: str, ref: Any, id_: int) -> None:
         if not isinstance(ref, str) or not ref:
-            raise InvalidInput.on(f"{path}.ref", "is required")
+            raise InvalidInput.on(f"{path}.ref", lazy("is required"))
         if ref in self.ids:
-            raise InvalidInput.on(f"{path}.ref", f"{ref!r} is used twice")
+            raise InvalidInput.on(f"{path}.ref", lazy("%(ref)s is used twice", ref=repr(ref)))
         self.ids[ref] = id_
 
     def entity(self, kind: Kind, path: str, item: dict[str, Any]) -> Any:
@@ -112,7 +120,9 @@ class Importer:
         )
         for name in item:
             if name not in allowed:
-                raise InvalidInput.on(f"{path}.{name}", "is not a field of a " + kind.name)
+                raise InvalidInput.on(
+                    f"{path}.{name}", lazy("is not a field of a %(kind)s", kind=kind.name)
+                )
         values = {k: v for k, v in item.items() if k in kind.create.model_fields}
         # A reference to the kind itself is set once the whole section is read.
         deferred = None
@@ -170,10 +180,18 @@ class Importer:
             raise from_validation(path, error) from None
         numbers = [v.version for v in meta.versions]
         if meta.version != len(numbers) or numbers != list(range(1, len(numbers) + 1)):
-            raise InvalidInput.on(f"{path}.versions", f"must hold versions 1 to {meta.version}")
+            raise InvalidInput.on(
+                f"{path}.versions",
+                lazy("must hold versions 1 to %(version)s", version=meta.version),
+            )
         statuses = kind.read.model_fields["status"].annotation
         if meta.status not in {status.value for status in statuses}:  # type: ignore[union-attr]
-            raise InvalidInput.on(f"{path}.status", f"{meta.status!r} is not a {kind.name} status")
+            raise InvalidInput.on(
+                f"{path}.status",
+                lazy(
+                    "%(status)s is not a %(kind)s status", status=repr(meta.status), kind=kind.name
+                ),
+            )
         obj.status, obj.version = meta.status, meta.version
         item["versions"] = [v.model_dump() for v in meta.versions]
 

@@ -9,6 +9,7 @@ they are loaded, so that no compiled file is kept in the tree.
 import io
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +26,27 @@ DOMAIN = "messages"
 # Where a folder's code and templates are read for texts to translate.
 EXTRACT_METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 EXTRACT_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+# The catalog of the toolkits and the bootstrap (the services' shared errors, the
+# API toolkit, the command line, the demo): the package's own modules, not the
+# folders of the web toolkit and of the parts, which keep catalogs of their own.
+CORE_MESSAGES = Path(__file__).parent / "locale"
+CORE_METHODS = [("*.py", "python"), ("api/**.py", "python"), ("demo/**.py", "python")]
 # The marks of a text to translate: ``_`` in templates and where code translates
 # at once, ``N_`` where a text is only marked (a label translated when shown),
-# ``lazy`` for a text with values translated when shown.
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None}
+# ``lazy`` for a text with values translated when shown; ``pgettext`` and
+# ``plazy`` for a text whose English reads the same as another's but whose
+# translation differs, told apart by a context (``"stage"``: the stage of goal
+# setting, ゴール設定, not the goals themselves, ゴール).
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "N_": None,
+    "lazy": None,
+    "plazy": ((1, "c"), 2),
+}
 
 
 def catalog_path(folder: Path, language: str) -> Path:
@@ -59,7 +77,7 @@ class Catalogs:
                 if path.exists():
                     for message in read_catalog(path, language):
                         if message.id:
-                            merged[message.id] = message
+                            merged[message.id] = message  # keyed by its context too
             compiled = io.BytesIO()
             write_mo(compiled, merged)
             compiled.seek(0)
@@ -68,13 +86,23 @@ class Catalogs:
     def gettext(self, language: str, message: str) -> str:
         return self._by_language.get(language, self._by_language["en"]).gettext(message)
 
+    def pgettext(self, language: str, context: str, message: str) -> str:
+        return self._by_language.get(language, self._by_language["en"]).pgettext(context, message)
+
+    def npgettext(self, language: str, context: str, singular: str, plural: str, count: int) -> str:
+        translations = self._by_language.get(language, self._by_language["en"])
+        return translations.npgettext(context, singular, plural, count)
+
     def ngettext(self, language: str, singular: str, plural: str, count: int) -> str:
         translations = self._by_language.get(language, self._by_language["en"])
         return translations.ngettext(singular, plural, count)
 
-    def knows(self, message: str) -> bool:
-        """Whether ``message`` is one of the texts the catalogs translate."""
+    def knows(self, message: str, context: str | None = None) -> bool:
+        """Whether ``message`` (in ``context``) is one of the texts the catalogs
+        translate."""
         translations = self._by_language["ja"]
+        if context is not None:
+            return translations.pgettext(context, message) != message
         return translations.gettext(message) != message
 
 
@@ -111,26 +139,35 @@ class Lazy:
     with ``values`` put into its ``%(name)s`` places: for texts made before the
     page's language is known, such as a form's heading."""
 
+    # The context telling this text from another that reads the same in English.
+    context: str | None = None
+
     def __init__(self, message: str, **values: object) -> None:
         self.message = message
         self.values = values
 
     def __str__(self) -> str:
-        text = catalogs.gettext(current_language.get(), self.message)
+        language = current_language.get()
+        if not self.message:  # gettext("") is the catalog's header, not an empty text
+            text = ""
+        elif self.context is not None:
+            text = catalogs.pgettext(language, self.context, self.message)
+        else:
+            text = catalogs.gettext(language, self.message)
         if not self.values:
             return text
         return text % {name: str(value) for name, value in self.values.items()}
 
     def in_language(self, language: str) -> str:
         """The text in ``language``, whatever is being rendered now."""
-        token = current_language.set(language)
-        try:
+        with speaking(language):
             return str(self)
-        finally:
-            current_language.reset(token)
 
     def __eq__(self, other: object) -> bool:
         return str(self) == str(other)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
 
     def __hash__(self) -> int:
         return hash(self.message)
@@ -140,14 +177,94 @@ def lazy(message: str, **values: object) -> Lazy:
     return Lazy(message, **values)
 
 
-def gettext(message: "str | Lazy") -> str:
+def plazy(context: str, message: str, **values: object) -> Lazy:
+    """``lazy``, for the text ``message`` means in ``context``."""
+    text = Lazy(message, **values)
+    text.context = context
+    return text
+
+
+def joined(parts: Iterable["str | Lazy"], separator: str = "; ") -> Lazy:
+    """``parts`` one after the other, each read in the language current when the
+    whole is shown (``field: message``, or problems one after the other)."""
+    values = {f"part{number}": part for number, part in enumerate(parts)}
+    # No catalog holds this text, so it reads the same in every language.
+    escaped = separator.replace("%", "%%")
+    return Lazy(escaped.join(f"%({name})s" for name in values), **values)
+
+
+# A value's place in a text: ``%(name)s``.
+PLACE = re.compile(r"%\((\w+)\)s")
+
+
+def as_data(text: "str | Lazy") -> object:
+    """``text`` as JSON data to keep and show later in any language (``from_data``):
+    a lazy text as its message, context and values (texts of their own kept so,
+    anything else as its English text); a plain text as it is."""
+    if not isinstance(text, Lazy):
+        return text
+    with speaking("en"):
+        values = {
+            name: as_data(value) if isinstance(value, Lazy) else str(value)
+            for name, value in text.values.items()
+        }
+    data: dict[str, object] = {"message": text.message, "values": values}
+    if text.context is not None:
+        data["context"] = text.context
+    return data
+
+
+def from_data(data: object) -> "str | Lazy | None":
+    """The text ``as_data`` kept, or None if ``data`` is not one (its values must
+    fill exactly its message's places, so that showing it cannot fail)."""
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+        return None
+    message, context = data.get("message"), data.get("context")
+    if not isinstance(message, str) or not isinstance(context, str | None):
+        return None
+    values: dict[str, object] = {}
+    for name, value in data["values"].items():
+        inner = from_data(value)
+        if inner is None:
+            return None
+        values[str(name)] = inner
+    if set(PLACE.findall(message)) != set(values):
+        return None
+    return plazy(context, message, **values) if context is not None else Lazy(message, **values)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Lazy texts ``str()``'d inside this read in ``language``."""
+    token = current_language.set(language)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
+
+
+def gettext(message: "str | Lazy", **values: object) -> str:
+    """``message`` in the current language, with ``values`` put into its
+    ``%(name)s`` places when given (a text with none is never formatted)."""
     if isinstance(message, Lazy):
         return str(message)
+    if values:
+        return str(Lazy(message, **values))
     return catalogs.gettext(current_language.get(), message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return catalogs.ngettext(current_language.get(), singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    return catalogs.pgettext(current_language.get(), context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, count: int) -> str:
+    return catalogs.npgettext(current_language.get(), context, singular, plural, count)
 
 
 def N_(message: str) -> str:
@@ -174,12 +291,17 @@ def negotiate(accept_language: str | None, default: str) -> str:
     return min(wanted)[2] if wanted else default
 
 
-def extracted(folder: Path) -> Iterator[tuple[str, str | tuple[str, ...]]]:
-    """``(where, message)`` of every text marked for translation under ``folder``."""
-    for filename, line, message, _comments, _context in extract_from_dir(
-        folder, EXTRACT_METHODS, EXTRACT_OPTIONS, KEYWORDS
+Message = str | tuple[str, ...]
+
+
+def extracted(folder: Path) -> Iterator[tuple[str, Message, str | None]]:
+    """``(where, message, context)`` of every text marked for translation under
+    ``folder`` (``context`` None unless it is marked with one)."""
+    methods = CORE_METHODS if folder == CORE_MESSAGES.parent else EXTRACT_METHODS
+    for filename, line, message, _comments, context in extract_from_dir(
+        folder, methods, EXTRACT_OPTIONS, KEYWORDS
     ):
-        yield f"{filename}:{line}", message
+        yield f"{filename}:{line}", message, context
 
 
 def update_catalogs(messages_folder: Path, also: Iterable[str] = ()) -> list[Path]:
@@ -188,26 +310,27 @@ def update_catalogs(messages_folder: Path, also: Iterable[str] = ()) -> list[Pat
     from code names, which no mark shows): new texts are added untranslated
     (English: as written), texts no longer used removed, translations kept.
     Returns the catalogs written."""
-    messages: dict[str | tuple[str, ...], list[str]] = {}
-    for where, message in extracted(messages_folder.parent):
-        messages.setdefault(message, []).append(where)
+    messages: dict[tuple[Message, str | None], list[str]] = {}
+    for where, message, context in extracted(messages_folder.parent):
+        messages.setdefault((message, context), []).append(where)
     for message in also:
-        messages.setdefault(message, [])
+        messages.setdefault((message, None), [])
     written = []
     for language in LANGUAGES:
         path = catalog_path(messages_folder, language)
         old = read_catalog(path, language) if path.exists() else Catalog(locale=language)
         new = Catalog(locale=language, domain=DOMAIN, project="agilegov")
-        for message in sorted(messages, key=str):
-            kept = old.get(message if isinstance(message, str) else message[0])
+        for message, context in sorted(messages, key=lambda key: (str(key[0]), key[1] or "")):
+            kept = old.get(message if isinstance(message, str) else message[0], context)
             if kept is not None and kept.string:
                 string = kept.string
             elif language == "en":
                 string = message
             else:
                 string = "" if isinstance(message, str) else ("", "")
-            locations = [(where.rsplit(":", 1)[0], None) for where in messages[message]]
-            new.add(message, string, locations=sorted(set(locations)))
+            wheres = messages[(message, context)]
+            locations = [(where.rsplit(":", 1)[0], None) for where in wheres]
+            new.add(message, string, locations=sorted(set(locations)), context=context)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as file:
             write_po(file, new, width=100, omit_header=True, no_location=True)

@@ -15,6 +15,7 @@ from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.db import Base, ScopedEntity, Versioned, hold
 from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.i18n import lazy
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Output, Page, VersionRead
@@ -117,7 +118,14 @@ def _entity(
     it left (and keeps the version after the one it kept)."""
     obj = session.get(kind.model, item_id)
     if obj is None or obj.scope_id != scope.id:
-        raise NotFound(f"{kind.name} {item_id} not found in scope {scope.id}")
+        raise NotFound(
+            lazy(
+                "%(kind)s %(item_id)s not found in scope %(scope_id)s",
+                kind=kind.name,
+                item_id=item_id,
+                scope_id=scope.id,
+            )
+        )
     if to_change:
         hold(session, obj)
     return obj
@@ -161,14 +169,19 @@ def _set_values(
                 setattr(obj, link.attribute, _in_scope(session, scope, link.model, value))
             except LookupError as missing:
                 ids = ", ".join(str(i) for i in missing.args[0])
-                raise InvalidInput.on(name, f"no {link.label} {ids} in this scope") from None
+                raise InvalidInput.on(
+                    name, lazy("no %(link)s %(ids)s in this scope", link=link.label, ids=ids)
+                ) from None
             continue
         if name in refs and value is not None:
             try:
                 _in_scope(session, scope, refs[name].model, [value])
             except LookupError:
                 raise InvalidInput.on(
-                    name, f"no {refs[name].label} {value} in this scope"
+                    name,
+                    lazy(
+                        "no %(label)s %(value)s in this scope", label=refs[name].label, value=value
+                    ),
                 ) from None
         setattr(obj, name, value)
 
@@ -301,7 +314,12 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
             references = _references_to(session, kind, item_id)
             if references:
                 raise Conflict(
-                    f"{kind.name} {item_id} is still referenced by " + "; ".join(references)
+                    lazy(
+                        "%(kind)s %(item_id)s is still referenced by %(references)s",
+                        kind=kind.name,
+                        item_id=item_id,
+                        references="; ".join(references),
+                    )
                 )
             _, before = _dump(kind, obj)
             session.delete(obj)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from agilegov.auth import Principal, Role
 from agilegov.db import Base, JSONType, UTCDateTime
 from agilegov.errors import Conflict, NotFound
+from agilegov.i18n import lazy
 
 
 class Scope(Base):
@@ -41,7 +42,7 @@ def readable_scope(session: Session, actor: Principal, scope_id: int) -> Scope:
     if scope is None or not (
         scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
     ):
-        raise NotFound(f"scope {scope_id} not found")
+        raise NotFound(lazy("scope %(scope_id)s not found", scope_id=scope_id))
     return scope
 
 
@@ -51,5 +52,7 @@ def writable_scope(
     scope = readable_scope(session, actor, scope_id)
     actor.require(scope.organization_id, minimum)
     if scope.status == "archived":
-        raise Conflict(f"scope {scope_id} is archived; reactivate it to change it")
+        raise Conflict(
+            lazy("scope %(scope_id)s is archived; reactivate it to change it", scope_id=scope_id)
+        )
     return scope

@@ -20,7 +20,7 @@ from agilegov.analysis.schemas import (
     StakeholderUpdate,
 )
 from agilegov.errors import InvalidInput
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import organization_exists
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
@@ -28,7 +28,9 @@ from agilegov.tenancy import Scope
 
 def require_organization(session: Session, field: str, organization_id: int | None) -> None:
     if organization_id is not None and not organization_exists(session, organization_id):
-        raise InvalidInput.on(field, f"no organization {organization_id}")
+        raise InvalidInput.on(
+            field, lazy("no organization %(organization_id)s", organization_id=organization_id)
+        )
 
 
 def _stakeholder_rules(session: Session, scope: Scope, stakeholder: Any) -> None:

@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.errors import InvalidInput, NotFound
+from agilegov.i18n import lazy
 from agilegov.schemas import MAX_INT
 from agilegov.uow import UnitOfWork
 
@@ -56,8 +57,10 @@ def ids_in_range(request: Request) -> None:
                 continue
             if abs(int(text)) > MAX_INT:
                 if source == "path":
-                    raise NotFound(f"no {name.removesuffix('_id')} {value}")
-                raise InvalidInput.on(name, "is out of range")
+                    raise NotFound(
+                        lazy("no %(kind)s %(value)s", kind=name.removesuffix("_id"), value=value)
+                    )
+                raise InvalidInput.on(name, lazy("is out of range"))
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]

@@ -17,7 +17,7 @@ from starlette.routing import Match, Mount
 
 from agilegov.db import is_write_conflict
 from agilegov.errors import DomainError, TooManyRequests
-from agilegov.i18n import Lazy, catalogs, negotiate
+from agilegov.i18n import Lazy, catalogs, negotiate, speaking
 from agilegov.web import viewer as page_language
 from agilegov.web.input_problems import bounds_of, problem_text
 
@@ -161,11 +161,16 @@ def install(app: FastAPI, api_prefix: str, page_error: PageError) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if is_page(request):
-            response = page_error(request, exc.status, exc.title, str(exc))
+            with speaking(page_language.language_of(request)):
+                detail = str(exc)
+            response = page_error(request, exc.status, exc.title, detail)
         else:
-            errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-            title = catalogs.gettext(language_of(request), exc.title)
-            response = problem(exc.status, title, exc.detail, request.url.path, errors)
+            language = language_of(request)
+            with speaking(language):
+                errors = [{"field": p.field, "message": str(p.message)} for p in exc.problems]
+                detail = str(exc.detail)
+            title = catalogs.gettext(language, exc.title)
+            response = problem(exc.status, title, detail, request.url.path, errors)
         if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from agilegov.errors import InvalidInput
+from agilegov.i18n import lazy
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -47,17 +48,19 @@ async def read_upload(request: Request, field: str) -> bytes:
     """The bytes of the file sent as ``field`` of a multipart/form-data body."""
     content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith("multipart/form-data"):
-        raise InvalidInput.on(field, "send the file as multipart/form-data")
+        raise InvalidInput.on(field, lazy("send the file as multipart/form-data"))
     try:
         async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS) as form:
             upload = form.get(field)
             if not isinstance(upload, UploadFile):
-                raise InvalidInput.on(field, "is required: a file")
+                raise InvalidInput.on(field, lazy("is required: a file"))
             return await upload.read()
     except HTTPException as problem:
         if problem.status_code != 400:
             raise  # the body's size limit, answered as it is
-        raise InvalidInput.on(field, f"the form could not be read: {problem.detail}") from None
+        raise InvalidInput.on(
+            field, lazy("the form could not be read: %(detail)s", detail=problem.detail)
+        ) from None
 
 
 def document_body(model: type[BaseModel]) -> dict[str, Any]:

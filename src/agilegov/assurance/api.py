@@ -13,6 +13,7 @@ from agilegov.assurance.schemas import (
     AttestationStatus,
 )
 from agilegov.errors import NotFound
+from agilegov.i18n import lazy
 from agilegov.organizations.service import get_organization
 from agilegov.schemas import Page
 
@@ -66,7 +67,12 @@ def assessor_did(organization_id: int, request: Request, uow: Uow) -> dict[str, 
     """An assessor's did:key, to check its credentials offline."""
     organization = get_organization(uow, organization_id)
     if organization.kind != "assessor":
-        raise NotFound(f"organization {organization_id} is not an assessor")
+        raise NotFound(
+            lazy(
+                "organization %(organization_id)s is not an assessor",
+                organization_id=organization_id,
+            )
+        )
     key_dir = request.app.state.settings.assessor_key_dir
     return {"did": service.assessor_did(key_dir, organization_id)}
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from agilegov.i18n import gettext
 from agilegov.terminal import console, fail
 
 credential_app = typer.Typer(
@@ -29,15 +30,22 @@ def credential_verify(
     except OSError as problem:
         fail(f"{file}: {problem.strerror}")
     except ValueError as problem:  # CredentialError and malformed JSON alike
-        kind = "invalid credential" if isinstance(problem, CredentialError) else "not JSON"
-        fail(f"{file}: {kind}: {problem}")
+        if isinstance(problem, CredentialError):
+            fail(gettext("%(path)s: invalid credential: %(problem)s", path=file, problem=problem))
+        fail(gettext("%(path)s: not JSON: %(problem)s", path=file, problem=problem))
     subject = secured.get("credentialSubject", {})
     console.print(
-        f"valid: issued by {secured['issuer']['id']} to {subject.get('id')} "
-        f"({subject.get('method')}), until {secured.get('validUntil')}",
+        gettext(
+            "valid: issued by %(issuer)s to %(subject)s (%(method)s), until %(until)s",
+            issuer=secured["issuer"]["id"],
+            subject=subject.get("id"),
+            method=subject.get("method"),
+            until=secured.get("validUntil"),
+        ),
         highlight=False,
     )
     console.print(
-        "Revocation is public in the record: see /api/v1/attestations/{id}/status.",
+        gettext("Revocation is public in the record: see %(path)s.")
+        % {"path": "/api/v1/attestations/{id}/status"},
         highlight=False,
     )

@@ -48,7 +48,7 @@ def _assessment_form(
     problems: dict[str, str] | None = None,
 ) -> Response:
     if not visitor.signed_in:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated(lazy("sign in first"))
     with uow:
         assessors = organization_choices(
             uow.session,

@@ -29,6 +29,7 @@ from agilegov.assurance.schemas import (
 )
 from agilegov.auth import Principal, Role
 from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.i18n import lazy
 from agilegov.organizations.schemas import OrganizationRead
 from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
@@ -68,7 +69,7 @@ def _readable(session: Session, actor: Principal, assessment: Assessment) -> boo
 def _assessment(session: Session, actor: Principal, assessment_id: int) -> Assessment:
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or not _readable(session, actor, assessment):
-        raise NotFound(f"assessment {assessment_id} not found")
+        raise NotFound(lazy("assessment %(assessment_id)s not found", assessment_id=assessment_id))
     return assessment
 
 
@@ -77,17 +78,23 @@ def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate)
         session = uow.session
         assessor = organization_profile(session, data.assessor_organization_id)
         if assessor is None:
-            raise InvalidInput.on("assessor_organization_id", "no such organization")
+            raise InvalidInput.on("assessor_organization_id", lazy("no such organization"))
         actor.require(assessor.id, Role.editor)
         if assessor.kind != "assessor":
-            raise InvalidInput.on("assessor_organization_id", f"{assessor.name} is not an assessor")
+            raise InvalidInput.on(
+                "assessor_organization_id",
+                lazy("%(assessor)s is not an assessor", assessor=assessor.name),
+            )
         scope = session.get(Scope, data.scope_id)
         if scope is None or not (
             scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
         ):
-            raise InvalidInput.on("scope_id", f"no scope {data.scope_id} this assessor can see")
+            raise InvalidInput.on(
+                "scope_id",
+                lazy("no scope %(scope_id)s this assessor can see", scope_id=data.scope_id),
+            )
         if scope.organization_id == assessor.id:
-            raise InvalidInput.on("scope_id", "an assessor does not assess its own scope")
+            raise InvalidInput.on("scope_id", lazy("an assessor does not assess its own scope"))
         assessment = Assessment(**data.model_dump(mode="json"), created_at=clock.now())
         session.add(assessment)
         session.flush()
@@ -161,9 +168,11 @@ def issue_attestation(
         now = clock.now().replace(microsecond=0)
         valid_from = data.valid_from or now
         if data.valid_until <= valid_from:
-            raise InvalidInput.on("valid_until", "must be after valid_from")
+            raise InvalidInput.on("valid_until", lazy("must be after valid_from"))
         if data.valid_until - valid_from > timedelta(days=5 * 366):
-            raise InvalidInput.on("valid_until", "an attestation is valid for five years at most")
+            raise InvalidInput.on(
+                "valid_until", lazy("an attestation is valid for five years at most")
+            )
         key = assessor_key(key_dir, assessor.id)
         attestation = Attestation(
             assessment_id=assessment.id,
@@ -224,7 +233,9 @@ def issue_attestation(
 def _attestation(session: Session, actor: Principal, attestation_id: int) -> Attestation:
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
-        raise NotFound(f"attestation {attestation_id} not found")
+        raise NotFound(
+            lazy("attestation %(attestation_id)s not found", attestation_id=attestation_id)
+        )
     _assessment(session, actor, attestation.assessment_id)
     return attestation
 
@@ -239,7 +250,9 @@ def attestation_status(uow: UnitOfWork, attestation_id: int) -> AttestationStatu
     with uow:
         attestation = uow.session.get(Attestation, attestation_id)
         if attestation is None:
-            raise NotFound(f"attestation {attestation_id} not found")
+            raise NotFound(
+                lazy("attestation %(attestation_id)s not found", attestation_id=attestation_id)
+            )
         return AttestationStatus.model_validate(_status_payload(attestation))
 
 
@@ -251,7 +264,11 @@ def _revocable(
     assert assessment is not None
     actor.require(assessment.assessor_organization_id, Role.editor)
     if attestation.revoked_at is not None:
-        raise Conflict(f"attestation {attestation_id} was revoked already")
+        raise Conflict(
+            lazy(
+                "attestation %(attestation_id)s was revoked already", attestation_id=attestation_id
+            )
+        )
     return attestation, assessment
 
 

@@ -3,6 +3,7 @@
 import typer
 from rich.table import Table
 
+from agilegov.i18n import N_, gettext
 from agilegov.terminal import console, open_uow
 
 cycle_app = typer.Typer(name="cycle", help="The governance cycle.", no_args_is_help=True)
@@ -16,11 +17,17 @@ def cycle_tick() -> None:
     opened = tick(open_uow())
     for trigger in opened:
         console.print(
-            f"scope {trigger.scope_id}: trigger #{trigger.id} {trigger.kind} "
-            f"({trigger.loop} loop): {trigger.cause}",
+            gettext(
+                "scope %(scope_id)s: trigger #%(trigger_id)s %(kind)s (%(loop)s loop): %(cause)s",
+                scope_id=trigger.scope_id,
+                trigger_id=trigger.id,
+                kind=trigger.kind,
+                loop=trigger.loop,
+                cause=trigger.cause,
+            ),
             highlight=False,
         )
-    console.print(f"{len(opened)} trigger(s) opened")
+    console.print(gettext("%(count)s trigger(s) opened", count=len(opened)))
 
 
 @cycle_app.command("rules")
@@ -28,10 +35,9 @@ def cycle_rules() -> None:
     """Show which loop each kind of trigger calls for."""
     from agilegov.cycle.rules import LOOP_RULES, loop_summary
 
-    table = Table(title="Trigger kinds and the loop they call for")
-    table.add_column("kind")
-    table.add_column("loop")
-    table.add_column("why")
+    table = Table(title=gettext("Trigger kinds and the loop they call for"))
+    for column in (N_("kind"), N_("loop"), N_("why")):
+        table.add_column(gettext(column))
     for kind, rule in LOOP_RULES.items():
         table.add_row(kind.value, loop_summary(kind), rule.explanation)
     console.print(table)

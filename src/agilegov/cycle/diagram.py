@@ -3,14 +3,14 @@ lit, as plain numbers for the templates. No I/O."""
 
 from dataclasses import dataclass
 
-from agilegov.cycle.rules import Stage
-from agilegov.i18n import N_
+from agilegov.cycle.rules import STAGE_NAMES, Stage
+from agilegov.i18n import N_, Lazy
 
 
 @dataclass(frozen=True)
 class LoopNode:
     key: str
-    label: str
+    label: str | Lazy
     note: str
     x: int
     y: int
@@ -33,12 +33,12 @@ class LoopNode:
 # "improvement" is no stage of its own: it is the inner loop's way back from
 # evaluation to design, lit while a redesign it started is under way.
 # Labels and notes are marked texts, translated where the picture is drawn.
-_STEPS: tuple[tuple[str, str, str, int, int, str], ...] = (
-    ("analysis", N_("Analysis"), N_("conditions and risks"), 96, 180, "outer"),
-    ("goals", N_("Goals"), N_("acceptable levels"), 250, 52, "outer"),
-    ("design", N_("Design"), N_("measures"), 430, 52, "both"),
-    ("operation", N_("Operation"), N_("monitoring"), 560, 180, "inner"),
-    ("evaluation", N_("Evaluation"), N_("review, evidence"), 430, 308, "both"),
+_STEPS: tuple[tuple[str, str | Lazy, str, int, int, str], ...] = (
+    ("analysis", STAGE_NAMES[Stage.analysis], N_("conditions and risks"), 96, 180, "outer"),
+    ("goals", STAGE_NAMES[Stage.goals], N_("acceptable levels"), 250, 52, "outer"),
+    ("design", STAGE_NAMES[Stage.design], N_("measures"), 430, 52, "both"),
+    ("operation", STAGE_NAMES[Stage.operation], N_("monitoring"), 560, 180, "inner"),
+    ("evaluation", STAGE_NAMES[Stage.evaluation], N_("review, evidence"), 430, 308, "both"),
     ("improvement", N_("Improvement"), N_("inner loop"), 330, 180, "inner"),
 )
 

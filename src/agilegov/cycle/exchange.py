@@ -12,6 +12,7 @@ from agilegov.cycle.rules import Loop, Stage, TriggerKind
 from agilegov.cycle.schemas import TriggerStatus
 from agilegov.errors import InvalidInput
 from agilegov.exchange import Importer, Refs, Section, iso
+from agilegov.i18n import lazy
 from agilegov.schemas import Input, StoredDatetime
 from agilegov.tenancy import Scope
 
@@ -169,7 +170,7 @@ def _load(importer: Importer, document: Any) -> None:
         subject_id = None
         if t.subject is not None:
             if t.subject_type not in subject_kinds:
-                raise InvalidInput.on(f"{path}.subject_type", "names no kind in the document")
+                raise InvalidInput.on(f"{path}.subject_type", lazy("names no kind in the document"))
             subject_id = importer.resolve(f"{path}.subject", t.subject, t.subject_type)
         resolved_by = (
             importer.resolve(f"{path}.resolved_by_review", t.resolved_by_review, "review")

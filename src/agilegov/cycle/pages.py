@@ -19,7 +19,7 @@ from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.diagram import loop_diagram
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
-from agilegov.cycle.rules import TRANSITIONS, Loop, Stage, TriggerKind, goes_back
+from agilegov.cycle.rules import STAGE_NAMES, TRANSITIONS, Loop, Stage, TriggerKind, goes_back
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, TriggerStatus
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
@@ -34,7 +34,7 @@ from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions
-from agilegov.web.forms import Choice, FormState, label_of
+from agilegov.web.forms import Choice, FormState
 from agilegov.web.lists import Column, Listing, choice_label, read
 from agilegov.web.render import confirm_page, form_page, submit_form, when_text
 from agilegov.web.scope_page import OVERVIEW, scope_page
@@ -55,8 +55,8 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
             request,
             question=lazy(
                 "Move the cycle back from %(current)s to %(stage)s?",
-                current=lazy(label_of(current.value)),
-                stage=lazy(label_of(data.to.value)),
+                current=STAGE_NAMES[current],
+                stage=STAGE_NAMES[data.to],
             ),
             detail=lazy(
                 "Going back reworks an earlier stage before operation starts; it completes "
@@ -83,9 +83,7 @@ def advance(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form
             transition_values=values,
         ),
         done=f"/scopes/{scope_id}",
-        message=lambda cycle: lazy(
-            "The cycle moved to %(stage)s", stage=lazy(label_of(cycle.stage.value))
-        ),
+        message=lambda cycle: lazy("The cycle moved to %(stage)s", stage=STAGE_NAMES[cycle.stage]),
         confirm=ask,
     )
 
@@ -112,7 +110,7 @@ class TriggerForm(Input):
         facts: dict[str, Any] = {}
         if self.kind is TriggerKind.manual:
             if self.loop is None:
-                raise InvalidInput.on("loop", "a manual trigger says which loop it calls for")
+                raise InvalidInput.on("loop", lazy("a manual trigger says which loop it calls for"))
             facts["loop"] = self.loop.value
         if self.kind is TriggerKind.incident:
             facts["foreseeable"] = self.foreseeable

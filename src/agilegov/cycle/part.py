@@ -6,6 +6,7 @@ from agilegov.cycle import api, models, pages
 from agilegov.cycle.cli import cycle_app
 from agilegov.cycle.exchange import SECTION
 from agilegov.cycle.models import Review
+from agilegov.cycle.rules import stage_name
 from agilegov.cycle.service import tick
 from agilegov.part import Job, Part
 from agilegov.scoped import count_in_scope
@@ -31,4 +32,5 @@ PART = Part(
     commands=[cycle_app],
     jobs=[Job("review-by check", 10, lambda s: s.tick_interval_seconds, _review_by_dates)],
     exchange=[SECTION],
+    template_globals={"stage_name": stage_name},
 )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from agilegov.i18n import Lazy, lazy, plazy
+
 
 class Stage(StrEnum):
     analysis = "analysis"
@@ -18,6 +20,23 @@ class Stage(StrEnum):
     design = "design"
     operation = "operation"
     evaluation = "evaluation"
+
+
+# Each stage's name as people read it. The stage of goal setting reads "Goals"
+# in English like the goals themselves, but ゴール設定 in Japanese, not ゴール:
+# the names have a context of their own.
+STAGE_NAMES: dict[Stage, Lazy] = {
+    Stage.analysis: plazy("stage", "Analysis"),
+    Stage.goals: plazy("stage", "Goals"),
+    Stage.design: plazy("stage", "Design"),
+    Stage.operation: plazy("stage", "Operation"),
+    Stage.evaluation: plazy("stage", "Evaluation"),
+}
+
+
+def stage_name(stage: Stage | str) -> str:
+    """The name of ``stage`` in the language being shown."""
+    return str(STAGE_NAMES[Stage(stage)])
 
 
 class Loop(StrEnum):
@@ -51,7 +70,11 @@ def goes_back(current: Stage, target: Stage) -> bool:
 
 
 class TransitionRefused(Exception):
-    """The move is not allowed; the message says why, for a person to read."""
+    """The move is not allowed; ``reason`` says why, for a person to read."""
+
+    def __init__(self, reason: Lazy) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -68,24 +91,35 @@ def check_transition(current: Stage, target: Stage, facts: CycleFacts) -> Loop |
     """Return the loop the move completes, or raise TransitionRefused."""
     if (current, target) not in TRANSITIONS:
         allowed = ", ".join(to for (frm, to) in TRANSITIONS if frm == current)
-        raise TransitionRefused(f"{current} cannot move to {target}; it can move to {allowed}")
+        raise TransitionRefused(
+            lazy(
+                "%(current)s cannot move to %(target)s; it can move to %(allowed)s",
+                current=current,
+                target=target,
+                allowed=allowed,
+            )
+        )
     if target is Stage.operation:
         if facts.goals_with_indicators == 0:
-            raise TransitionRefused("operation needs at least one goal with an indicator")
+            raise TransitionRefused(lazy("operation needs at least one goal with an indicator"))
         if facts.implemented_measures == 0:
-            raise TransitionRefused("operation needs at least one implemented measure")
+            raise TransitionRefused(lazy("operation needs at least one implemented measure"))
         if facts.open_triggers:
             ids = ", ".join(f"#{trigger}" for trigger, _ in facts.open_triggers)
-            raise TransitionRefused(f"open triggers must be reviewed before operation: {ids}")
+            raise TransitionRefused(
+                lazy("open triggers must be reviewed before operation: %(ids)s", ids=ids)
+            )
     if current is Stage.evaluation:
         if not facts.evaluation_reviewed:
             raise TransitionRefused(
-                "evaluation ends with a review that records its decisions and evidence"
+                lazy("evaluation ends with a review that records its decisions and evidence")
             )
         outer = [trigger for trigger, loop in facts.open_triggers if loop is Loop.outer]
         if target is Stage.design and outer:
             ids = ", ".join(f"#{trigger}" for trigger in outer)
-            raise TransitionRefused(f"outer-loop triggers {ids} call for re-analysis, not design")
+            raise TransitionRefused(
+                lazy("outer-loop triggers %(ids)s call for re-analysis, not design", ids=ids)
+            )
     return TRANSITIONS[(current, target)]
 
 
@@ -189,7 +223,9 @@ def loop_for(kind: TriggerKind, facts: Mapping[str, Any]) -> Loop:
         try:
             return Loop(facts.get("loop"))
         except ValueError:
-            raise UnknownLoop("a manual trigger needs facts.loop: 'inner' or 'outer'") from None
+            raise UnknownLoop(
+                lazy("a manual trigger needs facts.loop: 'inner' or 'outer'")
+            ) from None
     if rule.fact is not None and facts.get(rule.fact) is True:
         assert rule.when_fact is not None
         return rule.when_fact

@@ -37,6 +37,7 @@ from agilegov.cycle.schemas import (
     TriggerRead,
 )
 from agilegov.errors import InvalidInput, NotFound
+from agilegov.i18n import lazy
 from agilegov.paging import page_of, paginate
 from agilegov.record.service import record_event
 from agilegov.schemas import Page
@@ -131,7 +132,7 @@ def _move(
     try:
         loop = check_transition(current, target, _facts(session, cycle))
     except TransitionRefused as refused:
-        raise InvalidInput.on("to", str(refused)) from None
+        raise InvalidInput.on("to", refused.reason) from None
     review_id = None
     if current is Stage.evaluation:
         review = session.scalars(
@@ -213,18 +214,26 @@ def advance(uow: UnitOfWork, actor: Principal, scope_id: int, data: TransitionCr
 
 def _check_subject(session: Session, scope: Scope, data: TriggerCreate) -> None:
     if (data.subject_type is None) != (data.subject_id is None):
-        raise InvalidInput.on("subject_id", "subject_type and subject_id go together")
+        raise InvalidInput.on("subject_id", lazy("subject_type and subject_id go together"))
     if data.subject_type is None:
         return
     # What a trigger can be about: an entity of the scope, of a kind a part owns.
     subjects = part.trigger_subjects()
     model = subjects.get(data.subject_type)
     if model is None:
-        raise InvalidInput.on("subject_type", f"must be one of {', '.join(sorted(subjects))}")
+        raise InvalidInput.on(
+            "subject_type",
+            lazy("must be one of %(subjects)s", subjects=", ".join(sorted(subjects))),
+        )
     subject: Any = session.get(model, data.subject_id)
     if subject is None or subject.scope_id != scope.id:
         raise InvalidInput.on(
-            "subject_id", f"no {data.subject_type} {data.subject_id} in this scope"
+            "subject_id",
+            lazy(
+                "no %(subject_type)s %(subject_id)s in this scope",
+                subject_type=data.subject_type,
+                subject_id=data.subject_id,
+            ),
         )
 
 
@@ -242,7 +251,7 @@ def open_trigger(
     try:
         loop = loop_for(data.kind, data.facts)
     except UnknownLoop as problem:
-        raise InvalidInput.on("facts.loop", str(problem)) from None
+        raise InvalidInput.on("facts.loop", problem.args[0]) from None
     _check_subject(session, scope, data)
     # Held before looking for the same trigger, so that two opening it at once
     # (a change and a periodic check, or two server processes) open it once.
@@ -333,7 +342,12 @@ def _check_changes(session: Session, scope: Scope, data: ReviewCreate) -> None:
         if version is None or entity is None or entity.scope_id != scope.id:
             raise InvalidInput.on(
                 f"changes[{index}]",
-                f"no version {change.version} of {change.kind} {change.id} in this scope",
+                lazy(
+                    "no version %(version)s of %(kind)s %(change_id)s in this scope",
+                    version=change.version,
+                    kind=change.kind,
+                    change_id=change.id,
+                ),
             )
 
 
@@ -348,7 +362,10 @@ def record_review(
         open_by_id = {t.id: t for t in _open_triggers(session, scope.id)}
         for trigger_id in data.resolves:
             if trigger_id not in open_by_id:
-                raise InvalidInput.on("resolves", f"trigger {trigger_id} is not open here")
+                raise InvalidInput.on(
+                    "resolves",
+                    lazy("trigger %(trigger_id)s is not open here", trigger_id=trigger_id),
+                )
         review = Review(
             scope_id=scope.id,
             stage=cycle.stage,
@@ -384,7 +401,13 @@ def get_review(uow: UnitOfWork, actor: Principal, scope_id: int, review_id: int)
         scope = readable_scope(uow.session, actor, scope_id)
         review = uow.session.get(Review, review_id)
         if review is None or review.scope_id != scope.id:
-            raise NotFound(f"review {review_id} not found in scope {scope.id}")
+            raise NotFound(
+                lazy(
+                    "review %(review_id)s not found in scope %(scope_id)s",
+                    review_id=review_id,
+                    scope_id=scope.id,
+                )
+            )
         return ReviewRead.model_validate(review)
 
 

@@ -9,6 +9,7 @@ from agilegov.cycle.schemas import VersionRef
 from agilegov.design.service import MEASURE
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import GOAL
+from agilegov.i18n import lazy
 from agilegov.versioning import EntityVersion
 from agilegov.web.forms import Choice
 
@@ -42,5 +43,7 @@ def version_ref(choice: str, field: str) -> VersionRef:
     kind, _, rest = choice.partition(":")
     entity, _, version = rest.partition(":")
     if kind not in ("goal", "measure") or not entity.isdecimal() or not version.isdecimal():
-        raise InvalidInput.on(field, f"{choice!r} names no version of a goal or measure")
+        raise InvalidInput.on(
+            field, lazy("%(choice)s names no version of a goal or measure", choice=repr(choice))
+        )
     return VersionRef(kind=kind, id=int(entity), version=int(version))  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from agilegov import clock
 from agilegov.demo.data import screening_series
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG
 from agilegov.goals.models import Indicator
+from agilegov.i18n import N_, gettext, lazy
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest
 from agilegov.organizations.models import Organization, User
@@ -69,7 +70,7 @@ def _screening(uow: UnitOfWork) -> tuple[int, int]:
     analyst = next(account for account in ACCOUNTS if account.key == "analyst")
     user_id = session.scalar(select(User.id).where(User.email == analyst.email))
     if scope_id is None or user_id is None:
-        raise RuntimeError("the demo is not loaded here: run 'agilegov demo' first")
+        raise RuntimeError(lazy("the demo is not loaded here: run 'agilegov demo' first"))
     return scope_id, user_id
 
 
@@ -107,10 +108,29 @@ def run_feed(
             return
 
 
+# The indicators' statuses as the feed tells them.
+STATUSES = {"ok": N_("ok"), "warning": N_("warning"), "breach": N_("breach")}
+
+
 def describe(step: Step) -> str:
-    counts = ", ".join(f"{n} {status}" for status, n in step.counts.items() if n)
-    line = f"step {step.number}: {step.stored} values at {step.at:%H:%M:%S}; {counts}"
+    """One step of the feed, for a person, in the current language."""
+    counts = ", ".join(
+        gettext("%(count)s %(status)s", count=n, status=gettext(STATUSES.get(status, status)))
+        for status, n in step.counts.items()
+        if n
+    )
+    at = step.at.strftime("%H:%M:%S")
+    line = gettext(
+        "step %(number)s: %(stored)s values at %(time)s; %(counts)s",
+        number=step.number,
+        stored=step.stored,
+        time=at,
+        counts=counts,
+    )
     if step.opened:
-        opened = ", ".join(f"#{trigger}" for trigger in step.opened)
-        line += f"; trigger {opened} opened: GET /api/v1/scopes/{step.scope_id}/cycle"
+        triggers = ", ".join(f"#{trigger}" for trigger in step.opened)
+        request = f"GET /api/v1/scopes/{step.scope_id}/cycle"
+        line += gettext(
+            "; trigger %(triggers)s opened: %(request)s", triggers=triggers, request=request
+        )
     return line

@@ -10,16 +10,18 @@ from agilegov.design.models import Measure
 from agilegov.design.schemas import MeasureCreate, MeasureKind, MeasureRead, MeasureUpdate
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import GOAL
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
 
 def _measure_rules(session: Session, scope: Scope, measure: Any) -> None:
     if measure.kind == MeasureKind.rule and measure.rule_layer is None:
-        raise InvalidInput.on("rule_layer", "a rule says which layer of rules it belongs to")
+        raise InvalidInput.on("rule_layer", lazy("a rule says which layer of rules it belongs to"))
     if measure.kind != MeasureKind.rule and measure.rule_layer is not None:
-        raise InvalidInput.on("rule_layer", f"only rules have a layer, not {measure.kind}")
+        raise InvalidInput.on(
+            "rule_layer", lazy("only rules have a layer, not %(kind)s", kind=measure.kind)
+        )
 
 
 MEASURE = Kind(

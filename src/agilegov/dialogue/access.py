@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from agilegov.auth import Principal, Role
 from agilegov.dialogue.models import Consultation
 from agilegov.errors import NotFound
+from agilegov.i18n import lazy
 from agilegov.tenancy import Scope
 
 
@@ -29,7 +30,9 @@ def _get(session: Session, consultation_id: int) -> tuple[Consultation, Scope]:
     consultation = session.get(Consultation, consultation_id)
     scope = session.get(Scope, consultation.scope_id) if consultation else None
     if consultation is None or scope is None:
-        raise NotFound(f"consultation {consultation_id} not found")
+        raise NotFound(
+            lazy("consultation %(consultation_id)s not found", consultation_id=consultation_id)
+        )
     return consultation, scope
 
 
@@ -53,7 +56,9 @@ def readable_consultation(
 ) -> tuple[Consultation, Scope]:
     consultation, scope = _get(session, consultation_id)
     if not may_read(actor, consultation, scope):
-        raise NotFound(f"consultation {consultation_id} not found")
+        raise NotFound(
+            lazy("consultation %(consultation_id)s not found", consultation_id=consultation_id)
+        )
     return consultation, scope
 
 

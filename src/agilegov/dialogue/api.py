@@ -28,6 +28,7 @@ from agilegov.dialogue.schemas import (
 )
 from agilegov.dialogue.views import OpinionMapView, opinion_map
 from agilegov.errors import InvalidInput, NotFound, TooLarge
+from agilegov.i18n import lazy
 from agilegov.schemas import StoredDatetime
 from agilegov.uow import UnitOfWork
 
@@ -137,7 +138,7 @@ def hide(
     """Moderation: hide a comment or statement with a reason (kept on the record)."""
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
-        raise NotFound(f"no {kind} here: comments or statements")
+        raise NotFound(lazy("no %(kind)s here: comments or statements", kind=kind))
     lifecycle.hide(uow, actor, consultation_id, singular, item_id, body)
     return Response(status_code=204)
 

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agilegov.i18n import gettext
 from agilegov.settings import get_settings
-from agilegov.terminal import open_uow
+from agilegov.terminal import error_line, open_uow
 from agilegov.values import MAX_INT
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def opinion_map_command(
     try:
         export = read_export(polis, ImportLimits.of(get_settings()))
     except PolisExportError as problem:
-        errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
+        errors.print(error_line(escape(f"{polis}: {problem}")), soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
     result = opinion_map(export.conversation())
     if as_json:
@@ -72,12 +73,16 @@ def summary_document(result: "OpinionMapResult") -> dict[str, Any]:
 def _table(result: "OpinionMapResult") -> Table:
     groups = result.groups[result.groups >= 0]
     table = Table(
-        title=f"Opinion map: {result.k} group(s), {len(groups)} participants clustered",
+        title=gettext(
+            "Opinion map: %(k)s group(s), %(count)s participants clustered",
+            k=result.k,
+            count=len(groups),
+        ),
         caption=f"{result.algorithm_version}, {result.seconds * 1000:.0f} ms",
     )
-    table.add_column("group")
-    table.add_column("participants", justify="right")
-    table.add_column("representative statements (+ agree, - disagree)")
+    table.add_column(gettext("group"))
+    table.add_column(gettext("participants"), justify="right")
+    table.add_column(gettext("representative statements (+ agree, - disagree)"))
     for group, statements in enumerate(result.repness):
         marks = " ".join(
             f"{'+' if s.direction == 'agree' else '-'}{s.statement}" for s in statements
@@ -107,9 +112,15 @@ def import_command(
         export = read_export(polis, ImportLimits.of(get_settings()))
         consultation = import_polis(open_uow(), SYSTEM, scope, export)
     except (PolisExportError, DomainError) as problem:
-        errors.print(f"[red]error:[/red] {escape(f'{polis}: {problem}')}", soft_wrap=True)
+        errors.print(error_line(escape(f"{polis}: {problem}")), soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
-    console.print(f"consultation {consultation.id}: {escape(consultation.title)}")
+    console.print(
+        gettext(
+            "consultation %(consultation_id)s: %(title)s",
+            consultation_id=consultation.id,
+            title=escape(consultation.title),
+        )
+    )
 
 
 @dialogue_app.command("export")
@@ -126,6 +137,6 @@ def export_command(
     try:
         write_export(output, export_polis(open_uow(), SYSTEM, consultation))
     except DomainError as problem:
-        errors.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
+        errors.print(error_line(escape(str(problem))), soft_wrap=True)
         raise typer.Exit(code=BAD_INPUT) from None
-    console.print(f"written to {escape(str(output))}")
+    console.print(gettext("written to %(path)s", path=escape(str(output))))

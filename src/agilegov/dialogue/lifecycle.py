@@ -38,6 +38,7 @@ from agilegov.dialogue.schemas import (
 )
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.goals.service import GOAL, goals_in_scope
+from agilegov.i18n import lazy
 from agilegov.organizations.service import organizations_by_id
 from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
@@ -65,25 +66,33 @@ def _check_new(
     session: Session, scope: Scope, data: ConsultationCreate
 ) -> tuple[list[Any], list[Any]]:
     if data.closes_at <= data.opens_at:
-        raise InvalidInput.on("closes_at", "must be after opens_at")
+        raise InvalidInput.on("closes_at", lazy("must be after opens_at"))
     if data.audience == "public" and scope.visibility != "public":
-        raise InvalidInput.on("audience", "a public consultation needs a published scope")
+        raise InvalidInput.on("audience", lazy("a public consultation needs a published scope"))
     if data.audience == "invited" and not data.invited_organization_ids:
-        raise InvalidInput.on("invited_organization_ids", "an invited consultation invites someone")
+        raise InvalidInput.on(
+            "invited_organization_ids", lazy("an invited consultation invites someone")
+        )
     if data.audience == "public" and data.invited_organization_ids:
-        raise InvalidInput.on("invited_organization_ids", "only an invited consultation invites")
+        raise InvalidInput.on(
+            "invited_organization_ids", lazy("only an invited consultation invites")
+        )
     goals = goals_in_scope(session, scope.id, data.goal_ids)
     missing = sorted(set(data.goal_ids) - {goal.id for goal in goals})
     if missing:
-        raise InvalidInput.on("goal_ids", f"no goal {', '.join(map(str, missing))} in this scope")
+        raise InvalidInput.on(
+            "goal_ids",
+            lazy("no goal %(ids)s in this scope", ids=", ".join(map(str, missing))),
+        )
     invited = organizations_by_id(session, data.invited_organization_ids)
     missing = sorted(set(data.invited_organization_ids) - {org.id for org in invited})
     if missing:
         raise InvalidInput.on(
-            "invited_organization_ids", f"no organization {', '.join(map(str, missing))}"
+            "invited_organization_ids",
+            lazy("no organization %(ids)s", ids=", ".join(map(str, missing))),
         )
     if len(split_draft(data.draft)) > 500:
-        raise InvalidInput.on("draft", "at most 500 paragraphs")
+        raise InvalidInput.on("draft", lazy("at most 500 paragraphs"))
     return goals, invited
 
 
@@ -94,10 +103,10 @@ def create_consultation(
         session = uow.session
         scope = session.get(Scope, scope_id)
         if scope is None or not actor.can(scope.organization_id, Role.viewer):
-            raise NotFound(f"scope {scope_id} not found")
+            raise NotFound(lazy("scope %(scope_id)s not found", scope_id=scope_id))
         actor.require(scope.organization_id, Role.editor)
         if scope.status == "archived":
-            raise Conflict(f"scope {scope_id} is archived")
+            raise Conflict(lazy("scope %(scope_id)s is archived", scope_id=scope_id))
         goals, invited = _check_new(session, scope, data)
         now = clock.now()
         consultation = Consultation(
@@ -155,7 +164,12 @@ def _closable(
 ) -> tuple[Consultation, Scope]:
     consultation, scope = managed_consultation(session, actor, consultation_id)
     if consultation.closed_at is not None:
-        raise Conflict(f"consultation {consultation_id} is closed already")
+        raise Conflict(
+            lazy(
+                "consultation %(consultation_id)s is closed already",
+                consultation_id=consultation_id,
+            )
+        )
     return consultation, scope
 
 
@@ -231,9 +245,16 @@ def _hideable(
     consultation, scope = managed_consultation(session, actor, consultation_id)
     item = session.get(model, item_id)
     if item is None or item.consultation_id != consultation.id:
-        raise NotFound(f"{kind} {item_id} not found in consultation {consultation_id}")
+        raise NotFound(
+            lazy(
+                "%(kind)s %(item_id)s not found in consultation %(consultation_id)s",
+                kind=kind,
+                item_id=item_id,
+                consultation_id=consultation_id,
+            )
+        )
     if item.hidden_at is not None:
-        raise Conflict(f"{kind} {item_id} is hidden already")
+        raise Conflict(lazy("%(kind)s %(item_id)s is hidden already", kind=kind, item_id=item_id))
     return item, scope
 
 
@@ -279,7 +300,7 @@ def _check_change(session: Session, scope: Scope, data: ResponseCreate) -> None:
     if change is None:
         return
     if data.decision == "rejected":
-        raise InvalidInput.on("change", "a rejected input changed nothing")
+        raise InvalidInput.on("change", lazy("a rejected input changed nothing"))
     model = GOAL.model if change.kind == "goal" else MEASURE.model
     entity = session.get(model, change.id)
     version = session.scalar(
@@ -291,7 +312,13 @@ def _check_change(session: Session, scope: Scope, data: ResponseCreate) -> None:
     )
     if entity is None or entity.scope_id != scope.id or version is None:
         raise InvalidInput.on(
-            "change", f"no version {change.version} of {change.kind} {change.id} in this scope"
+            "change",
+            lazy(
+                "no version %(version)s of %(kind)s %(change_id)s in this scope",
+                version=change.version,
+                kind=change.kind,
+                change_id=change.id,
+            ),
         )
 
 
@@ -305,7 +332,14 @@ def respond(
         model = Comment if data.target_kind == "comment" else Statement
         target = session.get(model, data.target_id)
         if target is None or target.consultation_id != consultation.id:
-            raise InvalidInput.on("target_id", f"no {data.target_kind} {data.target_id} here")
+            raise InvalidInput.on(
+                "target_id",
+                lazy(
+                    "no %(target_kind)s %(target_id)s here",
+                    target_kind=data.target_kind,
+                    target_id=data.target_id,
+                ),
+            )
         _check_change(session, scope, data)
         response = session.scalar(
             select(Response).where(

@@ -332,7 +332,7 @@ def hide(
 ) -> Response:
     singular = {"comments": "comment", "statements": "statement"}.get(kind)
     if singular is None:
-        raise InvalidInput.on("kind", "comments or statements")
+        raise InvalidInput.on("kind", lazy("comments or statements"))
     done = f"/consultations/{consultation_id}#{singular}-{item_id}"
 
     def ask(data: Moderation) -> Response:
@@ -459,7 +459,7 @@ def response_form(
     request: Request, consultation_id: int, kind: str, target_id: int, uow: Uow, visitor: VisitorDep
 ) -> Response:
     if kind not in ("comment", "statement"):
-        raise InvalidInput.on("kind", "comment or statement")
+        raise InvalidInput.on("kind", lazy("comment or statement"))
     return _response_form(request, uow, visitor, consultation_id, kind, target_id)
 
 
@@ -474,7 +474,7 @@ def respond(
     form: Form,
 ) -> Response:
     if kind not in ("comment", "statement"):
-        raise InvalidInput.on("kind", "comment or statement")
+        raise InvalidInput.on("kind", lazy("comment or statement"))
     return submit_form(
         ResponseForm,
         form,

@@ -51,12 +51,15 @@ from agilegov.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from agilegov.i18n import N_, Lazy, lazy
 from agilegov.organizations.service import user_name
 from agilegov.record.service import record_event
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 # (actions, within) a participant may take of each kind before being told to wait.
+# Each action as its limit names it.
+ACTIONS = {"vote": N_("votes"), "comment": N_("comments"), "statement": N_("statements")}
 RATE_LIMITS: dict[str, tuple[int, timedelta]] = {
     "vote": (120, timedelta(minutes=1)),
     "comment": (10, timedelta(minutes=10)),
@@ -81,8 +84,14 @@ def _require_open(consultation: Consultation) -> None:
     status = consultation.status
     if status != "open":
         raise Conflict(
-            f"consultation {consultation.id} is {status}: it takes part from "
-            f"{consultation.opens_at.isoformat()} to {consultation.closes_at.isoformat()}"
+            lazy(
+                "consultation %(consultation_id)s is %(status)s: "
+                "it takes part from %(opens_at)s to %(closes_at)s",
+                consultation_id=consultation.id,
+                status=status,
+                opens_at=consultation.opens_at.isoformat(),
+                closes_at=consultation.closes_at.isoformat(),
+            )
         )
 
 
@@ -96,7 +105,7 @@ def _participant(
         if consultation.audience == "invited" and not (
             actor.can(scope.organization_id, Role.viewer) or invited_member(actor, consultation)
         ):
-            raise Forbidden("this consultation is for the invited organizations")
+            raise Forbidden(lazy("this consultation is for the invited organizations"))
         found = _user_participant(session, consultation, actor.user_id)
         if found is None and create:
             # People join one at a time: the same person's first contributions,
@@ -106,7 +115,7 @@ def _participant(
         if found is not None:
             return found, None
         if not create:
-            raise NotFound("you have not taken part yet")
+            raise NotFound(lazy("you have not taken part yet"))
         name = user_name(session, actor.user_id) or "Participant"
         return _join(session, consultation, scope, actor, name, None), None
     if voice.secret:
@@ -119,9 +128,9 @@ def _participant(
         if found is not None:
             return found, None
     if not consultation.allow_pseudonymous:
-        raise Unauthenticated("sign in to take part in this consultation")
+        raise Unauthenticated(lazy("sign in to take part in this consultation"))
     if not create:
-        raise NotFound("you have not taken part yet")
+        raise NotFound(lazy("you have not taken part yet"))
     # One at a time, so that pseudonyms are numbered once each and the limit holds.
     hold(session, consultation)
     recent = session.scalar(
@@ -134,7 +143,9 @@ def _participant(
         )
     )
     if recent is not None and recent >= NEW_PSEUDONYMS_PER_MINUTE:
-        raise TooManyRequests("too many new participants at once; please try again in a minute")
+        raise TooManyRequests(
+            lazy("too many new participants at once; please try again in a minute")
+        )
     secret = PSEUDONYM_SECRET_PREFIX + secrets.token_urlsafe(32)
     count = session.scalar(
         select(func.count())
@@ -200,8 +211,12 @@ def _limit(session: Session, participant: Participant, action: str) -> None:
     )
     if recent is not None and recent >= most:
         raise TooManyRequests(
-            f"at most {most} {action}s in {int(within.total_seconds() // 60)} minutes; "
-            "please wait a little"
+            lazy(
+                "at most %(most)s %(actions)s in %(minutes)s minutes; please wait a little",
+                most=most,
+                actions=Lazy(ACTIONS[action]),
+                minutes=int(within.total_seconds() // 60),
+            )
         )
 
 
@@ -227,7 +242,10 @@ def add_comment(uow: UnitOfWork, voice: Voice, consultation_id: int, data: Comme
             )
         )
         if paragraph is None:
-            raise InvalidInput.on("paragraph", f"the draft has no paragraph {data.paragraph}")
+            raise InvalidInput.on(
+                "paragraph",
+                lazy("the draft has no paragraph %(paragraph)s", paragraph=data.paragraph),
+            )
         _limit(session, participant, "comment")
         comment = Comment(
             consultation_id=consultation.id,
@@ -268,7 +286,9 @@ def add_statement(
             )
         )
         if duplicate is not None:
-            raise InvalidInput.on("text", f"statement {duplicate} says this already")
+            raise InvalidInput.on(
+                "text", lazy("statement %(duplicate)s says this already", duplicate=duplicate)
+            )
         statement = Statement(
             consultation_id=consultation.id,
             participant_id=participant.id,
@@ -298,9 +318,15 @@ def cast_vote(uow: UnitOfWork, voice: Voice, consultation_id: int, data: VoteCre
         consultation, scope, participant, secret = _taking_part(session, voice, consultation_id)
         statement = session.get(Statement, data.statement_id)
         if statement is None or statement.consultation_id != consultation.id:
-            raise InvalidInput.on("statement_id", f"no statement {data.statement_id} here")
+            raise InvalidInput.on(
+                "statement_id",
+                lazy("no statement %(statement_id)s here", statement_id=data.statement_id),
+            )
         if statement.hidden_at is not None:
-            raise InvalidInput.on("statement_id", f"statement {statement.id} was moderated out")
+            raise InvalidInput.on(
+                "statement_id",
+                lazy("statement %(statement_id)s was moderated out", statement_id=statement.id),
+            )
         _limit(session, participant, "vote")
         value = data.vote.value_number
         vote = session.scalar(

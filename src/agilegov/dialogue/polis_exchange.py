@@ -18,6 +18,7 @@ from agilegov.dialogue.access import readable_consultation
 from agilegov.dialogue.models import Consultation, Paragraph, Participant, Statement, Vote
 from agilegov.dialogue.schemas import ConsultationRead
 from agilegov.errors import InvalidInput, Unauthenticated
+from agilegov.i18n import lazy
 from agilegov.record.service import record_event
 from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
@@ -35,7 +36,7 @@ def _importing_scope(session: Session, actor: Principal, scope_id: int) -> Scope
     """The scope a Pol.is export may be imported into by ``actor``: asked of a
     caller who is not signed in, the answer is to sign in, whatever the scope."""
     if not actor.authenticated:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     return writable_scope(session, actor, scope_id)
 
 
@@ -62,10 +63,10 @@ def import_polis(
         latest = export.votes.latest()
         times = [s.created_ms for s in export.statements] + export.votes.created_ms.tolist()
         if not times:
-            raise InvalidInput.on("votes", "the conversation holds no statement and no vote")
+            raise InvalidInput.on("votes", lazy("the conversation holds no statement and no vote"))
         began, ended = _moment(min(times)), _moment(min(max(times) + 1, values.LATEST_MS))
         if open_until is not None and open_until <= began:
-            raise InvalidInput.on("open_until", "must be after the conversation began")
+            raise InvalidInput.on("open_until", lazy("must be after the conversation began"))
         now = clock.now()
         consultation = Consultation(
             scope_id=scope.id,

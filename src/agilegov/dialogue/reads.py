@@ -39,6 +39,7 @@ from agilegov.dialogue.schemas import (
     StatementRead,
 )
 from agilegov.errors import NotFound
+from agilegov.i18n import lazy
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
@@ -54,7 +55,7 @@ def list_consultations(uow: UnitOfWork, actor: Principal, scope_id: int) -> list
         session = uow.session
         scope = session.get(Scope, scope_id)
         if scope is None:
-            raise NotFound(f"scope {scope_id} not found")
+            raise NotFound(lazy("scope %(scope_id)s not found", scope_id=scope_id))
         rows = session.scalars(
             select(Consultation)
             .where(Consultation.scope_id == scope_id)

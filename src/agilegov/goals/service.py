@@ -30,7 +30,7 @@ from agilegov.goals.schemas import (
     TradeOffRead,
     TradeOffUpdate,
 )
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.scoped import Kind, Ref
 from agilegov.tenancy import Scope
 
@@ -46,26 +46,33 @@ def weaker(level: float, than: float, direction: str) -> bool:
 
 def _check_levels(direction: str | None, acceptable: float | None, target: float | None) -> None:
     if (acceptable is not None or target is not None) and direction is None:
-        raise InvalidInput.on("direction", "is needed with an acceptable level or a target")
+        raise InvalidInput.on("direction", lazy("is needed with an acceptable level or a target"))
     if acceptable is not None and target is not None and weaker(target, acceptable, direction):
-        raise InvalidInput.on("target", "lies on the unacceptable side of the acceptable level")
+        raise InvalidInput.on(
+            "target", lazy("lies on the unacceptable side of the acceptable level")
+        )
 
 
 def _goal_rules(session: Session, scope: Scope, goal: Any) -> None:
     _check_levels(goal.direction, goal.acceptable_level, goal.target)
     if goal.level == GoalLevel.specific and goal.acceptable_level is None:
-        raise InvalidInput.on("acceptable_level", "a specific goal needs an acceptable level")
+        raise InvalidInput.on("acceptable_level", lazy("a specific goal needs an acceptable level"))
     if goal.parent_id is not None:
         parent = session.get(Goal, goal.parent_id)
         assert parent is not None  # checked as a reference in this scope
         if _LEVEL_DEPTH[GoalLevel(parent.level)] > _LEVEL_DEPTH[GoalLevel(goal.level)]:
             raise InvalidInput.on(
-                "parent_id", f"a {goal.level} goal cannot sit under a {parent.level} goal"
+                "parent_id",
+                lazy(
+                    "a %(level)s goal cannot sit under a %(parent_level)s goal",
+                    level=goal.level,
+                    parent_level=parent.level,
+                ),
             )
         ancestor: Goal | None = parent
         while ancestor is not None:
             if goal.id is not None and ancestor.id == goal.id:
-                raise InvalidInput.on("parent_id", "would make the goal its own ancestor")
+                raise InvalidInput.on("parent_id", lazy("would make the goal its own ancestor"))
             ancestor = session.get(Goal, ancestor.parent_id) if ancestor.parent_id else None
     if goal.derives_from_id is not None:
         _check_derivation(session, scope, goal)
@@ -78,28 +85,53 @@ def _check_derivation(session: Session, scope: Scope, goal: Any) -> None:
     source = session.get(Goal, goal.derives_from_id)
     source_scope = session.get(Scope, source.scope_id) if source else None
     if source is None or source_scope is None:
-        raise InvalidInput.on(field, f"no goal {goal.derives_from_id}")
+        raise InvalidInput.on(
+            field, lazy("no goal %(derives_from_id)s", derives_from_id=goal.derives_from_id)
+        )
     if source_scope.organization_id == scope.organization_id:
-        raise InvalidInput.on(field, "derivation links goals of different organizations")
+        raise InvalidInput.on(field, lazy("derivation links goals of different organizations"))
     if source_scope.visibility != "public":
-        raise InvalidInput.on(field, f"goal {source.id} is not published")
+        raise InvalidInput.on(
+            field, lazy("goal %(source_id)s is not published", source_id=source.id)
+        )
     if source.status != "active":
-        raise InvalidInput.on(field, f"goal {source.id} is retired")
+        raise InvalidInput.on(field, lazy("goal %(source_id)s is retired", source_id=source.id))
     if source.acceptable_level is None or source.direction is None:
         return
     if goal.acceptable_level is None:
         raise InvalidInput.on(
-            "acceptable_level", f"goal {source.id} requires {source.acceptable_level}"
+            "acceptable_level",
+            lazy(
+                "goal %(source_id)s requires %(acceptable_level)s",
+                source_id=source.id,
+                acceptable_level=source.acceptable_level,
+            ),
         )
     if goal.direction != source.direction:
-        raise InvalidInput.on("direction", f"must be {source.direction}, as in goal {source.id}")
+        raise InvalidInput.on(
+            "direction",
+            lazy(
+                "must be %(direction)s, as in goal %(source_id)s",
+                direction=source.direction,
+                source_id=source.id,
+            ),
+        )
     if source.unit and goal.unit and source.unit != goal.unit:
-        raise InvalidInput.on("unit", f"must be {source.unit}, as in goal {source.id}")
+        raise InvalidInput.on(
+            "unit",
+            lazy(
+                "must be %(unit)s, as in goal %(source_id)s", unit=source.unit, source_id=source.id
+            ),
+        )
     if weaker(goal.acceptable_level, source.acceptable_level, source.direction):
         raise InvalidInput.on(
             "acceptable_level",
-            f"{goal.acceptable_level} is weaker than the {source.acceptable_level} "
-            f"required by goal {source.id}",
+            lazy(
+                "%(level)s is weaker than the %(required)s required by goal %(source_id)s",
+                level=goal.acceptable_level,
+                required=source.acceptable_level,
+                source_id=source.id,
+            ),
         )
 
 
@@ -114,8 +146,13 @@ def _check_indicators_hold(session: Session, goal: Any) -> None:
         if same_scale and weaker(indicator.acceptable_level, goal.acceptable_level, goal.direction):
             raise InvalidInput.on(
                 "acceptable_level",
-                f"indicator {indicator.key} holds {indicator.acceptable_level}, weaker than "
-                f"{goal.acceptable_level}; tighten the indicator first",
+                lazy(
+                    "indicator %(key)s holds %(level)s, weaker than %(required)s; "
+                    "tighten the indicator first",
+                    key=indicator.key,
+                    level=indicator.acceptable_level,
+                    required=goal.acceptable_level,
+                ),
             )
 
 
@@ -156,9 +193,9 @@ def _indicator_rules(session: Session, scope: Scope, indicator: Any) -> None:
         if getattr(indicator, name) is None:
             setattr(indicator, name, getattr(goal, name))
     if indicator.direction is None:
-        raise InvalidInput.on("direction", "is needed (the goal has none to inherit)")
+        raise InvalidInput.on("direction", lazy("is needed (the goal has none to inherit)"))
     if indicator.acceptable_level is None:
-        raise InvalidInput.on("acceptable_level", "is needed (the goal has none to inherit)")
+        raise InvalidInput.on("acceptable_level", lazy("is needed (the goal has none to inherit)"))
     if indicator.unit is None:
         indicator.unit = ""
     _check_levels(indicator.direction, indicator.acceptable_level, indicator.target)
@@ -170,13 +207,17 @@ def _indicator_rules(session: Session, scope: Scope, indicator: Any) -> None:
     ):
         raise InvalidInput.on(
             "acceptable_level",
-            f"{indicator.acceptable_level} is weaker than its goal's {goal.acceptable_level}",
+            lazy(
+                "%(level)s is weaker than its goal's %(required)s",
+                level=indicator.acceptable_level,
+                required=goal.acceptable_level,
+            ),
         )
     clash = session.scalar(
         select(Indicator.id).where(Indicator.scope_id == scope.id, Indicator.key == indicator.key)
     )
     if clash is not None and clash != indicator.id:
-        raise InvalidInput.on("key", f"{indicator.key} is taken in this scope")
+        raise InvalidInput.on("key", lazy("%(key)s is taken in this scope", key=indicator.key))
     _ratio_rules(session, indicator)
 
 
@@ -185,19 +226,19 @@ def _ratio_rules(session: Session, indicator: Any) -> None:
     if indicator.aggregate != Aggregate.ratio:
         for field, value in parts.items():
             if value is not None:
-                raise InvalidInput.on(field, "is only for the ratio aggregate")
+                raise InvalidInput.on(field, lazy("is only for the ratio aggregate"))
         return
     for field, value in parts.items():
         if value is None:
-            raise InvalidInput.on(field, "is needed for the ratio aggregate")
+            raise InvalidInput.on(field, lazy("is needed for the ratio aggregate"))
         if value == indicator.id:
-            raise InvalidInput.on(field, "an indicator cannot be a ratio of itself")
+            raise InvalidInput.on(field, lazy("an indicator cannot be a ratio of itself"))
         part = session.get(Indicator, value)
         assert part is not None  # checked as a reference in this scope
         if part.aggregate == Aggregate.ratio:
-            raise InvalidInput.on(field, f"indicator {part.key} is itself a ratio")
+            raise InvalidInput.on(field, lazy("indicator %(key)s is itself a ratio", key=part.key))
     if indicator.numerator_id == indicator.denominator_id:
-        raise InvalidInput.on("denominator_id", "must differ from the numerator")
+        raise InvalidInput.on("denominator_id", lazy("must differ from the numerator"))
     if indicator.id is not None:
         users = session.scalar(
             select(Indicator.key).where(
@@ -206,12 +247,14 @@ def _ratio_rules(session: Session, indicator: Any) -> None:
             )
         )
         if users is not None:
-            raise InvalidInput.on("aggregate", f"indicator {users} is a ratio of this one")
+            raise InvalidInput.on(
+                "aggregate", lazy("indicator %(users)s is a ratio of this one", users=users)
+            )
 
 
 def _trade_off_rules(session: Session, scope: Scope, trade_off: Any) -> None:
     if trade_off.goal_a_id == trade_off.goal_b_id:
-        raise InvalidInput.on("goal_b_id", "a trade-off is between two different goals")
+        raise InvalidInput.on("goal_b_id", lazy("a trade-off is between two different goals"))
 
 
 def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
@@ -224,7 +267,9 @@ def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
         )
     )
     if clash is not None and clash != allocation.id:
-        raise InvalidInput.on("layer", f"goal {allocation.goal_id} already has this layer")
+        raise InvalidInput.on(
+            "layer", lazy("goal %(goal_id)s already has this layer", goal_id=allocation.goal_id)
+        )
 
 
 def _adoptable_goals(session: Session, scope: Scope) -> dict[str, list[tuple[int, str]]]:

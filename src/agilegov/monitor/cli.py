@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from agilegov.auth import SYSTEM
-from agilegov.terminal import console, errors, open_uow
+from agilegov.i18n import gettext
+from agilegov.terminal import console, error_line, errors, open_uow
 from agilegov.values import MAX_INT
 
 ingest_app = typer.Typer(
@@ -36,7 +37,7 @@ def _ingest_error(message: str) -> typer.Exit:
     from rich.markup import escape
 
     # One line however long, for logs and scripts.
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    errors.print(error_line(escape(message)), highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -84,9 +85,15 @@ def _ingest_store(rows: Any, scope: int | None, source: str) -> None:
         result = ingest(open_uow(), SYSTEM, rows, scope_id=scope, default_source=source)
     except DomainError as problem:
         problems = [f"{p.field}: {p.message}" for p in problem.problems]
-        raise _ingest_error("; ".join(problems) or problem.detail) from None
+        raise _ingest_error("; ".join(problems) or str(problem.detail)) from None
     console.print(
-        f"stored {result.stored}, duplicates {result.duplicates}", highlight=False, soft_wrap=True
+        gettext(
+            "stored %(stored)s, duplicates %(duplicates)s",
+            stored=result.stored,
+            duplicates=result.duplicates,
+        ),
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from agilegov.errors import InvalidInput
 from agilegov.exchange import Importer, Refs, Section, iso
+from agilegov.i18n import lazy
 from agilegov.monitor.models import Observation
 from agilegov.schemas import FiniteFloat, Input, StoredDatetime
 from agilegov.tenancy import Scope
@@ -53,7 +54,9 @@ def _load(importer: Importer, document: Any) -> None:
         path = f"observations[{index}]"
         indicator_id = importer.resolve(f"{path}.indicator", o.indicator, "indicator")
         if (indicator_id, o.time, o.source) in seen:
-            raise InvalidInput.on(path, "repeats an observation (same indicator, time, source)")
+            raise InvalidInput.on(
+                path, lazy("repeats an observation (same indicator, time, source)")
+            )
         seen.add((indicator_id, o.time, o.source))
         importer.session.add(
             Observation(

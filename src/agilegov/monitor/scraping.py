@@ -27,6 +27,7 @@ from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import hold
 from agilegov.errors import DomainError, InvalidInput, NotFound
 from agilegov.goals.service import known_indicator_keys
+from agilegov.i18n import lazy
 from agilegov.monitor import prometheus
 from agilegov.monitor.ingest import MAX_SOURCE, IngestError, Row, read_exposition
 from agilegov.monitor.models import ScrapeTarget
@@ -155,7 +156,11 @@ def _checked_map(session: Session, scope_id: int, text: str) -> prometheus.Metri
         if entry.indicator not in known:
             raise InvalidInput.on(
                 "metric_map",
-                f"indicators[{number}].indicator: no indicator {entry.indicator!r} in this scope",
+                lazy(
+                    "indicators[%(number)s].indicator: no indicator %(indicator)s in this scope",
+                    number=number,
+                    indicator=repr(entry.indicator),
+                ),
             )
     return metric_map
 
@@ -180,7 +185,13 @@ def _readable(session: Session, actor: Principal, scope_id: int) -> Scope:
 def _target(session: Session, scope: Scope, target_id: int) -> ScrapeTarget:
     target = session.get(ScrapeTarget, target_id)
     if target is None or target.scope_id != scope.id:
-        raise NotFound(f"scrape target {target_id} not found in scope {scope.id}")
+        raise NotFound(
+            lazy(
+                "scrape target %(target_id)s not found in scope %(scope_id)s",
+                target_id=target_id,
+                scope_id=scope.id,
+            )
+        )
     return target
 
 
@@ -356,7 +367,7 @@ def _scrape(
     except ScrapeError as problem:
         error = _short(str(problem))
     except DomainError as problem:  # the batch refused, or the scope no longer writable
-        error = _short(problem.detail)
+        error = _short(str(problem.detail))
     except Exception as problem:  # one broken target must not stop the others
         log.exception("scraping target %d failed", job.target_id)
         error = _short(f"{type(problem).__name__}: {problem}")
@@ -431,5 +442,11 @@ def scrape_target(
         job = _job(_target(uow.session, scope, target_id))
     result = _scrape(uow, actor, job, clock.now(), fetch)
     if result is None:
-        raise NotFound(f"scrape target {target_id} not found in scope {scope_id}")
+        raise NotFound(
+            lazy(
+                "scrape target %(target_id)s not found in scope %(scope_id)s",
+                target_id=target_id,
+                scope_id=scope_id,
+            )
+        )
     return result

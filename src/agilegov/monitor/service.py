@@ -33,6 +33,7 @@ from agilegov.goals.service import (
     indicator_scope_ids,
     indicators_keyed,
 )
+from agilegov.i18n import N_, joined, lazy
 from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
@@ -88,9 +89,9 @@ def check_ingest(uow: UnitOfWork, actor: Principal, scope_id: int | None) -> Non
         if scope_id is not None:
             writable_scope(uow.session, actor, scope_id, Role.editor)
         elif not actor.authenticated:
-            raise Unauthenticated("sign in or send a bearer token")
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
         elif not any(actor.can(org, Role.editor) for org in actor.roles) and not actor.is_system:
-            raise Forbidden("storing observations needs the editor role in an organization")
+            raise Forbidden(lazy("storing observations needs the editor role in an organization"))
 
 
 def _field(row: Row, name: str) -> str:
@@ -110,13 +111,18 @@ def _resolve(
         candidates = found.get(row.indicator, [])
         if not candidates:
             raise InvalidInput.on(
-                _field(row, "indicator"), f"no indicator {row.indicator!r} you may write to"
+                _field(row, "indicator"),
+                lazy("no indicator %(indicator)s you may write to", indicator=repr(row.indicator)),
             )
         if len(candidates) > 1:
             scopes = ", ".join(str(target.scope_id) for target in candidates)
             raise InvalidInput.on(
                 _field(row, "indicator"),
-                f"{row.indicator!r} is an indicator of several scopes ({scopes}): name the scope",
+                lazy(
+                    "%(indicator)s is an indicator of several scopes (%(scopes)s): name the scope",
+                    indicator=repr(row.indicator),
+                    scopes=scopes,
+                ),
             )
     raise AssertionError("unreachable")
 
@@ -216,9 +222,12 @@ def ingest(
     with the batch's digest (see :func:`batch_digest`).
     """
     if not rows:
-        raise InvalidInput.on("observations", "no observations in the batch")
+        raise InvalidInput.on("observations", lazy("no observations in the batch"))
     if len(rows) > MAX_BATCH:
-        raise InvalidInput.on("observations", f"at most {MAX_BATCH:,} observations per batch")
+        raise InvalidInput.on(
+            "observations",
+            lazy("at most %(most)s observations per batch", most=format(MAX_BATCH, ",")),
+        )
     with uow:
         session = uow.session
         keys = list(map(_KEYS, rows))
@@ -230,8 +239,12 @@ def ingest(
                 row = rows[position]
                 raise InvalidInput.on(
                     _field(row, "value"),
-                    f"{row.value} is not allowed: indicator {row.indicator!r} takes finite "
-                    "values only",
+                    lazy(
+                        "%(value)s is not allowed: "
+                        "indicator %(indicator)s takes finite values only",
+                        value=row.value,
+                        indicator=repr(row.indicator),
+                    ),
                 )
         # The batch as columns, converted once (per-row Python work is most of the cost).
         id_of = {key: target.indicator_id for key, target in by_key.items()}
@@ -309,7 +322,13 @@ def list_observations(
         session = uow.session
         scope = readable_scope(session, actor, scope_id)
         if not indicator_in_scope(session, scope.id, indicator_id):
-            raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
+            raise NotFound(
+                lazy(
+                    "indicator %(indicator_id)s not found in scope %(scope_id)s",
+                    indicator_id=indicator_id,
+                    scope_id=scope.id,
+                )
+            )
         where = [Observation.indicator_id == indicator_id]
         newest_first = [Observation.time.desc(), Observation.id]
         return paginate(
@@ -644,13 +663,23 @@ def _follow_episode(
             actor,
             scope.organization_id,
             "indicator.recovered",
-            f"{indicator.name} is back within its acceptable level",
-            f"{indicator.key} = {value} after {episode.windows} window(s) in breach.",
+            lazy("%(name)s is back within its acceptable level", name=indicator.name),
+            lazy(
+                "%(key)s = %(value)s after %(windows)s window(s) in breach.",
+                key=indicator.key,
+                value=value,
+                windows=episode.windows,
+            ),
             link=f"/scopes/{scope.id}",
             payload={"scope_id": scope.id, "indicator": indicator.key, "episode": episode.id},
         )
         run.recovered.append(episode.id)
     return None
+
+
+# What a notification of a breach says after its cause.
+INNER_OPENED = N_("%(cause)s; inner-loop trigger #%(trigger)s opened.")
+OUTER_OPENED = N_("%(cause)s; outer-loop trigger #%(trigger)s opened.")
 
 
 def _open_episode(
@@ -680,14 +709,37 @@ def _open_episode(
     )
     session.add(episode)
     session.flush()
-    side = "below" if indicator.direction == "higher_is_better" else "above"
-    cause = (
-        f"{indicator.name} ({indicator.key}) = {value}, {side} its acceptable level "
-        f"{indicator.acceptable_level} over the last {indicator.window_days} day(s)"
+    breached = (
+        N_(
+            "%(name)s (%(key)s) = %(value)s, below its acceptable level %(level)s "
+            "over the last %(days)s day(s)"
+        )
+        if indicator.direction == "higher_is_better"
+        else N_(
+            "%(name)s (%(key)s) = %(value)s, above its acceptable level %(level)s "
+            "over the last %(days)s day(s)"
+        )
     )
+    parts = [
+        lazy(
+            breached,
+            name=indicator.name,
+            key=indicator.key,
+            value=value,
+            level=indicator.acceptable_level,
+            days=indicator.window_days,
+        )
+    ]
     if item.required_level is not None:
-        held = "missed too" if facts["derived"] else "still met"
-        cause += f"; the level {item.required_level} of the requirement its goal adopts is {held}"
+        held = (
+            N_("; the level %(level)s of the requirement its goal adopts is missed too")
+            if facts["derived"]
+            else N_("; the level %(level)s of the requirement its goal adopts is still met")
+        )
+        parts.append(lazy(held, level=item.required_level))
+    # The trigger keeps its cause in English; the owners read it in their language.
+    told = joined(parts, "")
+    cause = told.in_language("en")
     trigger = open_trigger(
         session,
         actor,
@@ -713,8 +765,12 @@ def _open_episode(
         actor,
         scope.organization_id,
         "indicator.breach",
-        f"{indicator.name} is in breach",
-        trigger.cause + f"; {episode.loop}-loop trigger #{trigger.id} opened.",
+        lazy("%(name)s is in breach", name=indicator.name),
+        lazy(
+            INNER_OPENED if episode.loop == Loop.inner else OUTER_OPENED,
+            cause=told,
+            trigger=trigger.id,
+        ),
         link=f"/scopes/{scope.id}",
         payload={"scope_id": scope.id, "indicator": indicator.key, "trigger": trigger.id},
     )
@@ -740,16 +796,27 @@ def _escalate(
         "indicator": indicator.key,
     }
     if missed is None:
-        cause = (
-            f"goal '{item.goal_title}' has been in breach for {episode.windows} "
-            f"consecutive window(s) of {indicator.window_days} day(s) ({indicator.key})"
+        told = lazy(
+            "goal '%(title)s' has been in breach for %(windows)s consecutive window(s) "
+            "of %(days)s day(s) (%(key)s)",
+            title=item.goal_title,
+            windows=episode.windows,
+            days=indicator.window_days,
+            key=indicator.key,
         )
+        title = lazy("Goal '%(title)s' keeps failing", title=item.goal_title)
     else:
-        cause = (
-            f"goal '{item.goal_title}' now misses the level {item.required_level} of the "
-            f"requirement it adopts ({indicator.key} = {missed})"
+        told = lazy(
+            "goal '%(title)s' now misses the level %(level)s of the requirement it adopts "
+            "(%(key)s = %(value)s)",
+            title=item.goal_title,
+            level=item.required_level,
+            key=indicator.key,
+            value=missed,
         )
+        title = lazy("Goal '%(title)s' misses the requirement it adopts", title=item.goal_title)
         facts |= {"value": missed, "required_level": item.required_level}
+    cause = told.in_language("en")  # the trigger keeps it in English
     trigger = open_trigger(
         session,
         actor,
@@ -770,9 +837,8 @@ def _escalate(
         actor,
         scope.organization_id,
         "goal.failure",
-        f"Goal '{item.goal_title}' "
-        + ("keeps failing" if missed is None else "misses the requirement it adopts"),
-        trigger.cause + f"; outer-loop trigger #{trigger.id} opened.",
+        title,
+        lazy(OUTER_OPENED, cause=told, trigger=trigger.id),
         link=f"/scopes/{scope.id}",
         payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},
     )

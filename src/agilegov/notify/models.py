@@ -22,6 +22,9 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The title's and the body's texts with their values (``i18n.as_data``), shown
+    # in each reader's language; None where only the English above is known.
+    texts: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

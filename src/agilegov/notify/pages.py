@@ -38,12 +38,18 @@ NOTIFICATIONS = Listing(
     Notification,
     (
         Column("created", N_("Time"), Notification.created_at, lambda n: when_text(n.created_at)),
-        Column("title", N_("Notification"), Notification.title, lambda n: n.title, searched=True),
+        Column(
+            "title",
+            N_("Notification"),
+            Notification.title,
+            lambda n: str(service.readable(n)[0]),
+            searched=True,
+        ),
         Column(
             "body",
             N_("Details"),
             Notification.body,
-            lambda n: n.body,
+            lambda n: str(service.readable(n)[1]),
             searched=True,
             sortable=False,
         ),
@@ -66,7 +72,7 @@ def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
     """The visitor's own notifications, newest first: searched, filtered by
     kind and by read or unread, sorted and paged."""
     if not visitor.signed_in:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated(lazy("sign in first"))
     query = dict(request.query_params)
     mine = [Notification.user_id == visitor.principal.user_id]
     with uow:
@@ -83,6 +89,7 @@ def notifications(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
             status=400 if listed.request.problems else 200,
             visitor=visitor,
             notifications=listed,
+            readable=service.readable,
         )
 
 

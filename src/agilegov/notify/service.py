@@ -27,6 +27,7 @@ from agilegov import __version__, clock
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from agilegov.i18n import Lazy, as_data, from_data, lazy, speaking
 from agilegov.notify.keys import new_nonce, webhook_key, webhook_secret
 from agilegov.notify.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
 from agilegov.notify.schemas import (
@@ -81,8 +82,8 @@ def notify_owners(
     actor: Principal,
     organization_id: int,
     kind: str,
-    title: str,
-    body: str,
+    title: str | Lazy,
+    body: str | Lazy,
     link: str | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> Notified:
@@ -90,15 +91,22 @@ def notify_owners(
     active webhooks that wants ``kind``, in the caller's transaction (no commit).
 
     ``kind`` is of the form ``subject.what`` (``indicator.breach``); ``link`` a
-    path in this application. A bad one is the caller's bug: ``ValueError``."""
+    path in this application. A bad one is the caller's bug: ``ValueError``.
+    A lazy ``title`` or ``body`` is stored in English (as webhooks and the API
+    send it) and as a text each owner reads in their own language on the page."""
     if not KIND.match(kind) or len(kind) > 64:
         raise ValueError(f"notification kind {kind!r} is not of the form 'subject.what'")
     if link is not None and (not link.startswith("/") or len(link) > LINK_MAX):
         raise ValueError(f"a notification's link is a path of at most {LINK_MAX} characters")
     if not organization_exists(session, organization_id):
-        raise NotFound(f"organization {organization_id} not found")
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
+        raise NotFound(
+            lazy("organization %(organization_id)s not found", organization_id=organization_id)
+        )
+    texts = None
+    if isinstance(title, Lazy) or isinstance(body, Lazy):
+        texts = {"title": as_data(title), "body": as_data(body)}
+    with speaking("en"):
+        title, body = _shortened(str(title)), str(body)
     data = dict(payload or {})
     now = clock.now()
     event_id = uuid.uuid4().hex
@@ -123,6 +131,7 @@ def notify_owners(
             body=body,
             link=link,
             payload=data,
+            texts=texts,
             created_at=now,
         )
         for user_id in owners
@@ -172,12 +181,27 @@ def notify_owners(
     )
 
 
+def _shortened(title: str) -> str:
+    return title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title
+
+
+def readable(notification: Notification) -> tuple[str | Lazy, str | Lazy]:
+    """A notification's title and body in the reader's language where it keeps
+    its texts, else as stored (English, as its webhook said)."""
+    texts = notification.texts
+    if isinstance(texts, dict):  # none kept: JSON null, or SQL NULL before 0014
+        title, body = from_data(texts.get("title")), from_data(texts.get("body"))
+        if title is not None and body is not None:
+            return title, body
+    return notification.title, notification.body
+
+
 def list_notifications(
     uow: UnitOfWork, actor: Principal, limit: int, offset: int, unread: bool | None = None
 ) -> Page[NotificationRead]:
     """The caller's own notifications, newest first."""
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     where = [Notification.user_id == actor.user_id]
     if unread is not None:
         read_at = Notification.read_at
@@ -195,7 +219,9 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
         session = uow.session
         notification = session.get(Notification, notification_id)
         if notification is None or actor.user_id is None or notification.user_id != actor.user_id:
-            raise NotFound(f"notification {notification_id} not found")
+            raise NotFound(
+                lazy("notification %(notification_id)s not found", notification_id=notification_id)
+            )
         if notification.read_at is None:
             notification.read_at = clock.now()
             session.flush()
@@ -217,7 +243,9 @@ def mark_read(uow: UnitOfWork, actor: Principal, notification_id: int) -> Notifi
 
 def _require_owner(session: Session, actor: Principal, organization_id: int) -> None:
     if not organization_exists(session, organization_id):
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(
+            lazy("organization %(organization_id)s not found", organization_id=organization_id)
+        )
     actor.require(organization_id, Role.owner)
 
 
@@ -225,7 +253,7 @@ def _webhook(session: Session, actor: Principal, organization_id: int, webhook_i
     _require_owner(session, actor, organization_id)
     webhook = session.get(Webhook, webhook_id)
     if webhook is None or webhook.organization_id != organization_id:
-        raise NotFound(f"webhook {webhook_id} not found")
+        raise NotFound(lazy("webhook %(webhook_id)s not found", webhook_id=webhook_id))
     return webhook
 
 
@@ -427,11 +455,15 @@ def redeliver(
         webhook = _webhook(session, actor, organization_id, webhook_id)
         original = session.get(WebhookDelivery, delivery_id)
         if original is None or original.webhook_id != webhook.id:
-            raise NotFound(f"delivery {delivery_id} not found")
+            raise NotFound(lazy("delivery %(delivery_id)s not found", delivery_id=delivery_id))
         if original.status == PENDING:
-            raise Conflict(f"delivery {delivery_id} is still pending")
+            raise Conflict(
+                lazy("delivery %(delivery_id)s is still pending", delivery_id=delivery_id)
+            )
         if not webhook.active:
-            raise Conflict(f"webhook {webhook.id} is inactive; activate it first")
+            raise Conflict(
+                lazy("webhook %(webhook_id)s is inactive; activate it first", webhook_id=webhook.id)
+            )
         now = clock.now()
         again = WebhookDelivery(
             webhook_id=webhook.id,

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.errors import Unauthenticated
+from agilegov.i18n import lazy
 from agilegov.organizations import service
 from agilegov.organizations.schemas import (
     MemberAdd,
@@ -82,7 +83,7 @@ def remove_member(organization_id: int, membership_id: int, uow: Uow, actor: Act
 @router.get("/me")
 def me(actor: Actor) -> dict[str, Any]:
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     return {"user_id": actor.user_id, "roles": {str(k): v.value for k, v in actor.roles.items()}}
 
 

@@ -6,6 +6,7 @@ import typer
 from pydantic import ValidationError
 
 from agilegov.errors import DomainError
+from agilegov.i18n import gettext
 from agilegov.terminal import console, fail, open_uow
 
 user_app = typer.Typer(name="user", help="People and their tokens.", no_args_is_help=True)
@@ -31,4 +32,12 @@ def user_create(
     with uow:
         actor = principal_for_user(uow.session, user.id)
     token = issue_token(uow, actor, "cli")
-    console.print(f"user {user.id} {user.email}\ntoken {token.token}", highlight=False)
+    console.print(
+        gettext(
+            "user %(user_id)s %(email)s\ntoken %(token)s",
+            user_id=user.id,
+            email=user.email,
+            token=token.token,
+        ),
+        highlight=False,
+    )

@@ -76,7 +76,7 @@ DIRECTION_LABELS = {
 
 def _signed_in(visitor: Visitor) -> None:
     if not visitor.signed_in:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated(lazy("sign in first"))
 
 
 def _organization_form(
@@ -399,7 +399,9 @@ def organization_page(
         session = uow.session
         organization = organization_profile(session, organization_id)
         if organization is None:
-            raise NotFound(f"organization {organization_id} not found")
+            raise NotFound(
+                lazy("organization %(organization_id)s not found", organization_id=organization_id)
+            )
         where = [Scope.organization_id == organization_id]
         if not visitor.can(organization_id, Role.viewer):
             where.append(Scope.visibility == "public")

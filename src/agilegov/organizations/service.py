@@ -23,6 +23,7 @@ from agilegov.auth import (
 )
 from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from agilegov.i18n import Lazy, lazy
 from agilegov.organizations.delays import (
     ACCOUNT,
     ADDRESS,
@@ -74,7 +75,7 @@ def principal_for_token(uow: UnitOfWork, token: str) -> Principal:
             )
         )
         if user_id is None:
-            raise Unauthenticated("the bearer token is unknown or revoked")
+            raise Unauthenticated(lazy("the bearer token is unknown or revoked"))
         return principal_for_user(uow.session, user_id)
 
 
@@ -103,7 +104,7 @@ def sign_in(uow: UnitOfWork, email: str, password: str, address: str) -> str:
         if user is None or not known:
             _count_failure(session, keys, now)
             uow.commit()
-            raise Unauthenticated("the email or the password is wrong")
+            raise Unauthenticated(lazy("the email or the password is wrong"))
         _forget_failures(session, keys, now)
         secret = new_token()
         row = WebSession(
@@ -169,7 +170,10 @@ def _refuse_while_waiting(session: Session, keys: SignInKeys, now: datetime) -> 
     if until is not None:
         seconds = math.ceil((until - now).total_seconds())
         raise TooManyRequests(
-            f"too many failed sign-ins: try again in {_duration(seconds)}", retry_after=seconds
+            lazy(
+                "too many failed sign-ins: try again in %(duration)s", duration=_duration(seconds)
+            ),
+            retry_after=seconds,
         )
 
 
@@ -181,9 +185,11 @@ def wait_in_units(seconds: int) -> tuple[int, str]:
     return math.ceil(seconds / 60), "minutes"
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int) -> Lazy:
     count, unit = wait_in_units(seconds)
-    return f"{count} {unit.removesuffix('s') if count == 1 else unit}"
+    if unit == "seconds":
+        return lazy("1 second") if count == 1 else lazy("%(count)s seconds", count=count)
+    return lazy("1 minute") if count == 1 else lazy("%(count)s minutes", count=count)
 
 
 def _count_failure(session: Session, keys: SignInKeys, now: datetime) -> None:
@@ -311,10 +317,10 @@ def set_language(uow: UnitOfWork, actor: Principal, language: str) -> None:
 
 def _signed_in_user(session: Session, actor: Principal) -> User:
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     user = session.get(User, actor.user_id)
     if user is None:
-        raise NotFound(f"no user {actor.user_id}")
+        raise NotFound(lazy("no user %(user_id)s", user_id=actor.user_id))
     return user
 
 
@@ -344,7 +350,7 @@ def create_user(uow: UnitOfWork, data: UserCreate) -> UserRead:
     with uow:
         email = data.email.lower()
         if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
-            raise Conflict(f"a user with email {email} exists", [])
+            raise Conflict(lazy("a user with email %(email)s exists", email=email), [])
         user = User(
             email=email,
             name=data.name,
@@ -364,13 +370,13 @@ def get_user_by_email(uow: UnitOfWork, email: str) -> UserRead:
     with uow:
         user = uow.session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
-            raise NotFound(f"no user with email {email}")
+            raise NotFound(lazy("no user with email %(email)s", email=email))
         return UserRead.model_validate(user)
 
 
 def issue_token(uow: UnitOfWork, actor: Principal, name: str) -> TokenIssued:
     if actor.user_id is None:
-        raise Unauthenticated("only a signed-in user can create a token")
+        raise Unauthenticated(lazy("only a signed-in user can create a token"))
     with uow:
         token = new_token()
         row = ApiToken(
@@ -386,7 +392,7 @@ def issue_token(uow: UnitOfWork, actor: Principal, name: str) -> TokenIssued:
 
 def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenRead]:
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     with uow:
         rows = uow.session.scalars(
             select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id)
@@ -397,7 +403,7 @@ def list_tokens(uow: UnitOfWork, actor: Principal) -> list[TokenRead]:
 def _own_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != actor.user_id:
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound(lazy("token %(token_id)s not found", token_id=token_id))
     return row
 
 
@@ -422,7 +428,9 @@ def revoke_token(uow: UnitOfWork, actor: Principal, token_id: int) -> TokenRead:
 def _get_organization(session: Session, organization_id: int) -> Organization:
     organization = session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(
+            lazy("organization %(organization_id)s not found", organization_id=organization_id)
+        )
     return organization
 
 
@@ -516,11 +524,11 @@ def create_organization(
 ) -> OrganizationRead:
     """Any signed-in user may found an organization and becomes its owner."""
     if actor.user_id is None:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     with uow:
         session = uow.session
         if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
-            raise Conflict("slug is taken", [])
+            raise Conflict(lazy("slug is taken"), [])
         organization = Organization(**data.model_dump(), created_at=clock.now())
         session.add(organization)
         session.flush()
@@ -559,7 +567,7 @@ def update_organization(
                 select(Organization.id).where(Organization.slug == changes["slug"])
             )
             if taken:
-                raise InvalidInput.on("slug", "is taken")
+                raise InvalidInput.on("slug", lazy("is taken"))
         for name, value in changes.items():
             setattr(organization, name, value)
         uow.session.flush()
@@ -607,14 +615,16 @@ def add_member(
         actor.require(organization_id, Role.owner)
         user = session.scalar(select(User).where(User.email == data.email.lower()))
         if user is None:
-            raise InvalidInput.on("email", f"no user is registered as {data.email}")
+            raise InvalidInput.on(
+                "email", lazy("no user is registered as %(email)s", email=data.email)
+            )
         existing = session.scalar(
             select(Membership.id).where(
                 Membership.organization_id == organization_id, Membership.user_id == user.id
             )
         )
         if existing is not None:
-            raise Conflict(f"{data.email} is already a member", [])
+            raise Conflict(lazy("%(email)s is already a member", email=data.email), [])
         membership = Membership(
             organization_id=organization_id,
             user_id=user.id,
@@ -643,7 +653,7 @@ def _membership_event(session: Session, actor: Principal, type: str, read: Membe
 def _get_membership(session: Session, organization_id: int, membership_id: int) -> Membership:
     membership = session.get(Membership, membership_id)
     if membership is None or membership.organization_id != organization_id:
-        raise NotFound(f"membership {membership_id} not found")
+        raise NotFound(lazy("membership %(membership_id)s not found", membership_id=membership_id))
     return membership
 
 
@@ -655,7 +665,7 @@ def _require_another_owner(session: Session, membership: Membership) -> None:
         )
     )
     if membership.role == Role.owner.value and owners == 1:
-        raise Conflict("an organization keeps at least one owner", [])
+        raise Conflict(lazy("an organization keeps at least one owner"), [])
 
 
 def update_member(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.errors import InvalidInput, NotFound
+from agilegov.i18n import lazy
 from agilegov.record import log
 from agilegov.record.models import Checkpoint, Event
 from agilegov.record.notes import Checkpoint as CheckpointText
@@ -97,7 +98,13 @@ def get_entry(uow: UnitOfWork, actor: Principal, index: int) -> Entry:
         session = uow.session
         event = session.scalar(select(Event).where(Event.leaf_index == index))
         if event is None:
-            raise NotFound(f"no entry {index}; the log has {log.log_size(session)}")
+            raise NotFound(
+                lazy(
+                    "no entry %(index)s; the log has %(size)s",
+                    index=index,
+                    size=log.log_size(session),
+                )
+            )
         if not _readable(session, actor, event):
             return Entry(index, event.leaf, None, None)
         return Entry(index, event.leaf, EventRead.model_validate(event), event.payload_salt)
@@ -105,7 +112,15 @@ def get_entry(uow: UnitOfWork, actor: Principal, index: int) -> Entry:
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
-        raise InvalidInput.on(name, f"must be between {low} and {high}, got {value}")
+        raise InvalidInput.on(
+            name,
+            lazy(
+                "must be between %(low)s and %(high)s, got %(value)s",
+                low=low,
+                high=high,
+                value=value,
+            ),
+        )
 
 
 def inclusion(uow: UnitOfWork, index: int, size: int) -> dict[str, Any]:

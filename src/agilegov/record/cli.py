@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agilegov.db import make_engine
+from agilegov.i18n import N_, gettext
 from agilegov.settings import get_settings
 from agilegov.terminal import console, fail, open_uow
 
@@ -34,7 +35,7 @@ def record_checkpoint(
         sys.stdout.write(note)
     else:
         output.write_text(note)
-        console.print(f"checkpoint written to {output}")
+        console.print(gettext("checkpoint written to %(path)s", path=output))
 
 
 @record_app.command("key")
@@ -90,9 +91,13 @@ def record_verify(
             fail(f"{receipt}: {problem}")
         except ReceiptError as problem:
             fail(f"{receipt}: {problem}")
-        what = "event and leaf" if checked.event_checked else "leaf"
+        text = (
+            N_("receipt ok: event and leaf %(index)s is in %(origin)s at size %(size)s")
+            if checked.event_checked
+            else N_("receipt ok: leaf %(index)s is in %(origin)s at size %(size)s")
+        )
         console.print(
-            f"receipt ok: {what} {checked.index} is in {checked.origin} at size {checked.size}",
+            gettext(text, index=checked.index, origin=checked.origin, size=checked.size),
             highlight=False,
         )
         return
@@ -116,9 +121,11 @@ def record_verify(
             ).one()
         largest = open_checkpoint(note, verifier, settings.log_origin)
     except NoteError as problem:
-        fail(f"a checkpoint signed by the log does not verify: {problem}")
+        fail(
+            gettext("a checkpoint signed by the log does not verify: %(problem)s", problem=problem)
+        )
     except RewrittenLog as problem:
-        fail(f"the record is not intact: {problem}")
+        fail(gettext("the record is not intact: %(problem)s", problem=problem))
     earlier = None
     if since is not None:
         try:
@@ -135,19 +142,35 @@ def record_verify(
         reader.dispose()
     if result.first_bad_index is not None:
         fail(
-            f"the record is not intact: first bad index {result.first_bad_index}: {result.problem}"
+            gettext(
+                "the record is not intact: first bad index %(index)s: %(problem)s",
+                index=result.first_bad_index,
+                problem=result.problem,
+            )
         )
     for signed in (latest, largest):
         if result.roots.get(signed.size) != signed.root:
-            fail(f"the leaves do not give the root signed at size {signed.size}")
+            fail(
+                gettext("the leaves do not give the root signed at size %(size)s", size=signed.size)
+            )
     console.print(
-        f"all {result.size} entries recomputed: leaves, tree and signed "
-        f"checkpoint at size {latest.size} agree",
+        gettext(
+            "all %(count)s entries recomputed: leaves, tree and signed "
+            "checkpoint at size %(size)s agree",
+            count=result.size,
+            size=latest.size,
+        ),
         highlight=False,
     )
     if earlier is not None:
         if earlier.size > latest.size or result.roots.get(earlier.size) != earlier.root:
-            fail(f"{since}: the log at size {earlier.size} does not have that root")
+            fail(
+                gettext(
+                    "%(path)s: the log at size %(size)s does not have that root",
+                    path=since,
+                    size=earlier.size,
+                )
+            )
         with uow:
             proof = (
                 consistency_proof(uow.session, earlier.size, latest.size)
@@ -157,6 +180,9 @@ def record_verify(
         if 0 < earlier.size < latest.size:
             merkle.verify_consistency(earlier.size, latest.size, earlier.root, latest.root, proof)
         console.print(
-            f"consistent with the checkpoint at size {earlier.size}: the log only grew",
+            gettext(
+                "consistent with the checkpoint at size %(size)s: the log only grew",
+                size=earlier.size,
+            ),
             highlight=False,
         )

@@ -115,7 +115,7 @@ def record(
             try:
                 receipt = checkpoints.receipt(uow, visitor.principal, int(index), signer, origin)
             except DomainError as error:
-                problem = str(error)
+                problem = error.detail  # read in the page's language when shown
             else:
                 lookup = {"receipt": receipt, "verified": None, "error": None}
                 try:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from agilegov.auth import SYSTEM
 from agilegov.errors import DomainError
+from agilegov.i18n import gettext
 from agilegov.terminal import console, fail, open_uow
 from agilegov.values import MAX_INT
 
@@ -34,7 +35,9 @@ def export_command(
         sys.stdout.write(text)
     else:
         output.write_text(text)
-        console.print(f"scope {scope_id} written to {output}")
+        console.print(
+            gettext("scope %(scope_id)s written to %(path)s", scope_id=scope_id, path=output)
+        )
 
 
 @exchange_app.command("import")
@@ -50,9 +53,9 @@ def import_command(
     try:
         raw: Any = json.loads(file.read_text())
     except FileNotFoundError:
-        fail(f"{file}: no such file")
+        fail(gettext("%(path)s: no such file", path=file))
     except ValueError as problem:  # not UTF-8, not JSON, or an integer of over 4,300 digits
-        fail(f"{file}: not JSON ({problem})")
+        fail(gettext("%(path)s: not JSON (%(problem)s)", path=file, problem=problem))
     try:
         document = document_model().model_validate(raw)
         scope = import_scope(open_uow(), SYSTEM, organization, document)
@@ -65,4 +68,6 @@ def import_command(
         fail(f"{file}: " + "; ".join(lines))
     except DomainError as problem:
         fail(f"{file}: {problem}")
-    console.print(f"imported as scope {scope.id} ({scope.name})")
+    console.print(
+        gettext("imported as scope %(scope_id)s (%(name)s)", scope_id=scope.id, name=scope.name)
+    )

@@ -16,6 +16,7 @@ from agilegov import clock, part
 from agilegov.auth import Principal, Role
 from agilegov.errors import Forbidden, InvalidInput, Unauthenticated
 from agilegov.exchange import Importer, Refs, Section
+from agilegov.i18n import lazy
 from agilegov.organizations.service import organization_exists
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Name, StoredDatetime
@@ -77,9 +78,12 @@ def export_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> dict[str, 
 
 def _check_import(session: Session, actor: Principal, organization_id: int) -> None:
     if not actor.authenticated:
-        raise Unauthenticated("sign in or send a bearer token")
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
     if not organization_exists(session, organization_id):
-        raise InvalidInput.on("organization_id", f"no organization {organization_id}")
+        raise InvalidInput.on(
+            "organization_id",
+            lazy("no organization %(organization_id)s", organization_id=organization_id),
+        )
     actor.require(organization_id, Role.editor)
 
 
@@ -99,7 +103,7 @@ def import_scope(
         _check_import(session, actor, organization_id)
         fields = document.scope
         if fields.visibility == Visibility.public and not actor.can(organization_id, Role.owner):
-            raise Forbidden("only an owner can import a public scope (scope.visibility)")
+            raise Forbidden(lazy("only an owner can import a public scope (scope.visibility)"))
         scope = Scope(
             organization_id=organization_id,
             **fields.model_dump(mode="json", exclude={"created_at", "updated_at"}),

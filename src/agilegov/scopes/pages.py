@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.organizations.service import organization_choices
 from agilegov.part import Panel, Tab
 from agilegov.schemas import Input, LongText, Name
@@ -74,7 +74,9 @@ def _frameworks(lines: list[str]) -> list[dict[str, str]]:
     for number, line in enumerate(lines, start=1):
         name, _, version = line.rpartition(" ")
         if not name.strip() or not version:
-            raise InvalidInput.on("frameworks", f"line {number}: give a name, then a version")
+            raise InvalidInput.on(
+                "frameworks", lazy("line %(number)s: give a name, then a version", number=number)
+            )
         parsed.append({"name": name.strip(), "version": version})
     return parsed
 

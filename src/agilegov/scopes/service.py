@@ -7,6 +7,7 @@ from agilegov.auth import Principal, Role
 from agilegov.cycle.service import open_framework_changes, start_cycle
 from agilegov.db import hold
 from agilegov.errors import InvalidInput
+from agilegov.i18n import lazy
 from agilegov.organizations.service import organization_exists
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
@@ -47,7 +48,10 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
     with uow:
         session = uow.session
         if not organization_exists(session, data.organization_id):
-            raise InvalidInput.on("organization_id", f"no organization {data.organization_id}")
+            raise InvalidInput.on(
+                "organization_id",
+                lazy("no organization %(organization_id)s", organization_id=data.organization_id),
+            )
         # Publishing is an owner's decision, whether at creation or later.
         publish = data.visibility == Visibility.public
         actor.require(data.organization_id, Role.owner if publish else Role.editor)
@@ -77,7 +81,9 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
         }
         actor.require(scope.organization_id, Role.owner if owner_only else Role.editor)
         if scope.status == "archived" and changes.get("status") != "active":
-            raise InvalidInput.on("status", "the scope is archived; set status to active first")
+            raise InvalidInput.on(
+                "status", lazy("the scope is archived; set status to active first")
+            )
         before = ScopeRead.model_validate(scope).model_dump(mode="json")
         for name, value in changes.items():
             setattr(scope, name, value)

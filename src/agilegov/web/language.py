@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agilegov.errors import InvalidInput
-from agilegov.i18n import LANGUAGES
+from agilegov.i18n import LANGUAGES, lazy
 from agilegov.uow import UnitOfWork
 from agilegov.web.signin import Form, VisitorDep, set_cookie
 from agilegov.web.viewer import LANGUAGE_COOKIE
@@ -32,7 +32,9 @@ def choose_language(request: Request, visitor: VisitorDep, form: Form) -> Respon
     signed-in person's setting changes too."""
     language = str(form.get("language") or "")
     if language not in LANGUAGES:
-        raise InvalidInput.on("language", f"choose one of {', '.join(LANGUAGES)}")
+        raise InvalidInput.on(
+            "language", lazy("choose one of %(languages)s", languages=", ".join(LANGUAGES))
+        )
     if visitor.signed_in:
         # The organizations part keeps people's settings (set up by the app).
         uow = UnitOfWork(request.app.state.session_factory)

@@ -90,7 +90,9 @@ templates.env.add_extension("jinja2.ext.i18n")
 
 # Texts in the language of the page being rendered (``render`` sets it), in
 # macros imported without the page's context too.
-templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+)
 
 
 def use_parts() -> None:
@@ -106,7 +108,7 @@ def use_parts() -> None:
         raise RuntimeError(f"templates named by more than one part: {', '.join(repeated)}")
     templates.env.loader = FileSystemLoader([str(folder) for folder in folders])
     templates.env.globals.update(part.template_globals())
-    i18n.catalogs.load([MESSAGES, *part.message_folders()])
+    i18n.catalogs.load([i18n.CORE_MESSAGES, MESSAGES, *part.message_folders()])
 
 
 def compile_templates() -> None:
@@ -120,7 +122,10 @@ def _flash_data(message: "i18n.Lazy") -> dict[str, Any]:
         name: _flash_data(value) if isinstance(value, i18n.Lazy) else str(value)
         for name, value in message.values.items()
     }
-    return {"message": message.message, "values": values}
+    data: dict[str, Any] = {"message": message.message, "values": values}
+    if message.context is not None:
+        data["context"] = message.context
+    return data
 
 
 def _flash_of(data: Any) -> "i18n.Lazy | None":
@@ -128,8 +133,10 @@ def _flash_of(data: Any) -> "i18n.Lazy | None":
     (the cookie is the browser's: it never makes the page say anything else)."""
     if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
         return None
-    message = data.get("message")
-    if not isinstance(message, str) or not i18n.catalogs.knows(message):
+    message, context = data.get("message"), data.get("context")
+    if not isinstance(message, str) or not isinstance(context, str | None):
+        return None
+    if not i18n.catalogs.knows(message, context):
         return None
     values: dict[str, object] = {}
     for name, value in data["values"].items():
@@ -139,6 +146,8 @@ def _flash_of(data: Any) -> "i18n.Lazy | None":
         values[str(name)] = inner
     if set(_PLACE.findall(message)) != set(values):
         return None
+    if context is not None:
+        return i18n.plazy(context, message, **values)
     return i18n.Lazy(message, **values)
 
 

@@ -18,6 +18,7 @@ from agilegov import i18n, part
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import NotFound
+from agilegov.i18n import lazy
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web import lists
@@ -41,7 +42,7 @@ def _scope_and_counts(session: Session, visitor: Visitor, scope_id: int) -> tupl
         select(Scope, *columns).where(Scope.id == scope_id, or_(*readers))
     ).first()
     if row is None:
-        raise NotFound(f"scope {scope_id} not found")
+        raise NotFound(lazy("scope %(scope_id)s not found", scope_id=scope_id))
     return row[0], {name: row._mapping[name] or 0 for name in counts}
 
 

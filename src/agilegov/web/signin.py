@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from agilegov.auth import ANONYMOUS, Principal, Role
 from agilegov.errors import Forbidden, InvalidInput
+from agilegov.i18n import lazy
 from agilegov.uow import UnitOfWork
 from agilegov.web.client import client_of
 from agilegov.web.viewer import language_of, zone_of
@@ -102,13 +103,13 @@ async def checked_form(request: Request, visitor: "VisitorDep") -> SubmittedForm
     """The submitted form, once its CSRF token is shown to be this visitor's."""
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         # No page takes a file: an upload's larger body is not read here.
-        raise InvalidInput.on("form", "send the form url-encoded; no page takes a file")
+        raise InvalidInput.on("form", lazy("send the form url-encoded; no page takes a file"))
     form = await request.form()
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     fresh = getattr(request.state, "new_visit_token", None) == visitor.csrf_token
     if fresh or not hmac.compare_digest(sent, visitor.csrf_token):
         raise Forbidden(
-            "the form has expired or did not come from this site; reload it and try again"
+            lazy("the form has expired or did not come from this site; reload it and try again")
         )
     return SubmittedForm(form, zone_of(request, language_of(request)))
 
