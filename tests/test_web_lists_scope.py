@@ -173,7 +173,7 @@ LISTS: dict[str, tuple[str, str, int]] = {
     "goals": ("goals", r'<tr><td><a href="/scopes/\d+/goals/\d+">([^<]*)</a>', 0),
     "indicators": ("indicators", r'<tr><td><a href="/scopes/\d+/indicators/\d+">([^<]*)</a>', 0),
     "reviews": ("reviews", r'<tr><td><a href="#review-\d+">(#\d+)</a>', 0),
-    "triggers": ("triggers", r"<tr><td>(#\d+)</td>", 0),
+    "triggers": ("triggers", r"<tr id=\"trigger-\d+\"><td>(#\d+)</td>", 0),
     "moves": ("history", r"<tr><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", 2),
     "consultations": ("consultations", r'<tr><td><a href="/consultations/\d+">([^<]*)</a>', 0),
     "comments": ("", r'<tr id="heard-comment-\d+"><td>(#\d+)</td>', 0),

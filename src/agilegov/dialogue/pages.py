@@ -437,7 +437,7 @@ def _response_form(
     targets = context["comments"] if kind == "comment" else context["statements"]
     target = next((item for item in targets if item.id == target_id), None)
     if target is None:
-        raise NotFound(f"no {kind} {target_id} in this consultation")
+        raise NotFound(lazy("no %(kind)s %(id)s in this consultation", kind=kind, id=target_id))
     paragraph = context["paragraph_by_id"][target.paragraph_id] if kind == "comment" else None
     return render(
         request,

@@ -1015,7 +1015,13 @@ def indicator_history(
         scope = readable_scope(session, actor, scope_id)
         found = indicator_of_goal(session, scope.id, indicator_id)
         if found is None:
-            raise NotFound(f"indicator {indicator_id} not found in scope {scope.id}")
+            raise NotFound(
+                lazy(
+                    "indicator %(indicator_id)s not found in scope %(scope_id)s",
+                    indicator_id=indicator_id,
+                    scope_id=scope.id,
+                )
+            )
         newest = session.execute(
             select(Observation.time, Observation.value)
             .where(Observation.indicator_id == indicator_id)

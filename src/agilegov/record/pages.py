@@ -14,7 +14,7 @@ from sqlalchemy.orm import with_expression
 
 from agilegov.api.deps import Uow
 from agilegov.errors import DomainError, NotFound
-from agilegov.i18n import N_
+from agilegov.i18n import N_, lazy
 from agilegov.record import checkpoints
 from agilegov.record.api import MAX_INDEX
 from agilegov.record.models import Event
@@ -153,7 +153,7 @@ def receipt_file(request: Request, index: int, uow: Uow, visitor: VisitorDep) ->
     its leaf, its inclusion proof in the latest signed checkpoint and, when the
     visitor may read it, its event (else only the leaf, as the lookup shows)."""
     if not 0 <= index <= MAX_INDEX:
-        raise NotFound(f"no entry {index}")
+        raise NotFound(lazy("no entry %(index)s", index=index))
     signer = request.app.state.signer
     origin = request.app.state.settings.log_origin
     document = checkpoints.receipt(uow, visitor.principal, index, signer, origin)
