@@ -1,4 +1,5 @@
-"""Benchmark of the pages: server time of a large scope's page and each of its tabs.
+"""Benchmark of the pages: server time of a large scope's page, each of its tabs,
+and the page of an indicator with a long series.
 
 Run from the repository root:
 
@@ -59,12 +60,19 @@ TABS = (
     "conditions",
     "risks",
     "goals",
+    "indicators",
     "trade-offs",
     "allocations",
     "measures",
     "reviews",
+    "consultations",
+    "triggers",
     "history",
 )
+# And one indicator's page, of an indicator with a long series of its own.
+INDICATOR = "indicator"
+PAGES = (*TABS, INDICATOR)
+SERIES = 10_000  # that indicator's observations, one every five minutes
 # The target is for the scope page; the goals tab, the heaviest, is held to it too.
 TARGETED = ("", "goals")
 ULTIMATE_GOALS = 2
@@ -134,7 +142,8 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
         IndicatorCreate,
         TradeOffCreate,
     )
-    from agilegov.goals.service import ALLOCATION, GOAL, INDICATOR, TRADE_OFF
+    from agilegov.goals.service import ALLOCATION, GOAL, TRADE_OFF
+    from agilegov.goals.service import INDICATOR as INDICATOR_KIND
     from agilegov.monitor.ingest import Row
     from agilegov.monitor.models import Evaluation, Observation
     from agilegov.monitor.service import evaluate_scope, ingest
@@ -271,7 +280,7 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
             leaves.append(goal)
             indicators.append(
                 add(
-                    INDICATOR,
+                    INDICATOR_KIND,
                     IndicatorCreate(
                         goal_id=goal.id,
                         key=f"goal-{n + 1:04d}.ratio",
@@ -352,6 +361,54 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
             resolves=[manual.id],
         ),
     )
+    # A scope of its own with one indicator and a long series, for the indicator's page.
+    series_scope = create_scope(
+        uow,
+        actor,
+        ScopeCreate(organization_id=organization.id, name="Chat assistant", kind="ai_system"),
+    ).id
+    with uow:
+        session = uow.session
+        scope = writable_scope(session, actor, series_scope)
+        goal = scoped.add_item(
+            session,
+            actor,
+            scope,
+            GOAL,
+            GoalCreate(
+                title="Answers grounded in sources",
+                level="specific",
+                direction="higher_is_better",
+                unit="ratio",
+                acceptable_level=0.8,
+                target=0.95,
+            ),
+        )[0]
+        series_indicator = scoped.add_item(
+            session,
+            actor,
+            scope,
+            INDICATOR_KIND,
+            IndicatorCreate(goal_id=goal.id, key="grounded.ratio", name="Grounded answers"),
+        )[0]
+        uow.commit()
+    ingest(
+        uow,
+        actor,
+        [
+            Row(
+                "grounded.ratio",
+                now - timedelta(minutes=5 * (SERIES - n)),
+                # Mostly fine, with a dip below the acceptable level now and then.
+                round(rng.uniform(0.6, 0.8) if n % 1_000 < 40 else rng.uniform(0.85, 0.99), 4),
+                "bench",
+                f"series[{n}]",
+            )
+            for n in range(SERIES)
+        ],
+        scope_id=series_scope,
+    )
+    evaluate_scope(uow, actor, series_scope, at=now)
     if engine.dialect.name == "postgresql":  # planner statistics, as a live database has
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -364,6 +421,7 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
     return {
         "scope_id": scope_id,
         "goal_id": leaves[0].id,
+        "series_path": f"/scopes/{series_scope}/indicators/{series_indicator.id}/monitoring",
         "counts": counts,
         "seconds": time.perf_counter() - began,
     }
@@ -448,13 +506,14 @@ def profiled(client: Any, timer: ServerTime, path: str, requests: int = 20) -> s
 def measure(
     url: str,
     keys: str,
-    scope_id: int,
+    paths: dict[str, str],
     warmup: int,
     repeat: int,
     profile: str | None,
 ) -> dict[str, Any]:
-    """Each tab ``warmup`` times, then ``repeat`` times measured; the statements each
-    issues; and, if asked, a cProfile of one tab."""
+    """Each page (``paths``: its address by its name) ``warmup`` times, then
+    ``repeat`` times measured; the statements each issues; and, if asked, a
+    cProfile of one page."""
     import gc
     import warnings
 
@@ -489,8 +548,7 @@ def measure(
     gc.callbacks.append(collector)
     results: dict[str, Any] = {"ms": {}, "statements": {}, "bytes": {}, "full": {}}
     with signed_in_client(timer) as client:
-        for tab in TABS:
-            path = f"/scopes/{scope_id}" + (f"/{tab}" if tab else "")
+        for tab, path in paths.items():
             for _ in range(warmup):
                 client.get(path)
             statements[0] = 0
@@ -508,9 +566,7 @@ def measure(
             results["full"][tab] = full[collections:]
         results["objects"] = len(gc.get_objects())
         if profile is not None:
-            results["profile"] = profiled(
-                client, timer, f"/scopes/{scope_id}" + (f"/{profile}" if profile else "")
-            )
+            results["profile"] = profiled(client, timer, paths[profile])
     return results
 
 
@@ -554,7 +610,15 @@ HEADERS = ["page", "engine", "median ms", "p95 ms", "target", "met?"]
 
 
 def page_name(tab: str) -> str:
+    if tab == INDICATOR:
+        return f"indicator page ({SERIES:,} observations)"
     return "scope page (overview)" if not tab else f"{tab} tab"
+
+
+def page_paths(built: dict[str, Any]) -> dict[str, str]:
+    scope = f"/scopes/{built['scope_id']}"
+    tabs = {tab: scope + (f"/{tab}" if tab else "") for tab in TABS}
+    return {**tabs, INDICATOR: built["series_path"]}
 
 
 def markdown(rows: Sequence[Row], notes: Sequence[str]) -> str:
@@ -598,8 +662,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
     options = parser.parse_args(argv)
     options.repeat = options.repeat or (20 if options.quick else 100)
-    if options.profile is not None and options.profile not in TABS:
-        parser.error(f"--profile: one of {', '.join(repr(tab) for tab in TABS)}")
+    if options.profile is not None and options.profile not in PAGES:
+        parser.error(f"--profile: one of {', '.join(repr(tab) for tab in PAGES)}")
     return options
 
 
@@ -625,11 +689,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         url = f"sqlite:///{scratch / 'web.db'}"
         step(f"SQLite: building a scope of {size}")
         built = in_fresh_process(build, url, options.goals, options.observations, options.seed)
-        step(f"SQLite: {len(TABS)} pages, {options.warmup} + {options.repeat} requests each")
+        step(f"SQLite: {len(PAGES)} pages, {options.warmup} + {options.repeat} requests each")
         runs["SQLite"] = (
             built,
             in_fresh_process(
-                measure, url, str(keys), built["scope_id"], *arguments, options.profile
+                measure, url, str(keys), page_paths(built), *arguments, options.profile
             ),
         )
         if not options.no_postgres:
@@ -641,13 +705,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                         build, url, options.goals, options.observations, options.seed
                     )
                     step(
-                        f"PostgreSQL: {len(TABS)} pages, {options.warmup} + "
+                        f"PostgreSQL: {len(PAGES)} pages, {options.warmup} + "
                         f"{options.repeat} requests each"
                     )
                     runs["PostgreSQL"] = (
                         built,
                         in_fresh_process(
-                            measure, url, str(keys), built["scope_id"], *arguments, None
+                            measure, url, str(keys), page_paths(built), *arguments, None
                         ),
                     )
             else:
@@ -663,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             measured["ms"][tab],
             TARGET_MS if tab in TARGETED else None,
         )
-        for tab in TABS
+        for tab in PAGES
         for engine, (_, measured) in runs.items()
     ]
     built, measured = runs["SQLite"]
@@ -671,7 +735,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     statements = "; ".join(
         f"{page_name(tab)} "
         + " / ".join(dict.fromkeys(f"{m['statements'][tab]:,.0f}" for _, m in runs.values()))
-        for tab in TABS
+        for tab in PAGES
     )
     engines = " / ".join(runs)
     collections = "; ".join(
@@ -689,6 +753,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"risks, {counts['measures']} measures, 10 trade-offs, 20 allocations, triggers and a "
         f"review; {counts['events']:,} events on the record. Built through the services in "
         f"{built['seconds']:,.0f} s (SQLite), not measured.",
+        f"The indicator page: a second scope with one indicator of {SERIES:,} observations "
+        "(one every five minutes, dipping below its acceptable level for 40 of every 1,000), "
+        "evaluated once; the page charts them all, thinned, and lists the newest 200.",
         f"Each page: {options.warmup} requests to warm up, then {options.repeat} measured, "
         "signed in as the organization's owner; server time is measured by an ASGI "
         "middleware around the app (from the call to the last body message), in-process "
@@ -699,7 +766,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "The garbage collector's full collections during the goals tab's measured requests: "
         f"{collections}.",
         "Page sizes (SQLite): "
-        + "; ".join(f"{page_name(tab)} {measured['bytes'][tab] / 1024:,.0f} KiB" for tab in TABS)
+        + "; ".join(f"{page_name(tab)} {measured['bytes'][tab] / 1024:,.0f} KiB" for tab in PAGES)
         + ".",
     ]
     if "PostgreSQL" in runs:

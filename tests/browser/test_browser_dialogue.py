@@ -59,7 +59,7 @@ def test_anyone_reads_what_was_heard_and_what_was_done(context: BrowserContext, 
     groups = page.get_by_role("heading", name=re.compile(r"^Group [A-E] \(\d+ people\)$"))
     assert groups.count() >= 2
     # The community's comment, answered, with the version it changed.
-    answered = page.locator("article").filter(has_text="Thirty days is too short")
+    answered = page.locator("tr, article").filter(has_text="Thirty days is too short")
     expect(answered.locator(".badge")).to_have_text("partly")
     expect(answered).to_contain_text("Reviewers can now overturn a ranking")
     # The spam is not repeated; only why it was hidden.
