@@ -2,17 +2,21 @@
 POSIX locale (LC_ALL, LC_MESSAGES, LANG), else the site's default; what it
 prints for machines (JSON, ids) stays as it is."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from agilegov import i18n
 from agilegov.cli import app
 from agilegov.demo.feed import Step, describe
 from agilegov.settings import get_settings
-from agilegov.terminal import language_of
+from agilegov.terminal import help_texts, language_of
 
 # The locale of a Japanese desktop, with no language set for agilegov itself.
 JAPANESE = {"AGILEGOV_LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "ja_JP.UTF-8"}
@@ -49,6 +53,47 @@ def test_a_command_speaks_the_locales_language() -> None:
     assert i18n.current_language.get() == "en"  # and the language ends with the command
     english = runner.invoke(app, ["cycle", "rules"], env=POSIX)
     assert "Trigger kinds and the loop they call for" in english.output
+
+
+@pytest.mark.parametrize(
+    ("environment", "heading", "option"),
+    [
+        (
+            JAPANESE,
+            "ガバナンスのサイクル。",
+            "レビュー期限を過ぎたものすべてについてトリガーを開きます。",
+        ),
+        (POSIX, "The governance cycle.", "Open triggers for every review-by date that has passed."),
+    ],
+)
+def test_the_help_speaks_the_locales_language(
+    environment: dict[str, str | None], heading: str, option: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--help`` is answered before any command runs, as the installed command
+    (``agilegov.cli:main``) answers it."""
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    result = subprocess.run(
+        [sys.executable, "-m", "agilegov", "cycle", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert heading in result.stdout and option in result.stdout
+
+
+def test_every_help_text_is_in_the_catalogs() -> None:
+    """What ``agilegov messages update`` collects: each has its Japanese."""
+    catalogs = i18n.Catalogs()
+    catalogs.load([i18n.CORE_MESSAGES])
+    texts = help_texts(typer.main.get_command(app))
+    assert "Show which loop each kind of trigger calls for." in texts
+    assert [text for text in texts if not catalogs.knows(text)] == []
 
 
 def test_a_commands_error_reads_in_japanese(

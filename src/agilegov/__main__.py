@@ -1,3 +1,3 @@
-from agilegov.cli import app
+from agilegov.cli import main
 
-app(prog_name="agilegov")
+main()

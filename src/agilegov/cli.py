@@ -2,6 +2,7 @@
 commands, from the list of parts."""
 
 import contextvars
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ from agilegov import i18n, migrations, part
 from agilegov.i18n import N_, gettext
 from agilegov.parts import PARTS
 from agilegov.settings import get_settings
-from agilegov.terminal import console, fail, language_of, open_uow
+from agilegov.terminal import console, fail, help_texts, language_of, open_uow, speak_help
 
 app = typer.Typer(help="agilegov: agile governance on a verifiable record.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -29,17 +30,35 @@ for listed in PARTS:
         app.add_typer(commands)
 
 
-@app.callback()
-def _speak(context: typer.Context) -> None:
-    # Messages meant for people read in the command line's language; English
-    # needs no catalog (the texts are written in it), so only Japanese loads them.
+@functools.cache
+def _load_catalogs() -> None:
+    from agilegov.web.render import MESSAGES
+
+    i18n.catalogs.load([i18n.CORE_MESSAGES, MESSAGES, *part.message_folders()])
+
+
+def _language() -> str:
+    """The command line's language. Messages meant for people read in it; English
+    needs no catalog (the texts are written in it), so only Japanese loads them."""
     language = language_of(os.environ, get_settings().default_language)
     if language != "en":
-        from agilegov.web.render import MESSAGES
+        _load_catalogs()
+    return language
 
-        i18n.catalogs.load([i18n.CORE_MESSAGES, MESSAGES, *part.message_folders()])
-    token = i18n.current_language.set(language)
+
+@app.callback()
+def _speak(context: typer.Context) -> None:
+    token = i18n.current_language.set(_language())
     context.call_on_close(lambda: i18n.current_language.reset(token))
+
+
+def main() -> None:
+    """The ``agilegov`` command, its help too in the command line's language."""
+    command = typer.main.get_command(app)
+    language = _language()
+    if language != "en":
+        speak_help(command, language)
+    command(prog_name="agilegov")
 
 
 def _upgrade() -> None:
@@ -64,7 +83,8 @@ def messages_update() -> None:
     from agilegov.web.forms import labels_in
     from agilegov.web.render import MESSAGES
 
-    folders = [(CORE_MESSAGES, set()), (MESSAGES, set())]
+    # The command line's help: its commands' docstrings and options' help.
+    folders = [(CORE_MESSAGES, set(help_texts(typer.main.get_command(app)))), (MESSAGES, set())]
     for each in part.installed():
         if each.messages is not None:
             folders.append((each.messages, labels_in(f"agilegov.{each.messages.parent.name}")))

@@ -2,14 +2,15 @@
 how it fails, and a unit of work on the configured database."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import NoReturn
 
+import click
 import typer
 from rich.console import Console
 
 from agilegov.db import make_engine, make_session_factory
-from agilegov.i18n import LANGUAGES, gettext
+from agilegov.i18n import LANGUAGES, catalogs, gettext
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 
@@ -42,6 +43,36 @@ def language_of(environment: Mapping[str, str], default: str) -> str:
                 return "en"
             return language if language in LANGUAGES else default
     return default
+
+
+def _commands(command: click.Command) -> Iterator[click.Command]:
+    yield command
+    for name in sorted(getattr(command, "commands", {})):
+        yield from _commands(command.commands[name])  # type: ignore[attr-defined]
+
+
+def help_texts(command: click.Command) -> list[str]:
+    """Every help text of ``command``, of its options and of its subcommands: the
+    texts ``agilegov messages update`` puts in the catalogs."""
+    texts: dict[str, None] = {}
+    for each in _commands(command):
+        for text in (each.help, each.short_help, *(getattr(p, "help", None) for p in each.params)):
+            if text:
+                texts[text] = None
+    return list(texts)
+
+
+def speak_help(command: click.Command, language: str) -> None:
+    """Put the help of ``command``, its options and its subcommands in ``language``
+    (``--help`` is answered before any command runs, so before it sets one)."""
+    for each in _commands(command):
+        if each.help:
+            each.help = catalogs.gettext(language, each.help)
+        if each.short_help:
+            each.short_help = catalogs.gettext(language, each.short_help)
+        for parameter in each.params:
+            if getattr(parameter, "help", None):
+                parameter.help = catalogs.gettext(language, parameter.help)  # type: ignore[attr-defined]
 
 
 def error_line(message: str) -> str:

@@ -36,6 +36,12 @@ class Words:
         assert self.language == "en" or shown != text, f"no Japanese for {text!r}"
         return shown % values if values else shown
 
+    def stage(self, name: str) -> str:
+        """A cycle stage's name, which reads apart from the noun it shares."""
+        shown = _CATALOGS.pgettext(self.language, "stage", name)
+        assert self.language == "en" or shown != name, f"no Japanese for the stage {name!r}"
+        return shown
+
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # Violations of these impacts fail a page; minor and moderate ones are reported only.

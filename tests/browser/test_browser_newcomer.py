@@ -183,7 +183,7 @@ def test_a_newcomer_governs_a_new_scope_from_analysis_to_operation(
     assert previous == "analysis"
     for stage, label in (("goals", "Goals"), ("design", "Design"), ("operation", "Operation")):
         move = page.get_by_role("form", name=t("Move the cycle"))
-        field(move, t("Next stage")).select_option(label=t(label))
+        field(move, t("Next stage")).select_option(label=t.stage(label))
         field(move, t("Reason")).fill(f"ready for {stage}")
         move.get_by_role("button", name=t("Move the cycle")).click()
         expect(page.locator(f'svg.loop g.node[data-stage="{stage}"]')).to_have_class(
@@ -194,9 +194,9 @@ def test_a_newcomer_governs_a_new_scope_from_analysis_to_operation(
             "aria-current", "step"
         )
         expect(page.locator("p.toolbar")).to_contain_text(
-            re.sub(r"<[^>]+>", "", t("Stage: <strong>%(stage)s</strong>", stage=t(label)))
+            re.sub(r"<[^>]+>", "", t("Stage: <strong>%(stage)s</strong>", stage=t.stage(label)))
         )
-        expect(page.locator("ol.history li").first).to_contain_text(f"→ {t(label)}")
+        expect(page.locator("ol.history li").first).to_contain_text(f"→ {t.stage(label)}")
         snap(page, f"{language}-newcomer-13-cycle-{stage}")
         previous = stage
     assert page.url.endswith(f"/scopes/{scope_id}")
