@@ -361,6 +361,11 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
             resolves=[manual.id],
         ),
     )
+    with uow:  # the large scope's, before the series below adds its own
+        session = uow.session
+        counts["observations"] = session.scalar(select(func.count()).select_from(Observation))
+        counts["evaluations"] = session.scalar(select(func.count()).select_from(Evaluation))
+        counts["events"] = session.scalar(select(func.count()).select_from(Event))
     # A scope of its own with one indicator and a long series, for the indicator's page.
     series_scope = create_scope(
         uow,
@@ -389,7 +394,12 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
             actor,
             scope,
             INDICATOR_KIND,
-            IndicatorCreate(goal_id=goal.id, key="grounded.ratio", name="Grounded answers"),
+            IndicatorCreate(
+                goal_id=goal.id,
+                key="grounded.ratio",
+                name="Grounded answers",
+                data_source="answer audits",
+            ),
         )[0]
         uow.commit()
     ingest(
@@ -412,11 +422,6 @@ def build(url: str, goals: int, observations: int, seed: int) -> dict[str, Any]:
     if engine.dialect.name == "postgresql":  # planner statistics, as a live database has
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    with uow:
-        session = uow.session
-        counts["observations"] = session.scalar(select(func.count()).select_from(Observation))
-        counts["evaluations"] = session.scalar(select(func.count()).select_from(Evaluation))
-        counts["events"] = session.scalar(select(func.count()).select_from(Event))
     engine.dispose()
     return {
         "scope_id": scope_id,

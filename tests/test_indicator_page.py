@@ -82,6 +82,25 @@ def test_the_page_reads_in_japanese(monitored: dict[str, Any]) -> None:
     assert "逸脱期間" in page.text and "状態の意味" in page.text and "時刻は JST" in page.text
 
 
+def test_the_goals_tab_words_its_cards_in_the_readers_language_and_zone(
+    monitored: dict[str, Any],
+) -> None:
+    """A card's caption is made in code before the page is drawn: in the
+    reader's language and time zone all the same, as the page's CSV is."""
+    client = sign_in(monitored["site"], "viewer")
+    goals = f"/scopes/{monitored['scope']}/goals"
+    english = client.get(goals).text
+    assert "14 points, " in english and "dashed: acceptable level 0.8" in english
+    client.cookies.set("agilegov_language", "ja")
+    japanese = client.get(goals).text
+    assert "14 点、" in japanese and "破線: 許容水準 0.8" in japanese
+    assert " points, " not in japanese and "dashed" not in japanese
+    # The last observation, at 00:00 UTC, is 09:00 in Tokyo.
+    last = START + timedelta(days=13)
+    assert f"{last:%Y-%m-%d} 09:00 JST" in japanese
+    assert f"{last:%Y-%m-%d} 00:00 UTC" in english
+
+
 def test_lower_is_better_shades_above_the_acceptable_level(monitored: dict[str, Any]) -> None:
     world, scope_id = monitored["world"], monitored["scope"]
     goal = specific_goal(

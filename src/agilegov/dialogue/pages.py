@@ -45,7 +45,7 @@ from agilegov.scopes.schemas import ScopeRead
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import Choice, FormState, reference_label
-from agilegov.web.lists import Column, Listing, choice_label, read
+from agilegov.web.lists import Column, Listing, choice_label, download, read
 from agilegov.web.render import (
     confirm_page,
     confirmed,
@@ -55,7 +55,6 @@ from agilegov.web.render import (
     submit_form,
     when_text,
 )
-from agilegov.web.scope_page import csv_download
 from agilegov.web.signin import Form, Visitor, VisitorDep, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -616,7 +615,7 @@ def outcome(request: Request, consultation_id: int, uow: Uow, visitor: VisitorDe
     context = _context(uow, visitor, consultation_id, request)
     comments = _comment_list(uow, context, dict(request.query_params))
     if comments.request.csv and not comments.request.problems:
-        return csv_download(request, comments, f"consultation-{consultation_id}-comments.csv")
+        return download(request, comments, f"consultation-{consultation_id}-comments.csv")
     return render(
         request,
         "consultation/responses.html",

@@ -15,7 +15,7 @@ from agilegov import i18n
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.schemas import Aggregate, GoalLevel, GoalStatus
 from agilegov.goals.service import KINDS
-from agilegov.i18n import N_
+from agilegov.i18n import N_, gettext, ngettext
 from agilegov.monitor.schemas import Status
 from agilegov.monitor.service import latest_evaluations, latest_status, recent_series
 from agilegov.organizations.service import organization_names
@@ -45,25 +45,56 @@ class IndicatorCard:
     caption: str
 
 
-def _card(indicator: Any, series: list[tuple[Any, Any]], evaluation: Any) -> IndicatorCard:
+@dataclass(frozen=True)
+class CardWords:
+    """The words of every indicator card, translated once for a page."""
+
+    levels: str
+    acceptable_only: str
+    none_yet: str
+    evaluated: str
+
+    @classmethod
+    def current(cls) -> "CardWords":
+        return cls(
+            levels=gettext("dashed: acceptable level %(acceptable)s · dotted: target %(target)s"),
+            acceptable_only=gettext("dashed: acceptable level %(acceptable)s"),
+            none_yet=gettext("No observations yet"),
+            evaluated=gettext("last evaluated %(when)s: %(aggregate)s %(value)s"),
+        )
+
+
+def _card(
+    indicator: Any, series: list[tuple[Any, Any]], evaluation: Any, words: CardWords
+) -> IndicatorCard:
+    """An indicator's card, in the page's language (set for the request)."""
     line = trend(series, indicator.acceptable_level, indicator.target)
     unit = f" {indicator.unit}" if indicator.unit else ""
-    levels = f"acceptable level {number_text(indicator.acceptable_level)}"
+    acceptable = number_text(indicator.acceptable_level)
     if indicator.target is not None:
-        levels += f", target {number_text(indicator.target)}"
-    if line.count:
-        seen = (
-            f"{line.count} points, {when_text(line.first)} to {when_text(line.last)}; "
-            f"latest {number_text(line.last_value)}{unit}"
-        )
+        levels = words.levels % {"acceptable": acceptable, "target": number_text(indicator.target)}
     else:
-        seen = "No observations yet"
-    caption = f"{seen} · dashed: {levels.replace(', target', ' · dotted: target')}"
+        levels = words.acceptable_only % {"acceptable": acceptable}
+    if line.count:
+        seen = ngettext(
+            "%(num)d point, %(first)s to %(last)s; latest %(value)s",
+            "%(num)d points, %(first)s to %(last)s; latest %(value)s",
+            line.count,
+        ) % {
+            "num": line.count,
+            "first": when_text(line.first),
+            "last": when_text(line.last),
+            "value": number_text(line.last_value) + unit,
+        }
+    else:
+        seen = words.none_yet
+    caption = f"{seen} · {levels}"
     if evaluation is not None:
-        caption += (
-            f" · last evaluated {when_text(evaluation.evaluated_at)}: "
-            f"{evaluation.aggregate} {number_text(evaluation.value)}"
-        )
+        caption += " · " + words.evaluated % {
+            "when": when_text(evaluation.evaluated_at),
+            "aggregate": choice_label(evaluation.aggregate),
+            "value": number_text(evaluation.value),
+        }
     return IndicatorCard(
         id=indicator.id,
         name=indicator.name,
@@ -268,9 +299,10 @@ def _goals(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> d
         .where(Indicator.scope_id == scope.id)
         .order_by(Indicator.id)
     )
+    words = CardWords.current()
     for indicator in indicators:
         cards[indicator.goal_id].append(
-            _card(indicator, series.get(indicator.id, []), evaluations.get(indicator.id))
+            _card(indicator, series.get(indicator.id, []), evaluations.get(indicator.id), words)
         )
     derived_ids = {goal.derives_from_id for goal in goals if goal.derives_from_id}
     sources = {}

@@ -16,10 +16,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from agilegov import __version__, clock, i18n, part
 from agilegov.errors import InvalidInput
+from agilegov.i18n import N_
 from agilegov.schemas import FORM_ZONE
 from agilegov.web.forms import FormState, label_of, problems_of, values_from_form
 from agilegov.web.signin import VISIT_COOKIE, VISIT_MAX_AGE, SubmittedForm, set_cookie
@@ -70,6 +72,22 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+# What an indicator's status reads as (``monitor.evaluation`` decides it).
+STATUS_WORDS = {
+    "ok": N_("ok"),
+    "warning": N_("warning"),
+    "breach": N_("breach"),
+    "no_data": N_("no data"),
+}
+
+
+def status_badge(status: str) -> Markup:
+    """A status as a badge in the page's language: a function rather than a
+    macro, as a page may show hundreds."""
+    word = i18n.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+    return Markup('<span class="badge {}">{}</span>').format(status, word)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = when_text
 templates.env.filters["number"] = number_text
@@ -82,6 +100,7 @@ templates.env.filters["t"] = i18n.gettext
 templates.env.filters["label"] = lambda value: i18n.gettext(
     label_of(str(getattr(value, "value", value)))
 )
+templates.env.globals["status_badge"] = status_badge
 templates.env.globals["version"] = __version__
 # The viewer's zone, named next to a date and time typed in it.
 templates.env.globals["zone_name"] = lambda: i18n.zone_name(clock.now())

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from agilegov import i18n, part
+from agilegov import part
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import NotFound
@@ -24,7 +24,6 @@ from agilegov.uow import UnitOfWork
 from agilegov.web import lists
 from agilegov.web.render import render
 from agilegov.web.signin import Visitor, VisitorDep
-from agilegov.web.viewer import language_of
 
 OVERVIEW = ""
 
@@ -86,7 +85,7 @@ def scope_page(
         if listed is not None and listed.request.problems:
             status = 400
         elif listed is not None and listed.request.csv:
-            return csv_download(request, listed, f"scope-{scope.id}-{tab}.csv")
+            return lists.download(request, listed, f"scope-{scope.id}-{tab}.csv")
         if tab == OVERVIEW:
             content["panels"] = part.panels()
             for panel in content["panels"]:
@@ -101,23 +100,6 @@ def scope_page(
             **content,
             **extra,
         )
-
-
-def csv_download(request: Request, listed: lists.Page, filename: str) -> Response:
-    """The rows a list page shows, as CSV, its header in the page's language."""
-    chosen = i18n.current_language.set(language_of(request))
-    try:
-        body = lists.csv_bytes(listed.listing.columns, listed.rows)
-    finally:
-        i18n.current_language.reset(chosen)
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 def _tab_page(tab: str) -> Any:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
+from agilegov import i18n
 from agilegov.auth import ANONYMOUS, Principal, Role
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.i18n import lazy
@@ -114,5 +115,18 @@ async def checked_form(request: Request, visitor: "VisitorDep") -> SubmittedForm
     return SubmittedForm(form, zone_of(request, language_of(request)))
 
 
-VisitorDep = Annotated[Visitor, Depends(get_visitor)]
+async def speaking_visitor(
+    request: Request, visitor: Annotated[Visitor, Depends(get_visitor)]
+) -> Visitor:
+    """The visitor, with the page's language and time zone in force for the rest
+    of the request (its task's context): what a page reads and words in code,
+    before its template is rendered (a card's caption, a CSV's times), is then
+    in them too."""
+    language = language_of(request)
+    i18n.current_language.set(language)
+    i18n.current_zone.set(zone_of(request, language))
+    return visitor
+
+
+VisitorDep = Annotated[Visitor, Depends(speaking_visitor)]
 Form = Annotated[SubmittedForm, Depends(checked_form)]
