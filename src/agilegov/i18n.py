@@ -6,6 +6,7 @@ Catalogs are kept as ``.po`` files beside the code that uses them
 they are loaded, so that no compiled file is kept in the tree.
 """
 
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -116,7 +117,13 @@ current_zone: ContextVar[str] = ContextVar("current_zone", default="UTC")
 def local_time_text(moment: datetime) -> str:
     """``moment`` in the current zone, named: ``2026-04-01 09:00 JST``; a zone
     with no abbreviation (``-03``) by its name (``America/Sao_Paulo``)."""
-    zone = current_zone.get()
+    return _local_time_text(moment, current_zone.get())
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_time_text(moment: datetime, zone: str) -> str:
+    # Kept: a page shows the same few moments many times (one evaluation's time
+    # on every indicator of a scope).
     local = moment.astimezone(ZoneInfo(zone))
     abbreviation = local.tzname() or ""
     name = abbreviation if abbreviation[:1].isalpha() else zone

@@ -68,14 +68,16 @@ def trend(
     low, high = min(values), max(values)
     if low == high:
         low, high = low - 1.0, high + 1.0
-    seconds = np.array([t.timestamp() for t, _ in finite])
-    ys = np.array([v for _, v in finite], dtype=float)
-    duration = float(seconds[-1] - seconds[0]) if len(seconds) else 0.0
-    xs = _PAD + (seconds - (seconds[0] if len(seconds) else 0.0)) / (duration or 1.0) * (
-        width - 2 * _PAD
+    # Plain floats, not arrays: a sparkline has at most ``max_points``, and a goal
+    # tree draws hundreds, where an array's set-up costs more than its arithmetic.
+    seconds = [t.timestamp() for t, _ in finite]
+    start = seconds[0] if seconds else 0.0
+    duration = (seconds[-1] - start) or 1.0 if seconds else 1.0
+    points = " ".join(
+        f"{_PAD + (second - start) / duration * (width - 2 * _PAD):.1f},"
+        f"{height - _PAD - _fraction(value, low, high) * (height - 2 * _PAD):.1f}"
+        for second, (_, value) in zip(seconds, finite, strict=True)
     )
-    ys = height - _PAD - _fraction(ys, low, high) * (height - 2 * _PAD)
-    points = " ".join(map("{:.1f},{:.1f}".format, xs.tolist(), ys.tolist()))
     return Trend(
         width=width,
         height=height,
