@@ -95,6 +95,9 @@ def test_the_goals_tab_words_its_cards_in_the_readers_language_and_zone(
     japanese = client.get(goals).text
     assert "14 点、" in japanese and "破線: 許容水準 0.8" in japanese
     assert " points, " not in japanese and "dashed" not in japanese
+    # The words each goal repeats are the page's too, never fixed when compiled.
+    assert "高いほど良い" in japanese and "Higher is better" not in japanese
+    assert ">Specific<" not in japanese and ">Specific<" in english
     # The last observation, at 00:00 UTC, is 09:00 in Tokyo.
     last = START + timedelta(days=13)
     assert f"{last:%Y-%m-%d} 09:00 JST" in japanese

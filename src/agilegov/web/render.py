@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import FileSystemLoader
+from jinja2 import FileSystemLoader, pass_context
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
@@ -92,14 +92,26 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = when_text
 templates.env.filters["number"] = number_text
 templates.env.filters["show"] = _show
-# A text made in code (a heading, a label, a help text) in the page's language
-# where the catalogs have it: unlike ``_()``, for values that may hold data too,
-# which stay escaped and are never formatted.
-templates.env.filters["t"] = i18n.gettext
-# A code name as words, in the page's language where the catalogs have it.
-templates.env.filters["label"] = lambda value: i18n.gettext(
-    label_of(str(getattr(value, "value", value)))
-)
+
+
+# Both filters take the context only so that Jinja never folds them on a
+# constant when compiling (``'specific'|label``): the words depend on the page.
+@pass_context
+def _translated(_context: Any, value: Any) -> str:
+    """A text made in code (a heading, a label, a help text) in the page's
+    language where the catalogs have it: unlike ``_()``, for values that may
+    hold data too, which stay escaped and are never formatted."""
+    return i18n.gettext(value)
+
+
+@pass_context
+def _label(_context: Any, value: Any) -> str:
+    """A code name as words, in the page's language where the catalogs have it."""
+    return i18n.gettext(label_of(str(getattr(value, "value", value))))
+
+
+templates.env.filters["t"] = _translated
+templates.env.filters["label"] = _label
 templates.env.globals["status_badge"] = status_badge
 templates.env.globals["version"] = __version__
 # The viewer's zone, named next to a date and time typed in it.
