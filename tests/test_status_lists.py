@@ -42,7 +42,9 @@ def test_bit_zero_is_the_left_most_bit_of_the_first_byte(index, byte, value):
     assert not any(bits)
 
 
-@pytest.mark.parametrize("indexes", [[], [0], [5, 94567], [MIN_LIST_BITS - 1], list(range(0, 800, 7))])
+@pytest.mark.parametrize(
+    "indexes", [[], [0], [5, 94567], [MIN_LIST_BITS - 1], list(range(0, 800, 7))]
+)
 def test_a_list_round_trips_through_its_encoding(indexes):
     bits = new_bitstring()
     for index in indexes:
@@ -102,7 +104,9 @@ def test_a_credential_reads_its_bit_in_the_list_it_names():
     elsewhere = {**revoked, "id": URL.replace("7", "8")}
     assert status_of(credential, elsewhere) is None
     assert status_of({}, revoked) is None
-    suspension = status_list_credential(**{**common, "purpose": "suspension"}, set_indexes=[], **times)
+    suspension = status_list_credential(
+        **{**common, "purpose": "suspension"}, set_indexes=[], **times
+    )
     with pytest.raises(CredentialError, match="purpose"):
         status_of(credential, suspension)
     with pytest.raises(CredentialError, match="not a BitstringStatusListCredential"):

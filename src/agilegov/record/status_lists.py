@@ -22,10 +22,16 @@ import base64
 import gzip
 import zlib
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from agilegov.record.credentials import CREDENTIALS_V2_CONTEXT, CredentialError
+from agilegov.record.credentials import (
+    CREDENTIALS_V2_CONTEXT,
+    CredentialError,
+    check_validity,
+    verify,
+)
 
 __all__ = [
     "MAX_LIST_BYTES",
@@ -34,9 +40,11 @@ __all__ = [
     "STATUS_LIST_CREDENTIAL_TYPE",
     "STATUS_LIST_TYPE",
     "StatusPurpose",
+    "checked_status",
     "decode_list",
     "encode_list",
     "get_bit",
+    "has_status",
     "new_bitstring",
     "set_bit",
     "status_entry",
@@ -132,9 +140,7 @@ def decode_list(encoded: object, *, max_bytes: int = MAX_LIST_BYTES) -> bytes:
     return bits
 
 
-def status_entry(
-    list_url: str, purpose: StatusPurpose | str, index: int
-) -> dict[str, Any]:
+def status_entry(list_url: str, purpose: StatusPurpose | str, index: int) -> dict[str, Any]:
     """The ``credentialStatus`` entry pointing at bit ``index`` of the list
     credential at ``list_url``."""
     purpose = StatusPurpose(purpose)
@@ -227,7 +233,44 @@ def status_of(
             ) from None
         index_text = entry.get("statusListIndex")
         if not isinstance(index_text, str) or not index_text.isdigit() or not index_text.isascii():
-            raise CredentialError(f"statusListIndex must be a number in a string, not {index_text!r}")
+            raise CredentialError(
+                f"statusListIndex must be a number in a string, not {index_text!r}"
+            )
         bits = decode_list(subject.get("encodedList"))
         return purpose, get_bit(bits, int(index_text))
     return None
+
+
+def has_status(credential: Mapping[str, Any]) -> bool:
+    """Whether the credential names a status list entry to check."""
+    return any(entry.get("type") == STATUS_ENTRY_TYPE for entry in _entries(credential))
+
+
+def checked_status(
+    credential: Mapping[str, Any], status_list: Mapping[str, Any], *, at: datetime
+) -> tuple[StatusPurpose, bool] | None:
+    """:func:`status_of` after checking the status list itself: its proof, made
+    by the credential's own issuer (anyone else's list says nothing about the
+    credential), and its validity window at ``at`` (an old copy may miss a
+    revocation)."""
+    if not isinstance(status_list, Mapping):
+        raise CredentialError("the status list must be a JSON object")
+    try:
+        verify(status_list)
+    except CredentialError as problem:
+        raise CredentialError(f"the status list's proof fails: {problem}") from None
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    list_issuer = status_list.get("issuer")
+    list_issuer_id = list_issuer.get("id") if isinstance(list_issuer, Mapping) else list_issuer
+    signer = str(status_list["proof"]["verificationMethod"]).partition("#")[0]
+    if signer != issuer_id or list_issuer_id != issuer_id:
+        raise CredentialError(
+            f"the status list was issued by {list_issuer_id!r} and signed by {signer!r}, "
+            f"not by the credential's issuer {issuer_id!r}"
+        )
+    try:
+        check_validity(status_list, at)
+    except CredentialError as problem:
+        raise CredentialError(f"the status list is out of date: {problem}") from None
+    return status_of(credential, status_list)
