@@ -215,6 +215,13 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     business = world.business_id
     assert client.get(f"/api/v1/status-lists/{business}/revocation").status_code == 404
 
+    page = client.get(f"/assessments/{attestation.assessment_id}")
+    assert page.status_code == 200
+    assert "In force: checked on this platform, its bit is clear" in page.text
+    assert f'href="/api/v1/status-lists/{organization_id}/revocation">Status list, position 0' in (
+        page.text
+    )
+
     monkeypatch.setattr(
         credential_cli, "http_client", lambda: make_client(database_url, assessor_key_dir=key_dir)
     )
@@ -223,6 +230,10 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     _revoke(world, assessor, attestation.id)
     revoked = _verify(tmp_path, attestation.credential, "--online")
     assert revoked.exit_code == 3, revoked.output
+    page = client.get(
+        f"/assessments/{attestation.assessment_id}", headers={"Accept-Language": "ja"}
+    )
+    assert "失効: 発行者が公開するステータスリストでこの証明のビットが立っています" in page.text
     # A platform answering with a list another key signed (here: the assessor's
     # key replaced) is refused, never taken as clear.
     other_keys = tmp_path / "other-keys"

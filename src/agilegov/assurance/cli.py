@@ -3,7 +3,6 @@
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,8 +20,9 @@ credential_app = typer.Typer(
 _MAX_STATUS_LIST_RESPONSE = 1_048_576
 
 
-class Verdict(IntEnum):
-    """The exit codes of ``agilegov credential verify``."""
+class Verdict:
+    """The exit codes of ``agilegov credential verify`` (plain numbers: an enum
+    here would be taken for words to translate)."""
 
     valid = 0
     invalid = 1
@@ -34,7 +34,7 @@ class Verdict(IntEnum):
     status_unknown = 6
 
 
-def _stop(verdict: Verdict, message: str) -> NoReturn:
+def _stop(verdict: int, message: str) -> NoReturn:
     errors.print(error_line(message), highlight=False)
     raise typer.Exit(code=verdict)
 
