@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -25,7 +26,7 @@ from agilegov.organizations.service import create_organization
 from agilegov.record.credentials import CredentialError, generate_key, sign, verification_method
 from agilegov.record.credentials import verify as verify_proof
 from agilegov.record.status_lists import StatusPurpose, checked_status, decode_list, get_bit
-from agilegov.settings import get_settings
+from agilegov.settings import Settings, get_settings
 from api_helpers import make_client
 from builders import new_scope
 
@@ -244,3 +245,17 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     )
     result = _verify(tmp_path, attestation.credential, "--online")
     assert result.exit_code == 6 and "signed by" in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [("https://gov.example/", "https://gov.example"), ("http://h:8000/agilegov", None)],
+)
+def test_the_public_url_is_an_http_address(value, kept):
+    assert Settings(public_url=value).public_url == (kept or value)
+
+
+@pytest.mark.parametrize("value", ["gov.example", "ftp://gov.example", "https://gov.example/?a=1"])
+def test_a_public_url_that_is_not_an_http_address_is_refused(value):
+    with pytest.raises(ValidationError, match="public_url"):
+        Settings(public_url=value)
