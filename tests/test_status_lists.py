@@ -15,6 +15,7 @@ from agilegov.record.status_lists import (
     set_bit,
     status_entry,
     status_list_credential,
+    status_lists_named,
     status_of,
 )
 
@@ -63,8 +64,11 @@ def test_a_list_round_trips_through_its_encoding(indexes):
         (42, "prefix 'u'"),
         ("uAB+/", "outside base64url"),
         ("u" + base64.urlsafe_b64encode(b"not gzip").decode().rstrip("="), "not GZIP"),
-        ("u" + base64.urlsafe_b64encode(gzip.compress(bytes(100))).decode(), "fewer than"),
-        ("u" + base64.urlsafe_b64encode(gzip.compress(bytes(16384))[:-12]).decode(), "truncated"),
+        ("u" + base64.urlsafe_b64encode(gzip.compress(bytes(100), mtime=0)).decode(), "fewer than"),
+        (
+            "u" + base64.urlsafe_b64encode(gzip.compress(bytes(16384), mtime=0)[:-12]).decode(),
+            "truncated",
+        ),
     ],
 )
 def test_a_malformed_list_is_refused_saying_why(encoded, problem):
@@ -124,3 +128,18 @@ def test_a_list_grows_to_hold_a_large_index():
     )
     bits = decode_list(listed["credentialSubject"]["encodedList"])
     assert len(bits) * 8 == 2 * MIN_LIST_BITS and get_bit(bits, MIN_LIST_BITS + 3)
+
+
+def test_the_lists_a_credential_names_are_each_of_its_entries():
+    revocation = status_entry(URL, "revocation", 3)
+    suspension = status_entry(URL.replace("revocation", "suspension"), "suspension", 3)
+    assert status_lists_named({"credentialStatus": [revocation, suspension]}) == {
+        URL,
+        URL.replace("revocation", "suspension"),
+    }
+    assert status_lists_named({"credentialStatus": {"type": "Other"}}) == set()
+    assert status_lists_named({}) == set()
+    with pytest.raises(CredentialError, match="statusListCredential"):
+        status_lists_named({"credentialStatus": {**revocation, "statusListCredential": 5}})
+    with pytest.raises(CredentialError, match="object"):
+        status_lists_named({"credentialStatus": "revoked"})

@@ -1,7 +1,6 @@
 """The ``agilegov credential`` commands."""
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -55,19 +54,8 @@ def http_client() -> Any:
     return httpx.Client(timeout=10.0, follow_redirects=False)
 
 
-def _fetch_status_lists(credential: Mapping[str, Any]) -> list[Any]:
-    """Each status list the credential names, fetched from its issuer's platform."""
-    from agilegov.record.status_lists import STATUS_ENTRY_TYPE
-
-    status = credential.get("credentialStatus")
-    entries = status if isinstance(status, list) else [status]
-    urls = {
-        entry["statusListCredential"]
-        for entry in entries
-        if isinstance(entry, Mapping)
-        and entry.get("type") == STATUS_ENTRY_TYPE
-        and isinstance(entry.get("statusListCredential"), str)
-    }
+def _fetch_status_lists(urls: set[str]) -> list[Any]:
+    """Each status list named, fetched from its issuer's platform."""
     fetched = []
     with http_client() as client:
         for url in sorted(urls):
@@ -121,13 +109,14 @@ def credential_verify(
         check_validity,
         verify_attestation_proof,
     )
-    from agilegov.record.status_lists import checked_status, has_status
+    from agilegov.record.status_lists import checked_status, status_lists_named
 
     secured = _read_json(file)
     try:
         if not isinstance(secured, dict):
             raise CredentialError("a credential is a JSON object")
         verify_attestation_proof(secured)
+        named = status_lists_named(secured)
     except CredentialError as problem:
         _stop(
             Verdict.invalid,
@@ -135,10 +124,10 @@ def credential_verify(
         )
 
     checked = False
-    if has_status(secured) and (status_list is not None or online):
+    if named and (status_list is not None or online):
         lists = [_read_json(status_list)] if status_list is not None else []
         if online:
-            lists += _fetch_status_lists(secured)
+            lists += _fetch_status_lists(named)
         # After fetching: a list made during the fetch is valid from then on.
         now = datetime.now(UTC)
         for listed in lists:
@@ -152,6 +141,7 @@ def credential_verify(
             if found is None:
                 continue
             purpose, is_set = found
+            named.discard(listed["id"])
             if is_set:
                 _stop(
                     Verdict.revoked,
@@ -162,12 +152,16 @@ def credential_verify(
                         purpose=purpose.value,
                     ),
                 )
-            checked = True
-        if not checked:
+        if named:
             _stop(
                 Verdict.status_unknown,
-                gettext("status not checked: no status list given is the one the credential names"),
+                gettext(
+                    "status not checked: no status list given is the one the credential names "
+                    "(%(lists)s)",
+                    lists=", ".join(sorted(named)),
+                ),
             )
+        checked = True
 
     try:
         check_validity(secured, datetime.now(UTC))
@@ -191,7 +185,7 @@ def credential_verify(
             "valid: issued by %(issuer)s to %(subject)s (%(method)s), until %(until)s", **details
         )
         hint = gettext("Not revoked: checked in the issuer's signed status list.")
-    elif has_status(secured):
+    elif named:
         verdict = gettext(
             "valid, status not checked: issued by %(issuer)s to %(subject)s (%(method)s), "
             "until %(until)s",

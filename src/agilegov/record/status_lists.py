@@ -44,11 +44,11 @@ __all__ = [
     "decode_list",
     "encode_list",
     "get_bit",
-    "has_status",
     "new_bitstring",
     "set_bit",
     "status_entry",
     "status_list_credential",
+    "status_lists_named",
     "status_of",
 ]
 
@@ -241,9 +241,18 @@ def status_of(
     return None
 
 
-def has_status(credential: Mapping[str, Any]) -> bool:
-    """Whether the credential names a status list entry to check."""
-    return any(entry.get("type") == STATUS_ENTRY_TYPE for entry in _entries(credential))
+def status_lists_named(credential: Mapping[str, Any]) -> set[str]:
+    """The status list credentials the credential's status entries point at:
+    each must be checked before its status is known."""
+    named = set()
+    for entry in _entries(credential):
+        if entry.get("type") != STATUS_ENTRY_TYPE:
+            continue
+        url = entry.get("statusListCredential")
+        if not isinstance(url, str) or not url:
+            raise CredentialError("a status entry's statusListCredential must be a URL")
+        named.add(url)
+    return named
 
 
 def checked_status(
