@@ -71,14 +71,14 @@ def _listed(world, assessor):
     return published_status_list(world.uow, assessor[1], REVOCATION, assessor[3])
 
 
-def _verify(tmp_path, credential, *options, status_list=None):
+def _verify(tmp_path, credential, *options, status_list=None, env=None):
     path = tmp_path / "credential.json"
     path.write_text(json.dumps(credential))
     arguments = ["credential", "verify", str(path), *options]
     if status_list is not None:
         (tmp_path / "list.json").write_text(json.dumps(status_list))
         arguments += ["--status-list", str(tmp_path / "list.json")]
-    return CliRunner().invoke(app, arguments)
+    return CliRunner().invoke(app, arguments, env=env)
 
 
 def test_each_attestation_names_its_own_bit_never_reused(world, assessor):
@@ -125,6 +125,9 @@ def test_the_revoked_credential_fails_offline_with_the_published_list(world, ass
     revoked = _verify(tmp_path, credential, status_list=_listed(world, assessor))
     assert revoked.exit_code == 3, revoked.output
     assert "revoked or suspended" in revoked.output
+    japanese = {"AGILEGOV_LANGUAGE": "ja"}
+    in_japanese = _verify(tmp_path, credential, status_list=_listed(world, assessor), env=japanese)
+    assert in_japanese.exit_code == 3 and "失効または一時停止されています" in in_japanese.output
 
 
 def test_a_status_list_not_signed_by_the_issuer_is_refused(world, assessor, tmp_path):
