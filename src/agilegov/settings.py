@@ -4,6 +4,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     webhook_key_file: Path = Path("agilegov-keys/webhook.key").resolve()
     # Assessors' signing keys (one Ed25519 key per assessor organization).
     assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
+    # The address the site is reached at (scheme and host, no trailing slash): the
+    # links signed into credentials, such as their status list's, start with it.
+    public_url: str = "http://localhost:8000"
     # The log's name in its checkpoints (the C2SP "origin" line and key name).
     log_origin: str = "agilegov.localhost/record"
     # The pages' language for visitors who chose none and whose browser asks for
@@ -64,6 +68,14 @@ class Settings(BaseSettings):
     # addresses or networks (CIDR), separated by commas or spaces. None by default,
     # so a client's own forwarding headers never change who it is taken to be.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("must be an http(s) URL such as https://gov.example")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.assurance import service
@@ -15,6 +15,7 @@ from agilegov.assurance.schemas import (
 from agilegov.errors import NotFound
 from agilegov.i18n import lazy
 from agilegov.organizations.service import get_organization
+from agilegov.record.status_lists import StatusPurpose
 from agilegov.schemas import Page
 
 router = APIRouter(tags=["assurance"])
@@ -60,6 +61,18 @@ def attestation_status(attestation_id: int, uow: Uow) -> Any:
 @router.post("/attestations/{attestation_id}/revoke", response_model=AttestationStatus)
 def revoke_attestation(attestation_id: int, body: AttestationRevoke, uow: Uow, actor: Actor) -> Any:
     return service.revoke_attestation(uow, actor, attestation_id, body)
+
+
+@router.get("/status-lists/{organization_id}/{purpose}")
+def status_list(
+    organization_id: int, purpose: StatusPurpose, request: Request, response: Response, uow: Uow
+) -> dict[str, Any]:
+    """The assessor's signed BitstringStatusListCredential: a credential's bit
+    there says whether it was revoked. Public, cached briefly."""
+    key_dir = request.app.state.settings.assessor_key_dir
+    listed = service.published_status_list(uow, organization_id, purpose, key_dir)
+    response.headers["Cache-Control"] = f"public, max-age={service.STATUS_LIST_CACHE_SECONDS}"
+    return listed
 
 
 @router.get("/organizations/{organization_id}/did")

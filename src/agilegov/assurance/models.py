@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from agilegov.db import Base, JSONType, UTCDateTime
@@ -29,6 +29,15 @@ class Assessment(Base):
 
 class Attestation(Base):
     __tablename__ = "attestations"
+    # A position in the issuer's status lists belongs to one credential, for good.
+    __table_args__ = (
+        Index(
+            "ix_attestations_issuer_status_list_index",
+            "issuer_did",
+            "status_list_index",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
@@ -40,3 +49,6 @@ class Attestation(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # The credential's bit in its issuer's status lists (Bitstring Status List);
+    # None for attestations issued before credentials carried a credentialStatus.
+    status_list_index: Mapped[int | None] = mapped_column()

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, with_expression
 
+from agilegov import clock
 from agilegov.api.deps import Uow
 from agilegov.assurance import service
 from agilegov.assurance.models import Assessment, Attestation
@@ -206,6 +207,7 @@ def _assessment_page(
         assessment=assessment,
         names=names,
         attestations=attestations,
+        now=clock.now(),
         can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
         issue=FormState.of(AttestationIssue, issue_values, issue_problems),
         revoke=FormState.of(AttestationRevoke, problems=revoke_problems),

@@ -48,6 +48,7 @@ class AttestationRead(Output):
     issued_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+    status_list_index: int | None
 
 
 class AttestationStatus(Output):

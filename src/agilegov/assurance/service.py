@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -43,7 +43,9 @@ from agilegov.record.credentials import (
     verification_method,
 )
 from agilegov.record.service import record_event
+from agilegov.record.status_lists import StatusPurpose, status_entry, status_list_credential
 from agilegov.schemas import Page
+from agilegov.settings import get_settings
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
@@ -54,6 +56,28 @@ def organization_urn(organization: OrganizationRead) -> str:
 
 def assessor_did(key_dir: Path, organization_id: int) -> str:
     return did_key(assessor_key(key_dir, organization_id).public_key())
+
+
+# How long a published status list stays valid, and how long it may be cached:
+# a revocation reaches every verifier within the cache time, and an offline
+# verifier's copy of the list lapses after a day.
+STATUS_LIST_VALIDITY = timedelta(days=1)
+STATUS_LIST_CACHE_SECONDS = 300
+
+
+def status_list_url(organization_id: int, purpose: StatusPurpose) -> str:
+    """Where the platform publishes the assessor's status list for ``purpose``."""
+    base = get_settings().public_url
+    return f"{base}/api/v1/status-lists/{organization_id}/{purpose.value}"
+
+
+def _next_status_index(session: Session, issuer_did: str) -> int:
+    """The issuer's next unused position: one past the highest given, so a
+    position is never handed out twice (attestations are never deleted)."""
+    highest = session.scalar(
+        select(func.max(Attestation.status_list_index)).where(Attestation.issuer_did == issuer_did)
+    )
+    return 0 if highest is None else highest + 1
 
 
 def _readable(session: Session, actor: Principal, assessment: Assessment) -> bool:
@@ -183,6 +207,7 @@ def issue_attestation(
             valid_until=data.valid_until,
             issued_at=now,
         )
+        attestation.status_list_index = _next_status_index(session, attestation.issuer_did)
         session.add(attestation)
         session.flush()
         try:
@@ -200,6 +225,11 @@ def issue_attestation(
                 valid_from=valid_from,
                 valid_until=data.valid_until,
                 findings=assessment.findings or None,
+                credential_status=status_entry(
+                    status_list_url(assessor.id, StatusPurpose.revocation),
+                    StatusPurpose.revocation,
+                    attestation.status_list_index,
+                ),
             )
         except CredentialError as problem:
             raise InvalidInput.on("valid_until", str(problem)) from None
@@ -302,6 +332,50 @@ def revoke_attestation(
         )
         uow.commit()
         return AttestationStatus.model_validate(payload)
+
+
+def published_status_list(
+    uow: UnitOfWork, organization_id: int, purpose: StatusPurpose, key_dir: Path
+) -> dict[str, Any]:
+    """The assessor's BitstringStatusListCredential for ``purpose``, rebuilt from
+    its attestations and signed with its key: public, like the credentials'
+    revocation itself. Only revocation lists are published."""
+    with uow:
+        session = uow.session
+        organization = organization_profile(session, organization_id)
+        if organization is None or organization.kind != "assessor":
+            raise NotFound(
+                lazy(
+                    "organization %(organization_id)s is not an assessor",
+                    organization_id=organization_id,
+                )
+            )
+        if purpose is not StatusPurpose.revocation:
+            raise NotFound(lazy("no status list for %(purpose)s", purpose=purpose.value))
+        key = assessor_key(key_dir, organization_id)
+        issuer = did_key(key.public_key())
+        revoked = session.scalars(
+            select(Attestation.status_list_index).where(
+                Attestation.issuer_did == issuer,
+                Attestation.status_list_index.is_not(None),
+                Attestation.revoked_at.is_not(None),
+            )
+        )
+        now = clock.now().replace(microsecond=0)
+        unsigned = status_list_credential(
+            list_url=status_list_url(organization_id, purpose),
+            issuer=issuer,
+            purpose=purpose,
+            set_indexes=[index for index in revoked if index is not None],
+            valid_from=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            valid_until=(now + STATUS_LIST_VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        return sign(
+            unsigned,
+            key,
+            verification_method=verification_method(key.public_key()),
+            created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
 
 
 @dataclass(frozen=True)

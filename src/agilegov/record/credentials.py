@@ -79,6 +79,7 @@ __all__ = [
     "verification_method",
     "verify",
     "verify_attestation",
+    "verify_attestation_proof",
 ]
 
 CREDENTIALS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -566,10 +567,10 @@ def attestation_credential(
     Revocation design: the credential's ``id`` names the attestation on
     agilegov's public log, as ``urn:agilegov:attestation:<n>`` (see
     :func:`attestation_urn`), and revoking it is an event appended to that log,
-    not a change to the signed credential. A verifier therefore checks the
-    signature and validity window here and then asks the log whether that id
-    was revoked. ``credentialStatus`` is left out unless given (for example a
-    future status list entry); when given it is signed like any other field.
+    not a change to the signed credential. ``credential_status`` (a Bitstring
+    Status List entry) is signed like any other field and points at the bit
+    that the issuer's published, signed status list sets on revocation; it is
+    left out when not given, as on attestations issued before status lists.
     """
     if not isinstance(credential_id, str) or not _URI_SCHEME.match(credential_id):
         raise CredentialError("credential_id must be a URI such as urn:agilegov:attestation:1")
@@ -642,16 +643,12 @@ def check_validity(secured: Mapping[str, Any], at: datetime) -> None:
             raise CredentialError(f"the proof expired at {proof['expires']}")
 
 
-def verify_attestation(
-    secured: Mapping[str, Any],
-    *,
-    at: datetime,
-    public_key: Ed25519PublicKey | None = None,
+def verify_attestation_proof(
+    secured: Mapping[str, Any], public_key: Ed25519PublicKey | None = None
 ) -> None:
-    """Everything a holder of a governance attestation can check offline:
-    the proof (:func:`verify`), that the issuer's DID controls the signing key,
-    the credential types and the validity window at ``at``. Revocation is a
-    separate look-up on the public log."""
+    """What a governance attestation's signature vouches for: the proof
+    (:func:`verify`), that the issuer's DID controls the signing key, and the
+    credential types. Not the validity window nor the status."""
     verify(secured, public_key)
     issuer = secured.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
@@ -663,4 +660,17 @@ def verify_attestation(
     types = secured.get("type")
     if not isinstance(types, list) or not {"VerifiableCredential", ATTESTATION_TYPE} <= set(types):
         raise CredentialError(f"the credential is not a VerifiableCredential {ATTESTATION_TYPE}")
+
+
+def verify_attestation(
+    secured: Mapping[str, Any],
+    *,
+    at: datetime,
+    public_key: Ed25519PublicKey | None = None,
+) -> None:
+    """Everything a holder of a governance attestation can check offline
+    without its status list: :func:`verify_attestation_proof` and the validity
+    window at ``at``. Its status (revoked or not) is a bit in the issuer's
+    status list (see :mod:`agilegov.record.status_lists`)."""
+    verify_attestation_proof(secured, public_key)
     check_validity(secured, at)
