@@ -1,6 +1,6 @@
 """attestation status lists
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 04:00:00.000000
 
@@ -11,7 +11,7 @@ issuer (older attestations have none and are reported as without status).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
