@@ -5,11 +5,12 @@ import hashlib
 import re
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,6 +44,8 @@ from api_helpers import (
 )
 from api_helpers import World as ApiWorld
 from conftest import LocalSmtp
+from web_helpers import browser, field_error, post_form
+from web_helpers import sign_in as web_sign_in
 
 
 def test_a_mail_goes_through_the_smtp_server(smtp_server: LocalSmtp) -> None:
@@ -93,7 +96,8 @@ def api(
 ) -> Iterator[tuple[TestClient, ApiWorld]]:
     client = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE, signup="open")
     with client:
-        yield client, world_from_fixture(database_url, engine, world)
+        # The world's own client is this one: every browser of the test shares its mail.
+        yield client, replace(world_from_fixture(database_url, engine, world), client=client)
 
 
 def sign_up(client: TestClient, email: str, **more: Any) -> Response:
@@ -369,3 +373,94 @@ def test_without_an_smtp_server_the_mails_are_in_the_folder(
     ok(sign_up(client, "ana@example.org"), 202)
     [path] = mails_in(tmp_path)
     assert f"{SITE}/verify-email?token=" in path.read_text()
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def path_of(message: EmailMessage, path: str) -> str:
+    """The link to ``path`` in a received mail, as a path on the site."""
+    return f"{path}?{urlencode({'token': link_in(message, path)})}"
+
+
+def test_the_pages_sign_up_confirm_and_reset_a_password(
+    api: tuple[TestClient, ApiWorld], smtp_server: LocalSmtp, engine: Engine
+) -> None:
+    client, _world = api
+    page = client.get("/login")
+    assert 'href="/signup"' in page.text and 'href="/password/forgot"' in page.text
+    short = post_form(
+        client, "/signup", "/signup", {"email": "ana@example.org", "name": "Ana", "password": "x"}
+    )
+    assert short.status_code == 422 and field_error(short, "password")
+    signed_up = post_form(
+        client,
+        "/signup",
+        "/signup",
+        {"email": "ana@example.org", "name": "Ana", "password": PASSWORD},
+    )
+    assert signed_up.status_code == 303
+    confirm = path_of(smtp_server.messages[-1], "/verify-email")
+    question = client.get(confirm)
+    assert "ana@example.org" in question.text
+    # Opening the link used nothing: the button does.
+    token = link_in(smtp_server.messages[-1], "/verify-email")
+    assert post_form(client, confirm, "/verify-email", {"token": token}).status_code == 303
+    with engine.connect() as connection:
+        verified = select(User.email_verified_at).where(User.email == "ana@example.org")
+        assert connection.scalar(verified)
+    assert client.get(confirm).status_code == 422
+
+    asked = post_form(client, "/password/forgot", "/password/forgot", {"email": "ana@example.org"})
+    assert asked.status_code == 303
+    reset = path_of(smtp_server.messages[-1], "/password/reset")
+    assert 'type="password"' in client.get(reset).text
+    assert post_form(client, reset, reset, {"password": "a-new-password"}).status_code == 303
+    sign_in(client, "ana@example.org", "a-new-password")
+    assert client.get(reset).status_code == 422
+
+
+def test_adding_a_member_without_an_account_sends_an_invitation(
+    api: tuple[TestClient, ApiWorld], smtp_server: LocalSmtp, engine: Engine
+) -> None:
+    _client, world = api
+    owner = web_sign_in(world, "owner")
+    members = f"/organizations/{world.business_id}/members"
+    sent = post_form(owner, members, members, {"email": "new@example.org", "role": "reviewer"})
+    assert sent.status_code == 303
+    [mail] = smtp_server.messages
+    accept = path_of(mail, "/invitations/accept")
+    stranger = browser(world)
+    to_signup = stranger.get(accept, follow_redirects=False)
+    assert to_signup.status_code == 303 and to_signup.headers["location"].startswith("/signup?")
+    form = stranger.get(to_signup.headers["location"])
+    assert 'value="new@example.org"' in form.text
+    created = post_form(
+        stranger,
+        to_signup.headers["location"],
+        to_signup.headers["location"],
+        {"email": "new@example.org", "name": "New", "password": PASSWORD},
+    )
+    assert created.status_code == 303
+    with engine.connect() as connection:
+        role = connection.scalar(
+            select(Membership.role).join(User).where(User.email == "new@example.org")
+        )
+    assert role == "reviewer"
+
+
+def test_the_account_page_changes_the_address_through_a_link(
+    api: tuple[TestClient, ApiWorld], smtp_server: LocalSmtp, engine: Engine
+) -> None:
+    _client, world = api
+    viewer = web_sign_in(world, "viewer")
+    assert 'href="/account/email"' in viewer.get("/account").text
+    asked = post_form(viewer, "/account/email", "/account/email", {"new_email": "v@example.org"})
+    assert asked.status_code == 303
+    confirm = path_of(smtp_server.messages[-1], "/account/email/confirm")
+    token = link_in(smtp_server.messages[-1], "/account/email/confirm")
+    done = post_form(viewer, confirm, "/account/email/confirm", {"token": token})
+    assert done.status_code == 303
+    with engine.connect() as connection:
+        email = select(User.email).where(User.id == world.user_ids["viewer"])
+        assert connection.scalar(email) == "v@example.org"

@@ -1080,13 +1080,31 @@ def invite(
                 "You are invited to join %(organization)s on agilegov as %(role)s. Follow this "
                 "link within 7 days to accept (you can create an account there):\n\n%(link)s",
                 organization=organization.name,
-                role=data.role.value,
+                # The role's name as the pages translate it (their ROLE_NAMES).
+                role=lazy(data.role.value),
                 link=_link(mailer, EmailPurpose.invitation, secret),
             ),
         )
         uow.commit()
     _send(mailer, [letter])
     return read
+
+
+def add_or_invite(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    actor: Principal,
+    organization_id: int,
+    data: MemberAdd,
+    language: str,
+) -> MembershipRead | InvitationRead:
+    """Add the account of an address, or invite the address when it has none."""
+    with uow:
+        known = uow.session.scalar(select(User.id).where(User.email == data.email.lower()))
+    if known is not None:
+        return add_member(uow, actor, organization_id, data)
+    invitation = InvitationCreate(email=data.email, role=data.role)
+    return invite(uow, mailer, actor, organization_id, invitation, language)
 
 
 def invitation_of(uow: UnitOfWork, secret: str) -> InvitationRead:
