@@ -464,3 +464,36 @@ def test_the_account_page_changes_the_address_through_a_link(
     with engine.connect() as connection:
         email = select(User.email).where(User.id == world.user_ids["viewer"])
         assert connection.scalar(email) == "v@example.org"
+
+
+def test_a_japanese_user_is_mailed_in_japanese_whatever_the_request_asks(
+    api: tuple[TestClient, ApiWorld], smtp_server: LocalSmtp
+) -> None:
+    client, world = api
+    chosen = client.patch(
+        f"{API}/me/preferences", json={"language": "ja"}, headers=world.auth("viewer")
+    )
+    ok(chosen)
+    english = {"Accept-Language": "en"}
+    asked = client.post(
+        f"{API}/password/forgot", json={"email": "viewer@example.com"}, headers=english
+    )
+    assert ok(asked, 202)["detail"].startswith("If an account")
+    [mail] = smtp_server.messages
+    assert mail["Subject"] == "パスワードの再設定"
+    assert "1 時間以内" in mail.get_content()
+
+
+def test_the_sign_up_page_is_closed_without_an_invitation(
+    database_url: str, engine: Engine, world: Any
+) -> None:
+    client = make_client(database_url)
+    assert client.get("/signup").status_code == 403
+    assert 'href="/signup"' not in client.get("/login").text
+    before = snapshot(engine)
+    # Without the page's form too: the post is refused, and nothing is stored.
+    refused = post_form(
+        client, "/login", "/signup", {"email": "a@example.org", "name": "A", "password": PASSWORD}
+    )
+    assert refused.status_code == 403
+    assert_unchanged(before, engine)
