@@ -497,3 +497,20 @@ def test_the_sign_up_page_is_closed_without_an_invitation(
     )
     assert refused.status_code == 403
     assert_unchanged(before, engine)
+
+
+@pytest.mark.parametrize("email", ["owner@example.com", "nobody@example.org"])
+def test_asking_for_many_reset_links_waits_alike_for_known_and_unknown_addresses(
+    api: tuple[TestClient, ApiWorld], smtp_server: LocalSmtp, engine: Engine, email: str
+) -> None:
+    client, _ = api
+    with clock.frozen_at(datetime.now(UTC)):
+        for _ in range(4):
+            ok(client.post(f"{API}/password/forgot", json={"email": email}), 202)
+        before = snapshot(engine)
+        waiting = client.post(f"{API}/password/forgot", json={"email": email})
+        assert_problem(waiting, 429)
+        assert waiting.headers["Retry-After"] == "1"
+        assert_unchanged(before, engine)
+    # Another address is not held up.
+    ok(client.post(f"{API}/password/forgot", json={"email": "other@example.org"}), 202)

@@ -3,6 +3,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from agilegov.api.deps import Actor, Language, MailerDep, Paging, Uow
+from agilegov.api.problems import responses
 from agilegov.errors import Unauthenticated
 from agilegov.i18n import N_, gettext, lazy, speaking
 from agilegov.organizations import service
@@ -137,7 +138,10 @@ def _accepted(language: str, text: str) -> Accepted:
     response_model=UserRead,
     status_code=201,
     tags=["accounts"],
-    responses={202: {"model": Accepted, "description": "A link to verify the address is sent."}},
+    responses={
+        **responses(403, 409, 429, 503),
+        202: {"model": Accepted, "description": "A link to verify the address is sent."},
+    },
 )
 def sign_up(body: SignUp, request: Request, uow: Uow, mailer: MailerDep, language: Language) -> Any:
     """Create an account. With an invitation's token: verified, and a member at
@@ -157,14 +161,26 @@ def verify_email(body: EmailTokenUse, uow: Uow) -> Any:
     return service.verify_email(uow, body.token)
 
 
-@router.post("/me/verification", response_model=Accepted, status_code=202, tags=["accounts"])
+@router.post(
+    "/me/verification",
+    response_model=Accepted,
+    status_code=202,
+    tags=["accounts"],
+    responses=responses(429, 503),
+)
 def resend_verification(uow: Uow, actor: Actor, mailer: MailerDep, language: Language) -> Any:
     """Mail a new link to verify the caller's address (older ones stop working)."""
     service.resend_verification(uow, mailer, actor)
     return _accepted(language, N_("Check your mail: it has a link to confirm your address."))
 
 
-@router.post("/password/forgot", response_model=Accepted, status_code=202, tags=["accounts"])
+@router.post(
+    "/password/forgot",
+    response_model=Accepted,
+    status_code=202,
+    tags=["accounts"],
+    responses=responses(429, 503),
+)
 def forgot_password(
     body: PasswordForgotten, uow: Uow, mailer: MailerDep, language: Language
 ) -> Any:
@@ -188,6 +204,7 @@ def reset_password(body: PasswordResetWithToken, uow: Uow) -> Response:
     response_model=InvitationRead,
     status_code=201,
     tags=["accounts"],
+    responses=responses(503),
 )
 def invite(
     organization_id: int,
@@ -209,7 +226,13 @@ def accept_invitation(body: EmailTokenUse, uow: Uow, actor: Actor) -> Any:
     return service.accept_invitation(uow, actor, body.token)
 
 
-@router.post("/me/email", response_model=Accepted, status_code=202, tags=["accounts"])
+@router.post(
+    "/me/email",
+    response_model=Accepted,
+    status_code=202,
+    tags=["accounts"],
+    responses=responses(503),
+)
 def change_email(
     body: EmailChange, uow: Uow, actor: Actor, mailer: MailerDep, language: Language
 ) -> Any:
@@ -220,7 +243,9 @@ def change_email(
     )
 
 
-@router.post("/me/email/confirm", response_model=UserRead, tags=["accounts"])
+@router.post(
+    "/me/email/confirm", response_model=UserRead, tags=["accounts"], responses=responses(503)
+)
 def confirm_email_change(body: EmailTokenUse, uow: Uow, mailer: MailerDep) -> Any:
     """Change the caller's address with the token of the link mailed to the new one."""
     return service.confirm_email_change(uow, mailer, body.token)

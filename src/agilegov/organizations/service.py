@@ -37,6 +37,7 @@ from agilegov.organizations.delays import (
     ACCOUNT,
     ADDRESS,
     KNOWN_ADDRESS_FOR,
+    MAIL_REQUESTS,
     PAIR,
     Backoff,
     SignInKeys,
@@ -227,25 +228,51 @@ def _count_failure(session: Session, keys: SignInKeys, now: datetime) -> None:
     ]
     # Always in the same order, so that two attempts never wait for each other's rows.
     for key_hash, policy in sorted(policies, key=lambda item: item[0]):
-        forgotten = _THROTTLE.c.last_failure_at < now - policy.forget_after
-        counted = (
-            dialect_insert(_THROTTLE)
-            .values(key_hash=key_hash, failures=1, last_failure_at=now)
-            .on_conflict_do_update(
-                index_elements=[_THROTTLE.c.key_hash],
-                set_={
-                    "failures": case((forgotten, 1), else_=_THROTTLE.c.failures + 1),
-                    "last_failure_at": now,
-                },
-            )
-            .returning(_THROTTLE.c.failures)
+        _count(session, dialect_insert, key_hash, policy, now)
+
+
+def _count(
+    session: Session, dialect_insert: Any, key_hash: str, policy: Backoff, now: datetime
+) -> None:
+    forgotten = _THROTTLE.c.last_failure_at < now - policy.forget_after
+    counted = (
+        dialect_insert(_THROTTLE)
+        .values(key_hash=key_hash, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[_THROTTLE.c.key_hash],
+            set_={
+                "failures": case((forgotten, 1), else_=_THROTTLE.c.failures + 1),
+                "last_failure_at": now,
+            },
         )
-        failures = session.execute(counted).scalar_one()
-        session.execute(
-            update(_THROTTLE)
-            .where(_THROTTLE.c.key_hash == key_hash)
-            .values(next_attempt_at=now + policy.wait_after(failures))
+        .returning(_THROTTLE.c.failures)
+    )
+    failures = session.execute(counted).scalar_one()
+    session.execute(
+        update(_THROTTLE)
+        .where(_THROTTLE.c.key_hash == key_hash)
+        .values(next_attempt_at=now + policy.wait_after(failures))
+    )
+
+
+def _count_mail_request(session: Session, email: str) -> None:
+    """Count a request for a mailed link to ``email`` (known or not, alike), and
+    refuse it while the address must wait (``delays.MAIL_REQUESTS``)."""
+    now = clock.now()
+    key_hash = _key_hash(f"mail:{email}")
+    until = session.scalar(
+        select(_THROTTLE.c.next_attempt_at).where(_THROTTLE.c.key_hash == key_hash)
+    )
+    if until is not None and until > now:
+        seconds = math.ceil((until - now).total_seconds())
+        raise TooManyRequests(
+            lazy(
+                "too many mails asked for this address: try again in %(duration)s",
+                duration=_duration(seconds),
+            ),
+            retry_after=seconds,
         )
+    _count(session, _insert_of(session), key_hash, MAIL_REQUESTS, now)
 
 
 def _forget_failures(session: Session, keys: SignInKeys, now: datetime) -> None:
@@ -893,6 +920,7 @@ def sign_up(
             _join(session, Principal(user_id=user.id), invitation, user)
             uow.commit()
             return UserRead.model_validate(user)
+        _count_mail_request(session, email)
         if existing is not None:
             letters.append(
                 _Letter(
@@ -975,6 +1003,7 @@ def resend_verification(uow: UnitOfWork, mailer: Mailer, actor: Principal) -> No
         user = _signed_in_user(uow.session, actor)
         if user.email_verified_at is not None:
             raise Conflict(lazy("your e-mail address is verified already"))
+        _count_mail_request(uow.session, user.email)
         row, secret = _issue_email_token(
             uow.session, EmailPurpose.verify_email, user.email, user_id=user.id
         )
@@ -994,8 +1023,10 @@ def request_password_reset(uow: UnitOfWork, mailer: Mailer, email: str, language
     is the same either way, so that nobody learns who has an account here."""
     email = email.strip().lower()
     with uow:
+        _count_mail_request(uow.session, email)
         user = uow.session.scalar(select(User).where(User.email == email))
         if user is None:
+            uow.commit()
             return
         row, secret = _issue_email_token(
             uow.session, EmailPurpose.password_reset, email, user_id=user.id
