@@ -15,11 +15,15 @@ import copy
 import functools
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 # Cheap password hashes (set before agilegov, which hashes one on import): every
 # test world signs several people up. Hashes name their own cost, so ones made
@@ -31,6 +35,7 @@ os.environ.setdefault("AGILEGOV_INSECURE_PASSWORD_HASHING_FOR_TESTS", "1")
 os.environ["AGILEGOV_LANGUAGE"] = "en"
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -47,6 +52,8 @@ _KEYS = tempfile.mkdtemp(prefix="agilegov-keys-")
 os.environ.setdefault("AGILEGOV_LOG_KEY_FILE", os.path.join(_KEYS, "log.key"))
 os.environ.setdefault("AGILEGOV_ASSESSOR_KEY_DIR", os.path.join(_KEYS, "assessors"))
 os.environ.setdefault("AGILEGOV_WEBHOOK_KEY_FILE", os.path.join(_KEYS, "webhook.key"))
+# Mails of apps started without an SMTP server are written here, never into the tree.
+os.environ.setdefault("AGILEGOV_MAIL_DIR", os.path.join(_KEYS, "mail"))
 
 
 @pytest.fixture(scope="session")
@@ -318,3 +325,41 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             for name, value in getattr(report, "user_properties", ()):
                 if name == "summary":
                     terminalreporter.write_line(f"{report.nodeid}: {value}")
+
+
+class ReceivedMails:
+    """The mails a real SMTP server on 127.0.0.1 has received, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(envelope.content))
+        )
+        return "250 OK"
+
+
+@dataclass
+class LocalSmtp:
+    url: str
+    received: ReceivedMails
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.received.messages
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LocalSmtp]:
+    """An aiosmtpd server on a free port of 127.0.0.1, for the test's mails."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received = ReceivedMails()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield LocalSmtp(f"smtp://127.0.0.1:{port}", received)
+    finally:
+        controller.stop()

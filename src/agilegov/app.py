@@ -18,6 +18,7 @@ from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
 from agilegov.db import make_engine, make_session_factory
+from agilegov.mail import Mailer
 from agilegov.organizations.service import principal_for_token, session_user, set_language
 from agilegov.parts import PARTS
 from agilegov.periodic import periodic_steps, run_periodically
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     use_parts()
     app.state.session_factory = make_session_factory(engine)
     app.state.signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    app.state.mailer = Mailer(settings)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

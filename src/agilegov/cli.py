@@ -13,6 +13,7 @@ from rich.table import Table
 
 from agilegov import i18n, migrations, part
 from agilegov.i18n import N_, gettext
+from agilegov.mail import Mailer
 from agilegov.parts import PARTS
 from agilegov.settings import get_settings
 from agilegov.terminal import console, fail, help_texts, language_of, open_uow, speak_help
@@ -108,6 +109,7 @@ def serve(
     console.print(
         gettext("agilegov on %(address)s  (API: /api/v1, docs: /api/v1/docs)", address=address)
     )
+    console.print(gettext("mails go to %(place)s", place=Mailer(get_settings()).where()))
     # Uvicorn would believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS);
     # the application alone decides whom to believe (AGILEGOV_TRUSTED_PROXIES).
     uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)

@@ -74,3 +74,10 @@ class TooManyRequests(DomainError):
     retry_after: int | None = None
     status = 429
     title = "Too many requests"
+
+
+class MailNotSent(DomainError):
+    """What was asked is done, but its mail could not be handed over: ask again."""
+
+    status = 503
+    title = "Service unavailable"

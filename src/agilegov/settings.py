@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed:
     # addresses or networks (CIDR), separated by commas or spaces. None by default,
     # so a client's own forwarding headers never change who it is taken to be.
+    # Where mails are sent: smtp://[user:password@]host[:port] (add ?starttls=1 to
+    # upgrade the connection) or smtps://… for TLS from the start. With none, each
+    # mail is written to mail_dir as an .eml file.
+    smtp_url: str | None = None
+    mail_from: str = "agilegov <agilegov@localhost>"
+    mail_dir: Path = Path("agilegov-mail").resolve()
+    # The site's address as people reach it: the links in mails start with it (never
+    # taken from a request's Host header, which whoever sends the request chooses).
+    site_url: str = "http://localhost:8000"
+    # Who may create an account on the site: "invitation" (only with an invitation
+    # from an organization's owner) or "open" (anyone).
+    signup: Literal["open", "invitation"] = "invitation"
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
 
     @field_validator("public_url")

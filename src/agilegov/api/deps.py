@@ -8,7 +8,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.errors import InvalidInput, NotFound
-from agilegov.i18n import lazy
+from agilegov.i18n import lazy, negotiate
+from agilegov.mail import Mailer
 from agilegov.schemas import MAX_INT
 from agilegov.uow import UnitOfWork
 
@@ -63,6 +64,20 @@ def ids_in_range(request: Request) -> None:
                 raise InvalidInput.on(name, lazy("is out of range"))
 
 
+def get_mailer(request: Request) -> Mailer:
+    return request.app.state.mailer
+
+
+def get_language(request: Request) -> str:
+    """The language the caller asks for (``Accept-Language``), else the site's:
+    the language of the mails sent for someone who has none chosen yet."""
+    return negotiate(
+        request.headers.get("accept-language"), request.app.state.settings.default_language
+    )
+
+
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+Language = Annotated[str, Depends(get_language)]
 Actor = Annotated[Principal, Depends(get_actor)]
 Paging = Annotated[PageParams, Depends(get_page)]

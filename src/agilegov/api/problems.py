@@ -76,6 +76,8 @@ PROBLEM_STATUSES = {
     413: "The request body is larger than the server accepts.",
     422: "The input is invalid: ``errors`` names each field and its problem.",
     429: "Too many requests of this kind for now; try again later.",
+    503: "The mail could not be handed over to the mail server: what was asked is done, "
+    "and asking again sends a new mail.",
 }
 
 

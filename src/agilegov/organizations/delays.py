@@ -51,6 +51,9 @@ class Backoff:
 PAIR = Backoff(free=5, cap=timedelta(hours=1), forget_after=timedelta(days=1))
 ADDRESS = Backoff(free=20, cap=timedelta(hours=1), forget_after=timedelta(days=1))
 ACCOUNT = Backoff(free=10, cap=timedelta(minutes=15), forget_after=timedelta(days=30))
+# Mailed links (a password reset, a sign-up's confirmation) asked for one address:
+# a few are free, then each waits twice as long, so nobody floods a mailbox.
+MAIL_REQUESTS = Backoff(free=3, cap=timedelta(hours=1), forget_after=timedelta(days=1))
 # How long an address is remembered as one the account has signed in from.
 KNOWN_ADDRESS_FOR = timedelta(days=90)
 

@@ -35,6 +35,10 @@ class User(Base):
     # language and that language's usual zone).
     language: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # When the person followed the link sent to their address (None: not yet, and
+    # until then they join no organization). Accounts an operator creates are
+    # verified from the start.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(Base):
@@ -88,3 +92,27 @@ class SignInThrottle(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For an account from an address: when it last signed in from there.
     signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailToken(Base):
+    """A single-use link sent by e-mail: to verify an address, to join an
+    organization, to reset a password or to change one's address. Only the hash
+    of its secret is stored, as for API tokens."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The person it was sent for, or (an invitation to someone without an
+    # account) only the address it was sent to.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    # An invitation's organization and role.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    # A change of address: the address it changes to (the token was sent there).
+    new_email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,7 @@ account with their API tokens; signing in and out."""
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
@@ -13,20 +14,28 @@ from sqlalchemy.orm import Session, with_expression
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle.service import scopes_with_cycles
-from agilegov.errors import NotFound, TooManyRequests, Unauthenticated
+from agilegov.errors import Forbidden, NotFound, TooManyRequests, Unauthenticated
 from agilegov.goals.schemas import Direction
 from agilegov.goals.service import requirements_of
 from agilegov.i18n import N_, gettext, lazy
+from agilegov.mail import Mailer
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
 from agilegov.organizations.schemas import (
+    EmailChange,
+    EmailPurpose,
+    InvitationRead,
     MemberAdd,
     MemberUpdate,
     OrganizationCreate,
     OrganizationKind,
     OrganizationRead,
     OrganizationUpdate,
+    PasswordForgotten,
+    PasswordReset,
     Preferences,
+    SignUp,
+    SignUpForm,
     TokenCreate,
 )
 from agilegov.organizations.service import (
@@ -51,6 +60,7 @@ from agilegov.web.render import (
     submit_form,
 )
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
+from agilegov.web.viewer import language_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -186,12 +196,20 @@ def members(request: Request, organization_id: int, uow: Uow, visitor: VisitorDe
 def add_member(
     request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
+    # Someone without an account here is sent an invitation instead.
     return submit_form(
         MemberAdd,
         form,
-        lambda data: service.add_member(uow, visitor.principal, organization_id, data),
+        lambda data: service.add_or_invite(
+            uow, _mailer(request), visitor.principal, organization_id, data, language_of(request)
+        ),
         refused=partial(_members_page, request, uow, visitor, organization_id),
         done=f"/organizations/{organization_id}/members",
+        message=lambda added: (
+            lazy("%(email)s has no account yet: an invitation is sent", email=added.email)
+            if isinstance(added, InvitationRead)
+            else lazy("%(name)s added", name=added.user.name)
+        ),
     )
 
 
@@ -274,6 +292,7 @@ def _account_page(
         status=status,
         visitor=visitor,
         tokens=tokens,
+        verified=service.is_verified(uow, visitor.principal),
         issued=issued,
         token_form=FormState.of(TokenCreate, values, problems),
         preferences_form=FormState.of(
@@ -510,3 +529,259 @@ def logout(uow: Uow, visitor: VisitorDep, form: Form) -> Response:
 def scope_header(session: Session, scope: Scope) -> dict[str, Any]:
     """The organization that owns the scope, at the head of its page."""
     return {"organization": session.get(Organization, scope.organization_id)}
+
+
+# ---------------------------------------------------------------- accounts by e-mail
+# Links in mails open a page that asks before anything is done: a mail scanner
+# following the link must not use it up.
+
+Token = Annotated[str, Query(max_length=200)]
+
+
+def _mailer(request: Request) -> Mailer:
+    return request.app.state.mailer
+
+
+def _open_signup(request: Request) -> bool:
+    return request.app.state.settings.signup == "open"
+
+
+def _signup_page(
+    request: Request,
+    token: str | None,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    return form_page(
+        request,
+        heading=N_("Create an account"),
+        intro=N_("You will be sent a link to confirm your address.") if token is None else None,
+        state=FormState.of(SignUpForm, values, problems),
+        action="/signup" + (f"?{urlencode({'token': token})}" if token else ""),
+        submit=N_("Create account"),
+        cancel="/login",
+    )
+
+
+@router.get("/signup")
+def signup_page(
+    request: Request, uow: Uow, visitor: VisitorDep, token: Token | None = None
+) -> Response:
+    if token is None and not _open_signup(request):
+        raise Forbidden(
+            lazy("this site's accounts are by invitation only: follow the link of an invitation")
+        )
+    # An invitation's address is the account's: it is filled in for the reader.
+    values = (
+        {"email": service.check_email_token(uow, token, EmailPurpose.invitation)} if token else None
+    )
+    return _signup_page(request, token, values)
+
+
+@router.post("/signup")
+def signup(
+    request: Request, uow: Uow, visitor: VisitorDep, form: Form, token: Token | None = None
+) -> Response:
+    def create(data: SignUpForm) -> Any:
+        return service.sign_up(
+            uow,
+            _mailer(request),
+            SignUp(**data.model_dump(), invitation=token),
+            _open_signup(request),
+            language_of(request),
+        )
+
+    return submit_form(
+        SignUpForm,
+        form,
+        create,
+        refused=partial(_signup_page, request, token),
+        done="/login",
+        message=lambda user: (
+            lazy("Account created: sign in")
+            if user is not None
+            else lazy("Check your mail: it has a link to confirm your address.")
+        ),
+    )
+
+
+@router.get("/verify-email")
+def verify_email_page(request: Request, uow: Uow, visitor: VisitorDep, token: Token) -> Response:
+    email = service.check_email_token(uow, token, EmailPurpose.verify_email)
+    return confirm_page(
+        request,
+        question=lazy("Confirm that %(email)s is your address?", email=email),
+        action="/verify-email",
+        submit=lazy("Confirm"),
+        cancel="/",
+        carried={"token": token},
+    )
+
+
+@router.post("/verify-email")
+def verify_email(uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    service.verify_email(uow, str(form.get("token") or ""))
+    return redirect("/", message=lazy("Your e-mail address is confirmed"))
+
+
+@router.post("/account/verification")
+def resend_verification(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    service.resend_verification(uow, _mailer(request), visitor.principal)
+    return redirect(
+        "/account", message=lazy("Check your mail: it has a link to confirm your address.")
+    )
+
+
+def _forgot_page(
+    request: Request, values: Any = None, problems: dict[str, str] | None = None
+) -> Response:
+    return form_page(
+        request,
+        heading=N_("Forgot your password?"),
+        intro=N_("Enter your account's address: a link to choose a new password is sent to it."),
+        state=FormState.of(PasswordForgotten, values, problems),
+        action="/password/forgot",
+        submit=N_("Send the link"),
+        cancel="/login",
+    )
+
+
+@router.get("/password/forgot")
+def forgot_password_page(request: Request, visitor: VisitorDep) -> Response:
+    return _forgot_page(request)
+
+
+@router.post("/password/forgot")
+def forgot_password(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    # The same answer whether or not the address has an account.
+    return submit_form(
+        PasswordForgotten,
+        form,
+        lambda data: service.request_password_reset(
+            uow, _mailer(request), data.email, language_of(request)
+        ),
+        refused=partial(_forgot_page, request),
+        done="/login",
+        message=lazy("If an account has this address, a link to reset its password is on its way."),
+    )
+
+
+def _reset_page(
+    request: Request, token: str, values: Any = None, problems: dict[str, str] | None = None
+) -> Response:
+    return form_page(
+        request,
+        heading=N_("Choose a new password"),
+        intro=N_("Every browser signed in to your account is signed out."),
+        state=FormState.of(PasswordReset, values, problems),
+        action=f"/password/reset?{urlencode({'token': token})}",
+        submit=N_("Set the password"),
+        cancel="/login",
+    )
+
+
+@router.get("/password/reset")
+def reset_password_page(request: Request, uow: Uow, visitor: VisitorDep, token: Token) -> Response:
+    service.check_email_token(uow, token, EmailPurpose.password_reset)
+    return _reset_page(request, token)
+
+
+@router.post("/password/reset")
+def reset_password(
+    request: Request, uow: Uow, visitor: VisitorDep, form: Form, token: Token
+) -> Response:
+    return submit_form(
+        PasswordReset,
+        form,
+        lambda data: service.reset_password(uow, token, data.password.get_secret_value()),
+        refused=partial(_reset_page, request, token),
+        done="/login",
+        message=lazy("Password changed: sign in with it"),
+    )
+
+
+@router.get("/invitations/accept")
+def invitation_page(request: Request, uow: Uow, visitor: VisitorDep, token: Token) -> Response:
+    invitation = service.invitation_of(uow, token)
+    if not visitor.signed_in:
+        # Without an account here, the invited person signs up with the link's token.
+        return redirect(f"/signup?{urlencode({'token': token})}")
+    assert invitation.organization_id is not None and invitation.role is not None
+    organization = service.get_organization(uow, invitation.organization_id)
+    return confirm_page(
+        request,
+        question=lazy(
+            "Join %(organization)s as %(role)s?",
+            organization=organization.name,
+            role=lazy(ROLE_NAMES[invitation.role]),
+        ),
+        action="/invitations/accept",
+        submit=lazy("Join"),
+        cancel="/",
+        carried={"token": token},
+    )
+
+
+@router.post("/invitations/accept")
+def accept_invitation(uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    membership = service.accept_invitation(uow, visitor.principal, str(form.get("token") or ""))
+    return redirect(
+        f"/organizations/{membership.organization_id}", message=lazy("You joined the organization")
+    )
+
+
+def _email_page(
+    request: Request, values: Any = None, problems: dict[str, str] | None = None
+) -> Response:
+    return form_page(
+        request,
+        heading=N_("Change your e-mail address"),
+        intro=N_(
+            "A link is sent to the new address: it becomes your account's once you follow it."
+        ),
+        state=FormState.of(EmailChange, values, problems),
+        action="/account/email",
+        submit=N_("Send the link"),
+        cancel="/account",
+        breadcrumbs=[("/account", N_("Account"))],
+    )
+
+
+@router.get("/account/email")
+def email_page(request: Request, visitor: VisitorDep) -> Response:
+    _signed_in(visitor)
+    return _email_page(request)
+
+
+@router.post("/account/email")
+def change_email(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    _signed_in(visitor)
+    return submit_form(
+        EmailChange,
+        form,
+        lambda data: service.request_email_change(uow, _mailer(request), visitor.principal, data),
+        refused=partial(_email_page, request),
+        done="/account",
+        message=lazy("Check your mail at the new address: it has a link to confirm it."),
+    )
+
+
+@router.get("/account/email/confirm")
+def confirm_email_page(request: Request, uow: Uow, visitor: VisitorDep, token: Token) -> Response:
+    service.check_email_token(uow, token, EmailPurpose.change_email)
+    return confirm_page(
+        request,
+        question=lazy("Make this your account's e-mail address?"),
+        action="/account/email/confirm",
+        submit=lazy("Confirm"),
+        cancel="/",
+        carried={"token": token},
+    )
+
+
+@router.post("/account/email/confirm")
+def confirm_email(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    user = service.confirm_email_change(uow, _mailer(request), str(form.get("token") or ""))
+    return redirect("/", message=lazy("Your e-mail address is now %(email)s", email=user.email))

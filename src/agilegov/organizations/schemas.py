@@ -3,7 +3,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import EmailStr, Field, SecretStr, StringConstraints, field_validator
 
 from agilegov.auth import Role
 from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
@@ -100,3 +100,69 @@ class TokenRead(Output):
 
 class TokenIssued(TokenRead):
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class EmailPurpose(StrEnum):
+    """What a link sent by e-mail does when followed."""
+
+    verify_email = "verify_email"
+    invitation = "invitation"
+    password_reset = "password_reset"
+    change_email = "change_email"
+
+
+Password = Annotated[SecretStr, Field(min_length=10, max_length=200)]
+
+
+class SignUpForm(Input):
+    email: EmailStr
+    name: Name
+    password: Password
+
+
+class SignUp(SignUpForm):
+    invitation: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The token of an invitation's link: needed when sign-up is by invitation only.",
+    )
+
+
+class PasswordForgotten(Input):
+    email: EmailStr
+
+
+class PasswordReset(Input):
+    password: Password
+
+
+class PasswordResetWithToken(PasswordReset):
+    token: str = Field(max_length=200)
+
+
+class EmailTokenUse(Input):
+    token: str = Field(max_length=200)
+
+
+class EmailChange(Input):
+    new_email: EmailStr
+
+
+class InvitationCreate(Input):
+    email: EmailStr
+    role: Role
+
+
+class InvitationRead(Output):
+    id: int
+    organization_id: int | None
+    email: str
+    role: Role | None
+    created_at: datetime
+    expires_at: datetime
+
+
+class Accepted(Output):
+    """A request whose answer is sent by e-mail (the same whoever asked)."""
+
+    detail: str

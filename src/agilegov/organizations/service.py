@@ -22,18 +22,29 @@ from agilegov.auth import (
     verify_password,
 )
 from agilegov.db import hold
-from agilegov.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
-from agilegov.i18n import Lazy, lazy
+from agilegov.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MailNotSent,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
+from agilegov.i18n import Lazy, lazy, speaking
+from agilegov.mail import Mail, Mailer
 from agilegov.organizations.delays import (
     ACCOUNT,
     ADDRESS,
     KNOWN_ADDRESS_FOR,
+    MAIL_REQUESTS,
     PAIR,
     Backoff,
     SignInKeys,
 )
 from agilegov.organizations.models import (
     ApiToken,
+    EmailToken,
     Membership,
     Organization,
     SignInThrottle,
@@ -41,6 +52,10 @@ from agilegov.organizations.models import (
     WebSession,
 )
 from agilegov.organizations.schemas import (
+    EmailChange,
+    EmailPurpose,
+    InvitationCreate,
+    InvitationRead,
     MemberAdd,
     MembershipRead,
     MemberUpdate,
@@ -48,6 +63,7 @@ from agilegov.organizations.schemas import (
     OrganizationRead,
     Preferences,
     PreferencesRead,
+    SignUp,
     TokenIssued,
     TokenRead,
     UserCreate,
@@ -61,10 +77,19 @@ from agilegov.uow import UnitOfWork
 
 
 def principal_for_user(session: Session, user_id: int) -> Principal:
+    # Until its address is verified an account holds no role anywhere: whoever
+    # signed up with someone else's address acts for no organization.
     rows = session.execute(
-        select(Membership.organization_id, Membership.role).where(Membership.user_id == user_id)
+        select(Membership.organization_id, Membership.role)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.user_id == user_id, User.email_verified_at.is_not(None))
     )
     return Principal(user_id=user_id, roles={org: Role(role) for org, role in rows})
+
+
+def _require_verified(session: Session, actor: Principal) -> None:
+    if _signed_in_user(session, actor).email_verified_at is None:
+        raise Forbidden(lazy("verify your e-mail address first: follow the link sent to it"))
 
 
 def principal_for_token(uow: UnitOfWork, token: str) -> Principal:
@@ -203,25 +228,51 @@ def _count_failure(session: Session, keys: SignInKeys, now: datetime) -> None:
     ]
     # Always in the same order, so that two attempts never wait for each other's rows.
     for key_hash, policy in sorted(policies, key=lambda item: item[0]):
-        forgotten = _THROTTLE.c.last_failure_at < now - policy.forget_after
-        counted = (
-            dialect_insert(_THROTTLE)
-            .values(key_hash=key_hash, failures=1, last_failure_at=now)
-            .on_conflict_do_update(
-                index_elements=[_THROTTLE.c.key_hash],
-                set_={
-                    "failures": case((forgotten, 1), else_=_THROTTLE.c.failures + 1),
-                    "last_failure_at": now,
-                },
-            )
-            .returning(_THROTTLE.c.failures)
+        _count(session, dialect_insert, key_hash, policy, now)
+
+
+def _count(
+    session: Session, dialect_insert: Any, key_hash: str, policy: Backoff, now: datetime
+) -> None:
+    forgotten = _THROTTLE.c.last_failure_at < now - policy.forget_after
+    counted = (
+        dialect_insert(_THROTTLE)
+        .values(key_hash=key_hash, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[_THROTTLE.c.key_hash],
+            set_={
+                "failures": case((forgotten, 1), else_=_THROTTLE.c.failures + 1),
+                "last_failure_at": now,
+            },
         )
-        failures = session.execute(counted).scalar_one()
-        session.execute(
-            update(_THROTTLE)
-            .where(_THROTTLE.c.key_hash == key_hash)
-            .values(next_attempt_at=now + policy.wait_after(failures))
+        .returning(_THROTTLE.c.failures)
+    )
+    failures = session.execute(counted).scalar_one()
+    session.execute(
+        update(_THROTTLE)
+        .where(_THROTTLE.c.key_hash == key_hash)
+        .values(next_attempt_at=now + policy.wait_after(failures))
+    )
+
+
+def _count_mail_request(session: Session, email: str) -> None:
+    """Count a request for a mailed link to ``email`` (known or not, alike), and
+    refuse it while the address must wait (``delays.MAIL_REQUESTS``)."""
+    now = clock.now()
+    key_hash = _key_hash(f"mail:{email}")
+    until = session.scalar(
+        select(_THROTTLE.c.next_attempt_at).where(_THROTTLE.c.key_hash == key_hash)
+    )
+    if until is not None and until > now:
+        seconds = math.ceil((until - now).total_seconds())
+        raise TooManyRequests(
+            lazy(
+                "too many mails asked for this address: try again in %(duration)s",
+                duration=_duration(seconds),
+            ),
+            retry_after=seconds,
         )
+    _count(session, _insert_of(session), key_hash, MAIL_REQUESTS, now)
 
 
 def _forget_failures(session: Session, keys: SignInKeys, now: datetime) -> None:
@@ -351,11 +402,14 @@ def create_user(uow: UnitOfWork, data: UserCreate) -> UserRead:
         email = data.email.lower()
         if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
             raise Conflict(lazy("a user with email %(email)s exists", email=email), [])
+        now = clock.now()
         user = User(
             email=email,
             name=data.name,
             password_hash=hash_password(data.password),
-            created_at=clock.now(),
+            created_at=now,
+            # An operator vouches for the address.
+            email_verified_at=now,
         )
         uow.session.add(user)
         uow.session.flush()
@@ -527,6 +581,7 @@ def create_organization(
         raise Unauthenticated(lazy("sign in or send a bearer token"))
     with uow:
         session = uow.session
+        _require_verified(session, actor)
         if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
             raise Conflict(lazy("slug is taken"), [])
         organization = Organization(**data.model_dump(), created_at=clock.now())
@@ -697,3 +752,502 @@ def remove_member(
         session.delete(membership)
         _membership_event(session, actor, "membership.deleted", read)
         uow.commit()
+
+
+# ---------------------------------------------------------------- accounts by e-mail
+
+# How long each kind of link works: a password reset briefly, since whoever reads
+# the mailbox can take the account with it.
+EMAIL_TOKEN_LIFETIMES = {
+    EmailPurpose.verify_email: timedelta(hours=24),
+    EmailPurpose.change_email: timedelta(hours=24),
+    EmailPurpose.password_reset: timedelta(hours=1),
+    EmailPurpose.invitation: timedelta(days=7),
+}
+# Where each link leads on the site (the token follows as ?token=).
+EMAIL_LINK_PATHS = {
+    EmailPurpose.verify_email: "/verify-email",
+    EmailPurpose.change_email: "/account/email/confirm",
+    EmailPurpose.password_reset: "/password/reset",
+    EmailPurpose.invitation: "/invitations/accept",
+}
+
+
+def _issue_email_token(
+    session: Session,
+    purpose: EmailPurpose,
+    email: str,
+    *,
+    user_id: int | None = None,
+    organization_id: int | None = None,
+    role: Role | None = None,
+    new_email: str | None = None,
+) -> tuple[EmailToken, str]:
+    """A new link of ``purpose`` and its secret (only the hash is kept). The
+    person's older unused links of that purpose (for an invitation: to that
+    organization) stop working: only the latest mail's link does."""
+    now = clock.now()
+    older = [EmailToken.purpose == purpose.value, EmailToken.used_at.is_(None)]
+    older.append(EmailToken.email == email if user_id is None else EmailToken.user_id == user_id)
+    if organization_id is not None:
+        older.append(EmailToken.organization_id == organization_id)
+    session.execute(
+        update(EmailToken)
+        .where(*older, EmailToken.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    secret = new_token()
+    row = EmailToken(
+        purpose=purpose.value,
+        token_hash=hash_token(secret),
+        user_id=user_id,
+        email=email,
+        organization_id=organization_id,
+        role=role.value if role is not None else None,
+        new_email=new_email,
+        created_at=now,
+        expires_at=now + EMAIL_TOKEN_LIFETIMES[purpose],
+    )
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def _email_token(session: Session, secret: str, purpose: EmailPurpose) -> EmailToken:
+    """The unused, unexpired link of ``purpose`` with this secret; refused (and
+    nothing changed) when it is unknown, for something else, used or expired."""
+    row = session.scalar(
+        select(EmailToken).where(EmailToken.token_hash == hash_token(secret)).with_for_update()
+    )
+    if row is None or row.purpose != purpose.value:
+        raise InvalidInput.on("token", lazy("this link is unknown: ask for a new one"))
+    if row.used_at is not None:
+        raise InvalidInput.on("token", lazy("this link was used already: ask for a new one"))
+    if row.expires_at <= clock.now():
+        raise InvalidInput.on("token", lazy("this link has expired: ask for a new one"))
+    return row
+
+
+def check_email_token(uow: UnitOfWork, secret: str, purpose: EmailPurpose) -> str:
+    """The address a link was sent to, when it still works (else refused); uses nothing."""
+    with uow:
+        return _email_token(uow.session, secret, purpose).email
+
+
+def _use(session: Session, row: EmailToken) -> None:
+    row.used_at = clock.now()
+
+
+def _link_event(session: Session, actor: Principal, type: str, row: EmailToken) -> None:
+    # Who a link was for and until when; never its secret nor its hash.
+    record_event(
+        session,
+        actor,
+        type,
+        row.id,
+        {
+            "id": row.id,
+            "purpose": row.purpose,
+            "user_id": row.user_id,
+            "organization_id": row.organization_id,
+            "role": row.role,
+            "expires_at": row.expires_at.isoformat(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Letter:
+    """A mail to write once the transaction has committed."""
+
+    to: str
+    language: str
+    subject: Lazy
+    body: Lazy
+
+
+def _send(mailer: Mailer, letters: Iterable[_Letter]) -> None:
+    """Send each letter in its reader's language. A mail that cannot be handed
+    over is refused as a whole, but what was committed stays: whoever asked can
+    ask again, and only the latest link works."""
+    for letter in letters:
+        with speaking(letter.language):
+            mail = Mail(to=letter.to, subject=str(letter.subject), body=str(letter.body))
+        try:
+            mailer.send(mail)
+        except OSError as failure:
+            raise MailNotSent(
+                lazy("the mail to %(email)s could not be sent: try again later", email=letter.to)
+            ) from failure
+
+
+def _link(mailer: Mailer, purpose: EmailPurpose, secret: str) -> str:
+    return mailer.link(EMAIL_LINK_PATHS[purpose], secret)
+
+
+def _signup_refused() -> Forbidden:
+    return Forbidden(
+        lazy("this site's accounts are by invitation only: follow the link of an invitation")
+    )
+
+
+def sign_up(
+    uow: UnitOfWork, mailer: Mailer, data: SignUp, open_signup: bool, language: str
+) -> UserRead | None:
+    """Create an account. With an invitation's token: for the invited address
+    only, verified by it, and a member of the inviting organization at once.
+    Without one (only where sign-up is open): unverified, with a link to verify
+    sent to the address; then nothing is said about whether the address had an
+    account (its owner is told by mail), and None is returned."""
+    email = data.email.lower()
+    if data.invitation is None and not open_signup:
+        raise _signup_refused()
+    letters = []
+    with uow:
+        session = uow.session
+        existing = session.scalar(select(User).where(User.email == email))
+        if data.invitation is not None:
+            invitation = _email_token(session, data.invitation, EmailPurpose.invitation)
+            if invitation.email != email:
+                raise InvalidInput.on("email", lazy("the invitation was sent to another address"))
+            if existing is not None:
+                raise Conflict(
+                    lazy("%(email)s has an account: sign in to accept the invitation", email=email)
+                )
+            user = _new_user(session, email, data, language, verified=True)
+            _use(session, invitation)
+            _join(session, Principal(user_id=user.id), invitation, user)
+            uow.commit()
+            return UserRead.model_validate(user)
+        _count_mail_request(session, email)
+        if existing is not None:
+            letters.append(
+                _Letter(
+                    email,
+                    existing.language or language,
+                    lazy("Your account on agilegov"),
+                    lazy(
+                        "Someone asked to sign up with this address, which has an account "
+                        "already. If it was you, sign in, or reset your password here:\n\n"
+                        "%(link)s\n\nIf not, you need do nothing.",
+                        link=mailer.link("/password/forgot"),
+                    ),
+                )
+            )
+        else:
+            user = _new_user(session, email, data, language, verified=False)
+            row, secret = _issue_email_token(
+                session, EmailPurpose.verify_email, email, user_id=user.id
+            )
+            _link_event(session, Principal(user_id=user.id), "email_link.sent", row)
+            letters.append(_verification_letter(mailer, email, language, secret))
+        uow.commit()
+    _send(mailer, letters)
+    return None
+
+
+def _verification_letter(mailer: Mailer, email: str, language: str, secret: str) -> _Letter:
+    return _Letter(
+        email,
+        language,
+        lazy("Confirm your e-mail address"),
+        lazy(
+            "Follow this link within 24 hours to confirm that this address is yours:\n\n"
+            "%(link)s\n\nIf you did not sign up, you need do nothing.",
+            link=_link(mailer, EmailPurpose.verify_email, secret),
+        ),
+    )
+
+
+def _new_user(session: Session, email: str, data: SignUp, language: str, *, verified: bool) -> User:
+    now = clock.now()
+    user = User(
+        email=email,
+        name=data.name,
+        password_hash=hash_password(data.password.get_secret_value()),
+        created_at=now,
+        language=language,
+        email_verified_at=now if verified else None,
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        Principal(user_id=user.id),
+        "user.signed_up",
+        user.id,
+        UserRead.model_validate(user),
+    )
+    return user
+
+
+def verify_email(uow: UnitOfWork, secret: str) -> UserRead:
+    with uow:
+        session = uow.session
+        row = _email_token(session, secret, EmailPurpose.verify_email)
+        user = session.get(User, row.user_id)
+        if user is None or user.email != row.email:
+            raise InvalidInput.on("token", lazy("this link is unknown: ask for a new one"))
+        _use(session, row)
+        user.email_verified_at = clock.now()
+        record_event(
+            session, Principal(user_id=user.id), "user.email_verified", user.id, {"id": user.id}
+        )
+        uow.commit()
+        return UserRead.model_validate(user)
+
+
+def resend_verification(uow: UnitOfWork, mailer: Mailer, actor: Principal) -> None:
+    with uow:
+        user = _signed_in_user(uow.session, actor)
+        if user.email_verified_at is not None:
+            raise Conflict(lazy("your e-mail address is verified already"))
+        _count_mail_request(uow.session, user.email)
+        row, secret = _issue_email_token(
+            uow.session, EmailPurpose.verify_email, user.email, user_id=user.id
+        )
+        _link_event(uow.session, actor, "email_link.sent", row)
+        letter = _verification_letter(mailer, user.email, user.language or "en", secret)
+        uow.commit()
+    _send(mailer, [letter])
+
+
+def is_verified(uow: UnitOfWork, actor: Principal) -> bool:
+    with uow:
+        return _signed_in_user(uow.session, actor).email_verified_at is not None
+
+
+def request_password_reset(uow: UnitOfWork, mailer: Mailer, email: str, language: str) -> None:
+    """Mail a reset link to the account of ``email``, if there is one: the answer
+    is the same either way, so that nobody learns who has an account here."""
+    email = email.strip().lower()
+    with uow:
+        _count_mail_request(uow.session, email)
+        user = uow.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            uow.commit()
+            return
+        row, secret = _issue_email_token(
+            uow.session, EmailPurpose.password_reset, email, user_id=user.id
+        )
+        _link_event(uow.session, Principal(user_id=user.id), "email_link.sent", row)
+        letter = _Letter(
+            email,
+            user.language or language,
+            lazy("Reset your password"),
+            lazy(
+                "Follow this link within an hour to choose a new password:\n\n%(link)s\n\n"
+                "If you did not ask for this, you need do nothing: your password is unchanged.",
+                link=_link(mailer, EmailPurpose.password_reset, secret),
+            ),
+        )
+        uow.commit()
+    _send(mailer, [letter])
+
+
+def reset_password(uow: UnitOfWork, secret: str, password: str) -> None:
+    """Set a new password through a reset link; every browser signed in as the
+    person is signed out (whoever knew the old password is, too)."""
+    with uow:
+        session = uow.session
+        row = _email_token(session, secret, EmailPurpose.password_reset)
+        user = session.get(User, row.user_id)
+        if user is None:
+            raise InvalidInput.on("token", lazy("this link is unknown: ask for a new one"))
+        _use(session, row)
+        now = clock.now()
+        user.password_hash = hash_password(password)
+        # The person may have verified their address by following this link.
+        user.email_verified_at = user.email_verified_at or now
+        session.execute(
+            update(WebSession)
+            .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        record_event(
+            session, Principal(user_id=user.id), "user.password_reset", user.id, {"id": user.id}
+        )
+        uow.commit()
+
+
+def invite(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    actor: Principal,
+    organization_id: int,
+    data: InvitationCreate,
+    language: str,
+) -> InvitationRead:
+    """An owner invites an address to the organization with a role; the mail's
+    link lets its reader join (signing up first if they have no account)."""
+    email = data.email.lower()
+    with uow:
+        session = uow.session
+        organization = _get_organization(session, organization_id)
+        actor.require(organization_id, Role.owner)
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None and session.scalar(
+            select(Membership.id).where(
+                Membership.organization_id == organization_id, Membership.user_id == user.id
+            )
+        ):
+            raise Conflict(lazy("%(email)s is already a member", email=email))
+        row, secret = _issue_email_token(
+            session,
+            EmailPurpose.invitation,
+            email,
+            organization_id=organization_id,
+            role=data.role,
+        )
+        _link_event(session, actor, "invitation.sent", row)
+        read = InvitationRead.model_validate(row)
+        letter = _Letter(
+            email,
+            user.language if user is not None and user.language else language,
+            lazy("Invitation to %(organization)s", organization=organization.name),
+            lazy(
+                "You are invited to join %(organization)s on agilegov as %(role)s. Follow this "
+                "link within 7 days to accept (you can create an account there):\n\n%(link)s",
+                organization=organization.name,
+                # The role's name as the pages translate it (their ROLE_NAMES).
+                role=lazy(data.role.value),
+                link=_link(mailer, EmailPurpose.invitation, secret),
+            ),
+        )
+        uow.commit()
+    _send(mailer, [letter])
+    return read
+
+
+def add_or_invite(
+    uow: UnitOfWork,
+    mailer: Mailer,
+    actor: Principal,
+    organization_id: int,
+    data: MemberAdd,
+    language: str,
+) -> MembershipRead | InvitationRead:
+    """Add the account of an address, or invite the address when it has none."""
+    with uow:
+        known = uow.session.scalar(select(User.id).where(User.email == data.email.lower()))
+    if known is not None:
+        return add_member(uow, actor, organization_id, data)
+    invitation = InvitationCreate(email=data.email, role=data.role)
+    return invite(uow, mailer, actor, organization_id, invitation, language)
+
+
+def invitation_of(uow: UnitOfWork, secret: str) -> InvitationRead:
+    """A working invitation, to show before it is accepted (uses nothing)."""
+    with uow:
+        return InvitationRead.model_validate(
+            _email_token(uow.session, secret, EmailPurpose.invitation)
+        )
+
+
+def accept_invitation(uow: UnitOfWork, actor: Principal, secret: str) -> MembershipRead:
+    """The signed-in person joins, when the invitation was sent to their address."""
+    with uow:
+        session = uow.session
+        user = _signed_in_user(session, actor)
+        row = _email_token(session, secret, EmailPurpose.invitation)
+        if row.email != user.email:
+            raise Forbidden(
+                lazy(
+                    "the invitation was sent to another address than yours: %(email)s",
+                    email=row.email,
+                )
+            )
+        _use(session, row)
+        # Following the link proves the address is theirs.
+        user.email_verified_at = user.email_verified_at or clock.now()
+        read = _join(session, actor, row, user)
+        uow.commit()
+        return read
+
+
+def _join(session: Session, actor: Principal, row: EmailToken, user: User) -> MembershipRead:
+    if row.organization_id is None or row.role is None:
+        raise InvalidInput.on("token", lazy("this link is unknown: ask for a new one"))
+    if session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == row.organization_id, Membership.user_id == user.id
+        )
+    ):
+        raise Conflict(lazy("%(email)s is already a member", email=user.email))
+    membership = Membership(
+        organization_id=row.organization_id,
+        user_id=user.id,
+        role=row.role,
+        created_at=clock.now(),
+    )
+    session.add(membership)
+    session.flush()
+    read = MembershipRead.model_validate(membership)
+    _membership_event(session, actor, "membership.created", read)
+    return read
+
+
+def request_email_change(
+    uow: UnitOfWork, mailer: Mailer, actor: Principal, data: EmailChange
+) -> None:
+    """Mail a link to the new address; the address changes only once it is followed."""
+    new_email = data.new_email.lower()
+    with uow:
+        session = uow.session
+        user = _signed_in_user(session, actor)
+        if session.scalar(select(User.id).where(User.email == new_email)) is not None:
+            raise InvalidInput.on(
+                "new_email", lazy("%(email)s belongs to another account", email=new_email)
+            )
+        row, secret = _issue_email_token(
+            session, EmailPurpose.change_email, user.email, user_id=user.id, new_email=new_email
+        )
+        _link_event(session, actor, "email_link.sent", row)
+        letter = _Letter(
+            new_email,
+            user.language or "en",
+            lazy("Confirm your new e-mail address"),
+            lazy(
+                "Follow this link within 24 hours to make this address your account's:\n\n"
+                "%(link)s\n\nIf you did not ask for this, you need do nothing.",
+                link=_link(mailer, EmailPurpose.change_email, secret),
+            ),
+        )
+        uow.commit()
+    _send(mailer, [letter])
+
+
+def confirm_email_change(uow: UnitOfWork, mailer: Mailer, secret: str) -> UserRead:
+    """Change the address through the link sent to the new one; the old address
+    is told, so that its owner notices a change they did not make."""
+    with uow:
+        session = uow.session
+        row = _email_token(session, secret, EmailPurpose.change_email)
+        user = session.get(User, row.user_id)
+        if user is None or row.new_email is None or user.email != row.email:
+            raise InvalidInput.on("token", lazy("this link is unknown: ask for a new one"))
+        if session.scalar(select(User.id).where(User.email == row.new_email)) is not None:
+            raise InvalidInput.on(
+                "token", lazy("%(email)s belongs to another account", email=row.new_email)
+            )
+        _use(session, row)
+        old_email = user.email
+        user.email = row.new_email
+        user.email_verified_at = clock.now()
+        read = UserRead.model_validate(user)
+        record_event(session, Principal(user_id=user.id), "user.email_changed", user.id, read)
+        letter = _Letter(
+            old_email,
+            user.language or "en",
+            lazy("Your e-mail address was changed"),
+            lazy(
+                "Your agilegov account's address is now %(email)s. If you did not make this "
+                "change, reset your password and tell the site's operator.",
+                email=row.new_email,
+            ),
+        )
+        uow.commit()
+    _send(mailer, [letter])
+    return read

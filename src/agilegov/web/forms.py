@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Annotated, Any, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from agilegov import i18n
@@ -214,6 +214,9 @@ def _widget(annotation: Any, info: FieldInfo, choices: Mapping[str, Sequence[Cho
         return "select", tuple((str(m.value), label_of(str(m.value))) for m in inner)
     if origin is list:
         return "lines", ()
+    if inner is SecretStr:
+        # Typed unseen, and never sent back into the page.
+        return "password", ()
     if inner is bool:
         return "checkbox", ()
     if inner is int:
