@@ -94,7 +94,7 @@ SITE = "https://agilegov.example.org"
 def api(
     database_url: str, engine: Engine, world: Any, smtp_server: LocalSmtp
 ) -> Iterator[tuple[TestClient, ApiWorld]]:
-    client = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE, signup="open")
+    client = make_client(database_url, smtp_url=smtp_server.url, public_url=SITE, signup="open")
     with client:
         # The world's own client is this one: every browser of the test shares its mail.
         yield client, replace(world_from_fixture(database_url, engine, world), client=client)
@@ -175,7 +175,7 @@ def test_a_used_or_expired_or_other_link_is_refused_and_changes_nothing(
 def test_sign_up_by_invitation_only_is_refused_without_one(
     database_url: str, engine: Engine, world: Any, smtp_server: LocalSmtp
 ) -> None:
-    client = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE)
+    client = make_client(database_url, smtp_url=smtp_server.url, public_url=SITE)
     before = snapshot(engine)
     assert_problem(sign_up(client, "ana@example.org"), 403)
     assert_problem(sign_up(client, "ana@example.org", invitation="agt_guess"), 422, "token")
@@ -186,7 +186,7 @@ def test_sign_up_by_invitation_only_is_refused_without_one(
 def test_an_invitation_signs_up_a_verified_member_of_its_address_only(
     database_url: str, engine: Engine, world: Any, smtp_server: LocalSmtp
 ) -> None:
-    client = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE)
+    client = make_client(database_url, smtp_url=smtp_server.url, public_url=SITE)
     w = world_from_fixture(database_url, engine, world)
     invitation = ok(
         client.post(
@@ -230,7 +230,7 @@ def test_an_invitation_signs_up_a_verified_member_of_its_address_only(
 def test_an_account_accepts_an_invitation_to_its_own_address(
     database_url: str, engine: Engine, world: Any, smtp_server: LocalSmtp
 ) -> None:
-    client = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE)
+    client = make_client(database_url, smtp_url=smtp_server.url, public_url=SITE)
     w = world_from_fixture(database_url, engine, world)
     ok(
         client.post(
@@ -360,7 +360,7 @@ def test_a_mail_that_cannot_be_sent_is_said_and_asking_again_works(
         nobody = probe.getsockname()[1]
     down = make_client(database_url, smtp_url=f"smtp://127.0.0.1:{nobody}", signup="open")
     assert_problem(sign_up(down, "ana@example.org"), 503)
-    up = make_client(database_url, smtp_url=smtp_server.url, site_url=SITE, signup="open")
+    up = make_client(database_url, smtp_url=smtp_server.url, public_url=SITE, signup="open")
     ok(up.post(f"{API}/password/forgot", json={"email": "ana@example.org"}), 202)
     token = link_in(smtp_server.messages[-1], "/password/reset")
     ok(up.post(f"{API}/password/reset", json={"token": token, "password": "another-password"}), 204)
@@ -369,7 +369,7 @@ def test_a_mail_that_cannot_be_sent_is_said_and_asking_again_works(
 def test_without_an_smtp_server_the_mails_are_in_the_folder(
     database_url: str, engine: Engine, world: Any, tmp_path: Path
 ) -> None:
-    client = make_client(database_url, mail_dir=tmp_path, site_url=SITE, signup="open")
+    client = make_client(database_url, mail_dir=tmp_path, public_url=SITE, signup="open")
     ok(sign_up(client, "ana@example.org"), 202)
     [path] = mails_in(tmp_path)
     assert f"{SITE}/verify-email?token=" in path.read_text()

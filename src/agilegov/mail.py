@@ -63,11 +63,11 @@ class Mailer:
         self.sender = settings.mail_from
         self.folder = settings.mail_dir
         self.server = SmtpServer.of(settings.smtp_url) if settings.smtp_url else None
-        self.site_url = settings.site_url.rstrip("/")
+        self.public_url = settings.public_url
 
     def link(self, path: str, token: str | None = None) -> str:
         """The address of ``path`` on the site, carrying ``token`` when given."""
-        return f"{self.site_url}{path}" + (f"?{urlencode({'token': token})}" if token else "")
+        return f"{self.public_url}{path}" + (f"?{urlencode({'token': token})}" if token else "")
 
     def where(self) -> str:
         """Where mails go, for the operator (never with the server's password)."""

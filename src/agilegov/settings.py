@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     # Assessors' signing keys (one Ed25519 key per assessor organization).
     assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
     # The address the site is reached at (scheme and host, no trailing slash): the
-    # links signed into credentials, such as their status list's, start with it.
+    # links signed into credentials (their status list's) and the links in mails
+    # start with it, never with a request's Host header, which its sender chooses.
     public_url: str = "http://localhost:8000"
     # The log's name in its checkpoints (the C2SP "origin" line and key name).
     log_origin: str = "agilegov.localhost/record"
@@ -64,21 +65,18 @@ class Settings(BaseSettings):
     # For test suites only: lets password_hash_cost go below the floor, so the
     # many accounts tests create are cheap. Never set in production.
     insecure_password_hashing_for_tests: bool = False
-    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed:
-    # addresses or networks (CIDR), separated by commas or spaces. None by default,
-    # so a client's own forwarding headers never change who it is taken to be.
     # Where mails are sent: smtp://[user:password@]host[:port] (add ?starttls=1 to
     # upgrade the connection) or smtps://… for TLS from the start. With none, each
     # mail is written to mail_dir as an .eml file.
     smtp_url: str | None = None
     mail_from: str = "agilegov <agilegov@localhost>"
     mail_dir: Path = Path("agilegov-mail").resolve()
-    # The site's address as people reach it: the links in mails start with it (never
-    # taken from a request's Host header, which whoever sends the request chooses).
-    site_url: str = "http://localhost:8000"
     # Who may create an account on the site: "invitation" (only with an invitation
     # from an organization's owner) or "open" (anyone).
     signup: Literal["open", "invitation"] = "invitation"
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed:
+    # addresses or networks (CIDR), separated by commas or spaces. None by default,
+    # so a client's own forwarding headers never change who it is taken to be.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
 
     @field_validator("public_url")

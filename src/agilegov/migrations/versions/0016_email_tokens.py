@@ -1,7 +1,7 @@
 """e-mail tokens
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 04:00:00.000000
 
 Single-use, expiring links sent by e-mail (only their hashes), and when each
@@ -14,8 +14,8 @@ from alembic import op
 
 import agilegov.db
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
