@@ -40,11 +40,13 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from agilegov.db import make_engine, make_session_factory
+from agilegov.organizations.schemas import OrganizationCreate
+from agilegov.organizations.service import create_organization
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
 from api_helpers import World as ApiWorld
 from api_helpers import new_postgres_database, seeded_world, shared_world
-from builders import World, build_cast
+from builders import World, build_cast, new_scope
 
 # The log's signing key of every app and command the tests start lives here,
 # never in the working tree.
@@ -275,6 +277,18 @@ def world(request: pytest.FixtureRequest, engine: Engine, uow: UnitOfWork) -> Wo
     cast.rows.put_into(engine)
     # A copy of its own for each test, holding this test's unit of work.
     return copy.deepcopy(cast.world, memo={id(cast.world.uow): uow})
+
+
+@pytest.fixture
+def assessor(world: World, tmp_path: Path) -> tuple[Any, int, int, Path]:
+    """An assessor organization owned by the outsider, and the business's published scope."""
+    organization = create_organization(
+        world.uow,
+        world.outsider,
+        OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
+    )
+    scope = new_scope(world.uow, world.owner, world.business_id, "Screening", "public")
+    return world.refresh("outsider"), organization.id, scope, tmp_path / "assessor-keys"
 
 
 @pytest.fixture(scope="session")

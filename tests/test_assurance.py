@@ -18,8 +18,8 @@ from agilegov.assurance.service import (
 )
 from agilegov.cli import app
 from agilegov.errors import Conflict, Forbidden, InvalidInput
-from agilegov.organizations.schemas import MemberAdd, OrganizationCreate
-from agilegov.organizations.service import add_member, create_organization
+from agilegov.organizations.schemas import MemberAdd
+from agilegov.organizations.service import add_member
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import CredentialError, verify_attestation
 from agilegov.record.models import Event
@@ -28,18 +28,6 @@ from api_helpers import bearer, make_client
 from builders import event_count, new_scope, row_counts
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-def assessor(world, tmp_path):
-    """An assessor organization owned by the outsider, and the business's published scope."""
-    organization = create_organization(
-        world.uow,
-        world.outsider,
-        OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
-    )
-    scope = new_scope(world.uow, world.owner, world.business_id, "Screening", "public")
-    return world.refresh("outsider"), organization.id, scope, tmp_path / "assessor-keys"
 
 
 def _assessment(world, actor, organization_id, scope_id):

@@ -21,28 +21,14 @@ from agilegov.assurance.service import (
     revoke_attestation,
 )
 from agilegov.cli import app
-from agilegov.organizations.schemas import OrganizationCreate
-from agilegov.organizations.service import create_organization
 from agilegov.record.credentials import CredentialError, generate_key, sign, verification_method
 from agilegov.record.credentials import verify as verify_proof
 from agilegov.record.status_lists import StatusPurpose, checked_status, decode_list, get_bit
 from agilegov.settings import Settings, get_settings
 from api_helpers import make_client
-from builders import new_scope
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 REVOCATION = StatusPurpose.revocation
-
-
-@pytest.fixture
-def assessor(world, tmp_path):
-    organization = create_organization(
-        world.uow,
-        world.outsider,
-        OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
-    )
-    scope = new_scope(world.uow, world.owner, world.business_id, "Screening", "public")
-    return world.refresh("outsider"), organization.id, scope, tmp_path / "assessor-keys"
 
 
 def _issue(world, assessor, **times):
