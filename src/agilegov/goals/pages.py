@@ -7,13 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from agilegov import i18n
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
-from agilegov.goals.schemas import Aggregate, GoalLevel, GoalStatus
+from agilegov.goals.schemas import Aggregate, Direction, GoalLevel, GoalStatus
 from agilegov.goals.service import KINDS
 from agilegov.i18n import N_, gettext, ngettext
 from agilegov.monitor.schemas import Status
@@ -24,7 +24,7 @@ from agilegov.tenancy import Scope
 from agilegov.web.charts import trend, trend_svg
 from agilegov.web.crud import in_scope, kind_pages
 from agilegov.web.lists import Column, Listing, Page, ask, choice_label, read
-from agilegov.web.render import number_text, when_text
+from agilegov.web.render import number_text, status_badge, when_text
 
 routers = [kind_pages(kind) for kind in KINDS]
 
@@ -33,30 +33,32 @@ TREND_POINTS = 120
 
 
 @dataclass(frozen=True)
-class IndicatorCard:
-    """An indicator as the goal tree shows it: its trend and the words around it,
-    put together once here rather than piece by piece in the template (the tree
-    may hold hundreds)."""
+class TreeWords:
+    """The words every goal and indicator of the tree repeats, translated once
+    for a page: the tree may hold hundreds, so its repeated parts are put
+    together here rather than piece by piece in the template."""
 
-    id: int
-    name: str
-    status: str | None
-    chart: Markup
-    caption: str
-
-
-@dataclass(frozen=True)
-class CardWords:
-    """The words of every indicator card, translated once for a page."""
-
+    version: str
+    with_target: str
+    without_target: str
+    directions: dict[str, str]
     levels: str
     acceptable_only: str
     none_yet: str
     evaluated: str
 
     @classmethod
-    def current(cls) -> "CardWords":
+    def current(cls) -> "TreeWords":
         return cls(
+            version=gettext("v%(version)s"),
+            with_target=gettext(
+                "Acceptable level: <strong>%(level)s %(unit)s</strong> (%(direction)s), "
+                "target %(target)s"
+            ),
+            without_target=gettext(
+                "Acceptable level: <strong>%(level)s %(unit)s</strong> (%(direction)s)"
+            ),
+            directions={direction: choice_label(direction) for direction in Direction},
             levels=gettext("dashed: acceptable level %(acceptable)s · dotted: target %(target)s"),
             acceptable_only=gettext("dashed: acceptable level %(acceptable)s"),
             none_yet=gettext("No observations yet"),
@@ -64,10 +66,34 @@ class CardWords:
         )
 
 
+@dataclass(frozen=True)
+class GoalLines:
+    """A goal's version and acceptable level as the tree shows them."""
+
+    version: str
+    level: Markup | None
+
+
+def _goal_lines(goal: Any, words: TreeWords) -> GoalLines:
+    level = None
+    if goal.acceptable_level is not None:
+        values = {
+            "level": number_text(goal.acceptable_level),
+            "unit": goal.unit or "",
+            "direction": words.directions.get(goal.direction, goal.direction),
+            "target": number_text(goal.target),
+        }
+        # The catalogs' words are markup (<strong>); the values are escaped into them.
+        form = words.with_target if goal.target is not None else words.without_target
+        level = Markup(form) % values
+    return GoalLines(version=words.version % {"version": goal.version}, level=level)
+
+
 def _card(
-    indicator: Any, series: list[tuple[Any, Any]], evaluation: Any, words: CardWords
-) -> IndicatorCard:
-    """An indicator's card, in the page's language (set for the request)."""
+    indicator: Any, series: list[tuple[Any, Any]], evaluation: Any, words: TreeWords, base: str
+) -> Markup:
+    """An indicator's figure (its trend and the words around it), in the page's
+    language (set for the request)."""
     line = trend(series, indicator.acceptable_level, indicator.target)
     unit = f" {indicator.unit}" if indicator.unit else ""
     acceptable = number_text(indicator.acceptable_level)
@@ -95,12 +121,12 @@ def _card(
             "aggregate": choice_label(evaluation.aggregate),
             "value": number_text(evaluation.value),
         }
-    return IndicatorCard(
-        id=indicator.id,
-        name=indicator.name,
-        status=evaluation.status if evaluation is not None else None,
-        chart=Markup(trend_svg(line, f"{indicator.name}: {seen}; {levels}")),
-        caption=caption,
+    badge = f" {status_badge(evaluation.status)}" if evaluation is not None else ""
+    return Markup(
+        f'<figure class="indicator" id="indicator-{indicator.id}"><h4>'
+        f'<a href="{base}/indicators/{indicator.id}/monitoring">{escape(indicator.name)}</a>'
+        f"{badge}</h4>{trend_svg(line, f'{indicator.name}: {seen}; {levels}')}"
+        f'<figcaption class="legend">{escape(caption)}</figcaption></figure>'
     )
 
 
@@ -286,7 +312,7 @@ def _goals(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> d
         children[goal.parent_id if goal.parent_id in ids else None].append(goal)
     series = recent_series(session, scope.id, TREND_POINTS)
     evaluations = latest_evaluations(session, scope.id)
-    cards: dict[int, list[IndicatorCard]] = defaultdict(list)
+    cards: dict[int, list[Markup]] = defaultdict(list)
     indicators = session.execute(
         select(
             Indicator.id,
@@ -299,11 +325,15 @@ def _goals(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> d
         .where(Indicator.scope_id == scope.id)
         .order_by(Indicator.id)
     )
-    words = CardWords.current()
+    words = TreeWords.current()
+    base = f"/scopes/{scope.id}"
     for indicator in indicators:
         cards[indicator.goal_id].append(
-            _card(indicator, series.get(indicator.id, []), evaluations.get(indicator.id), words)
+            _card(
+                indicator, series.get(indicator.id, []), evaluations.get(indicator.id), words, base
+            )
         )
+    lines = {goal.id: _goal_lines(goal, words) for goal in goals}
     derived_ids = {goal.derives_from_id for goal in goals if goal.derives_from_id}
     sources = {}
     if derived_ids:
@@ -321,6 +351,7 @@ def _goals(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> d
         "roots": children[None],
         "children": children,
         "cards": cards,
+        "lines": lines,
         "sources": sources,
     }
 
