@@ -28,7 +28,7 @@ from agilegov.organizations.service import create_organization, list_members
 from agilegov.settings import Settings
 from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
 from builders import World as Cast
-from builders import indicator, new_scope, specific_goal
+from builders import accepted_engagement, indicator, new_scope, specific_goal
 from web_helpers import csrf_of, sign_in
 
 # The last part of the address of every page action that cannot be undone.
@@ -122,10 +122,12 @@ def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iter
             OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
         )
         outsider = world.refresh("outsider")
+        engagement = accepted_engagement(uow, outsider, world.owner, assessor.id, scope)
         assessment = create_assessment(
             uow,
             outsider,
             AssessmentCreate(
+                engagement_id=engagement,
                 assessor_organization_id=assessor.id,
                 scope_id=scope,
                 method="external_audit",

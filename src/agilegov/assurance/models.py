@@ -22,7 +22,8 @@ class Engagement(Base):
     scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     scheme: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
-    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None when the system itself asked (a migration of data, a script).
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # requested, then accepted, refused (by the scope's owner) or withdrawn (by
     # the assessor); only a requested one changes.
@@ -47,9 +48,7 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The accepted engagement the assessment answers, one assessment each; None
     # for assessments made before engagements existed.
-    engagement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("engagements.id"), unique=True
-    )
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), unique=True)
     # The names a list shows, where its query asks for them.
     scope_name: Mapped[str | None] = query_expression()
     assessor_name: Mapped[str | None] = query_expression()

@@ -612,15 +612,14 @@ def attestation_credential(
         subject["findings"] = _texts(findings, "findings", allow_empty=True)
     credential["credentialSubject"] = subject
     if credential_status is not None:
-        entries = [credential_status] if isinstance(credential_status, Mapping) else credential_status
+        single = isinstance(credential_status, Mapping)
+        entries = [credential_status] if single else credential_status
         if not entries or not all(
             isinstance(entry, Mapping) and "type" in entry for entry in entries
         ):
             raise CredentialError("credential_status must be objects with a type")
         copied = [copy.deepcopy(dict(entry)) for entry in entries]
-        credential["credentialStatus"] = (
-            copied[0] if isinstance(credential_status, Mapping) else copied
-        )
+        credential["credentialStatus"] = copied[0] if single else copied
     canonicalize(credential)
     return credential
 

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("scope_id", sa.Integer(), nullable=False),
         sa.Column("scheme", sa.String(length=200), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("requested_by", sa.Integer(), nullable=False),
+        sa.Column("requested_by", sa.Integer(), nullable=True),
         sa.Column("requested_at", agilegov.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
