@@ -227,7 +227,7 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
 
     page = client.get(f"/assessments/{attestation.assessment_id}")
     assert page.status_code == 200
-    assert "In force: checked on this platform, its bit is clear" in page.text
+    assert "Valid: in force, checked on this platform, its bit is clear" in page.text
     assert f'href="/api/v1/status-lists/{organization_id}/revocation">Status list, position 0' in (
         page.text
     )
