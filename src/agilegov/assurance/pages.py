@@ -25,7 +25,6 @@ from agilegov.assurance.schemas import (
     EngagementCreate,
     EngagementRead,
     EngagementRefuse,
-    EngagementStatus,
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
@@ -98,7 +97,7 @@ def _assessment_form(
             .join(Scope, Scope.id == Engagement.scope_id)
             .where(
                 Engagement.assessor_organization_id.in_(editing),
-                Engagement.status == EngagementStatus.accepted.value,
+                Engagement.status == "accepted",
                 Engagement.id.not_in(
                     select(Assessment.engagement_id).where(Assessment.engagement_id.is_not(None))
                 ),
@@ -441,25 +440,24 @@ def _engagement_page(
         session = uow.session
         scope = session.get(Scope, engagement.scope_id)
         assert scope is not None
+        owner, scope_name = scope.organization_id, scope.name
         assessor = organization_names(session, {engagement.assessor_organization_id})
         assessment = session.scalar(
             select(Assessment.id).where(Assessment.engagement_id == engagement_id)
         )
-    pending = engagement.status is EngagementStatus.requested
+    pending = engagement.status == "requested"
     is_assessor = visitor.can(engagement.assessor_organization_id, Role.editor)
     return render(
         request,
         "engagement.html",
         visitor=visitor,
         engagement=engagement,
-        scope=scope,
+        scope_name=scope_name,
         assessor=assessor[engagement.assessor_organization_id],
         assessment=assessment,
-        can_answer=pending and visitor.can(scope.organization_id, Role.editor),
+        can_answer=pending and visitor.can(owner, Role.editor),
         can_withdraw=pending and is_assessor,
-        can_assess=engagement.status is EngagementStatus.accepted
-        and is_assessor
-        and assessment is None,
+        can_assess=engagement.status == "accepted" and is_assessor and assessment is None,
         accept=FormState.of(EngagementAccept, problems=accept_problems),
         refuse=FormState.of(EngagementRefuse, problems=refuse_problems),
     )

@@ -1,6 +1,5 @@
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -8,12 +7,9 @@ from agilegov.i18n import N_
 from agilegov.record.credentials import AttestationMethod
 from agilegov.schemas import Input, LongText, Output, ShortText, StoredDatetime
 
-
-class EngagementStatus(StrEnum):
-    requested = "requested"
-    accepted = "accepted"
-    refused = "refused"
-    withdrawn = "withdrawn"
+# Not an enumeration: its words would be labels shared with other parts'
+# (an input "accepted" in a consultation reads otherwise).
+EngagementStatus = Literal["requested", "accepted", "refused", "withdrawn"]
 
 
 SchemeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -138,9 +138,9 @@ def _assessor_and_scope(
 
 # Why an engagement that is not accepted allows no assessment.
 _NOT_ACCEPTED = {
-    EngagementStatus.requested: N_("engagement %(engagement_id)s awaits the scope owner's answer"),
-    EngagementStatus.refused: N_("engagement %(engagement_id)s was refused by the scope's owner"),
-    EngagementStatus.withdrawn: N_("engagement %(engagement_id)s was withdrawn"),
+    "requested": N_("engagement %(engagement_id)s awaits the scope owner's answer"),
+    "refused": N_("engagement %(engagement_id)s was refused by the scope's owner"),
+    "withdrawn": N_("engagement %(engagement_id)s was withdrawn"),
 }
 
 
@@ -162,8 +162,8 @@ def _accepted_engagement(
                 engagement_id=engagement_id,
             ),
         )
-    status = EngagementStatus(engagement.status)
-    if status is not EngagementStatus.accepted:
+    status = engagement.status
+    if status != "accepted":
         raise InvalidInput.on(
             "engagement_id", lazy(_NOT_ACCEPTED[status], engagement_id=engagement_id)
         )
@@ -277,7 +277,7 @@ def request_engagement(uow: UnitOfWork, actor: Principal, data: EngagementCreate
             select(Engagement.id).where(
                 Engagement.assessor_organization_id == assessor.id,
                 Engagement.scope_id == scope.id,
-                Engagement.status == EngagementStatus.requested.value,
+                Engagement.status == "requested",
             )
         )
         if pending is not None:
@@ -291,7 +291,7 @@ def request_engagement(uow: UnitOfWork, actor: Principal, data: EngagementCreate
             **data.model_dump(),
             requested_by=actor.user_id,
             requested_at=clock.now(),
-            status=EngagementStatus.requested.value,
+            status="requested",
         )
         session.add(engagement)
         session.flush()
@@ -362,7 +362,7 @@ def list_engagements(
         if scope_id is not None:
             where.append(Engagement.scope_id == scope_id)
         if status is not None:
-            where.append(Engagement.status == status.value)
+            where.append(Engagement.status == status)
         return paginate(uow.session, Engagement, where, EngagementRead, limit, offset)
 
 
@@ -375,7 +375,7 @@ def _pending(
     engagement, scope = _engagement(session, actor, engagement_id)
     answering = scope.organization_id if by_owner else engagement.assessor_organization_id
     actor.require(answering, Role.editor)
-    if engagement.status != EngagementStatus.requested.value:
+    if engagement.status != "requested":
         raise Conflict(
             lazy(
                 "engagement %(engagement_id)s was answered already",
@@ -401,11 +401,11 @@ def _answer(
     status: EngagementStatus,
     note: str | None,
 ) -> EngagementRead:
-    by_owner = status is not EngagementStatus.withdrawn
+    by_owner = status != "withdrawn"
     with uow:
         session = uow.session
         engagement, scope = _pending(session, actor, engagement_id, by_owner=by_owner)
-        engagement.status = status.value
+        engagement.status = status
         engagement.decided_by = actor.user_id
         engagement.decided_at = clock.now()
         engagement.decision_note = note or None
@@ -414,7 +414,7 @@ def _answer(
         record_event(
             session,
             actor,
-            f"engagement.{status.value}",
+            f"engagement.{status}",
             engagement.id,
             read,
             scope=scope,
@@ -423,11 +423,11 @@ def _answer(
         assessor = organization_profile(session, engagement.assessor_organization_id)
         assert assessor is not None
         names = {"assessor": assessor.name, "scope": scope.name, "note": note or ""}
-        if status is EngagementStatus.accepted:
+        if status == "accepted":
             told = engagement.assessor_organization_id
             title = lazy("%(scope)s's owner accepted %(assessor)s's engagement", **names)
             body = lazy("The assessment may begin. %(note)s", **names)
-        elif status is EngagementStatus.refused:
+        elif status == "refused":
             told = engagement.assessor_organization_id
             title = lazy("%(scope)s's owner refused %(assessor)s's engagement", **names)
             body = lazy("Their reason: %(note)s", **names)
@@ -435,7 +435,7 @@ def _answer(
             told = scope.organization_id
             title = lazy("%(assessor)s withdrew its request to assess %(scope)s", **names)
             body = lazy("Nothing is left to answer.")
-        _tell(session, actor, told, engagement, f"engagement.{status.value}", title, body)
+        _tell(session, actor, told, engagement, f"engagement.{status}", title, body)
         uow.commit()
         return read
 
@@ -444,17 +444,17 @@ def accept_engagement(
     uow: UnitOfWork, actor: Principal, engagement_id: int, data: EngagementAccept
 ) -> EngagementRead:
     """The scope's owner consents: the assessor may record one assessment."""
-    return _answer(uow, actor, engagement_id, EngagementStatus.accepted, data.note)
+    return _answer(uow, actor, engagement_id, "accepted", data.note)
 
 
 def refuse_engagement(
     uow: UnitOfWork, actor: Principal, engagement_id: int, data: EngagementRefuse
 ) -> EngagementRead:
-    return _answer(uow, actor, engagement_id, EngagementStatus.refused, data.note)
+    return _answer(uow, actor, engagement_id, "refused", data.note)
 
 
 def withdraw_engagement(uow: UnitOfWork, actor: Principal, engagement_id: int) -> EngagementRead:
-    return _answer(uow, actor, engagement_id, EngagementStatus.withdrawn, None)
+    return _answer(uow, actor, engagement_id, "withdrawn", None)
 
 
 # ---------------------------------------------------------------- attestations
