@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from agilegov import scoped
 from agilegov.analysis.service import CONDITION, IMPACT, STAKEHOLDER
+from agilegov.assurance.schemas import EngagementAccept, EngagementCreate
+from agilegov.assurance.service import accept_engagement, request_engagement
 from agilegov.auth import Principal
 from agilegov.cycle import service as cycle
 from agilegov.cycle.models import Cycle
@@ -153,6 +155,21 @@ def review(uow: UnitOfWork, actor: Principal, scope_id: int, **fields: Any) -> A
         "evidence": ["indicator selection.ratio, weeks 12-13"],
     }
     return cycle.record_review(uow, actor, scope_id, ReviewCreate(**(values | fields)))
+
+
+def accepted_engagement(
+    uow: UnitOfWork, assessor: Principal, owner: Principal, assessor_id: int, scope_id: int
+) -> int:
+    """An engagement the assessor asked for and the scope's owner accepted: what
+    an assessment of the scope needs."""
+    engagement = request_engagement(
+        uow,
+        assessor,
+        EngagementCreate(
+            assessor_organization_id=assessor_id, scope_id=scope_id, scheme="ISO/IEC 42001"
+        ),
+    )
+    return accept_engagement(uow, owner, engagement.id, EngagementAccept()).id
 
 
 def event_count(uow: UnitOfWork) -> int:

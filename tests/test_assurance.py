@@ -25,16 +25,21 @@ from agilegov.record.credentials import CredentialError, verify_attestation
 from agilegov.record.models import Event
 from agilegov.settings import get_settings
 from api_helpers import bearer, make_client
-from builders import event_count, new_scope, row_counts
+from builders import accepted_engagement, event_count, new_scope, row_counts
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _assessment(world, actor, organization_id, scope_id):
+def _assessment(world, actor, organization_id, scope_id, engagement_id=None):
+    if engagement_id is None:
+        engagement_id = accepted_engagement(
+            world.uow, actor, world.owner, organization_id, scope_id
+        )
     return create_assessment(
         world.uow,
         actor,
         AssessmentCreate(
+            engagement_id=engagement_id,
             assessor_organization_id=organization_id,
             scope_id=scope_id,
             method="third_party_certification",
@@ -102,6 +107,7 @@ def test_revoking_is_recorded_once(world, assessor):
 def test_refusals_store_nothing(world, assessor):
     actor, organization_id, scope_id, key_dir = assessor
     private_scope = new_scope(world.uow, world.owner, world.business_id, "Internal")
+    engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
     before, events = row_counts(world.uow), event_count(world.uow)
     cases = [
         (world.viewer, organization_id, scope_id, Forbidden),  # not the assessor's member
@@ -110,8 +116,8 @@ def test_refusals_store_nothing(world, assessor):
     ]
     for who, assessor_id, target, error in cases:
         with pytest.raises(error):
-            _assessment(world, who, assessor_id, target)
-    assessment = _assessment(world, actor, organization_id, scope_id)
+            _assessment(world, who, assessor_id, target, engagement)
+    assessment = _assessment(world, actor, organization_id, scope_id, engagement)
     with pytest.raises(InvalidInput) as refused:
         issue_attestation(
             world.uow,
@@ -153,10 +159,24 @@ def test_the_api_and_the_cli_carry_a_credential_end_to_end(
     _, organization_id, scope_id, _ = assessor
     client = make_client(database_url)
     auth = bearer(world.tokens["outsider"])
+    asked = client.post(
+        "/api/v1/engagements",
+        headers=auth,
+        json={"assessor_organization_id": organization_id, "scope_id": scope_id, "scheme": "Audit"},
+    )
+    assert asked.status_code == 201, asked.text
+    engagement = asked.json()["id"]
+    accepted = client.post(
+        f"/api/v1/engagements/{engagement}/accept",
+        headers=bearer(world.tokens["owner"]),
+        json={"note": "Welcome"},
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     created = client.post(
         "/api/v1/assessments",
         headers=auth,
         json={
+            "engagement_id": engagement,
             "assessor_organization_id": organization_id,
             "scope_id": scope_id,
             "method": "external_audit",

@@ -26,17 +26,21 @@ from agilegov.record.credentials import verify as verify_proof
 from agilegov.record.status_lists import StatusPurpose, checked_status, decode_list, get_bit
 from agilegov.settings import Settings, get_settings
 from api_helpers import make_client
+from builders import accepted_engagement
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 REVOCATION = StatusPurpose.revocation
+SUSPENSION = StatusPurpose.suspension
 
 
 def _issue(world, assessor, **times):
     actor, organization_id, scope_id, key_dir = assessor
+    engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
     assessment = create_assessment(
         world.uow,
         actor,
         AssessmentCreate(
+            engagement_id=engagement,
             assessor_organization_id=organization_id,
             scope_id=scope_id,
             method="third_party_certification",
@@ -53,34 +57,48 @@ def _revoke(world, assessor, attestation_id):
     revoke_attestation(world.uow, actor, attestation_id, AttestationRevoke(reason="Lapsed"))
 
 
-def _listed(world, assessor):
-    return published_status_list(world.uow, assessor[1], REVOCATION, assessor[3])
+def _listed(world, assessor, purpose=REVOCATION):
+    return published_status_list(world.uow, assessor[1], purpose, assessor[3])
+
+
+def _both(world, assessor):
+    """The issuer's two lists, as a credential issued now names them."""
+    return [_listed(world, assessor), _listed(world, assessor, SUSPENSION)]
 
 
 def _verify(tmp_path, credential, *options, status_list=None, env=None):
+    """``status_list``: one list, or several, each given with its own option."""
     path = tmp_path / "credential.json"
     path.write_text(json.dumps(credential))
     arguments = ["credential", "verify", str(path), *options]
-    if status_list is not None:
-        (tmp_path / "list.json").write_text(json.dumps(status_list))
-        arguments += ["--status-list", str(tmp_path / "list.json")]
+    lists = status_list if isinstance(status_list, list) else [status_list]
+    for number, listed in enumerate(item for item in lists if item is not None):
+        (tmp_path / f"list-{number}.json").write_text(json.dumps(listed))
+        arguments += ["--status-list", str(tmp_path / f"list-{number}.json")]
     return CliRunner().invoke(app, arguments, env=env)
 
 
 def test_each_attestation_names_its_own_bit_never_reused(world, assessor):
     first, second = _issue(world, assessor), _issue(world, assessor)
     entries = [first.credential["credentialStatus"], second.credential["credentialStatus"]]
-    assert [entry["statusListIndex"] for entry in entries] == ["0", "1"]
-    url = f"{get_settings().public_url}/api/v1/status-lists/{assessor[1]}/revocation"
-    assert entries[0] == {
-        "id": f"{url}#0",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": "0",
-        "statusListCredential": url,
-    }
+    assert [[entry["statusListIndex"] for entry in pair] for pair in entries] == [
+        ["0", "0"],
+        ["1", "1"],
+    ]
+    base = f"{get_settings().public_url}/api/v1/status-lists/{assessor[1]}"
+    assert entries[0] == [
+        {
+            "id": f"{base}/{purpose}#0",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": "0",
+            "statusListCredential": f"{base}/{purpose}",
+        }
+        for purpose in ("revocation", "suspension")
+    ]
     _revoke(world, assessor, first.id)
-    assert _issue(world, assessor).credential["credentialStatus"]["statusListIndex"] == "2"
+    third = _issue(world, assessor).credential["credentialStatus"]
+    assert [entry["statusListIndex"] for entry in third] == ["2", "2"]
 
 
 def test_revoking_sets_the_credentials_bit_in_the_signed_list(world, assessor):
@@ -101,18 +119,20 @@ def test_revoking_sets_the_credentials_bit_in_the_signed_list(world, assessor):
 def test_the_revoked_credential_fails_offline_with_the_published_list(world, assessor, tmp_path):
     attestation = _issue(world, assessor)
     credential = attestation.credential
-    clear = _listed(world, assessor)
-    ok = _verify(tmp_path, credential, status_list=clear)
+    ok = _verify(tmp_path, credential, status_list=_both(world, assessor))
     assert ok.exit_code == 0, ok.output
-    assert "valid: issued by" in ok.output and "Not revoked" in ok.output
+    assert "valid: issued by" in ok.output and "Not revoked or suspended" in ok.output
     unchecked = _verify(tmp_path, credential)
     assert unchecked.exit_code == 5 and "valid, status not checked" in unchecked.output
+    # Each list the credential names must be given: one alone leaves the other unknown.
+    one = _verify(tmp_path, credential, status_list=_listed(world, assessor))
+    assert one.exit_code == 6 and "/suspension" in " ".join(one.output.split()), one.output
     _revoke(world, assessor, attestation.id)
-    revoked = _verify(tmp_path, credential, status_list=_listed(world, assessor))
+    revoked = _verify(tmp_path, credential, status_list=_both(world, assessor))
     assert revoked.exit_code == 3, revoked.output
-    assert "revoked or suspended" in revoked.output
+    assert "revoked or suspended: revoked" in revoked.output
     japanese = {"AGILEGOV_LANGUAGE": "ja"}
-    in_japanese = _verify(tmp_path, credential, status_list=_listed(world, assessor), env=japanese)
+    in_japanese = _verify(tmp_path, credential, status_list=_both(world, assessor), env=japanese)
     assert in_japanese.exit_code == 3 and "失効または一時停止されています" in in_japanese.output
 
 
@@ -168,11 +188,11 @@ def test_an_expired_credential_exits_4_and_a_tampered_one_1(world, assessor, tmp
         valid_from=NOW - timedelta(days=30),
         valid_until=NOW - timedelta(days=1),
     ).credential
-    result = _verify(tmp_path, expired, status_list=_listed(world, assessor))
+    result = _verify(tmp_path, expired, status_list=_both(world, assessor))
     assert result.exit_code == 4 and "expired" in result.output
     tampered = json.loads(json.dumps(expired))
-    tampered["credentialStatus"]["statusListIndex"] = "99"
-    result = _verify(tmp_path, tampered, status_list=_listed(world, assessor))
+    tampered["credentialStatus"][1]["statusListIndex"] = "99"
+    result = _verify(tmp_path, tampered, status_list=_both(world, assessor))
     assert result.exit_code == 1 and "invalid credential" in result.output
 
 
@@ -195,19 +215,19 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     _, organization_id, _, key_dir = assessor
     attestation = _issue(world, assessor)
     client = make_client(database_url, assessor_key_dir=key_dir)
-    url = attestation.credential["credentialStatus"]["statusListCredential"]
-    response = client.get(url)
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "public, max-age=300"
-    verify_proof(response.json())
-    assert client.get(f"/api/v1/status-lists/{organization_id}/suspension").status_code == 404
+    for entry in attestation.credential["credentialStatus"]:
+        response = client.get(entry["statusListCredential"])
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "public, max-age=300"
+        verify_proof(response.json())
+        assert response.json()["credentialSubject"]["statusPurpose"] == entry["statusPurpose"]
     assert client.get(f"/api/v1/status-lists/{organization_id}/other").status_code == 422
     business = world.business_id
     assert client.get(f"/api/v1/status-lists/{business}/revocation").status_code == 404
 
     page = client.get(f"/assessments/{attestation.assessment_id}")
     assert page.status_code == 200
-    assert "In force: checked on this platform, its bit is clear" in page.text
+    assert "Valid: in force, checked on this platform, its bit is clear" in page.text
     assert f'href="/api/v1/status-lists/{organization_id}/revocation">Status list, position 0' in (
         page.text
     )

@@ -23,7 +23,7 @@ from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
 from api_helpers import API, World, ok, world_from_fixture
 from builders import World as Cast
-from builders import condition, new_scope
+from builders import accepted_engagement, condition, new_scope
 from web_helpers import browser, sign_in
 
 HEADINGS = {
@@ -95,10 +95,13 @@ def home(database_url: str, engine: Engine, world: Cast) -> Iterator[Home]:
             world.outsider,
             OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
         )
+        outsider = world.refresh("outsider")
+        engagement = accepted_engagement(uow, outsider, world.owner, assessor.id, public)
         assessment = create_assessment(
             uow,
-            world.refresh("outsider"),
+            outsider,
             AssessmentCreate(
+                engagement_id=engagement,
                 assessor_organization_id=assessor.id,
                 scope_id=public,
                 method="third_party_certification",

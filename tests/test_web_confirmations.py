@@ -16,8 +16,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from agilegov.app import create_app
-from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue
-from agilegov.assurance.service import create_assessment, issue_attestation
+from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue, EngagementCreate
+from agilegov.assurance.service import create_assessment, issue_attestation, request_engagement
 from agilegov.cycle.rules import Stage
 from agilegov.cycle.schemas import TransitionCreate
 from agilegov.cycle.service import advance
@@ -28,11 +28,21 @@ from agilegov.organizations.service import create_organization, list_members
 from agilegov.settings import Settings
 from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
 from builders import World as Cast
-from builders import indicator, new_scope, specific_goal
+from builders import accepted_engagement, indicator, new_scope, specific_goal
 from web_helpers import csrf_of, sign_in
 
 # The last part of the address of every page action that cannot be undone.
-IRREVERSIBLE = {"delete", "remove", "revoke", "close", "hide", "rotate-secret"}
+IRREVERSIBLE = {
+    "delete",
+    "remove",
+    "revoke",
+    "close",
+    "hide",
+    "rotate-secret",
+    "suspend",
+    "refuse",
+    "withdraw",
+}
 MAP = "indicators:\n  - indicator: selection.ratio\n    metric: selection_ratio\n"
 
 
@@ -122,10 +132,12 @@ def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iter
             OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
         )
         outsider = world.refresh("outsider")
+        engagement = accepted_engagement(uow, outsider, world.owner, assessor.id, scope)
         assessment = create_assessment(
             uow,
             outsider,
             AssessmentCreate(
+                engagement_id=engagement,
                 assessor_organization_id=assessor.id,
                 scope_id=scope,
                 method="external_audit",
@@ -134,6 +146,11 @@ def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iter
             ),
         )
         ids["assessment"] = assessment.id
+        ids["engagement"] = request_engagement(
+            uow,
+            outsider,
+            EngagementCreate(assessor_organization_id=assessor.id, scope_id=scope, scheme="Audit"),
+        ).id
         ids["attestation"] = issue_attestation(
             uow,
             outsider,
@@ -193,10 +210,29 @@ def _cases(site: Site) -> list[Case]:
         ),
         Case(
             f"/assessments/{i['assessment']}",
+            f"/attestations/{i['attestation']}/suspend",
+            f"Suspend attestation #{i['attestation']}?",
+            who="outsider",
+            data=(("reason", "The audit is under review"),),
+        ),
+        Case(
+            f"/assessments/{i['assessment']}",
             f"/attestations/{i['attestation']}/revoke",
             f"Revoke attestation #{i['attestation']}?",
             who="outsider",
             data=(("reason", "The audit was withdrawn"),),
+        ),
+        Case(
+            f"/engagements/{i['engagement']}",
+            f"/engagements/{i['engagement']}/refuse",
+            f"Refuse engagement #{i['engagement']}?",
+            data=(("note", "Not this quarter"),),
+        ),
+        Case(
+            f"/engagements/{i['engagement']}",
+            f"/engagements/{i['engagement']}/withdraw",
+            f"Withdraw engagement #{i['engagement']}?",
+            who="outsider",
         ),
         Case(
             consultation,
@@ -252,6 +288,9 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
         "/organizations/{organization_id}/webhooks/{webhook_id}/delete",
         "/organizations/{organization_id}/webhooks/{webhook_id}/rotate-secret",
         "/attestations/{attestation_id}/revoke",
+        "/attestations/{attestation_id}/suspend",
+        "/engagements/{engagement_id}/refuse",
+        "/engagements/{engagement_id}/withdraw",
         "/consultations/{consultation_id}/{kind}/{item_id}/hide",
         "/consultations/{consultation_id}/close",
     }
@@ -303,6 +342,7 @@ def test_once_answered_each_is_done_and_said(site: Site, language: str) -> None:
         "en": [
             "Target #{target} deleted",
             "Membership #{membership} removed",
+            "Attestation #{attestation} suspended",
             "Attestation #{attestation} revoked",
             "Comment #{comment} hidden",
             "The cycle moved to Analysis",
@@ -310,6 +350,7 @@ def test_once_answered_each_is_done_and_said(site: Site, language: str) -> None:
         "ja": [
             "ターゲット #{target} を削除しました",
             "メンバーシップ #{membership} を削除しました",
+            "証明 #{attestation} を一時停止しました",
             "証明 #{attestation} を失効させました",
             "コメント #{comment} を非表示にしました",
             "サイクルが",

@@ -29,7 +29,7 @@ from agilegov.record.models import Event
 from agilegov.record.notes import verifier_key
 from agilegov.record.verify import ReceiptError, verify_receipt
 from api_helpers import World, world_from_fixture
-from builders import new_scope
+from builders import accepted_engagement, new_scope
 from web_helpers import browser, post_form, sign_in
 
 
@@ -63,10 +63,13 @@ def site(database_url: str, engine: Engine, world: Any) -> Site:
         ("outsider", assessor.id, public, "external_audit", "Two findings on logging"),
         ("owner", in_house.id, private, "internal_audit", "Confidential result"),
     ):
+        actor = world.refresh(who)
+        engagement = accepted_engagement(world.uow, actor, world.owner, by, scope)
         create_assessment(
             world.uow,
-            world.refresh(who),
+            actor,
             AssessmentCreate(
+                engagement_id=engagement,
                 assessor_organization_id=by,
                 scope_id=scope,
                 method=method,
@@ -213,7 +216,8 @@ def test_notifications_are_ones_own_filtered_by_kind_and_read(site: Site) -> Non
     download = owner.get(
         "/notifications", params={"status": "unread", "sort": "-title", "format": "csv"}
     )
-    rows = rows_of(download.content)
+    # The owner was also told of the assessors' engagements (linked elsewhere).
+    rows = [row for row in rows_of(download.content) if not row[3].startswith("engagement.")]
     assert rows[0] == ["Time", "Notification", "Details", "Kind", "Status"]
     assert [row[1] for row in rows[1:]] == ["Selection ratio is in breach", "'=Fairness failed"]
     assert [row[4] for row in rows[1:]] == ["Unread", "Unread"]

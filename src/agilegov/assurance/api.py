@@ -11,6 +11,12 @@ from agilegov.assurance.schemas import (
     AttestationRead,
     AttestationRevoke,
     AttestationStatus,
+    AttestationSuspend,
+    EngagementAccept,
+    EngagementCreate,
+    EngagementRead,
+    EngagementRefuse,
+    EngagementStatus,
 )
 from agilegov.errors import NotFound
 from agilegov.i18n import lazy
@@ -19,6 +25,43 @@ from agilegov.record.status_lists import StatusPurpose
 from agilegov.schemas import Page
 
 router = APIRouter(tags=["assurance"])
+
+
+@router.get("/engagements", response_model=Page[EngagementRead])
+def list_engagements(
+    uow: Uow,
+    actor: Actor,
+    page: Paging,
+    scope_id: Annotated[int | None, Query()] = None,
+    status: Annotated[EngagementStatus | None, Query()] = None,
+) -> Any:
+    """The engagements of the caller's assessors and of its organizations' scopes."""
+    return service.list_engagements(uow, actor, page.limit, page.offset, scope_id, status)
+
+
+@router.post("/engagements", response_model=EngagementRead, status_code=201)
+def request_engagement(body: EngagementCreate, uow: Uow, actor: Actor) -> Any:
+    return service.request_engagement(uow, actor, body)
+
+
+@router.get("/engagements/{engagement_id}", response_model=EngagementRead)
+def get_engagement(engagement_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_engagement(uow, actor, engagement_id)
+
+
+@router.post("/engagements/{engagement_id}/accept", response_model=EngagementRead)
+def accept_engagement(engagement_id: int, body: EngagementAccept, uow: Uow, actor: Actor) -> Any:
+    return service.accept_engagement(uow, actor, engagement_id, body)
+
+
+@router.post("/engagements/{engagement_id}/refuse", response_model=EngagementRead)
+def refuse_engagement(engagement_id: int, body: EngagementRefuse, uow: Uow, actor: Actor) -> Any:
+    return service.refuse_engagement(uow, actor, engagement_id, body)
+
+
+@router.post("/engagements/{engagement_id}/withdraw", response_model=EngagementRead)
+def withdraw_engagement(engagement_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.withdraw_engagement(uow, actor, engagement_id)
 
 
 @router.get("/assessments", response_model=Page[AssessmentRead])
@@ -63,12 +106,25 @@ def revoke_attestation(attestation_id: int, body: AttestationRevoke, uow: Uow, a
     return service.revoke_attestation(uow, actor, attestation_id, body)
 
 
+@router.post("/attestations/{attestation_id}/suspend", response_model=AttestationStatus)
+def suspend_attestation(
+    attestation_id: int, body: AttestationSuspend, uow: Uow, actor: Actor
+) -> Any:
+    return service.suspend_attestation(uow, actor, attestation_id, body)
+
+
+@router.post("/attestations/{attestation_id}/reinstate", response_model=AttestationStatus)
+def reinstate_attestation(attestation_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.reinstate_attestation(uow, actor, attestation_id)
+
+
 @router.get("/status-lists/{organization_id}/{purpose}")
 def status_list(
     organization_id: int, purpose: StatusPurpose, request: Request, response: Response, uow: Uow
 ) -> dict[str, Any]:
-    """The assessor's signed BitstringStatusListCredential: a credential's bit
-    there says whether it was revoked. Public, cached briefly."""
+    """The assessor's signed BitstringStatusListCredential for revocation or
+    suspension: a credential's bit there says whether it was revoked (or is
+    suspended). Public, cached briefly."""
     key_dir = request.app.state.settings.assessor_key_dir
     listed = service.published_status_list(uow, organization_id, purpose, key_dir)
     response.headers["Cache-Control"] = f"public, max-age={service.STATUS_LIST_CACHE_SECONDS}"

@@ -85,83 +85,82 @@ def _fetch_status_lists(urls: set[str]) -> list[Any]:
     return fetched
 
 
-@credential_app.command("verify")
-def credential_verify(
-    file: Annotated[Path, typer.Argument(help="A credential (JSON) issued by an assessor.")],
-    status_list: Annotated[
-        Path | None,
-        typer.Option(
-            "--status-list", help="The issuer's status list credential (JSON), to check offline."
-        ),
-    ] = None,
-    online: Annotated[
-        bool, typer.Option("--online", help="Fetch the issuer's status list from its platform.")
-    ] = False,
-) -> None:
-    """Check an attestation: its eddsa-jcs-2022 proof by the issuer's did:key,
-    its status (revoked or not) in the issuer's signed status list, and its
-    validity period today. Exit codes: 0 valid; 1 invalid; 2 reserved (issuer
-    not accredited, once trust lists exist); 3 revoked; 4 expired or not yet
-    valid; 5 valid, status not checked; 6 the status list is unavailable or
-    refused."""
-    from agilegov.record.credentials import (
-        CredentialError,
-        check_validity,
-        verify_attestation_proof,
-    )
-    from agilegov.record.status_lists import checked_status, status_lists_named
+def _check_proof(file: Path, secured: Any) -> set[str]:
+    """The issuer's eddsa-jcs-2022 proof by its did:key; the status lists the
+    credential names (each must be checked before its status is known)."""
+    from agilegov.record.credentials import CredentialError, verify_attestation_proof
+    from agilegov.record.status_lists import status_lists_named
 
-    secured = _read_json(file)
     try:
         if not isinstance(secured, dict):
             raise CredentialError("a credential is a JSON object")
         verify_attestation_proof(secured)
-        named = status_lists_named(secured)
+        return status_lists_named(secured)
     except CredentialError as problem:
         _stop(
             Verdict.invalid,
             gettext("%(path)s: invalid credential: %(problem)s", path=file, problem=problem),
         )
 
-    checked = False
-    if named and (status_list is not None or online):
-        lists = [_read_json(status_list)] if status_list is not None else []
-        if online:
-            lists += _fetch_status_lists(named)
-        # After fetching: a list made during the fetch is valid from then on.
-        now = datetime.now(UTC)
-        for listed in lists:
-            try:
-                found = checked_status(secured, listed, at=now)
-            except CredentialError as problem:
-                _stop(
-                    Verdict.status_unknown,
-                    gettext("status list refused: %(problem)s", problem=problem),
-                )
-            if found is None:
-                continue
-            purpose, is_set = found
-            named.discard(listed["id"])
-            if is_set:
-                _stop(
-                    Verdict.revoked,
-                    gettext(
-                        "%(path)s: revoked or suspended: its bit is set in the issuer's "
-                        "%(purpose)s list",
-                        path=file,
-                        purpose=purpose.value,
-                    ),
-                )
-        if named:
+
+def _check_status(
+    file: Path, secured: dict[str, Any], named: set[str], given: list[Path], online: bool
+) -> bool:
+    """Each status entry's bit (revocation, suspension) in its issuer's signed
+    list, given as files or fetched; whether every named list was checked."""
+    from agilegov.record.credentials import CredentialError
+    from agilegov.record.status_lists import StatusPurpose, checked_status
+
+    if not named or not (given or online):
+        return False
+    lists = [_read_json(path) for path in given]
+    if online:
+        lists += _fetch_status_lists(
+            named - {listed.get("id") for listed in lists if isinstance(listed, dict)}
+        )
+    # After fetching: a list made during the fetch is valid from then on.
+    now = datetime.now(UTC)
+    unchecked = set(named)
+    for listed in lists:
+        try:
+            found = checked_status(secured, listed, at=now)
+        except CredentialError as problem:
             _stop(
                 Verdict.status_unknown,
+                gettext("status list refused: %(problem)s", problem=problem),
+            )
+        if found is None:
+            continue
+        purpose, is_set = found
+        unchecked.discard(listed["id"])
+        if is_set:
+            which = (
+                gettext("revoked") if purpose is StatusPurpose.revocation else gettext("suspended")
+            )
+            _stop(
+                Verdict.revoked,
                 gettext(
-                    "status not checked: no status list given is the one the credential names "
-                    "(%(lists)s)",
-                    lists=", ".join(sorted(named)),
+                    "%(path)s: revoked or suspended: %(which)s, its bit is set in the "
+                    "issuer's %(purpose)s list",
+                    path=file,
+                    which=which,
+                    purpose=purpose.value,
                 ),
             )
-        checked = True
+    if unchecked:
+        _stop(
+            Verdict.status_unknown,
+            gettext(
+                "status not checked: no status list given is the one the credential names "
+                "(%(lists)s)",
+                lists=", ".join(sorted(unchecked)),
+            ),
+        )
+    return True
+
+
+def _check_validity(file: Path, secured: dict[str, Any]) -> None:
+    from agilegov.record.credentials import CredentialError, check_validity
 
     try:
         check_validity(secured, datetime.now(UTC))
@@ -170,6 +169,34 @@ def credential_verify(
             Verdict.expired,
             gettext("%(path)s: expired: %(problem)s", path=file, problem=problem),
         )
+
+
+@credential_app.command("verify")
+def credential_verify(
+    file: Annotated[Path, typer.Argument(help="A credential (JSON) issued by an assessor.")],
+    status_list: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--status-list",
+            help="One of the issuer's status list credentials (JSON), to check offline; "
+            "give it once per list the credential names.",
+        ),
+    ] = None,
+    online: Annotated[
+        bool, typer.Option("--online", help="Fetch the issuer's status lists from its platform.")
+    ] = False,
+) -> None:
+    """Check an attestation: its eddsa-jcs-2022 proof by the issuer's did:key,
+    its status (revoked, suspended) in each of the issuer's signed status lists
+    it names, and its validity period today. Exit codes: 0 valid; 1 invalid;
+    2 reserved (issuer not accredited, once trust lists exist); 3 revoked or
+    suspended; 4 expired or not yet valid; 5 valid, status not checked; 6 a
+    status list is unavailable or refused."""
+    # Each check stops with its exit code when it fails, in this order.
+    secured = _read_json(file)
+    named = _check_proof(file, secured)
+    checked = _check_status(file, secured, named, status_list or [], online)
+    _check_validity(file, secured)
 
     subject = secured.get("credentialSubject", {})
     details = {
@@ -184,14 +211,17 @@ def credential_verify(
         verdict = gettext(
             "valid: issued by %(issuer)s to %(subject)s (%(method)s), until %(until)s", **details
         )
-        hint = gettext("Not revoked: checked in the issuer's signed status list.")
+        hint = gettext("Not revoked or suspended: checked in the issuer's signed status lists.")
     elif named:
         verdict = gettext(
             "valid, status not checked: issued by %(issuer)s to %(subject)s (%(method)s), "
             "until %(until)s",
             **details,
         )
-        hint = gettext("Give --status-list FILE or --online to check whether it was revoked.")
+        hint = gettext(
+            "Give --status-list FILE (once per list) or --online to check whether it was "
+            "revoked or suspended."
+        )
     else:
         verdict = gettext(
             "valid, no status: issued by %(issuer)s to %(subject)s (%(method)s), until %(until)s",

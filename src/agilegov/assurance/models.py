@@ -9,6 +9,30 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression
 from agilegov.db import Base, JSONType, UTCDateTime
 
 
+class Engagement(Base):
+    """An assessor's request to assess a scope, and its owner's answer: an
+    assessment of the scope follows only an accepted one."""
+
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessor_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    # None when the system itself asked (a migration of data, a script).
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # requested, then accepted, refused (by the scope's owner) or withdrawn (by
+    # the assessor); only a requested one changes.
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
 class Assessment(Base):
     __tablename__ = "assessments"
 
@@ -22,6 +46,9 @@ class Assessment(Base):
     result: Mapped[str] = mapped_column(Text)
     findings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The accepted engagement the assessment answers, one assessment each; None
+    # for assessments made before engagements existed.
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), unique=True)
     # The names a list shows, where its query asks for them.
     scope_name: Mapped[str | None] = query_expression()
     assessor_name: Mapped[str | None] = query_expression()
@@ -49,6 +76,9 @@ class Attestation(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # Suspended until reinstated (any number of times), until revoked.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
     # The credential's bit in its issuer's status lists (Bitstring Status List);
     # None for attestations issued before credentials carried a credentialStatus.
     status_list_index: Mapped[int | None] = mapped_column()

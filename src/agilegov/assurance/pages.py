@@ -1,6 +1,7 @@
-"""Assessments and the attestations they issue, from the pages: an assessor's
-members assess a scope they can see, sign a credential, and revoke it; anyone
-who may read the scope reads the outcome."""
+"""Engagements, assessments and the attestations they issue, from the pages:
+an assessor's members ask to assess a scope they can see, and once its owner
+accepted, assess it, sign a credential, suspend, reinstate and revoke it;
+anyone who may read the scope reads the outcome."""
 
 from functools import partial
 from typing import Annotated, Any
@@ -13,12 +14,17 @@ from sqlalchemy.orm import Session, with_expression
 from agilegov import clock
 from agilegov.api.deps import Uow
 from agilegov.assurance import service
-from agilegov.assurance.models import Assessment, Attestation
+from agilegov.assurance.models import Assessment, Attestation, Engagement
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AttestationIssue,
     AttestationRead,
     AttestationRevoke,
+    AttestationSuspend,
+    EngagementAccept,
+    EngagementCreate,
+    EngagementRead,
+    EngagementRefuse,
 )
 from agilegov.auth import Role
 from agilegov.errors import Unauthenticated
@@ -35,10 +41,42 @@ from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState, reference_label
 from agilegov.web.lists import Column, Listing, choice_label, download, read
-from agilegov.web.render import confirm_page, form_page, render, submit_form, when_text
+from agilegov.web.render import (
+    confirm_page,
+    confirmed,
+    form_page,
+    redirect,
+    render,
+    submit_form,
+    when_text,
+)
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
+
+
+def _assessor_choices(session: Session, visitor: Visitor) -> dict[str, Any]:
+    """The assessors the visitor edits for, and the scopes an assessor may
+    assess: published ones, and those it may read."""
+    assessors = organization_choices(
+        session,
+        [o for o in visitor.principal.roles if visitor.can(o, Role.editor)],
+        kind="assessor",
+    )
+    scopes = session.execute(
+        select(Scope.id, Scope.name)
+        .where(
+            or_(
+                Scope.visibility == "public",
+                Scope.organization_id.in_(list(visitor.principal.roles)),
+            )
+        )
+        .order_by(Scope.name, Scope.id)
+    )
+    return {
+        "assessor_organization_id": [(str(id_), name) for id_, name in assessors],
+        "scope_id": [(str(id_), reference_label(id_, name)) for id_, name in scopes],
+    }
 
 
 def _assessment_form(
@@ -51,39 +89,39 @@ def _assessment_form(
     if not visitor.signed_in:
         raise Unauthenticated(lazy("sign in first"))
     with uow:
-        assessors = organization_choices(
-            uow.session,
-            [o for o in visitor.principal.roles if visitor.can(o, Role.editor)],
-            kind="assessor",
-        )
-        # The scopes an assessor may assess: published ones, and those it may read.
-        scopes = uow.session.execute(
-            select(Scope.id, Scope.name)
+        choices = _assessor_choices(uow.session, visitor)
+        # The accepted engagements of the visitor's assessors that no assessment answers yet.
+        editing = [int(id_) for id_, _ in choices["assessor_organization_id"]]
+        engagements = uow.session.execute(
+            select(Engagement.id, Engagement.scheme, Scope.name)
+            .join(Scope, Scope.id == Engagement.scope_id)
             .where(
-                or_(
-                    Scope.visibility == "public",
-                    Scope.organization_id.in_(list(visitor.principal.roles)),
-                )
+                Engagement.assessor_organization_id.in_(editing),
+                Engagement.status == "accepted",
+                Engagement.id.not_in(
+                    select(Assessment.engagement_id).where(Assessment.engagement_id.is_not(None))
+                ),
             )
-            .order_by(Scope.name, Scope.id)
+            .order_by(Engagement.id)
         )
-        choices = {
-            "assessor_organization_id": [(str(id_), name) for id_, name in assessors],
-            "scope_id": [(str(id_), reference_label(id_, name)) for id_, name in scopes],
-        }
+        choices["engagement_id"] = [
+            (str(id_), reference_label(id_, f"{scope} — {scheme}"))
+            for id_, scheme, scope in engagements
+        ]
     state = FormState.of(
         AssessmentCreate,
         values,
         problems,
         choices=choices,
-        labels={"assessor_organization_id": N_("Assessor")},
+        labels={"assessor_organization_id": N_("Assessor"), "engagement_id": N_("Engagement")},
     )
     return form_page(
         request,
         heading=N_("Assess a scope"),
         intro=N_(
             "An assessment evaluates a scope's governance by a stated method against "
-            "criteria, and records its result and findings; an attestation can follow."
+            "criteria, and records its result and findings; an attestation can follow. "
+            "It answers an engagement the scope's owner accepted."
         ),
         breadcrumbs=[],
         state=state,
@@ -99,8 +137,15 @@ def new_assessment(
     uow: Uow,
     visitor: VisitorDep,
     scope_id: Annotated[str | None, Query(max_length=12)] = None,
+    engagement_id: Annotated[str | None, Query(max_length=12)] = None,
 ) -> Response:
-    return _assessment_form(request, uow, visitor, {"scope_id": scope_id})
+    values = {"scope_id": scope_id, "engagement_id": engagement_id}
+    if engagement_id is not None and engagement_id.isdecimal():
+        # The engagement chosen names its assessor and scope too.
+        engagement = service.get_engagement(uow, visitor.principal, int(engagement_id))
+        values["scope_id"] = str(engagement.scope_id)
+        values["assessor_organization_id"] = str(engagement.assessor_organization_id)
+    return _assessment_form(request, uow, visitor, values)
 
 
 @router.post("/assessments")
@@ -184,6 +229,7 @@ def _assessment_page(
     issue_values: Any = None,
     issue_problems: dict[str, str] | None = None,
     revoke_problems: dict[str, str] | None = None,
+    suspend_problems: dict[str, str] | None = None,
 ) -> Response:
     assessment = service.get_assessment(uow, visitor.principal, assessment_id)
     with uow:
@@ -211,6 +257,7 @@ def _assessment_page(
         can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
         issue=FormState.of(AttestationIssue, issue_values, issue_problems),
         revoke=FormState.of(AttestationRevoke, problems=revoke_problems),
+        suspend=FormState.of(AttestationSuspend, problems=suspend_problems),
     )
 
 
@@ -273,6 +320,224 @@ def revoke_attestation(
     )
 
 
+@router.post("/attestations/{attestation_id}/suspend")
+def suspend_attestation(
+    request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    attestation = service.get_attestation(uow, visitor.principal, attestation_id)
+    back = f"/assessments/{attestation.assessment_id}"
+
+    def ask(data: AttestationSuspend) -> Response:
+        service.check_suspendable(uow, visitor.principal, attestation_id)
+        return confirm_page(
+            request,
+            question=lazy("Suspend attestation #%(id)s?", id=attestation_id),
+            detail=lazy(
+                "Anyone checking the credential will see it suspended until it is "
+                "reinstated, for this reason: %(reason)s",
+                reason=data.reason,
+            ),
+            action=f"/attestations/{attestation_id}/suspend",
+            submit=lazy("Suspend attestation"),
+            cancel=f"{back}#attestation-{attestation_id}",
+            carried=form,
+        )
+
+    return submit_form(
+        AttestationSuspend,
+        form,
+        lambda data: service.suspend_attestation(uow, visitor.principal, attestation_id, data),
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, attestation.assessment_id, suspend_problems=problems
+        ),
+        done=back,
+        message=lazy("Attestation #%(id)s suspended", id=attestation_id),
+        confirm=ask,
+    )
+
+
+@router.post("/attestations/{attestation_id}/reinstate")
+def reinstate_attestation(
+    request: Request, attestation_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    attestation = service.get_attestation(uow, visitor.principal, attestation_id)
+    service.reinstate_attestation(uow, visitor.principal, attestation_id)
+    return redirect(
+        f"/assessments/{attestation.assessment_id}",
+        message=lazy("Attestation #%(id)s reinstated", id=attestation_id),
+    )
+
+
+# ---------------------------------------------------------------- engagements
+
+
+def _engagement_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    if not visitor.signed_in:
+        raise Unauthenticated(lazy("sign in first"))
+    with uow:
+        choices = _assessor_choices(uow.session, visitor)
+    state = FormState.of(
+        EngagementCreate,
+        values,
+        problems,
+        choices=choices,
+        labels={"assessor_organization_id": N_("Assessor")},
+    )
+    return form_page(
+        request,
+        heading=N_("Request an engagement"),
+        intro=N_(
+            "An assessor asks the scope's owner to let it assess the scope, by the scheme "
+            "named; once the owner accepts, the assessment can be recorded."
+        ),
+        breadcrumbs=[],
+        state=state,
+        action="/engagements",
+        submit=N_("Send the request"),
+        cancel="/",
+    )
+
+
+@router.get("/engagements/new")
+def new_engagement(
+    request: Request,
+    uow: Uow,
+    visitor: VisitorDep,
+    scope_id: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    return _engagement_form(request, uow, visitor, {"scope_id": scope_id})
+
+
+@router.post("/engagements")
+def request_engagement(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    return submit_form(
+        EngagementCreate,
+        form,
+        lambda data: service.request_engagement(uow, visitor.principal, data),
+        refused=partial(_engagement_form, request, uow, visitor),
+        done=lambda created: f"/engagements/{created.id}",
+        message=lazy("Request sent to the scope's owner"),
+    )
+
+
+def _engagement_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    engagement_id: int,
+    *,
+    accept_problems: dict[str, str] | None = None,
+    refuse_problems: dict[str, str] | None = None,
+) -> Response:
+    engagement = service.get_engagement(uow, visitor.principal, engagement_id)
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, engagement.scope_id)
+        assert scope is not None
+        owner, scope_name = scope.organization_id, scope.name
+        assessor = organization_names(session, {engagement.assessor_organization_id})
+        assessment = session.scalar(
+            select(Assessment.id).where(Assessment.engagement_id == engagement_id)
+        )
+    pending = engagement.status == "requested"
+    is_assessor = visitor.can(engagement.assessor_organization_id, Role.editor)
+    return render(
+        request,
+        "engagement.html",
+        visitor=visitor,
+        engagement=engagement,
+        scope_name=scope_name,
+        assessor=assessor[engagement.assessor_organization_id],
+        assessment=assessment,
+        can_answer=pending and visitor.can(owner, Role.editor),
+        can_withdraw=pending and is_assessor,
+        can_assess=engagement.status == "accepted" and is_assessor and assessment is None,
+        accept=FormState.of(EngagementAccept, problems=accept_problems),
+        refuse=FormState.of(EngagementRefuse, problems=refuse_problems),
+    )
+
+
+@router.get("/engagements/{engagement_id}")
+def engagement(request: Request, engagement_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _engagement_page(request, uow, visitor, engagement_id)
+
+
+@router.post("/engagements/{engagement_id}/accept")
+def accept_engagement(
+    request: Request, engagement_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    return submit_form(
+        EngagementAccept,
+        form,
+        lambda data: service.accept_engagement(uow, visitor.principal, engagement_id, data),
+        refused=lambda values, problems: _engagement_page(
+            request, uow, visitor, engagement_id, accept_problems=problems
+        ),
+        done=f"/engagements/{engagement_id}",
+        message=lazy("Engagement #%(id)s accepted", id=engagement_id),
+    )
+
+
+@router.post("/engagements/{engagement_id}/refuse")
+def refuse_engagement(
+    request: Request, engagement_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    def ask(data: EngagementRefuse) -> Response:
+        service.check_answerable(uow, visitor.principal, engagement_id, by_owner=True)
+        return confirm_page(
+            request,
+            question=lazy("Refuse engagement #%(id)s?", id=engagement_id),
+            detail=lazy(
+                "The assessor will not assess the scope on this request; it is told this "
+                "reason: %(note)s",
+                note=data.note,
+            ),
+            action=f"/engagements/{engagement_id}/refuse",
+            submit=lazy("Refuse the engagement"),
+            cancel=f"/engagements/{engagement_id}",
+            carried=form,
+        )
+
+    return submit_form(
+        EngagementRefuse,
+        form,
+        lambda data: service.refuse_engagement(uow, visitor.principal, engagement_id, data),
+        refused=lambda values, problems: _engagement_page(
+            request, uow, visitor, engagement_id, refuse_problems=problems
+        ),
+        done=f"/engagements/{engagement_id}",
+        message=lazy("Engagement #%(id)s refused", id=engagement_id),
+        confirm=ask,
+    )
+
+
+@router.post("/engagements/{engagement_id}/withdraw")
+def withdraw_engagement(
+    request: Request, engagement_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    if not confirmed(form):
+        service.check_answerable(uow, visitor.principal, engagement_id, by_owner=False)
+        return confirm_page(
+            request,
+            question=lazy("Withdraw engagement #%(id)s?", id=engagement_id),
+            detail=lazy("The scope's owner can no longer accept it."),
+            action=f"/engagements/{engagement_id}/withdraw",
+            submit=lazy("Withdraw the request"),
+            cancel=f"/engagements/{engagement_id}",
+        )
+    service.withdraw_engagement(uow, visitor.principal, engagement_id)
+    return redirect(
+        f"/engagements/{engagement_id}",
+        message=lazy("Engagement #%(id)s withdrawn", id=engagement_id),
+    )
+
+
 # ---------------------------------------------------------------- the scope's overview
 
 
@@ -288,8 +553,26 @@ def _assessments(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> 
         for org in visitor.principal.roles
         if org != scope.organization_id and visitor.can(org, Role.editor)
     ]
+    # The scope's engagements the visitor may read: all of them for the scope's
+    # members, their own assessors' for others.
+    engagements = [
+        EngagementRead.model_validate(e)
+        for e in session.scalars(
+            select(Engagement)
+            .where(
+                Engagement.scope_id == scope.id,
+                service.readable_engagements(visitor.principal),
+            )
+            .order_by(Engagement.id.desc())
+        )
+    ]
+    names = {
+        **names,
+        **organization_names(session, {e.assessor_organization_id for e in engagements}),
+    }
     return {
         "assessments": [(a, names[a.assessor_organization_id]) for a in assessments],
+        "engagements": [(e, names[e.assessor_organization_id]) for e in engagements],
         "can_assess": visitor.signed_in
         and bool(organization_choices(session, editing, kind="assessor")),
     }

@@ -1,14 +1,53 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from agilegov.i18n import N_
 from agilegov.record.credentials import AttestationMethod
 from agilegov.schemas import Input, LongText, Output, ShortText, StoredDatetime
 
+# Not an enumeration: its words would be labels shared with other parts'
+# (an input "accepted" in a consultation reads otherwise).
+EngagementStatus = Literal["requested", "accepted", "refused", "withdrawn"]
+
+
+SchemeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EngagementCreate(Input):
+    assessor_organization_id: int
+    scope_id: int
+    scheme: SchemeText = Field(description=N_("The scheme or method of assessment asked for."))
+    message: LongText = Field(default="", description=N_("What the assessor asks, and why."))
+
+
+class EngagementAccept(Input):
+    note: LongText = ""
+
+
+class EngagementRefuse(Input):
+    note: LongText = Field(min_length=1)
+
+
+class EngagementRead(Output):
+    id: int
+    assessor_organization_id: int
+    scope_id: int
+    scheme: str
+    message: str
+    requested_by: int | None
+    requested_at: datetime
+    status: EngagementStatus
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_note: str | None
+
 
 class AssessmentCreate(Input):
+    engagement_id: int = Field(
+        description=N_("The engagement, accepted by the scope's owner, the assessment answers.")
+    )
     assessor_organization_id: int
     scope_id: int
     method: AttestationMethod
@@ -26,6 +65,7 @@ class AssessmentRead(Output):
     result: str
     findings: list[str]
     created_at: datetime
+    engagement_id: int | None
 
 
 class AttestationIssue(Input):
@@ -34,6 +74,10 @@ class AttestationIssue(Input):
 
 
 class AttestationRevoke(Input):
+    reason: LongText = Field(min_length=1)
+
+
+class AttestationSuspend(Input):
     reason: LongText = Field(min_length=1)
 
 
@@ -48,6 +92,8 @@ class AttestationRead(Output):
     issued_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+    suspended_at: datetime | None
+    suspension_reason: str | None
     status_list_index: int | None
 
 
@@ -60,3 +106,6 @@ class AttestationStatus(Output):
     revoked: bool
     revoked_at: datetime | None
     revocation_reason: str | None
+    suspended: bool
+    suspended_at: datetime | None
+    suspension_reason: str | None

@@ -1,9 +1,14 @@
 """Assessments and attestations (report 4.5): an assessor evaluates a scope's
 governance by a stated method and may issue a signed credential about it.
 
-Issuing and revoking are events with public payloads (hashes and identifiers
-only), so anyone can see in the record that a credential was issued or
-withdrawn, even when the assessed scope is private.
+An assessment answers an engagement: the assessor asks to assess the scope,
+and the scope's owner accepts (or refuses); one accepted engagement allows one
+assessment.
+
+Issuing, suspending, reinstating and revoking are events with public payloads
+(hashes and identifiers only), so anyone can see in the record that a
+credential was issued, suspended or withdrawn, even when the assessed scope is
+private.
 """
 
 import hashlib
@@ -18,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.assurance.keys import assessor_key
-from agilegov.assurance.models import Assessment, Attestation
+from agilegov.assurance.models import Assessment, Attestation, Engagement
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AssessmentRead,
@@ -26,10 +31,17 @@ from agilegov.assurance.schemas import (
     AttestationRead,
     AttestationRevoke,
     AttestationStatus,
+    AttestationSuspend,
+    EngagementAccept,
+    EngagementCreate,
+    EngagementRead,
+    EngagementRefuse,
+    EngagementStatus,
 )
 from agilegov.auth import Principal, Role
 from agilegov.errors import Conflict, InvalidInput, NotFound
-from agilegov.i18n import lazy
+from agilegov.i18n import N_, Lazy, lazy
+from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationRead
 from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
@@ -97,28 +109,86 @@ def _assessment(session: Session, actor: Principal, assessment_id: int) -> Asses
     return assessment
 
 
+def _assessor_and_scope(
+    session: Session, actor: Principal, assessor_organization_id: int, scope_id: int
+) -> tuple[OrganizationRead, Scope]:
+    """The assessor ``actor`` edits for, and a scope it may assess: one it can
+    see, of another organization."""
+    assessor = organization_profile(session, assessor_organization_id)
+    if assessor is None:
+        raise InvalidInput.on("assessor_organization_id", lazy("no such organization"))
+    actor.require(assessor.id, Role.editor)
+    if assessor.kind != "assessor":
+        raise InvalidInput.on(
+            "assessor_organization_id",
+            lazy("%(assessor)s is not an assessor", assessor=assessor.name),
+        )
+    scope = session.get(Scope, scope_id)
+    if scope is None or not (
+        scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
+    ):
+        raise InvalidInput.on(
+            "scope_id",
+            lazy("no scope %(scope_id)s this assessor can see", scope_id=scope_id),
+        )
+    if scope.organization_id == assessor.id:
+        raise InvalidInput.on("scope_id", lazy("an assessor does not assess its own scope"))
+    return assessor, scope
+
+
+# Why an engagement that is not accepted allows no assessment.
+_NOT_ACCEPTED = {
+    "requested": N_("engagement %(engagement_id)s awaits the scope owner's answer"),
+    "refused": N_("engagement %(engagement_id)s was refused by the scope's owner"),
+    "withdrawn": N_("engagement %(engagement_id)s was withdrawn"),
+}
+
+
+def _accepted_engagement(
+    session: Session, engagement_id: int, assessor_id: int, scope_id: int
+) -> Engagement:
+    """The engagement an assessment answers: the assessor's, for that scope,
+    accepted by the scope's owner, and not answered already."""
+    engagement = session.get(Engagement, engagement_id)
+    if (
+        engagement is None
+        or engagement.assessor_organization_id != assessor_id
+        or engagement.scope_id != scope_id
+    ):
+        raise InvalidInput.on(
+            "engagement_id",
+            lazy(
+                "no engagement %(engagement_id)s of this assessor for this scope",
+                engagement_id=engagement_id,
+            ),
+        )
+    status = engagement.status
+    if status != "accepted":
+        raise InvalidInput.on(
+            "engagement_id", lazy(_NOT_ACCEPTED[status], engagement_id=engagement_id)
+        )
+    answered = session.scalar(
+        select(Assessment.id).where(Assessment.engagement_id == engagement_id)
+    )
+    if answered is not None:
+        raise InvalidInput.on(
+            "engagement_id",
+            lazy(
+                "engagement %(engagement_id)s is answered already by assessment %(assessment_id)s",
+                engagement_id=engagement_id,
+                assessment_id=answered,
+            ),
+        )
+    return engagement
+
+
 def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate) -> AssessmentRead:
     with uow:
         session = uow.session
-        assessor = organization_profile(session, data.assessor_organization_id)
-        if assessor is None:
-            raise InvalidInput.on("assessor_organization_id", lazy("no such organization"))
-        actor.require(assessor.id, Role.editor)
-        if assessor.kind != "assessor":
-            raise InvalidInput.on(
-                "assessor_organization_id",
-                lazy("%(assessor)s is not an assessor", assessor=assessor.name),
-            )
-        scope = session.get(Scope, data.scope_id)
-        if scope is None or not (
-            scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
-        ):
-            raise InvalidInput.on(
-                "scope_id",
-                lazy("no scope %(scope_id)s this assessor can see", scope_id=data.scope_id),
-            )
-        if scope.organization_id == assessor.id:
-            raise InvalidInput.on("scope_id", lazy("an assessor does not assess its own scope"))
+        assessor, scope = _assessor_and_scope(
+            session, actor, data.assessor_organization_id, data.scope_id
+        )
+        _accepted_engagement(session, data.engagement_id, assessor.id, scope.id)
         assessment = Assessment(**data.model_dump(mode="json"), created_at=clock.now())
         session.add(assessment)
         session.flush()
@@ -164,6 +234,232 @@ def list_assessments(
         return paginate(uow.session, Assessment, where, AssessmentRead, limit, offset)
 
 
+# ---------------------------------------------------------------- engagements
+
+
+def readable_engagements(actor: Principal) -> Any:
+    """The condition of the engagements ``actor`` may read: those of its
+    assessors and those of its organizations' scopes (never public: a request
+    is between the two)."""
+    member_of = list(actor.roles)
+    if actor.is_system:
+        return Engagement.id.is_not(None)
+    return or_(
+        Engagement.assessor_organization_id.in_(member_of),
+        Engagement.scope_id.in_(select(Scope.id).where(Scope.organization_id.in_(member_of))),
+    )
+
+
+def _engagement(session: Session, actor: Principal, engagement_id: int) -> tuple[Engagement, Scope]:
+    engagement = session.get(Engagement, engagement_id)
+    scope = session.get(Scope, engagement.scope_id) if engagement is not None else None
+    if (
+        engagement is None
+        or scope is None
+        or not (
+            actor.can(engagement.assessor_organization_id, Role.viewer)
+            or actor.can(scope.organization_id, Role.viewer)
+        )
+    ):
+        raise NotFound(lazy("engagement %(engagement_id)s not found", engagement_id=engagement_id))
+    return engagement, scope
+
+
+def request_engagement(uow: UnitOfWork, actor: Principal, data: EngagementCreate) -> EngagementRead:
+    """An assessor asks the scope's owner to let it assess the scope; the
+    owner is told."""
+    with uow:
+        session = uow.session
+        assessor, scope = _assessor_and_scope(
+            session, actor, data.assessor_organization_id, data.scope_id
+        )
+        pending = session.scalar(
+            select(Engagement.id).where(
+                Engagement.assessor_organization_id == assessor.id,
+                Engagement.scope_id == scope.id,
+                Engagement.status == "requested",
+            )
+        )
+        if pending is not None:
+            raise Conflict(
+                lazy(
+                    "engagement %(engagement_id)s asks this already and awaits an answer",
+                    engagement_id=pending,
+                )
+            )
+        engagement = Engagement(
+            **data.model_dump(),
+            requested_by=actor.user_id,
+            requested_at=clock.now(),
+            status="requested",
+        )
+        session.add(engagement)
+        session.flush()
+        read = EngagementRead.model_validate(engagement)
+        record_event(
+            session,
+            actor,
+            "engagement.requested",
+            engagement.id,
+            read,
+            scope=scope,
+            organization_id=assessor.id,
+        )
+        _tell(
+            session,
+            actor,
+            scope.organization_id,
+            engagement,
+            "engagement.requested",
+            lazy(
+                "%(assessor)s asks to assess %(scope)s",
+                assessor=assessor.name,
+                scope=scope.name,
+            ),
+            lazy("Scheme: %(scheme)s. %(request)s", scheme=data.scheme, request=data.message),
+        )
+        uow.commit()
+        return read
+
+
+def _tell(
+    session: Session,
+    actor: Principal,
+    organization_id: int,
+    engagement: Engagement,
+    kind: str,
+    title: Lazy,
+    body: Lazy,
+) -> None:
+    notify_owners(
+        session,
+        actor,
+        organization_id,
+        kind,
+        title,
+        body,
+        link=f"/engagements/{engagement.id}",
+        payload={"engagement_id": engagement.id, "scope_id": engagement.scope_id},
+    )
+
+
+def get_engagement(uow: UnitOfWork, actor: Principal, engagement_id: int) -> EngagementRead:
+    with uow:
+        engagement, _ = _engagement(uow.session, actor, engagement_id)
+        return EngagementRead.model_validate(engagement)
+
+
+def list_engagements(
+    uow: UnitOfWork,
+    actor: Principal,
+    limit: int,
+    offset: int,
+    scope_id: int | None = None,
+    status: EngagementStatus | None = None,
+) -> Page[EngagementRead]:
+    with uow:
+        where = [readable_engagements(actor)]
+        if scope_id is not None:
+            where.append(Engagement.scope_id == scope_id)
+        if status is not None:
+            where.append(Engagement.status == status)
+        return paginate(uow.session, Engagement, where, EngagementRead, limit, offset)
+
+
+def _pending(
+    session: Session, actor: Principal, engagement_id: int, *, by_owner: bool
+) -> tuple[Engagement, Scope]:
+    """The engagement still awaiting an answer, if ``actor`` may give it: an
+    editor of the scope's organization (accept, refuse) or of the assessor
+    (withdraw)."""
+    engagement, scope = _engagement(session, actor, engagement_id)
+    answering = scope.organization_id if by_owner else engagement.assessor_organization_id
+    actor.require(answering, Role.editor)
+    if engagement.status != "requested":
+        raise Conflict(
+            lazy(
+                "engagement %(engagement_id)s was answered already",
+                engagement_id=engagement_id,
+            )
+        )
+    return engagement, scope
+
+
+def check_answerable(
+    uow: UnitOfWork, actor: Principal, engagement_id: int, *, by_owner: bool
+) -> None:
+    """Refuse as refusing (``by_owner``) or withdrawing would, changing nothing:
+    before asking someone whether they mean it."""
+    with uow:
+        _pending(uow.session, actor, engagement_id, by_owner=by_owner)
+
+
+def _answer(
+    uow: UnitOfWork,
+    actor: Principal,
+    engagement_id: int,
+    status: EngagementStatus,
+    note: str | None,
+) -> EngagementRead:
+    by_owner = status != "withdrawn"
+    with uow:
+        session = uow.session
+        engagement, scope = _pending(session, actor, engagement_id, by_owner=by_owner)
+        engagement.status = status
+        engagement.decided_by = actor.user_id
+        engagement.decided_at = clock.now()
+        engagement.decision_note = note or None
+        session.flush()
+        read = EngagementRead.model_validate(engagement)
+        record_event(
+            session,
+            actor,
+            f"engagement.{status}",
+            engagement.id,
+            read,
+            scope=scope,
+            organization_id=None if by_owner else engagement.assessor_organization_id,
+        )
+        assessor = organization_profile(session, engagement.assessor_organization_id)
+        assert assessor is not None
+        names = {"assessor": assessor.name, "scope": scope.name, "note": note or ""}
+        if status == "accepted":
+            told = engagement.assessor_organization_id
+            title = lazy("%(scope)s's owner accepted %(assessor)s's engagement", **names)
+            body = lazy("The assessment may begin. %(note)s", **names)
+        elif status == "refused":
+            told = engagement.assessor_organization_id
+            title = lazy("%(scope)s's owner refused %(assessor)s's engagement", **names)
+            body = lazy("Their reason: %(note)s", **names)
+        else:
+            told = scope.organization_id
+            title = lazy("%(assessor)s withdrew its request to assess %(scope)s", **names)
+            body = lazy("Nothing is left to answer.")
+        _tell(session, actor, told, engagement, f"engagement.{status}", title, body)
+        uow.commit()
+        return read
+
+
+def accept_engagement(
+    uow: UnitOfWork, actor: Principal, engagement_id: int, data: EngagementAccept
+) -> EngagementRead:
+    """The scope's owner consents: the assessor may record one assessment."""
+    return _answer(uow, actor, engagement_id, "accepted", data.note)
+
+
+def refuse_engagement(
+    uow: UnitOfWork, actor: Principal, engagement_id: int, data: EngagementRefuse
+) -> EngagementRead:
+    return _answer(uow, actor, engagement_id, "refused", data.note)
+
+
+def withdraw_engagement(uow: UnitOfWork, actor: Principal, engagement_id: int) -> EngagementRead:
+    return _answer(uow, actor, engagement_id, "withdrawn", None)
+
+
+# ---------------------------------------------------------------- attestations
+
+
 def _status_payload(attestation: Attestation) -> dict[str, object]:
     return AttestationStatus(
         id=attestation.id,
@@ -174,6 +470,9 @@ def _status_payload(attestation: Attestation) -> dict[str, object]:
         revoked=attestation.revoked_at is not None,
         revoked_at=attestation.revoked_at,
         revocation_reason=attestation.revocation_reason,
+        suspended=attestation.suspended_at is not None,
+        suspended_at=attestation.suspended_at,
+        suspension_reason=attestation.suspension_reason,
     ).model_dump(mode="json")
 
 
@@ -225,11 +524,15 @@ def issue_attestation(
                 valid_from=valid_from,
                 valid_until=data.valid_until,
                 findings=assessment.findings or None,
-                credential_status=status_entry(
-                    status_list_url(assessor.id, StatusPurpose.revocation),
-                    StatusPurpose.revocation,
-                    attestation.status_list_index,
-                ),
+                # One bit in each list, at the same position.
+                credential_status=[
+                    status_entry(
+                        status_list_url(assessor.id, purpose),
+                        purpose,
+                        attestation.status_list_index,
+                    )
+                    for purpose in (StatusPurpose.revocation, StatusPurpose.suspension)
+                ],
             )
         except CredentialError as problem:
             raise InvalidInput.on("valid_until", str(problem)) from None
@@ -289,6 +592,8 @@ def attestation_status(uow: UnitOfWork, attestation_id: int) -> AttestationStatu
 def _revocable(
     session: Session, actor: Principal, attestation_id: int
 ) -> tuple[Attestation, Assessment]:
+    """The attestation and its assessment, if ``actor`` may change its status
+    and it still has one to change: revoking is final."""
     attestation = _attestation(session, actor, attestation_id)
     assessment = session.get(Assessment, attestation.assessment_id)
     assert assessment is not None
@@ -309,6 +614,30 @@ def check_revocable(uow: UnitOfWork, actor: Principal, attestation_id: int) -> N
         _revocable(uow.session, actor, attestation_id)
 
 
+def _changed_status(
+    session: Session,
+    actor: Principal,
+    attestation: Attestation,
+    assessment: Assessment,
+    event: str,
+) -> AttestationStatus:
+    """Record the attestation's new status, in public (identifiers and reasons)."""
+    session.flush()
+    payload = _status_payload(attestation)
+    scope = session.get(Scope, assessment.scope_id)
+    record_event(
+        session,
+        actor,
+        event,
+        attestation.id,
+        payload,
+        scope=scope,
+        organization_id=assessment.assessor_organization_id,
+        private=False,
+    )
+    return AttestationStatus.model_validate(payload)
+
+
 def revoke_attestation(
     uow: UnitOfWork, actor: Principal, attestation_id: int, data: AttestationRevoke
 ) -> AttestationStatus:
@@ -317,21 +646,66 @@ def revoke_attestation(
         attestation, assessment = _revocable(session, actor, attestation_id)
         attestation.revoked_at = clock.now()
         attestation.revocation_reason = data.reason
-        session.flush()
-        payload = _status_payload(attestation)
-        scope = session.get(Scope, assessment.scope_id)
-        record_event(
-            session,
-            actor,
-            "attestation.revoked",
-            attestation.id,
-            payload,
-            scope=scope,
-            organization_id=assessment.assessor_organization_id,
-            private=False,
-        )
+        status = _changed_status(session, actor, attestation, assessment, "attestation.revoked")
         uow.commit()
-        return AttestationStatus.model_validate(payload)
+        return status
+
+
+def _suspendable(
+    session: Session, actor: Principal, attestation_id: int
+) -> tuple[Attestation, Assessment]:
+    attestation, assessment = _revocable(session, actor, attestation_id)
+    if attestation.suspended_at is not None:
+        raise Conflict(
+            lazy(
+                "attestation %(attestation_id)s is suspended already",
+                attestation_id=attestation_id,
+            )
+        )
+    return attestation, assessment
+
+
+def check_suspendable(uow: UnitOfWork, actor: Principal, attestation_id: int) -> None:
+    """Refuse as ``suspend_attestation`` would, changing nothing: before asking
+    someone whether they mean it."""
+    with uow:
+        _suspendable(uow.session, actor, attestation_id)
+
+
+def suspend_attestation(
+    uow: UnitOfWork, actor: Principal, attestation_id: int, data: AttestationSuspend
+) -> AttestationStatus:
+    """Set the credential's bit in the issuer's suspension list, until it is
+    reinstated (or revoked)."""
+    with uow:
+        session = uow.session
+        attestation, assessment = _suspendable(session, actor, attestation_id)
+        attestation.suspended_at = clock.now()
+        attestation.suspension_reason = data.reason
+        status = _changed_status(session, actor, attestation, assessment, "attestation.suspended")
+        uow.commit()
+        return status
+
+
+def reinstate_attestation(
+    uow: UnitOfWork, actor: Principal, attestation_id: int
+) -> AttestationStatus:
+    """Clear a suspension: the credential stands again. A revoked one stays revoked."""
+    with uow:
+        session = uow.session
+        attestation, assessment = _revocable(session, actor, attestation_id)
+        if attestation.suspended_at is None:
+            raise Conflict(
+                lazy(
+                    "attestation %(attestation_id)s is not suspended",
+                    attestation_id=attestation_id,
+                )
+            )
+        attestation.suspended_at = None
+        attestation.suspension_reason = None
+        status = _changed_status(session, actor, attestation, assessment, "attestation.reinstated")
+        uow.commit()
+        return status
 
 
 def published_status_list(
@@ -339,7 +713,7 @@ def published_status_list(
 ) -> dict[str, Any]:
     """The assessor's BitstringStatusListCredential for ``purpose``, rebuilt from
     its attestations and signed with its key: public, like the credentials'
-    revocation itself. Only revocation lists are published."""
+    revocation and suspension themselves."""
     with uow:
         session = uow.session
         organization = organization_profile(session, organization_id)
@@ -350,15 +724,18 @@ def published_status_list(
                     organization_id=organization_id,
                 )
             )
-        if purpose is not StatusPurpose.revocation:
-            raise NotFound(lazy("no status list for %(purpose)s", purpose=purpose.value))
         key = assessor_key(key_dir, organization_id)
         issuer = did_key(key.public_key())
-        revoked = session.scalars(
+        marked = (
+            Attestation.revoked_at
+            if purpose is StatusPurpose.revocation
+            else Attestation.suspended_at
+        )
+        indexes = session.scalars(
             select(Attestation.status_list_index).where(
                 Attestation.issuer_did == issuer,
                 Attestation.status_list_index.is_not(None),
-                Attestation.revoked_at.is_not(None),
+                marked.is_not(None),
             )
         )
         now = clock.now().replace(microsecond=0)
@@ -366,7 +743,7 @@ def published_status_list(
             list_url=status_list_url(organization_id, purpose),
             issuer=issuer,
             purpose=purpose,
-            set_indexes=[index for index in revoked if index is not None],
+            set_indexes=[index for index in indexes if index is not None],
             valid_from=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             valid_until=(now + STATUS_LIST_VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )

@@ -26,7 +26,9 @@ The story runs over the 180 days before today (all times are pinned with
   selection-rate ratio falls below TalentBridge's 0.85 (never below the
   ministry's 0.80), and the evaluation opens an inner-loop breach trigger;
   monitoring, the review desk and calibration are improved;
-- day 129: FairBench certifies the fairness monitoring with a credential;
+- days 127-129: FairBench asks to certify the fairness monitoring,
+  TalentBridge accepts the engagement, and FairBench certifies it with a
+  credential;
 - days 150-164, outer loop: version 1.1 of the AI Guidelines for Business is
   published; TalentBridge follows it, which opens a framework-change trigger;
   the service is re-analysed, the explanation goal is revised and the measures

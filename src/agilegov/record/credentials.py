@@ -552,7 +552,7 @@ def attestation_credential(
     valid_from: datetime,
     valid_until: datetime | None = None,
     findings: Sequence[str] | None = None,
-    credential_status: Mapping[str, Any] | None = None,
+    credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The unsigned VC 2.0 credential for one governance attestation.
 
@@ -569,8 +569,9 @@ def attestation_credential(
     :func:`attestation_urn`), and revoking it is an event appended to that log,
     not a change to the signed credential. ``credential_status`` (a Bitstring
     Status List entry) is signed like any other field and points at the bit
-    that the issuer's published, signed status list sets on revocation; it is
-    left out when not given, as on attestations issued before status lists.
+    that the issuer's published, signed status list sets on revocation; a list
+    of entries names several bits (revocation and suspension); it is left out
+    when not given, as on attestations issued before status lists.
     """
     if not isinstance(credential_id, str) or not _URI_SCHEME.match(credential_id):
         raise CredentialError("credential_id must be a URI such as urn:agilegov:attestation:1")
@@ -611,9 +612,14 @@ def attestation_credential(
         subject["findings"] = _texts(findings, "findings", allow_empty=True)
     credential["credentialSubject"] = subject
     if credential_status is not None:
-        if not isinstance(credential_status, Mapping) or "type" not in credential_status:
-            raise CredentialError("credential_status must be an object with a type")
-        credential["credentialStatus"] = copy.deepcopy(dict(credential_status))
+        single = isinstance(credential_status, Mapping)
+        entries = [credential_status] if single else credential_status
+        if not entries or not all(
+            isinstance(entry, Mapping) and "type" in entry for entry in entries
+        ):
+            raise CredentialError("credential_status must be objects with a type")
+        copied = [copy.deepcopy(dict(entry)) for entry in entries]
+        credential["credentialStatus"] = copied[0] if single else copied
     canonicalize(credential)
     return credential
 
