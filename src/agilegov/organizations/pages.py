@@ -292,7 +292,7 @@ def _account_page(
         status=status,
         visitor=visitor,
         tokens=tokens,
-        verified=service.is_verified(uow, visitor.principal),
+        verified=service.email_is_verified(uow, visitor.principal),
         issued=issued,
         token_form=FormState.of(TokenCreate, values, problems),
         preferences_form=FormState.of(
