@@ -1296,6 +1296,30 @@ def set_site_admin(uow: UnitOfWork, email: str, site_admin: bool) -> UserRead:
         return UserRead.model_validate(user)
 
 
+def site_operator(session: Session, email: str | None) -> int:
+    """The user id of the site's operator with ``email``, or of the only one."""
+    query = select(User.id).where(User.site_admin)
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    ids = list(session.scalars(query.limit(2)))
+    if len(ids) != 1:
+        raise InvalidInput.on(
+            "by",
+            lazy("name the site's operator by e-mail")
+            if ids
+            else lazy("no such site operator: make one with 'agilegov user site-admin'"),
+        )
+    return ids[0]
+
+
+def organization_by_slug(uow: UnitOfWork, slug: str) -> OrganizationRead:
+    with uow:
+        organization = uow.session.scalar(select(Organization).where(Organization.slug == slug))
+        if organization is None:
+            raise NotFound(lazy("no organization @%(slug)s", slug=slug))
+        return OrganizationRead.model_validate(organization)
+
+
 def is_verified(session: Session, organization_id: int) -> bool:
     """Whether someone vouches for the organization now: it has an unexpired,
     unwithdrawn verification."""
