@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import (
-    SYSTEM,
     Principal,
     Role,
     hash_password,
@@ -1285,9 +1284,11 @@ def set_site_admin(uow: UnitOfWork, email: str, site_admin: bool) -> UserRead:
             raise NotFound(lazy("no user with email %(email)s", email=email))
         if user.site_admin != site_admin:
             user.site_admin = site_admin
+            # Done on the server's command line: recorded, as an account created
+            # there is, under the person's own id.
             record_event(
                 uow.session,
-                SYSTEM,
+                Principal(user_id=user.id),
                 "user.site_admin_set",
                 user.id,
                 {"id": user.id, "site_admin": site_admin},
