@@ -73,12 +73,12 @@ def user_site_admin(
         user = set_site_admin(open_uow(), email, not revoke)
     except DomainError as problem:
         fail(str(problem))
-    message = (
-        "%(email)s is no longer the site's operator"
+    said = (
+        gettext("%(email)s is no longer the site's operator", email=user.email)
         if revoke
-        else "%(email)s is the site's operator"
+        else gettext("%(email)s is the site's operator", email=user.email)
     )
-    console.print(gettext(message, email=user.email), highlight=False)
+    console.print(said, highlight=False)
 
 
 @organization_app.command("verify")

@@ -1664,6 +1664,7 @@ def look_alike_warning(uow: UnitOfWork, organization_id: int) -> Lazy | None:
     like another's (allowed, but every page will show the difference)."""
     with uow:
         organization = _get_organization(uow.session, organization_id)
+        name = organization.name
         others = list(
             uow.session.execute(
                 select(Organization.name, Organization.slug)
@@ -1680,6 +1681,6 @@ def look_alike_warning(uow: UnitOfWork, organization_id: int) -> Lazy | None:
     return lazy(
         "%(name)s looks like the name of %(others)s: pages show each with its handle, "
         "and an unverified one with a warning",
-        name=organization.name,
+        name=name,
         others=", ".join(f"{row.name} (@{row.slug})" for row in others),
     )
