@@ -1623,9 +1623,26 @@ class Mark:
 
 
 def organization_marks(session: Session) -> dict[int, Mark]:
-    """Every organization's mark, in two statements whatever the number shown: a
+    """Every organization's mark, in one statement whatever the number shown: a
     page reads them once and marks each name it shows."""
     now = clock.now()
+    current = OrganizationVerification
+    verifier = Organization.__table__.alias("verifier")
+    # The name of the verifier of its latest current verification (None: the site's operator).
+    by_whom = (
+        select(verifier.c.name)
+        .select_from(current)
+        .outerjoin(verifier, verifier.c.id == current.verifier_id)
+        .where(
+            current.organization_id == Organization.id,
+            current.withdrawn_at.is_(None),
+            current.expires_at > now,
+        )
+        .order_by(current.id.desc())
+        .limit(1)
+        .correlate(Organization)
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(
             Organization.id,
@@ -1633,16 +1650,9 @@ def organization_marks(session: Session) -> dict[int, Mark]:
             Organization.slug,
             Organization.name_key,
             Organization.verified_until,
+            by_whom.label("verified_by"),
         )
     ).all()
-    verifier = OrganizationVerification
-    current = session.execute(
-        select(verifier.organization_id, Organization.name)
-        .outerjoin(Organization, Organization.id == verifier.verifier_id)
-        .where(verifier.withdrawn_at.is_(None), verifier.expires_at > now)
-        .order_by(verifier.id)
-    ).all()
-    by_whom = {row.organization_id: row.name for row in current}
     keys: dict[str, list[int]] = {}
     for row in rows:
         keys.setdefault(row.name_key, []).append(row.id)
@@ -1652,7 +1662,7 @@ def organization_marks(session: Session) -> dict[int, Mark]:
             row.name,
             row.slug,
             row.verified_until,
-            by_whom.get(row.id),
+            row.verified_by,
             tuple(other for other in keys[row.name_key] if other != row.id),
         )
         for row in rows
