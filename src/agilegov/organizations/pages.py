@@ -490,7 +490,12 @@ def _organization_page(
             challenge=challenge,
             txt_name=f"{TXT_LABEL}.",
             well_known_path=WELL_KNOWN_PATH,
-            verify_form=FormState.of(VerificationCreate, values, problems),
+            verify_form=FormState.of(
+                VerificationCreate,
+                values,
+                problems,
+                choices={"method": [(m.value, label) for m, label in METHOD_LABELS.items()]},
+            ),
             withdraw_form=FormState.of(VerificationWithdrawal, problems=withdraw_problems),
             site_admin=actor.site_admin,
         )

@@ -7,6 +7,7 @@ from pydantic import EmailStr, Field, SecretStr, StringConstraints, computed_fie
 
 from agilegov import clock
 from agilegov.auth import Role
+from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
 
 
@@ -69,14 +70,16 @@ class VerificationCreate(Input):
     evidence: str = Field(
         min_length=1,
         max_length=500,
-        description=(
-            "What was checked: the domain (dns_txt, well_known_file), the 13-digit corporate "
-            "number and where it was looked up, or the registry's name and the entry's id or URL."
+        description=N_(
+            "What was checked: the domain (DNS TXT record, well-known file), the 13-digit "
+            "corporate number and where it was looked up, or the registry's name and the "
+            "entry's id or URL."
         ),
     )
     note: LongText = ""
     expires_on: date | None = Field(
-        default=None, description="When it lapses: a year from now if not given, three at most."
+        default=None,
+        description=N_("When it lapses: a year from now if not given, three years at most."),
     )
 
 
