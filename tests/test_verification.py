@@ -15,20 +15,25 @@ import pytest
 from dnslib import QTYPE, RR, TXT
 from dnslib.server import BaseResolver, DNSServer
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
 from agilegov import clock
 from agilegov.auth import Principal
+from agilegov.cli import app
+from agilegov.db import make_engine, make_session_factory
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.goals.service import GOAL
+from agilegov.migrations import upgrade
 from agilegov.organizations.names import (
     corporate_number_check_digit,
     name_key,
     valid_corporate_number,
 )
 from agilegov.organizations.proof import DomainCheck
-from agilegov.organizations.schemas import OrganizationCreate, VerificationCreate
+from agilegov.organizations.schemas import OrganizationCreate, UserCreate, VerificationCreate
 from agilegov.organizations.service import (
     create_organization,
+    create_user,
     get_organization,
     is_verified,
     issue_token,
@@ -44,6 +49,7 @@ from agilegov.organizations.service import (
 from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeUpdate
 from agilegov.scopes.service import update_scope
+from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 from api_helpers import API, assert_problem, assert_unchanged, bearer, ok, snapshot
 from api_helpers import world_from_fixture as pages_of
@@ -666,3 +672,81 @@ def test_the_api_shapes(database_url: str, engine: Engine, world: World) -> None
             422,
             "organization_id",
         )
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli_database(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[UnitOfWork]:
+    """A migrated SQLite file that the ``agilegov`` command is pointed at."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", url)
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    yield UnitOfWork(make_session_factory(engine))
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_the_command_line_makes_the_operator_who_verifies(cli_database: UnitOfWork) -> None:
+    uow, runner = cli_database, CliRunner()
+    made = runner.invoke(
+        app,
+        ["user", "create", "--email", "op@example.com", "--name", "Op", "--site-admin"],
+        input="a-long-password\na-long-password\n",
+    )
+    assert made.exit_code == 0, made.output
+    founder = create_user(
+        uow, UserCreate(email="gov@example.com", name="Gov", password="a-long-password")
+    )
+    with uow:
+        actor = principal_for_user(uow.session, founder.id)
+    agency = create_organization(
+        uow, actor, OrganizationCreate(slug="agency", name="Agency", kind="government")
+    )
+
+    wrong = runner.invoke(
+        app,
+        ["organization", "verify", "agency", "--method", "corporate_number", "--evidence", "123"],
+    )
+    assert wrong.exit_code != 0 and "corporate number" in wrong.output
+    assert not _verified(uow, agency.id)
+    done = runner.invoke(
+        app,
+        [
+            "organization",
+            "verify",
+            "agency",
+            "--method",
+            "corporate_number",
+            "--evidence",
+            "7000012050002 NTA site",
+            "--expires",
+            "2099-01-01",
+        ],
+    )
+    assert done.exit_code != 0 and "three years" in done.output  # too far
+    done = runner.invoke(
+        app,
+        [
+            "organization",
+            "verify",
+            "agency",
+            "--method",
+            "corporate_number",
+            "--evidence",
+            "7000012050002 NTA site",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "Agency is verified until" in done.output and _verified(uow, agency.id)
+
+    revoked = runner.invoke(app, ["user", "site-admin", "op@example.com", "--revoke"])
+    assert revoked.exit_code == 0 and "no longer" in revoked.output
+    refused = runner.invoke(
+        app,
+        ["organization", "verify", "agency", "--method", "registry_entry", "--evidence", "X 1"],
+    )
+    assert refused.exit_code != 0 and "site-admin" in refused.output
