@@ -18,13 +18,21 @@ from agilegov.cycle.rules import Stage
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate
 from agilegov.design.service import MEASURE
 from agilegov.goals.service import GOAL, INDICATOR
-from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
+from agilegov.organizations.models import User
+from agilegov.organizations.schemas import (
+    MemberAdd,
+    OrganizationCreate,
+    UserCreate,
+    VerificationCreate,
+)
 from agilegov.organizations.service import (
     add_member,
     create_organization,
     create_user,
     issue_token,
     principal_for_user,
+    set_site_admin,
+    verify_organization,
 )
 from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeCreate
@@ -221,6 +229,29 @@ def _person(uow: UnitOfWork, name: str) -> Principal:
         return principal_for_user(uow.session, user.id)
 
 
+SITE_OPERATOR = "site@example.com"
+
+
+def site_operator(uow: UnitOfWork) -> Principal:
+    """The site's operator (made on first use)."""
+    with uow:
+        known = uow.session.scalar(select(User.id).where(User.email == SITE_OPERATOR))
+    if known is None:
+        known = create_user(
+            uow, UserCreate(email=SITE_OPERATOR, name="Site", password="a-long-password")
+        ).id
+        set_site_admin(uow, SITE_OPERATOR, True)
+    with uow:
+        return principal_for_user(uow.session, known)
+
+
+def vouch_for(uow: UnitOfWork, organization_id: int) -> None:
+    """Verify an organization as the site's operator: a government publishes
+    only once verified."""
+    entry = VerificationCreate(method="registry_entry", evidence="Test registry, entry 1")
+    verify_organization(uow, site_operator(uow), organization_id, entry)
+
+
 def build_cast(uow: UnitOfWork) -> World:
     """Two organizations (a business, a regulator) and a person of every role."""
     people = {
@@ -236,6 +267,7 @@ def build_cast(uow: UnitOfWork) -> World:
         people["outsider"],
         OrganizationCreate(slug="ministry", name="Ministry", kind="government"),
     )
+    vouch_for(uow, regulator.id)
     with uow:
         owner = principal_for_user(uow.session, people["owner"].user_id)
     for role in ("editor", "reviewer", "viewer"):

@@ -446,7 +446,8 @@ def test_secrets_are_stored_only_as_hashes(shared: World) -> None:
     assert all(len(h) == 64 and int(h, 16) >= 0 for h in hashes)
     user_cells = [str(cell) for row in users for cell in row] + payloads
     assert not any(PASSWORD in cell for cell in user_cells), "a password is stored in plain text"
-    assert len(password_hashes) == len(set(password_hashes)) == 5, "each password has its salt"
+    # The cast's five people and the site's operator, who verified the ministry.
+    assert len(password_hashes) == len(set(password_hashes)) == 6, "each password has its salt"
     for stored_hash in password_hashes:
         assert stored_hash.startswith("scrypt$") and verify_password(PASSWORD, stored_hash)
         assert not verify_password(PASSWORD + "!", stored_hash)

@@ -387,7 +387,10 @@ def test_loading_twice_loads_once_and_issues_working_tokens(uow: UnitOfWork) -> 
         principal = principal_for_token(uow, account["token"])
         with uow:
             organization = uow.session.scalar(
-                select(Organization.id).where(Organization.name == account["organization"])
+                select(Organization.id).where(
+                    Organization.name == account["organization"],
+                    Organization.slug == account["handle"],
+                )
             )
             user = uow.session.get(User, principal.user_id)
             assert user is not None and user.email == account["email"]
@@ -410,7 +413,8 @@ def test_the_demo_command_loads_and_writes_the_accounts(
         accounts = json.loads(out.read_text())
         assert [a["email"] for a in accounts] == [a.email for a in ACCOUNTS]
         assert all(
-            set(a) == {"organization", "role", "email", "password", "token"} for a in accounts
+            set(a) == {"organization", "handle", "role", "email", "password", "token"}
+            for a in accounts
         )
         assert out.stat().st_mode & 0o777 == 0o600
 

@@ -45,6 +45,7 @@ from builders import (
     row_counts,
     specific_goal,
     stakeholder,
+    vouch_for,
 )
 
 
@@ -419,6 +420,8 @@ def _organization(uow: UnitOfWork, slug: str, kind: str) -> tuple[Principal, int
     organization = create_organization(
         uow, person, OrganizationCreate(slug=slug, name=slug.title(), kind=kind)
     )
+    if kind == "government":
+        vouch_for(uow, organization.id)
     with uow:
         return principal_for_user(uow.session, user.id), organization.id
 

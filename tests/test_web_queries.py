@@ -61,10 +61,14 @@ BOUNDS: dict[str, int] = {
     # Sign-in (2), organizations, scopes, triggers, breaches, reviews due (one per
     # kind with a review-by date: 2), consultations to answer, assessments in progress.
     "dashboard": 10,
-    # Searchable lists (web/lists.py) count what matches, then read one page of it.
-    "organizations": 4,
+    # Searchable lists (web/lists.py) count what matches, then read one page of it;
+    # the organizations' list reads every organization's mark too (one statement,
+    # organizations.service.organization_marks).
+    "organizations": 5,
     "assessments": 4,
-    "organization profile": 5,
+    # Its mark (1), its verifications (1), the verifiers the visitor edits for (1),
+    # and the challenge shown to members and verifiers.
+    "organization profile": 9,
     # The checkpoint, then the entries the visitor may read.
     "record": 6,
     # 9 on SQLite: there the proof's nodes are read through the driver's own cursor
@@ -75,19 +79,19 @@ BOUNDS: dict[str, int] = {
     "scope overview": 14,
     # Searchable lists (web/lists.py: these, the measures, indicators, reviews,
     # triggers, the history's moves and consultations) count what matches, then read
-    # one page of it.
-    "stakeholders tab": 9,
-    "conditions tab": 8,
-    "risks tab": 10,
-    "goals tab": 10,
-    "indicators tab": 10,
-    "trade-offs tab": 8,
-    "allocations tab": 9,
-    "measures tab": 10,
-    "reviews tab": 11,
-    "triggers tab": 8,
-    "consultations tab": 10,
-    "history tab": 10,
+    # one page of it. Each tab's header marks the owning organization (1).
+    "stakeholders tab": 10,
+    "conditions tab": 9,
+    "risks tab": 11,
+    "goals tab": 11,
+    "indicators tab": 11,
+    "trade-offs tab": 9,
+    "allocations tab": 10,
+    "measures tab": 11,
+    "reviews tab": 12,
+    "triggers tab": 9,
+    "consultations tab": 11,
+    "history tab": 11,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 7,
     # Sign-in (2), its scope twice (the history's check, then the page's), the
@@ -110,7 +114,8 @@ BOUNDS: dict[str, int] = {
     "new trigger form": 3,
     # The kinds of the person's notifications, then the list.
     "notifications": 5,
-    "webhooks": 9,
+    # Its breadcrumb marks the organization (1).
+    "webhooks": 10,
     "consultation": 15,
     "consultation vote": 15,
     # The snapshot every consultation page reads, then the list of its comments.

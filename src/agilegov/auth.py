@@ -35,6 +35,9 @@ class Principal:
     user_id: int | None
     roles: dict[int, Role] = field(default_factory=dict)
     is_system: bool = False
+    # The site's operator (``users.site_admin``): verifies organizations and
+    # makes verifiers; no role in any organization follows from it.
+    site_admin: bool = False
 
     @property
     def authenticated(self) -> bool:

@@ -139,7 +139,7 @@ def demo(
         table.add_column(gettext(column), overflow="fold")
     for account in accounts:
         table.add_row(
-            account["organization"],
+            f"{account['organization']} @{account['handle']}",
             account["role"],
             account["email"],
             account["password"],

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     # addresses or networks (CIDR), separated by commas or spaces. None by default,
     # so a client's own forwarding headers never change who it is taken to be.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+    # The DNS server asked for organizations' verification TXT records, as
+    # host[:port] (None: the system's resolver).
+    dns_nameserver: str | None = None
+    # Hosts whose verification file is fetched over plain http (for tests and
+    # closed networks; by default every file is fetched over https only).
+    verification_http_hosts: Annotated[list[str], NoDecode] = []
 
     @field_validator("public_url")
     @classmethod
@@ -95,6 +101,13 @@ class Settings(BaseSettings):
         if isinstance(value, list | tuple):
             # A single address is a network of one; host bits of a CIDR are ignored.
             return [ip_network(str(item).strip(), strict=False) for item in value]
+        return value
+
+    @field_validator("verification_http_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(",", " ").split()
         return value
 
     @model_validator(mode="after")

@@ -17,7 +17,13 @@ _bearer = HTTPBearer(auto_error=False, description="An API token: Authorization:
 
 
 def get_uow(request: Request) -> UnitOfWork:
-    return UnitOfWork(request.app.state.session_factory)
+    """The request's unit of work (one per request: FastAPI caches it). Kept on
+    the request too, so that what a page's template reads while the route's
+    transaction is open reads through it, not beside it (on SQLite a second
+    transaction would wait for the first's lock)."""
+    uow = UnitOfWork(request.app.state.session_factory)
+    request.state.uow = uow
+    return uow
 
 
 def get_actor(

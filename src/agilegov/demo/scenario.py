@@ -7,7 +7,10 @@ screening must select every applicant group at no less than 0.8 times the rate
 of the most-selected group. TalentBridge adopts that requirement as its own
 goal at a stricter 0.85 (multi-layer governance), next to goals of its own.
 Job Seekers' Voice, a community, and FairBench Assurance, an assessor, take
-part as stakeholders and as the market layer.
+part as stakeholders and as the market layer. The site's operator verifies the
+ministry, TalentBridge and FairBench (a government publishes requirements only
+once verified); a second, unverified "FairBench Assurance" (@fairbench-assurance-jp)
+registered by someone else shows how every page tells look-alikes apart.
 
 The story runs over the 180 days before today (all times are pinned with
 ``clock.frozen_at``, so the record reads as a timeline):
@@ -150,6 +153,8 @@ def _issue_tokens(uow: UnitOfWork) -> list[dict[str, str]]:
         accounts.append(
             {
                 "organization": organization,
+                # Two organizations share a name (the look-alike): the handle tells them apart.
+                "handle": account.organization,
                 "role": account.role.value,
                 "email": account.email,
                 "password": account.password,

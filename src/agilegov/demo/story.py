@@ -119,6 +119,24 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "Ren Kobayashi (lead assessor)",
         "demo-assessor-pass",
     ),
+    # The site's operator (users.site_admin), who verifies the organizations.
+    DemoAccount(
+        "operator",
+        "site-operations",
+        Role.owner,
+        "operator@agilegov-demo.example.jp",
+        "Naoki Mori (site operator)",
+        "demo-operator-pass",
+    ),
+    # Founder of the look-alike "FairBench Assurance", which nobody vouches for.
+    DemoAccount(
+        "lookalike",
+        "fairbench-assurance-jp",
+        Role.owner,
+        "contact@fairbench-assurance.example.jp",
+        "Taro Fujii",
+        "demo-lookalike-pass",
+    ),
 )
 
 Series = dict[int, float]  # an indicator's values by day of the story

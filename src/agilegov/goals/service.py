@@ -31,6 +31,7 @@ from agilegov.goals.schemas import (
     TradeOffUpdate,
 )
 from agilegov.i18n import N_, lazy
+from agilegov.organizations.service import organization_profile
 from agilegov.scoped import Kind, Ref
 from agilegov.tenancy import Scope
 
@@ -93,6 +94,17 @@ def _check_derivation(session: Session, scope: Scope, goal: Any) -> None:
     if source_scope.visibility != "public":
         raise InvalidInput.on(
             field, lazy("goal %(source_id)s is not published", source_id=source.id)
+        )
+    publisher = organization_profile(session, source_scope.organization_id)
+    # A government's requirement binds only once someone vouches for the government.
+    if publisher is not None and publisher.kind == "government" and not publisher.verified:
+        raise InvalidInput.on(
+            field,
+            lazy(
+                "goal %(source_id)s is published by %(name)s, an unverified government",
+                source_id=source.id,
+                name=publisher.name,
+            ),
         )
     if source.status != "active":
         raise InvalidInput.on(field, lazy("goal %(source_id)s is retired", source_id=source.id))

@@ -7,6 +7,7 @@ from agilegov.api.problems import responses
 from agilegov.errors import Unauthenticated
 from agilegov.i18n import N_, gettext, lazy, speaking
 from agilegov.organizations import service
+from agilegov.organizations.proof import DomainCheck
 from agilegov.organizations.schemas import (
     Accepted,
     EmailChange,
@@ -28,6 +29,10 @@ from agilegov.organizations.schemas import (
     TokenIssued,
     TokenRead,
     UserRead,
+    VerificationCreate,
+    VerificationRead,
+    VerificationWithdrawal,
+    VerifierChange,
 )
 from agilegov.paging import page_of
 from agilegov.schemas import Page
@@ -57,6 +62,53 @@ def update_organization(
     organization_id: int, body: OrganizationPatch, uow: Uow, actor: Actor
 ) -> Any:
     return service.update_organization(uow, actor, organization_id, body)
+
+
+@router.get("/organizations/{organization_id}/verifications", response_model=Page[VerificationRead])
+def list_verifications(organization_id: int, uow: Uow, actor: Actor, page: Paging) -> Any:
+    """Who vouched for the organization, how and until when, newest first (public)."""
+    return page_of(service.list_verifications(uow, organization_id), page.limit, page.offset)
+
+
+@router.post(
+    "/organizations/{organization_id}/verifications",
+    response_model=VerificationRead,
+    status_code=201,
+)
+def verify_organization(
+    request: Request, organization_id: int, body: VerificationCreate, uow: Uow, actor: Actor
+) -> Any:
+    """Vouch for the organization (the site's operator, or an editor of a verifier).
+    The domain methods are checked now against the organization's challenge."""
+    check = DomainCheck.of(request.app.state.settings)
+    return service.verify_organization(uow, actor, organization_id, body, check)
+
+
+@router.post(
+    "/organizations/{organization_id}/verifications/{verification_id}/withdraw",
+    response_model=VerificationRead,
+)
+def withdraw_verification(
+    organization_id: int,
+    verification_id: int,
+    body: VerificationWithdrawal,
+    uow: Uow,
+    actor: Actor,
+) -> Any:
+    return service.withdraw_verification(uow, actor, organization_id, verification_id, body.reason)
+
+
+@router.get("/verifiers", response_model=Page[OrganizationRead])
+def list_verifiers(uow: Uow, actor: Actor, page: Paging) -> Any:
+    """The organizations that may verify others."""
+    return page_of(service.list_verifiers(uow), page.limit, page.offset)
+
+
+@router.put("/organizations/{organization_id}/verifier", response_model=OrganizationRead)
+def set_verifier(organization_id: int, body: VerifierChange, uow: Uow, actor: Actor) -> Any:
+    """Make a verified infrastructure operator a verifier, or stop it being one
+    (the site's operator only)."""
+    return service.set_verifier(uow, actor, organization_id, body.is_verifier)
 
 
 @router.get("/organizations/{organization_id}/members", response_model=Page[MembershipRead])
@@ -94,7 +146,11 @@ def remove_member(organization_id: int, membership_id: int, uow: Uow, actor: Act
 def me(actor: Actor) -> dict[str, Any]:
     if actor.user_id is None:
         raise Unauthenticated(lazy("sign in or send a bearer token"))
-    return {"user_id": actor.user_id, "roles": {str(k): v.value for k, v in actor.roles.items()}}
+    return {
+        "user_id": actor.user_id,
+        "roles": {str(k): v.value for k, v in actor.roles.items()},
+        "site_admin": actor.site_admin,
+    }
 
 
 @router.get("/me/preferences", response_model=PreferencesRead)

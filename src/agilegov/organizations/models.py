@@ -3,7 +3,7 @@ sessions and the counts of failed sign-ins."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from agilegov.db import Base, UTCDateTime
@@ -19,6 +19,18 @@ class Organization(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The name's skeleton (``organizations.names.name_key``): two organizations
+    # with the same key look alike, and their pages say which is which.
+    name_key: Mapped[str] = mapped_column(String(200), index=True, server_default="")
+    # The value the organization publishes (DNS TXT record or well-known file) to
+    # prove a domain is its own; random, so nobody can publish it for another.
+    verification_challenge: Mapped[str] = mapped_column(String(64), server_default="")
+    # The latest expiry of its current verifications (None: never verified, or
+    # every one withdrawn); kept by the service so "verified" costs no query.
+    verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A verified infrastructure operator the site operator made a verifier (a
+    # trust registry): its editors may verify other organizations.
+    is_verifier: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # How many scopes it has published, where a query asks for it (a list's column).
     published: Mapped[int | None] = query_expression()
 
@@ -39,6 +51,9 @@ class User(Base):
     # until then they join no organization). Accounts an operator creates are
     # verified from the start.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The site's operator: made one only from the command line; verifies
+    # organizations and makes verifiers.
+    site_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Membership(Base):
@@ -116,3 +131,23 @@ class EmailToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrganizationVerification(Base):
+    """Someone vouching that an organization is who it says, until an expiry."""
+
+    __tablename__ = "organization_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # The verifying organization, or None when the site's operator verified.
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    verified_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(String(32))
+    # What was checked: the domain, the corporate number, the registry and entry.
+    evidence: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)

@@ -9,6 +9,8 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy.orm import Session, with_expression
 
 from agilegov.api.deps import Uow
@@ -21,6 +23,7 @@ from agilegov.i18n import N_, gettext, lazy
 from agilegov.mail import Mailer
 from agilegov.organizations import service
 from agilegov.organizations.models import Organization
+from agilegov.organizations.proof import TXT_LABEL, WELL_KNOWN_PATH, DomainCheck
 from agilegov.organizations.schemas import (
     EmailChange,
     EmailPurpose,
@@ -37,6 +40,10 @@ from agilegov.organizations.schemas import (
     SignUp,
     SignUpForm,
     TokenCreate,
+    VerificationCreate,
+    VerificationMethod,
+    VerificationWithdrawal,
+    VerifierChange,
 )
 from agilegov.organizations.service import (
     PUBLISHED,
@@ -58,6 +65,7 @@ from agilegov.web.render import (
     redirect,
     render,
     submit_form,
+    when_text,
 )
 from agilegov.web.signin import SESSION_COOKIE, Form, Visitor, VisitorDep, set_cookie
 from agilegov.web.viewer import language_of
@@ -129,6 +137,10 @@ def create_organization(request: Request, uow: Uow, visitor: VisitorDep, form: F
         lambda data: service.create_organization(uow, visitor.principal, data),
         refused=partial(_organization_form, request, visitor, None),
         done=lambda created: f"/organizations/{created.id}",
+        message=lambda created: (
+            service.look_alike_warning(uow, created.id)
+            or lazy("%(name)s registered", name=created.name)
+        ),
     )
 
 
@@ -157,6 +169,9 @@ def update_organization(
         lambda data: service.update_organization(uow, visitor.principal, organization_id, data),
         refused=partial(_organization_form, request, visitor, organization),
         done=f"/organizations/{organization_id}",
+        message=lambda changed: (
+            service.look_alike_warning(uow, changed.id) or lazy("%(name)s saved", name=changed.name)
+        ),
     )
 
 
@@ -292,7 +307,7 @@ def _account_page(
         status=status,
         visitor=visitor,
         tokens=tokens,
-        verified=service.is_verified(uow, visitor.principal),
+        verified=service.email_is_verified(uow, visitor.principal),
         issued=issued,
         token_form=FormState.of(TokenCreate, values, problems),
         preferences_form=FormState.of(
@@ -408,12 +423,26 @@ def organizations(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
         )
 
 
-@router.get("/organizations/{organization_id}")
-def organization_page(
-    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep
+METHOD_LABELS = {
+    VerificationMethod.dns_txt: N_("DNS TXT record"),
+    VerificationMethod.well_known_file: N_("Well-known file"),
+    VerificationMethod.corporate_number: N_("Corporate number"),
+    VerificationMethod.registry_entry: N_("Registry entry"),
+}
+
+
+def _organization_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    organization_id: int,
+    values: Any = None,
+    problems: dict[str, str] | None = None,
+    withdraw_problems: dict[str, str] | None = None,
 ) -> Response:
-    """Public: who the organization is and what it has published; its members
-    also see its private scopes."""
+    """Public: who the organization is, who vouches for it and what it has
+    published; its members also see its private scopes."""
+    actor = visitor.principal
     with uow:
         session = uow.session
         organization = organization_profile(session, organization_id)
@@ -427,19 +456,152 @@ def organization_page(
         scopes = scopes_with_cycles(session, *where)
         published_ids = [scope.id for scope, _ in scopes if scope.visibility == "public"]
         requirements = requirements_of(session, published_ids)
+        can_verify = service.may_verify(session, actor, organization_id)
+        verifications = service.list_verifications(uow, organization_id)
+        names = service.organization_names(session, [v.verifier_id for v in verifications])
+        challenge = (
+            service.verification_challenge(uow, actor, organization_id)
+            if can_verify or actor.role_in(organization_id) is not None
+            else None
+        )
         return render(
             request,
             "organization.html",
+            status=422 if problems or withdraw_problems else 200,
             visitor=visitor,
             organization=organization,
             scopes=scopes,
             requirements=requirements,
             scope_names={scope.id: scope.name for scope, _ in scopes},
-            role=visitor.principal.role_in(organization_id),
+            role=actor.role_in(organization_id),
             kind_labels=KIND_LABELS,
             role_names=ROLE_NAMES,
             direction_labels=DIRECTION_LABELS,
+            verifications=verifications,
+            verifier_names=names,
+            method_labels=METHOD_LABELS,
+            can_verify=can_verify,
+            withdrawable={
+                v.id
+                for v in verifications
+                if v.withdrawn_at is None
+                and (actor.site_admin or (v.verifier_id and actor.can(v.verifier_id, Role.editor)))
+            },
+            challenge=challenge,
+            txt_name=f"{TXT_LABEL}.",
+            well_known_path=WELL_KNOWN_PATH,
+            verify_form=FormState.of(
+                VerificationCreate,
+                values,
+                problems,
+                choices={"method": [(m.value, label) for m, label in METHOD_LABELS.items()]},
+            ),
+            withdraw_form=FormState.of(VerificationWithdrawal, problems=withdraw_problems),
+            site_admin=actor.site_admin,
         )
+
+
+@router.get("/organizations/{organization_id}")
+def organization_page(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    return _organization_page(request, uow, visitor, organization_id)
+
+
+@router.post("/organizations/{organization_id}/verifications")
+def verify_organization(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    _signed_in(visitor)
+    check = DomainCheck.of(request.app.state.settings)
+    return submit_form(
+        VerificationCreate,
+        form,
+        lambda data: service.verify_organization(
+            uow, visitor.principal, organization_id, data, check
+        ),
+        refused=partial(_organization_page, request, uow, visitor, organization_id),
+        done=f"/organizations/{organization_id}#verification",
+        message=lambda done: lazy("Verified until %(until)s", until=when_text(done.expires_at)),
+    )
+
+
+@router.post("/organizations/{organization_id}/verifications/{verification_id}/withdraw")
+def withdraw_verification(
+    request: Request,
+    organization_id: int,
+    verification_id: int,
+    uow: Uow,
+    visitor: VisitorDep,
+    form: Form,
+) -> Response:
+    _signed_in(visitor)
+    back = f"/organizations/{organization_id}#verification"
+
+    def ask(data: VerificationWithdrawal) -> Response:
+        return confirm_page(
+            request,
+            question=lazy("Withdraw verification #%(id)s?", id=verification_id),
+            detail=lazy(
+                "The organization is shown as unverified unless another verification "
+                "holds, for this reason: %(reason)s",
+                reason=data.reason,
+            ),
+            action=f"/organizations/{organization_id}/verifications/{verification_id}/withdraw",
+            submit=lazy("Withdraw verification"),
+            cancel=back,
+            carried=form,
+        )
+
+    return submit_form(
+        VerificationWithdrawal,
+        form,
+        lambda data: service.withdraw_verification(
+            uow, visitor.principal, organization_id, verification_id, data.reason
+        ),
+        refused=lambda values, problems: _organization_page(
+            request, uow, visitor, organization_id, withdraw_problems=problems
+        ),
+        done=back,
+        message=lazy("Verification #%(id)s withdrawn", id=verification_id),
+        confirm=ask,
+    )
+
+
+@router.get("/verifiers")
+def verifiers(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    """The verifiers, and (for the site's operator) the infrastructure operators
+    that could become one."""
+    with uow:
+        candidates = (
+            service.organization_choices(uow.session, kind="infrastructure_operator")
+            if visitor.principal.site_admin
+            else []
+        )
+    listed = service.list_verifiers(uow)
+    return render(
+        request,
+        "verifiers.html",
+        visitor=visitor,
+        verifiers=listed,
+        candidates=[(id_, name) for id_, name in candidates if id_ not in {v.id for v in listed}],
+        site_admin=visitor.principal.site_admin,
+    )
+
+
+@router.post("/organizations/{organization_id}/verifier")
+def set_verifier(
+    request: Request, organization_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    _signed_in(visitor)
+    data = VerifierChange.model_validate({"is_verifier": form.get("is_verifier") == "true"})
+    changed = service.set_verifier(uow, visitor.principal, organization_id, data.is_verifier)
+    return redirect(
+        "/verifiers",
+        message=lazy("%(name)s is a verifier", name=changed.name)
+        if changed.is_verifier
+        else lazy("%(name)s is no longer a verifier", name=changed.name),
+    )
 
 
 # ---------------------------------------------------------------- signing in and out
@@ -785,3 +947,68 @@ def confirm_email_page(request: Request, uow: Uow, visitor: VisitorDep, token: T
 def confirm_email(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     user = service.confirm_email_change(uow, _mailer(request), str(form.get("token") or ""))
     return redirect("/", message=lazy("Your e-mail address is now %(email)s", email=user.email))
+
+
+# ---------------------------------------------------------------- marks beside names
+
+
+def _marks(request: Request) -> dict[int, service.Mark]:
+    """Every organization's mark, read once per page however many names it shows."""
+    marks = getattr(request.state, "organization_marks", None)
+    if marks is None:
+        uow = getattr(request.state, "uow", None) or UnitOfWork(request.app.state.session_factory)
+        with uow:
+            marks = service.organization_marks(uow.session)
+        request.state.organization_marks = marks
+    return marks
+
+
+def _name_link(mark: service.Mark) -> Markup:
+    return Markup('<a href="/organizations/{}">{}</a>').format(mark.id, mark.name)
+
+
+@pass_context
+def organization_mark(context: Any, organization_id: int | None, link: bool = True) -> Markup:
+    """An organization's name with its mark: "verified" (by whom, until when, as
+    a tooltip) or a visible "unverified"; where another's name looks the same,
+    its handle too, and an unverified one says it is not the verified one."""
+    if organization_id is None:
+        return Markup("")
+    marks = _marks(context["request"])
+    mark = marks.get(organization_id)
+    if mark is None:
+        return Markup("")
+    parts = [_name_link(mark) if link else Markup("{}").format(mark.name)]
+    if mark.look_alikes:
+        parts.append(Markup('<span class="muted handle">@{}</span>').format(mark.slug))
+    if mark.verified:
+        assert mark.verified_until is not None
+        until = when_text(mark.verified_until)
+        tooltip = (
+            gettext(
+                "Verified by %(verifier)s until %(until)s", verifier=mark.verified_by, until=until
+            )
+            if mark.verified_by
+            else gettext("Verified by the site's operator until %(until)s", until=until)
+        )
+        parts.append(
+            Markup('<span class="badge ok verified-mark" title="{}">{}</span>').format(
+                tooltip, gettext("verified")
+            )
+        )
+    else:
+        parts.append(
+            Markup('<span class="badge warning unverified-mark">{}</span>').format(
+                gettext("unverified")
+            )
+        )
+        for other_id in mark.look_alikes:
+            other = marks[other_id]
+            if other.verified:
+                # The translation is escaped, then the (escaped) link put in.
+                warning = Markup.escape(gettext("not the verified %(name)s (@%(slug)s)")) % {
+                    "name": _name_link(other),
+                    "slug": other.slug,
+                }
+                parts.append(Markup('<strong class="look-alike">{}</strong>').format(warning))
+    return Markup('<span class="org-mark">{}</span>').format(Markup(" ").join(parts))

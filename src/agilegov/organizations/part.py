@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from agilegov.organizations import api, models, pages
-from agilegov.organizations.cli import user_app
+from agilegov.organizations.cli import organization_app, user_app
 from agilegov.organizations.service import forget_old_sign_in_failures
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
@@ -22,7 +22,8 @@ PART = Part(
     api_routers=api.routers,
     page_routers=[pages.router],
     scope_header=pages.scope_header,
-    commands=[user_app],
+    template_globals={"organization_mark": pages.organization_mark},
+    commands=[user_app, organization_app],
     jobs=[
         Job("sign-in counts pruning", 5, lambda s: s.tick_interval_seconds, _old_sign_in_failures)
     ],

@@ -1,11 +1,13 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, SecretStr, StringConstraints, field_validator
+from pydantic import EmailStr, Field, SecretStr, StringConstraints, computed_field, field_validator
 
+from agilegov import clock
 from agilegov.auth import Role
+from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output, Slug, partial_model
 
 
@@ -36,6 +38,71 @@ class OrganizationRead(Output):
     description: str
     website: str | None
     created_at: datetime
+    verified_until: datetime | None = Field(
+        default=None, description="When its latest current verification expires."
+    )
+    is_verifier: bool = Field(
+        default=False, description="Whether it may verify other organizations."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verified(self) -> bool:
+        """Whether someone vouches for it now (an unexpired, unwithdrawn verification)."""
+        return self.verified_until is not None and self.verified_until > clock.now()
+
+
+class VerificationMethod(StrEnum):
+    """How a verifier knows the organization is who it says."""
+
+    # The organization publishes its challenge in a TXT record of its domain.
+    dns_txt = "dns_txt"
+    # … or in https://<domain>/.well-known/agilegov-verification.txt.
+    well_known_file = "well_known_file"
+    # Japan's corporate number (法人番号), looked up by the verifier.
+    corporate_number = "corporate_number"
+    # An entry in a registry the verifier names.
+    registry_entry = "registry_entry"
+
+
+class VerificationCreate(Input):
+    method: VerificationMethod
+    evidence: str = Field(
+        min_length=1,
+        max_length=500,
+        description=N_(
+            "What was checked: the domain (DNS TXT record, well-known file), the 13-digit "
+            "corporate number and where it was looked up, or the registry's name and the "
+            "entry's id or URL."
+        ),
+    )
+    note: LongText = ""
+    expires_on: date | None = Field(
+        default=None,
+        description=N_("When it lapses: a year from now if not given, three years at most."),
+    )
+
+
+class VerificationWithdrawal(Input):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class VerificationRead(Output):
+    id: int
+    organization_id: int
+    verifier_id: int | None = Field(description="The verifying organization; null: the site.")
+    verified_by: int
+    method: VerificationMethod
+    evidence: str
+    note: str
+    verified_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+
+
+class VerifierChange(Input):
+    is_verifier: bool
 
 
 class UserCreate(Input):

@@ -2,9 +2,11 @@
 
 import hashlib
 import math
+import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -47,10 +49,13 @@ from agilegov.organizations.models import (
     EmailToken,
     Membership,
     Organization,
+    OrganizationVerification,
     SignInThrottle,
     User,
     WebSession,
 )
+from agilegov.organizations.names import name_key, valid_corporate_number
+from agilegov.organizations.proof import DomainCheck, txt_values, well_known_text
 from agilegov.organizations.schemas import (
     EmailChange,
     EmailPurpose,
@@ -68,6 +73,9 @@ from agilegov.organizations.schemas import (
     TokenRead,
     UserCreate,
     UserRead,
+    VerificationCreate,
+    VerificationMethod,
+    VerificationRead,
 )
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
@@ -79,12 +87,18 @@ from agilegov.uow import UnitOfWork
 def principal_for_user(session: Session, user_id: int) -> Principal:
     # Until its address is verified an account holds no role anywhere: whoever
     # signed up with someone else's address acts for no organization.
+    # One statement: the person's flag, and their roles (none until verified).
     rows = session.execute(
-        select(Membership.organization_id, Membership.role)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.user_id == user_id, User.email_verified_at.is_not(None))
+        select(User.site_admin, User.email_verified_at, Membership.organization_id, Membership.role)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .where(User.id == user_id)
+    ).all()
+    verified = bool(rows) and rows[0].email_verified_at is not None
+    return Principal(
+        user_id=user_id,
+        roles={row.organization_id: Role(row.role) for row in rows if row.role and verified},
+        site_admin=verified and bool(rows[0].site_admin),
     )
-    return Principal(user_id=user_id, roles={org: Role(role) for org, role in rows})
 
 
 def _require_verified(session: Session, actor: Principal) -> None:
@@ -584,7 +598,12 @@ def create_organization(
         _require_verified(session, actor)
         if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
             raise Conflict(lazy("slug is taken"), [])
-        organization = Organization(**data.model_dump(), created_at=clock.now())
+        organization = Organization(
+            **data.model_dump(),
+            name_key=name_key(data.name),
+            verification_challenge=secrets.token_urlsafe(24),
+            created_at=clock.now(),
+        )
         session.add(organization)
         session.flush()
         session.add(
@@ -625,6 +644,7 @@ def update_organization(
                 raise InvalidInput.on("slug", lazy("is taken"))
         for name, value in changes.items():
             setattr(organization, name, value)
+        organization.name_key = name_key(organization.name)
         uow.session.flush()
         read = OrganizationRead.model_validate(organization)
         record_event(
@@ -1013,7 +1033,7 @@ def resend_verification(uow: UnitOfWork, mailer: Mailer, actor: Principal) -> No
     _send(mailer, [letter])
 
 
-def is_verified(uow: UnitOfWork, actor: Principal) -> bool:
+def email_is_verified(uow: UnitOfWork, actor: Principal) -> bool:
     with uow:
         return _signed_in_user(uow.session, actor).email_verified_at is not None
 
@@ -1251,3 +1271,426 @@ def confirm_email_change(uow: UnitOfWork, mailer: Mailer, secret: str) -> UserRe
         uow.commit()
     _send(mailer, [letter])
     return read
+
+
+# ---------------------------------------------------------------- who vouches for whom
+
+
+def set_site_admin(uow: UnitOfWork, email: str, site_admin: bool) -> UserRead:
+    """Make a person the site's operator, or no longer. The command line's only."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(lazy("no user with email %(email)s", email=email))
+        if user.site_admin != site_admin:
+            user.site_admin = site_admin
+            # Done on the server's command line: recorded, as an account created
+            # there is, under the person's own id.
+            record_event(
+                uow.session,
+                Principal(user_id=user.id),
+                "user.site_admin_set",
+                user.id,
+                {"id": user.id, "site_admin": site_admin},
+            )
+        uow.commit()
+        return UserRead.model_validate(user)
+
+
+def site_operator(session: Session, email: str | None) -> int:
+    """The user id of the site's operator with ``email``, or of the only one."""
+    query = select(User.id).where(User.site_admin)
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    ids = list(session.scalars(query.limit(2)))
+    if len(ids) != 1:
+        raise InvalidInput.on(
+            "by",
+            lazy("name the site's operator by e-mail")
+            if ids
+            else lazy("no such site operator: make one with 'agilegov user site-admin'"),
+        )
+    return ids[0]
+
+
+def organization_by_slug(uow: UnitOfWork, slug: str) -> OrganizationRead:
+    with uow:
+        organization = uow.session.scalar(select(Organization).where(Organization.slug == slug))
+        if organization is None:
+            raise NotFound(lazy("no organization @%(slug)s", slug=slug))
+        return OrganizationRead.model_validate(organization)
+
+
+def is_verified(session: Session, organization_id: int) -> bool:
+    """Whether someone vouches for the organization now: it has an unexpired,
+    unwithdrawn verification."""
+    until = session.scalar(
+        select(Organization.verified_until).where(Organization.id == organization_id)
+    )
+    return until is not None and until > clock.now()
+
+
+def _require_site_admin(actor: Principal) -> None:
+    if not actor.site_admin:
+        if not actor.authenticated:
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
+        raise Forbidden(lazy("only the site's operator may do this"))
+
+
+def list_verifiers(uow: UnitOfWork) -> list[OrganizationRead]:
+    """The organizations that may verify others (public, as profiles are)."""
+    with uow:
+        rows = uow.session.scalars(
+            select(Organization).where(Organization.is_verifier).order_by(Organization.name)
+        )
+        return [OrganizationRead.model_validate(row) for row in rows]
+
+
+def set_verifier(
+    uow: UnitOfWork, actor: Principal, organization_id: int, is_verifier: bool
+) -> OrganizationRead:
+    """The site's operator makes a verified infrastructure operator a verifier (a
+    trust registry), or stops it being one."""
+    with uow:
+        session = uow.session
+        _require_site_admin(actor)
+        organization = _get_organization(session, organization_id)
+        hold(session, organization)
+        if is_verifier and organization.kind != "infrastructure_operator":
+            raise InvalidInput.on(
+                "organization_id", lazy("only an infrastructure operator can be a verifier")
+            )
+        if is_verifier and not is_verified(session, organization_id):
+            raise InvalidInput.on(
+                "organization_id", lazy("only a verified organization can be a verifier")
+            )
+        if organization.is_verifier != is_verifier:
+            organization.is_verifier = is_verifier
+            session.flush()
+            record_event(
+                session,
+                actor,
+                "organization.verifier_set",
+                organization.id,
+                {"id": organization.id, "is_verifier": is_verifier},
+                organization_id=organization.id,
+            )
+        read = OrganizationRead.model_validate(organization)
+        uow.commit()
+        return read
+
+
+def verifier_organizations(session: Session, actor: Principal) -> list[tuple[int, str]]:
+    """(id, name) of the verifiers the actor may verify for (editor or more), by name."""
+    editable = [org for org in actor.roles if actor.can(org, Role.editor)]
+    if not editable:
+        return []
+    rows = session.execute(
+        select(Organization.id, Organization.name)
+        .where(Organization.id.in_(editable), Organization.is_verifier)
+        .order_by(Organization.name)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def may_verify(session: Session, actor: Principal, organization_id: int) -> bool:
+    """Whether the actor may verify the organization: the site's operator or an
+    editor of a verifier, never a member of the organization itself."""
+    if actor.role_in(organization_id) is not None:
+        return False
+    return actor.site_admin or bool(verifier_organizations(session, actor))
+
+
+def _acting_verifier(session: Session, actor: Principal, organization_id: int) -> int | None:
+    """The verifier the actor verifies for (None: the site's operator), or refused."""
+    if actor.user_id is None:
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
+    if actor.role_in(organization_id) is not None:
+        raise Forbidden(lazy("nobody verifies their own organization"))
+    if actor.site_admin:
+        return None
+    for verifier_id, _name in verifier_organizations(session, actor):
+        # A verifier whose own verification lapsed vouches for nobody.
+        if is_verified(session, verifier_id):
+            return verifier_id
+    raise Forbidden(lazy("only the site's operator or an editor of a verified verifier may verify"))
+
+
+DEFAULT_VALIDITY = timedelta(days=365)
+LONGEST_VALIDITY = timedelta(days=3 * 365 + 1)
+# A host name, with a port for a test or a closed network's server.
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}(:\d{1,5})?$"
+)
+
+
+def _expiry(expires_on: date | None, now: datetime) -> datetime:
+    if expires_on is None:
+        return now + DEFAULT_VALIDITY
+    expires_at = datetime.combine(expires_on, time(0), tzinfo=UTC)
+    if expires_at <= now:
+        raise InvalidInput.on("expires_on", lazy("must be after today"))
+    if expires_at > now + LONGEST_VALIDITY:
+        raise InvalidInput.on("expires_on", lazy("a verification lasts three years at most"))
+    return expires_at
+
+
+def _domain(evidence: str) -> str:
+    domain = evidence.strip().lower().removesuffix(".")
+    if not _DOMAIN.match(domain):
+        raise InvalidInput.on("evidence", lazy("give the domain name alone, such as example.jp"))
+    return domain
+
+
+def _check_evidence(
+    organization: Organization, data: VerificationCreate, check: DomainCheck
+) -> str:
+    """The evidence as stored, once the platform checked what it can: a domain's
+    record or file must hold the organization's challenge, and a corporate
+    number its check digit."""
+    challenge = organization.verification_challenge
+    if data.method == VerificationMethod.dns_txt:
+        domain = _domain(data.evidence)
+        if challenge not in txt_values(domain, check):
+            raise InvalidInput.on(
+                "evidence",
+                lazy(
+                    "no TXT record at _agilegov-verification.%(domain)s holds the "
+                    "organization's challenge",
+                    domain=domain,
+                ),
+            )
+        return domain
+    if data.method == VerificationMethod.well_known_file:
+        domain = _domain(data.evidence)
+        text = well_known_text(domain, check)
+        if text is None or challenge not in text.split():
+            raise InvalidInput.on(
+                "evidence",
+                lazy(
+                    "https://%(domain)s/.well-known/agilegov-verification.txt is missing or "
+                    "does not hold the organization's challenge",
+                    domain=domain,
+                ),
+            )
+        return domain
+    evidence = data.evidence.strip()
+    if data.method == VerificationMethod.corporate_number:
+        first = evidence.split(maxsplit=1)[0].replace("-", "") if evidence else ""
+        if not valid_corporate_number(first):
+            raise InvalidInput.on(
+                "evidence",
+                lazy(
+                    "start with the 13-digit corporate number (its first digit is the check "
+                    "digit): %(number)s is not one",
+                    number=first[:20],
+                ),
+            )
+    if not evidence:
+        raise InvalidInput.on("evidence", lazy("say what was checked"))
+    return evidence
+
+
+def _refresh_verified_until(session: Session, organization: Organization) -> None:
+    session.flush()
+    organization.verified_until = session.scalar(
+        select(func.max(OrganizationVerification.expires_at)).where(
+            OrganizationVerification.organization_id == organization.id,
+            OrganizationVerification.withdrawn_at.is_(None),
+        )
+    )
+
+
+def verify_organization(
+    uow: UnitOfWork,
+    actor: Principal,
+    organization_id: int,
+    data: VerificationCreate,
+    check: DomainCheck | None = None,
+) -> VerificationRead:
+    """Vouch for an organization until an expiry. The domain methods are checked
+    now (its DNS record or file must hold its challenge); a corporate number's
+    check digit is checked; the rest is the verifier's statement."""
+    with uow:
+        session = uow.session
+        organization = _get_organization(session, organization_id)
+        verifier_id = _acting_verifier(session, actor, organization_id)
+        hold(session, organization)
+        now = clock.now()
+        expires_at = _expiry(data.expires_on, now)
+        evidence = _check_evidence(organization, data, check or DomainCheck.of())
+        assert actor.user_id is not None  # _acting_verifier refuses anonymous callers
+        row = OrganizationVerification(
+            organization_id=organization_id,
+            verifier_id=verifier_id,
+            verified_by=actor.user_id,
+            method=data.method.value,
+            evidence=evidence,
+            note=data.note,
+            verified_at=now,
+            expires_at=expires_at,
+        )
+        session.add(row)
+        _refresh_verified_until(session, organization)
+        read = VerificationRead.model_validate(row)
+        record_event(
+            session, actor, "organization.verified", row.id, read, organization_id=organization_id
+        )
+        uow.commit()
+        return read
+
+
+def withdraw_verification(
+    uow: UnitOfWork, actor: Principal, organization_id: int, verification_id: int, reason: str
+) -> VerificationRead:
+    """End a verification before its expiry: by the site's operator, or an editor
+    of the verifier that made it."""
+    with uow:
+        session = uow.session
+        organization = _get_organization(session, organization_id)
+        row = session.get(OrganizationVerification, verification_id)
+        if row is None or row.organization_id != organization_id:
+            raise NotFound(
+                lazy("verification %(verification_id)s not found", verification_id=verification_id)
+            )
+        by_verifier = row.verifier_id is not None and actor.can(row.verifier_id, Role.editor)
+        if not (actor.site_admin or by_verifier):
+            if not actor.authenticated:
+                raise Unauthenticated(lazy("sign in or send a bearer token"))
+            raise Forbidden(
+                lazy("only the site's operator or the verifier that made it may withdraw it")
+            )
+        hold(session, organization)
+        if row.withdrawn_at is not None:
+            raise Conflict(lazy("this verification is withdrawn already"))
+        row.withdrawn_at = clock.now()
+        row.withdrawal_reason = reason
+        _refresh_verified_until(session, organization)
+        read = VerificationRead.model_validate(row)
+        record_event(
+            session,
+            actor,
+            "organization.verification_withdrawn",
+            row.id,
+            read,
+            organization_id=organization_id,
+        )
+        uow.commit()
+        return read
+
+
+def list_verifications(uow: UnitOfWork, organization_id: int) -> list[VerificationRead]:
+    """An organization's verifications, newest first: public, as who vouches for
+    an organization is what others rely on."""
+    with uow:
+        _get_organization(uow.session, organization_id)
+        rows = uow.session.scalars(
+            select(OrganizationVerification)
+            .where(OrganizationVerification.organization_id == organization_id)
+            .order_by(OrganizationVerification.id.desc())
+        )
+        return [VerificationRead.model_validate(row) for row in rows]
+
+
+def verification_challenge(uow: UnitOfWork, actor: Principal, organization_id: int) -> str:
+    """The value the organization publishes to prove a domain is its own: for
+    its members and those who may verify it."""
+    with uow:
+        organization = _get_organization(uow.session, organization_id)
+        if actor.role_in(organization_id) is None and not may_verify(
+            uow.session, actor, organization_id
+        ):
+            actor.require(organization_id, Role.viewer)
+        return organization.verification_challenge
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What is shown beside an organization's name wherever it appears."""
+
+    id: int
+    name: str
+    slug: str
+    verified_until: datetime | None
+    # Who vouches for it now (the verifier's name; None: the site's operator).
+    verified_by: str | None
+    # Other organizations whose names look the same (their ids).
+    look_alikes: tuple[int, ...]
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_until is not None and self.verified_until > clock.now()
+
+
+def organization_marks(session: Session) -> dict[int, Mark]:
+    """Every organization's mark, in one statement whatever the number shown: a
+    page reads them once and marks each name it shows."""
+    now = clock.now()
+    current = OrganizationVerification
+    verifier = Organization.__table__.alias("verifier")
+    # The name of the verifier of its latest current verification (None: the site's operator).
+    by_whom = (
+        select(verifier.c.name)
+        .select_from(current)
+        .outerjoin(verifier, verifier.c.id == current.verifier_id)
+        .where(
+            current.organization_id == Organization.id,
+            current.withdrawn_at.is_(None),
+            current.expires_at > now,
+        )
+        .order_by(current.id.desc())
+        .limit(1)
+        .correlate(Organization)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Organization.id,
+            Organization.name,
+            Organization.slug,
+            Organization.name_key,
+            Organization.verified_until,
+            by_whom.label("verified_by"),
+        )
+    ).all()
+    keys: dict[str, list[int]] = {}
+    for row in rows:
+        keys.setdefault(row.name_key, []).append(row.id)
+    return {
+        row.id: Mark(
+            row.id,
+            row.name,
+            row.slug,
+            row.verified_until,
+            row.verified_by,
+            tuple(other for other in keys[row.name_key] if other != row.id),
+        )
+        for row in rows
+    }
+
+
+def look_alike_warning(uow: UnitOfWork, organization_id: int) -> Lazy | None:
+    """What the founder or renamer of an organization is told when its name looks
+    like another's (allowed, but every page will show the difference)."""
+    with uow:
+        organization = _get_organization(uow.session, organization_id)
+        name = organization.name
+        others = list(
+            uow.session.execute(
+                select(Organization.name, Organization.slug)
+                .where(
+                    Organization.name_key == organization.name_key,
+                    Organization.id != organization_id,
+                )
+                .order_by(Organization.id)
+                .limit(3)
+            )
+        )
+    if not others:
+        return None
+    return lazy(
+        "%(name)s looks like the name of %(others)s: pages show each with its handle, "
+        "and an unverified one with a warning",
+        name=name,
+        others=", ".join(f"{row.name} (@{row.slug})" for row in others),
+    )

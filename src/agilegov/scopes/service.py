@@ -1,6 +1,7 @@
 """Scopes: registering an innovation to govern, and who can see it."""
 
 from sqlalchemy import false, or_
+from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
@@ -8,7 +9,7 @@ from agilegov.cycle.service import open_framework_changes, start_cycle
 from agilegov.db import hold
 from agilegov.errors import InvalidInput
 from agilegov.i18n import lazy
-from agilegov.organizations.service import organization_exists
+from agilegov.organizations.service import is_verified, organization_exists, organization_profile
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Page
@@ -23,6 +24,24 @@ def _visible(actor: Principal):  # type: ignore[no-untyped-def]
         Scope.visibility == "public",
         Scope.organization_id.in_(member_of) if member_of else false(),
     )
+
+
+def _require_verified_publisher(session: Session, organization_id: int) -> None:
+    """A government publishes requirements others rely on: only once someone
+    vouches that it is the government it says."""
+    profile = organization_profile(session, organization_id)
+    if (
+        profile is not None
+        and profile.kind == "government"
+        and not is_verified(session, organization_id)
+    ):
+        raise InvalidInput.on(
+            "visibility",
+            lazy(
+                "%(name)s is an unverified government: it publishes once it is verified",
+                name=profile.name,
+            ),
+        )
 
 
 def list_scopes(
@@ -55,6 +74,8 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
         # Publishing is an owner's decision, whether at creation or later.
         publish = data.visibility == Visibility.public
         actor.require(data.organization_id, Role.owner if publish else Role.editor)
+        if publish:
+            _require_verified_publisher(session, data.organization_id)
         now = clock.now()
         scope = Scope(
             **data.model_dump(mode="json"), status="active", created_at=now, updated_at=now
@@ -80,6 +101,8 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
             name for name, value in changes.items() if value != getattr(scope, name)
         }
         actor.require(scope.organization_id, Role.owner if owner_only else Role.editor)
+        if "visibility" in owner_only and changes["visibility"] == Visibility.public.value:
+            _require_verified_publisher(session, scope.organization_id)
         if scope.status == "archived" and changes.get("status") != "active":
             raise InvalidInput.on(
                 "status", lazy("the scope is archived; set status to active first")

@@ -1,10 +1,26 @@
 """Day 0, the actors: a business, a ministry, a community and an assessor, each
-founded by its owner, who then adds the other members with their roles."""
+founded by its owner, who then adds the other members with their roles. The
+site's operator verifies the ministry, the business and the assessor, with what
+it looked up; a second "FairBench Assurance", a look-alike nobody vouches for,
+only exists, so that every page shows which is which."""
+
+from datetime import timedelta
 
 from agilegov.auth import Principal, Role
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG, Story
-from agilegov.organizations.schemas import MemberAdd, OrganizationCreate, UserCreate
-from agilegov.organizations.service import add_member, create_organization, create_user
+from agilegov.organizations.schemas import (
+    MemberAdd,
+    OrganizationCreate,
+    UserCreate,
+    VerificationCreate,
+)
+from agilegov.organizations.service import (
+    add_member,
+    create_organization,
+    create_user,
+    set_site_admin,
+    verify_organization,
+)
 
 ORGANIZATIONS: tuple[OrganizationCreate, ...] = (
     OrganizationCreate(
@@ -38,7 +54,41 @@ ORGANIZATIONS: tuple[OrganizationCreate, ...] = (
         "algorithms by a published method.",
         website="https://fairbench.example.net",
     ),
+    OrganizationCreate(
+        slug="site-operations",
+        name="agilegov demo site operations",
+        kind="infrastructure_operator",
+        description="Runs this agilegov site. Its operator verifies organizations until "
+        "trust registries do.",
+    ),
+    OrganizationCreate(
+        slug="fairbench-assurance-jp",
+        name="FairBench Assurance",
+        kind="assessor",
+        description="Registered under the same name as FairBench Assurance, by someone else. "
+        "Nobody vouches for it: every page shows its handle and that it is not the verified one.",
+    ),
 )
+
+# What the site's operator checked (fictional entries, valid check digits).
+VERIFICATIONS: dict[str, VerificationCreate] = {
+    "ministry-of-work": VerificationCreate(
+        method="corporate_number",
+        evidence="5000012080001 (National Tax Agency corporate number site: "
+        "Ministry of Work and Employment, Kasumigaseki, Chiyoda-ku)",
+        note="Confirmed by telephone with the ministry's general affairs division.",
+    ),
+    DEMO_SLUG: VerificationCreate(
+        method="corporate_number",
+        evidence="9010401123456 (National Tax Agency corporate number site: "
+        "TalentBridge K.K., Minato-ku, Tokyo)",
+    ),
+    "fairbench": VerificationCreate(
+        method="registry_entry",
+        evidence="Japan Accreditation Board (fictional), accredited inspection bodies, "
+        "entry ASNITE-0421",
+    ),
+}
 
 
 def people_and_organizations(story: Story) -> None:
@@ -55,6 +105,18 @@ def people_and_organizations(story: Story) -> None:
             read = create_organization(story.uow, story.people[founder], organization)
             story.organizations[organization.slug] = read.id
             story.refresh(founder)
+        set_site_admin(story.uow, _email_of("operator"), True)
+        story.refresh("operator")
+    with story.at(0, 10):
+        for slug, verification in VERIFICATIONS.items():
+            # For two years: the story's verifications hold whenever the demo is loaded.
+            expires_on = (story.start + timedelta(days=730)).date()
+            verify_organization(
+                story.uow,
+                story.people["operator"],
+                story.organizations[slug],
+                verification.model_copy(update={"expires_on": expires_on}),
+            )
     with story.at(0, 11):
         for account in ACCOUNTS:
             if account.role is not Role.owner:
@@ -65,3 +127,7 @@ def people_and_organizations(story: Story) -> None:
                     MemberAdd(email=account.email, role=account.role),
                 )
                 story.refresh(account.key)
+
+
+def _email_of(key: str) -> str:
+    return next(account.email for account in ACCOUNTS if account.key == key)
