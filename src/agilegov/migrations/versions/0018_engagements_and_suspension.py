@@ -1,7 +1,7 @@
 """engagements and suspension
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 05:30:00.000000
 
 An assessor's request to assess a scope and its owner's answer (each
@@ -15,7 +15,7 @@ from alembic import op
 import agilegov.db
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
