@@ -11,7 +11,6 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from agilegov.assurance import cli as credential_cli
-from agilegov.assurance.keys import assessor_key
 from agilegov.assurance.models import Attestation
 from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue, AttestationRevoke
 from agilegov.assurance.service import (
@@ -25,6 +24,7 @@ from agilegov.record.credentials import CredentialError, generate_key, sign, ver
 from agilegov.record.credentials import verify as verify_proof
 from agilegov.record.status_lists import StatusPurpose, checked_status, decode_list, get_bit
 from agilegov.settings import Settings, get_settings
+from agilegov.signing_keys import assessor_key
 from api_helpers import make_client
 from builders import accepted_engagement
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from agilegov.assurance import cli as credential_cli
-from agilegov.assurance.keys import assessor_key
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AttestationIssue,
@@ -44,6 +43,7 @@ from agilegov.organizations.service import create_organization
 from agilegov.record.credentials import sign, verification_method
 from agilegov.record.models import Event
 from agilegov.record.status_lists import StatusPurpose
+from agilegov.signing_keys import assessor_key
 from api_helpers import bearer, make_client, world_from_fixture
 from builders import accepted_engagement, event_count, new_scope, row_counts
 from web_helpers import csrf_of, sign_in

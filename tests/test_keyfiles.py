@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agilegov.assurance.keys import assessor_key
 from agilegov.keyfiles import KeyFileError, create_private_file, read_private_file
 from agilegov.record.notes import load_or_create_signer, signer_key
+from agilegov.signing_keys import assessor_key
 
 
 def test_a_key_file_is_created_owner_only_and_never_replaced(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from agilegov.notify.part import PART as notify
 from agilegov.organizations.part import PART as organizations
 from agilegov.record.part import PART as record
 from agilegov.scopes.part import PART as scopes
+from agilegov.trust.part import PART as trust
 
 PARTS: tuple[part.Part, ...] = (
     organizations,
@@ -30,6 +31,7 @@ PARTS: tuple[part.Part, ...] = (
     cycle,
     notify,
     record,
+    trust,
     assurance,
     dialogue,
 )

@@ -49,6 +49,9 @@ class Assessment(Base):
     # The accepted engagement the assessment answers, one assessment each; None
     # for assessments made before engagements existed.
     engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), unique=True)
+    # The accreditation scheme it was made under (the assessor accredited for it),
+    # which its credentials name; None: under no scheme.
+    scheme_id: Mapped[int | None] = mapped_column(ForeignKey("accreditation_schemes.id"))
     # The names a list shows, where its query asks for them.
     scope_name: Mapped[str | None] = query_expression()
     assessor_name: Mapped[str | None] = query_expression()

@@ -54,6 +54,13 @@ class AssessmentCreate(Input):
     criteria: list[ShortText] = Field(min_length=1, max_length=100)
     result: LongText = Field(min_length=1)
     findings: list[ShortText] = Field(default_factory=list, max_length=200)
+    scheme_id: int | None = Field(
+        default=None,
+        description=N_(
+            "The accreditation scheme it is made under: one the assessor is accredited for. "
+            "Its credentials name it, and a verifier checks the accreditation."
+        ),
+    )
 
 
 class AssessmentRead(Output):
@@ -66,6 +73,7 @@ class AssessmentRead(Output):
     findings: list[str]
     created_at: datetime
     engagement_id: int | None
+    scheme_id: int | None
 
 
 class AttestationIssue(Input):

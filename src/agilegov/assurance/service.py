@@ -22,7 +22,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.assurance.keys import assessor_key
 from agilegov.assurance.models import Assessment, Attestation, Engagement
 from agilegov.assurance.schemas import (
     AssessmentCreate,
@@ -58,7 +57,9 @@ from agilegov.record.service import record_event
 from agilegov.record.status_lists import StatusPurpose, status_entry, status_list_credential
 from agilegov.schemas import Page
 from agilegov.settings import get_settings
+from agilegov.signing_keys import assessor_key
 from agilegov.tenancy import Scope
+from agilegov.trust.service import accredited_scheme
 from agilegov.uow import UnitOfWork
 
 
@@ -189,6 +190,16 @@ def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate)
             session, actor, data.assessor_organization_id, data.scope_id
         )
         _accepted_engagement(session, data.engagement_id, assessor.id, scope.id)
+        if data.scheme_id is not None and (
+            accredited_scheme(session, data.scheme_id, assessor.id, clock.now()) is None
+        ):
+            raise InvalidInput.on(
+                "scheme_id",
+                lazy(
+                    "%(assessor)s holds no accreditation in force for this scheme",
+                    assessor=assessor.name,
+                ),
+            )
         assessment = Assessment(**data.model_dump(mode="json"), created_at=clock.now())
         session.add(assessment)
         session.flush()
@@ -497,6 +508,20 @@ def issue_attestation(
                 "valid_until", lazy("an attestation is valid for five years at most")
             )
         key = assessor_key(key_dir, assessor.id)
+        scheme = None
+        if assessment.scheme_id is not None:
+            # Accredited when it signs, with the key it signs with: what a verifier checks.
+            scheme = accredited_scheme(
+                session, assessment.scheme_id, assessor.id, now, did_key(key.public_key())
+            )
+            if scheme is None:
+                raise Conflict(
+                    lazy(
+                        "%(assessor)s's accreditation for the assessment's scheme is not in "
+                        "force: no credential can name it now",
+                        assessor=assessor.name,
+                    )
+                )
         attestation = Attestation(
             assessment_id=assessment.id,
             credential={},
@@ -524,6 +549,7 @@ def issue_attestation(
                 valid_from=valid_from,
                 valid_until=data.valid_until,
                 findings=assessment.findings or None,
+                scheme=None if scheme is None else {"id": scheme.urn, "name": scheme.name},
                 # One bit in each list, at the same position.
                 credential_status=[
                     status_entry(

@@ -552,6 +552,7 @@ def attestation_credential(
     valid_from: datetime,
     valid_until: datetime | None = None,
     findings: Sequence[str] | None = None,
+    scheme: Mapping[str, str] | None = None,
     credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The unsigned VC 2.0 credential for one governance attestation.
@@ -610,6 +611,11 @@ def attestation_credential(
     }
     if findings is not None:
         subject["findings"] = _texts(findings, "findings", allow_empty=True)
+    if scheme is not None:
+        # The accreditation scheme it was issued under, checked against the trust list.
+        if not _is_uri(scheme.get("id")):
+            raise CredentialError("a scheme is named by a URI")
+        subject["scheme"] = {"id": scheme["id"], "name": _text(scheme.get("name"), "scheme name")}
     credential["credentialSubject"] = subject
     if credential_status is not None:
         single = isinstance(credential_status, Mapping)
