@@ -2,12 +2,13 @@
 a walk round the cycle, and counts of what the database holds."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from agilegov import scoped
+from agilegov import clock, scoped
 from agilegov.analysis.service import CONDITION, IMPACT, STAKEHOLDER
 from agilegov.assurance.schemas import EngagementAccept, EngagementCreate
 from agilegov.assurance.service import accept_engagement, request_engagement
@@ -38,6 +39,8 @@ from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
 from agilegov.tables import metadata
+from agilegov.trust.schemas import AccreditationBodyAppoint, AccreditationCreate, SchemeCreate
+from agilegov.trust.service import accredit, appoint_accreditation_body, create_scheme
 from agilegov.uow import UnitOfWork
 
 
@@ -280,3 +283,44 @@ def build_cast(uow: UnitOfWork) -> World:
     return World(
         uow=uow, business_id=business.id, regulator_id=regulator.id, tokens=tokens, **principals
     )
+
+
+def accredited_scheme(uow: UnitOfWork, owner: Principal, assessor_id: int, key_dir: Path) -> int:
+    """The assessor verified and accredited, by a verified accreditation body
+    that ``owner`` founds, for a scheme: the scheme's id."""
+    body = create_organization(
+        uow,
+        owner,
+        OrganizationCreate(
+            slug="accreditation-council",
+            name="AI Assurance Accreditation Council",
+            kind="infrastructure_operator",
+        ),
+    )
+    vouch_for(uow, body.id)
+    vouch_for(uow, assessor_id)
+    appoint_accreditation_body(
+        uow, site_operator(uow), AccreditationBodyAppoint(organization_id=body.id)
+    )
+    with uow:
+        founder = principal_for_user(uow.session, owner.user_id)
+    scheme = create_scheme(
+        uow,
+        founder,
+        SchemeCreate(
+            accreditation_body_id=body.id,
+            slug="aigb-third-party",
+            name="AI Guidelines for Business — third-party assessment",
+        ),
+    )
+    accredit(
+        uow,
+        founder,
+        AccreditationCreate(
+            scheme_id=scheme.id,
+            assessor_organization_id=assessor_id,
+            valid_until=clock.now() + timedelta(days=3 * 365),
+        ),
+        key_dir,
+    )
+    return scheme.id

@@ -25,15 +25,16 @@ from agilegov.record.credentials import verify as verify_proof
 from agilegov.record.status_lists import StatusPurpose, checked_status, decode_list, get_bit
 from agilegov.settings import Settings, get_settings
 from agilegov.signing_keys import assessor_key
+from agilegov.trust.service import trust_anchor
 from api_helpers import make_client
-from builders import accepted_engagement
+from builders import accepted_engagement, accredited_scheme
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 REVOCATION = StatusPurpose.revocation
 SUSPENSION = StatusPurpose.suspension
 
 
-def _issue(world, assessor, **times):
+def _issue(world, assessor, scheme_id=None, **times):
     actor, organization_id, scope_id, key_dir = assessor
     engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
     assessment = create_assessment(
@@ -46,6 +47,7 @@ def _issue(world, assessor, **times):
             method="third_party_certification",
             criteria=["Selection-rate ratio ≥ 0.8"],
             result="Meets the criteria",
+            scheme_id=scheme_id,
         ),
     )
     issue = AttestationIssue(**(times or {"valid_until": NOW + timedelta(days=365)}))
@@ -120,8 +122,9 @@ def test_the_revoked_credential_fails_offline_with_the_published_list(world, ass
     attestation = _issue(world, assessor)
     credential = attestation.credential
     ok = _verify(tmp_path, credential, status_list=_both(world, assessor))
-    assert ok.exit_code == 0, ok.output
-    assert "valid: issued by" in ok.output and "Not revoked or suspended" in ok.output
+    # Its status checked, not its issuer (no trust list given): not every check made.
+    assert ok.exit_code == 5, ok.output
+    assert "valid, issuer not checked" in ok.output and "Not revoked or suspended" in ok.output
     unchecked = _verify(tmp_path, credential)
     assert unchecked.exit_code == 5 and "valid, status not checked" in unchecked.output
     # Each list the credential names must be given: one alone leaves the other unknown.
@@ -213,7 +216,8 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     world, assessor, database_url, tmp_path, monkeypatch
 ):
     _, organization_id, _, key_dir = assessor
-    attestation = _issue(world, assessor)
+    scheme = accredited_scheme(world.uow, world.viewer, organization_id, key_dir)
+    attestation = _issue(world, assessor, scheme)
     client = make_client(database_url, assessor_key_dir=key_dir)
     for entry in attestation.credential["credentialStatus"]:
         response = client.get(entry["statusListCredential"])
@@ -235,8 +239,10 @@ def test_the_api_publishes_the_list_and_the_cli_checks_it_online(
     monkeypatch.setattr(
         credential_cli, "http_client", lambda: make_client(database_url, assessor_key_dir=key_dir)
     )
-    ok = _verify(tmp_path, attestation.credential, "--online")
+    pinned = {"AGILEGOV_TRUST_ANCHOR": trust_anchor(key_dir)}
+    ok = _verify(tmp_path, attestation.credential, "--online", env=pinned)
     assert ok.exit_code == 0, ok.output
+    assert "Issuer accredited for AI Guidelines for Business" in " ".join(ok.output.split())
     _revoke(world, assessor, attestation.id)
     revoked = _verify(tmp_path, attestation.credential, "--online")
     assert revoked.exit_code == 3, revoked.output

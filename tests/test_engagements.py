@@ -45,7 +45,7 @@ from agilegov.record.models import Event
 from agilegov.record.status_lists import StatusPurpose
 from agilegov.signing_keys import assessor_key
 from api_helpers import bearer, make_client, world_from_fixture
-from builders import accepted_engagement, event_count, new_scope, row_counts
+from builders import accepted_engagement, accredited_scheme, event_count, new_scope, row_counts
 from web_helpers import csrf_of, sign_in
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -64,7 +64,7 @@ def _request(world, actor, organization_id, scope_id):
     )
 
 
-def _assess(world, actor, organization_id, scope_id, engagement_id):
+def _assess(world, actor, organization_id, scope_id, engagement_id, scheme_id=None):
     return create_assessment(
         world.uow,
         actor,
@@ -75,6 +75,7 @@ def _assess(world, actor, organization_id, scope_id, engagement_id):
             method="third_party_certification",
             criteria=["Selection-rate ratio ≥ 0.8"],
             result="Meets the criteria",
+            scheme_id=scheme_id,
         ),
     )
 
@@ -267,10 +268,10 @@ def test_the_owner_answers_from_the_engagements_page(world, assessor, database_u
 # ---------------------------------------------------------------- suspension
 
 
-def _attestation(world, assessor):
+def _attestation(world, assessor, scheme_id=None):
     actor, organization_id, scope_id, key_dir = assessor
     engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
-    assessment = _assess(world, actor, organization_id, scope_id, engagement)
+    assessment = _assess(world, actor, organization_id, scope_id, engagement, scheme_id)
     return issue_attestation(
         world.uow,
         actor,
@@ -324,7 +325,8 @@ def test_a_suspended_credential_fails_offline_until_reinstated(world, assessor, 
     reinstated = reinstate_attestation(world.uow, actor, attestation.id)
     assert not reinstated.suspended and reinstated.suspended_at is None
     ok = _verify(tmp_path, credential, _lists(world, assessor))
-    assert ok.exit_code == 0, ok.output
+    # Its status is clear; its issuer was not checked (no trust list given).
+    assert ok.exit_code == 5 and "valid, issuer not checked" in ok.output, ok.output
     # Any number of times.
     suspend_attestation(world.uow, actor, attestation.id, AttestationSuspend(reason="Again"))
     assert attestation_status(world.uow, attestation.id).suspended
@@ -361,7 +363,8 @@ def test_suspension_online_through_the_api_and_an_older_credential(
     world, assessor, database_url, tmp_path, monkeypatch
 ):
     _, organization_id, _, key_dir = assessor
-    attestation = _attestation(world, assessor)
+    scheme = accredited_scheme(world.uow, world.viewer, organization_id, key_dir)
+    attestation = _attestation(world, assessor, scheme)
     client = make_client(database_url, assessor_key_dir=key_dir)
     auth = bearer(world.tokens["outsider"])
     monkeypatch.setattr(
@@ -390,7 +393,7 @@ def test_suspension_online_through_the_api_and_an_older_credential(
     older["credentialStatus"] = older["credentialStatus"][0]
     older = sign(older, key, verification_method=verification_method(key.public_key()))
     revocation = _lists(world, assessor)[0]
-    assert _verify(tmp_path, older, [revocation]).exit_code == 0
+    assert _verify(tmp_path, older, [revocation]).exit_code == 5  # its issuer not checked
 
     reinstated = client.post(f"{path}/reinstate", headers=auth)
     assert reinstated.status_code == 200 and reinstated.json()["suspended"] is False

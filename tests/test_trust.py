@@ -5,6 +5,7 @@ and withdraws; each change publishes the next signed version of the trust
 list with its hash on the record; every refusal leaves everything unchanged."""
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -12,17 +13,23 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from agilegov import clock
+from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue
+from agilegov.assurance.service import create_assessment, issue_attestation, published_status_list
 from agilegov.auth import SYSTEM, Principal
+from agilegov.cli import app
 from agilegov.errors import Conflict, Forbidden, InvalidInput
 from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
 from agilegov.record.canonical import canonical_json
-from agilegov.record.credentials import did_key
+from agilegov.record.credentials import did_key, generate_key, sign, verification_method
 from agilegov.record.models import Event
+from agilegov.record.status_lists import StatusPurpose
 from agilegov.record.trust_lists import accreditation_finding, check_trust_list
 from agilegov.signing_keys import assessor_key
+from agilegov.tenancy import Scope
 from agilegov.trust import service
 from agilegov.trust.schemas import (
     AccreditationBodyAppoint,
@@ -31,7 +38,7 @@ from agilegov.trust.schemas import (
     SchemeCreate,
 )
 from api_helpers import assert_unchanged, snapshot
-from builders import World, site_operator, vouch_for
+from builders import World, accepted_engagement, site_operator, vouch_for
 
 
 @dataclass
@@ -255,3 +262,172 @@ def test_the_job_publishes_before_the_list_lapses(trust: Trust) -> None:
     with clock.frozen_at(clock.now() + service.TRUST_LIST_VALIDITY - timedelta(days=6)):
         assert service.refresh_trust_list(uow, SYSTEM, trust.key_dir)
     assert service.trust_list_versions(uow)[0].version == 2
+
+
+# ---------------------------------------------------------------- credentials under a scheme
+
+
+def _issued(trust: Trust, scheme_id: int | None) -> Any:
+    uow, world = trust.world.uow, trust.world
+    actor = trust.assessor_owner
+    scope = assessor_scope(trust)
+    engagement = accepted_engagement(uow, actor, world.owner, trust.assessor, scope)
+    assessment = create_assessment(
+        uow,
+        actor,
+        AssessmentCreate(
+            engagement_id=engagement,
+            assessor_organization_id=trust.assessor,
+            scope_id=scope,
+            method="third_party_certification",
+            criteria=["Selection-rate ratio ≥ 0.8"],
+            result="Meets the criteria",
+            scheme_id=scheme_id,
+        ),
+    )
+    return issue_attestation(
+        uow,
+        actor,
+        assessment.id,
+        AttestationIssue(valid_until=clock.now() + timedelta(days=365)),
+        trust.key_dir,
+    )
+
+
+def assessor_scope(trust: Trust) -> int:
+    with trust.world.uow as uow:
+        return uow.session.scalar(select(Scope.id).where(Scope.name == "Screening"))
+
+
+def _verify(tmp_path: Path, trust: Trust, credential: dict, *, anchor: str | None = None) -> Any:
+    """verify offline, with the issuer's status lists and the current trust list."""
+    files = {"credential": credential, "trust": service.current_trust_list(trust.world.uow)}
+    for purpose in StatusPurpose:
+        files[purpose.value] = published_status_list(
+            trust.world.uow, trust.assessor, purpose, trust.key_dir
+        )
+    for name, document in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    arguments = ["credential", "verify", str(tmp_path / "credential.json")]
+    for purpose in StatusPurpose:
+        arguments += ["--status-list", str(tmp_path / f"{purpose.value}.json")]
+    arguments += ["--trust-list", str(tmp_path / "trust.json")]
+    arguments += ["--trust-anchor", anchor or service.trust_anchor(trust.key_dir)]
+    return CliRunner().invoke(app, arguments)
+
+
+def test_a_credential_under_a_scheme_verifies_against_the_trust_list(
+    trust: Trust, tmp_path: Path
+) -> None:
+    scheme_id = _appointed(trust)
+    made = _accredit(trust, scheme_id)
+    attestation = _issued(trust, scheme_id)
+    subject = attestation.credential["credentialSubject"]
+    assert subject["scheme"] == {
+        "id": "urn:agilegov:scheme:aigb-third-party",
+        "name": "AI Guidelines for Business — third-party assessment",
+    }
+    ok = _verify(tmp_path, trust, attestation.credential)
+    assert ok.exit_code == 0, ok.output
+    assert "by AI Assurance Accreditation Council" in " ".join(ok.output.split())
+
+    # A list signed by another key than the pinned anchor is refused, never trusted.
+    other = did_key(generate_key().public_key())
+    refused = _verify(tmp_path, trust, attestation.credential, anchor=other)
+    assert refused.exit_code == 6 and "trust anchor" in " ".join(refused.output.split())
+
+    # Withdrawn since: the issuer is no longer accredited, and the next list says so.
+    service.change_accreditation(
+        trust.world.uow,
+        trust.body_owner,
+        made.id,
+        "withdraw",
+        AccreditationChangeReason(reason="failed surveillance audit"),
+        trust.key_dir,
+    )
+    withdrawn = _verify(tmp_path, trust, attestation.credential)
+    assert withdrawn.exit_code == 2, withdrawn.output
+    assert "the issuer is not accredited" in " ".join(withdrawn.output.split())
+
+
+def test_a_forged_issuer_and_an_unaccredited_one_exit_2(trust: Trust, tmp_path: Path) -> None:
+    scheme_id = _appointed(trust)
+    _accredit(trust, scheme_id)
+    genuine = _issued(trust, scheme_id).credential
+    # A fresh key signs the same claims, naming itself FairBench Assurance: its
+    # proof holds, but its key is on no trust list.
+    forger = generate_key()
+    forged = {k: v for k, v in genuine.items() if k != "proof"}
+    forged["issuer"] = {"id": did_key(forger.public_key()), "name": "FairBench Assurance"}
+    forged = sign(forged, forger, verification_method=verification_method(forger.public_key()))
+    result = _verify(tmp_path, trust, forged)
+    assert result.exit_code in (2, 6), result.output
+    # Its status lists are the genuine issuer's, signed by another key: refused
+    # (6) before the trust list is read; with no status named it reaches the list.
+    del forged["proof"]
+    forged.pop("credentialStatus")
+    forged = sign(forged, forger, verification_method=verification_method(forger.public_key()))
+    result = _verify(tmp_path, trust, forged)
+    assert result.exit_code == 2 and "not on the trust list" in " ".join(result.output.split())
+    # An accredited assessor's credential under no scheme: not accredited for it.
+    unschemed = _issued(trust, None).credential
+    result = _verify(tmp_path, trust, unschemed)
+    assert result.exit_code == 2 and "names no scheme" in result.output
+
+
+def test_an_assessment_or_credential_under_a_scheme_not_in_force_is_refused(
+    trust: Trust, engine: Engine
+) -> None:
+    uow, world = trust.world.uow, trust.world
+    scheme_id = _appointed(trust)
+    scope = assessor_scope(trust)
+    engagement = accepted_engagement(uow, trust.assessor_owner, world.owner, trust.assessor, scope)
+    before = snapshot(engine)
+    with pytest.raises(InvalidInput) as refused:
+        create_assessment(
+            uow,
+            trust.assessor_owner,
+            AssessmentCreate(
+                engagement_id=engagement,
+                assessor_organization_id=trust.assessor,
+                scope_id=scope,
+                method="third_party_certification",
+                criteria=["c"],
+                result="r",
+                scheme_id=scheme_id,
+            ),
+        )
+    assert refused.value.problems[0].field == "scheme_id"
+    assert_unchanged(before, engine)
+    made = _accredit(trust, scheme_id)
+    assessment = create_assessment(
+        uow,
+        trust.assessor_owner,
+        AssessmentCreate(
+            engagement_id=engagement,
+            assessor_organization_id=trust.assessor,
+            scope_id=scope,
+            method="third_party_certification",
+            criteria=["c"],
+            result="r",
+            scheme_id=scheme_id,
+        ),
+    )
+    service.change_accreditation(
+        uow,
+        trust.body_owner,
+        made.id,
+        "suspend",
+        AccreditationChangeReason(reason="review"),
+        trust.key_dir,
+    )
+    before = snapshot(engine)
+    with pytest.raises(Conflict, match="not in force"):
+        issue_attestation(
+            uow,
+            trust.assessor_owner,
+            assessment.id,
+            AttestationIssue(valid_until=clock.now() + timedelta(days=30)),
+            trust.key_dir,
+        )
+    assert_unchanged(before, engine)

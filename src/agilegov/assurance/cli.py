@@ -25,7 +25,6 @@ class Verdict:
 
     valid = 0
     invalid = 1
-    # Reserved: checking the issuer's key against the trust list comes later.
     not_accredited = 2
     revoked = 3
     expired = 4
@@ -159,6 +158,114 @@ def _check_status(
     return True
 
 
+def _fetch_json(url: str, what: str) -> Any:
+    """A document from the platform (the trust list, its anchor)."""
+    with http_client() as client:
+        try:
+            response = client.get(url, headers={"Accept": "application/json"})
+        except Exception as problem:  # any failure to reach it: say so, check nothing
+            _stop(
+                Verdict.status_unknown,
+                gettext(
+                    "%(what)s not checked: %(url)s: %(problem)s",
+                    what=what,
+                    url=url,
+                    problem=problem,
+                ),
+            )
+    if response.status_code != 200 or len(response.content) > _MAX_STATUS_LIST_RESPONSE:
+        _stop(
+            Verdict.status_unknown,
+            gettext(
+                "%(what)s not checked: %(url)s answered %(status)s",
+                what=what,
+                url=url,
+                status=response.status_code,
+            ),
+        )
+    try:
+        return response.json()
+    except ValueError:
+        _stop(
+            Verdict.status_unknown,
+            gettext("%(what)s not checked: %(url)s did not answer JSON", what=what, url=url),
+        )
+
+
+def _anchor(given: str | None, online: bool, platform: str) -> str:
+    """The trust anchor to check the list by: as given (pinned), else this
+    installation's own (where its key is on this machine), else, online, the one
+    the platform publishes."""
+    if given:
+        return given
+    from agilegov.settings import get_settings
+
+    if (get_settings().assessor_key_dir / "trust-anchor.key").exists():
+        from agilegov.trust.service import trust_anchor
+
+        return trust_anchor(get_settings().assessor_key_dir)
+    if online:
+        published = _fetch_json(f"{platform}/api/v1/trust-anchor", gettext("issuer"))
+        if isinstance(published, dict) and isinstance(published.get("did"), str):
+            return published["did"]
+    _stop(
+        Verdict.status_unknown,
+        gettext("issuer not checked: give the platform's --trust-anchor DID to check the list by"),
+    )
+
+
+def _check_issuer(
+    file: Path,
+    secured: dict[str, Any],
+    trust_list: Path | None,
+    anchor: str | None,
+    online: bool,
+    platform: str,
+) -> str | None:
+    """The issuer's key against the signed trust list (given as a file, or
+    fetched): accredited for the credential's scheme when it signed it, and not
+    suspended or withdrawn since. The accreditation body's name, or None when
+    not checked."""
+    from agilegov.record.credentials import CredentialError
+    from agilegov.record.trust_lists import (
+        accreditation_finding,
+        check_trust_list,
+        credential_scheme,
+        signed_at,
+    )
+
+    if trust_list is None and not online:
+        return None
+    listed = (
+        _read_json(trust_list)
+        if trust_list is not None
+        else _fetch_json(f"{platform}/api/v1/trust-list", gettext("issuer"))
+    )
+    now = datetime.now(UTC)
+    try:
+        check_trust_list(listed, anchor=_anchor(anchor, online, platform), at=now)
+        issuer = secured["issuer"]
+        found = accreditation_finding(
+            listed,
+            issuer=issuer["id"] if isinstance(issuer, dict) else issuer,
+            scheme=credential_scheme(secured),
+            issued_at=signed_at(secured),
+            at=now,
+        )
+    except CredentialError as problem:
+        _stop(Verdict.status_unknown, gettext("trust list refused: %(problem)s", problem=problem))
+    if not found.accredited:
+        _stop(
+            Verdict.not_accredited,
+            gettext(
+                "%(path)s: valid, but the issuer is not accredited: %(reason)s",
+                path=file,
+                reason=found.reason,
+            ),
+        )
+    return found.accredited_by or ""
+
+
 def _check_validity(file: Path, secured: dict[str, Any]) -> None:
     from agilegov.record.credentials import CredentialError, check_validity
 
@@ -183,19 +290,53 @@ def credential_verify(
         ),
     ] = None,
     online: Annotated[
-        bool, typer.Option("--online", help="Fetch the issuer's status lists from its platform.")
+        bool,
+        typer.Option(
+            "--online",
+            help="Fetch the issuer's status lists, and the trust list, from their platform.",
+        ),
     ] = False,
+    trust_list: Annotated[
+        Path | None,
+        typer.Option("--trust-list", help="The platform's signed trust list (JSON), offline."),
+    ] = None,
+    trust_anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--trust-anchor",
+            envvar="AGILEGOV_TRUST_ANCHOR",
+            help="The did:key the trust list must be signed with (default: this platform's).",
+        ),
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform", help="Where --online fetches the trust list (default: the public URL)."
+        ),
+    ] = None,
 ) -> None:
-    """Check an attestation: its eddsa-jcs-2022 proof by the issuer's did:key,
+    """Check an attestation: its eddsa-jcs-2022 proof by the issuer's did:key;
     its status (revoked, suspended) in each of the issuer's signed status lists
-    it names, and its validity period today. Exit codes: 0 valid; 1 invalid;
-    2 reserved (issuer not accredited, once trust lists exist); 3 revoked or
-    suspended; 4 expired or not yet valid; 5 valid, status not checked; 6 a
-    status list is unavailable or refused."""
+    it names; the issuer's key against the platform's signed trust list
+    (accredited for the credential's scheme when it signed it, and still); and
+    its validity period today. Exit codes: 0 valid, every check made; 1 invalid;
+    2 valid, but the issuer is not accredited for this scheme; 3 revoked or
+    suspended; 4 expired or not yet valid; 5 valid, the status or the issuer not
+    checked; 6 a status list or the trust list is unavailable or refused."""
+    from agilegov.settings import get_settings
+
     # Each check stops with its exit code when it fails, in this order.
     secured = _read_json(file)
     named = _check_proof(file, secured)
     checked = _check_status(file, secured, named, status_list or [], online)
+    accredited_by = _check_issuer(
+        file,
+        secured,
+        trust_list,
+        trust_anchor,
+        online,
+        (platform or get_settings().public_url).rstrip("/"),
+    )
     _check_validity(file, secured)
 
     subject = secured.get("credentialSubject", {})
@@ -207,9 +348,16 @@ def credential_verify(
         "method": subject.get("method") if isinstance(subject, dict) else None,
         "until": secured.get("validUntil"),
     }
-    if checked:
+    if checked and accredited_by is not None:
         verdict = gettext(
             "valid: issued by %(issuer)s to %(subject)s (%(method)s), until %(until)s", **details
+        )
+        hint = gettext("Not revoked or suspended: checked in the issuer's signed status lists.")
+    elif checked:
+        verdict = gettext(
+            "valid, issuer not checked: issued by %(issuer)s to %(subject)s (%(method)s), "
+            "until %(until)s",
+            **details,
         )
         hint = gettext("Not revoked or suspended: checked in the issuer's signed status lists.")
     elif named:
@@ -231,7 +379,18 @@ def credential_verify(
             "It names no status list; its revocation is public in the record: see %(path)s.",
             path="/api/v1/attestations/{id}/status",
         )
+    if accredited_by is None:
+        issuer_line = gettext(
+            "Issuer not checked: give --trust-list FILE or --online to check its accreditation."
+        )
+    else:
+        issuer_line = gettext(
+            "Issuer accredited for %(scheme)s by %(body)s: checked in the signed trust list.",
+            scheme=subject.get("scheme", {}).get("name", "") if isinstance(subject, dict) else "",
+            body=accredited_by,
+        )
     console.print(verdict, highlight=False)
     console.print(hint, highlight=False)
-    if not checked:
+    console.print(issuer_line, highlight=False)
+    if not checked or accredited_by is None:
         raise typer.Exit(code=Verdict.status_not_checked)
