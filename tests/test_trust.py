@@ -37,7 +37,7 @@ from agilegov.trust.schemas import (
     AccreditationCreate,
     SchemeCreate,
 )
-from api_helpers import assert_unchanged, snapshot
+from api_helpers import assert_unchanged, make_client, snapshot
 from builders import World, accepted_engagement, site_operator, vouch_for
 
 
@@ -431,3 +431,55 @@ def test_an_assessment_or_credential_under_a_scheme_not_in_force_is_refused(
             trust.key_dir,
         )
     assert_unchanged(before, engine)
+
+
+def test_the_attestation_page_says_whether_its_issuer_is_verified_and_accredited(
+    trust: Trust, database_url: str
+) -> None:
+    scheme_id = _appointed(trust)
+    _accredit(trust, scheme_id)
+    accredited = _issued(trust, scheme_id)
+    unschemed = _issued(trust, None)
+    client = make_client(database_url, assessor_key_dir=trust.key_dir)
+    page = " ".join(client.get(f"/assessments/{accredited.assessment_id}").text.split())
+    assert "Accredited for AI Guidelines for Business — third-party assessment by AI Assurance" in (
+        page
+    )
+    assert "issuer not verified" not in page
+    page = client.get(f"/assessments/{unschemed.assessment_id}").text
+    assert "issuer not accredited" in page and "names no scheme" in page
+    japanese = client.get(
+        f"/assessments/{accredited.assessment_id}", headers={"Accept-Language": "ja"}
+    ).text
+    assert "認定" in japanese
+
+
+def test_an_unverified_issuers_attestation_says_so(
+    world: World, assessor: tuple[Any, int, int, Path], database_url: str
+) -> None:
+    actor, organization_id, scope, key_dir = assessor
+    engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope)
+    assessment = create_assessment(
+        world.uow,
+        actor,
+        AssessmentCreate(
+            engagement_id=engagement,
+            assessor_organization_id=organization_id,
+            scope_id=scope,
+            method="third_party_certification",
+            criteria=["c"],
+            result="r",
+        ),
+    )
+    issue_attestation(
+        world.uow,
+        actor,
+        assessment.id,
+        AttestationIssue(valid_until=clock.now() + timedelta(days=30)),
+        key_dir,
+    )
+    client = make_client(database_url, assessor_key_dir=key_dir)
+    page = " ".join(client.get(f"/assessments/{assessment.id}").text.split())
+    assert "issuer not verified" in page
+    assert "No verifier vouches for the identity of FairBench Assurance" in page
+    assert "No trust list is published" in page

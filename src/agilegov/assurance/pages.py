@@ -38,6 +38,7 @@ from agilegov.organizations.service import (
 from agilegov.part import Panel
 from agilegov.record.credentials import AttestationMethod
 from agilegov.tenancy import Scope
+from agilegov.trust.service import assessor_schemes, issuer_finding, scheme_name
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState, reference_label
 from agilegov.web.lists import Column, Listing, choice_label, download, read
@@ -108,12 +109,21 @@ def _assessment_form(
             (str(id_), reference_label(id_, f"{scope} — {scheme}"))
             for id_, scheme, scope in engagements
         ]
+        # The schemes those assessors are accredited for now.
+        choices["scheme_id"] = [
+            (str(scheme.id), scheme.name)
+            for scheme in assessor_schemes(uow.session, editing, clock.now())
+        ]
     state = FormState.of(
         AssessmentCreate,
         values,
         problems,
         choices=choices,
-        labels={"assessor_organization_id": N_("Assessor"), "engagement_id": N_("Engagement")},
+        labels={
+            "assessor_organization_id": N_("Assessor"),
+            "engagement_id": N_("Engagement"),
+            "scheme_id": N_("Accreditation scheme"),
+        },
     )
     return form_page(
         request,
@@ -246,6 +256,12 @@ def _assessment_page(
                 .order_by(Attestation.id)
             )
         ]
+        now = clock.now()
+        # What a verifier would find of each credential's issuer in the trust list.
+        issuers = {a.id: issuer_finding(session, a.credential, now) for a in attestations}
+        scheme = (
+            None if assessment.scheme_id is None else scheme_name(session, assessment.scheme_id)
+        )
     return render(
         request,
         "assessment.html",
@@ -253,7 +269,10 @@ def _assessment_page(
         assessment=assessment,
         names=names,
         attestations=attestations,
-        now=clock.now(),
+        issuers=issuers,
+        issuer_verified=assessor.verified,
+        scheme=scheme,
+        now=now,
         can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
         issue=FormState.of(AttestationIssue, issue_values, issue_problems),
         revoke=FormState.of(AttestationRevoke, problems=revoke_problems),

@@ -533,12 +533,8 @@ def issuer_finding(session: Session, credential: dict[str, Any], at: datetime) -
     )
 
 
-def scheme_by_urn(session: Session, urn: str) -> SchemeRead | None:
-    prefix = scheme_urn("")
-    if not urn.startswith(prefix):
-        return None
-    scheme = session.scalar(select(Scheme).where(Scheme.slug == urn.removeprefix(prefix)))
-    return None if scheme is None else _scheme_read(scheme)
+def scheme_name(session: Session, scheme_id: int) -> str | None:
+    return session.scalar(select(Scheme.name).where(Scheme.id == scheme_id))
 
 
 # ---------------------------------------------------------------- the trust list
