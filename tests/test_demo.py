@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from agilegov import clock
 from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
+from agilegov.assurance.models import Attestation
 from agilegov.auth import Role, verify_password
 from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
@@ -33,9 +34,16 @@ from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
 from agilegov.organizations.models import Membership, Organization, User
 from agilegov.organizations.service import principal_for_token
 from agilegov.record.models import Event
+from agilegov.record.trust_lists import (
+    accreditation_finding,
+    check_trust_list,
+    credential_scheme,
+    signed_at,
+)
 from agilegov.settings import get_settings
 from agilegov.tables import metadata
 from agilegov.tenancy import Scope
+from agilegov.trust.models import TrustListVersion
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import versions_of
 from api_helpers import new_postgres_database
@@ -76,6 +84,7 @@ PLATFORM_EVENTS = {
     "notification.sent",
     "trigger.opened",
     "transition.created",
+    "trust_list.published",  # the periodic refresh before a version lapses
 }
 
 
@@ -470,3 +479,40 @@ def test_simulate_needs_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         get_settings.cache_clear()
     assert result.exit_code == 1
     assert "the demo is not loaded here" in result.output
+
+
+def test_fairbench_is_verified_and_accredited_and_its_look_alike_is_neither(
+    told: UnitOfWork,
+) -> None:
+    with told as uow:
+        session = uow.session
+        (attestation,) = session.scalars(select(Attestation)).all()
+        latest = session.scalars(
+            select(TrustListVersion).order_by(TrustListVersion.version.desc())
+        ).first()
+        assert latest is not None
+        organizations = {o.slug: o for o in session.scalars(select(Organization))}
+        fairbench, lookalike = organizations["fairbench"], organizations["fairbench-assurance-jp"]
+        assert fairbench.name == lookalike.name
+        listed = latest.document
+        at = latest.published_at + timedelta(minutes=1)
+        check_trust_list(listed, anchor=listed["issuer"], at=at)
+        # Republished by the mornings' refresh, so the list in force covers today.
+        assert latest.valid_until.date() > TODAY
+        credential = attestation.credential
+        assert (
+            credential["credentialSubject"]["scheme"]["id"]
+            == "urn:agilegov:scheme:aigb-third-party"
+        )
+        found = accreditation_finding(
+            listed,
+            issuer=credential["issuer"]["id"],
+            scheme=credential_scheme(credential),
+            issued_at=signed_at(credential),
+            at=at,
+        )
+        assert found.accredited and found.accredited_by == "AI Assurance Accreditation Council"
+        entries = listed["credentialSubject"]["accreditations"]
+        assert {e["organization"] for e in entries} == {"urn:agilegov:organization:fairbench"}
+        assert fairbench.verified_until is not None and fairbench.verified_until.date() > TODAY
+        assert lookalike.verified_until is None

@@ -10,13 +10,18 @@ Job Seekers' Voice, a community, and FairBench Assurance, an assessor, take
 part as stakeholders and as the market layer. The site's operator verifies the
 ministry, TalentBridge and FairBench (a government publishes requirements only
 once verified); a second, unverified "FairBench Assurance" (@fairbench-assurance-jp)
-registered by someone else shows how every page tells look-alikes apart.
+registered by someone else shows how every page tells look-alikes apart. The
+operator appoints the AI Assurance Accreditation Council an accreditation body,
+which accredits FairBench for third-party assessment under the AI Guidelines
+for Business: the platform's signed trust list says so, and FairBench's
+credential names that scheme.
 
 The story runs over the 180 days before today (all times are pinned with
 ``clock.frozen_at``, so the record reads as a timeline):
 
 - days 0-20: the ministry analyses its rule domain, sets and publishes the
   requirement, designs its reporting duty and starts operating it;
+- day 21: the council sets up its scheme and accredits FairBench's key;
 - days 22-56: TalentBridge registers the screening service, analyses it, sets
   goals, designs measures and goes live;
 - every morning from go-live, the monitoring pipeline sends the values of the
@@ -63,6 +68,7 @@ from agilegov.demo.chapters import (
     operation,
     organizations,
     outer_loop,
+    trust,
 )
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG, LAST_DAY, Story
 from agilegov.organizations.models import Organization, User
@@ -79,6 +85,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     ministry.analysis,
     ministry.goals,
     ministry.design,
+    # The accreditation body and its scheme, before FairBench is needed.
+    trust.accreditation,
     # TalentBridge's first pass, up to go-live.
     analysis.register,
     analysis.stakeholders,

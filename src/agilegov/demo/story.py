@@ -24,6 +24,7 @@ from agilegov.monitor.service import evaluate_all, ingest
 from agilegov.organizations.service import principal_for_user
 from agilegov.schemas import Input
 from agilegov.scoped import Kind
+from agilegov.trust.service import refresh_trust_list
 from agilegov.uow import UnitOfWork
 
 # The business organization's slug: its presence means the demo is loaded.
@@ -128,6 +129,15 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "Naoki Mori (site operator)",
         "demo-operator-pass",
     ),
+    # The accreditation body the site's operator appoints, which accredits FairBench.
+    DemoAccount(
+        "council",
+        "ai-accreditation-council",
+        Role.owner,
+        "secretariat@ai-accreditation.example.jp",
+        "Emi Nakamura (accreditation secretariat)",
+        "demo-council-pass",
+    ),
     # Founder of the look-alike "FairBench Assurance", which nobody vouches for.
     DemoAccount(
         "lookalike",
@@ -189,8 +199,9 @@ class Story:
     def monitor(self, day: int) -> None:
         """Run every morning up to ``day``'s: at 06:00 each pipeline sends the values
         of the day before, then the platform does what its server does periodically:
-        it opens the triggers of review-by dates that have passed, and evaluates
-        every scope's indicators, opening the triggers of the breaches it finds."""
+        it opens the triggers of review-by dates that have passed, evaluates every
+        scope's indicators, opening the triggers of the breaches it finds, and
+        publishes the trust list anew before its version lapses."""
         while self.mornings < day:
             self.mornings += 1
             with clock.frozen_at(self._moment(self.mornings, 6)):
@@ -198,6 +209,7 @@ class Story:
                     self._send(feed, self.mornings)
                 tick(self.uow)
                 evaluate_all(self.uow)
+                refresh_trust_list(self.uow, SYSTEM, self.assessor_key_dir)
 
     def _send(self, feed: Feed, day: int) -> None:
         rows = [

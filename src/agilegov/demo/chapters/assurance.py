@@ -53,6 +53,8 @@ def fairness_attestation(story: Story) -> None:
                 assessor_organization_id=story.organizations["fairbench"],
                 scope_id=story.scopes["screening"],
                 method="third_party_certification",
+                # The scheme the council accredited FairBench for: the credential names it.
+                scheme_id=story.ids["scheme.aigb"],
                 criteria=[
                     "Selection-rate ratio between groups at or above 0.8 over 90 days, "
                     "overall and for every client",

@@ -62,6 +62,14 @@ ORGANIZATIONS: tuple[OrganizationCreate, ...] = (
         "trust registries do.",
     ),
     OrganizationCreate(
+        slug="ai-accreditation-council",
+        name="AI Assurance Accreditation Council",
+        kind="infrastructure_operator",
+        description="A fictional accreditation body: it accredits assessors for the "
+        "third-party assessment of AI governance, and surveils them every year.",
+        website="https://ai-accreditation.example.jp",
+    ),
+    OrganizationCreate(
         slug="fairbench-assurance-jp",
         name="FairBench Assurance",
         kind="assessor",
@@ -82,6 +90,10 @@ VERIFICATIONS: dict[str, VerificationCreate] = {
         method="corporate_number",
         evidence="9010401123456 (National Tax Agency corporate number site: "
         "TalentBridge K.K., Minato-ku, Tokyo)",
+    ),
+    "ai-accreditation-council": VerificationCreate(
+        method="registry_entry",
+        evidence="Registry of designated conformity assessment bodies (fictional), entry AB-007",
     ),
     "fairbench": VerificationCreate(
         method="registry_entry",
