@@ -50,6 +50,7 @@ from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeUpdate
 from agilegov.scopes.service import update_scope
 from agilegov.settings import get_settings
+from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from api_helpers import API, assert_problem, assert_unchanged, bearer, ok, snapshot
 from api_helpers import world_from_fixture as pages_of
@@ -457,9 +458,17 @@ def test_goals_of_a_government_no_longer_verified_cannot_be_adopted(
     ministry_scope = new_scope(world.uow, world.outsider, world.regulator_id, "Rules", "public")
     requirement = specific_goal(world.uow, world.outsider, ministry_scope)
     scope = new_scope(world.uow, world.owner, world.business_id)
+
+    def offered() -> list[int]:
+        with world.uow as uow:
+            choices = GOAL.other_choices(uow.session, uow.session.get(Scope, scope))
+            return [id_ for id_, _ in choices["derives_from_id"]]
+
+    assert requirement.id in offered()
     with world.uow:
         (vid,) = [v.id for v in list_verifications(world.uow, world.regulator_id)]
     withdraw_verification(world.uow, site_operator(world.uow), world.regulator_id, vid, "moved")
+    assert requirement.id not in offered()  # the goal form no longer offers it
     problem = _refused(
         engine,
         lambda: add(

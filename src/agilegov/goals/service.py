@@ -31,7 +31,7 @@ from agilegov.goals.schemas import (
     TradeOffUpdate,
 )
 from agilegov.i18n import N_, lazy
-from agilegov.organizations.service import organization_profile
+from agilegov.organizations.service import organization_profile, unverified_governments
 from agilegov.scoped import Kind, Ref
 from agilegov.tenancy import Scope
 
@@ -286,13 +286,15 @@ def _allocation_rules(session: Session, scope: Scope, allocation: Any) -> None:
 
 def _adoptable_goals(session: Session, scope: Scope) -> dict[str, list[tuple[int, str]]]:
     """The goals a goal of ``scope`` may adopt: other organizations' active,
-    published goals, named with their scope's name."""
+    published goals, named with their scope's name; not those of governments
+    nobody vouches for (``_check_derivation`` refuses them)."""
     rows = session.execute(
         select(Goal.id, Goal.title, Scope.name)
         .join(Scope, Scope.id == Goal.scope_id)
         .where(
             Scope.visibility == "public",
             Scope.organization_id != scope.organization_id,
+            Scope.organization_id.not_in(unverified_governments(session)),
             Goal.status == "active",
         )
         .order_by(Scope.name, Goal.id)

@@ -1330,6 +1330,17 @@ def is_verified(session: Session, organization_id: int) -> bool:
     return until is not None and until > clock.now()
 
 
+def unverified_governments(session: Session) -> set[int]:
+    """The governments nobody vouches for now, whose goals bind nobody (one query)."""
+    rows = session.scalars(
+        select(Organization.id).where(
+            Organization.kind == "government",
+            or_(Organization.verified_until.is_(None), Organization.verified_until <= clock.now()),
+        )
+    )
+    return set(rows)
+
+
 def _require_site_admin(actor: Principal) -> None:
     if not actor.site_admin:
         if not actor.authenticated:
