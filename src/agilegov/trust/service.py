@@ -21,7 +21,7 @@ from agilegov import clock
 from agilegov.auth import Principal, Role
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agilegov.i18n import lazy
-from agilegov.organizations.service import is_verified, organization_names, organization_profile
+from agilegov.organizations.service import is_verified, organization_profile
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import did_key, sign, verification_method
 from agilegov.record.service import record_event
@@ -699,9 +699,6 @@ def overview(uow: UnitOfWork) -> dict[str, Any]:
             select(AccreditationChange).order_by(AccreditationChange.since)
         ):
             history[change.accreditation_id].append(change)
-        ids = {b.organization_id for b in bodies} | {
-            a.assessor_organization_id for a in accreditations
-        }
         latest = session.scalar(
             select(TrustListVersion).order_by(TrustListVersion.version.desc()).limit(1)
         )
@@ -713,6 +710,5 @@ def overview(uow: UnitOfWork) -> dict[str, Any]:
                 key: [(c.status, c.since, c.reason) for c in changes]
                 for key, changes in history.items()
             },
-            "names": organization_names(session, ids),
             "latest": None if latest is None else TrustListVersionRead.model_validate(latest),
         }
