@@ -1,10 +1,11 @@
-"""The trust page through HTTP, on SQLite and PostgreSQL, in English and
+"""The trust page and API through HTTP, on SQLite and PostgreSQL, in English and
 Japanese: the anchor, the list's version and hash, bodies, schemes and
 accreditations with their statuses; the site's operator appoints a body and
 the body's editor makes a scheme and accredits through the forms; every
 refused form says why next to its field (or refuses outright) and stores
 nothing; a visitor who may not sees no form."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,9 @@ from sqlalchemy import Engine
 from agilegov import clock
 from agilegov.auth import Principal
 from agilegov.organizations.schemas import OrganizationCreate
-from agilegov.organizations.service import create_organization
+from agilegov.organizations.service import create_organization, issue_token
+from agilegov.record.canonical import canonical_json
+from agilegov.record.trust_lists import check_trust_list
 from agilegov.trust import service
 from agilegov.trust.schemas import (
     AccreditationBodyAppoint,
@@ -26,7 +29,17 @@ from agilegov.trust.schemas import (
     AccreditationCreate,
     SchemeCreate,
 )
-from api_helpers import PEOPLE, World, assert_unchanged, make_client, snapshot
+from api_helpers import (
+    API,
+    PEOPLE,
+    World,
+    assert_problem,
+    assert_unchanged,
+    bearer,
+    make_client,
+    ok,
+    snapshot,
+)
 from builders import World as Cast
 from builders import site_operator, vouch_for
 from web_helpers import browser, csrf_of, field_error, sign_in
@@ -316,3 +329,153 @@ def test_an_accreditation_is_suspended_reinstated_and_withdrawn_on_the_page(site
     assert [v.version for v in service.trust_list_versions(site.cast.uow)] == [4, 3, 2, 1]
     editor.headers["Accept-Language"] = "ja"
     assert ">取消し済み</span>" in editor.get("/trust").text
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_the_api_appoints_accredits_and_publishes_a_list_that_verifies(site: Site) -> None:
+    pages, engine = site.pages, site.pages.engine
+    operator = bearer(issue_token(site.cast.uow, site.operator, "tests").token)
+    body_editor, owner = pages.auth("viewer"), pages.auth("owner")
+    with pages.client as client:
+        assert_problem(client.get(f"{API}/trust-list"), 404)
+        anchor = ok(client.get(f"{API}/trust-anchor"))["did"]
+        assert anchor == service.trust_anchor(site.key_dir) and anchor.startswith("did:key:")
+
+        before = snapshot(engine)
+        appoint = {"organization_id": site.body}
+        assert_problem(client.post(f"{API}/accreditation-bodies", json=appoint), 401)
+        assert_problem(client.post(f"{API}/accreditation-bodies", json=appoint, headers=owner), 403)
+        assert_problem(
+            client.post(f"{API}/accreditation-bodies", json={}, headers=operator),
+            422,
+            "organization_id",
+        )
+        assert_problem(
+            client.post(
+                f"{API}/accreditation-bodies",
+                json={"organization_id": site.cast.business_id},
+                headers=operator,
+            ),
+            422,
+            "organization_id",
+        )
+        assert_unchanged(before, engine)
+        body = ok(client.post(f"{API}/accreditation-bodies", json=appoint, headers=operator), 201)
+        assert set(body) == {"organization_id", "appointed_at", "ended_at"}
+        assert body["organization_id"] == site.body and body["ended_at"] is None
+        assert ok(client.get(f"{API}/accreditation-bodies")) == [body]
+
+        scheme = {"accreditation_body_id": site.body, "slug": "aigb", "name": SCHEME}
+        before = snapshot(engine)
+        assert_problem(client.post(f"{API}/schemes", json=scheme, headers=owner), 403)
+        assert_problem(
+            client.post(f"{API}/schemes", json={**scheme, "slug": "No!"}, headers=body_editor),
+            422,
+            "slug",
+        )
+        assert_unchanged(before, engine)
+        made = ok(client.post(f"{API}/schemes", json=scheme, headers=body_editor), 201)
+        assert set(made) == {
+            "id",
+            "slug",
+            "urn",
+            "name",
+            "description",
+            "accreditation_body_id",
+            "created_at",
+        }
+        assert made["urn"] == "urn:agilegov:scheme:aigb"
+        assert ok(client.get(f"{API}/schemes/{made['id']}")) == made
+        assert ok(client.get(f"{API}/schemes")) == [made]
+        assert_problem(client.get(f"{API}/schemes/999999"), 404)
+
+        accredit = {
+            "scheme_id": made["id"],
+            "assessor_organization_id": site.assessor,
+            "valid_until": (clock.now() + timedelta(days=365)).isoformat(),
+        }
+        before = snapshot(engine)
+        too_long = (clock.now() + timedelta(days=6 * 366)).isoformat()
+        assert_problem(
+            client.post(
+                f"{API}/accreditations",
+                json={**accredit, "valid_until": too_long},
+                headers=body_editor,
+            ),
+            422,
+            "valid_until",
+        )
+        assert_problem(
+            client.post(
+                f"{API}/accreditations",
+                json={**accredit, "assessor_organization_id": "many"},
+                headers=body_editor,
+            ),
+            422,
+            "assessor_organization_id",
+        )
+        assert_problem(client.post(f"{API}/accreditations", json=accredit, headers=owner), 403)
+        assert_unchanged(before, engine)
+        granted = ok(client.post(f"{API}/accreditations", json=accredit, headers=body_editor), 201)
+        assert set(granted) == {
+            "id",
+            "scheme_id",
+            "assessor_organization_id",
+            "issuer_did",
+            "valid_from",
+            "valid_until",
+            "status",
+            "status_since",
+            "created_at",
+        }
+        assert granted["status"] == "granted"
+        assert ok(client.get(f"{API}/accreditations/{granted['id']}")) == granted
+        assert ok(client.get(f"{API}/accreditations", params={"scheme_id": made["id"]})) == [
+            granted
+        ]
+        assert ok(client.get(f"{API}/accreditations", params={"scheme_id": 999999})) == []
+        assert_problem(client.get(f"{API}/accreditations/999999"), 404)
+
+        change = f"{API}/accreditations/{granted['id']}"
+        before = snapshot(engine)
+        assert_problem(
+            client.post(f"{change}/suspend", json={}, headers=body_editor), 422, "reason"
+        )
+        assert_problem(
+            client.post(f"{change}/pause", json={"reason": "x"}, headers=body_editor), 422
+        )
+        assert_problem(
+            client.post(f"{change}/reinstate", json={"reason": "x"}, headers=body_editor), 409
+        )
+        assert_problem(client.post(f"{change}/suspend", json={"reason": "x"}, headers=owner), 403)
+        assert_unchanged(before, engine)
+        suspended = ok(
+            client.post(f"{change}/suspend", json={"reason": "audit overdue"}, headers=body_editor)
+        )
+        assert suspended["status"] == "suspended"
+
+        listed = client.get(f"{API}/trust-list")
+        assert listed.status_code == 200
+        assert listed.headers["cache-control"].startswith("public")
+        document = listed.json()
+        check_trust_list(document, anchor=anchor, at=clock.now())
+        assert document["credentialSubject"]["version"] == 2
+        (entry,) = document["credentialSubject"]["accreditations"]
+        assert entry["issuer"] == granted["issuer_did"]
+        versions = ok(client.get(f"{API}/trust-list/versions"))
+        assert [v["version"] for v in versions] == [2, 1]
+        assert set(versions[0]) == {"version", "sha256", "published_at", "valid_until"}
+        assert versions[0]["sha256"] == hashlib.sha256(canonical_json(document)).hexdigest()
+        first = ok(client.get(f"{API}/trust-list/versions/1"))
+        check_trust_list(first, anchor=anchor, at=clock.now())
+        assert first["credentialSubject"]["version"] == 1
+        assert_problem(client.get(f"{API}/trust-list/versions/999"), 404)
+        # Ending the appointment withdraws what the body granted.
+        assert_problem(
+            client.post(f"{API}/accreditation-bodies/{site.body}/end", headers=body_editor), 403
+        )
+        ended = ok(client.post(f"{API}/accreditation-bodies/{site.body}/end", headers=operator))
+        assert ended["ended_at"] is not None
+        assert ok(client.get(f"{API}/accreditations/{granted['id']}"))["status"] == "withdrawn"

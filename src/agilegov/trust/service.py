@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.i18n import lazy
 from agilegov.organizations.service import is_verified, organization_profile
 from agilegov.record.canonical import canonical_json
@@ -91,7 +91,7 @@ def trust_anchor(key_dir: Path) -> str:
 def _require_site_admin(actor: Principal) -> None:
     if not actor.site_admin:
         if not actor.authenticated:
-            raise Forbidden(lazy("sign in as the site's operator"))
+            raise Unauthenticated(lazy("sign in as the site's operator"))
         raise Forbidden(lazy("only the site's operator appoints accreditation bodies"))
 
 
