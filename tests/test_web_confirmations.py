@@ -24,11 +24,24 @@ from agilegov.cycle.service import advance
 from agilegov.monitor.schemas import ScrapeTargetCreate
 from agilegov.monitor.scraping import create_target
 from agilegov.organizations.schemas import OrganizationCreate
-from agilegov.organizations.service import create_organization, list_members
+from agilegov.organizations.service import (
+    create_organization,
+    list_members,
+    list_verifications,
+)
 from agilegov.settings import Settings
+from agilegov.trust.schemas import AccreditationBodyAppoint, AccreditationCreate, SchemeCreate
+from agilegov.trust.service import accredit, appoint_accreditation_body, create_scheme
 from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
 from builders import World as Cast
-from builders import accepted_engagement, indicator, new_scope, specific_goal
+from builders import (
+    accepted_engagement,
+    indicator,
+    new_scope,
+    site_operator,
+    specific_goal,
+    vouch_for,
+)
 from web_helpers import csrf_of, sign_in
 
 # The last part of the address of every page action that cannot be undone.
@@ -158,6 +171,35 @@ def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iter
             AttestationIssue(valid_until=now + timedelta(days=365)),
             tmp_path / "keys",
         ).id
+        # The owner's verified council accredits the verified FairBench.
+        council = create_organization(
+            uow,
+            world.owner,
+            OrganizationCreate(slug="council", name="Council", kind="infrastructure_operator"),
+        ).id
+        vouch_for(uow, council)
+        vouch_for(uow, assessor.id)
+        appoint_accreditation_body(
+            uow, site_operator(uow), AccreditationBodyAppoint(organization_id=council)
+        )
+        owner = world.refresh("owner")
+        scheme = create_scheme(
+            uow,
+            owner,
+            SchemeCreate(accreditation_body_id=council, slug="audit", name="Audit"),
+        )
+        ids["accreditation"] = accredit(
+            uow,
+            owner,
+            AccreditationCreate(
+                scheme_id=scheme.id,
+                assessor_organization_id=assessor.id,
+                valid_until=now + timedelta(days=365),
+            ),
+            client.app.state.settings.assessor_key_dir,
+        ).id
+        (verification,) = list_verifications(uow, world.regulator_id)
+        ids["verification"] = verification.id
         advance(uow, world.owner, scope, TransitionCreate(to=Stage.goals))
         yield Site(pages, world, scope, ids)
 
@@ -260,6 +302,25 @@ def _cases(site: Site) -> list[Case]:
             "Move the cycle back from Goals to Analysis?",
             data=(("to", "analysis"),),
         ),
+        Case(
+            f"/organizations/{site.cast.regulator_id}",
+            f"/organizations/{site.cast.regulator_id}/verifications/{i['verification']}/withdraw",
+            f"Withdraw verification #{i['verification']}?",
+            who="site",
+            data=(("reason", "Struck off the registry"),),
+        ),
+        Case(
+            "/trust",
+            f"/trust/accreditations/{i['accreditation']}/suspend",
+            f"Suspend accreditation #{i['accreditation']}?",
+            data=(("reason", "The surveillance audit is overdue"),),
+        ),
+        Case(
+            "/trust",
+            f"/trust/accreditations/{i['accreditation']}/withdraw",
+            f"Withdraw accreditation #{i['accreditation']}?",
+            data=(("reason", "The assessor left the scheme"),),
+        ),
     ]
 
 
@@ -293,6 +354,9 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
         "/engagements/{engagement_id}/withdraw",
         "/consultations/{consultation_id}/{kind}/{item_id}/hide",
         "/consultations/{consultation_id}/close",
+        "/organizations/{organization_id}/verifications/{verification_id}/withdraw",
+        "/trust/accreditations/{accreditation_id}/suspend",
+        "/trust/accreditations/{accreditation_id}/withdraw",
     }
     # Every part's list deletes through the one page of web/crud.py (risks stand for all).
     crud = {path for path in actions if path.endswith("/{item_id}/delete")}
@@ -302,7 +366,9 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
 
 def test_each_asks_first_changes_nothing_and_only_asks_who_may(site: Site) -> None:
     pages = site.pages
-    clients = {who: sign_in(pages, who) for who in ("owner", "editor", "outsider", "viewer")}
+    clients = {
+        who: sign_in(pages, who) for who in ("owner", "editor", "outsider", "viewer", "site")
+    }
     for case in _cases(site):
         client = clients[case.who]
         page = client.get(case.page)
@@ -346,6 +412,8 @@ def test_once_answered_each_is_done_and_said(site: Site, language: str) -> None:
             "Attestation #{attestation} revoked",
             "Comment #{comment} hidden",
             "The cycle moved to Analysis",
+            "Accreditation #{accreditation} suspended",
+            "Accreditation #{accreditation} withdrawn",
         ],
         "ja": [
             "ターゲット #{target} を削除しました",
@@ -354,11 +422,12 @@ def test_once_answered_each_is_done_and_said(site: Site, language: str) -> None:
             "証明 #{attestation} を失効させました",
             "コメント #{comment} を非表示にしました",
             "サイクルが",
+            "認定 #{accreditation} を一時停止しました",
+            "認定 #{accreditation} を取り消しました",
         ],
     }[language]
-    cases = [
-        c for c in _cases(site) if re.search(r"target|members|attestation|comment|trans", c.action)
-    ]
+    done_here = r"target|members|attestation|comment|trans|accreditations"
+    cases = [c for c in _cases(site) if re.search(done_here, c.action)]
     for case, said in zip(cases, messages, strict=True):
         client = sign_in(pages, case.who)
         if language == "ja":

@@ -539,6 +539,7 @@ def withdraw_verification(
     back = f"/organizations/{organization_id}#verification"
 
     def ask(data: VerificationWithdrawal) -> Response:
+        service.check_withdrawable(uow, visitor.principal, organization_id, verification_id)
         return confirm_page(
             request,
             question=lazy("Withdraw verification #%(id)s?", id=verification_id),

@@ -1551,6 +1551,34 @@ def verify_organization(
         return read
 
 
+def _withdrawable(
+    session: Session, actor: Principal, organization_id: int, verification_id: int
+) -> OrganizationVerification:
+    row = session.get(OrganizationVerification, verification_id)
+    if row is None or row.organization_id != organization_id:
+        raise NotFound(
+            lazy("verification %(verification_id)s not found", verification_id=verification_id)
+        )
+    by_verifier = row.verifier_id is not None and actor.can(row.verifier_id, Role.editor)
+    if not (actor.site_admin or by_verifier):
+        if not actor.authenticated:
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
+        raise Forbidden(
+            lazy("only the site's operator or the verifier that made it may withdraw it")
+        )
+    return row
+
+
+def check_withdrawable(
+    uow: UnitOfWork, actor: Principal, organization_id: int, verification_id: int
+) -> None:
+    """Refuse as ``withdraw_verification`` would, changing nothing: before asking
+    someone whether they mean it."""
+    with uow:
+        _get_organization(uow.session, organization_id)
+        _withdrawable(uow.session, actor, organization_id, verification_id)
+
+
 def withdraw_verification(
     uow: UnitOfWork, actor: Principal, organization_id: int, verification_id: int, reason: str
 ) -> VerificationRead:
@@ -1559,18 +1587,7 @@ def withdraw_verification(
     with uow:
         session = uow.session
         organization = _get_organization(session, organization_id)
-        row = session.get(OrganizationVerification, verification_id)
-        if row is None or row.organization_id != organization_id:
-            raise NotFound(
-                lazy("verification %(verification_id)s not found", verification_id=verification_id)
-            )
-        by_verifier = row.verifier_id is not None and actor.can(row.verifier_id, Role.editor)
-        if not (actor.site_admin or by_verifier):
-            if not actor.authenticated:
-                raise Unauthenticated(lazy("sign in or send a bearer token"))
-            raise Forbidden(
-                lazy("only the site's operator or the verifier that made it may withdraw it")
-            )
+        row = _withdrawable(session, actor, organization_id, verification_id)
         hold(session, organization)
         if row.withdrawn_at is not None:
             raise Conflict(lazy("this verification is withdrawn already"))

@@ -1,8 +1,10 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from agilegov.api.deps import Actor, Uow
+from agilegov.api.problems import responses
+from agilegov.schemas import MAX_INT
 from agilegov.trust import service
 from agilegov.trust.schemas import (
     AccreditationBodyAppoint,
@@ -91,7 +93,7 @@ def trust_anchor(request: Request) -> dict[str, str]:
     return {"did": service.trust_anchor(_key_dir(request))}
 
 
-@router.get("/trust-list")
+@router.get("/trust-list", responses=responses(404))  # none published yet
 def trust_list(response: Response, uow: Uow) -> dict[str, Any]:
     """The latest signed trust list: which issuer keys are accredited for which
     scheme, and their statuses over time. Public, cached briefly."""
@@ -105,7 +107,7 @@ def trust_list_versions(uow: Uow) -> Any:
 
 
 @router.get("/trust-list/versions/{version}")
-def trust_list_version(version: int, uow: Uow) -> dict[str, Any]:
+def trust_list_version(version: Annotated[int, Path(ge=1, le=MAX_INT)], uow: Uow) -> dict[str, Any]:
     return service.trust_list_version(uow, version)
 
 

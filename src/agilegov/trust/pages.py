@@ -105,6 +105,9 @@ def _trust_page(
             {"scheme_id": N_("Scheme"), "assessor_organization_id": N_("Assessor")},
         ),
         change=FormState.of(AccreditationChangeReason),
+        # The change refused, shown filled with what was sent, on its own form only.
+        failed=failed,
+        change_refused=FormState.of(AccreditationChangeReason, values, problems),
         actions=ACTIONS,
         scheme_by_id={s.id: s for s in shown["schemes"]},
         **shown,
@@ -192,7 +195,7 @@ def _change_route(action: str) -> Any:
             lambda data: service.change_accreditation(
                 uow, visitor.principal, accreditation_id, action, data, key_dir
             ),
-            refused=_refused(request, uow, visitor, action),
+            refused=_refused(request, uow, visitor, f"{action}-{accreditation_id}"),
             done=back,
             message=lazy(said, id=accreditation_id),
             confirm=ask,

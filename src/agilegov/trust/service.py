@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.i18n import lazy
-from agilegov.organizations.service import is_verified, organization_names, organization_profile
+from agilegov.organizations.service import is_verified, organization_profile
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import did_key, sign, verification_method
 from agilegov.record.service import record_event
@@ -91,7 +91,7 @@ def trust_anchor(key_dir: Path) -> str:
 def _require_site_admin(actor: Principal) -> None:
     if not actor.site_admin:
         if not actor.authenticated:
-            raise Forbidden(lazy("sign in as the site's operator"))
+            raise Unauthenticated(lazy("sign in as the site's operator"))
         raise Forbidden(lazy("only the site's operator appoints accreditation bodies"))
 
 
@@ -695,9 +695,6 @@ def overview(uow: UnitOfWork) -> dict[str, Any]:
             select(AccreditationChange).order_by(AccreditationChange.since)
         ):
             history[change.accreditation_id].append(change)
-        ids = {b.organization_id for b in bodies} | {
-            a.assessor_organization_id for a in accreditations
-        }
         latest = session.scalar(
             select(TrustListVersion).order_by(TrustListVersion.version.desc()).limit(1)
         )
@@ -709,6 +706,5 @@ def overview(uow: UnitOfWork) -> dict[str, Any]:
                 key: [(c.status, c.since, c.reason) for c in changes]
                 for key, changes in history.items()
             },
-            "names": organization_names(session, ids),
             "latest": None if latest is None else TrustListVersionRead.model_validate(latest),
         }
