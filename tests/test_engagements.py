@@ -44,6 +44,7 @@ from agilegov.record.credentials import sign, verification_method
 from agilegov.record.models import Event
 from agilegov.record.status_lists import StatusPurpose
 from agilegov.signing_keys import assessor_key
+from agilegov.trust.service import trust_anchor
 from api_helpers import bearer, make_client, world_from_fixture
 from builders import accepted_engagement, accredited_scheme, event_count, new_scope, row_counts
 from web_helpers import csrf_of, sign_in
@@ -365,6 +366,7 @@ def test_suspension_online_through_the_api_and_an_older_credential(
     _, organization_id, _, key_dir = assessor
     scheme = accredited_scheme(world.uow, world.viewer, organization_id, key_dir)
     attestation = _attestation(world, assessor, scheme)
+    pinned = ("--trust-anchor", trust_anchor(key_dir))
     client = make_client(database_url, assessor_key_dir=key_dir)
     auth = bearer(world.tokens["outsider"])
     monkeypatch.setattr(
@@ -378,7 +380,7 @@ def test_suspension_online_through_the_api_and_an_older_credential(
     assert client.get(f"{path}/status").json()["suspended_at"] is not None
     listed = client.get(f"/api/v1/status-lists/{organization_id}/suspension")
     assert listed.status_code == 200 and listed.headers["cache-control"].startswith("public")
-    result = _verify(tmp_path, attestation.credential, (), "--online")
+    result = _verify(tmp_path, attestation.credential, (), "--online", *pinned)
     assert result.exit_code == 3 and "suspended" in result.output, result.output
     page = client.get(f"/assessments/{attestation.assessment_id}")
     assert "Suspended since" in page.text and "(Under review)" in page.text
@@ -398,5 +400,5 @@ def test_suspension_online_through_the_api_and_an_older_credential(
     reinstated = client.post(f"{path}/reinstate", headers=auth)
     assert reinstated.status_code == 200 and reinstated.json()["suspended"] is False
     assert client.post(f"{path}/reinstate", headers=auth).status_code == 409
-    ok = _verify(tmp_path, attestation.credential, (), "--online")
+    ok = _verify(tmp_path, attestation.credential, (), "--online", *pinned)
     assert ok.exit_code == 0, ok.output

@@ -272,6 +272,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("scrape", 5),
         ("evaluation", 3600),
         ("webhook delivery", 5),
+        ("trust list refresh", 60),
     ]
     fewer = Settings(
         tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
@@ -279,6 +280,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     assert [s.name for s in periodic_steps(NO_DATABASE, fewer)] == [
         "sign-in counts pruning",
         "review-by check",
+        "trust list refresh",
     ]
 
 

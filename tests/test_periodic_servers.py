@@ -45,7 +45,14 @@ from agilegov.uow import UnitOfWork
 from api_helpers import new_postgres_database
 from builders import build_cast, indicator, new_scope, specific_goal
 
-JOBS = ("sign-in counts pruning", "review-by check", "scrape", "evaluation", "webhook delivery")
+JOBS = (
+    "sign-in counts pruning",
+    "review-by check",
+    "scrape",
+    "evaluation",
+    "webhook delivery",
+    "trust list refresh",
+)
 EVERY = timedelta(seconds=1)
 SERVING_SECONDS = 3.0
 QUEUED_DELIVERIES = 5

@@ -294,7 +294,7 @@ def _adoptable_goals(session: Session, scope: Scope) -> dict[str, list[tuple[int
         .where(
             Scope.visibility == "public",
             Scope.organization_id != scope.organization_id,
-            Scope.organization_id.not_in(unverified_governments(session)),
+            Scope.organization_id.not_in(unverified_governments()),
             Goal.status == "active",
         )
         .order_by(Scope.name, Goal.id)

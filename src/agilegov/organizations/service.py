@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -1330,15 +1330,13 @@ def is_verified(session: Session, organization_id: int) -> bool:
     return until is not None and until > clock.now()
 
 
-def unverified_governments(session: Session) -> set[int]:
-    """The governments nobody vouches for now, whose goals bind nobody (one query)."""
-    rows = session.scalars(
-        select(Organization.id).where(
-            Organization.kind == "government",
-            or_(Organization.verified_until.is_(None), Organization.verified_until <= clock.now()),
-        )
+def unverified_governments() -> Select[tuple[int]]:
+    """The ids of the governments nobody vouches for now, whose goals bind
+    nobody: a subquery for another part's query (no statement of its own)."""
+    return select(Organization.id).where(
+        Organization.kind == "government",
+        or_(Organization.verified_until.is_(None), Organization.verified_until <= clock.now()),
     )
-    return set(rows)
 
 
 def _require_site_admin(actor: Principal) -> None:
