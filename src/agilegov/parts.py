@@ -14,6 +14,7 @@ from agilegov.cycle.part import PART as cycle
 from agilegov.design.part import PART as design
 from agilegov.dialogue.part import PART as dialogue
 from agilegov.goals.part import PART as goals
+from agilegov.library.part import PART as library
 from agilegov.monitor.part import PART as monitor
 from agilegov.notify.part import PART as notify
 from agilegov.organizations.part import PART as organizations
@@ -24,6 +25,7 @@ from agilegov.trust.part import PART as trust
 PARTS: tuple[part.Part, ...] = (
     organizations,
     scopes,
+    library,
     analysis,
     goals,
     design,

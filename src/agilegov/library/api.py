@@ -1,0 +1,65 @@
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from agilegov.api.deps import Actor, Uow
+from agilegov.api.uploads import read_upload, upload_body
+from agilegov.library import service
+from agilegov.library.schemas import FrameworkRead, Imported, RequirementRead, VersionRead
+
+router = APIRouter(tags=["library"])
+
+
+@router.get("/frameworks", response_model=list[FrameworkRead])
+def frameworks(uow: Uow) -> Any:
+    """The catalogues in the library: public."""
+    return service.list_frameworks(uow)
+
+
+@router.get("/frameworks/{ref}", response_model=VersionRead)
+def framework_version(ref: str, uow: Uow) -> Any:
+    return service.get_version(uow, ref)
+
+
+@router.get("/frameworks/{ref}/requirements", response_model=list[RequirementRead])
+def framework_requirements(ref: str, uow: Uow) -> Any:
+    """The version's requirement tree in document order, each with its parent's key."""
+    return service.requirements(uow, ref)
+
+
+@router.get("/frameworks/{ref}/export")
+def export_framework(
+    ref: str, uow: Uow, form: Annotated[Literal["oscal", "ciso"], Query(alias="format")] = "oscal"
+) -> Response:
+    text, media_type = service.export_version(uow, ref, form)
+    extension = "json" if form == "oscal" else "yaml"
+    return Response(
+        text,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{ref}.{extension}"'},
+    )
+
+
+@router.post(
+    "/frameworks/import",
+    response_model=Imported,
+    status_code=201,
+    openapi_extra=upload_body("file", "A framework's version or a mapping set."),
+)
+async def import_framework(
+    request: Request,
+    uow: Uow,
+    actor: Actor,
+    form: Annotated[Literal["oscal", "ciso"], Query(alias="format")],
+) -> Any:
+    """A catalogue or mapping file, as the file ``file`` of a multipart body, in
+    the format named: CISO Assistant YAML or OSCAL JSON (the site's operator
+    only; the caller is checked before the file is read)."""
+    service.require_importer(actor)
+    data = await read_upload(request, "file")
+    name = "upload.yaml" if form == "ciso" else "upload.json"
+    return await run_in_threadpool(service.import_file, uow, actor, data, name)
+
+
+routers = [router]

@@ -1,0 +1,44 @@
+from datetime import date, datetime
+
+from agilegov.schemas import Output
+
+
+class FrameworkRead(Output):
+    key: str
+    name: str
+    provider: str | None
+    versions: list[str]
+
+
+class VersionRead(Output):
+    framework: str
+    version: str
+    ref: str
+    name: str
+    description: str
+    published: date | None
+    effective: date | None
+    source_url: str | None
+    licence: str | None
+    requirements: int
+    imported_at: datetime
+
+
+class RequirementRead(Output):
+    key: str
+    ref_id: str | None
+    name: str
+    description: str
+    parent: str | None
+    position: int
+    assessable: bool
+    actor: str | None
+
+
+class Imported(Output):
+    """What a file brought: a framework's version, or a mapping set."""
+
+    kind: str  # "framework" or "mapping_set"
+    ref: str  # framework@version, or the mapping set's key
+    requirements: int = 0
+    mappings: int = 0

@@ -1,0 +1,338 @@
+"""The framework library: catalogues imported from the files teams already
+hold (CISO Assistant YAML, OSCAL JSON) and exported back, public to read.
+
+Importing is the site's operator's (or the command line's): a catalogue is
+shared by every organization that follows it. A file is read whole before
+anything is stored, so a bad one imports nothing; each import is an event.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agilegov import clock
+from agilegov.auth import Principal
+from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from agilegov.i18n import lazy
+from agilegov.library import ciso
+from agilegov.library.catalogue import Catalogue, CatalogueError, MappingSet
+from agilegov.library.catalogue import Requirement as Node
+from agilegov.library.models import (
+    Framework,
+    FrameworkVersion,
+    Requirement,
+    RequirementMapping,
+)
+from agilegov.library.models import MappingSet as StoredMappingSet
+from agilegov.library.schemas import FrameworkRead, Imported, RequirementRead, VersionRead
+from agilegov.record.service import record_event
+from agilegov.uow import UnitOfWork
+
+Reader = Callable[[bytes, str], Catalogue | MappingSet]
+
+
+def _readers() -> dict[str, Reader]:
+    """The importers, by the file's suffix."""
+    from agilegov.library import oscal
+
+    def oscal_file(data: bytes, file: str) -> Catalogue | MappingSet:
+        if b'"mapping-collection"' in data[:4096]:
+            return oscal.read_mapping(data, file)
+        return oscal.read_catalog(data, file)
+
+    return {".yaml": ciso.read_library, ".yml": ciso.read_library, ".json": oscal_file}
+
+
+def read_file(data: bytes, file: str) -> Catalogue | MappingSet:
+    """What a file holds, by its suffix; refused naming the file, the node and the problem."""
+    suffix = "." + file.rsplit(".", 1)[-1].lower() if "." in file else ""
+    reader = _readers().get(suffix)
+    if reader is None:
+        raise InvalidInput.on(
+            "file",
+            lazy(
+                "%(file)s: not a catalogue file: CISO Assistant YAML (.yaml) or OSCAL JSON (.json)",
+                file=file,
+            ),
+        )
+    try:
+        return reader(data, file)
+    except CatalogueError as problem:
+        raise InvalidInput.on("file", lazy("%(problem)s", problem=str(problem))) from None
+
+
+def require_importer(actor: Principal) -> None:
+    """Refuse anyone but the site's operator (or the command line)."""
+    if actor.is_system or actor.site_admin:
+        return
+    if not actor.authenticated:
+        raise Unauthenticated(lazy("sign in or send a bearer token"))
+    raise Forbidden(lazy("only the site's operator imports catalogues"))
+
+
+def _version(session: Session, ref: str) -> FrameworkVersion | None:
+    framework, _, version = ref.partition("@")
+    return session.scalar(
+        select(FrameworkVersion)
+        .join(Framework, Framework.id == FrameworkVersion.framework_id)
+        .where(Framework.key == framework, FrameworkVersion.version == version)
+    )
+
+
+def import_file(uow: UnitOfWork, actor: Principal, data: bytes, file: str) -> Imported:
+    """Store the catalogue or the mapping set a file holds."""
+    require_importer(actor)
+    found = read_file(data, file)
+    with uow:
+        session = uow.session
+        if isinstance(found, Catalogue):
+            imported = _store_catalogue(session, found, file)
+        else:
+            imported = _store_mapping_set(session, found, file)
+        record_event(
+            session,
+            actor,
+            f"{imported.kind}.imported",
+            None,
+            {**imported.model_dump(mode="json"), "file": file},
+            subject_type=imported.kind,
+            private=False,
+        )
+        uow.commit()
+        return imported
+
+
+def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Imported:
+    now = clock.now()
+    if _version(session, catalogue.ref) is not None:
+        raise Conflict(lazy("%(ref)s is in the library already", ref=catalogue.ref))
+    framework = session.scalar(select(Framework).where(Framework.key == catalogue.framework))
+    if framework is None:
+        framework = Framework(
+            key=catalogue.framework,
+            name=catalogue.name,
+            provider=catalogue.provider,
+            created_at=now,
+        )
+        session.add(framework)
+        session.flush()
+    version = FrameworkVersion(
+        framework_id=framework.id,
+        version=catalogue.version,
+        name=catalogue.name,
+        description=catalogue.description,
+        published=catalogue.published,
+        effective=catalogue.effective,
+        source_url=catalogue.source_url,
+        licence=catalogue.licence,
+        imported_at=now,
+    )
+    session.add(version)
+    session.flush()
+    stored: dict[str, Requirement] = {}
+    for position, node in enumerate(catalogue.requirements):
+        row = Requirement(
+            version_id=version.id,
+            key=node.key,
+            ref_id=node.ref_id,
+            name=node.name,
+            description=node.description,
+            parent=stored[node.parent] if node.parent is not None else None,
+            position=position,
+            assessable=node.assessable,
+            actor=node.actor.value if node.actor is not None else None,
+        )
+        session.add(row)
+        stored[node.key] = row
+    session.flush()
+    return Imported(kind="framework", ref=catalogue.ref, requirements=len(stored))
+
+
+def _store_mapping_set(session: Session, mapping_set: MappingSet, file: str) -> Imported:
+    source, target = _version(session, mapping_set.source), _version(session, mapping_set.target)
+    for ref, version in ((mapping_set.source, source), (mapping_set.target, target)):
+        if version is None:
+            raise InvalidInput.on(
+                "file",
+                lazy(
+                    "%(file)s: %(ref)s is not in the library: import it first", file=file, ref=ref
+                ),
+            )
+    assert source is not None and target is not None
+    if session.scalar(select(StoredMappingSet.id).where(StoredMappingSet.key == mapping_set.key)):
+        raise Conflict(
+            lazy("the mapping set %(key)s is in the library already", key=mapping_set.key)
+        )
+    ids = {
+        (row.version_id, row.key): row.id
+        for row in session.execute(
+            select(Requirement.version_id, Requirement.key, Requirement.id).where(
+                Requirement.version_id.in_([source.id, target.id])
+            )
+        )
+    }
+    stored = StoredMappingSet(
+        key=mapping_set.key,
+        name=mapping_set.name,
+        source_version_id=source.id,
+        target_version_id=target.id,
+        provider=mapping_set.provider,
+        source_url=mapping_set.source_url,
+        imported_at=clock.now(),
+    )
+    session.add(stored)
+    session.flush()
+    rows = []
+    for position, mapping in enumerate(mapping_set.mappings, 1):
+        source_id = ids.get((source.id, mapping.source))
+        target_id = ids.get((target.id, mapping.target))
+        if source_id is None or target_id is None:
+            missing = mapping.source if source_id is None else mapping.target
+            raise InvalidInput.on(
+                "file",
+                lazy(
+                    "%(file)s: mapping %(position)s: %(key)s is no requirement of its version",
+                    file=file,
+                    position=position,
+                    key=missing,
+                ),
+            )
+        rows.append(
+            RequirementMapping(
+                mapping_set_id=stored.id,
+                source_id=source_id,
+                target_id=target_id,
+                relationship=mapping.relationship.value,
+                rationale=mapping.rationale,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return Imported(kind="mapping_set", ref=mapping_set.key, mappings=len(rows))
+
+
+# ---------------------------------------------------------------- reads and exports
+
+
+def list_frameworks(uow: UnitOfWork) -> list[FrameworkRead]:
+    with uow:
+        session = uow.session
+        versions: dict[int, list[str]] = {}
+        for framework_id, version in session.execute(
+            select(FrameworkVersion.framework_id, FrameworkVersion.version).order_by(
+                FrameworkVersion.id
+            )
+        ):
+            versions.setdefault(framework_id, []).append(version)
+        return [
+            FrameworkRead(
+                key=row.key, name=row.name, provider=row.provider, versions=versions.get(row.id, [])
+            )
+            for row in session.scalars(select(Framework).order_by(Framework.key))
+        ]
+
+
+def _found(session: Session, ref: str) -> FrameworkVersion:
+    version = _version(session, ref)
+    if version is None:
+        raise NotFound(lazy("%(ref)s is not in the library", ref=ref))
+    return version
+
+
+def get_version(uow: UnitOfWork, ref: str) -> VersionRead:
+    with uow:
+        session = uow.session
+        version = _found(session, ref)
+        count = session.scalar(
+            select(func.count())
+            .select_from(Requirement)
+            .where(Requirement.version_id == version.id)
+        )
+        framework = ref.partition("@")[0]
+        return VersionRead(
+            framework=framework,
+            version=version.version,
+            ref=f"{framework}@{version.version}",
+            name=version.name,
+            description=version.description,
+            published=version.published,
+            effective=version.effective,
+            source_url=version.source_url,
+            licence=version.licence,
+            requirements=count or 0,
+            imported_at=version.imported_at,
+        )
+
+
+def _nodes(session: Session, version: FrameworkVersion) -> list[tuple[Requirement, str | None]]:
+    rows = session.scalars(
+        select(Requirement)
+        .where(Requirement.version_id == version.id)
+        .order_by(Requirement.position)
+    ).all()
+    keys = {row.id: row.key for row in rows}
+    return [(row, keys.get(row.parent_id) if row.parent_id else None) for row in rows]
+
+
+def requirements(uow: UnitOfWork, ref: str) -> list[RequirementRead]:
+    with uow:
+        session = uow.session
+        return [
+            RequirementRead(
+                key=row.key,
+                ref_id=row.ref_id,
+                name=row.name,
+                description=row.description,
+                parent=parent,
+                position=row.position,
+                assessable=row.assessable,
+                actor=row.actor,
+            )
+            for row, parent in _nodes(session, _found(session, ref))
+        ]
+
+
+def catalogue_of(uow: UnitOfWork, ref: str) -> Catalogue:
+    """A stored version as the exporters take it."""
+    with uow:
+        session = uow.session
+        version = _found(session, ref)
+        framework = session.get(Framework, version.framework_id)
+        assert framework is not None
+        return Catalogue(
+            framework=framework.key,
+            version=version.version,
+            name=version.name,
+            description=version.description,
+            published=version.published,
+            effective=version.effective,
+            source_url=version.source_url,
+            licence=version.licence,
+            provider=framework.provider,
+            requirements=tuple(
+                Node(
+                    key=row.key,
+                    ref_id=row.ref_id,
+                    name=row.name,
+                    description=row.description,
+                    parent=parent,
+                    assessable=row.assessable,
+                )
+                for row, parent in _nodes(session, version)
+            ),
+        )
+
+
+def export_version(uow: UnitOfWork, ref: str, form: str) -> tuple[str, str]:
+    """A stored version as a file: ``(text, media type)``; ``form`` is ``ciso`` or ``oscal``."""
+    import json
+
+    from agilegov.library import oscal
+
+    catalogue = catalogue_of(uow, ref)
+    if form == "ciso":
+        return ciso.write_framework(catalogue), "application/yaml"
+    return json.dumps(oscal.write_catalog(catalogue), ensure_ascii=False, indent=2), (
+        "application/json"
+    )
