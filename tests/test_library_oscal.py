@@ -264,3 +264,26 @@ def test_a_mapping_collection_without_collection_or_mappings_is_refused() -> Non
     exported = write_mapping(_mapping_set())
     exported["mapping-collection"]["mappings"] += second
     _refused(read_mapping, _bytes(exported), "mapping 2", "more than one pair")
+
+
+def test_a_statement_reads_with_its_items_after_their_labels() -> None:
+    statement = {
+        "id": "c1_smt",
+        "name": "statement",
+        "prose": "The organization:",
+        "parts": [
+            {
+                "id": "c1_smt.a",
+                "name": "item",
+                "props": [{"name": "label", "value": "a."}],
+                "prose": "Defines {{ insert: param, c1_prm_1 }};",
+            },
+            {"id": "c1_smt.b", "name": "item", "prose": "Reviews it."},
+        ],
+    }
+    guidance = {"id": "c1_gdn", "name": "guidance", "prose": "Not part of the requirement."}
+    control = {"id": "c1", "title": "Policy", "parts": [guidance, statement]}
+    catalogue = read_catalog(_catalog_with(control), "c.json")
+    assert catalogue.requirements[1].description == (
+        "The organization:\n\na. Defines {{ insert: param, c1_prm_1 }};\n\nReviews it."
+    )
