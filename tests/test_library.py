@@ -16,6 +16,7 @@ from agilegov.errors import Conflict, Forbidden, InvalidInput
 from agilegov.library import service
 from agilegov.library.catalogue import Catalogue
 from agilegov.library.ciso import read_library
+from agilegov.library.oscal import read_catalog
 from agilegov.organizations.service import issue_token
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
@@ -152,3 +153,18 @@ def test_the_command_line_imports_and_exports(
 def test_only_the_operator_or_the_command_line_imports(world: World) -> None:
     with pytest.raises(Forbidden):
         service.import_file(world.uow, world.owner, b"", "x.yaml")
+
+
+def test_an_oscal_catalog_imports_and_exports(uow: UnitOfWork) -> None:
+    path = SHARED.parent / "oscal" / "basic-catalog.json"
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared/data)")
+    imported = service.import_file(uow, SYSTEM, path.read_bytes(), path.name)
+    assert imported.kind == "framework" and imported.requirements > 0
+    text, media_type = service.export_version(uow, imported.ref, "oscal")
+    assert media_type == "application/json"
+    again = read_catalog(text.encode(), "exported.json")
+    assert len(again.requirements) == imported.requirements
+    assert [r.key for r in again.requirements] == [
+        n.key for n in service.requirements(uow, imported.ref)
+    ]
