@@ -21,6 +21,7 @@ from agilegov.library.catalogue import (
 )
 from agilegov.library.oscal import (
     MAX_BYTES,
+    NS,
     read_catalog,
     read_mapping,
     write_catalog,
@@ -212,6 +213,12 @@ def _catalog_with(*controls: dict) -> bytes:
         (_catalog_with({"id": "c1", "title": "A"}, {"id": "c1", "title": "B"}), ["c1", "twice"]),
         (_catalog_with({"id": "c1", "title": "A", "groups": [{"id": "x"}]}), ["c1", "group"]),
         (_catalog_with({"id": "c1", "title": "A", "props": "x"}), ["c1", "'props'"]),
+        (
+            _catalog_with(
+                {"id": "c1", "title": "A", "props": [{"name": "actor", "ns": NS, "value": "robot"}]}
+            ),
+            ["c1", "unknown actor 'robot'"],
+        ),
     ],
 )
 def test_a_catalog_that_cannot_be_imported_is_refused(data: bytes, words: list[str]) -> None:

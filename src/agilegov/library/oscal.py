@@ -78,12 +78,13 @@ def _list(node: Json, name: str, file: str, where: str) -> list[Json]:
     return value
 
 
-def _props(node: Json, file: str, where: str) -> dict[str, str]:
-    """A node's props by name (the first of each name), whatever their namespace."""
+def _props(node: Json, file: str, where: str, *, ours: bool = False) -> dict[str, str]:
+    """A node's props by name (the first of each name): whatever their
+    namespace, or only those in ours."""
     found: dict[str, str] = {}
     for prop in _list(node, "props", file, where):
         name, value = prop.get("name"), prop.get("value")
-        if isinstance(name, str) and isinstance(value, str):
+        if isinstance(name, str) and isinstance(value, str) and (not ours or prop.get("ns") == NS):
             found.setdefault(name, value)
     return found
 
@@ -123,13 +124,13 @@ def _requirement(
         raise CatalogueError(file, position, f"a {kind} has no id")
     if not title:
         raise CatalogueError(file, key, f"the {kind} has no title")
-    props = _props(node, file, key)
+    props = _props(node, file, key, ours=True)
     actor = props.get("actor")
     if actor is not None and actor not in Actor.__members__.values():
         raise CatalogueError(file, key, f"unknown actor {actor!r}")
     return Requirement(
         key=props.get("key", key),
-        ref_id=props.get("label", key),
+        ref_id=_props(node, file, key).get("label", key),
         name=title,
         description=_description(node, file, key),
         parent=parent,
