@@ -3,11 +3,9 @@ tree, and mapping sets between versions (crosswalks, and a framework's mapping
 from its previous version)."""
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm import relationship as to_one
 
 from agilegov.db import Base, UTCDateTime
 
@@ -55,8 +53,6 @@ class Requirement(Base):
     position: Mapped[int] = mapped_column(Integer)
     assessable: Mapped[bool] = mapped_column(Boolean, default=False)
     actor: Mapped[str | None] = mapped_column(String(16))
-
-    parent: Mapped[Optional["Requirement"]] = to_one(remote_side=[id])
 
 
 class MappingSet(Base):

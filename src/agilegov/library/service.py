@@ -8,7 +8,7 @@ anything is stored, so a bad one imports nothing; each import is an event.
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -130,23 +130,34 @@ def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Impor
     )
     session.add(version)
     session.flush()
-    stored: dict[str, Requirement] = {}
-    for position, node in enumerate(catalogue.requirements):
-        row = Requirement(
-            version_id=version.id,
-            key=node.key,
-            ref_id=node.ref_id,
-            name=node.name,
-            description=node.description,
-            parent=stored[node.parent] if node.parent is not None else None,
-            position=position,
-            assessable=node.assessable,
-            actor=node.actor.value if node.actor is not None else None,
-        )
-        session.add(row)
-        stored[node.key] = row
-    session.flush()
-    return Imported(kind="framework", ref=catalogue.ref, requirements=len(stored))
+    # Two bulk statements, not one per node: the rows, then each one's parent.
+    inserted = session.execute(
+        insert(Requirement).returning(Requirement.id, sort_by_parameter_order=True),
+        [
+            {
+                "version_id": version.id,
+                "key": node.key,
+                "ref_id": node.ref_id,
+                "name": node.name,
+                "description": node.description,
+                "position": position,
+                "assessable": node.assessable,
+                "actor": node.actor.value if node.actor is not None else None,
+            }
+            for position, node in enumerate(catalogue.requirements)
+        ],
+    )
+    ids = {
+        node.key: id_ for node, id_ in zip(catalogue.requirements, inserted.scalars(), strict=True)
+    }
+    parents = [
+        {"id": ids[node.key], "parent_id": ids[node.parent]}
+        for node in catalogue.requirements
+        if node.parent is not None
+    ]
+    if parents:
+        session.execute(update(Requirement), parents)
+    return Imported(kind="framework", ref=catalogue.ref, requirements=len(ids))
 
 
 def _store_mapping_set(session: Session, mapping_set: MappingSet, file: str) -> Imported:
