@@ -168,3 +168,32 @@ def test_an_oscal_catalog_imports_and_exports(uow: UnitOfWork) -> None:
     assert [r.key for r in again.requirements] == [
         n.key for n in service.requirements(uow, imported.ref)
     ]
+
+
+def test_the_difference_between_versions_follows_the_stored_mapping(
+    uow: UnitOfWork, database_url: str
+) -> None:
+    _import_all(uow)
+    client = make_client(database_url)
+    with client:
+        found = client.get("/api/v1/frameworks/nist-csf@2.0/difference?from=nist-csf@1.1")
+        assert found.status_code == 200, found.text
+        body = found.json()
+        assert body["by_mapping"] is True and (body["old"], body["new"]) == (
+            "nist-csf@1.1",
+            "nist-csf@2.0",
+        )
+        counts = body["counts"]
+        assert counts["removed"] + counts["changed"] + counts["unchanged"] == 136
+        assert counts["added"] == len(body["added"]) and counts["unchanged"] == 0
+        governance = "urn:intuitem:risk:req_node:nist-csf-1.1:id.gv"
+        assert body["successors"][governance] == [
+            {
+                "key": "urn:intuitem:risk:req_node:nist-csf-2.0:gv",
+                "relationship": "intersects-with",
+                "carried": False,
+            }
+        ]
+        missing = client.get("/api/v1/frameworks/nist-csf@2.0/difference?from=nist-csf@0.9")
+        assert missing.status_code == 404
+        assert client.get("/api/v1/frameworks/nist-csf@2.0/difference").status_code == 422

@@ -6,7 +6,13 @@ from starlette.concurrency import run_in_threadpool
 from agilegov.api.deps import Actor, Uow
 from agilegov.api.uploads import read_upload, upload_body
 from agilegov.library import service
-from agilegov.library.schemas import FrameworkRead, Imported, RequirementRead, VersionRead
+from agilegov.library.schemas import (
+    DifferenceRead,
+    FrameworkRead,
+    Imported,
+    RequirementRead,
+    VersionRead,
+)
 
 router = APIRouter(tags=["library"])
 
@@ -26,6 +32,16 @@ def framework_version(ref: str, uow: Uow) -> Any:
 def framework_requirements(ref: str, uow: Uow) -> Any:
     """The version's requirement tree in document order, each with its parent's key."""
     return service.requirements(uow, ref)
+
+
+@router.get("/frameworks/{ref}/difference", response_model=DifferenceRead)
+def framework_difference(
+    ref: str,
+    uow: Uow,
+    since: Annotated[str, Query(alias="from", max_length=160, description="FRAMEWORK@VERSION")],
+) -> Any:
+    """What changed from the version ``from`` to this one."""
+    return service.version_difference(uow, since, ref)
 
 
 @router.get("/frameworks/{ref}/export")

@@ -42,3 +42,23 @@ class Imported(Output):
     ref: str  # framework@version, or the mapping set's key
     requirements: int = 0
     mappings: int = 0
+
+
+class SuccessorRead(Output):
+    key: str
+    relationship: str
+    carried: bool
+
+
+class DifferenceRead(Output):
+    """From one version to another: each old requirement's fate by its key
+    (removed, changed, unchanged), the new ones nothing leads to, and where each
+    old one went (``carried``: what cited it can simply follow)."""
+
+    old: str
+    new: str
+    by_mapping: bool
+    counts: dict[str, int]
+    changes: dict[str, str]
+    added: list[str]
+    successors: dict[str, list[SuccessorRead]]

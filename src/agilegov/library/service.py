@@ -7,6 +7,7 @@ anything is stored, so a bad one imports nothing; each import is an event.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -16,8 +17,15 @@ from agilegov.auth import Principal
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from agilegov.i18n import lazy
 from agilegov.library import ciso
-from agilegov.library.catalogue import Catalogue, CatalogueError, MappingSet
+from agilegov.library.catalogue import (
+    Catalogue,
+    CatalogueError,
+    Mapping,
+    MappingSet,
+    Relationship,
+)
 from agilegov.library.catalogue import Requirement as Node
+from agilegov.library.difference import difference
 from agilegov.library.models import (
     Framework,
     FrameworkVersion,
@@ -25,7 +33,13 @@ from agilegov.library.models import (
     RequirementMapping,
 )
 from agilegov.library.models import MappingSet as StoredMappingSet
-from agilegov.library.schemas import FrameworkRead, Imported, RequirementRead, VersionRead
+from agilegov.library.schemas import (
+    DifferenceRead,
+    FrameworkRead,
+    Imported,
+    RequirementRead,
+    VersionRead,
+)
 from agilegov.record.service import record_event
 from agilegov.uow import UnitOfWork
 
@@ -333,6 +347,75 @@ def catalogue_of(uow: UnitOfWork, ref: str) -> Catalogue:
                 for row, parent in _nodes(session, version)
             ),
         )
+
+
+def _mapping_between(
+    session: Session, old: FrameworkVersion, new: FrameworkVersion
+) -> MappingSet | None:
+    """The stored mapping from ``old`` to ``new``, if the library holds one."""
+    stored = session.scalar(
+        select(StoredMappingSet).where(
+            StoredMappingSet.source_version_id == old.id,
+            StoredMappingSet.target_version_id == new.id,
+        )
+    )
+    if stored is None:
+        return None
+    keys = {
+        id_: key
+        for id_, key in session.execute(
+            select(Requirement.id, Requirement.key).where(
+                Requirement.version_id.in_([old.id, new.id])
+            )
+        )
+    }
+    rows = session.scalars(
+        select(RequirementMapping)
+        .where(RequirementMapping.mapping_set_id == stored.id)
+        .order_by(RequirementMapping.id)
+    )
+    return MappingSet(
+        key=stored.key,
+        name=stored.name,
+        source="",
+        target="",
+        mappings=tuple(
+            Mapping(keys[row.source_id], keys[row.target_id], Relationship(row.relationship))
+            for row in rows
+        ),
+    )
+
+
+def version_difference(uow: UnitOfWork, old_ref: str, new_ref: str) -> DifferenceRead:
+    """What changed from one stored version to another, through the stored
+    mapping between them where there is one."""
+    old, new = catalogue_of(uow, old_ref), catalogue_of(uow, new_ref)
+    if old.framework != new.framework:
+        raise InvalidInput.on(
+            "from",
+            lazy("%(old)s and %(new)s are not versions of one framework", old=old_ref, new=new_ref),
+        )
+    with uow:
+        session = uow.session
+        mapping = _mapping_between(session, _found(session, old.ref), _found(session, new.ref))
+    if mapping is not None:
+        mapping = replace(mapping, source=old.ref, target=new.ref)
+    found = difference(old, new, mapping)
+    return DifferenceRead(
+        old=found.old,
+        new=found.new,
+        by_mapping=found.by_mapping,
+        counts=found.counts,
+        changes={key: change.value for key, change in found.changes.items()},
+        added=list(found.added),
+        successors={
+            key: [
+                {"key": s.key, "relationship": s.relationship.value, "carried": s.carried}
+                for s in targets
+            ]
+            for key, targets in found.successors.items()
+        },
+    )
 
 
 def export_version(uow: UnitOfWork, ref: str, form: str) -> tuple[str, str]:
