@@ -133,7 +133,7 @@ def test_the_revoked_credential_fails_offline_with_the_published_list(world, ass
     _revoke(world, assessor, attestation.id)
     revoked = _verify(tmp_path, credential, status_list=_both(world, assessor))
     assert revoked.exit_code == 3, revoked.output
-    assert "revoked or suspended: revoked" in revoked.output
+    assert "revoked or suspended: revoked" in " ".join(revoked.output.split())
     japanese = {"AGILEGOV_LANGUAGE": "ja"}
     in_japanese = _verify(tmp_path, credential, status_list=_both(world, assessor), env=japanese)
     assert in_japanese.exit_code == 3 and "失効または一時停止されています" in in_japanese.output
@@ -153,7 +153,9 @@ def test_a_status_list_not_signed_by_the_issuer_is_refused(world, assessor, tmp_
     forged = sign(unsigned, forger, verification_method=verification_method(forger.public_key()))
     refused = _verify(tmp_path, attestation.credential, status_list=forged)
     assert refused.exit_code == 6, refused.output
-    assert "status list refused" in refused.output and "signed by" in refused.output
+    assert "status list refused" in refused.output and "signed by" in " ".join(
+        refused.output.split()
+    )
     # Changing the bits of the issuer's own list breaks its proof.
     tampered = {**published, "credentialSubject": forged["credentialSubject"]}
     refused = _verify(tmp_path, attestation.credential, status_list=tampered)
