@@ -65,6 +65,15 @@ class Principal:
             )
         )
 
+    def require_site_admin(self) -> None:
+        """The site's operator (or the platform itself): who appoints verifiers and
+        accreditation bodies and imports catalogues."""
+        if self.is_system or self.site_admin:
+            return
+        if not self.authenticated:
+            raise Unauthenticated(lazy("sign in or send a bearer token"))
+        raise Forbidden(lazy("only the site's operator may do this"))
+
 
 ANONYMOUS = Principal(user_id=None)
 SYSTEM = Principal(user_id=None, is_system=True)

@@ -72,7 +72,7 @@ async def import_framework(
     """A catalogue or mapping file, as the file ``file`` of a multipart body, in
     the format named: CISO Assistant YAML or OSCAL JSON (the site's operator
     only; the caller is checked before the file is read)."""
-    service.require_importer(actor)
+    actor.require_site_admin()
     data = await read_upload(request, "file")
     name = "upload.yaml" if form == "ciso" else "upload.json"
     return await run_in_threadpool(service.import_file, uow, actor, data, name)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.i18n import lazy
 from agilegov.library import ciso
 from agilegov.library.catalogue import (
@@ -76,15 +76,6 @@ def read_file(data: bytes, file: str) -> Catalogue | MappingSet:
         raise InvalidInput.on("file", lazy("%(problem)s", problem=str(problem))) from None
 
 
-def require_importer(actor: Principal) -> None:
-    """Refuse anyone but the site's operator (or the command line)."""
-    if actor.is_system or actor.site_admin:
-        return
-    if not actor.authenticated:
-        raise Unauthenticated(lazy("sign in or send a bearer token"))
-    raise Forbidden(lazy("only the site's operator imports catalogues"))
-
-
 def _version(session: Session, ref: str) -> FrameworkVersion | None:
     framework, _, version = ref.partition("@")
     return session.scalar(
@@ -96,7 +87,7 @@ def _version(session: Session, ref: str) -> FrameworkVersion | None:
 
 def import_file(uow: UnitOfWork, actor: Principal, data: bytes, file: str) -> Imported:
     """Store the catalogue or the mapping set a file holds."""
-    require_importer(actor)
+    actor.require_site_admin()
     found = read_file(data, file)
     with uow:
         session = uow.session

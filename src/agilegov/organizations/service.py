@@ -1339,13 +1339,6 @@ def unverified_governments() -> Select[tuple[int]]:
     )
 
 
-def _require_site_admin(actor: Principal) -> None:
-    if not actor.site_admin:
-        if not actor.authenticated:
-            raise Unauthenticated(lazy("sign in or send a bearer token"))
-        raise Forbidden(lazy("only the site's operator may do this"))
-
-
 def list_verifiers(uow: UnitOfWork) -> list[OrganizationRead]:
     """The organizations that may verify others (public, as profiles are)."""
     with uow:
@@ -1362,7 +1355,7 @@ def set_verifier(
     trust registry), or stops it being one."""
     with uow:
         session = uow.session
-        _require_site_admin(actor)
+        actor.require_site_admin()
         organization = _get_organization(session, organization_id)
         hold(session, organization)
         if is_verifier and organization.kind != "infrastructure_operator":

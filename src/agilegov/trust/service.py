@@ -19,9 +19,13 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.i18n import lazy
-from agilegov.organizations.service import is_verified, organization_profile
+from agilegov.organizations.service import (
+    is_verified,
+    organization_profile,
+    organizations_by_id,
+)
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import did_key, sign, verification_method
 from agilegov.record.service import record_event
@@ -88,13 +92,6 @@ def trust_anchor(key_dir: Path) -> str:
     return did_key(trust_anchor_key(key_dir).public_key())
 
 
-def _require_site_admin(actor: Principal) -> None:
-    if not actor.site_admin:
-        if not actor.authenticated:
-            raise Unauthenticated(lazy("sign in as the site's operator"))
-        raise Forbidden(lazy("only the site's operator appoints accreditation bodies"))
-
-
 def _scheme_read(scheme: Scheme) -> SchemeRead:
     return SchemeRead(
         id=scheme.id,
@@ -123,7 +120,7 @@ def appoint_accreditation_body(
     uow: UnitOfWork, actor: Principal, data: AccreditationBodyAppoint
 ) -> AccreditationBodyRead:
     """The site's operator makes a verified organization an accreditation body."""
-    _require_site_admin(actor)
+    actor.require_site_admin()
     with uow:
         session = uow.session
         organization = organization_profile(session, data.organization_id)
@@ -169,7 +166,7 @@ def end_accreditation_body(
 ) -> AccreditationBodyRead:
     """End an appointment: the body's accreditations are withdrawn with it, and
     the next trust list says so."""
-    _require_site_admin(actor)
+    actor.require_site_admin()
     with uow:
         session = uow.session
         body = _standing_body(session, organization_id)
@@ -553,13 +550,12 @@ def _listed(session: Session) -> list[ListedAccreditation]:
         )
     ids = {a.assessor_organization_id for a in accreditations}
     ids |= {s.accreditation_body_id for s in schemes.values()}
-    profiles = {id_: organization_profile(session, id_) for id_ in ids}
+    profiles = {row.id: row for row in organizations_by_id(session, ids)}
     listed = []
     for item in accreditations:
         scheme = schemes[item.scheme_id]
         assessor = profiles[item.assessor_organization_id]
         body = profiles[scheme.accreditation_body_id]
-        assert assessor is not None and body is not None
         listed.append(
             ListedAccreditation(
                 issuer=item.issuer_did,
@@ -622,8 +618,7 @@ def _publish(session: Session, actor: Principal, key_dir: Path, now: datetime) -
 
 def publish_trust_list(uow: UnitOfWork, actor: Principal, key_dir: Path) -> TrustListVersionRead:
     """Publish the next version now (the site's operator, or the system's job)."""
-    if not actor.is_system:
-        _require_site_admin(actor)
+    actor.require_site_admin()
     with uow:
         version = _publish(uow.session, actor, key_dir, clock.now())
         read = TrustListVersionRead.model_validate(version)
