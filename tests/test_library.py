@@ -4,10 +4,11 @@ mapping imported, read and exported; bad files and repeated imports refused
 with nothing stored; only the site's operator imports."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from agilegov.auth import SYSTEM
@@ -16,6 +17,7 @@ from agilegov.errors import Conflict, Forbidden, InvalidInput
 from agilegov.library import service
 from agilegov.library.catalogue import Catalogue
 from agilegov.library.ciso import read_library
+from agilegov.library.models import FrameworkVersion, Requirement
 from agilegov.library.oscal import read_catalog
 from agilegov.organizations.service import issue_token
 from agilegov.settings import get_settings
@@ -197,3 +199,28 @@ def test_the_difference_between_versions_follows_the_stored_mapping(
         missing = client.get("/api/v1/frameworks/nist-csf@2.0/difference?from=nist-csf@0.9")
         assert missing.status_code == 404
         assert client.get("/api/v1/frameworks/nist-csf@2.0/difference").status_code == 422
+
+
+def test_concurrent_imports_of_one_version_store_it_once(
+    world: World, database_url: str, engine: Engine
+) -> None:
+    """Four operators send the same file at once: one import stores it, the
+    others are told it is there already or to send again (409), never a 500."""
+    token = issue_token(world.uow, site_operator(world.uow), "library").token
+    data = _file(FILES[0])
+    client = make_client(database_url)
+
+    def send(_: int) -> int:
+        return client.post(
+            "/api/v1/frameworks/import?format=ciso",
+            files={"file": ("nist-csf-1.1.yaml", data, "application/yaml")},
+            headers=bearer(token),
+        ).status_code
+
+    with client, ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(send, range(4)))
+    assert statuses == [201, 409, 409, 409]
+    with world.uow as uow:
+        versions = uow.session.scalar(select(func.count()).select_from(FrameworkVersion))
+        stored = uow.session.scalar(select(func.count()).select_from(Requirement))
+    assert (versions, stored) == (1, 136)
