@@ -49,6 +49,18 @@ class CatalogueError(ValueError):
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A name and description in another language than the file's own."""
+
+    name: str
+    description: str = ""
+
+
+# By language tag ("ja"): the file's own language is the catalogue's fields.
+Translations = dict[str, Translation]
+
+
+@dataclass(frozen=True)
 class Requirement:
     key: str
     ref_id: str | None
@@ -57,6 +69,10 @@ class Requirement:
     parent: str | None = None
     assessable: bool = False
     actor: Actor | None = None
+    # From when it binds, where the framework dates its obligations apart
+    # (the EU AI Act's Article 113); None: from the version's effective date.
+    applies_from: date | None = None
+    translations: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class Catalogue:
     licence: str | None = None
     provider: str | None = None
     requirements: tuple[Requirement, ...] = ()
+    translations: Translations = field(default_factory=dict, hash=False)
 
     @property
     def ref(self) -> str:

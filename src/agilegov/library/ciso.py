@@ -6,8 +6,14 @@ each node with its ``urn``, ``parent_urn``, ``depth``, ``ref_id``, ``name``,
 (``objects.requirement_mapping_set.requirement_mappings``: ``source_requirement_urn``,
 ``target_requirement_urn``, ``relationship``). A node's ``urn`` is its key; a
 framework's version comes from its urn (``…:framework:nist-csf-2.0`` is
-``nist-csf@2.0``). What the library does not hold (scores, translations,
-reference controls) is not read.
+``nist-csf@2.0``). Translations (``translations: {ja: {name, description}}``
+on the library, the framework and each node) are read and written; scores and
+reference controls are not read.
+
+agilegov's catalogues add a few keys other tools ignore: the library's
+``source_url`` (the official text) and ``effective_date`` (from when it
+applies), and a node's ``actor`` (``developer``, ``provider``,
+``business_user``) and ``applies_from`` (the date its obligation binds).
 
 Pure: parses and writes the text given.
 """
@@ -19,12 +25,15 @@ from typing import Any
 import yaml
 
 from agilegov.library.catalogue import (
+    Actor,
     Catalogue,
     CatalogueError,
     Mapping,
     MappingSet,
     Relationship,
     Requirement,
+    Translation,
+    Translations,
     check_tree,
 )
 
@@ -82,6 +91,46 @@ def _text(value: object, file: str, node: str, what: str) -> str:
     return str(value)
 
 
+def _date(value: object, file: str, node: str, what: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CatalogueError(file, node, f"{what} is not a date (YYYY-MM-DD)")
+
+
+def _translations(value: object, file: str, node: str) -> Translations:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CatalogueError(file, node, "translations is not a mapping of languages")
+    found = {}
+    for language, texts in value.items():
+        if not isinstance(language, str) or not isinstance(texts, dict):
+            raise CatalogueError(file, node, f"translation {language!r} is not a mapping")
+        found[language] = Translation(
+            name=_text(texts.get("name"), file, node, f"translations.{language}.name"),
+            description=_text(
+                texts.get("description"), file, node, f"translations.{language}.description"
+            ),
+        )
+    return found
+
+
+def _actor(value: object, file: str, node: str) -> Actor | None:
+    if value is None:
+        return None
+    if value not in Actor.__members__.values():
+        known = ", ".join(Actor)
+        raise CatalogueError(file, node, f"unknown actor {value!r}; one of: {known}")
+    return Actor(value)
+
+
 def read_library(data: bytes, file: str) -> Catalogue | MappingSet:
     """The framework or the mapping set a library holds."""
     library = _load(data, file)
@@ -123,15 +172,24 @@ def _framework(library: dict[str, Any], framework: Any, file: str) -> Catalogue:
                 description=_text(node.get("description"), file, key, "description"),
                 parent=parent,
                 assessable=assessable,
+                actor=_actor(node.get("actor"), file, key),
+                applies_from=_date(node.get("applies_from"), file, key, "applies_from"),
+                translations=_translations(node.get("translations"), file, key),
             )
         )
     published = library.get("publication_date")
+    source_url = _text(library.get("source_url"), file, "library", "source_url") or None
     catalogue = Catalogue(
         framework=name,
         version=version,
         name=_text(framework.get("name") or library.get("name"), file, "framework", "name"),
         description=_text(framework.get("description"), file, "framework", "description"),
         published=published if isinstance(published, date) else None,
+        effective=_date(library.get("effective_date"), file, "library", "effective_date"),
+        source_url=source_url,
+        translations=_translations(
+            framework.get("translations") or library.get("translations"), file, "framework"
+        ),
         licence=_text(library.get("copyright"), file, "library", "copyright") or None,
         provider=_text(library.get("provider"), file, "library", "provider") or None,
         requirements=tuple(requirements),
@@ -179,6 +237,7 @@ def _mapping_set(library: dict[str, Any], found: Any, file: str) -> MappingSet:
         source=source,
         target=target,
         provider=_text(library.get("provider"), file, "library", "provider") or None,
+        source_url=_text(library.get("source_url"), file, "library", "source_url") or None,
         mappings=tuple(mappings),
     )
 
@@ -196,6 +255,15 @@ def node_urn(catalogue: Catalogue, key: str) -> str:
     if key.startswith("urn:"):
         return key
     return f"urn:agilegov:risk:req_node:{_slug(catalogue.ref)}:{key.lower()}"
+
+
+def _translations_out(translations: Translations) -> dict[str, dict[str, str]]:
+    return {
+        language: {"name": text.name, "description": text.description}
+        if text.description
+        else {"name": text.name}
+        for language, text in translations.items()
+    }
 
 
 def write_framework(catalogue: Catalogue) -> str:
@@ -218,6 +286,12 @@ def write_framework(catalogue: Catalogue) -> str:
             node["name"] = requirement.name
         if requirement.description:
             node["description"] = requirement.description
+        if requirement.actor is not None:
+            node["actor"] = requirement.actor.value
+        if requirement.applies_from is not None:
+            node["applies_from"] = requirement.applies_from
+        if requirement.translations:
+            node["translations"] = _translations_out(requirement.translations)
         nodes.append(node)
     library: dict[str, Any] = {
         "urn": f"urn:agilegov:risk:library:{slug}",
@@ -241,6 +315,12 @@ def write_framework(catalogue: Catalogue) -> str:
     }
     if catalogue.published is not None:
         library["publication_date"] = catalogue.published
+    if catalogue.effective is not None:
+        library["effective_date"] = catalogue.effective
+    if catalogue.source_url is not None:
+        library["source_url"] = catalogue.source_url
+    if catalogue.translations:
+        library["objects"]["framework"]["translations"] = _translations_out(catalogue.translations)
     return yaml.safe_dump(library, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -256,6 +336,7 @@ def write_mapping_set(mapping_set: MappingSet) -> str:
         "version": 1,
         "provider": mapping_set.provider or "",
         "packager": "agilegov",
+        **({"source_url": mapping_set.source_url} if mapping_set.source_url else {}),
         "objects": {
             "requirement_mapping_set": {
                 "urn": mapping_set.key,

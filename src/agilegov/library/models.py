@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agilegov.db import Base, UTCDateTime
+from agilegov.db import Base, JSONType, UTCDateTime
 
 
 class Framework(Base):
@@ -34,6 +34,8 @@ class FrameworkVersion(Base):
     effective: Mapped[date | None] = mapped_column(Date)
     source_url: Mapped[str | None] = mapped_column(String(500))
     licence: Mapped[str | None] = mapped_column(Text)
+    # Its name and description in other languages: {"ja": {"name": …, "description": …}}.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONType, default=dict)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -53,6 +55,9 @@ class Requirement(Base):
     position: Mapped[int] = mapped_column(Integer)
     assessable: Mapped[bool] = mapped_column(Boolean, default=False)
     actor: Mapped[str | None] = mapped_column(String(16))
+    # From when it binds, where the framework dates obligations apart.
+    applies_from: Mapped[date | None] = mapped_column(Date)
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSONType, default=dict)
 
 
 class MappingSet(Base):

@@ -6,8 +6,10 @@ group's children in the order its ``controls`` and ``groups`` arrays come in
 the file); groups are not assessable, controls are. A mapping collection's maps
 become mappings, one per source and target pair. What OSCAL has no field for
 (the framework's short identifier, its effective date, licence, provider, a
-requirement's actor, a key that is not an OSCAL token) travels as props in the
-``urn:agilegov:oscal`` namespace, so an export reads back as it was.
+requirement's actor and the date it applies from, a key that is not an OSCAL
+token, names and descriptions in other languages as ``title-<lang>`` and
+``description-<lang>``) travels as props in the ``urn:agilegov:oscal``
+namespace, so an export reads back as it was.
 
 Pure: no database, no I/O besides parsing the bytes given. Problems are
 ``CatalogueError`` in English, naming the file, the node and the problem.
@@ -30,6 +32,8 @@ from agilegov.library.catalogue import (
     MappingSet,
     Relationship,
     Requirement,
+    Translation,
+    Translations,
     check_tree,
 )
 
@@ -136,7 +140,29 @@ def _requirement(
         parent=parent,
         assessable=kind == "control" and props.get("assessable") != "false",
         actor=Actor(actor) if actor is not None else None,
+        applies_from=_date(props.get("applies-from"), file, key),
+        translations=_translations(props),
     )
+
+
+def _translations(props: dict[str, str]) -> Translations:
+    """``title-<lang>`` and ``description-<lang>`` props, by language."""
+    return {
+        name.removeprefix("title-"): Translation(
+            value, props.get("description-" + name.removeprefix("title-"), "")
+        )
+        for name, value in props.items()
+        if name.startswith("title-")
+    }
+
+
+def _translation_props(translations: Translations) -> list[Json]:
+    props = []
+    for language, text in translations.items():
+        props.append(_prop(f"title-{language}", text.name))
+        if text.description:
+            props.append(_prop(f"description-{language}", text.description))
+    return props
 
 
 def _children(node: Json, file: str, where: str) -> list[tuple[str, Json]]:
@@ -200,6 +226,7 @@ def read_catalog(data: bytes, file: str) -> Catalogue:
         licence=props.get("licence"),
         provider=props.get("provider"),
         requirements=tuple(requirements),
+        translations=_translations(_props(metadata, file, "metadata", ours=True)),
     )
     check_tree(catalogue, file)
     return catalogue
@@ -327,6 +354,9 @@ def write_catalog(catalogue: Catalogue) -> Json:
             props.append(_prop("assessable", "false"))
         if requirement.actor is not None:
             props.append(_prop("actor", requirement.actor.value))
+        if requirement.applies_from is not None:
+            props.append(_prop("applies-from", requirement.applies_from.isoformat()))
+        props += _translation_props(requirement.translations)
         node: Json = {"id": token, "title": requirement.name}
         if props:
             node["props"] = props
@@ -348,7 +378,8 @@ def write_catalog(catalogue: Catalogue) -> Json:
             effective=catalogue.effective.isoformat() if catalogue.effective else None,
             licence=catalogue.licence,
             provider=catalogue.provider,
-        ),
+        )
+        + _translation_props(catalogue.translations),
     }
     if catalogue.published is None:
         del metadata["published"]

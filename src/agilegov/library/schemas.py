@@ -20,11 +20,14 @@ class VersionRead(Output):
     effective: date | None
     source_url: str | None
     licence: str | None
+    # Name and description in other languages: {"ja": {"name": …, "description": …}}.
+    translations: dict[str, dict[str, str]]
     requirements: int
     imported_at: datetime
 
 
 class RequirementRead(Output):
+    id: int
     key: str
     ref_id: str | None
     name: str
@@ -33,6 +36,8 @@ class RequirementRead(Output):
     position: int
     assessable: bool
     actor: str | None
+    applies_from: date | None
+    translations: dict[str, dict[str, str]]
 
 
 class Imported(Output):

@@ -18,11 +18,14 @@ from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.i18n import lazy
 from agilegov.library import ciso
 from agilegov.library.catalogue import (
+    Actor,
     Catalogue,
     CatalogueError,
     Mapping,
     MappingSet,
     Relationship,
+    Translation,
+    Translations,
 )
 from agilegov.library.catalogue import Requirement as Node
 from agilegov.library.difference import difference
@@ -108,6 +111,20 @@ def import_file(uow: UnitOfWork, actor: Principal, data: bytes, file: str) -> Im
         return imported
 
 
+def _translations_in(translations: Translations) -> dict[str, dict[str, str]]:
+    return {
+        language: {"name": text.name, "description": text.description}
+        for language, text in translations.items()
+    }
+
+
+def _translations_out(stored: dict[str, dict[str, str]] | None) -> Translations:
+    return {
+        language: Translation(texts.get("name", ""), texts.get("description", ""))
+        for language, texts in (stored or {}).items()
+    }
+
+
 def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Imported:
     now = clock.now()
     if _version(session, catalogue.ref) is not None:
@@ -131,6 +148,7 @@ def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Impor
         effective=catalogue.effective,
         source_url=catalogue.source_url,
         licence=catalogue.licence,
+        translations=_translations_in(catalogue.translations),
         imported_at=now,
     )
     session.add(version)
@@ -148,6 +166,8 @@ def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Impor
                 "position": position,
                 "assessable": node.assessable,
                 "actor": node.actor.value if node.actor is not None else None,
+                "applies_from": node.applies_from,
+                "translations": _translations_in(node.translations),
             }
             for position, node in enumerate(catalogue.requirements)
         ],
@@ -276,6 +296,7 @@ def get_version(uow: UnitOfWork, ref: str) -> VersionRead:
             effective=version.effective,
             source_url=version.source_url,
             licence=version.licence,
+            translations=version.translations or {},
             requirements=count or 0,
             imported_at=version.imported_at,
         )
@@ -296,6 +317,7 @@ def requirements(uow: UnitOfWork, ref: str) -> list[RequirementRead]:
         session = uow.session
         return [
             RequirementRead(
+                id=row.id,
                 key=row.key,
                 ref_id=row.ref_id,
                 name=row.name,
@@ -304,6 +326,8 @@ def requirements(uow: UnitOfWork, ref: str) -> list[RequirementRead]:
                 position=row.position,
                 assessable=row.assessable,
                 actor=row.actor,
+                applies_from=row.applies_from,
+                translations=row.translations or {},
             )
             for row, parent in _nodes(session, _found(session, ref))
         ]
@@ -326,6 +350,7 @@ def catalogue_of(uow: UnitOfWork, ref: str) -> Catalogue:
             source_url=version.source_url,
             licence=version.licence,
             provider=framework.provider,
+            translations=_translations_out(version.translations),
             requirements=tuple(
                 Node(
                     key=row.key,
@@ -334,6 +359,9 @@ def catalogue_of(uow: UnitOfWork, ref: str) -> Catalogue:
                     description=row.description,
                     parent=parent,
                     assessable=row.assessable,
+                    actor=Actor(row.actor) if row.actor else None,
+                    applies_from=row.applies_from,
+                    translations=_translations_out(row.translations),
                 )
                 for row, parent in _nodes(session, version)
             ),
