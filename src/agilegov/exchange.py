@@ -20,7 +20,7 @@ from agilegov.auth import Principal
 from agilegov.errors import FieldProblem, InvalidInput
 from agilegov.i18n import lazy
 from agilegov.schemas import StorableObject, StoredDatetime
-from agilegov.scoped import Kind, apply_values
+from agilegov.scoped import Kind, apply_values, read_item
 from agilegov.tenancy import Scope
 from agilegov.versioning import EntityVersion, versions_of
 
@@ -213,7 +213,7 @@ def _section(kind: Kind) -> str:
 
 
 def _export_entity(kind: Kind, obj: Any, refs: Refs, session: Any) -> dict[str, Any]:
-    read = kind.read.model_validate(obj).model_dump(mode="json")
+    read = read_item(session, kind, obj).model_dump(mode="json")
     ref_kinds = {ref.field: refs.kinds[ref.model] for ref in kind.refs}
     link_kinds = {link.field: refs.kinds[link.model] for link in kind.links}
     item: dict[str, Any] = {"ref": refs.of(kind.name, obj.id)}

@@ -46,6 +46,21 @@ class Link:
     label_column: str
 
 
+@dataclass(frozen=True)
+class Cites:
+    """A field of references to requirements outside the scope
+    (``framework@version#id``), which the kind's rows cite: the library part
+    stores and reads them through these functions, in the same transaction."""
+
+    field: str
+    # (session, scope, kind name, entity id, references, field) -> None; refuses naming the field
+    store: Callable[[Session, Scope, str, int, list[str], str], None]
+    # (session, kind name, entity ids) -> references by id
+    read: Callable[[Session, str, list[int]], dict[int, list[str]]]
+    # (session, scope) -> (reference, label) the forms offer
+    choices: Callable[[Session, Scope], list[tuple[str, str]]]
+
+
 Rules = Callable[[Session, Scope, Any], None]
 # Entities beyond the scope a kind's fields may name (a goal adopted from
 # another organization's), as (id, name) per field, for its forms to offer.
@@ -78,6 +93,7 @@ class Kind:
     rules: Rules | None = None
     after_change: AfterChange | None = None
     other_choices: OtherChoices | None = None
+    cites: Cites | None = None
 
     def __post_init__(self) -> None:
         if self.label_column not in self.model.__table__.c:
@@ -149,12 +165,27 @@ def apply_values(
     session: Session, scope: Scope, kind: Kind, obj: ScopedEntity, values: dict[str, Any]
 ) -> None:
     """Set fields, resolving references and links within the scope."""
+    cited = values.pop(kind.cites.field, None) if kind.cites is not None else None
     # No flush mid-way: a half-set entity must not reach the database before
     # the rules have had their say.
     with session.no_autoflush:
         _set_values(session, scope, kind, obj, values)
         if kind.rules is not None:
             kind.rules(session, scope, obj)
+    if cited is not None and kind.cites is not None:
+        if obj.id is None:
+            session.add(obj)
+            session.flush()
+        kind.cites.store(session, scope, kind.name, obj.id, cited, kind.cites.field)
+
+
+def with_citations(session: Session, kind: Kind, reads: list[Any]) -> list[Any]:
+    """``reads`` with what each cites filled in (one query for all)."""
+    if kind.cites is None or not reads:
+        return reads
+    cited = kind.cites.read(session, kind.name, [read.id for read in reads])
+    field = kind.cites.field
+    return [read.model_copy(update={field: cited.get(read.id, [])}) for read in reads]
 
 
 def _set_values(
@@ -186,8 +217,13 @@ def _set_values(
         setattr(obj, name, value)
 
 
-def _dump(kind: Kind, obj: ScopedEntity) -> tuple[Output, dict[str, Any]]:
-    read = kind.read.model_validate(obj)
+def read_item(session: Session, kind: Kind, obj: ScopedEntity) -> Any:
+    """The entity as its kind reads, citations included."""
+    return with_citations(session, kind, [kind.read.model_validate(obj)])[0]
+
+
+def _dump(session: Session, kind: Kind, obj: ScopedEntity) -> tuple[Output, dict[str, Any]]:
+    read = read_item(session, kind, obj)
     return read, read.model_dump(mode="json")
 
 
@@ -199,13 +235,14 @@ def list_items(
         model = kind.model
         links = [selectinload(getattr(model, link.attribute)) for link in kind.links]
         where = [model.scope_id == scope.id]
-        return paginate(uow.session, model, where, kind.read, limit, offset, links)
+        page = paginate(uow.session, model, where, kind.read, limit, offset, links)
+        return page.model_copy(update={"items": with_citations(uow.session, kind, page.items)})
 
 
 def get_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, item_id: int) -> Any:
     with uow:
         scope = readable_scope(uow.session, actor, scope_id)
-        return kind.read.model_validate(_entity(uow.session, scope, kind, item_id))
+        return read_item(uow.session, kind, _entity(uow.session, scope, kind, item_id))
 
 
 def add_item(
@@ -218,7 +255,7 @@ def add_item(
     apply_values(session, scope, kind, obj, values)
     session.add(obj)
     session.flush()
-    read, payload = _dump(kind, obj)
+    read, payload = _dump(session, kind, obj)
     if isinstance(obj, Versioned):
         note = getattr(data, "change_note", "") or "created"
         keep_version(session, kind.name, obj.id, obj.version, payload, note, actor.user_id)
@@ -241,10 +278,10 @@ def update_item(
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
         obj = _entity(session, scope, kind, item_id, to_change=True)
-        _, before = _dump(kind, obj)
+        _, before = _dump(session, kind, obj)
         values = data.model_dump(exclude_unset=True, exclude={"change_note"})
         apply_values(session, scope, kind, obj, values)
-        read, after = _dump(kind, obj)
+        read, after = _dump(session, kind, obj)
         changed = sorted(k for k in after if after[k] != before[k] and k != "updated_at")
         if not changed:
             return read
@@ -252,7 +289,7 @@ def update_item(
         if isinstance(obj, Versioned):
             obj.version += 1
         session.flush()
-        read, after = _dump(kind, obj)
+        read, after = _dump(session, kind, obj)
         if isinstance(obj, Versioned):
             note = getattr(data, "change_note", None) or "updated " + ", ".join(changed)
             keep_version(session, kind.name, obj.id, obj.version, after, note, actor.user_id)
@@ -300,12 +337,12 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
         if isinstance(obj, Versioned):
             if obj.status == "retired":
                 return
-            _, before = _dump(kind, obj)
+            _, before = _dump(session, kind, obj)
             obj.status = "retired"
             obj.version += 1
             obj.updated_at = clock.now()
             session.flush()
-            _, after = _dump(kind, obj)
+            _, after = _dump(session, kind, obj)
             keep_version(session, kind.name, obj.id, obj.version, after, "retired", actor.user_id)
             record_event(session, actor, f"{kind.name}.retired", obj.id, after, scope=scope)
             if kind.after_change is not None:
@@ -321,7 +358,9 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
                         references="; ".join(references),
                     )
                 )
-            _, before = _dump(kind, obj)
+            _, before = _dump(session, kind, obj)
+            if kind.cites is not None:
+                kind.cites.store(session, scope, kind.name, obj.id, [], kind.cites.field)
             session.delete(obj)
             session.flush()
             record_event(session, actor, f"{kind.name}.deleted", obj.id, before, scope=scope)

@@ -7,13 +7,12 @@ scoped-entity kit, the pages) can check access without importing a part.
 """
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from agilegov.auth import Principal, Role
-from agilegov.db import Base, JSONType, UTCDateTime
+from agilegov.db import Base, UTCDateTime
 from agilegov.errors import Conflict, NotFound
 from agilegov.i18n import lazy
 
@@ -28,9 +27,6 @@ class Scope(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     status: Mapped[str] = mapped_column(String(16), default="active")
-    # The frameworks the scope follows, e.g. {"name": "AI Guidelines for Business",
-    # "version": "1.0"}: a new version of one is a trigger for re-analysis.
-    frameworks: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

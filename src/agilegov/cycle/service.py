@@ -2,10 +2,10 @@
 
 Other parts call ``raise_trigger`` (monitoring breaches, incidents, consultation
 outcomes, commons signals); ``tick`` opens triggers for review-by dates that have
-passed; ``open_framework_changes`` for a scope that follows a new framework version.
+passed.
 """
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -287,35 +287,6 @@ def open_trigger(
     if cycle.stage == Stage.operation:
         _move(session, actor, scope, cycle, Stage.evaluation, f"trigger #{trigger.id}", trigger.id)
     return trigger
-
-
-def open_framework_changes(
-    session: Session, scope: Scope, before: Sequence[Mapping[str, str]]
-) -> list[Trigger]:
-    """The platform's rule for a scope that now follows a new version of a framework.
-
-    The scope's goals, risks and measures were set against the version it followed
-    before, so each framework whose version changed opens a ``framework_change``
-    trigger (outer loop: re-analysis), inside the caller's transaction. Starting or
-    ceasing to follow a framework is a plain edit of the scope.
-    """
-    if scope.status != "active":
-        return []  # an archived scope's cycle stands still, as for review-by dates
-    followed = {framework["name"]: framework["version"] for framework in before}
-    opened = []
-    for framework in scope.frameworks:
-        name, version = framework["name"], framework["version"]
-        earlier = followed.get(name)
-        if earlier is None or earlier == version:
-            continue
-        data = TriggerCreate(
-            kind=TriggerKind.framework_change,
-            cause=f"the scope now follows {name} version {version}; its goals, risks and "
-            f"measures were set against version {earlier}",
-            facts={"framework": name, "from": earlier, "to": version},
-        )
-        opened.append(open_trigger(session, SYSTEM, scope, data))
-    return opened
 
 
 def raise_trigger(

@@ -4,7 +4,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agilegov.analysis.models import Risk
-from agilegov.db import Base, JSONType, ScopedEntity, Versioned
+from agilegov.db import Base, ScopedEntity, Versioned
 from agilegov.goals.models import Goal
 
 measure_risks = Table(
@@ -28,9 +28,8 @@ class Measure(Versioned, ScopedEntity):
     rule_layer: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    # Versioned's status, in its place in the table (before the citations).
+    # Versioned's status, in its place in the table.
     status: Mapped[str] = mapped_column(String(16))
-    citations: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
     risks: Mapped[list[Risk]] = relationship(secondary=measure_risks, order_by=Risk.id)
     goals: Mapped[list[Goal]] = relationship(secondary=measure_goals, order_by=Goal.id)

@@ -10,6 +10,7 @@ from agilegov.design.models import Measure
 from agilegov.design.schemas import MeasureKind, MeasureStatus, RuleLayer
 from agilegov.design.service import KINDS
 from agilegov.i18n import N_
+from agilegov.library.service import citations_of
 from agilegov.part import Tab
 from agilegov.tenancy import Scope
 from agilegov.web.crud import kind_pages
@@ -72,7 +73,9 @@ MEASURES = Listing(
 
 def _measures(session: Session, scope: Scope, query: dict[str, str], **_: Any) -> dict[str, Any]:
     loads = [selectinload(Measure.risks), selectinload(Measure.goals)]
-    return {"measures": read(session, MEASURES, [Measure.scope_id == scope.id], query, loads)}
+    measures = read(session, MEASURES, [Measure.scope_id == scope.id], query, loads)
+    cited = citations_of(session, "measure", [m.id for m in measures.rows])
+    return {"measures": measures, "cited": cited}
 
 
 TABS = (Tab("measures", N_("Measures"), 70, "scope/measures.html", _measures, badge="measures"),)

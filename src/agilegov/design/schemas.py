@@ -36,8 +36,10 @@ class MeasureCreate(Input):
     title: Name
     description: LongText = ""
     status: MeasureStatus = MeasureStatus.planned
-    citations: list[ShortText] = Field(
-        default_factory=list, max_length=100, description=N_("Framework requirements it meets.")
+    requirements: list[ShortText] = Field(
+        default_factory=list,
+        max_length=100,
+        description=N_("Requirements of the followed frameworks it meets (framework@version#id)."),
     )
     risk_ids: list[int] = Field(default_factory=list, max_length=200)
     goal_ids: list[int] = Field(default_factory=list, max_length=200)
@@ -55,7 +57,7 @@ class MeasureRead(Output):
     title: str
     description: str
     status: MeasureStatus
-    citations: list[str]
+    requirements: list[str] = []
     risk_ids: list[int]
     goal_ids: list[int]
     version: int

@@ -11,6 +11,7 @@ from agilegov.design.schemas import MeasureCreate, MeasureKind, MeasureRead, Mea
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import GOAL
 from agilegov.i18n import N_, lazy
+from agilegov.library.service import CITES
 from agilegov.scoped import Kind
 from agilegov.tenancy import Scope
 
@@ -39,6 +40,7 @@ MEASURE = Kind(
         GOAL.link("goal_ids", "goals"),
     ),
     rules=_measure_rules,
+    cites=CITES,
 )
 
 KINDS = (MEASURE,)

@@ -58,6 +58,11 @@ class GoalCreate(Input):
     derives_from_id: int | None = Field(
         default=None, description=N_("Another organization's goal this one adopts.")
     )
+    requirements: list[ShortText] = Field(
+        default_factory=list,
+        max_length=100,
+        description=N_("Requirements of the followed frameworks it meets (framework@version#id)."),
+    )
     change_note: ShortText = ""
 
 
@@ -77,6 +82,7 @@ class GoalRead(Output):
     target: float | None
     review_by: date | None
     derives_from_id: int | None
+    requirements: list[str] = []
     status: GoalStatus
     version: int
     created_at: datetime
@@ -143,6 +149,11 @@ class IndicatorCreate(Input):
     data_source: ShortText = Field(
         min_length=1, description=N_("Where the values come from, e.g. the screening log.")
     )
+    requirements: list[ShortText] = Field(
+        default_factory=list,
+        max_length=100,
+        description=N_("Requirements of the followed frameworks it meets (framework@version#id)."),
+    )
 
 
 IndicatorUpdate = partial_model(IndicatorCreate)
@@ -166,6 +177,7 @@ class IndicatorRead(Output):
     allow_non_finite: bool
     escalate_after: int
     data_source: str
+    requirements: list[str] = []
     created_at: datetime
     updated_at: datetime
 

@@ -31,6 +31,7 @@ from agilegov.goals.schemas import (
     TradeOffUpdate,
 )
 from agilegov.i18n import N_, lazy
+from agilegov.library.service import CITES
 from agilegov.organizations.service import organization_profile, unverified_governments
 from agilegov.scoped import Kind, Ref
 from agilegov.tenancy import Scope
@@ -316,6 +317,7 @@ GOAL = Kind(
     rules=_goal_rules,
     after_change=_notify_derived_goals,
     other_choices=_adoptable_goals,
+    cites=CITES,
 )
 
 INDICATOR = Kind(
@@ -335,6 +337,7 @@ INDICATOR = Kind(
         Ref("denominator_id", Indicator, "indicator", "name"),
     ),
     rules=_indicator_rules,
+    cites=CITES,
 )
 
 TRADE_OFF = Kind(

@@ -7,10 +7,16 @@ from agilegov.api.deps import Actor, Uow
 from agilegov.api.uploads import read_upload, upload_body
 from agilegov.library import service
 from agilegov.library.schemas import (
+    ApplicabilityDecision,
+    ApplicabilityRead,
+    ApplicabilityVersion,
+    CoverageRead,
     DifferenceRead,
+    FrameworkMove,
     FrameworkRead,
     Imported,
     RequirementRead,
+    UnresolvedRead,
     VersionRead,
 )
 
@@ -76,6 +82,49 @@ async def import_framework(
     data = await read_upload(request, "file")
     name = "upload.yaml" if form == "ciso" else "upload.json"
     return await run_in_threadpool(service.import_file, uow, actor, data, name)
+
+
+# ---------------------------------------------------------------- a scope's frameworks
+
+
+@router.get("/scopes/{scope_id}/frameworks", response_model=list[ApplicabilityVersion])
+def scope_frameworks(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    """The statement of applicability: every assessable requirement of the
+    versions the scope follows, whether it applies (and why not), and the
+    measures, goals and indicators that address it."""
+    return service.statement_of_applicability(uow, actor, scope_id)
+
+
+@router.put("/scopes/{scope_id}/frameworks/applicability", response_model=ApplicabilityRead)
+def scope_applicability(scope_id: int, data: ApplicabilityDecision, uow: Uow, actor: Actor) -> Any:
+    """Decide whether a requirement applies to the scope (a reason when it does not)."""
+    return service.decide_applicability(uow, actor, scope_id, data)
+
+
+@router.get("/scopes/{scope_id}/frameworks/coverage", response_model=CoverageRead)
+def scope_coverage(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    """Gaps first: what the scope's work meets of each followed version, then
+    what it reaches of other versions through the library's crosswalks."""
+    return service.scope_coverage(uow, actor, scope_id)
+
+
+@router.post("/scopes/{scope_id}/frameworks/move", response_model=dict[str, int])
+def scope_move(scope_id: int, data: FrameworkMove, uow: Uow, actor: Actor) -> Any:
+    """Move the scope from one version of a framework to another: citations carried
+    where the difference says equivalent, marked for review otherwise."""
+    return service.move_scope(uow, actor, scope_id, data.from_, data.to)
+
+
+@router.get("/scopes/{scope_id}/frameworks/unresolved", response_model=list[UnresolvedRead])
+def scope_unresolved(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    """Frameworks and citations written as text that no library entry matched yet."""
+    return service.unresolved(uow, actor, scope_id)
+
+
+@router.delete("/scopes/{scope_id}/frameworks/unresolved/{item_id}", status_code=204)
+def scope_dismiss_unresolved(scope_id: int, item_id: int, uow: Uow, actor: Actor) -> Response:
+    service.dismiss_unresolved(uow, actor, scope_id, item_id)
+    return Response(status_code=204)
 
 
 routers = [router]

@@ -10,8 +10,29 @@ from agilegov.i18n import gettext
 from agilegov.terminal import console, fail, open_uow
 
 library_app = typer.Typer(
-    name="library", help="Framework catalogues: import and export.", no_args_is_help=True
+    name="library",
+    help="Framework catalogues: install, import and export.",
+    no_args_is_help=True,
 )
+
+
+@library_app.command("install")
+def library_install() -> None:
+    """Import the catalogues and crosswalks agilegov ships that the library lacks,
+    then link what scopes wrote as text before the library held it."""
+    from agilegov.auth import SYSTEM
+    from agilegov.library.service import install_shipped
+
+    try:
+        imported = install_shipped(open_uow(), SYSTEM)
+    except DomainError as problem:
+        fail(str(problem))
+    for item in imported:
+        console.print(gettext("imported %(ref)s", ref=item.ref), highlight=False, markup=False)
+    console.print(
+        gettext("%(count)s imported; the library is up to date", count=len(imported)),
+        highlight=False,
+    )
 
 
 @library_app.command("import")

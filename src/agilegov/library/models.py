@@ -82,3 +82,81 @@ class RequirementMapping(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"), index=True)
     relationship: Mapped[str] = mapped_column(String(20))
     rationale: Mapped[str] = mapped_column(Text, default="")
+
+
+class ScopeFramework(Base):
+    """A framework version a scope follows (one version of a framework at a time)."""
+
+    __tablename__ = "scope_frameworks"
+    __table_args__ = (UniqueConstraint("scope_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("framework_versions.id"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Citation(Base):
+    """A requirement a measure, goal or indicator of a scope cites. ``review``:
+    carried to a new version of its framework without an equivalent, so a person
+    is to confirm or replace it."""
+
+    __tablename__ = "citations"
+    __table_args__ = (UniqueConstraint("subject_kind", "subject_id", "requirement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer, index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="current")
+    # Why it is to be reviewed: the requirement it replaced and how they relate.
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Applicability(Base):
+    """A scope's decision that a requirement does not apply to it (or, again, that
+    it does), with the reason: a statement of applicability's rows. A requirement
+    with no decision applies."""
+
+    __tablename__ = "applicability"
+    __table_args__ = (UniqueConstraint("scope_id", "requirement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"), index=True)
+    applicable: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class UnresolvedCitation(Base):
+    """A framework or citation written as text before the library held it, that
+    no version or requirement matched yet: kept until one does, or a person
+    links or dismisses it."""
+
+    __tablename__ = "unresolved_citations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(32))  # "scope", "measure", …
+    subject_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class FrameworkChange(Base):
+    """A new version reaching a scope that follows its framework: due on the
+    version's effective date (or at once), when the ``framework_change`` trigger
+    opens on the scope."""
+
+    __tablename__ = "framework_changes"
+    __table_args__ = (UniqueConstraint("scope_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("framework_versions.id"), index=True)
+    previous_version_id: Mapped[int] = mapped_column(ForeignKey("framework_versions.id"))
+    due: Mapped[date] = mapped_column(Date, index=True)
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

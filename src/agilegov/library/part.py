@@ -1,10 +1,20 @@
-"""Library: framework catalogues, their versions, requirements and mappings."""
+"""Library: framework catalogues, their versions, requirements and crosswalks;
+the versions each scope follows, what its work cites, and the changes new
+versions bring."""
 
 from pathlib import Path
 
 from agilegov.library import api, models
 from agilegov.library.cli import library_app
-from agilegov.part import Part
+from agilegov.library.service import open_due_framework_changes
+from agilegov.part import Job, Part
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+
+def _framework_changes(uow: UnitOfWork, settings: Settings) -> None:
+    open_due_framework_changes(uow)
+
 
 PART = Part(
     name="library",
@@ -12,4 +22,5 @@ PART = Part(
     tables=[models],
     api_routers=api.routers,
     commands=[library_app],
+    jobs=[Job("framework changes", 20, lambda s: s.tick_interval_seconds, _framework_changes)],
 )

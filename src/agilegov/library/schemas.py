@@ -1,6 +1,8 @@
 from datetime import date, datetime
 
-from agilegov.schemas import Output
+from pydantic import Field
+
+from agilegov.schemas import Input, LongText, Output
 
 
 class FrameworkRead(Output):
@@ -67,3 +69,83 @@ class DifferenceRead(Output):
     changes: dict[str, str]
     added: list[str]
     successors: dict[str, list[SuccessorRead]]
+
+
+class CitingRead(Output):
+    """A measure, goal or indicator citing a requirement, and the citation's
+    state (``review``: carried from an earlier version, to be confirmed)."""
+
+    kind: str
+    id: int
+    label: str
+    status: str | None
+    citation: str
+
+
+class ApplicabilityRead(Output):
+    requirement_id: int
+    ref: str
+    ref_id: str | None
+    name: str
+    translations: dict[str, dict[str, str]]
+    actor: str | None
+    applies_from: date | None
+    applicable: bool
+    decided: bool
+    reason: str
+    cited_by: list[CitingRead]
+    addressed: bool
+
+
+class ApplicabilityVersion(Output):
+    version: str
+    name: str
+    translations: dict[str, dict[str, str]]
+    requirements: list[ApplicabilityRead]
+
+
+class ApplicabilityDecision(Input):
+    requirement: str = Field(min_length=3, max_length=500, description="framework@version#id")
+    applicable: bool
+    reason: LongText = ""
+
+
+class FollowedCoverage(Output):
+    version: str
+    assessable: int
+    not_applicable: int
+    applicable: int
+    addressed: int
+    gaps: list[ApplicabilityRead]
+
+
+class ReachedCoverage(Output):
+    """What the scope's work covers of another version, through crosswalks."""
+
+    version: str
+    assessable: int
+    covered: list[str]
+    partly: list[str]
+    not_reached: int
+
+
+class CoverageRead(Output):
+    followed: list[FollowedCoverage]
+    reached: list[ReachedCoverage]
+
+
+class UnresolvedRead(Output):
+    id: int
+    scope_id: int
+    subject_kind: str
+    subject_id: int
+    text: str
+
+
+class FrameworkMove(Input):
+    from_: str = Field(alias="from", min_length=3, max_length=160)
+    to: str = Field(min_length=3, max_length=160)
+
+
+class Following(Input):
+    frameworks: list[str] = Field(max_length=50, description="framework@version of each")

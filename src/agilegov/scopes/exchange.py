@@ -17,10 +17,12 @@ from agilegov.auth import Principal, Role
 from agilegov.errors import Forbidden, InvalidInput, Unauthenticated
 from agilegov.exchange import Importer, Refs, Section
 from agilegov.i18n import lazy
+from agilegov.library.service import follow
 from agilegov.organizations.service import organization_exists
 from agilegov.record.service import record_event
 from agilegov.schemas import Input, Name, StoredDatetime
-from agilegov.scopes.schemas import Framework, ScopeKind, ScopeRead, ScopeStatus, Visibility
+from agilegov.scopes.schemas import FrameworkRef, ScopeKind, ScopeRead, ScopeStatus, Visibility
+from agilegov.scopes.service import scope_read
 from agilegov.tenancy import Scope, readable_scope
 from agilegov.uow import UnitOfWork
 
@@ -33,7 +35,8 @@ class ScopeFields(Input):
     description: str = ""
     visibility: Visibility = Visibility.private
     status: ScopeStatus = ScopeStatus.active
-    frameworks: list[Framework] = Field(default_factory=list)
+    # The framework versions it follows: the library where it is imported must hold them.
+    frameworks: list[FrameworkRef] = Field(default_factory=list)
     created_at: StoredDatetime
     updated_at: StoredDatetime
 
@@ -59,10 +62,10 @@ def document_model() -> type[BaseModel]:
 
 
 def export_document(session: Any, scope: Scope) -> dict[str, Any]:
-    scope_read = ScopeRead.model_validate(scope).model_dump(mode="json")
+    read = scope_read(session, scope).model_dump(mode="json")
     document: dict[str, Any] = {
         "format": FORMAT,
-        "scope": {k: scope_read[k] for k in ScopeFields.model_fields},
+        "scope": {k: read[k] for k in ScopeFields.model_fields},
     }
     refs = Refs()
     for section in sections():
@@ -106,16 +109,17 @@ def import_scope(
             raise Forbidden(lazy("only an owner can import a public scope (scope.visibility)"))
         scope = Scope(
             organization_id=organization_id,
-            **fields.model_dump(mode="json", exclude={"created_at", "updated_at"}),
+            **fields.model_dump(mode="json", exclude={"created_at", "updated_at", "frameworks"}),
             created_at=fields.created_at,
             updated_at=fields.updated_at,
         )
         session.add(scope)
         session.flush()
+        follow(session, actor, scope, fields.frameworks, "scope.frameworks")
         importer = Importer(session, actor, scope)
         for section in sections():
             section.load(importer, document)
-        read = ScopeRead.model_validate(scope)
+        read = scope_read(session, scope)
         body = document.model_dump(mode="json")
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         record_event(

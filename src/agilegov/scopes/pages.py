@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
-from agilegov.errors import InvalidInput
-from agilegov.i18n import N_, lazy
+from agilegov.i18n import N_
+from agilegov.library.service import version_choices
 from agilegov.organizations.service import organization_choices
 from agilegov.part import Panel, Tab
 from agilegov.schemas import Input, LongText, Name
@@ -45,7 +45,7 @@ EVENTS_PER_PAGE = 50
 
 
 class _ScopeFields(Input):
-    """A scope as its forms show it: frameworks one per line, "name version"."""
+    """A scope as its forms show it."""
 
     name: Name
     kind: ScopeKind
@@ -54,10 +54,7 @@ class _ScopeFields(Input):
     frameworks: list[str] = Field(
         default_factory=list,
         max_length=50,
-        description=N_(
-            "Frameworks it follows, one per line: the name, then the version, "
-            'e.g. "AI Guidelines for Business 1.1".'
-        ),
+        description=N_("The framework versions it follows, from the library."),
     )
 
 
@@ -67,22 +64,6 @@ class ScopeForm(_ScopeFields):
 
 class ScopeEditForm(_ScopeFields):
     status: ScopeStatus = ScopeStatus.active
-
-
-def _frameworks(lines: list[str]) -> list[dict[str, str]]:
-    parsed = []
-    for number, line in enumerate(lines, start=1):
-        name, _, version = line.rpartition(" ")
-        if not name.strip() or not version:
-            raise InvalidInput.on(
-                "frameworks", lazy("line %(number)s: give a name, then a version", number=number)
-            )
-        parsed.append({"name": name.strip(), "version": version})
-    return parsed
-
-
-def _framework_lines(frameworks: list[Any]) -> list[str]:
-    return [f"{f['name']} {f['version']}" for f in frameworks]
 
 
 def _editable_organizations(session: Session, visitor: Visitor) -> list[tuple[str, str]]:
@@ -101,12 +82,13 @@ def _scope_form(
 ) -> Response:
     with uow:
         organizations = _editable_organizations(uow.session, visitor)
+        versions = version_choices(uow.session)
     shape = ScopeEditForm if scope else ScopeForm
     state = FormState.of(
         shape,
         values,
         problems,
-        choices={"organization_id": organizations},
+        choices={"organization_id": organizations, "frameworks": versions},
         labels={"organization_id": N_("Organization")},
     )
     return form_page(
@@ -143,8 +125,7 @@ def new_scope(
 @router.post("/scopes")
 def create_scope(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     def create(data: ScopeForm) -> Any:
-        fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
-        return service.create_scope(uow, visitor.principal, ScopeCreate(**fields))
+        return service.create_scope(uow, visitor.principal, ScopeCreate(**data.model_dump()))
 
     return submit_form(
         ScopeForm,
@@ -158,7 +139,9 @@ def create_scope(request: Request, uow: Uow, visitor: VisitorDep, form: Form) ->
 @router.get("/scopes/{scope_id}/edit")
 def edit_scope(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -> Response:
     with uow:
-        scope = ScopeRead.model_validate(readable_scope(uow.session, visitor.principal, scope_id))
+        scope = service.scope_read(
+            uow.session, readable_scope(uow.session, visitor.principal, scope_id)
+        )
         visitor.principal.require(scope.organization_id, Role.editor)
         values = {
             "name": scope.name,
@@ -166,7 +149,7 @@ def edit_scope(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep) -
             "description": scope.description,
             "visibility": scope.visibility,
             "status": scope.status,
-            "frameworks": _framework_lines([f.model_dump() for f in scope.frameworks]),
+            "frameworks": scope.frameworks,
         }
     return _scope_form(request, uow, visitor, scope=scope, values=values)
 
@@ -180,8 +163,9 @@ def update_scope(
     visitor.principal.require(scope.organization_id, Role.editor)
 
     def update(data: ScopeEditForm) -> Any:
-        fields = data.model_dump() | {"frameworks": _frameworks(data.frameworks)}
-        return service.update_scope(uow, visitor.principal, scope_id, ScopeUpdate(**fields))
+        return service.update_scope(
+            uow, visitor.principal, scope_id, ScopeUpdate(**data.model_dump())
+        )
 
     return submit_form(
         ScopeEditForm,

@@ -1,5 +1,6 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
@@ -24,9 +25,16 @@ class ScopeStatus(StrEnum):
     archived = "archived"
 
 
-class Framework(Input):
-    name: Name
-    version: str = Field(min_length=1, max_length=50)
+# A framework version the scope follows, as the library names it.
+FrameworkRef = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=160,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="framework@version, e.g. aigb@1.1",
+    ),
+]
 
 
 class ScopeCreate(Input):
@@ -35,7 +43,7 @@ class ScopeCreate(Input):
     kind: ScopeKind
     description: LongText = ""
     visibility: Visibility = Visibility.private
-    frameworks: list[Framework] = Field(default_factory=list, max_length=50)
+    frameworks: list[FrameworkRef] = Field(default_factory=list, max_length=50)
 
 
 class ScopeUpdateFields(Input):
@@ -44,7 +52,7 @@ class ScopeUpdateFields(Input):
     description: LongText = ""
     visibility: Visibility = Visibility.private
     status: ScopeStatus = ScopeStatus.active
-    frameworks: list[Framework] = Field(default_factory=list, max_length=50)
+    frameworks: list[FrameworkRef] = Field(default_factory=list, max_length=50)
 
 
 ScopeUpdate = partial_model(ScopeUpdateFields)
@@ -58,6 +66,6 @@ class ScopeRead(Output):
     description: str
     visibility: Visibility
     status: ScopeStatus
-    frameworks: list[Framework]
+    frameworks: list[str] = []
     created_at: datetime
     updated_at: datetime

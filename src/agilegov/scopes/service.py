@@ -5,10 +5,11 @@ from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.auth import Principal, Role
-from agilegov.cycle.service import open_framework_changes, start_cycle
+from agilegov.cycle.service import start_cycle
 from agilegov.db import hold
 from agilegov.errors import InvalidInput
 from agilegov.i18n import lazy
+from agilegov.library.service import follow, followed_by_scope
 from agilegov.organizations.service import is_verified, organization_exists, organization_profile
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
@@ -44,6 +45,13 @@ def _require_verified_publisher(session: Session, organization_id: int) -> None:
         )
 
 
+def scope_read(session: Session, scope: Scope) -> ScopeRead:
+    """The scope as the API reads it, with the framework versions it follows."""
+    return ScopeRead.model_validate(scope).model_copy(
+        update={"frameworks": followed_by_scope(session, [scope.id])[scope.id]}
+    )
+
+
 def list_scopes(
     uow: UnitOfWork,
     actor: Principal,
@@ -55,12 +63,15 @@ def list_scopes(
         where = [_visible(actor)]
         if organization_id is not None:
             where.append(Scope.organization_id == organization_id)
-        return paginate(uow.session, Scope, where, ScopeRead, limit, offset)
+        page = paginate(uow.session, Scope, where, ScopeRead, limit, offset)
+        followed = followed_by_scope(uow.session, [scope.id for scope in page.items])
+        items = [s.model_copy(update={"frameworks": followed[s.id]}) for s in page.items]
+        return page.model_copy(update={"items": items})
 
 
 def get_scope(uow: UnitOfWork, actor: Principal, scope_id: int) -> ScopeRead:
     with uow:
-        return ScopeRead.model_validate(readable_scope(uow.session, actor, scope_id))
+        return scope_read(uow.session, readable_scope(uow.session, actor, scope_id))
 
 
 def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeRead:
@@ -78,11 +89,15 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
             _require_verified_publisher(session, data.organization_id)
         now = clock.now()
         scope = Scope(
-            **data.model_dump(mode="json"), status="active", created_at=now, updated_at=now
+            **data.model_dump(mode="json", exclude={"frameworks"}),
+            status="active",
+            created_at=now,
+            updated_at=now,
         )
         session.add(scope)
         session.flush()
-        read = ScopeRead.model_validate(scope)
+        follow(session, actor, scope, data.frameworks)
+        read = scope_read(session, scope)
         record_event(session, actor, "scope.created", scope.id, read, scope=scope)
         start_cycle(session, actor, scope)
         uow.commit()
@@ -107,16 +122,19 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
             raise InvalidInput.on(
                 "status", lazy("the scope is archived; set status to active first")
             )
-        before = ScopeRead.model_validate(scope).model_dump(mode="json")
+        before = scope_read(session, scope).model_dump(mode="json")
+        frameworks = changes.pop("frameworks", None)
         for name, value in changes.items():
             setattr(scope, name, value)
-        after = ScopeRead.model_validate(scope).model_dump(mode="json")
+        if frameworks is not None:
+            follow(session, actor, scope, frameworks)
+        after = scope_read(session, scope).model_dump(mode="json")
         changed = sorted(k for k in after if after[k] != before[k])
         if not changed:
-            return ScopeRead.model_validate(scope)
+            return scope_read(session, scope)
         scope.updated_at = clock.now()
         session.flush()
-        read = ScopeRead.model_validate(scope)
+        read = scope_read(session, scope)
         record_event(
             session,
             actor,
@@ -125,6 +143,5 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
             {"changed": changed, "after": read.model_dump(mode="json")},
             scope=scope,
         )
-        open_framework_changes(session, scope, before["frameworks"])
         uow.commit()
         return read
