@@ -5,12 +5,14 @@ from starlette.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Uow
 from agilegov.api.uploads import read_upload, upload_body
-from agilegov.library import service
+from agilegov.library import browse, service
 from agilegov.library.schemas import (
     ApplicabilityDecision,
     ApplicabilityRead,
     ApplicabilityVersion,
     CoverageRead,
+    CrosswalkRead,
+    CrosswalkWithMappings,
     DifferenceRead,
     FrameworkMove,
     FrameworkRead,
@@ -34,10 +36,21 @@ def framework_version(ref: str, uow: Uow) -> Any:
     return service.get_version(uow, ref)
 
 
+# Its length is checked by browse.search_text, which names the field when it refuses.
+Search = Annotated[
+    str | None,
+    Query(
+        description="Text to find in an identifier, or a name or description in any "
+        f"language (at most {browse.MAX_QUERY} characters)"
+    ),
+]
+
+
 @router.get("/frameworks/{ref}/requirements", response_model=list[RequirementRead])
-def framework_requirements(ref: str, uow: Uow) -> Any:
-    """The version's requirement tree in document order, each with its parent's key."""
-    return service.requirements(uow, ref)
+def framework_requirements(ref: str, uow: Uow, q: Search = None) -> Any:
+    """The version's requirement tree in document order, each with its parent's
+    key; with ``q``, the requirements it finds and their ancestors."""
+    return browse.requirements(uow, ref, browse.search_text(q))
 
 
 @router.get("/frameworks/{ref}/difference", response_model=DifferenceRead)
@@ -125,6 +138,19 @@ def scope_unresolved(scope_id: int, uow: Uow, actor: Actor) -> Any:
 def scope_dismiss_unresolved(scope_id: int, item_id: int, uow: Uow, actor: Actor) -> Response:
     service.dismiss_unresolved(uow, actor, scope_id, item_id)
     return Response(status_code=204)
+
+
+@router.get("/crosswalks", response_model=list[CrosswalkRead])
+def crosswalks(uow: Uow) -> Any:
+    """The mapping sets in the library, each relating one version to another: public."""
+    return browse.crosswalks(uow)
+
+
+@router.get("/crosswalks/{crosswalk_id}", response_model=CrosswalkWithMappings)
+def crosswalk(crosswalk_id: int, uow: Uow, q: Search = None) -> Any:
+    """A mapping set and its mappings in the source's document order; with ``q``,
+    the mappings whose source or target requirement it finds."""
+    return browse.crosswalk(uow, crosswalk_id, browse.search_text(q))
 
 
 routers = [router]

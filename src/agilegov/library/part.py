@@ -4,7 +4,7 @@ versions bring."""
 
 from pathlib import Path
 
-from agilegov.library import api, models
+from agilegov.library import api, models, pages
 from agilegov.library.cli import library_app
 from agilegov.library.service import open_due_framework_changes
 from agilegov.part import Job, Part
@@ -18,9 +18,11 @@ def _framework_changes(uow: UnitOfWork, settings: Settings) -> None:
 
 PART = Part(
     name="library",
+    templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
+    page_routers=[pages.router],
     commands=[library_app],
     jobs=[Job("framework changes", 20, lambda s: s.tick_interval_seconds, _framework_changes)],
 )

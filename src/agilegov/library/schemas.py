@@ -149,3 +149,39 @@ class FrameworkMove(Input):
 
 class Following(Input):
     frameworks: list[str] = Field(max_length=50, description="framework@version of each")
+
+
+class CrosswalkRead(Output):
+    """A mapping set: the versions it relates, whose work it is, how many mappings."""
+
+    id: int
+    key: str
+    name: str
+    source_version: str  # framework@version
+    source_name: str
+    target_version: str
+    target_name: str
+    provider: str | None
+    source_url: str | None
+    count: int  # its mappings
+
+
+class CrosswalkMappingRead(Output):
+    """One mapping, with both requirements' keys, identifiers and names."""
+
+    source_key: str
+    source_ref_id: str | None
+    source_name: str
+    source_translations: dict[str, dict[str, str]]
+    target_key: str
+    target_ref_id: str | None
+    target_name: str
+    target_translations: dict[str, dict[str, str]]
+    relationship: str
+    rationale: str
+
+
+class CrosswalkWithMappings(CrosswalkRead):
+    """A mapping set and its mappings (those a search found, with ``q``)."""
+
+    mappings: list[CrosswalkMappingRead]
