@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from agilegov import clock
 from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
 from agilegov.assurance.models import Attestation
-from agilegov.auth import Role, verify_password
+from agilegov.auth import Principal, Role, verify_password
 from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import TriggerKind, loop_for
@@ -30,9 +30,10 @@ from agilegov.design.models import Measure
 from agilegov.dialogue.models import Comment, Consultation, Participant, Response
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
 from agilegov.goals.service import weaker
+from agilegov.library.service import citations_of, followed_refs, scope_coverage
 from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
 from agilegov.organizations.models import Membership, Organization, User
-from agilegov.organizations.service import principal_for_token
+from agilegov.organizations.service import principal_for_token, principal_for_user
 from agilegov.record.models import Event
 from agilegov.record.trust_lists import (
     accreditation_finding,
@@ -127,7 +128,7 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
         assert business is not None and business.kind == "business"
         scope = session.scalar(select(Scope).where(Scope.organization_id == business.id))
         assert scope is not None and scope.kind == "ai_system"
-        assert scope.frameworks == [{"name": "AI Guidelines for Business", "version": "1.1"}]
+        assert followed_refs(session, scope.id) == ["aigb@1.1", "nist-ai-rmf@1.0"]
 
         cycle = session.get(Cycle, scope.id)
         assert cycle is not None
@@ -167,6 +168,56 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
         ).all()
         assert sum(d < TODAY for d in review_by) == 1
         assert sum(d > TODAY for d in review_by) >= 5
+
+
+def test_the_guidelines_new_version_moves_the_loop_and_the_citations(told: UnitOfWork) -> None:
+    """Version 1.1 arrives in the library: the engine opens the framework change
+    on the scope that followed 1.0, with the difference as evidence; the scope
+    moves and every measure's citation goes with it."""
+    uow = told
+    operator = ACCOUNTS[[a.key for a in ACCOUNTS].index("operator")]
+    with uow:
+        session = uow.session
+        business = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+        scope = session.scalar(select(Scope).where(Scope.organization_id == business.id))  # type: ignore[union-attr]
+        assert scope is not None
+        [change] = session.scalars(
+            select(Trigger).where(
+                Trigger.scope_id == scope.id, Trigger.kind == TriggerKind.framework_change
+            )
+        ).all()
+        assert change.opened_by is None and change.loop == "outer"
+        assert (change.facts["from"], change.facts["to"]) == ("aigb@1.0", "aigb@1.1")
+        assert change.facts["counts"]["removed"] == 0
+        cited = citations_of(
+            session,
+            "measure",
+            session.scalars(select(Measure.id).where(Measure.scope_id == scope.id)).all(),
+        )
+        refs = [ref for refs in cited.values() for ref in refs]
+        assert refs and not [ref for ref in refs if ref.startswith("aigb@1.0")]
+        assert any(ref.startswith("nist-ai-rmf@1.0#") for ref in refs)
+        assert operator.email.startswith("operator@")
+        scope_id, organization_id = scope.id, scope.organization_id
+    actor = principal_for_user_id(uow, organization_id)
+    coverage = scope_coverage(uow, actor, scope_id)
+    followed = {c.version: c for c in coverage.followed}
+    assert set(followed) == {"aigb@1.1", "nist-ai-rmf@1.0"}
+    aigb = followed["aigb@1.1"]
+    assert 0 < aigb.addressed < aigb.applicable == len(aigb.gaps) + aigb.addressed
+    # Through NIST's crosswalk, the work on the AI RMF reaches ISO/IEC 42001.
+    reached = {r.version: r for r in coverage.reached}
+    assert reached["iso-iec-42001@2023"].covered or reached["iso-iec-42001@2023"].partly
+
+
+def principal_for_user_id(uow: UnitOfWork, organization_id: int) -> Principal:
+    with uow:
+        owner = uow.session.scalar(
+            select(Membership.user_id).where(
+                Membership.organization_id == organization_id, Membership.role == "owner"
+            )
+        )
+        return principal_for_user(uow.session, owner)
 
 
 def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOfWork) -> None:
@@ -233,12 +284,11 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
         assert 0.8 <= fairness.facts["value"] < 0.85
         assert "the level 0.8 of the requirement its goal adopts is still met" in fairness.cause
 
-        # Following the guideline's version 1.1 opened the outer loop's trigger.
-        assert guideline.facts == {
-            "framework": "AI Guidelines for Business",
-            "from": "1.0",
-            "to": "1.1",
-        }
+        # Version 1.1 of the guideline the scope followed opened the outer loop's
+        # trigger, with what changed since 1.0.
+        assert guideline.facts["framework"] == "aigb"
+        assert (guideline.facts["from"], guideline.facts["to"]) == ("aigb@1.0", "aigb@1.1")
+        assert set(guideline.facts["counts"]) >= {"removed", "changed", "unchanged"}
 
         # Each trigger moved the operating cycle to evaluation; each evaluation ended in
         # a review that cites and settles its trigger, and took the trigger's loop.

@@ -2,13 +2,18 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def now() -> datetime:
     return _now()
+
+
+def today() -> date:
+    """Today's date in UTC: when dated rules (a framework's effective date) apply."""
+    return _now().astimezone(UTC).date()
 
 
 @contextmanager

@@ -64,6 +64,7 @@ from agilegov.demo.chapters import (
     dialogue,
     goals,
     inner_loop,
+    library,
     ministry,
     operation,
     organizations,
@@ -80,6 +81,7 @@ Chapter = Callable[[Story], None]
 
 CHAPTERS: tuple[Chapter, ...] = (
     organizations.people_and_organizations,
+    library.catalogues,
     # The ministry's requirement comes first: TalentBridge adopts it.
     ministry.scope,
     ministry.analysis,

@@ -1410,6 +1410,12 @@ def _resolve_unresolved(session: Session, actor: Principal) -> int:
 SHIPPED = Path(__file__).parent / "catalogues"
 
 
+def shipped_file(ref: str) -> Path:
+    """The file of a shipped version (``framework@version``)."""
+    framework, _, version = ref.partition("@")
+    return SHIPPED / f"{framework}-{version}.yaml"
+
+
 def shipped_files() -> list[Path]:
     """The catalogues, then the crosswalks, the product ships."""
     files = sorted(SHIPPED.glob("*.yaml"))
@@ -1418,11 +1424,20 @@ def shipped_files() -> list[Path]:
     ]
 
 
-def install_shipped(uow: UnitOfWork, actor: Principal) -> list[Imported]:
-    """Import every shipped catalogue and crosswalk the library lacks, oldest
-    version first, then match what scopes wrote as text before."""
+def install_shipped(
+    uow: UnitOfWork, actor: Principal, leave_out: Collection[str] = ()
+) -> list[Imported]:
+    """Import every shipped catalogue and crosswalk the library lacks (but the
+    versions in ``leave_out``, and the crosswalks that need them), oldest version
+    first, then match what scopes wrote as text before."""
     actor.require_site_admin()
     found = [(file, read_file(file.read_bytes(), file.name)) for file in shipped_files()]
+    found = [
+        (file, item)
+        for file, item in found
+        if not (isinstance(item, Catalogue) and item.ref in leave_out)
+        and not (isinstance(item, MappingSet) and {item.source, item.target} & set(leave_out))
+    ]
     catalogues = sorted(
         ((f, c) for f, c in found if isinstance(c, Catalogue)),
         key=lambda pair: (pair[1].framework, pair[1].published or date.min),  # type: ignore[union-attr]

@@ -28,7 +28,7 @@ def register(story: Story) -> None:
                 kind="ai_system",
                 description="Ranks incoming applications for employer clients and "
                 "shortlists the top of each ranking; recruiters make the decisions.",
-                frameworks=[{"name": GUIDELINES, "version": "1.0"}],
+                frameworks=["aigb@1.0", "nist-ai-rmf@1.0"],
             ),
         )
         story.scopes["screening"] = read.id

@@ -2,15 +2,17 @@
 each addressing risks and goals and citing the guideline; the technical ones
 become new versions when they are finished."""
 
-from agilegov.demo.story import GUIDELINES, Story
+from agilegov.demo.story import Story
 from agilegov.design.schemas import MeasureCreate, MeasureUpdate
 from agilegov.design.service import MEASURE
+
+# The version the scope follows at first; measures move with it (outer_loop.redesign).
+AIGB = "aigb@1.0"
 
 
 def monitoring_and_explanations(story: Story) -> None:
     who, scope = "analyst", "screening"
     risk, goal = story.risk_ids, story.goal_ids
-    guideline = f"{GUIDELINES} 1.0, common guiding principle"
     with story.at(36):
         story.new(
             "measure.bias_monitoring",
@@ -25,7 +27,7 @@ def monitoring_and_explanations(story: Story) -> None:
                 "story-declared attributes held apart from the model, and the ratio of the "
                 "lowest to the highest. Alerts when the 7-day mean falls below 0.88.",
                 status="in_progress",
-                citations=[f"{guideline} 3) Fairness"],
+                requirements=[f"{AIGB}#C-3) ①", "nist-ai-rmf@1.0#MEASURE 2.11"],
                 risk_ids=risk("bias", "drift"),
                 goal_ids=goal("selection_ratio"),
             ),
@@ -42,7 +44,7 @@ def monitoring_and_explanations(story: Story) -> None:
                 "factors that weighed most, in plain language, what would have helped, "
                 "and how to ask for human review. Weights and thresholds are never shown.",
                 status="in_progress",
-                citations=[f"{guideline} 6) Transparency", f"{guideline} 7) Accountability"],
+                requirements=[f"{AIGB}#C-6) ②", f"{AIGB}#C-7) ⑤", "nist-ai-rmf@1.0#MAP 2.2"],
                 risk_ids=risk("opaque", "gaming"),
                 goal_ids=goal("explanations"),
             ),
@@ -52,7 +54,6 @@ def monitoring_and_explanations(story: Story) -> None:
 def rules_and_organization(story: Story) -> None:
     scope = "screening"
     risk, goal = story.risk_ids, story.goal_ids
-    guideline = f"{GUIDELINES} 1.0, common guiding principle"
     with story.at(37):
         story.new(
             "measure.code",
@@ -68,7 +69,7 @@ def rules_and_organization(story: Story) -> None:
                 "legal line; indicators published quarterly; a client's model is stopped "
                 "if its ratio stays below 0.80 for seven days.",
                 status="implemented",
-                citations=[f"{guideline} 1) Human-centric", f"{guideline} 3) Fairness"],
+                requirements=[f"{AIGB}#C-1) ①", f"{AIGB}#C-3) ②", "nist-ai-rmf@1.0#GOVERN 1.1"],
                 risk_ids=risk("bias", "rubber_stamp"),
                 goal_ids=goal("selection_ratio", "explanations"),
             ),
@@ -85,7 +86,7 @@ def rules_and_organization(story: Story) -> None:
                 "and one external member nominated by Job Seekers' Voice. Meets monthly "
                 "and on every trigger; decides evaluations; approves model releases.",
                 status="implemented",
-                citations=[f"{guideline} 7) Accountability"],
+                requirements=[f"{AIGB}#C-7) ③", "nist-ai-rmf@1.0#GOVERN 2.1"],
                 risk_ids=risk("bias", "rubber_stamp", "drift"),
                 goal_ids=goal("selection_ratio", "explanations", "complaints"),
             ),
@@ -105,11 +106,7 @@ def rules_and_organization(story: Story) -> None:
                 "that they may ask for reasons and human review. Client contracts forbid "
                 "any other use of shortlists.",
                 status="implemented",
-                citations=[
-                    "Employment Security Act, art. 5-5",
-                    "Act on the Protection of Personal Information",
-                    f"{guideline} 4) Privacy protection",
-                ],
+                requirements=[f"{AIGB}#C-4) ①", f"{AIGB}#C-6) ②"],
                 risk_ids=risk("privacy", "opaque"),
                 goal_ids=goal("retention", "explanations"),
             ),
@@ -125,7 +122,7 @@ def rules_and_organization(story: Story) -> None:
                 description="Trained recruiters re-examine any rejection on request and "
                 "a random 2% sample, and handle complaints, answering within 10 days.",
                 status="in_progress",
-                citations=[f"{guideline} 1) Human-centric"],
+                requirements=[f"{AIGB}#C-1) ⑤"],
                 risk_ids=risk("rubber_stamp", "complaints"),
                 goal_ids=goal("complaints", "selection_ratio"),
             ),
@@ -135,7 +132,6 @@ def rules_and_organization(story: Story) -> None:
 def privacy_and_audit(story: Story) -> None:
     who, scope = "analyst", "screening"
     risk, goal = story.risk_ids, story.goal_ids
-    guideline = f"{GUIDELINES} 1.0, common guiding principle"
     with story.at(40):
         story.new(
             "measure.retention",
@@ -149,7 +145,7 @@ def privacy_and_audit(story: Story) -> None:
                 "last application unless the applicant stays in the talent pool; counts "
                 "overdue records every day.",
                 status="implemented",
-                citations=[f"{guideline} 4) Privacy protection"],
+                requirements=[f"{AIGB}#C-4) ①"],
                 risk_ids=risk("privacy"),
                 goal_ids=goal("retention"),
             ),

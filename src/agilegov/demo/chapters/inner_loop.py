@@ -23,7 +23,6 @@ from agilegov.demo.story import (
     BORDERLINE_REVIEW,
     CALIBRATION_LIVE,
     CLIENT_DRIFT,
-    GUIDELINES,
     HOTFIX,
     TEMPLATE_CHANGE,
     Story,
@@ -216,7 +215,7 @@ def fairness_redesign(story: Story) -> None:
                 "client's hiring history does not set the bar for its applicants; scores "
                 "are calibrated per client sector.",
                 status="in_progress",
-                citations=[f"{GUIDELINES} 1.0, common guiding principle 3) Fairness"],
+                requirements=["aigb@1.0#C-3) ①"],
                 risk_ids=story.risk_ids("bias", "drift"),
                 goal_ids=story.goal_ids("selection_ratio", "quality"),
             ),

@@ -30,13 +30,7 @@ def scope(story: Story) -> None:
                 description="Outcome-based rules for AI that screens job applications: "
                 "the ministry sets the level to reach and a reporting duty; providers "
                 "choose how to reach it.",
-                frameworks=[
-                    {
-                        "name": "OECD Recommendation for Agile Regulatory Governance to "
-                        "Harness Innovation",
-                        "version": "2021",
-                    }
-                ],
+                frameworks=["oecd-ai-principles@2024"],
             ),
         )
         story.scopes[scope] = read.id
@@ -266,7 +260,7 @@ def design(story: Story) -> None:
                 description="Registered providers report the selection-rate ratio monthly "
                 "and explain any month below 0.8 with the corrective action taken.",
                 status="implemented",
-                citations=["Employment Security Act, art. 5-5"],
+                requirements=["oecd-ai-principles@2024#1.2"],
                 risk_ids=[story.ids["m.risk"]],
                 goal_ids=[story.ids["m.goal.ratio"]],
             ),

@@ -17,21 +17,17 @@ from agilegov.design.schemas import MeasureUpdate
 from agilegov.design.service import MEASURE
 from agilegov.goals.schemas import GoalUpdate, IndicatorUpdate, TradeOffUpdate
 from agilegov.goals.service import GOAL, INDICATOR, TRADE_OFF
-from agilegov.scopes.schemas import ScopeUpdate
-from agilegov.scopes.service import update_scope
+from agilegov.library.service import import_file, move_scope, shipped_file
 
 
 def new_guideline(story: Story) -> None:
     scope = "screening"
     with story.at(GUIDELINE_UPDATE):
-        # TalentBridge follows version 1.1 from its publication; the platform's rule
-        # for a new framework version opens the trigger and starts the evaluation.
-        update_scope(
-            story.uow,
-            story.people["lead"],
-            story.scopes[scope],
-            ScopeUpdate(frameworks=[{"name": GUIDELINES, "version": "1.1"}]),
-        )
+        # Version 1.1 is published and the site's operator adds it to the library:
+        # the platform's rule for a new version of a followed framework opens the
+        # trigger on TalentBridge's scope, with the difference as evidence.
+        new = shipped_file("aigb@1.1")
+        import_file(story.uow, story.people["operator"], new.read_bytes(), new.name)
     with story.at(GUIDELINE_UPDATE + 2):
         change = story.opened_trigger(scope, TriggerKind.framework_change)
         story.review(
@@ -170,9 +166,10 @@ def goal_revision(story: Story) -> None:
 
 def redesign(story: Story) -> None:
     scope = "screening"
-    guideline = f"{GUIDELINES} 1.1, common guiding principle"
     with story.at(GUIDELINE_UPDATE + 9):
-        guideline = f"{GUIDELINES} 1.1, common guiding principle"
+        # The scope moves to version 1.1: each citation follows its requirement
+        # where the new version keeps it, and is marked for review where it does not.
+        move_scope(story.uow, story.people["lead"], story.scopes[scope], "aigb@1.0", "aigb@1.1")
         changes = [
             story.revise(
                 "measure.explanations",
@@ -186,9 +183,11 @@ def redesign(story: Story) -> None:
                     "deadline. If the reasons cannot be written in the résumé's language, "
                     "the message is held for the review desk; a release check blocks "
                     "templates that produce empty reasons.",
-                    citations=[
-                        f"{guideline} 6) Transparency",
-                        f"{guideline} 7) Accountability",
+                    requirements=[
+                        "aigb@1.1#C-6) ②",
+                        "aigb@1.1#C-7) ⑤",
+                        "aigb@1.1#C-1) ⑤",
+                        "nist-ai-rmf@1.0#MAP 2.2",
                     ],
                     change_note="Outer loop: one-click contest",
                 ),
@@ -203,23 +202,8 @@ def redesign(story: Story) -> None:
                     "that protected attributes are never inputs, that data is kept 12 "
                     "months, and how to get reasons and contest a rejection within 30 "
                     "days. Client contracts forbid any other use of shortlists.",
-                    citations=[
-                        "Employment Security Act, art. 5-5",
-                        "Act on the Protection of Personal Information",
-                        f"{guideline} 4) Privacy protection",
-                        f"{guideline} 7) Accountability",
-                    ],
-                    change_note="Outer loop: contest right; cites version 1.1",
-                ),
-            ),
-            story.revise(
-                "measure.code",
-                "lead",
-                scope,
-                MEASURE,
-                MeasureUpdate(
-                    citations=[f"{guideline} 1) Human-centric", f"{guideline} 3) Fairness"],
-                    change_note="Outer loop: cites version 1.1",
+                    requirements=["aigb@1.1#C-4) ①", "aigb@1.1#C-6) ②", "aigb@1.1#C-7) ⑤"],
+                    change_note="Outer loop: contest right",
                 ),
             ),
         ]
