@@ -2,13 +2,18 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def now() -> datetime:
     return _now()
+
+
+def today() -> date:
+    """The current date in UTC (the day dated rules are read against)."""
+    return _now().astimezone(UTC).date()
 
 
 @contextmanager
