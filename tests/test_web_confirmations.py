@@ -55,6 +55,8 @@ IRREVERSIBLE = {
     "suspend",
     "refuse",
     "withdraw",
+    "move",
+    "dismiss",
 }
 MAP = "indicators:\n  - indicator: selection.ratio\n    metric: selection_ratio\n"
 
@@ -357,6 +359,9 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
         "/organizations/{organization_id}/verifications/{verification_id}/withdraw",
         "/trust/accreditations/{accreditation_id}/suspend",
         "/trust/accreditations/{accreditation_id}/withdraw",
+        # Asked about in tests/test_library_scope_tab.py.
+        "/scopes/{scope_id:int}/frameworks/move",
+        "/scopes/{scope_id:int}/frameworks/unresolved/{item_id:int}/dismiss",
     }
     # Every part's list deletes through the one page of web/crud.py (risks stand for all).
     crud = {path for path in actions if path.endswith("/{item_id}/delete")}

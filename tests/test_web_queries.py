@@ -88,6 +88,10 @@ BOUNDS: dict[str, int] = {
     "trade-offs tab": 9,
     "allocations tab": 10,
     "measures tab": 11,
+    # The versions followed and their changes (3), then the library service's
+    # statement, coverage (the statement again, the crosswalks) and unresolved
+    # citations, each checking the scope's reader itself.
+    "frameworks tab": 23,
     "reviews tab": 12,
     "triggers tab": 9,
     "consultations tab": 11,

@@ -600,3 +600,74 @@ def grouped(mappings: Sequence[CrosswalkMappingRead], language: str) -> list[Gro
             Pair(m.relationship, m.rationale, Named(m.target_key, m.target_ref_id, name, other))
         )
     return groups
+
+
+# ---------------------------------------------------------------- a scope's frameworks
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A version a scope follows, and the later versions of its framework the
+    library holds (``(framework@version, name, translations)``, newest last);
+    the page shows the names in its reader's language."""
+
+    ref: str
+    name: str
+    translations: dict[str, dict[str, str]]
+    newer: list[tuple[str, str, dict[str, dict[str, str]]]]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A framework change due on a scope: from one version to the next."""
+
+    old: str
+    new: str
+    due: date
+    trigger_id: int | None
+
+
+def scope_frameworks(session: Session, scope_id: int) -> tuple[list[Followed], list[Pending]]:
+    """What a scope follows, with what it could move to, and its framework
+    changes (a fixed number of queries)."""
+    followed = service.followed_versions(session, scope_id)
+    changes = service.pending_changes(session, scope_id)
+    frameworks = {version.framework_id for version in followed}
+    siblings = (
+        session.scalars(
+            select(FrameworkVersion).where(FrameworkVersion.framework_id.in_(frameworks))
+        ).all()
+        if frameworks
+        else []
+    )
+    ids = {v.id for v in siblings} | {c.version_id for c in changes}
+    ids |= {c.previous_version_id for c in changes}
+    refs = _refs(session, ids)
+    shown = []
+    for version in followed:
+        later = sorted(
+            (
+                v
+                for v in siblings
+                if v.framework_id == version.framework_id and _order(v) > _order(version)
+            ),
+            key=_order,
+        )
+        shown.append(
+            Followed(
+                ref=refs[version.id][0],
+                name=version.name,
+                translations=version.translations or {},
+                newer=[(refs[v.id][0], v.name, v.translations or {}) for v in later],
+            )
+        )
+    pending = [
+        Pending(
+            old=refs[c.previous_version_id][0],
+            new=refs[c.version_id][0],
+            due=c.due,
+            trigger_id=c.trigger_id,
+        )
+        for c in changes
+    ]
+    return shown, pending

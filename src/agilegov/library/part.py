@@ -23,6 +23,8 @@ PART = Part(
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],
+    tabs=pages.TABS,
+    counts={"frameworks": pages.followed_count},
     commands=[library_app],
     jobs=[Job("framework changes", 20, lambda s: s.tick_interval_seconds, _framework_changes)],
 )
