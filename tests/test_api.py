@@ -176,7 +176,7 @@ KINDS = [
     KindSpec(
         "measures",
         lambda p, n: {"kind": "rule", "rule_layer": "provider_user", "title": f"Terms {n}"},
-        {"status": "implemented", "citations": ["AI Guidelines C-2"]},
+        {"status": "implemented", "description": "Weights re-balanced every quarter"},
         versioned=True,
     ),
 ]

@@ -148,9 +148,10 @@ CASES = [
             "scope-org-wrong-type": ({**SCOPE, "organization_id": "abc"}, "organization_id"),
             "scope-org-huge": ({**SCOPE, "organization_id": HUGE}, "organization_id"),
             "scope-bad-visibility": ({**SCOPE, "visibility": "secret"}, "visibility"),
-            "scope-framework-no-version": (
-                {**SCOPE, "frameworks": [{"name": "AIGB"}]},
-                "frameworks[0].version",
+            "scope-framework-no-version": ({**SCOPE, "frameworks": ["aigb"]}, "frameworks[0]"),
+            "scope-framework-not-in-library": (
+                {**SCOPE, "frameworks": ["no-such-framework@1"]},
+                "frameworks",
             ),
         },
     ),
@@ -398,7 +399,14 @@ CASES = [
             ),
             "measure-unknown-risk": ({**TECHNOLOGY, "risk_ids": [99999]}, "risk_ids"),
             "measure-goal-elsewhere": ({**TECHNOLOGY, "goal_ids": ["@public_goal"]}, "goal_ids"),
-            "measure-citations-not-a-list": ({**TECHNOLOGY, "citations": "C-2"}, "citations"),
+            "measure-requirements-not-a-list": (
+                {**TECHNOLOGY, "requirements": "aigb@1.1#C-2)"},
+                "requirements",
+            ),
+            "measure-requirement-not-followed": (
+                {**TECHNOLOGY, "requirements": ["aigb@1.1#C-2) ①"]},
+                "requirements",
+            ),
             "measure-unknown-status": ({**TECHNOLOGY, "status": "done"}, "status"),
         },
     ),
@@ -406,7 +414,7 @@ CASES = [
         "PATCH",
         "{s}/measures/{measure}",
         {
-            "measure-patch-null-citations": ({"citations": None}, "citations"),
+            "measure-patch-null-requirements": ({"requirements": None}, "requirements"),
             "measure-patch-null-status": ({"status": None}, "status"),
             "measure-patch-rule-without-layer": ({"kind": "rule"}, "rule_layer"),
         },

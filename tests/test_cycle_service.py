@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from agilegov import clock, scoped
 from agilegov.analysis.service import CONDITION
+from agilegov.auth import SYSTEM
 from agilegov.cycle import service as cycle
 from agilegov.cycle.models import Review
 from agilegov.cycle.rules import Loop, Stage, TriggerKind
@@ -14,6 +15,7 @@ from agilegov.cycle.schemas import TransitionCreate, TriggerCreate
 from agilegov.design.service import MEASURE
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agilegov.goals.service import GOAL
+from agilegov.library.service import import_file
 from agilegov.scopes.schemas import ScopeUpdate
 from agilegov.scopes.service import update_scope
 from builders import (
@@ -246,17 +248,32 @@ def test_an_outer_trigger_sends_evaluation_back_to_analysis(world, scope_id) -> 
     assert triggers(world, scope_id, "open") == []
 
 
+def _framework(version: str, published: str) -> bytes:
+    return f"""urn: urn:test:risk:library:guide-{version}
+name: Guide
+publication_date: {published}
+objects:
+  framework:
+    urn: urn:test:risk:framework:guide-{version}
+    name: Guide {version}
+    requirement_nodes:
+    - {{urn: "urn:test:risk:req_node:guide-{version}:1", ref_id: "1", name: Fairness}}
+""".encode()
+
+
 def test_following_a_new_framework_version_opens_an_outer_trigger(world, scope_id) -> None:
     uow = world.uow
-    follows = [{"name": "AI Guidelines for Business", "version": "1.0"}]
-    update_scope(uow, world.owner, scope_id, ScopeUpdate(frameworks=follows))
+    for version, published in (("1.0", "2024-04-19"), ("1.1", "2025-03-28"), ("1.2", "2026-01-01")):
+        import_file(uow, SYSTEM, _framework(version, published), f"guide-{version}.yaml")
+    import_file(uow, SYSTEM, _framework("1", "2023-01-01").replace(b"guide", b"other"), "o.yaml")
+    update_scope(uow, world.owner, scope_id, ScopeUpdate(frameworks=["guide@1.0"]))
     to_operation(uow, world.editor, scope_id)
     # Following one more framework, or renaming the scope, is a plain edit.
-    more = [*follows, {"name": "NIST AI RMF", "version": "1.0"}]
+    more = ["guide@1.0", "other@1"]
     update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=more, name="Renamed"))
     assert triggers(world, scope_id) == []
 
-    newer = [{"name": "AI Guidelines for Business", "version": "1.1"}, more[1]]
+    newer = ["guide@1.1", "other@1"]
     update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=newer))
     [opened] = triggers(world, scope_id)
     assert (opened.kind, opened.loop, opened.opened_by) == (
@@ -264,8 +281,8 @@ def test_following_a_new_framework_version_opens_an_outer_trigger(world, scope_i
         Loop.outer,
         None,  # the platform's rule, not the editor, opened it
     )
-    assert opened.facts == {"framework": "AI Guidelines for Business", "from": "1.0", "to": "1.1"}
-    assert "version 1.1" in opened.cause and "version 1.0" in opened.cause
+    assert (opened.facts["from"], opened.facts["to"]) == ("guide@1.0", "guide@1.1")
+    assert "guide@1.1 replaces guide@1.0" in opened.cause
     state = cycle.get_cycle(uow, world.viewer, scope_id)
     assert state.stage is Stage.evaluation
     last = transitions(world, scope_id)[-1]
@@ -275,7 +292,7 @@ def test_following_a_new_framework_version_opens_an_outer_trigger(world, scope_i
     update_scope(uow, world.editor, scope_id, ScopeUpdate(frameworks=newer, name="Again"))
     assert len(triggers(world, scope_id)) == 1
     # Nor does a scope archived as it moves on: its cycle stands still.
-    newest = [{"name": "AI Guidelines for Business", "version": "1.2"}]
+    newest = ["guide@1.2"]
     update_scope(uow, world.owner, scope_id, ScopeUpdate(frameworks=newest, status="archived"))
     assert len(triggers(world, scope_id)) == 1
 

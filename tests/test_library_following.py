@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from agilegov import clock, scoped
 from agilegov.auth import SYSTEM
 from agilegov.cycle.models import Trigger
+from agilegov.cycle.schemas import TriggerRead
 from agilegov.errors import InvalidInput
 from agilegov.goals.service import GOAL, INDICATOR
 from agilegov.library import service
@@ -120,15 +121,16 @@ def load(uow: UnitOfWork, *files: tuple[bytes, str]) -> None:
         service.import_file(uow, SYSTEM, data, name)
 
 
-def framework_changes(uow: UnitOfWork, scope_id: int) -> list[Trigger]:
+def framework_changes(uow: UnitOfWork, scope_id: int) -> list[TriggerRead]:
     with uow:
-        return list(
-            uow.session.scalars(
+        return [
+            TriggerRead.model_validate(row)
+            for row in uow.session.scalars(
                 select(Trigger).where(
                     Trigger.scope_id == scope_id, Trigger.kind == "framework_change"
                 )
             )
-        )
+        ]
 
 
 @pytest.fixture
@@ -265,7 +267,7 @@ def test_a_future_effective_date_schedules_the_change(library: World) -> None:
     world = library
     scope_id = following(world, "fw@1")
     later = clock.today() + timedelta(days=30)
-    load(world.uow, (v2(publication_date="2025-01-01", effective_date=later.isoformat()), "v2"))
+    load(world.uow, (v2(publication_date="2025-01-01", effective_date=later.isoformat()), "v2.yaml"))
     assert framework_changes(world.uow, scope_id) == []
     with world.uow:
         [pending] = world.uow.session.scalars(select(FrameworkChange)).all()

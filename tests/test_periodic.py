@@ -269,6 +269,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     assert names == [
         ("sign-in counts pruning", 60),
         ("review-by check", 60),
+        ("framework changes", 60),
         ("scrape", 5),
         ("evaluation", 3600),
         ("webhook delivery", 5),
@@ -280,6 +281,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
     assert [s.name for s in periodic_steps(NO_DATABASE, fewer)] == [
         "sign-in counts pruning",
         "review-by check",
+        "framework changes",
         "trust list refresh",
     ]
 

@@ -38,7 +38,7 @@ def test_each_field_becomes_the_input_its_type_calls_for() -> None:
 
 def test_lists_and_flags_have_their_own_inputs() -> None:
     measure = _by_name(form_fields(MeasureCreate, choices={"risk_ids": [("4", "Bias")]}))
-    assert measure["citations"].widget == "lines"
+    assert measure["requirements"].widget == "lines"
     assert measure["risk_ids"].widget == "multiselect"
     indicator = _by_name(form_fields(IndicatorCreate))
     assert indicator["allow_non_finite"].widget == "checkbox"
@@ -51,12 +51,12 @@ def test_fields_show_given_values_defaults_and_errors() -> None:
     fields = _by_name(
         form_fields(
             MeasureCreate,
-            {"title": "Audit", "citations": ["1.1", "2.3"], "risk_ids": [4]},
+            {"title": "Audit", "requirements": ["fw@1#1.1", "fw@1#2.3"], "risk_ids": [4]},
             errors={"title": "is taken"},
         )
     )
     assert fields["title"].text == "Audit" and fields["title"].error == "is taken"
-    assert fields["citations"].text == "1.1\n2.3"
+    assert fields["requirements"].text == "fw@1#1.1\nfw@1#2.3"
     assert fields["risk_ids"].chosen == {"4"}
     assert fields["status"].text == "planned"  # the shape's default
     assert (
@@ -78,14 +78,14 @@ def test_a_submitted_form_becomes_values_for_the_shape() -> None:
         [
             ("kind", "technology"),
             ("title", "  Audit  "),
-            ("citations", "AI Guidelines 1.1\r\n\r\nISO 42001 6.1\n"),
+            ("requirements", "aigb@1.1#C-1) ①\r\n\r\niso-iec-42001@2023#6.1\n"),
             ("risk_ids", "4"),
             ("risk_ids", "7"),
             ("rule_layer", ""),
         ]
     )
     values = values_from_form(MeasureCreate, form)
-    assert values["citations"] == ["AI Guidelines 1.1", "ISO 42001 6.1"]
+    assert values["requirements"] == ["aigb@1.1#C-1) ①", "iso-iec-42001@2023#6.1"]
     assert values["risk_ids"] == ["4", "7"]
     assert values["rule_layer"] is None  # empty and nullable: no value
     assert values["goal_ids"] == []

@@ -807,7 +807,8 @@ def _move(
             scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.today()
         )
         session.add(change)
-    if change.trigger_id is None:
+    # An archived scope's cycle stands still, as for review-by dates.
+    if change.trigger_id is None and scope.status == "active":
         _open_change(session, scope, change, old, new)
     return moved
 

@@ -113,7 +113,7 @@ def update_scope(uow: UnitOfWork, actor: Principal, scope_id: int, data: Input) 
         hold(session, scope)
         changes = data.model_dump(exclude_unset=True, mode="json")
         owner_only = {"visibility", "status"} & {
-            name for name, value in changes.items() if value != getattr(scope, name)
+            name for name, value in changes.items() if value != getattr(scope, name, None)
         }
         actor.require(scope.organization_id, Role.owner if owner_only else Role.editor)
         if "visibility" in owner_only and changes["visibility"] == Visibility.public.value:

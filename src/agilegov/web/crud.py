@@ -83,6 +83,9 @@ def scope_choices(session: Session, scope: Scope, kind: Kind) -> dict[str, list[
     if kind.other_choices is not None:
         for field, named_rows in kind.other_choices(session, scope).items():
             choices[field] = [(str(id_), reference_label(id_, name)) for id_, name in named_rows]
+    if kind.cites is not None:
+        # The requirements of the framework versions the scope follows.
+        choices[kind.cites.field] = kind.cites.choices(session, scope)
     if any(field in kind.create.model_fields for field in _ORGANIZATION_FIELDS):
         organizations = [
             (str(row.id), row.name)
