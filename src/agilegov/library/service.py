@@ -804,7 +804,7 @@ def _move(
     )
     if change is None:
         change = FrameworkChange(
-            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.today()
+            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.now().date()
         )
         session.add(change)
     if change.trigger_id is None:
@@ -843,7 +843,7 @@ def _open_change(
 def _announce(session: Session, new: FrameworkVersion) -> int:
     """A new version reaches every scope that follows an earlier version of its
     framework: due at once, or on its effective date when that is later."""
-    due = max(new.effective or clock.today(), clock.today())
+    due = max(new.effective or clock.now().date(), clock.now().date())
     earlier = [
         version
         for version in session.scalars(
@@ -886,7 +886,7 @@ def _open_due(session: Session) -> int:
     opened = 0
     for change in session.scalars(
         select(FrameworkChange)
-        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.today())
+        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.now().date())
         .order_by(FrameworkChange.id)
     ).all():
         scope = session.get(Scope, change.scope_id)
