@@ -1144,11 +1144,14 @@ def _statement(session: Session, scope: Scope) -> tuple[list[ApplicabilityVersio
         cited_by.setdefault(citation.requirement_id, []).append(
             CitingRead(**subject, citation=citation.status)
         )
+    by_version: dict[int, list[Any]] = {version_id: [] for version_id in ids}
+    for row in rows:
+        by_version[row.version_id].append(row)
     statement = []
     followed = []
     for version in versions:
         lines = []
-        for row in (r for r in rows if r.version_id == version.id):
+        for row in by_version[version.id]:
             decision = decisions.get(row.id)
             applicable = decision.applicable if decision is not None else True
             citing = cited_by.get(row.id, [])
