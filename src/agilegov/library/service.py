@@ -132,8 +132,9 @@ def _import(
 ) -> Imported:
     """Store it and record it; a new version of a framework reaches the scopes
     that follow an earlier one."""
+    version = None
     if isinstance(found, Catalogue):
-        imported = _store_catalogue(session, found, file)
+        imported, version = _store_catalogue(session, found, file)
     else:
         imported = _store_mapping_set(session, found, file)
     record_event(
@@ -145,9 +146,7 @@ def _import(
         subject_type=imported.kind,
         private=False,
     )
-    if isinstance(found, Catalogue):
-        version = _version(session, found.ref)
-        assert version is not None
+    if version is not None:
         _announce(session, version)
     return imported
 
@@ -166,7 +165,9 @@ def _translations_out(stored: dict[str, dict[str, str]] | None) -> Translations:
     }
 
 
-def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Imported:
+def _store_catalogue(
+    session: Session, catalogue: Catalogue, file: str
+) -> tuple[Imported, FrameworkVersion]:
     now = clock.now()
     if _version(session, catalogue.ref) is not None:
         raise Conflict(lazy("%(ref)s is in the library already", ref=catalogue.ref))
@@ -194,36 +195,95 @@ def _store_catalogue(session: Session, catalogue: Catalogue, file: str) -> Impor
     )
     session.add(version)
     session.flush()
-    # Two bulk statements, not one per node: the rows, then each one's parent.
-    inserted = session.execute(
-        insert(Requirement).returning(Requirement.id, sort_by_parameter_order=True),
+    # The ids are taken first, so that each row goes in with its parent's id:
+    # one statement for the ids, one for the rows (COPY on PostgreSQL).
+    ids = dict(
+        zip(
+            (node.key for node in catalogue.requirements),
+            _new_requirement_ids(session, len(catalogue.requirements)),
+            strict=True,
+        )
+    )
+    _insert_requirements(
+        session,
         [
-            {
-                "version_id": version.id,
-                "key": node.key,
-                "ref_id": node.ref_id,
-                "name": node.name,
-                "description": node.description,
-                "position": position,
-                "assessable": node.assessable,
-                "actor": node.actor.value if node.actor is not None else None,
-                "applies_from": node.applies_from,
-                "translations": _translations_in(node.translations),
-            }
+            (
+                ids[node.key],
+                version.id,
+                node.key,
+                node.ref_id,
+                node.name,
+                node.description,
+                ids[node.parent] if node.parent is not None else None,
+                position,
+                node.assessable,
+                node.actor.value if node.actor is not None else None,
+                node.applies_from,
+                _translations_in(node.translations),
+            )
             for position, node in enumerate(catalogue.requirements)
         ],
     )
-    ids = {
-        node.key: id_ for node, id_ in zip(catalogue.requirements, inserted.scalars(), strict=True)
-    }
-    parents = [
-        {"id": ids[node.key], "parent_id": ids[node.parent]}
-        for node in catalogue.requirements
-        if node.parent is not None
-    ]
-    if parents:
-        session.execute(update(Requirement), parents)
-    return Imported(kind="framework", ref=catalogue.ref, requirements=len(ids))
+    return Imported(kind="framework", ref=catalogue.ref, requirements=len(ids)), version
+
+
+# The columns a catalogue's rows are stored with, in the order of the tuples
+# ``_insert_requirements`` takes.
+_REQUIREMENT_COLUMNS = (
+    "id",
+    "version_id",
+    "key",
+    "ref_id",
+    "name",
+    "description",
+    "parent_id",
+    "position",
+    "assessable",
+    "actor",
+    "applies_from",
+    "translations",
+)
+
+
+def _new_requirement_ids(session: Session, count: int) -> list[int]:
+    """``count`` new ids for requirements, ascending, as the table would give
+    them: from its sequence on PostgreSQL (one statement); after the largest on
+    SQLite, whose writers take turns (the transaction holds the write lock)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(
+            session.scalars(
+                select(func.nextval(func.pg_get_serial_sequence("requirements", "id"))).select_from(
+                    func.generate_series(1, count)
+                )
+            )
+        )
+    largest = session.scalar(select(func.max(Requirement.id))) or 0
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def _insert_requirements(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Store requirement rows (``_REQUIREMENT_COLUMNS``, parents before their
+    children): by COPY on PostgreSQL, else by one executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        driver = connection.connection.driver_connection
+        columns = ", ".join(_REQUIREMENT_COLUMNS)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY requirements ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row((*row[:-1], Jsonb(row[-1])))
+        return
+    connection.execute(
+        insert(Requirement), [dict(zip(_REQUIREMENT_COLUMNS, row, strict=True)) for row in rows]
+    )
 
 
 def _store_mapping_set(session: Session, mapping_set: MappingSet, file: str) -> Imported:
@@ -804,7 +864,7 @@ def _move(
     )
     if change is None:
         change = FrameworkChange(
-            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.today()
+            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.now().date()
         )
         session.add(change)
     # An archived scope's cycle stands still, as for review-by dates.
@@ -844,7 +904,7 @@ def _open_change(
 def _announce(session: Session, new: FrameworkVersion) -> int:
     """A new version reaches every scope that follows an earlier version of its
     framework: due at once, or on its effective date when that is later."""
-    due = max(new.effective or clock.today(), clock.today())
+    due = max(new.effective or clock.now().date(), clock.now().date())
     earlier = [
         version
         for version in session.scalars(
@@ -887,7 +947,7 @@ def _open_due(session: Session) -> int:
     opened = 0
     for change in session.scalars(
         select(FrameworkChange)
-        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.today())
+        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.now().date())
         .order_by(FrameworkChange.id)
     ).all():
         scope = session.get(Scope, change.scope_id)
@@ -1085,11 +1145,14 @@ def _statement(session: Session, scope: Scope) -> tuple[list[ApplicabilityVersio
         cited_by.setdefault(citation.requirement_id, []).append(
             CitingRead(**subject, citation=citation.status)
         )
+    by_version: dict[int, list[Any]] = {version_id: [] for version_id in ids}
+    for row in rows:
+        by_version[row.version_id].append(row)
     statement = []
     followed = []
     for version in versions:
         lines = []
-        for row in (r for r in rows if r.version_id == version.id):
+        for row in by_version[version.id]:
             decision = decisions.get(row.id)
             applicable = decision.applicable if decision is not None else True
             citing = cited_by.get(row.id, [])
