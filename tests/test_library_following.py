@@ -267,7 +267,8 @@ def test_a_future_effective_date_schedules_the_change(library: World) -> None:
     world = library
     scope_id = following(world, "fw@1")
     later = clock.today() + timedelta(days=30)
-    load(world.uow, (v2(publication_date="2025-01-01", effective_date=later.isoformat()), "v2.yaml"))
+    arriving = v2(publication_date="2025-01-01", effective_date=later.isoformat())
+    load(world.uow, (arriving, "v2.yaml"))
     assert framework_changes(world.uow, scope_id) == []
     with world.uow:
         [pending] = world.uow.session.scalars(select(FrameworkChange)).all()

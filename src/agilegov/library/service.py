@@ -864,7 +864,7 @@ def _move(
     )
     if change is None:
         change = FrameworkChange(
-            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.now().date()
+            scope_id=scope.id, version_id=new.id, previous_version_id=old.id, due=clock.today()
         )
         session.add(change)
     # An archived scope's cycle stands still, as for review-by dates.
@@ -904,7 +904,7 @@ def _open_change(
 def _announce(session: Session, new: FrameworkVersion) -> int:
     """A new version reaches every scope that follows an earlier version of its
     framework: due at once, or on its effective date when that is later."""
-    due = max(new.effective or clock.now().date(), clock.now().date())
+    due = max(new.effective or clock.today(), clock.today())
     earlier = [
         version
         for version in session.scalars(
@@ -947,7 +947,7 @@ def _open_due(session: Session) -> int:
     opened = 0
     for change in session.scalars(
         select(FrameworkChange)
-        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.now().date())
+        .where(FrameworkChange.trigger_id.is_(None), FrameworkChange.due <= clock.today())
         .order_by(FrameworkChange.id)
     ).all():
         scope = session.get(Scope, change.scope_id)
