@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from agilegov import scoped
 from agilegov.analysis.service import RISK
-from agilegov.auth import Principal
+from agilegov.auth import SYSTEM, Principal
 from agilegov.cli import app
 from agilegov.cycle import service as cycle
 from agilegov.cycle.rules import Stage, TriggerKind
@@ -22,6 +22,7 @@ from agilegov.db import make_engine, make_session_factory
 from agilegov.design.service import MEASURE
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.goals.service import ALLOCATION, GOAL, TRADE_OFF
+from agilegov.library import service
 from agilegov.migrations import upgrade
 from agilegov.monitor.schemas import ObservationBatch
 from agilegov.monitor.service import ingest
@@ -29,6 +30,8 @@ from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
 from agilegov.record.service import list_events
 from agilegov.scopes.exchange import document_model, export_scope, import_scope
+from agilegov.scopes.schemas import ScopeUpdate
+from agilegov.scopes.service import update_scope
 from agilegov.settings import get_settings
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
@@ -48,6 +51,16 @@ from builders import (
     vouch_for,
 )
 
+GUIDE = b"""urn: urn:test:risk:library:guide-1
+name: Guide
+objects:
+  framework:
+    urn: urn:test:risk:framework:guide-1
+    name: Guide 1
+    requirement_nodes:
+    - {urn: "urn:test:risk:req_node:guide-1:c-3", ref_id: C-3, name: Fairness, assessable: true}
+"""
+
 
 def governed_scope(
     uow: UnitOfWork,
@@ -61,6 +74,10 @@ def governed_scope(
     requirement = specific_goal(uow, regulator, rules, title="Selection parity")
 
     scope_id = new_scope(uow, owner, business_id)
+    # It follows a framework in the library (once per database), and a measure cites it.
+    if not service.list_frameworks(uow):
+        service.import_file(uow, SYSTEM, GUIDE, "guide-1.yaml")
+    update_scope(uow, owner, scope_id, ScopeUpdate(frameworks=["guide@1"]))
     applicants = stakeholder(uow, owner, scope_id)
     ministry = stakeholder(
         uow, owner, scope_id, name="Ministry", category="regulator", organization_id=regulator_id
@@ -170,7 +187,7 @@ def governed_scope(
     )
     add(uow, owner, scope_id, ALLOCATION, goal_id=errors.id, layer="voluntary")
     reweighting = measure(uow, owner, scope_id, goal_ids=[parity.id], risk_ids=[bias.id])
-    change(uow, owner, scope_id, MEASURE, reweighting.id, citations=["AI Guidelines C-3"])
+    change(uow, owner, scope_id, MEASURE, reweighting.id, requirements=["guide@1#C-3"])
     measure(
         uow,
         owner,
@@ -320,7 +337,11 @@ BROKEN = {
         6,
         "risks[0].inherent_likelihood",
     ),
-    "bad citation type": (("measures", 0, "citations", 0), {"a": 1}, "measures[0].citations[0]"),
+    "bad citation type": (
+        ("measures", 0, "requirements", 0),
+        {"a": 1},
+        "measures[0].requirements[0]",
+    ),
     "bad observation value": (("observations", 0, "value"), "high", "observations[0].value"),
     "observation not a number": (
         ("observations", 0, "value"),

@@ -48,6 +48,7 @@ from builders import build_cast, indicator, new_scope, specific_goal
 JOBS = (
     "sign-in counts pruning",
     "review-by check",
+    "framework changes",
     "scrape",
     "evaluation",
     "webhook delivery",

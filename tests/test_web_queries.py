@@ -74,8 +74,8 @@ BOUNDS: dict[str, int] = {
     # 9 on SQLite: there the proof's nodes are read through the driver's own cursor
     # (agilegov.record.log), which the engine's listener does not see.
     "record, an entry looked up": 10,
-    "new scope form": 3,
-    "scope edit form": 4,
+    "new scope form": 4,
+    "scope edit form": 6,
     "scope overview": 14,
     # Searchable lists (web/lists.py: these, the measures, indicators, reviews,
     # triggers, the history's moves and consultations) count what matches, then read
@@ -87,7 +87,7 @@ BOUNDS: dict[str, int] = {
     "indicators tab": 11,
     "trade-offs tab": 9,
     "allocations tab": 10,
-    "measures tab": 11,
+    "measures tab": 12,
     # The versions followed and their changes (3), then the library service's
     # statement, coverage (the statement again, the crosswalks) and unresolved
     # citations, each checking the scope's reader itself.
@@ -97,23 +97,23 @@ BOUNDS: dict[str, int] = {
     "consultations tab": 11,
     "history tab": 11,
     # A goal's form offers the goals of other organizations it may adopt (1).
-    "goal page": 7,
+    "goal page": 9,
     # Sign-in (2), its scope twice (the history's check, then the page's), the
     # indicator with its goal, observations, evaluations, episodes, their counts.
     "indicator page": 9,
     "risk page": 9,
-    "measure page": 9,
-    "goal versions": 6,
-    "measure versions": 8,
+    "measure page": 11,
+    "goal versions": 7,
+    "measure versions": 9,
     "new stakeholder form": 4,
     "new impact form": 4,
     "new condition form": 3,
     "new risk form": 5,
-    "new goal form": 5,
-    "new indicator form": 5,
+    "new goal form": 6,
+    "new indicator form": 6,
     "new trade-off form": 4,
     "new allocation form": 5,
-    "new measure form": 5,
+    "new measure form": 6,
     "new review form": 6,
     "new trigger form": 3,
     # The kinds of the person's notifications, then the list.

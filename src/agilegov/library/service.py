@@ -664,11 +664,18 @@ def followed_refs(session: Session, scope_id: int) -> list[str]:
 
 
 def follow(
-    session: Session, actor: Principal, scope: Scope, refs: Sequence[str], field: str = "frameworks"
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    refs: Sequence[str],
+    field: str = "frameworks",
+    *,
+    recorded: bool = True,
 ) -> None:
     """Make the scope follow exactly these versions, inside the caller's
     transaction. A framework followed at another version before moves to the
-    new one (``move``); one no longer named is no longer followed."""
+    new one (``move``); one no longer named is no longer followed. ``recorded``
+    False: the caller's own event says what the scope follows (its creation)."""
     wanted: dict[int, FrameworkVersion] = {}
     for ref in dict.fromkeys(refs):
         version = _version(session, ref)
@@ -703,14 +710,15 @@ def follow(
         if before is None:
             session.add(ScopeFramework(scope_id=scope.id, version_id=version.id, since=clock.now()))
             session.flush()
-            record_event(
-                session,
-                actor,
-                "scope.framework_followed",
-                scope.id,
-                {"version": _ref_of(session, version)},
-                scope=scope,
-            )
+            if recorded:
+                record_event(
+                    session,
+                    actor,
+                    "scope.framework_followed",
+                    scope.id,
+                    {"version": _ref_of(session, version)},
+                    scope=scope,
+                )
         elif before.id != version.id:
             _move(session, actor, scope, before, version)
 

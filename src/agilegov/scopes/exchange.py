@@ -115,7 +115,7 @@ def import_scope(
         )
         session.add(scope)
         session.flush()
-        follow(session, actor, scope, fields.frameworks, "scope.frameworks")
+        follow(session, actor, scope, fields.frameworks, "scope.frameworks", recorded=False)
         importer = Importer(session, actor, scope)
         for section in sections():
             section.load(importer, document)

@@ -96,7 +96,7 @@ def create_scope(uow: UnitOfWork, actor: Principal, data: ScopeCreate) -> ScopeR
         )
         session.add(scope)
         session.flush()
-        follow(session, actor, scope, data.frameworks)
+        follow(session, actor, scope, data.frameworks, recorded=False)
         read = scope_read(session, scope)
         record_event(session, actor, "scope.created", scope.id, read, scope=scope)
         start_cycle(session, actor, scope)
