@@ -12,23 +12,26 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, bindparam, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from agilegov.auth import SYSTEM
 from agilegov.cli import app
-from agilegov.db import make_engine, make_session_factory
+from agilegov.db import JSONType, make_engine, make_session_factory
+from agilegov.library.service import citations_of, install_shipped, unresolved
 from agilegov.migrations import alembic_config, current_revision, upgrade
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.models import Observation
 from agilegov.monitor.service import ingest
 from agilegov.record.log import NewEvent, append
 from agilegov.record.models import Event
+from agilegov.scopes.service import get_scope
 from agilegov.settings import get_settings
 from agilegov.tables import metadata
 from agilegov.uow import UnitOfWork
-from builders import build_cast, indicator, new_scope, specific_goal
+from builders import build_cast, indicator, measure, new_scope, specific_goal
 
 POSTGRES_SERVER = os.environ.get(
     "AGILEGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -201,4 +204,52 @@ def test_0006_keeps_every_observation_time_exactly(empty_database: str) -> None:
     if engine.dialect.name == "sqlite":
         assert as_numbers[0] == 1_735_689_600_000_000
         assert as_before[:2] == ["2025-01-01 00:00:00.000000", "2025-01-01 00:00:00.000001"]
+    engine.dispose()
+
+
+def test_0022_turns_free_text_into_links_and_keeps_what_it_cannot_match(
+    empty_database: str,
+) -> None:
+    """Frameworks and citations written as text become links where the library
+    names them; the rest are kept, to be matched or linked by a person."""
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    uow = UnitOfWork(make_session_factory(engine))
+    world = build_cast(uow)
+    install_shipped(uow, SYSTEM)
+    scope_id = new_scope(uow, world.editor, world.business_id)
+    cited = measure(uow, world.editor, scope_id)
+    command.downgrade(alembic_config(empty_database), "0021")
+    frameworks = [
+        {"name": "AI Guidelines for Business", "version": "1.0"},
+        {"name": "Employment Security Act", "version": "2024"},
+    ]
+    citations = [
+        "AI Guidelines for Business 1.0, C-3) ① (bias in the model)",
+        "AI事業者ガイドライン 1.0 人間の尊厳と個人の自律",
+        "Employment Security Act, art. 5-5",
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE scopes SET frameworks = :value WHERE id = :id").bindparams(
+                bindparam("value", type_=JSONType)
+            ),
+            {"value": frameworks, "id": scope_id},
+        )
+        connection.execute(
+            text("UPDATE measures SET citations = :value WHERE id = :id").bindparams(
+                bindparam("value", type_=JSONType)
+            ),
+            {"value": citations, "id": cited.id},
+        )
+    upgrade(empty_database)
+    assert get_scope(uow, world.editor, scope_id).frameworks == ["aigb@1.0"]
+    with uow:
+        linked = citations_of(uow.session, "measure", [cited.id])[cited.id]
+    assert sorted(linked) == ["aigb@1.0#C-1) ①", "aigb@1.0#C-3) ①"]
+    left = unresolved(uow, world.editor, scope_id)
+    assert sorted((row.subject_kind, row.text) for row in left) == [
+        ("measure", "Employment Security Act, art. 5-5"),
+        ("scope", "Employment Security Act 2024"),
+    ]
     engine.dispose()

@@ -46,10 +46,33 @@ def _has_word(text: str, word: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+# What is left before a version number once it is cut from a name: "version",
+# "ver.", "v", "第" (the Japanese "No." of 第1.0版), brackets, dashes, commas
+# (folded: full-width brackets are ASCII ones by then).
+_BEFORE_NUMBER = re.compile(r"(?:[\s(\[\-\u2013\u2014,\u3001]|version|ver\.?|v|\u7b2c)+$")
+
+
+def _names(version: VersionNames) -> set[str]:
+    """A version's names, each also without its number ("AI事業者ガイドライン(第1.0版)"
+    is also "AI事業者ガイドライン"), folded."""
+    found = {version.framework}
+    number = normal(version.version)
+    for name in version.names:
+        said = normal(name)
+        if not said:
+            continue
+        found.add(said)
+        at = said.find(number)
+        stem = _BEFORE_NUMBER.sub("", said[:at]) if at > 0 else ""
+        if len(stem) >= 3:
+            found.add(stem)
+    return found
+
+
 def match_version(text: str, versions: Sequence[VersionNames]) -> VersionNames | None:
     """The one version ``text`` names, or None."""
     said = normal(text)
-    named = [v for v in versions if any(normal(n) in said for n in (v.framework, *v.names) if n)]
+    named = [v for v in versions if any(n in said for n in _names(v))]
     frameworks = {v.framework for v in named}
     if len(frameworks) != 1:
         return None
@@ -64,10 +87,19 @@ def match_version(text: str, versions: Sequence[VersionNames]) -> VersionNames |
 def _rest(text: str, version: VersionNames) -> str:
     """``text`` with the version's names and number taken out."""
     rest = normal(text)
-    for name in sorted((version.framework, *version.names), key=len, reverse=True):
-        if name:
-            rest = rest.replace(normal(name), " ")
+    for name in sorted(_names(version), key=len, reverse=True):
+        rest = rest.replace(name, " ")
     return re.sub(r"(?<![\w.])" + re.escape(normal(version.version)) + r"(?![\w]|\.\d)", " ", rest)
+
+
+def _outermost(found: dict[RequirementNames, str]) -> list[RequirementNames]:
+    """Drop the candidates whose matched words lie inside another's: "C-3)"
+    inside "C-3) ①", "safety" inside "AI safety"."""
+    return [
+        r
+        for r, said in found.items()
+        if not any(said != other and said in other for other in found.values())
+    ]
 
 
 def match_requirement(
@@ -75,21 +107,19 @@ def match_requirement(
 ) -> RequirementNames | None:
     """The one requirement of ``version`` that ``text`` names, or None."""
     rest = _rest(text, version)
-    candidates = list(requirements)
-    by_id = [r for r in candidates if r.ref_id and _has_word(rest, normal(r.ref_id))]
-    by_name = [r for r in candidates if any(n and normal(n) in rest for n in r.names)]
-    both = [r for r in by_id if r in by_name]
-    for found in (both, by_id, by_name):
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            # The longest name wins where one name holds another ("safety" in
-            # "AI safety"), if it is the only one that long.
-            longest = max(len(normal(n)) for r in found for n in r.names if n)
-            top = [r for r in found if any(n and len(normal(n)) == longest for n in r.names)]
-            if found is by_name and len(top) == 1:
-                return top[0]
-            return None
+    by_id: dict[RequirementNames, str] = {}
+    by_name: dict[RequirementNames, str] = {}
+    for r in requirements:
+        if r.ref_id and _has_word(rest, normal(r.ref_id)):
+            by_id[r] = normal(r.ref_id)
+        named = [normal(n) for n in r.names if n and normal(n) in rest]
+        if named:
+            by_name[r] = max(named, key=len)
+    ids, names = _outermost(by_id), _outermost(by_name)
+    both = [r for r in ids if r in names]
+    for found in (both, ids, names):
+        if found:
+            return found[0] if len(found) == 1 else None
     return None
 
 

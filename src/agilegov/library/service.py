@@ -1391,7 +1391,7 @@ def _resolve_unresolved(session: Session, actor: Principal) -> int:
         select(FrameworkVersion, Framework).join(
             Framework, Framework.id == FrameworkVersion.framework_id
         )
-    ).tuples():
+    ):
         names = [
             framework.name,
             version.name,
