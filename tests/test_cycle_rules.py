@@ -143,6 +143,9 @@ LOOPS = [
     (TriggerKind.consultation_outcome, {}, Loop.inner),
     (TriggerKind.complaint_cluster, {}, Loop.inner),
     (TriggerKind.commons_signal, {}, Loop.outer),
+    (TriggerKind.assessment_finding, {"measure_failed": True}, Loop.inner),
+    (TriggerKind.assessment_finding, {"measure_failed": False}, Loop.outer),
+    (TriggerKind.assessment_finding, {}, Loop.outer),
 ]
 
 

@@ -135,6 +135,7 @@ class TriggerKind(StrEnum):
     consultation_outcome = "consultation_outcome"
     complaint_cluster = "complaint_cluster"
     commons_signal = "commons_signal"
+    assessment_finding = "assessment_finding"
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,13 @@ LOOP_RULES: dict[TriggerKind, LoopRule] = {
     ),
     TriggerKind.commons_signal: LoopRule(
         "A signal from the commons: a risk materialised at a similar scope elsewhere.",
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.assessment_finding: LoopRule(
+        "An assessment found a major nonconformity: where a measure failed, improve the "
+        "measures; where a goal or the risk analysis is wrong, re-analyse.",
+        "measure_failed",
+        when_fact=Loop.inner,
         otherwise=Loop.outer,
     ),
 }
