@@ -627,6 +627,56 @@ CASES = [
             "token-blank-name": ({"name": " "}, "name"),
         },
     ),
+    # a scope's frameworks
+    *cases(
+        "PUT",
+        "{s}/frameworks/applicability",
+        {
+            "applicability-no-requirement": ({"applicable": False, "reason": "x"}, "requirement"),
+            "applicability-unknown-requirement": (
+                {"requirement": "no-such@1#A.1", "applicable": True},
+                "requirement",
+            ),
+            "applicability-not-a-bool": (
+                {"requirement": "x@1#A", "applicable": "perhaps"},
+                "applicable",
+            ),
+            "applicability-huge-reason": (
+                {"requirement": "x@1#A", "applicable": False, "reason": "x" * 100_000},
+                "reason",
+            ),
+        },
+    ),
+    *cases(
+        "POST",
+        "{s}/frameworks/move",
+        {
+            "move-no-target": ({"from": "aigb@1.0"}, "to"),
+            "move-not-followed": ({"from": "aigb@1.0", "to": "aigb@1.1"}, "from"),
+            "move-nested": ({"from": DEEP, "to": "aigb@1.1"}, "from"),
+        },
+    ),
+    Bad(
+        "applicability-by-a-viewer",
+        "PUT",
+        "{s}/frameworks/applicability",
+        {"requirement": "x@1#A", "applicable": True},
+        (),
+        403,
+        "viewer",
+    ),
+    Bad(
+        "move-anonymous",
+        "POST",
+        "{s}/frameworks/move",
+        {"from": "aigb@1.0", "to": "aigb@1.1"},
+        (),
+        404,  # a private scope does not exist for someone signed out
+        None,
+    ),
+    Bad("dismiss-unknown-unresolved", "DELETE", "{s}/frameworks/unresolved/99999", None, (), 404),
+    Bad("coverage-unknown-scope", "GET", f"{API}/scopes/99999/frameworks/coverage", None, (), 404),
+    Bad("coverage-huge-scope", "GET", f"{API}/scopes/{HUGE}/frameworks", None, (), 404),
     # unknown routes and ids: 404 (405 for a known path), never 500
     Bad("unknown-route", "GET", f"{API}/unicorns", None, (), 404),
     Bad("unknown-kind", "GET", "{s}/unicorns", None, (), 404),
