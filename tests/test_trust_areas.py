@@ -2,14 +2,15 @@
 assessment plans whose method must meet the area's robustness, and the site's
 table of which methods do."""
 
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from tests.api_helpers import API, assert_problem, ok, world_from_fixture
-from tests.builders import World, add, new_scope, site_operator
+from typer.testing import CliRunner
 
 from agilegov.assurance import robustness
 from agilegov.assurance.models import AssessmentPlan, RobustnessMethod, TrustArea
@@ -20,7 +21,12 @@ from agilegov.assurance.service import (
     robustness_table,
     set_robustness_methods,
 )
+from agilegov.cli import app
 from agilegov.errors import Forbidden, InvalidInput
+from agilegov.migrations import upgrade
+from agilegov.settings import get_settings
+from api_helpers import API, assert_problem, ok, world_from_fixture
+from builders import World, add, new_scope, site_operator
 
 AREA = {
     "title": "Screening decisions",
@@ -132,3 +138,41 @@ def test_the_api_refuses_bad_input_naming_the_field(
     late = {**often, "every_months": 6, "next_due": "2020-01-01"}
     ok(api.client.post(plans, json=late, headers=owner), 201)
     assert "overdue" in api.client.get(f"/scopes/{scope}/trust").text
+
+
+def test_the_documented_table_is_the_default() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "assurance.md").read_text(encoding="utf-8")
+    # The rows of methods: a name and a mark (or none) per level.
+    rows = re.findall(r"^\| `(\w+)` \|((?:[ ✓]*\|){2}[ ✓]*)\|$", text, re.M)
+    levels = list(Robustness)
+    documented = {
+        level: {Method(name) for name, marks in rows if marks.split("|")[i].strip()}
+        for i, level in enumerate(levels)
+    }
+    assert {name for name, _ in rows} == set(Method)
+    assert documented == robustness.DEFAULT
+
+
+def test_the_command_shows_and_sets_the_table(tmp_path: Path, monkeypatch: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        shown = runner.invoke(app, ["assurance", "robustness"])
+        assert shown.exit_code == 0, shown.output
+        assert "high: external_audit, third_party_certification, third_party_rating" in shown.output
+        half = runner.invoke(app, ["assurance", "robustness", "--level", "high"])
+        assert half.exit_code == 1
+        unknown = ["assurance", "robustness", "--level", "high", "--methods", "hearsay"]
+        assert runner.invoke(app, unknown).exit_code == 1
+        methods = "external_audit,expert_declaration"
+        set_ = runner.invoke(
+            app, ["assurance", "robustness", "--level", "high", "--methods", methods]
+        )
+        assert set_.exit_code == 0, set_.output
+        assert "high: external_audit, expert_declaration" in set_.output
+        assert "medium: cross_check" in set_.output
+    finally:
+        get_settings.cache_clear()
