@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from agilegov import scoped
 from agilegov.analysis.service import RISK
+from agilegov.assurance.service import ASSESSMENT_PLAN, TRUST_AREA
 from agilegov.auth import SYSTEM, Principal
 from agilegov.cli import app
 from agilegov.cycle import service as cycle
@@ -197,6 +198,27 @@ def governed_scope(
         title="Right to a human review",
         status="planned",
         goal_ids=[errors.id, parity.id],
+    )
+    screening = add(
+        uow,
+        owner,
+        scope_id,
+        TRUST_AREA,
+        title="Screening decisions",
+        robustness="high",
+        reason="A biased rejection bars applicants from work.",
+        relied_on_by="Applicants and the labour regulator",
+        risk_ids=[bias.id],
+    )
+    add(
+        uow,
+        owner,
+        scope_id,
+        ASSESSMENT_PLAN,
+        trust_area_id=screening.id,
+        method="external_audit",
+        every_months=12,
+        next_due=date(2030, 6, 1),
     )
 
     move(uow, owner, scope_id, Stage.goals, Stage.design, Stage.operation)

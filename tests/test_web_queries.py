@@ -88,6 +88,8 @@ BOUNDS: dict[str, int] = {
     "trade-offs tab": 9,
     "allocations tab": 10,
     "measures tab": 12,
+    # 9 with no area; with areas, their risks and their plans add one each.
+    "trust tab": 11,
     # The versions followed and their changes (3), then the library service's
     # statement, coverage (the statement again, the crosswalks) and unresolved
     # citations, each checking the scope's reader itself.

@@ -94,6 +94,9 @@ class Kind:
     after_change: AfterChange | None = None
     other_choices: OtherChoices | None = None
     cites: Cites | None = None
+    # The least role in the scope's organization that creates, changes and
+    # deletes one (a trust area's robustness is the owner's to decide).
+    role: Role = Role.editor
 
     def __post_init__(self) -> None:
         if self.label_column not in self.model.__table__.c:
@@ -265,7 +268,7 @@ def add_item(
 
 def create_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, data: Input) -> Any:
     with uow:
-        scope = writable_scope(uow.session, actor, scope_id, Role.editor)
+        scope = writable_scope(uow.session, actor, scope_id, kind.role)
         _, read = add_item(uow.session, actor, scope, kind, data)
         uow.commit()
         return read
@@ -276,7 +279,7 @@ def update_item(
 ) -> Any:
     with uow:
         session = uow.session
-        scope = writable_scope(session, actor, scope_id, Role.editor)
+        scope = writable_scope(session, actor, scope_id, kind.role)
         obj = _entity(session, scope, kind, item_id, to_change=True)
         _, before = _dump(session, kind, obj)
         values = data.model_dump(exclude_unset=True, exclude={"change_note"})
@@ -332,7 +335,7 @@ def delete_item(uow: UnitOfWork, actor: Principal, scope_id: int, kind: Kind, it
     """Delete an entity. A versioned one is retired instead, its versions kept."""
     with uow:
         session = uow.session
-        scope = writable_scope(session, actor, scope_id, Role.editor)
+        scope = writable_scope(session, actor, scope_id, kind.role)
         obj = _entity(session, scope, kind, item_id, to_change=True)
         if isinstance(obj, Versioned):
             if obj.status == "retired":

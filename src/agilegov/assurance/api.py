@@ -2,8 +2,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from agilegov.api.crud import kind_router
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.assurance import service
+from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AssessmentRead,
@@ -17,6 +19,8 @@ from agilegov.assurance.schemas import (
     EngagementRead,
     EngagementRefuse,
     EngagementStatus,
+    RobustnessMethodsSet,
+    RobustnessTableRead,
 )
 from agilegov.errors import NotFound
 from agilegov.i18n import lazy
@@ -146,4 +150,18 @@ def assessor_did(organization_id: int, request: Request, uow: Uow) -> dict[str, 
     return {"did": service.assessor_did(key_dir, organization_id)}
 
 
-routers = [router]
+@router.get("/assurance/robustness", response_model=RobustnessTableRead)
+def robustness_table(uow: Uow) -> Any:
+    """Which methods of assurance reach each robustness level on this site."""
+    return service.read_robustness_table(uow)
+
+
+@router.put("/assurance/robustness/{level}", response_model=RobustnessTableRead)
+def set_robustness_methods(
+    level: Robustness, body: RobustnessMethodsSet, uow: Uow, actor: Actor
+) -> Any:
+    """Set the methods that reach ``level`` (the site's operator)."""
+    return service.set_robustness_methods(uow, actor, level, body.methods)
+
+
+routers = [router, *(kind_router(kind) for kind in service.KINDS)]

@@ -1,4 +1,4 @@
-"""The ``agilegov credential`` commands."""
+"""The ``agilegov credential`` and ``agilegov assurance`` commands."""
 
 import json
 from datetime import UTC, datetime
@@ -8,10 +8,13 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from agilegov.i18n import gettext
-from agilegov.terminal import console, error_line, errors, fail
+from agilegov.terminal import console, error_line, errors, fail, open_uow
 
 credential_app = typer.Typer(
     name="credential", help="Attestations as verifiable credentials.", no_args_is_help=True
+)
+assurance_app = typer.Typer(
+    name="assurance", help="How robust trust must be, and by which methods.", no_args_is_help=True
 )
 
 # A status list fetched with --online is refused beyond this size: the minimum
@@ -394,3 +397,41 @@ def credential_verify(
     console.print(issuer_line, highlight=False)
     if not checked or accredited_by is None:
         raise typer.Exit(code=Verdict.status_not_checked)
+
+
+@assurance_app.command("robustness")
+def assurance_robustness(
+    level: Annotated[
+        str | None, typer.Option("--level", help="The level to set: low, medium or high.")
+    ] = None,
+    methods: Annotated[
+        str | None,
+        typer.Option("--methods", help="The methods that reach it, separated by commas."),
+    ] = None,
+) -> None:
+    """Show which methods reach each robustness level, or set a level's (with
+    --level and --methods); the first change replaces the default table."""
+    from agilegov.assurance.robustness import Method, Robustness
+    from agilegov.assurance.service import read_robustness_table, set_robustness_methods
+    from agilegov.auth import SYSTEM
+    from agilegov.errors import DomainError
+
+    if (level is None) != (methods is None):
+        fail(gettext("give --level and --methods together"))
+    if level is None or methods is None:
+        table = read_robustness_table(open_uow())
+    else:
+        try:
+            chosen = Robustness(level)
+            named = [Method(name.strip()) for name in methods.split(",") if name.strip()]
+        except ValueError as problem:
+            fail(str(problem))
+        try:
+            table = set_robustness_methods(open_uow(), SYSTEM, chosen, named)
+        except DomainError as problem:
+            fail(str(problem))
+    if not table.customized:
+        console.print(gettext("(the default table)"), highlight=False)
+    for row in table.levels:
+        listed = ", ".join(str(method) for method in row.methods)
+        console.print(f"{row.robustness}: {listed}", highlight=False, markup=False)

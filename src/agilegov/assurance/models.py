@@ -1,12 +1,14 @@
-"""Assessments of a scope's governance by an assessor, and the attestations they issue."""
+"""Assessments of a scope's governance by an assessor, and the attestations they
+issue; where a scope needs trust, how robust it must be and how it is assessed."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from agilegov.db import Base, JSONType, UTCDateTime
+from agilegov.analysis.models import Risk
+from agilegov.db import Base, JSONType, ScopedEntity, UTCDateTime
 
 
 class Engagement(Base):
@@ -85,3 +87,52 @@ class Attestation(Base):
     # The credential's bit in its issuer's status lists (Bitstring Status List);
     # None for attestations issued before credentials carried a credentialStatus.
     status_list_index: Mapped[int | None] = mapped_column()
+
+
+class RobustnessMethod(Base):
+    """The site's own table of which methods reach each robustness level: when it
+    holds any row, it replaces ``robustness.DEFAULT`` entirely."""
+
+    __tablename__ = "robustness_methods"
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    method: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+trust_area_risks = Table(
+    "trust_area_risks",
+    Base.metadata,
+    Column("trust_area_id", ForeignKey("trust_areas.id", ondelete="CASCADE"), primary_key=True),
+    Column("risk_id", ForeignKey("risks.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class TrustArea(ScopedEntity):
+    """Where others rely on the scope's governance, and how robust that trust must be."""
+
+    __tablename__ = "trust_areas"
+
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    robustness: Mapped[str] = mapped_column(String(16))
+    # Why that robustness: how severe the risks involved are.
+    reason: Mapped[str] = mapped_column(Text)
+    relied_on_by: Mapped[str] = mapped_column(Text)
+
+    risks: Mapped[list[Risk]] = relationship(secondary=trust_area_risks, order_by=Risk.id)
+
+    @property
+    def risk_ids(self) -> list[int]:
+        return [risk.id for risk in self.risks]
+
+
+class AssessmentPlan(ScopedEntity):
+    """How a trust area is assessed: by which method, how often, and when next."""
+
+    __tablename__ = "assessment_plans"
+
+    trust_area_id: Mapped[int] = mapped_column(ForeignKey("trust_areas.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    every_months: Mapped[int]
+    next_due: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")

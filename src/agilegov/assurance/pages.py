@@ -9,12 +9,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.orm import Session, selectinload, with_expression
 
 from agilegov import clock
 from agilegov.api.deps import Uow
 from agilegov.assurance import service
-from agilegov.assurance.models import Assessment, Attestation, Engagement
+from agilegov.assurance.models import (
+    Assessment,
+    AssessmentPlan,
+    Attestation,
+    Engagement,
+    TrustArea,
+)
+from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AttestationIssue,
@@ -35,11 +42,12 @@ from agilegov.organizations.service import (
     organization_names,
     organization_profile,
 )
-from agilegov.part import Panel
+from agilegov.part import Panel, Tab
 from agilegov.record.credentials import AttestationMethod
 from agilegov.tenancy import Scope
 from agilegov.trust.service import assessor_schemes, issuer_finding, scheme_name
 from agilegov.uow import UnitOfWork
+from agilegov.web.crud import kind_pages
 from agilegov.web.forms import FormState, reference_label
 from agilegov.web.lists import Column, Listing, choice_label, download, read
 from agilegov.web.render import (
@@ -598,3 +606,53 @@ def _assessments(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> 
 
 
 PANELS = (Panel(30, "scope/panels/assurance.html", _assessments),)
+
+
+TRUST_AREAS = Listing(
+    TrustArea,
+    (
+        Column("title", N_("Trust area"), TrustArea.title, lambda a: a.title, searched=True),
+        Column(
+            "robustness",
+            N_("Robustness"),
+            TrustArea.robustness,
+            lambda a: choice_label(a.robustness),
+            choices=tuple(Robustness),
+        ),
+        Column("reason", N_("Reason"), TrustArea.reason, lambda a: a.reason, searched=True),
+        Column(
+            "relied_on_by",
+            N_("Relied on by"),
+            TrustArea.relied_on_by,
+            lambda a: a.relied_on_by,
+            searched=True,
+        ),
+    ),
+    order=(TrustArea.title,),
+)
+
+
+def _trust(
+    session: Session, scope: Scope, query: dict[str, str], visitor: Any, **_: Any
+) -> dict[str, Any]:
+    loads = [selectinload(TrustArea.risks)]
+    areas = read(session, TRUST_AREAS, [TrustArea.scope_id == scope.id], query, loads)
+    plans: dict[int, list[AssessmentPlan]] = {area.id: [] for area in areas.rows}
+    if plans:
+        rows = session.scalars(
+            select(AssessmentPlan)
+            .where(AssessmentPlan.trust_area_id.in_(list(plans)))
+            .order_by(AssessmentPlan.next_due, AssessmentPlan.id)
+        )
+        for plan in rows:
+            plans[plan.trust_area_id].append(plan)
+    return {
+        "areas": areas,
+        "plans": plans,
+        "today": clock.today(),
+        "can_own": scope.status == "active" and visitor.can(scope.organization_id, Role.owner),
+    }
+
+
+TABS = (Tab("trust", N_("Trust"), 92, "scope/trust.html", _trust, badge="trust_areas"),)
+KIND_PAGES = [kind_pages(kind) for kind in service.KINDS]

@@ -1,10 +1,15 @@
-"""Assurance: assessments by assessors and the attestations they issue."""
+"""Assurance: where trust is needed and how robust it must be, assessments by
+assessors and the attestations they issue."""
 
 from pathlib import Path
 
 from agilegov.assurance import api, models, pages
-from agilegov.assurance.cli import credential_app
+from agilegov.assurance.cli import assurance_app, credential_app
+from agilegov.assurance.models import TrustArea
+from agilegov.assurance.service import KINDS
+from agilegov.exchange import kinds_section
 from agilegov.part import Part
+from agilegov.scoped import count_in_scope
 
 PART = Part(
     name="assurance",
@@ -12,7 +17,10 @@ PART = Part(
     messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
-    page_routers=[pages.router],
+    page_routers=[pages.router, *pages.KIND_PAGES],
+    tabs=pages.TABS,
     panels=pages.PANELS,
-    commands=[credential_app],
+    counts={"trust_areas": count_in_scope(TrustArea)},
+    commands=[credential_app, assurance_app],
+    exchange=[kinds_section(*KINDS)],
 )

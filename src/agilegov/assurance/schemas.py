@@ -1,11 +1,12 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from agilegov.assurance.robustness import Method, Robustness
 from agilegov.i18n import N_
 from agilegov.record.credentials import AttestationMethod
-from agilegov.schemas import Input, LongText, Output, ShortText, StoredDatetime
+from agilegov.schemas import Input, LongText, Name, Output, ShortText, StoredDatetime, partial_model
 
 # Not an enumeration: its words would be labels shared with other parts'
 # (an input "accepted" in a consultation reads otherwise).
@@ -117,3 +118,70 @@ class AttestationStatus(Output):
     suspended: bool
     suspended_at: datetime | None
     suspension_reason: str | None
+
+
+class TrustAreaCreate(Input):
+    title: Name
+    description: LongText = ""
+    robustness: Robustness = Field(description=N_("How robust the trust here must be."))
+    reason: LongText = Field(
+        min_length=1, description=N_("Why: how severe the risks involved are.")
+    )
+    relied_on_by: ShortText = Field(
+        min_length=1, description=N_("Who relies on it (users, regulators, partners, ...).")
+    )
+    risk_ids: list[int] = Field(default_factory=list, max_length=200)
+
+
+TrustAreaUpdate = partial_model(TrustAreaCreate)
+
+
+class TrustAreaRead(Output):
+    id: int
+    scope_id: int
+    title: str
+    description: str
+    robustness: Robustness
+    reason: str
+    relied_on_by: str
+    risk_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssessmentPlanCreate(Input):
+    trust_area_id: int
+    method: Method = Field(description=N_("It must meet the trust area's robustness."))
+    every_months: int = Field(ge=1, le=60, description=N_("How often, in months (1 to 60)."))
+    next_due: date
+    note: LongText = ""
+
+
+AssessmentPlanUpdate = partial_model(AssessmentPlanCreate)
+
+
+class AssessmentPlanRead(Output):
+    id: int
+    scope_id: int
+    trust_area_id: int
+    method: Method
+    every_months: int
+    next_due: date
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class RobustnessMethodsSet(Input):
+    methods: list[Method] = Field(min_length=1, max_length=len(Method))
+
+
+class RobustnessLevelRead(Output):
+    robustness: Robustness
+    methods: list[Method]
+
+
+class RobustnessTableRead(Output):
+    # Whether the site's operator has set its own table (else the default holds).
+    customized: bool
+    levels: list[RobustnessLevelRead]

@@ -22,9 +22,22 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.assurance.models import Assessment, Attestation, Engagement
+from agilegov.analysis.service import RISK
+from agilegov.assurance import robustness
+from agilegov.assurance.models import (
+    Assessment,
+    AssessmentPlan,
+    Attestation,
+    Engagement,
+    RobustnessMethod,
+    TrustArea,
+)
+from agilegov.assurance.robustness import Method, Robustness
 from agilegov.assurance.schemas import (
     AssessmentCreate,
+    AssessmentPlanCreate,
+    AssessmentPlanRead,
+    AssessmentPlanUpdate,
     AssessmentRead,
     AttestationIssue,
     AttestationRead,
@@ -36,6 +49,11 @@ from agilegov.assurance.schemas import (
     EngagementRead,
     EngagementRefuse,
     EngagementStatus,
+    RobustnessLevelRead,
+    RobustnessTableRead,
+    TrustAreaCreate,
+    TrustAreaRead,
+    TrustAreaUpdate,
 )
 from agilegov.auth import Principal, Role
 from agilegov.errors import Conflict, InvalidInput, NotFound
@@ -56,6 +74,7 @@ from agilegov.record.credentials import (
 from agilegov.record.service import record_event
 from agilegov.record.status_lists import StatusPurpose, status_entry, status_list_credential
 from agilegov.schemas import Page
+from agilegov.scoped import Kind
 from agilegov.settings import get_settings
 from agilegov.signing_keys import assessor_key
 from agilegov.tenancy import Scope
@@ -814,3 +833,137 @@ def assessments_in_progress(
         .order_by(Assessment.id)
     )
     return [AssessmentInProgress(*row) for row in rows]
+
+
+# Where trust is needed (report 4.5(1)): trust areas, how robust each must be,
+# and the plans by which they are assessed.
+
+
+def robustness_table(session: Session) -> dict[Robustness, frozenset[Method]]:
+    """The methods that reach each level: the site's own table when its
+    operator has set one, else ``robustness.DEFAULT``."""
+    rows = session.execute(select(RobustnessMethod.level, RobustnessMethod.method)).all()
+    if not rows:
+        return dict(robustness.DEFAULT)
+    table: dict[Robustness, set[Method]] = {level: set() for level in Robustness}
+    for level, method in rows:
+        table[Robustness(level)].add(Method(method))
+    return {level: frozenset(methods) for level, methods in table.items()}
+
+
+def _table_read(session: Session) -> RobustnessTableRead:
+    customized = session.scalar(select(func.count()).select_from(RobustnessMethod)) > 0
+    table = robustness_table(session)
+    levels = [
+        RobustnessLevelRead(robustness=level, methods=robustness.methods_meeting(level, table))
+        for level in Robustness
+    ]
+    return RobustnessTableRead(customized=customized, levels=levels)
+
+
+def read_robustness_table(uow: UnitOfWork) -> RobustnessTableRead:
+    with uow:
+        return _table_read(uow.session)
+
+
+def set_robustness_methods(
+    uow: UnitOfWork, actor: Principal, level: Robustness, methods: Collection[Method]
+) -> RobustnessTableRead:
+    """Which methods reach ``level`` on this site, from now on (the site's
+    operator). The first change starts from the default table, so the other
+    levels keep what they had."""
+    actor.require_site_admin()
+    level = Robustness(level)
+    chosen = sorted({Method(method) for method in methods}, key=list(Method).index)
+    if not chosen:
+        raise InvalidInput.on("methods", lazy("name at least one method"))
+    with uow:
+        session = uow.session
+        table = robustness_table(session)
+        table[level] = frozenset(chosen)
+        session.execute(RobustnessMethod.__table__.delete())
+        session.add_all(
+            RobustnessMethod(level=str(each), method=str(method))
+            for each in Robustness
+            for method in robustness.methods_meeting(each, table)
+        )
+        session.flush()
+        payload = {"level": str(level), "methods": [str(method) for method in chosen]}
+        record_event(session, actor, "robustness.set", None, payload, private=False)
+        read = _table_read(session)
+        uow.commit()
+        return read
+
+
+def _plan_rules(session: Session, scope: Scope, plan: Any) -> None:
+    if plan.trust_area_id is None or plan.method is None:
+        return
+    area = session.get(TrustArea, plan.trust_area_id)
+    if area is None:
+        return
+    table = robustness_table(session)
+    if not robustness.meets(area.robustness, plan.method, table):
+        allowed = ", ".join(robustness.methods_meeting(area.robustness, table)) or "-"
+        raise InvalidInput.on(
+            "method",
+            lazy(
+                "%(method)s does not meet the %(robustness)s robustness of the trust area;"
+                " methods that do: %(allowed)s",
+                method=plan.method,
+                robustness=area.robustness,
+                allowed=allowed,
+            ),
+        )
+
+
+def _area_rules(session: Session, scope: Scope, area: Any) -> None:
+    # A stricter robustness must not leave the area's plans below it.
+    if area.id is None or area.robustness is None:
+        return
+    table = robustness_table(session)
+    methods = session.scalars(
+        select(AssessmentPlan.method).where(AssessmentPlan.trust_area_id == area.id)
+    ).all()
+    short = sorted({m for m in methods if not robustness.meets(area.robustness, m, table)})
+    if short:
+        raise InvalidInput.on(
+            "robustness",
+            lazy(
+                "the area's assessment plans use methods that do not meet it: %(methods)s",
+                methods=", ".join(short),
+            ),
+        )
+
+
+TRUST_AREA = Kind(
+    name="trust_area",
+    plural="trust-areas",
+    label=N_("trust area"),
+    tab="trust",
+    label_column="title",
+    model=TrustArea,
+    create=TrustAreaCreate,
+    update=TrustAreaUpdate,
+    read=TrustAreaRead,
+    links=(RISK.link("risk_ids", "risks"),),
+    rules=_area_rules,
+    # How robust trust must be, and why, is the scope owner's to decide.
+    role=Role.owner,
+)
+
+ASSESSMENT_PLAN = Kind(
+    name="assessment_plan",
+    plural="assessment-plans",
+    label=N_("assessment plan"),
+    tab="trust",
+    # No name of its own: a plan is chosen by its number.
+    label_column="id",
+    model=AssessmentPlan,
+    create=AssessmentPlanCreate,
+    update=AssessmentPlanUpdate,
+    read=AssessmentPlanRead,
+    refs=(TRUST_AREA.ref("trust_area_id"),),
+    rules=_plan_rules,
+)
+
+KINDS = (TRUST_AREA, ASSESSMENT_PLAN)

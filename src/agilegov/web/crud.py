@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from agilegov import part, scoped
 from agilegov.api.deps import Uow
-from agilegov.auth import Role
 from agilegov.i18n import lazy
 from agilegov.scoped import Kind, Link, Ref
 from agilegov.tenancy import Scope, readable_scope, writable_scope
@@ -124,7 +123,7 @@ def kind_pages(kind: Kind) -> APIRouter:
         problems: dict[str, str] | None = None,
     ) -> Response:
         with uow:
-            found = writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+            found = writable_scope(uow.session, visitor.principal, scope_id, kind.role)
             choices = scope_choices(uow.session, found, kind)
             scope = ScopeName.of(found)
         state = FormState.of(kind.create, values, problems, choices=choices)
@@ -175,7 +174,7 @@ def kind_pages(kind: Kind) -> APIRouter:
         item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
         with uow:
             found = readable_scope(uow.session, visitor.principal, scope_id)
-            editable = found.status == "active" and visitor.can(found.organization_id)
+            editable = found.status == "active" and visitor.can(found.organization_id, kind.role)
             # Also what the page shows for the ids it holds: names, not numbers.
             choices = scope_choices(uow.session, found, kind)
             scope = ScopeName.of(found)
@@ -213,7 +212,7 @@ def kind_pages(kind: Kind) -> APIRouter:
         if not confirmed(form):
             item = scoped.get_item(uow, visitor.principal, scope_id, kind, item_id)
             with uow:
-                writable_scope(uow.session, visitor.principal, scope_id, Role.editor)
+                writable_scope(uow.session, visitor.principal, scope_id, kind.role)
             retire = kind.versioned
             return confirm_page(
                 request,
