@@ -267,7 +267,7 @@ def test_the_document_holds_every_kind(exported) -> None:
 
 def test_an_imported_scope_exports_the_same_document(world, exported) -> None:
     document = document_model().model_validate(copy.deepcopy(exported))
-    imported = import_scope(world.uow, world.editor, world.business_id, document)
+    imported = import_scope(world.uow, world.owner, world.business_id, document)
     assert (imported.organization_id, imported.name) == (
         world.business_id,
         exported["scope"]["name"],
@@ -285,7 +285,7 @@ def test_an_imported_scope_exports_the_same_document(world, exported) -> None:
 def test_an_import_is_one_record_event(world, exported) -> None:
     before = list_events(world.uow, world.owner, 1000, 0).total
     imported = import_scope(
-        world.uow, world.editor, world.business_id, document_model().model_validate(exported)
+        world.uow, world.owner, world.business_id, document_model().model_validate(exported)
     )
     events = list_events(world.uow, world.owner, 1000, 0, scope_id=imported.id).items
     assert [e.type for e in events] == ["scope.imported"]
@@ -434,6 +434,13 @@ def test_only_an_editor_imports(world, exported) -> None:
     with pytest.raises(Forbidden):
         import_scope(
             world.uow, world.reviewer, world.business_id, document_model().model_validate(exported)
+        )
+    assert row_counts(world.uow) == before
+    # Trust areas are the owner's to decide: an editor's import that holds them is refused.
+    assert exported["trust_areas"]
+    with pytest.raises(Forbidden):
+        import_scope(
+            world.uow, world.editor, world.business_id, document_model().model_validate(exported)
         )
     assert row_counts(world.uow) == before
 

@@ -259,6 +259,9 @@ def kinds_section(*kinds: Kind) -> Section:
         importer.kinds.update({kind.model: kind.name for kind in kinds})
         for kind in kinds:
             section = _section(kind)
+            if getattr(document, section):
+                # What only an owner creates one by one, only an owner imports.
+                importer.actor.require(importer.scope.organization_id, kind.role)
             deferred = []
             for index, item in enumerate(getattr(document, section)):
                 obj, parent = importer.entity(kind, f"{section}[{index}]", item)
