@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agilegov.assurance import robustness
 from agilegov.assurance.models import AssessmentPlan, RobustnessMethod, TrustArea
-from agilegov.assurance.robustness import Method, Robustness
+from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.service import (
     ASSESSMENT_PLAN,
     TRUST_AREA,
@@ -24,6 +24,7 @@ from agilegov.assurance.service import (
 from agilegov.cli import app
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.migrations import upgrade
+from agilegov.record.credentials import AttestationMethod
 from agilegov.settings import get_settings
 from api_helpers import API, assert_problem, ok, world_from_fixture
 from builders import World, add, new_scope, site_operator
@@ -52,12 +53,12 @@ def _plan(area_id: int, method: str) -> dict[str, Any]:
 
 def test_the_default_table_grows_stricter_with_the_level() -> None:
     low, medium, high = (robustness.DEFAULT[level] for level in Robustness)
-    assert low == set(Method) and high < medium < low
+    assert low == set(AttestationMethod) and high < medium < low
     assert robustness.meets("high", "external_audit")
     assert not robustness.meets("high", "peer_review")
     assert robustness.meets("medium", "peer_review")
     assert not robustness.meets("medium", "self_declaration")
-    custom = {Robustness.high: {Method.peer_review}}
+    custom = {Robustness.high: {AttestationMethod.peer_review}}
     assert robustness.meets("high", "peer_review", custom)
     assert not robustness.meets("low", "peer_review", custom)
 
@@ -81,17 +82,25 @@ def test_a_plan_must_meet_the_areas_robustness_under_the_sites_table(world: Worl
     assert _count(world, AssessmentPlan) == 0
 
     with pytest.raises(Forbidden):
-        set_robustness_methods(world.uow, world.owner, Robustness.high, [Method.peer_review])
+        set_robustness_methods(
+            world.uow, world.owner, Robustness.high, [AttestationMethod.peer_review]
+        )
     assert _count(world, RobustnessMethod) == 0
 
     operator = site_operator(world.uow)
     changed = set_robustness_methods(
-        world.uow, operator, Robustness.high, [Method.peer_review, Method.external_audit]
+        world.uow,
+        operator,
+        Robustness.high,
+        [AttestationMethod.peer_review, AttestationMethod.external_audit],
     )
     assert changed.customized
     with world.uow:
         table = robustness_table(world.uow.session)
-    assert table[Robustness.high] == {Method.peer_review, Method.external_audit}
+    assert table[Robustness.high] == {
+        AttestationMethod.peer_review,
+        AttestationMethod.external_audit,
+    }
     # The other levels keep the default's methods.
     assert table[Robustness.medium] == robustness.DEFAULT[Robustness.medium]
     plan = add(world.uow, world.editor, scope, ASSESSMENT_PLAN, **_plan(area.id, "peer_review"))
@@ -146,10 +155,10 @@ def test_the_documented_table_is_the_default() -> None:
     rows = re.findall(r"^\| `(\w+)` \|((?:[ ✓]*\|){2}[ ✓]*)\|$", text, re.M)
     levels = list(Robustness)
     documented = {
-        level: {Method(name) for name, marks in rows if marks.split("|")[i].strip()}
+        level: {AttestationMethod(name) for name, marks in rows if marks.split("|")[i].strip()}
         for i, level in enumerate(levels)
     }
-    assert {name for name, _ in rows} == set(Method)
+    assert {name for name, _ in rows} == set(AttestationMethod)
     assert documented == robustness.DEFAULT
 
 

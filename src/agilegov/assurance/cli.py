@@ -411,10 +411,11 @@ def assurance_robustness(
 ) -> None:
     """Show which methods reach each robustness level, or set a level's (with
     --level and --methods); the first change replaces the default table."""
-    from agilegov.assurance.robustness import Method, Robustness
+    from agilegov.assurance.robustness import Robustness
     from agilegov.assurance.service import read_robustness_table, set_robustness_methods
     from agilegov.auth import SYSTEM
     from agilegov.errors import DomainError
+    from agilegov.record.credentials import AttestationMethod
 
     if (level is None) != (methods is None):
         fail(gettext("give --level and --methods together"))
@@ -423,7 +424,7 @@ def assurance_robustness(
     else:
         try:
             chosen = Robustness(level)
-            named = [Method(name.strip()) for name in methods.split(",") if name.strip()]
+            named = [AttestationMethod(name.strip()) for name in methods.split(",") if name.strip()]
         except ValueError as problem:
             fail(str(problem))
         try:

@@ -6,19 +6,8 @@ own table, when its operator has set one, and passes it in.
 from collections.abc import Collection, Mapping
 from enum import StrEnum
 
-
-class Method(StrEnum):
-    """Ways of establishing trust, from a party's own word to a third party's."""
-
-    self_declaration = "self_declaration"
-    cross_check = "cross_check"
-    peer_review = "peer_review"
-    internal_audit = "internal_audit"
-    external_audit = "external_audit"
-    third_party_certification = "third_party_certification"
-    third_party_rating = "third_party_rating"
-    expert_declaration = "expert_declaration"
-    user_declaration = "user_declaration"
+# The methods of report 4.5(1)③, as attestations name them.
+from agilegov.record.credentials import AttestationMethod
 
 
 class Robustness(StrEnum):
@@ -35,37 +24,37 @@ class Robustness(StrEnum):
 # - high: only parties independent of the organization relied on (an outside
 #   auditor, a certification body, a rating agency), since the risks are severe
 #   enough that a reviewer inside it may share its interests.
-DEFAULT: dict[Robustness, frozenset[Method]] = {
-    Robustness.low: frozenset(Method),
+DEFAULT: dict[Robustness, frozenset[AttestationMethod]] = {
+    Robustness.low: frozenset(AttestationMethod),
     Robustness.medium: frozenset(
         {
-            Method.cross_check,
-            Method.peer_review,
-            Method.internal_audit,
-            Method.external_audit,
-            Method.third_party_certification,
-            Method.third_party_rating,
-            Method.expert_declaration,
+            AttestationMethod.cross_check,
+            AttestationMethod.peer_review,
+            AttestationMethod.internal_audit,
+            AttestationMethod.external_audit,
+            AttestationMethod.third_party_certification,
+            AttestationMethod.third_party_rating,
+            AttestationMethod.expert_declaration,
         }
     ),
     Robustness.high: frozenset(
         {
-            Method.external_audit,
-            Method.third_party_certification,
-            Method.third_party_rating,
+            AttestationMethod.external_audit,
+            AttestationMethod.third_party_certification,
+            AttestationMethod.third_party_rating,
         }
     ),
 }
 
-Table = Mapping[Robustness, Collection[Method]]
+Table = Mapping[Robustness, Collection[AttestationMethod]]
 
 
 def meets(level: str, method: str, table: Table = DEFAULT) -> bool:
     """Whether ``method`` reaches the robustness ``level`` under ``table``."""
-    return Method(method) in table.get(Robustness(level), ())
+    return AttestationMethod(method) in table.get(Robustness(level), ())
 
 
-def methods_meeting(level: str, table: Table = DEFAULT) -> list[Method]:
-    """The methods that reach ``level``, in the order of ``Method``."""
+def methods_meeting(level: str, table: Table = DEFAULT) -> list[AttestationMethod]:
+    """The methods that reach ``level``, in the order of ``AttestationMethod``."""
     allowed = table.get(Robustness(level), ())
-    return [method for method in Method if method in allowed]
+    return [method for method in AttestationMethod if method in allowed]

@@ -3,7 +3,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from agilegov.assurance.robustness import Method, Robustness
+from agilegov.assurance.robustness import Robustness
 from agilegov.i18n import N_
 from agilegov.record.credentials import AttestationMethod
 from agilegov.schemas import Input, LongText, Name, Output, ShortText, StoredDatetime, partial_model
@@ -151,7 +151,7 @@ class TrustAreaRead(Output):
 
 class AssessmentPlanCreate(Input):
     trust_area_id: int
-    method: Method = Field(description=N_("It must meet the trust area's robustness."))
+    method: AttestationMethod = Field(description=N_("It must meet the trust area's robustness."))
     every_months: int = Field(ge=1, le=60, description=N_("How often, in months (1 to 60)."))
     next_due: date
     note: LongText = ""
@@ -164,7 +164,7 @@ class AssessmentPlanRead(Output):
     id: int
     scope_id: int
     trust_area_id: int
-    method: Method
+    method: AttestationMethod
     every_months: int
     next_due: date
     note: str
@@ -173,12 +173,12 @@ class AssessmentPlanRead(Output):
 
 
 class RobustnessMethodsSet(Input):
-    methods: list[Method] = Field(min_length=1, max_length=len(Method))
+    methods: list[AttestationMethod] = Field(min_length=1, max_length=len(AttestationMethod))
 
 
 class RobustnessLevelRead(Output):
     robustness: Robustness
-    methods: list[Method]
+    methods: list[AttestationMethod]
 
 
 class RobustnessTableRead(Output):

@@ -32,7 +32,7 @@ from agilegov.assurance.models import (
     RobustnessMethod,
     TrustArea,
 )
-from agilegov.assurance.robustness import Method, Robustness
+from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
     AssessmentCreate,
     AssessmentPlanCreate,
@@ -64,6 +64,7 @@ from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import (
+    AttestationMethod,
     CredentialError,
     attestation_credential,
     attestation_urn,
@@ -839,15 +840,15 @@ def assessments_in_progress(
 # and the plans by which they are assessed.
 
 
-def robustness_table(session: Session) -> dict[Robustness, frozenset[Method]]:
+def robustness_table(session: Session) -> dict[Robustness, frozenset[AttestationMethod]]:
     """The methods that reach each level: the site's own table when its
     operator has set one, else ``robustness.DEFAULT``."""
     rows = session.execute(select(RobustnessMethod.level, RobustnessMethod.method)).all()
     if not rows:
         return dict(robustness.DEFAULT)
-    table: dict[Robustness, set[Method]] = {level: set() for level in Robustness}
+    table: dict[Robustness, set[AttestationMethod]] = {level: set() for level in Robustness}
     for level, method in rows:
-        table[Robustness(level)].add(Method(method))
+        table[Robustness(level)].add(AttestationMethod(method))
     return {level: frozenset(methods) for level, methods in table.items()}
 
 
@@ -867,14 +868,16 @@ def read_robustness_table(uow: UnitOfWork) -> RobustnessTableRead:
 
 
 def set_robustness_methods(
-    uow: UnitOfWork, actor: Principal, level: Robustness, methods: Collection[Method]
+    uow: UnitOfWork, actor: Principal, level: Robustness, methods: Collection[AttestationMethod]
 ) -> RobustnessTableRead:
     """Which methods reach ``level`` on this site, from now on (the site's
     operator). The first change starts from the default table, so the other
     levels keep what they had."""
     actor.require_site_admin()
     level = Robustness(level)
-    chosen = sorted({Method(method) for method in methods}, key=list(Method).index)
+    chosen = sorted(
+        {AttestationMethod(method) for method in methods}, key=list(AttestationMethod).index
+    )
     if not chosen:
         raise InvalidInput.on("methods", lazy("name at least one method"))
     with uow:
