@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from agilegov import clock, scoped
 from agilegov.auth import SYSTEM
@@ -415,3 +415,45 @@ def test_every_shipped_catalogue_names_itself_in_both_languages() -> None:
         if r.applies_from and o.applies_from and r.applies_from > o.applies_from
     }
     assert later
+
+
+def test_concurrent_decisions_and_moves_take_turns(
+    library: World, database_url: str, engine: Engine
+) -> None:
+    """Four editors decide the same requirement at once, then four move the scope
+    at once: one decision row (the last word), one move, never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agilegov.organizations.service import issue_token
+    from api_helpers import bearer, make_client
+
+    world = library
+    load(world.uow, (v2(publication_date="2025-01-01"), "v2.yaml"), (V1_TO_V2, "map.yaml"))
+    scope_id = following(world, "fw@1")
+    token = issue_token(world.uow, world.editor, "editor").token
+    client = make_client(database_url)
+    base = f"/api/v1/scopes/{scope_id}/frameworks"
+
+    def decide(number: int) -> int:
+        body = {"requirement": "fw@1#A.3", "applicable": False, "reason": f"reason {number}"}
+        return client.put(f"{base}/applicability", json=body, headers=bearer(token)).status_code
+
+    def move(_: int) -> int:
+        body = {"from": "fw@1", "to": "fw@2"}
+        return client.post(f"{base}/move", json=body, headers=bearer(token)).status_code
+
+    with client, ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(decide, range(4))) == [200, 200, 200, 200]
+        [statement] = service.statement_of_applicability(world.uow, world.owner, scope_id)
+        [decided] = [line for line in statement.requirements if line.decided]
+        assert decided.ref == "fw@1#A.3" and decided.reason.startswith("reason ")
+        moved = sorted(pool.map(move, range(4)))
+    assert moved == [200, 422, 422, 422]  # the others no longer follow fw@1
+    [statement] = service.statement_of_applicability(world.uow, world.owner, scope_id)
+    assert statement.version == "fw@2"
+    assert len(framework_changes(world.uow, scope_id)) == 1
+    with world.uow:
+        from agilegov.library.models import Applicability
+
+        # A.3 has no successor in fw@2: its decision is to be made again.
+        assert world.uow.session.scalar(select(func.count()).select_from(Applicability)) == 0

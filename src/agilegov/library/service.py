@@ -21,6 +21,7 @@ from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger
+from agilegov.db import hold
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.i18n import lazy
 from agilegov.library import ciso
@@ -1000,6 +1001,7 @@ def move_scope(
     with uow:
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
+        hold(session, scope)  # moves of one scope take turns, as its edits do
         old, new = _version(session, old_ref), _version(session, new_ref)
         if old is None or old.id not in {v.id for v in followed_versions(session, scope.id)}:
             raise InvalidInput.on("from", lazy("the scope does not follow %(ref)s", ref=old_ref))
@@ -1217,6 +1219,9 @@ def decide_applicability(
     with uow:
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
+        # Decisions of one scope take turns: two at once for one requirement
+        # would both find none and both insert it.
+        hold(session, scope)
         followed = {version.id for version in followed_versions(session, scope.id)}
         [requirement_id] = resolve_requirements(
             session, [data.requirement], "requirement", followed
