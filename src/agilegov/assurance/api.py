@@ -7,6 +7,7 @@ from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.assurance import service
 from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
+    AssessmentComplete,
     AssessmentCreate,
     AssessmentRead,
     AttestationIssue,
@@ -19,8 +20,15 @@ from agilegov.assurance.schemas import (
     EngagementRead,
     EngagementRefuse,
     EngagementStatus,
+    FindingClose,
+    FindingSet,
+    ImprovementActionCreate,
+    ImprovementActionDone,
+    ImprovementActionRead,
+    RequirementAssuranceRead,
     RobustnessMethodsSet,
     RobustnessTableRead,
+    ScopeAssuranceRead,
 )
 from agilegov.errors import NotFound
 from agilegov.i18n import lazy
@@ -83,6 +91,49 @@ def create_assessment(body: AssessmentCreate, uow: Uow, actor: Actor) -> Any:
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
 def get_assessment(assessment_id: int, uow: Uow, actor: Actor) -> Any:
     return service.get_assessment(uow, actor, assessment_id)
+
+
+@router.put("/assessments/{assessment_id}/criteria/{criterion_id}", response_model=AssessmentRead)
+def set_finding(
+    assessment_id: int, criterion_id: int, body: FindingSet, uow: Uow, actor: Actor
+) -> Any:
+    """Record the finding against one criterion, with its evidence (while open)."""
+    return service.set_finding(uow, actor, assessment_id, criterion_id, body)
+
+
+@router.post("/assessments/{assessment_id}/complete", response_model=AssessmentRead)
+def complete_assessment(
+    assessment_id: int, body: AssessmentComplete, uow: Uow, actor: Actor
+) -> Any:
+    """Complete and publish the assessment: a major nonconformity opens a trigger
+    on the scope and suspends the attestations standing on it."""
+    return service.complete_assessment(uow, actor, assessment_id, body)
+
+
+@router.post(
+    "/assessments/{assessment_id}/criteria/{criterion_id}/close", response_model=AssessmentRead
+)
+def close_finding(
+    assessment_id: int, criterion_id: int, body: FindingClose, uow: Uow, actor: Actor
+) -> Any:
+    """The assessor closes a nonconformity on its closing evidence."""
+    return service.close_finding(uow, actor, assessment_id, criterion_id, body)
+
+
+@router.post(
+    "/assessments/{assessment_id}/actions",
+    response_model=ImprovementActionRead,
+    status_code=201,
+)
+def add_action(assessment_id: int, body: ImprovementActionCreate, uow: Uow, actor: Actor) -> Any:
+    """The assessed organization plans an improvement action for a nonconformity."""
+    return service.add_action(uow, actor, assessment_id, body)
+
+
+@router.post("/improvement-actions/{action_id}/done", response_model=ImprovementActionRead)
+def complete_action(action_id: int, body: ImprovementActionDone, uow: Uow, actor: Actor) -> Any:
+    """Mark an action done, naming the measure version or review that carried it out."""
+    return service.complete_action(uow, actor, action_id, body)
 
 
 @router.post(
@@ -148,6 +199,20 @@ def assessor_did(organization_id: int, request: Request, uow: Uow) -> dict[str, 
         )
     key_dir = request.app.state.settings.assessor_key_dir
     return {"did": service.assessor_did(key_dir, organization_id)}
+
+
+@router.get("/scopes/{scope_id}/assurance", response_model=ScopeAssuranceRead)
+def scope_assurance(scope_id: int, uow: Uow, actor: Actor) -> Any:
+    """Where the scope needs trust, how robust, and the completed assessments
+    and attestations behind it."""
+    return service.scope_assurance(uow, actor, scope_id)
+
+
+@router.get("/goals/{goal_id}/assurance", response_model=RequirementAssuranceRead)
+def requirement_assurance(goal_id: int, uow: Uow, actor: Actor) -> Any:
+    """For a requirement (a goal others adopt), each adopter and the assurance
+    behind its adoption: method, robustness, findings, attestation status."""
+    return service.requirement_assurance(uow, actor, goal_id)
 
 
 @router.get("/assurance/robustness", response_model=RobustnessTableRead)

@@ -36,27 +36,105 @@ class Engagement(Base):
 
 
 class Assessment(Base):
+    """One assessment of a scope by a party (the scope's own organization, a peer
+    or expert, an accredited assessor), by one method, against published
+    criteria: open while findings are recorded, then completed."""
+
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The assessing party (for a self-declaration or an internal audit, the
+    # scope's own organization).
     assessor_organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id"), index=True
     )
     scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
     method: Mapped[str] = mapped_column(String(32))
-    criteria: Mapped[list[str]] = mapped_column(JSONType)
-    result: Mapped[str] = mapped_column(Text)
-    findings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # What the assessment covers, over which period.
+    coverage: Mapped[str] = mapped_column(Text, default="")
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    # The assessor's declaration of its independence from what it assesses.
+    independence: Mapped[str] = mapped_column(Text, default="")
+    # open (findings being recorded), then completed, for good.
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    result: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The plan it carries out: its completion schedules the next one.
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_plans.id"), index=True)
     # The accepted engagement the assessment answers, one assessment each; None
-    # for assessments made before engagements existed.
+    # for the scope's own assessments and for those made before engagements.
     engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), unique=True)
     # The accreditation scheme it was made under (the assessor accredited for it),
     # which its credentials name; None: under no scheme.
     scheme_id: Mapped[int | None] = mapped_column(ForeignKey("accreditation_schemes.id"))
+    criteria: Mapped[list["Criterion"]] = relationship(
+        order_by="Criterion.position", lazy="selectin", back_populates="assessment"
+    )
+    actions: Mapped[list["ImprovementAction"]] = relationship(
+        order_by="ImprovementAction.id", lazy="selectin"
+    )
     # The names a list shows, where its query asks for them.
     scope_name: Mapped[str | None] = query_expression()
     assessor_name: Mapped[str | None] = query_expression()
+
+
+class Criterion(Base):
+    """One criterion of an assessment, published with it: a requirement of a
+    framework in the library or a goal of the scope (copied as it read when
+    assessed), and the finding against it."""
+
+    __tablename__ = "assessment_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    position: Mapped[int]
+    # requirement, goal, or text (criteria written before the library existed).
+    source: Mapped[str] = mapped_column(String(16))
+    requirement_id: Mapped[int | None] = mapped_column(ForeignKey("requirements.id"), index=True)
+    # "framework@version#id" for a requirement.
+    reference: Mapped[str | None] = mapped_column(String(420))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    # A goal's acceptable level (and target) when assessed.
+    level: Mapped[str] = mapped_column(Text, default="")
+    # conforms, minor, major, observation, not_applicable; None until found.
+    finding: Mapped[str | None] = mapped_column(String(16))
+    # Of a major nonconformity: what is wrong (measure, goal, analysis).
+    cause: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # A nonconformity is closed by its assessor on the closing evidence.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+    closing_evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="criteria")
+
+
+class ImprovementAction(Base):
+    """What the assessed organization does about a nonconformity: an owner, a due
+    date, and what it becomes (a change of a measure, or a review)."""
+
+    __tablename__ = "improvement_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("assessment_criteria.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    due: Mapped[date] = mapped_column(Date)
+    # measure_change or review.
+    becomes: Mapped[str] = mapped_column(String(16))
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When done: the measure's new version, or the review, that carried it out.
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_note: Mapped[str] = mapped_column(Text, default="")
+    measure_version: Mapped[int | None]
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
 
 
 class Attestation(Base):
@@ -87,6 +165,9 @@ class Attestation(Base):
     # The credential's bit in its issuer's status lists (Bitstring Status List);
     # None for attestations issued before credentials carried a credentialStatus.
     status_list_index: Mapped[int | None] = mapped_column()
+    # The later assessment whose major nonconformity suspended it: lifting the
+    # suspension waits for that nonconformity's closing evidence.
+    suspended_by_assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
 
 
 class RobustnessMethod(Base):

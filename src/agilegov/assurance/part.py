@@ -5,7 +5,7 @@ from pathlib import Path
 
 from agilegov.assurance import api, models, pages
 from agilegov.assurance.cli import assurance_app, credential_app
-from agilegov.assurance.models import TrustArea
+from agilegov.assurance.models import Assessment, TrustArea
 from agilegov.assurance.service import KINDS
 from agilegov.exchange import kinds_section
 from agilegov.part import Part
@@ -21,6 +21,8 @@ PART = Part(
     tabs=pages.TABS,
     panels=pages.PANELS,
     counts={"trust_areas": count_in_scope(TrustArea)},
+    # A major nonconformity opens a trigger about its assessment.
+    trigger_subjects={"assessment": Assessment},
     commands=[credential_app, assurance_app],
     exchange=[kinds_section(*KINDS)],
 )

@@ -58,3 +58,9 @@ def methods_meeting(level: str, table: Table = DEFAULT) -> list[AttestationMetho
     """The methods that reach ``level``, in the order of ``AttestationMethod``."""
     allowed = table.get(Robustness(level), ())
     return [method for method in AttestationMethod if method in allowed]
+
+
+def highest_met(method: str, table: Table = DEFAULT) -> Robustness | None:
+    """The highest level ``method`` reaches under ``table``, or None if none."""
+    reached = [level for level in Robustness if meets(level, method, table)]
+    return reached[-1] if reached else None

@@ -12,55 +12,79 @@ private.
 """
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
 from agilegov.analysis.service import RISK
-from agilegov.assurance import robustness
+from agilegov.assurance import parties, robustness
 from agilegov.assurance.models import (
     Assessment,
     AssessmentPlan,
     Attestation,
+    Criterion,
     Engagement,
+    ImprovementAction,
     RobustnessMethod,
     TrustArea,
 )
+from agilegov.assurance.parties import Cause, Finding, Refusal
 from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
+    AdopterAssuranceRead,
+    AssessmentComplete,
     AssessmentCreate,
     AssessmentPlanCreate,
     AssessmentPlanRead,
     AssessmentPlanUpdate,
     AssessmentRead,
+    AssuranceRead,
     AttestationIssue,
     AttestationRead,
     AttestationRevoke,
     AttestationStatus,
     AttestationSuspend,
+    CriterionRead,
     EngagementAccept,
     EngagementCreate,
     EngagementRead,
     EngagementRefuse,
     EngagementStatus,
+    FindingClose,
+    FindingSet,
+    ImprovementActionCreate,
+    ImprovementActionDone,
+    ImprovementActionRead,
+    PlanSummary,
+    RequirementAssuranceRead,
     RobustnessLevelRead,
     RobustnessTableRead,
+    ScopeAssuranceRead,
     TrustAreaCreate,
     TrustAreaRead,
+    TrustAreaSummary,
     TrustAreaUpdate,
 )
 from agilegov.auth import Principal, Role
+from agilegov.cycle.rules import TriggerKind
+from agilegov.cycle.schemas import TriggerCreate
+from agilegov.cycle.service import open_trigger, review_decided_at
+from agilegov.design.service import MEASURE
 from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.goals.service import GOAL, adopters_of
 from agilegov.i18n import N_, Lazy, lazy
+from agilegov.library.service import requirement_refs, requirement_titles, resolve_requirements
+from agilegov.monitor.service import evaluation_scope
 from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationRead
-from agilegov.organizations.service import organization_profile
+from agilegov.organizations.service import is_member, organization_names, organization_profile
 from agilegov.paging import paginate
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import (
@@ -72,6 +96,7 @@ from agilegov.record.credentials import (
     sign,
     verification_method,
 )
+from agilegov.record.log import log_size
 from agilegov.record.service import record_event
 from agilegov.record.status_lists import StatusPurpose, status_entry, status_list_credential
 from agilegov.schemas import Page
@@ -81,6 +106,7 @@ from agilegov.signing_keys import assessor_key
 from agilegov.tenancy import Scope
 from agilegov.trust.service import accredited_scheme
 from agilegov.uow import UnitOfWork
+from agilegov.versioning import EntityVersion
 
 
 def organization_urn(organization: OrganizationRead) -> str:
@@ -133,17 +159,11 @@ def _assessment(session: Session, actor: Principal, assessment_id: int) -> Asses
 def _assessor_and_scope(
     session: Session, actor: Principal, assessor_organization_id: int, scope_id: int
 ) -> tuple[OrganizationRead, Scope]:
-    """The assessor ``actor`` edits for, and a scope it may assess: one it can
-    see, of another organization."""
+    """The organization ``actor`` edits for, and a scope it can see."""
     assessor = organization_profile(session, assessor_organization_id)
     if assessor is None:
         raise InvalidInput.on("assessor_organization_id", lazy("no such organization"))
     actor.require(assessor.id, Role.editor)
-    if assessor.kind != "assessor":
-        raise InvalidInput.on(
-            "assessor_organization_id",
-            lazy("%(assessor)s is not an assessor", assessor=assessor.name),
-        )
     scope = session.get(Scope, scope_id)
     if scope is None or not (
         scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
@@ -151,6 +171,20 @@ def _assessor_and_scope(
         raise InvalidInput.on(
             "scope_id",
             lazy("no scope %(scope_id)s this assessor can see", scope_id=scope_id),
+        )
+    return assessor, scope
+
+
+def _engagement_assessor(
+    session: Session, actor: Principal, assessor_organization_id: int, scope_id: int
+) -> tuple[OrganizationRead, Scope]:
+    """An assessor organization ``actor`` edits for, and a scope of another
+    organization it can see: the parties to an engagement."""
+    assessor, scope = _assessor_and_scope(session, actor, assessor_organization_id, scope_id)
+    if assessor.kind != "assessor":
+        raise InvalidInput.on(
+            "assessor_organization_id",
+            lazy("%(assessor)s is not an assessor", assessor=assessor.name),
         )
     if scope.organization_id == assessor.id:
         raise InvalidInput.on("scope_id", lazy("an assessor does not assess its own scope"))
@@ -203,24 +237,171 @@ def _accepted_engagement(
     return engagement
 
 
+# Why a party may not assess by a method, naming the field to change.
+_REFUSALS: dict[Refusal, tuple[str, str]] = {
+    Refusal.own_only: (
+        "method",
+        N_("only the scope's own organization records a %(method)s of it"),
+    ),
+    Refusal.not_own: (
+        "method",
+        N_(
+            "the scope's own organization records only self-declarations and internal "
+            "audits of it, not a %(method)s"
+        ),
+    ),
+    Refusal.not_assessor: (
+        "assessor_organization_id",
+        N_("a %(method)s is made by an assessor organization; %(assessor)s is not one"),
+    ),
+    Refusal.not_accredited: (
+        "scheme_id",
+        N_(
+            "a %(method)s names a scheme %(assessor)s holds an accreditation in force for, "
+            "on the trust list"
+        ),
+    ),
+}
+
+
+def _check_party(
+    session: Session, data: AssessmentCreate, assessor: OrganizationRead, scope: Scope
+) -> None:
+    """Refuse a party the method does not allow (``parties.refusal``), and an
+    accreditation named but not in force."""
+    accredited = data.scheme_id is not None and (
+        accredited_scheme(session, data.scheme_id, assessor.id, clock.now()) is not None
+    )
+    if data.scheme_id is not None and not accredited:
+        raise InvalidInput.on(
+            "scheme_id",
+            lazy(
+                "%(assessor)s holds no accreditation in force for this scheme",
+                assessor=assessor.name,
+            ),
+        )
+    facts = parties.Assessor(
+        is_scope_owner=assessor.id == scope.organization_id,
+        is_assessor_organization=assessor.kind == "assessor",
+        accredited=accredited,
+    )
+    refused = parties.refusal(data.method, facts)
+    if refused is not None:
+        field, message = _REFUSALS[refused]
+        raise InvalidInput.on(field, lazy(message, method=data.method, assessor=assessor.name))
+    if facts.is_scope_owner:
+        if data.engagement_id is not None:
+            raise InvalidInput.on(
+                "engagement_id", lazy("the scope's own organization needs no engagement")
+            )
+    elif data.engagement_id is None:
+        raise InvalidInput.on(
+            "engagement_id",
+            lazy("another organization assesses a scope on an engagement its owner accepted"),
+        )
+    else:
+        _accepted_engagement(session, data.engagement_id, assessor.id, scope.id)
+
+
+def _check_plan(session: Session, data: AssessmentCreate, scope: Scope) -> None:
+    if data.plan_id is None:
+        return
+    plan = session.get(AssessmentPlan, data.plan_id)
+    if plan is None or plan.scope_id != scope.id:
+        raise InvalidInput.on(
+            "plan_id", lazy("no assessment plan %(plan_id)s in this scope", plan_id=data.plan_id)
+        )
+    area = session.get(TrustArea, plan.trust_area_id)
+    assert area is not None
+    table = robustness_table(session)
+    if not robustness.meets(area.robustness, data.method, table):
+        raise InvalidInput.on(
+            "method",
+            lazy(
+                "%(method)s does not meet the %(robustness)s robustness of the plan's trust area",
+                method=data.method,
+                robustness=area.robustness,
+            ),
+        )
+
+
+def goal_level_text(goal: Any) -> str:
+    """A goal's acceptable level (and target) as the criterion publishes it."""
+    if goal.acceptable_level is None:
+        return ""
+    sign = "≥" if goal.direction == "higher_is_better" else "≤"
+    unit = f" {goal.unit}" if goal.unit else ""
+    text = f"{sign} {goal.acceptable_level:g}{unit}"
+    if goal.target is not None:
+        text += f" → {goal.target:g}{unit}"
+    return text
+
+
+def _criteria(session: Session, data: AssessmentCreate, scope: Scope) -> list[Criterion]:
+    """The criteria named, resolved and copied as they read now."""
+    criteria: list[Criterion] = []
+    seen: set[tuple[str, int]] = set()
+    for position, named in enumerate(data.criteria):
+        field = f"criteria[{position}]"
+        if (named.requirement is None) == (named.goal_id is None):
+            raise InvalidInput.on(field, lazy("name either a requirement or a goal"))
+        if named.requirement is not None:
+            (requirement_id,) = resolve_requirements(
+                session, [named.requirement], f"{field}.requirement"
+            )
+            key = ("requirement", requirement_id)
+            criterion = Criterion(
+                source="requirement",
+                requirement_id=requirement_id,
+                reference=requirement_refs(session, [requirement_id])[requirement_id],
+                title=requirement_titles(session, [requirement_id])[requirement_id],
+                level="",
+            )
+        else:
+            goal = session.get(GOAL.model, named.goal_id)
+            if goal is None or goal.scope_id != scope.id:
+                raise InvalidInput.on(
+                    f"{field}.goal_id",
+                    lazy("no goal %(goal_id)s in this scope", goal_id=named.goal_id),
+                )
+            key = ("goal", goal.id)
+            criterion = Criterion(
+                source="goal", goal_id=goal.id, title=goal.title, level=goal_level_text(goal)
+            )
+        if key in seen:
+            raise InvalidInput.on(field, lazy("this criterion is named twice"))
+        seen.add(key)
+        criterion.position = position
+        criterion.note = ""
+        criterion.evidence = []
+        criterion.closing_note = ""
+        criterion.closing_evidence = []
+        criteria.append(criterion)
+    return criteria
+
+
 def create_assessment(uow: UnitOfWork, actor: Principal, data: AssessmentCreate) -> AssessmentRead:
+    """Open an assessment: the party, method, coverage, period, independence
+    and criteria are fixed from here; findings follow, then completion."""
     with uow:
         session = uow.session
         assessor, scope = _assessor_and_scope(
             session, actor, data.assessor_organization_id, data.scope_id
         )
-        _accepted_engagement(session, data.engagement_id, assessor.id, scope.id)
-        if data.scheme_id is not None and (
-            accredited_scheme(session, data.scheme_id, assessor.id, clock.now()) is None
-        ):
-            raise InvalidInput.on(
-                "scheme_id",
-                lazy(
-                    "%(assessor)s holds no accreditation in force for this scheme",
-                    assessor=assessor.name,
-                ),
-            )
-        assessment = Assessment(**data.model_dump(mode="json"), created_at=clock.now())
+        _check_party(session, data, assessor, scope)
+        if data.period_end < data.period_start:
+            raise InvalidInput.on("period_end", lazy("must not be before period_start"))
+        _check_plan(session, data, scope)
+        criteria = _criteria(session, data, scope)
+        assessment = Assessment(
+            **data.model_dump(mode="json", exclude={"criteria", "period_start", "period_end"}),
+            period_start=data.period_start,
+            period_end=data.period_end,
+            status="open",
+            result="",
+            created_at=clock.now(),
+            criteria=criteria,
+        )
         session.add(assessment)
         session.flush()
         read = AssessmentRead.model_validate(assessment)
@@ -265,6 +446,490 @@ def list_assessments(
         return paginate(uow.session, Assessment, where, AssessmentRead, limit, offset)
 
 
+# ---------------------------------------------------------------- findings
+
+
+def _open_assessment(session: Session, actor: Principal, assessment_id: int) -> Assessment:
+    """The assessment, if ``actor`` edits for its assessor and it is still open."""
+    assessment = _assessment(session, actor, assessment_id)
+    actor.require(assessment.assessor_organization_id, Role.editor)
+    if assessment.status != "open":
+        raise Conflict(
+            lazy("assessment %(assessment_id)s is completed already", assessment_id=assessment_id)
+        )
+    return assessment
+
+
+def _criterion(assessment: Assessment, criterion_id: int) -> Criterion:
+    for criterion in assessment.criteria:
+        if criterion.id == criterion_id:
+            return criterion
+    raise NotFound(
+        lazy(
+            "assessment %(assessment_id)s has no criterion %(criterion_id)s",
+            assessment_id=assessment.id,
+            criterion_id=criterion_id,
+        )
+    )
+
+
+def _evidence(
+    session: Session, scope_id: int, links: Sequence[Any], field: str
+) -> list[dict[str, Any]]:
+    """The evidence links, each checked: an evaluation of the scope's
+    indicators, an entry the record holds, a document by its hash."""
+    size = log_size(session)
+    for position, link in enumerate(links):
+        if link.kind == "evaluation" and evaluation_scope(session, link.id) != scope_id:
+            raise InvalidInput.on(
+                f"{field}[{position}].id",
+                lazy("no evaluation %(evaluation_id)s of this scope", evaluation_id=link.id),
+            )
+        if link.kind == "record" and link.index >= size:
+            raise InvalidInput.on(
+                f"{field}[{position}].index",
+                lazy(
+                    "the record holds %(size)s entries: no entry %(index)s",
+                    size=size,
+                    index=link.index,
+                ),
+            )
+    return [link.model_dump() for link in links]
+
+
+def set_finding(
+    uow: UnitOfWork, actor: Principal, assessment_id: int, criterion_id: int, data: FindingSet
+) -> AssessmentRead:
+    """Record (or correct) the finding against one criterion while the
+    assessment is open."""
+    with uow:
+        session = uow.session
+        assessment = _open_assessment(session, actor, assessment_id)
+        criterion = _criterion(assessment, criterion_id)
+        if data.finding is Finding.major and data.cause is None:
+            raise InvalidInput.on(
+                "cause", lazy("a major nonconformity names its cause: measure, goal or analysis")
+            )
+        if data.finding is not Finding.major and data.cause is not None:
+            raise InvalidInput.on("cause", lazy("only a major nonconformity names a cause"))
+        criterion.evidence = _evidence(session, assessment.scope_id, data.evidence, "evidence")
+        criterion.finding = str(data.finding)
+        criterion.cause = None if data.cause is None else str(data.cause)
+        criterion.note = data.note
+        session.flush()
+        read = AssessmentRead.model_validate(assessment)
+        record_event(
+            session,
+            actor,
+            "assessment.finding_set",
+            assessment.id,
+            CriterionRead.model_validate(criterion),
+            scope=session.get(Scope, assessment.scope_id),
+            organization_id=assessment.assessor_organization_id,
+        )
+        uow.commit()
+        return read
+
+
+def _months_later(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def _criterion_text(criterion: Criterion) -> str:
+    if criterion.source == "requirement":
+        return f"{criterion.reference} {criterion.title}"
+    if criterion.level:
+        return f"{criterion.title} ({criterion.level})"
+    return criterion.title
+
+
+def _majors(assessment: Assessment) -> list[Criterion]:
+    return [c for c in assessment.criteria if c.finding == Finding.major]
+
+
+def complete_assessment(
+    uow: UnitOfWork, actor: Principal, assessment_id: int, data: AssessmentComplete
+) -> AssessmentRead:
+    """Complete the assessment and publish its findings. A major nonconformity
+    opens a trigger on the scope (``cycle.rules``) and suspends the
+    attestations standing on the scope; the plan it carries out is due again
+    its interval after today."""
+    with uow:
+        session = uow.session
+        assessment = _open_assessment(session, actor, assessment_id)
+        missing = [c.position + 1 for c in assessment.criteria if c.finding is None]
+        if missing:
+            raise InvalidInput.on(
+                "criteria",
+                lazy(
+                    "record a finding against every criterion first; none yet for: %(missing)s",
+                    missing=", ".join(map(str, missing)),
+                ),
+            )
+        scope = session.get(Scope, assessment.scope_id)
+        assert scope is not None
+        now = clock.now()
+        assessment.status = "completed"
+        assessment.completed_at = now
+        assessment.result = data.result
+        session.flush()
+        read = AssessmentRead.model_validate(assessment)
+        record_event(
+            session,
+            actor,
+            "assessment.completed",
+            assessment.id,
+            read,
+            scope=scope,
+            organization_id=assessment.assessor_organization_id,
+        )
+        majors = _majors(assessment)
+        if majors:
+            _open_finding_trigger(session, actor, scope, assessment, majors)
+            _suspend_standing(session, actor, scope, assessment)
+        if assessment.plan_id is not None:
+            _reschedule(session, actor, scope, assessment.plan_id, now.date())
+        if assessment.assessor_organization_id != scope.organization_id:
+            assessor = organization_profile(session, assessment.assessor_organization_id)
+            assert assessor is not None
+            nonconformities = sum(c.finding in parties.NONCONFORMITIES for c in assessment.criteria)
+            notify_owners(
+                session,
+                actor,
+                scope.organization_id,
+                "assessment.completed",
+                lazy(
+                    "%(assessor)s completed its assessment of %(scope)s",
+                    assessor=assessor.name,
+                    scope=scope.name,
+                ),
+                lazy(
+                    "Nonconformities: %(count)s, major: %(major)s.",
+                    count=nonconformities,
+                    major=len(majors),
+                ),
+                link=f"/assessments/{assessment.id}",
+                payload={"assessment_id": assessment.id, "scope_id": scope.id},
+            )
+        uow.commit()
+        return read
+
+
+def _open_finding_trigger(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    assessment: Assessment,
+    majors: list[Criterion],
+) -> None:
+    causes = [Cause(c.cause) for c in majors if c.cause is not None]
+    listed = "; ".join(f"{_criterion_text(c)} ({c.cause})" for c in majors)
+    open_trigger(
+        session,
+        actor,
+        scope,
+        TriggerCreate(
+            kind=TriggerKind.assessment_finding,
+            cause=f"assessment #{assessment.id} ({assessment.method}) found major "
+            f"nonconformities: {listed}",
+            subject_type="assessment",
+            subject_id=assessment.id,
+            facts={"measure_failed": parties.measure_failed(causes)},
+        ),
+    )
+
+
+def _suspend_standing(
+    session: Session, actor: Principal, scope: Scope, assessment: Assessment
+) -> None:
+    """Suspend every attestation standing on the scope: issued, in its validity,
+    neither revoked nor suspended."""
+    now = clock.now()
+    standing = session.scalars(
+        select(Attestation)
+        .join(Assessment, Assessment.id == Attestation.assessment_id)
+        .where(
+            Assessment.scope_id == scope.id,
+            Attestation.revoked_at.is_(None),
+            Attestation.suspended_at.is_(None),
+            Attestation.valid_until > now,
+        )
+        .order_by(Attestation.id)
+    ).all()
+    for attestation in standing:
+        attestation.suspended_at = now
+        attestation.suspension_reason = (
+            f"assessment #{assessment.id} found a major nonconformity in the scope"
+        )
+        attestation.suspended_by_assessment_id = assessment.id
+        issued_on = session.get(Assessment, attestation.assessment_id)
+        assert issued_on is not None
+        _changed_status(session, actor, attestation, issued_on, "attestation.suspended")
+        notify_owners(
+            session,
+            actor,
+            issued_on.assessor_organization_id,
+            "attestation.suspended",
+            lazy(
+                "Attestation %(attestation_id)s on %(scope)s is suspended",
+                attestation_id=attestation.id,
+                scope=scope.name,
+            ),
+            lazy(
+                "Assessment %(assessment_id)s found a major nonconformity. The suspension can "
+                "be lifted once its assessor closes it on the closing evidence.",
+                assessment_id=assessment.id,
+            ),
+            link=f"/assessments/{assessment.id}",
+            payload={"attestation_id": attestation.id, "assessment_id": assessment.id},
+        )
+
+
+def _reschedule(
+    session: Session, actor: Principal, scope: Scope, plan_id: int, completed_on: date
+) -> None:
+    plan = session.get(AssessmentPlan, plan_id)
+    assert plan is not None
+    plan.next_due = _months_later(completed_on, plan.every_months)
+    plan.updated_at = clock.now()
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "assessment_plan.updated",
+        plan.id,
+        AssessmentPlanRead.model_validate(plan),
+        scope=scope,
+    )
+
+
+def _completed(session: Session, actor: Principal, assessment_id: int) -> Assessment:
+    assessment = _assessment(session, actor, assessment_id)
+    if assessment.status != "completed":
+        raise Conflict(
+            lazy("assessment %(assessment_id)s is still open", assessment_id=assessment_id)
+        )
+    return assessment
+
+
+def _open_nonconformity(assessment: Assessment, criterion_id: int) -> Criterion:
+    criterion = _criterion(assessment, criterion_id)
+    if criterion.finding not in parties.NONCONFORMITIES:
+        raise InvalidInput.on(
+            "criterion_id",
+            lazy("criterion %(criterion_id)s is not a nonconformity", criterion_id=criterion_id),
+        )
+    if criterion.closed_at is not None:
+        raise Conflict(
+            lazy(
+                "the nonconformity of criterion %(criterion_id)s is closed already",
+                criterion_id=criterion_id,
+            )
+        )
+    return criterion
+
+
+def add_action(
+    uow: UnitOfWork, actor: Principal, assessment_id: int, data: ImprovementActionCreate
+) -> ImprovementActionRead:
+    """The assessed organization plans what it does about a nonconformity."""
+    with uow:
+        session = uow.session
+        assessment = _completed(session, actor, assessment_id)
+        scope = session.get(Scope, assessment.scope_id)
+        assert scope is not None
+        actor.require(scope.organization_id, Role.editor)
+        _open_nonconformity(assessment, data.criterion_id)
+        if not is_member(session, scope.organization_id, data.owner_id):
+            raise InvalidInput.on(
+                "owner_id", lazy("the owner must be a member of the scope's organization")
+            )
+        if data.due < clock.today():
+            raise InvalidInput.on("due", lazy("must not be in the past"))
+        if data.becomes == "measure_change":
+            measure = (
+                None if data.measure_id is None else session.get(MEASURE.model, data.measure_id)
+            )
+            if measure is None or measure.scope_id != scope.id:
+                raise InvalidInput.on(
+                    "measure_id", lazy("a measure change names a measure of this scope")
+                )
+        elif data.measure_id is not None:
+            raise InvalidInput.on("measure_id", lazy("a review names no measure"))
+        action = ImprovementAction(
+            assessment_id=assessment.id,
+            **data.model_dump(),
+            created_at=clock.now(),
+            done_note="",
+        )
+        session.add(action)
+        session.flush()
+        read = ImprovementActionRead.model_validate(action)
+        record_event(session, actor, "improvement_action.created", action.id, read, scope=scope)
+        uow.commit()
+        return read
+
+
+def _action(session: Session, actor: Principal, action_id: int) -> tuple[ImprovementAction, Scope]:
+    action = session.get(ImprovementAction, action_id)
+    if action is None:
+        raise NotFound(lazy("improvement action %(action_id)s not found", action_id=action_id))
+    assessment = _assessment(session, actor, action.assessment_id)
+    scope = session.get(Scope, assessment.scope_id)
+    assert scope is not None
+    return action, scope
+
+
+def complete_action(
+    uow: UnitOfWork, actor: Principal, action_id: int, data: ImprovementActionDone
+) -> ImprovementActionRead:
+    """Mark an action done, naming what carried it out: the measure's new
+    version (a change made after the action was planned) or the scope's review."""
+    with uow:
+        session = uow.session
+        action, scope = _action(session, actor, action_id)
+        if actor.user_id != action.owner_id:
+            actor.require(scope.organization_id, Role.editor)
+        if action.done_at is not None:
+            raise Conflict(
+                lazy("improvement action %(action_id)s is done already", action_id=action_id)
+            )
+        if action.becomes == "measure_change":
+            if data.review_id is not None:
+                raise InvalidInput.on("review_id", lazy("a measure change names no review"))
+            changed_at = (
+                None
+                if data.measure_version is None
+                else session.scalar(
+                    select(EntityVersion.created_at).where(
+                        EntityVersion.kind == MEASURE.name,
+                        EntityVersion.entity_id == action.measure_id,
+                        EntityVersion.version == data.measure_version,
+                    )
+                )
+            )
+            if changed_at is None or changed_at < action.created_at:
+                raise InvalidInput.on(
+                    "measure_version",
+                    lazy(
+                        "name a version of measure %(measure_id)s made since the action "
+                        "was planned",
+                        measure_id=action.measure_id,
+                    ),
+                )
+        else:
+            if data.measure_version is not None:
+                raise InvalidInput.on("measure_version", lazy("a review names no measure version"))
+            decided_at = (
+                None
+                if data.review_id is None
+                else review_decided_at(session, scope.id, data.review_id)
+            )
+            if decided_at is None or decided_at < action.created_at:
+                raise InvalidInput.on(
+                    "review_id",
+                    lazy("name a review of this scope held since the action was planned"),
+                )
+        action.done_at = clock.now()
+        action.done_note = data.note
+        action.measure_version = data.measure_version
+        action.review_id = data.review_id
+        session.flush()
+        read = ImprovementActionRead.model_validate(action)
+        record_event(session, actor, "improvement_action.done", action.id, read, scope=scope)
+        uow.commit()
+        return read
+
+
+def close_finding(
+    uow: UnitOfWork, actor: Principal, assessment_id: int, criterion_id: int, data: FindingClose
+) -> AssessmentRead:
+    """The assessor closes a nonconformity on its closing evidence, once every
+    improvement action answering it is done (at least one)."""
+    with uow:
+        session = uow.session
+        assessment = _completed(session, actor, assessment_id)
+        actor.require(assessment.assessor_organization_id, Role.editor)
+        criterion = _open_nonconformity(assessment, criterion_id)
+        actions = [a for a in assessment.actions if a.criterion_id == criterion.id]
+        if not actions:
+            raise Conflict(lazy("no improvement action answers this nonconformity yet"))
+        pending = [str(a.id) for a in actions if a.done_at is None]
+        if pending:
+            raise Conflict(
+                lazy("improvement actions still open: %(actions)s", actions=", ".join(pending))
+            )
+        criterion.closing_evidence = _evidence(
+            session, assessment.scope_id, data.evidence, "evidence"
+        )
+        criterion.closing_note = data.note
+        criterion.closed_at = clock.now()
+        session.flush()
+        read = AssessmentRead.model_validate(assessment)
+        record_event(
+            session,
+            actor,
+            "assessment.finding_closed",
+            assessment.id,
+            CriterionRead.model_validate(criterion),
+            scope=session.get(Scope, assessment.scope_id),
+            organization_id=assessment.assessor_organization_id,
+        )
+        uow.commit()
+        return read
+
+
+def open_major_findings(session: Session, scope_id: int) -> list[tuple[int, Criterion]]:
+    """The scope's major nonconformities not closed yet, in completed
+    assessments: ``(assessment id, criterion)``."""
+    rows = session.execute(
+        select(Assessment.id, Criterion)
+        .join(Criterion, Criterion.assessment_id == Assessment.id)
+        .where(
+            Assessment.scope_id == scope_id,
+            Assessment.status == "completed",
+            Criterion.finding == Finding.major.value,
+            Criterion.closed_at.is_(None),
+        )
+        .order_by(Assessment.id, Criterion.position)
+    ).all()
+    return [(assessment_id, criterion) for assessment_id, criterion in rows]
+
+
+@dataclass(frozen=True)
+class OverdueAction:
+    id: int
+    title: str
+    due: date
+    assessment_id: int
+    scope_id: int
+    scope_name: str
+
+
+def overdue_actions(session: Session, owner_id: int, today: date) -> list[OverdueAction]:
+    """The improvement actions ``owner_id`` owns that are past their due date
+    and not done, oldest due first (one query)."""
+    rows = session.execute(
+        select(
+            ImprovementAction.id,
+            ImprovementAction.title,
+            ImprovementAction.due,
+            ImprovementAction.assessment_id,
+            Scope.id,
+            Scope.name,
+        )
+        .join(Assessment, Assessment.id == ImprovementAction.assessment_id)
+        .join(Scope, Scope.id == Assessment.scope_id)
+        .where(
+            ImprovementAction.owner_id == owner_id,
+            ImprovementAction.done_at.is_(None),
+            ImprovementAction.due < today,
+        )
+        .order_by(ImprovementAction.due, ImprovementAction.id)
+    )
+    return [OverdueAction(*row) for row in rows]
+
+
 # ---------------------------------------------------------------- engagements
 
 
@@ -301,7 +966,7 @@ def request_engagement(uow: UnitOfWork, actor: Principal, data: EngagementCreate
     owner is told."""
     with uow:
         session = uow.session
-        assessor, scope = _assessor_and_scope(
+        assessor, scope = _engagement_assessor(
             session, actor, data.assessor_organization_id, data.scope_id
         )
         pending = session.scalar(
@@ -504,7 +1169,39 @@ def _status_payload(attestation: Attestation) -> dict[str, object]:
         suspended=attestation.suspended_at is not None,
         suspended_at=attestation.suspended_at,
         suspension_reason=attestation.suspension_reason,
+        suspended_by_assessment_id=attestation.suspended_by_assessment_id,
     ).model_dump(mode="json")
+
+
+def _check_attestable(session: Session, assessment: Assessment, assessor: OrganizationRead) -> None:
+    """An attestation rests on a completed assessment by an assessor
+    organization, with no major nonconformity open in the scope."""
+    if assessor.kind != "assessor":
+        raise Conflict(
+            lazy(
+                "%(organization)s is not an assessor organization: it records assessments, "
+                "it issues no attestations",
+                organization=assessor.name,
+            )
+        )
+    if assessment.status != "completed":
+        raise Conflict(
+            lazy(
+                "assessment %(assessment_id)s is still open: complete it first",
+                assessment_id=assessment.id,
+            )
+        )
+    majors = open_major_findings(session, assessment.scope_id)
+    if majors:
+        assessment_id, criterion = majors[0]
+        raise Conflict(
+            lazy(
+                "assessment %(assessment_id)s found a major nonconformity not closed yet "
+                "(%(criterion)s): no attestation until its closing evidence",
+                assessment_id=assessment_id,
+                criterion=_criterion_text(criterion),
+            )
+        )
 
 
 def issue_attestation(
@@ -519,6 +1216,7 @@ def issue_attestation(
         scope = session.get(Scope, assessment.scope_id)
         assessed = organization_profile(session, scope.organization_id) if scope else None
         assert assessor is not None and scope is not None and assessed is not None
+        _check_attestable(session, assessment, assessor)
         now = clock.now().replace(microsecond=0)
         valid_from = data.valid_from or now
         if data.valid_until <= valid_from:
@@ -564,11 +1262,18 @@ def issue_attestation(
                 scope_id=f"urn:agilegov:scope:{scope.id}",
                 scope_name=scope.name,
                 method=assessment.method,
-                criteria=assessment.criteria,
+                criteria=[_criterion_text(c) for c in assessment.criteria],
+                frameworks=sorted(
+                    {c.reference.partition("#")[0] for c in assessment.criteria if c.reference}
+                ),
                 result=assessment.result,
                 valid_from=valid_from,
                 valid_until=data.valid_until,
-                findings=assessment.findings or None,
+                findings=[
+                    f"{c.finding}: {_criterion_text(c)}" + (f" — {c.note}" if c.note else "")
+                    for c in assessment.criteria
+                    if c.finding not in (None, Finding.conforms, Finding.not_applicable)
+                ],
                 scheme=None if scheme is None else {"id": scheme.urn, "name": scheme.name},
                 # One bit in each list, at the same position.
                 credential_status=[
@@ -747,8 +1452,24 @@ def reinstate_attestation(
                     attestation_id=attestation_id,
                 )
             )
+        by = attestation.suspended_by_assessment_id
+        still_open = [
+            criterion
+            for assessment_id, criterion in open_major_findings(session, assessment.scope_id)
+            if assessment_id == by
+        ]
+        if still_open:
+            raise Conflict(
+                lazy(
+                    "assessment %(assessment_id)s's major nonconformity (%(criterion)s) is "
+                    "not closed: the suspension is lifted on its closing evidence",
+                    assessment_id=by,
+                    criterion=_criterion_text(still_open[0]),
+                )
+            )
         attestation.suspended_at = None
         attestation.suspension_reason = None
+        attestation.suspended_by_assessment_id = None
         status = _changed_status(session, actor, attestation, assessment, "attestation.reinstated")
         uow.commit()
         return status
@@ -803,7 +1524,7 @@ def published_status_list(
 
 @dataclass(frozen=True)
 class AssessmentInProgress:
-    """An assessment with no attestation issued on it yet."""
+    """An assessment still open: findings being recorded."""
 
     id: int
     method: str
@@ -815,9 +1536,8 @@ class AssessmentInProgress:
 def assessments_in_progress(
     session: Session, assessor_ids: Collection[int]
 ) -> list[AssessmentInProgress]:
-    """The assessments of the assessors ``assessor_ids`` that no attestation has
-    followed yet, oldest first (one query)."""
-    attested = select(Attestation.assessment_id)
+    """The open assessments of the organizations ``assessor_ids``, oldest first
+    (one query)."""
     rows = session.execute(
         select(
             Assessment.id,
@@ -829,7 +1549,7 @@ def assessments_in_progress(
         .join(Scope, Scope.id == Assessment.scope_id)
         .where(
             Assessment.assessor_organization_id.in_(assessor_ids),
-            Assessment.id.not_in(attested),
+            Assessment.status == "open",
         )
         .order_by(Assessment.id)
     )
@@ -970,3 +1690,209 @@ ASSESSMENT_PLAN = Kind(
 )
 
 KINDS = (TRUST_AREA, ASSESSMENT_PLAN)
+
+
+# Comparing assurance (report 4.5): what stands behind each scope's governance,
+# and behind each adoption of a requirement.
+
+
+def _attestation_state(attestations: list[Attestation], now: Any) -> tuple[int | None, str]:
+    if not attestations:
+        return None, "none"
+    latest = max(attestations, key=lambda attestation: attestation.id)
+    if latest.revoked_at is not None:
+        return latest.id, "revoked"
+    if latest.suspended_at is not None:
+        return latest.id, "suspended"
+    if latest.valid_until < now:
+        return latest.id, "expired"
+    return latest.id, "standing"
+
+
+def _summaries(session: Session, assessments: Sequence[Assessment]) -> list[AssuranceRead]:
+    """Each completed assessment summed up (three queries however many)."""
+    if not assessments:
+        return []
+    ids = [assessment.id for assessment in assessments]
+    by_assessment: dict[int, list[Attestation]] = {id_: [] for id_ in ids}
+    for attestation in session.scalars(
+        select(Attestation).where(Attestation.assessment_id.in_(ids))
+    ):
+        by_assessment[attestation.assessment_id].append(attestation)
+    names = organization_names(session, {a.assessor_organization_id for a in assessments})
+    table = robustness_table(session)
+    now = clock.now()
+    today = now.date()
+    summaries = []
+    for assessment in assessments:
+        counts: dict[str, int] = {}
+        for criterion in assessment.criteria:
+            if criterion.finding is not None:
+                counts[criterion.finding] = counts.get(criterion.finding, 0) + 1
+        unclosed = [
+            c
+            for c in assessment.criteria
+            if c.finding in parties.NONCONFORMITIES and c.closed_at is None
+        ]
+        attestation_id, state = _attestation_state(by_assessment[assessment.id], now)
+        summaries.append(
+            AssuranceRead(
+                assessment_id=assessment.id,
+                assessor_organization_id=assessment.assessor_organization_id,
+                assessor_name=names.get(assessment.assessor_organization_id, ""),
+                method=assessment.method,
+                robustness=robustness.highest_met(assessment.method, table),
+                period_start=assessment.period_start,
+                period_end=assessment.period_end,
+                completed_at=assessment.completed_at,
+                frameworks=sorted(
+                    {c.reference.partition("#")[0] for c in assessment.criteria if c.reference}
+                ),
+                findings=counts,
+                open_nonconformities=len(unclosed),
+                open_major=sum(c.finding == Finding.major for c in unclosed),
+                overdue_actions=sum(
+                    a.done_at is None and a.due < today for a in assessment.actions
+                ),
+                attestation_id=attestation_id,
+                attestation=state,
+            )
+        )
+    return summaries
+
+
+def _completed_of(session: Session, scope_ids: Collection[int]) -> list[Assessment]:
+    return list(
+        session.scalars(
+            select(Assessment)
+            .where(Assessment.scope_id.in_(scope_ids), Assessment.status == "completed")
+            .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+        )
+    )
+
+
+def _scope_visible(actor: Principal, scope: Scope | None) -> bool:
+    return scope is not None and (
+        scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
+    )
+
+
+def scope_assurance(uow: UnitOfWork, actor: Principal, scope_id: int) -> ScopeAssuranceRead:
+    """Where the scope needs trust, how robust, and the completed assessments
+    and attestations behind it: public for a published scope."""
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, scope_id)
+        if scope is None or not _scope_visible(actor, scope):
+            raise NotFound(lazy("scope %(scope_id)s not found", scope_id=scope_id))
+        today = clock.today()
+        areas = session.scalars(
+            select(TrustArea).where(TrustArea.scope_id == scope.id).order_by(TrustArea.id)
+        ).all()
+        plans = session.scalars(
+            select(AssessmentPlan)
+            .where(AssessmentPlan.scope_id == scope.id)
+            .order_by(AssessmentPlan.next_due, AssessmentPlan.id)
+        ).all()
+        owner = organization_profile(session, scope.organization_id)
+        assert owner is not None
+        return ScopeAssuranceRead(
+            scope_id=scope.id,
+            scope_name=scope.name,
+            organization_id=owner.id,
+            organization_name=owner.name,
+            trust_areas=[
+                TrustAreaSummary(
+                    id=area.id,
+                    title=area.title,
+                    robustness=area.robustness,
+                    relied_on_by=area.relied_on_by,
+                    plans=[
+                        PlanSummary(
+                            id=plan.id,
+                            method=plan.method,
+                            every_months=plan.every_months,
+                            next_due=plan.next_due,
+                            overdue=plan.next_due < today,
+                        )
+                        for plan in plans
+                        if plan.trust_area_id == area.id
+                    ],
+                )
+                for area in areas
+            ],
+            assessments=_summaries(session, _completed_of(session, [scope.id])),
+        )
+
+
+def requirement_assurance(
+    uow: UnitOfWork, actor: Principal, goal_id: int
+) -> RequirementAssuranceRead:
+    """For a requirement (a goal others adopt), each adopter and the assurance
+    behind its adoption. The requirement's own organization sees every
+    adopter; anyone else, the adopters whose scopes they may read."""
+    with uow:
+        session = uow.session
+        goal = session.get(GOAL.model, goal_id)
+        scope = None if goal is None else session.get(Scope, goal.scope_id)
+        if goal is None or not _scope_visible(actor, scope):
+            raise NotFound(lazy("goal %(goal_id)s not found", goal_id=goal_id))
+        assert scope is not None
+        regulator = organization_profile(session, scope.organization_id)
+        assert regulator is not None
+        sees_all = actor.can(regulator.id, Role.viewer)
+        adopters = []
+        for adopting_id, title, scope_id in adopters_of(session, goal.id):
+            adopter_scope = session.get(Scope, scope_id)
+            assert adopter_scope is not None
+            if not (sees_all or _scope_visible(actor, adopter_scope)):
+                continue
+            adopters.append((adopting_id, title, adopter_scope))
+        scope_ids = [adopter_scope.id for _, _, adopter_scope in adopters]
+        completed = _completed_of(session, scope_ids) if scope_ids else []
+        summaries = dict(
+            zip([a.id for a in completed], _summaries(session, completed), strict=True)
+        )
+        needed = _robustness_needed(session, scope_ids)
+        owners = organization_names(session, {s.organization_id for _, _, s in adopters})
+        rows = []
+        for adopting_id, title, adopter_scope in adopters:
+            own = [a for a in completed if a.scope_id == adopter_scope.id]
+            covering = [a for a in own if any(c.goal_id == adopting_id for c in a.criteria)]
+            chosen = (covering or own or [None])[0]
+            rows.append(
+                AdopterAssuranceRead(
+                    organization_id=adopter_scope.organization_id,
+                    organization_name=owners.get(adopter_scope.organization_id, ""),
+                    scope_id=adopter_scope.id,
+                    scope_name=adopter_scope.name,
+                    goal_id=adopting_id,
+                    goal_title=title,
+                    robustness_needed=needed.get(adopter_scope.id),
+                    assurance=None if chosen is None else summaries[chosen.id],
+                    covers_goal=bool(covering),
+                )
+            )
+        return RequirementAssuranceRead(
+            goal_id=goal.id,
+            goal_title=goal.title,
+            scope_id=scope.id,
+            organization_id=regulator.id,
+            organization_name=regulator.name,
+            adopters=rows,
+        )
+
+
+def _robustness_needed(session: Session, scope_ids: Collection[int]) -> dict[int, Robustness]:
+    """The most robust level each scope's trust areas ask for."""
+    order = list(Robustness)
+    needed: dict[int, Robustness] = {}
+    if not scope_ids:
+        return needed
+    for scope_id, level in session.execute(
+        select(TrustArea.scope_id, TrustArea.robustness).where(TrustArea.scope_id.in_(scope_ids))
+    ):
+        level = Robustness(level)
+        if scope_id not in needed or order.index(level) > order.index(needed[scope_id]):
+            needed[scope_id] = level
+    return needed

@@ -7,7 +7,7 @@ passed.
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -356,6 +356,13 @@ def record_review(
             _resolve(session, actor, scope, open_by_id[trigger_id], review)
         uow.commit()
         return read
+
+
+def review_decided_at(session: Session, scope_id: int, review_id: int) -> datetime | None:
+    """When a review of the scope was decided, or None if it has no such review."""
+    return session.scalar(
+        select(Review.decided_at).where(Review.id == review_id, Review.scope_id == scope_id)
+    )
 
 
 def list_reviews(

@@ -387,6 +387,16 @@ def goal_titles(session: Session, scope_id: int) -> dict[int, str]:
     return {row.id: row.title for row in rows}
 
 
+def adopters_of(session: Session, goal_id: int) -> list[tuple[int, str, int]]:
+    """The active goals adopting ``goal_id``: ``(goal id, title, scope id)``, by id."""
+    rows = session.execute(
+        select(Goal.id, Goal.title, Goal.scope_id)
+        .where(Goal.derives_from_id == goal_id, Goal.status == "active")
+        .order_by(Goal.id)
+    )
+    return [(id_, title, scope_id) for id_, title, scope_id in rows]
+
+
 def requirements_of(session: Session, scope_ids: Collection[int]) -> list[Goal]:
     """The active specific goals of the scopes, which another organization may adopt
     as requirements, by scope then id (one query)."""

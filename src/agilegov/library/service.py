@@ -598,6 +598,19 @@ def requirement_refs(session: Session, ids: Collection[int]) -> dict[int, str]:
     return {id_: refs[id_] for id_ in ids if id_ in refs}
 
 
+def requirement_titles(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """The titles of these requirements, by id: the name, else the description's
+    first line (short clauses have only a description)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Requirement.id, Requirement.name, Requirement.description).where(
+            Requirement.id.in_(ids)
+        )
+    )
+    return {id_: name or description.partition("\n")[0][:300] for id_, name, description in rows}
+
+
 def resolve_requirements(
     session: Session, refs: Sequence[str], field: str, versions: Collection[int] | None = None
 ) -> list[int]:

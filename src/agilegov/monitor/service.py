@@ -926,6 +926,11 @@ def list_episodes(
 # ---------------------------------------------------------------- reads for the pages
 
 
+def evaluation_scope(session: Session, evaluation_id: int) -> int | None:
+    """The scope whose indicator an evaluation measured, or None if there is none."""
+    return session.scalar(select(Evaluation.scope_id).where(Evaluation.id == evaluation_id))
+
+
 def latest_evaluations(session: Session, scope_id: int) -> dict[int, Any]:
     """Each indicator's latest evaluation in the scope, by indicator id, in one query."""
     latest = (

@@ -562,6 +562,29 @@ def user_name(session: Session, user_id: int) -> str | None:
     return session.scalar(select(User.name).where(User.id == user_id))
 
 
+def is_member(session: Session, organization_id: int, user_id: int) -> bool:
+    """Whether the user belongs to the organization, in any role."""
+    return (
+        session.scalar(
+            select(Membership.id).where(
+                Membership.organization_id == organization_id, Membership.user_id == user_id
+            )
+        )
+        is not None
+    )
+
+
+def members_of(session: Session, organization_id: int) -> list[tuple[int, str]]:
+    """The organization's members as ``(user id, name)``, by name."""
+    rows = session.execute(
+        select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id)
+        .order_by(User.name, User.id)
+    )
+    return [(id_, name) for id_, name in rows]
+
+
 def owners_of(session: Session, organization_id: int) -> list[int]:
     """The users who own ``organization_id``, by id."""
     return list(

@@ -553,6 +553,7 @@ def attestation_credential(
     valid_until: datetime | None = None,
     findings: Sequence[str] | None = None,
     scheme: Mapping[str, str] | None = None,
+    frameworks: Sequence[str] | None = None,
     credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The unsigned VC 2.0 credential for one governance attestation.
@@ -561,7 +562,7 @@ def attestation_credential(
     verification method is the issuer's own key); ``subject_id`` a URN or URL
     (or DID) of the assessed organization; times must be timezone-aware and are
     written in UTC with ``Z``, to the second. The custom terms (``scope``,
-    ``method``, ``criteria``, ``result``, ``findings``, the type
+    ``method``, ``criteria``, ``frameworks``, ``result``, ``findings``, the type
     ``GovernanceAttestation``) fall under the VC 2.0 context's issuer-dependent
     vocabulary; JCS signing does not need them defined.
 
@@ -609,6 +610,9 @@ def attestation_credential(
         "criteria": _texts(criteria, "criteria", allow_empty=False),
         "result": _text(result, "result"),
     }
+    if frameworks:
+        # The framework versions (framework@version) the criteria come from.
+        subject["frameworks"] = _texts(frameworks, "frameworks", allow_empty=False)
     if findings is not None:
         subject["findings"] = _texts(findings, "findings", allow_empty=True)
     if scheme is not None:
