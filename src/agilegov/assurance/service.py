@@ -159,11 +159,11 @@ def _assessment(session: Session, actor: Principal, assessment_id: int) -> Asses
 def _assessor_and_scope(
     session: Session, actor: Principal, assessor_organization_id: int, scope_id: int
 ) -> tuple[OrganizationRead, Scope]:
-    """The organization ``actor`` edits for, and a scope it can see."""
+    """The organization ``actor`` assesses for, and a scope it can see."""
     assessor = organization_profile(session, assessor_organization_id)
     if assessor is None:
         raise InvalidInput.on("assessor_organization_id", lazy("no such organization"))
-    actor.require(assessor.id, Role.editor)
+    actor.require(assessor.id, Role.viewer)
     scope = session.get(Scope, scope_id)
     if scope is None or not (
         scope.visibility == "public" or actor.can(scope.organization_id, Role.viewer)
@@ -172,7 +172,15 @@ def _assessor_and_scope(
             "scope_id",
             lazy("no scope %(scope_id)s this assessor can see", scope_id=scope_id),
         )
+    actor.require(assessor.id, assessing_role(assessor.id, scope.organization_id))
     return assessor, scope
+
+
+def assessing_role(assessor_id: int, scope_organization_id: int) -> Role:
+    """The role an assessment needs in the assessing organization: an
+    organization assessing its own scope reviews its governance (the role
+    that records reviews); another organization's assessors edit for it."""
+    return Role.reviewer if assessor_id == scope_organization_id else Role.editor
 
 
 def _engagement_assessor(
@@ -450,14 +458,21 @@ def list_assessments(
 
 
 def _open_assessment(session: Session, actor: Principal, assessment_id: int) -> Assessment:
-    """The assessment, if ``actor`` edits for its assessor and it is still open."""
+    """The assessment, if ``actor`` assesses for its assessor and it is still open."""
     assessment = _assessment(session, actor, assessment_id)
-    actor.require(assessment.assessor_organization_id, Role.editor)
+    _require_assessing(session, actor, assessment)
     if assessment.status != "open":
         raise Conflict(
             lazy("assessment %(assessment_id)s is completed already", assessment_id=assessment_id)
         )
     return assessment
+
+
+def _require_assessing(session: Session, actor: Principal, assessment: Assessment) -> None:
+    scope = session.get(Scope, assessment.scope_id)
+    assert scope is not None
+    role = assessing_role(assessment.assessor_organization_id, scope.organization_id)
+    actor.require(assessment.assessor_organization_id, role)
 
 
 def _criterion(assessment: Assessment, criterion_id: int) -> Criterion:
@@ -762,7 +777,8 @@ def add_action(
             created_at=clock.now(),
             done_note="",
         )
-        session.add(action)
+        # Through the assessment, so that its loaded actions include this one.
+        assessment.actions.append(action)
         session.flush()
         read = ImprovementActionRead.model_validate(action)
         record_event(session, actor, "improvement_action.created", action.id, read, scope=scope)
@@ -849,7 +865,7 @@ def close_finding(
     with uow:
         session = uow.session
         assessment = _completed(session, actor, assessment_id)
-        actor.require(assessment.assessor_organization_id, Role.editor)
+        _require_assessing(session, actor, assessment)
         criterion = _open_nonconformity(assessment, criterion_id)
         actions = [a for a in assessment.actions if a.criterion_id == criterion.id]
         if not actions:

@@ -109,11 +109,17 @@ CHAPTERS: tuple[Chapter, ...] = (
     inner_loop.explanations_redesign,
     inner_loop.fairness,
     inner_loop.fairness_redesign,
+    # Where others rely on the governance, then FairBench's certification.
+    assurance.trust_and_plans,
     assurance.fairness_attestation,
     outer_loop.new_guideline,
     outer_loop.reanalysis,
     outer_loop.goal_revision,
     outer_loop.redesign,
+    # The redesign closes FairBench's finding; a self-declaration and an internal audit.
+    assurance.contesting_closed,
+    assurance.self_declaration,
+    assurance.internal_audit,
     # Applicants and the community are asked how contesting should work.
     dialogue.consultation_on_contesting,
 )
