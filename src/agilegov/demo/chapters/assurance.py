@@ -6,16 +6,21 @@ from datetime import timedelta
 
 from agilegov import clock
 from agilegov.assurance.schemas import (
+    AssessmentComplete,
     AssessmentCreate,
     AttestationIssue,
+    CriterionInput,
     EngagementAccept,
     EngagementCreate,
+    FindingSet,
 )
 from agilegov.assurance.service import (
     accept_engagement,
+    complete_assessment,
     create_assessment,
     issue_attestation,
     request_engagement,
+    set_finding,
 )
 from agilegov.demo.story import CALIBRATION_LIVE, Story
 
@@ -45,27 +50,54 @@ def fairness_attestation(story: Story) -> None:
             EngagementAccept(note="Agreed: the monitoring data of the last 90 days is yours."),
         )
     with story.at(CALIBRATION_LIVE + 8, 14):
+        today = clock.today()
+        fairbench = story.organizations["fairbench"]
         assessment = create_assessment(
             story.uow,
             assessor,
             AssessmentCreate(
                 engagement_id=engagement.id,
-                assessor_organization_id=story.organizations["fairbench"],
+                assessor_organization_id=fairbench,
                 scope_id=story.scopes["screening"],
                 method="third_party_certification",
                 # The scheme the council accredited FairBench for: the credential names it.
                 scheme_id=story.ids["scheme.aigb"],
+                coverage="The selection-rate monitoring, overall and for every client, and the "
+                "explanations of rejections.",
+                period_start=today - timedelta(days=90),
+                period_end=today,
+                independence="FairBench has no other engagement with TalentBridge and no stake "
+                "in the screening model.",
                 criteria=[
-                    "Selection-rate ratio between groups at or above 0.8 over 90 days, "
-                    "overall and for every client",
-                    "Every rejection explained within 24 hours",
-                    "Breaches reviewed and remedied in the governance cycle",
+                    CriterionInput(goal_id=story.ids["goal.selection_ratio"]),
+                    CriterionInput(goal_id=story.ids["goal.explanations"]),
                 ],
-                result="Certified: criteria met after per-client calibration went live.",
-                findings=[
-                    "Monitoring per client closes the gap found in the second inner loop.",
-                    "Explanations should offer contesting, not only reasons.",
-                ],
+            ),
+        )
+        ratio, explanations = (criterion.id for criterion in assessment.criteria)
+        for criterion_id, finding in (
+            (
+                ratio,
+                FindingSet(
+                    finding="conforms",
+                    note="Monitoring per client closes the gap found in the second inner loop.",
+                ),
+            ),
+            (
+                explanations,
+                FindingSet(
+                    finding="observation",
+                    note="Explanations should offer contesting, not only reasons.",
+                ),
+            ),
+        ):
+            set_finding(story.uow, assessor, assessment.id, criterion_id, finding)
+        complete_assessment(
+            story.uow,
+            assessor,
+            assessment.id,
+            AssessmentComplete(
+                result="Certified: criteria met after per-client calibration went live."
             ),
         )
         issue_attestation(
