@@ -257,6 +257,7 @@ def test_each_method_is_made_by_the_parties_it_allows(parties: Parties) -> None:
             after = _stored(world)[0]
             assert after["assessments"] == before["assessments"] + 1
             assert after["assessment_criteria"] == before["assessment_criteria"] + 1
+    # The own organization by its two methods, another by four, the accredited by all but two.
     assert made == len(OWN_METHODS) + len(OTHER_METHODS) + len(set(AttestationMethod) - OWN_METHODS)
 
 
