@@ -10,8 +10,21 @@ from sqlalchemy import func, select
 
 from agilegov import clock, scoped
 from agilegov.analysis.service import CONDITION, IMPACT, STAKEHOLDER
-from agilegov.assurance.schemas import EngagementAccept, EngagementCreate
-from agilegov.assurance.service import accept_engagement, request_engagement
+from agilegov.assurance.schemas import (
+    AssessmentComplete,
+    AssessmentCreate,
+    AssessmentRead,
+    EngagementAccept,
+    EngagementCreate,
+    FindingSet,
+)
+from agilegov.assurance.service import (
+    accept_engagement,
+    complete_assessment,
+    create_assessment,
+    request_engagement,
+    set_finding,
+)
 from agilegov.auth import Principal
 from agilegov.cycle import service as cycle
 from agilegov.cycle.models import Cycle
@@ -181,6 +194,67 @@ def accepted_engagement(
         ),
     )
     return accept_engagement(uow, owner, engagement.id, EngagementAccept()).id
+
+
+def scope_goal(uow: UnitOfWork, owner: Principal, scope_id: int) -> int:
+    """A goal of the scope to assess against: its first, else one made now."""
+    with uow:
+        found = uow.session.scalar(
+            select(GOAL.model.id).where(GOAL.model.scope_id == scope_id).order_by(GOAL.model.id)
+        )
+    return found if found is not None else specific_goal(uow, owner, scope_id).id
+
+
+def assessment_input(
+    assessor_id: int, scope_id: int, criteria: list[dict[str, Any]], /, **fields: Any
+) -> AssessmentCreate:
+    """What opening an assessment of the scope by the assessor asks for; by
+    default an expert declaration (another organization, on an engagement)."""
+    values: dict[str, Any] = {
+        "assessor_organization_id": assessor_id,
+        "scope_id": scope_id,
+        "method": "expert_declaration",
+        "coverage": "Monitoring of the selection-rate ratio",
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 6, 30),
+        "independence": "No other work for the assessed organization",
+        "criteria": criteria,
+    }
+    return AssessmentCreate(**(values | fields))
+
+
+def complete(
+    uow: UnitOfWork,
+    actor: Principal,
+    assessment: AssessmentRead,
+    findings: dict[int, FindingSet] | None = None,
+    result: str = "Meets the criteria",
+) -> AssessmentRead:
+    """Record a finding against every criterion (by position in ``findings``,
+    else conforms), then complete the assessment."""
+    for criterion in assessment.criteria:
+        found = (findings or {}).get(criterion.position, FindingSet(finding="conforms"))
+        set_finding(uow, actor, assessment.id, criterion.id, found)
+    return complete_assessment(uow, actor, assessment.id, AssessmentComplete(result=result))
+
+
+def completed_assessment(
+    uow: UnitOfWork,
+    actor: Principal,
+    owner: Principal,
+    assessor_id: int,
+    scope_id: int,
+    /,
+    **fields: Any,
+) -> AssessmentRead:
+    """An assessment of one goal of the scope (``scope_goal``), every criterion
+    conforming, completed: what an attestation rests on. On an engagement the
+    owner accepts unless ``engagement_id`` is given."""
+    goal_id = scope_goal(uow, owner, scope_id)
+    if "engagement_id" not in fields:
+        fields["engagement_id"] = accepted_engagement(uow, actor, owner, assessor_id, scope_id)
+    data = assessment_input(assessor_id, scope_id, [{"goal_id": goal_id}], **fields)
+    return complete(uow, actor, create_assessment(uow, actor, data))
 
 
 def event_count(uow: UnitOfWork) -> int:

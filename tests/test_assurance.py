@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue, AttestationRevoke
+from agilegov.assurance.schemas import AttestationIssue, AttestationRevoke
 from agilegov.assurance.service import (
     attestation_status,
     create_assessment,
@@ -25,28 +25,24 @@ from agilegov.record.credentials import CredentialError, verify_attestation
 from agilegov.record.models import Event
 from agilegov.settings import get_settings
 from api_helpers import bearer, make_client
-from builders import accepted_engagement, event_count, new_scope, row_counts
+from builders import (
+    accepted_engagement,
+    assessment_input,
+    completed_assessment,
+    event_count,
+    new_scope,
+    row_counts,
+    scope_goal,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _assessment(world, actor, organization_id, scope_id, engagement_id=None):
-    if engagement_id is None:
-        engagement_id = accepted_engagement(
-            world.uow, actor, world.owner, organization_id, scope_id
-        )
-    return create_assessment(
-        world.uow,
-        actor,
-        AssessmentCreate(
-            engagement_id=engagement_id,
-            assessor_organization_id=organization_id,
-            scope_id=scope_id,
-            method="third_party_certification",
-            criteria=["Selection-rate ratio ≥ 0.8"],
-            result="Meets the criteria",
-            findings=["Monitoring per client is in place"],
-        ),
+def _assessment(world, actor, organization_id, scope_id, **engagement):
+    """An expert declaration of one goal of the scope, completed, on an engagement
+    the owner accepted (``engagement_id``, else one asked and accepted here)."""
+    return completed_assessment(
+        world.uow, actor, world.owner, organization_id, scope_id, **engagement
     )
 
 
@@ -108,16 +104,25 @@ def test_refusals_store_nothing(world, assessor):
     actor, organization_id, scope_id, key_dir = assessor
     private_scope = new_scope(world.uow, world.owner, world.business_id, "Internal")
     engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
+    goal_id = scope_goal(world.uow, world.owner, scope_id)
     before, events = row_counts(world.uow), event_count(world.uow)
     cases = [
         (world.viewer, organization_id, scope_id, Forbidden),  # not the assessor's member
-        (world.owner, world.business_id, scope_id, InvalidInput),  # a business, no assessor
+        # The scope's own organization, by a method that is not its own.
+        (world.owner, world.business_id, scope_id, InvalidInput),
         (actor, organization_id, private_scope, InvalidInput),  # cannot see the scope
     ]
     for who, assessor_id, target, error in cases:
+        data = assessment_input(
+            assessor_id, target, [{"goal_id": goal_id}], engagement_id=engagement
+        )
         with pytest.raises(error):
-            _assessment(world, who, assessor_id, target, engagement)
-    assessment = _assessment(world, actor, organization_id, scope_id, engagement)
+            create_assessment(world.uow, who, data)
+    assert row_counts(world.uow) == before and event_count(world.uow) == events
+    assessment = _assessment(world, actor, organization_id, scope_id, engagement_id=engagement)
+    after = row_counts(world.uow)
+    assert after["assessments"] == before["assessments"] + 1
+    before, events = after, event_count(world.uow)
     with pytest.raises(InvalidInput) as refused:
         issue_attestation(
             world.uow,
@@ -128,9 +133,9 @@ def test_refusals_store_nothing(world, assessor):
         )
     assert refused.value.problems[0].field == "valid_until"
     after = row_counts(world.uow)
-    assert after["assessments"] == before["assessments"] + 1
-    assert after["attestations"] == before["attestations"] == 0
-    assert event_count(world.uow) == events + 1
+    assert after == before
+    assert after["attestations"] == 0
+    assert event_count(world.uow) == events
 
 
 def test_an_invited_assessor_assesses_a_private_scope(world, assessor):
@@ -172,6 +177,7 @@ def test_the_api_and_the_cli_carry_a_credential_end_to_end(
         json={"note": "Welcome"},
     )
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    goal_id = scope_goal(world.uow, world.owner, scope_id)
     created = client.post(
         "/api/v1/assessments",
         headers=auth,
@@ -179,12 +185,26 @@ def test_the_api_and_the_cli_carry_a_credential_end_to_end(
             "engagement_id": engagement,
             "assessor_organization_id": organization_id,
             "scope_id": scope_id,
-            "method": "external_audit",
-            "criteria": ["ISO/IEC 42001 clause 9"],
-            "result": "Pass",
+            "method": "peer_review",
+            "coverage": "Monitoring",
+            "period_start": "2026-01-01",
+            "period_end": "2026-03-31",
+            "independence": "No other work for HireRight",
+            "criteria": [{"goal_id": goal_id}],
         },
     )
     assert created.status_code == 201, created.text
+    assessment = created.json()
+    found = client.put(
+        f"/api/v1/assessments/{assessment['id']}/criteria/{assessment['criteria'][0]['id']}",
+        headers=auth,
+        json={"finding": "conforms"},
+    )
+    assert found.status_code == 200, found.text
+    done = client.post(
+        f"/api/v1/assessments/{assessment['id']}/complete", headers=auth, json={"result": "Pass"}
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed", done.text
     issued = client.post(
         f"/api/v1/assessments/{created.json()['id']}/attestations",
         headers=auth,

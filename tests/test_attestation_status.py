@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from agilegov.assurance import cli as credential_cli
 from agilegov.assurance.models import Attestation
-from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue, AttestationRevoke
+from agilegov.assurance.schemas import AttestationIssue, AttestationRevoke
 from agilegov.assurance.service import (
-    create_assessment,
     issue_attestation,
     published_status_list,
     revoke_attestation,
@@ -27,7 +26,7 @@ from agilegov.settings import Settings, get_settings
 from agilegov.signing_keys import assessor_key
 from agilegov.trust.service import trust_anchor
 from api_helpers import make_client
-from builders import accepted_engagement, accredited_scheme
+from builders import accredited_scheme, completed_assessment
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 REVOCATION = StatusPurpose.revocation
@@ -35,20 +34,12 @@ SUSPENSION = StatusPurpose.suspension
 
 
 def _issue(world, assessor, scheme_id=None, **times):
+    """An attestation on a completed assessment: a certification under the
+    scheme when one is named, else an expert declaration."""
     actor, organization_id, scope_id, key_dir = assessor
-    engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
-    assessment = create_assessment(
-        world.uow,
-        actor,
-        AssessmentCreate(
-            engagement_id=engagement,
-            assessor_organization_id=organization_id,
-            scope_id=scope_id,
-            method="third_party_certification",
-            criteria=["Selection-rate ratio ≥ 0.8"],
-            result="Meets the criteria",
-            scheme_id=scheme_id,
-        ),
+    method = "expert_declaration" if scheme_id is None else "third_party_certification"
+    assessment = completed_assessment(
+        world.uow, actor, world.owner, organization_id, scope_id, method=method, scheme_id=scheme_id
     )
     issue = AttestationIssue(**(times or {"valid_until": NOW + timedelta(days=365)}))
     return issue_attestation(world.uow, actor, assessment.id, issue, key_dir)

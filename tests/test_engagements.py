@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from agilegov.assurance import cli as credential_cli
 from agilegov.assurance.schemas import (
-    AssessmentCreate,
     AttestationIssue,
     AttestationRevoke,
     AttestationSuspend,
@@ -46,7 +45,16 @@ from agilegov.record.status_lists import StatusPurpose
 from agilegov.signing_keys import assessor_key
 from agilegov.trust.service import trust_anchor
 from api_helpers import bearer, make_client, world_from_fixture
-from builders import accepted_engagement, accredited_scheme, event_count, new_scope, row_counts
+from builders import (
+    accepted_engagement,
+    accredited_scheme,
+    assessment_input,
+    complete,
+    event_count,
+    new_scope,
+    row_counts,
+    scope_goal,
+)
 from web_helpers import csrf_of, sign_in
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -66,19 +74,19 @@ def _request(world, actor, organization_id, scope_id):
 
 
 def _assess(world, actor, organization_id, scope_id, engagement_id, scheme_id=None):
-    return create_assessment(
-        world.uow,
-        actor,
-        AssessmentCreate(
-            engagement_id=engagement_id,
-            assessor_organization_id=organization_id,
-            scope_id=scope_id,
-            method="third_party_certification",
-            criteria=["Selection-rate ratio ≥ 0.8"],
-            result="Meets the criteria",
-            scheme_id=scheme_id,
-        ),
+    """Open an assessment of one goal of the scope: a certification under the
+    scheme when one is named, else an expert declaration."""
+    goal_id = scope_goal(world.uow, world.owner, scope_id)
+    method = "expert_declaration" if scheme_id is None else "third_party_certification"
+    data = assessment_input(
+        organization_id,
+        scope_id,
+        [{"goal_id": goal_id}],
+        method=method,
+        engagement_id=engagement_id,
+        scheme_id=scheme_id,
     )
+    return create_assessment(world.uow, actor, data)
 
 
 def _stored(world):
@@ -104,6 +112,8 @@ def test_only_an_accepted_engagement_of_the_assessor_for_the_scope_allows_an_ass
     withdraw_engagement(world.uow, rival_actor, withdrawn)
     rivals = accepted_engagement(world.uow, rival_actor, owner, rival.id, scope_id)
     other_scopes = accepted_engagement(world.uow, actor, owner, organization_id, other_scope)
+    for each in (scope_id, other_scope):
+        scope_goal(world.uow, owner, each)  # the criterion named
     before = _stored(world)
     for engagement, says in (
         (requested, "awaits the scope owner's answer"),
@@ -273,6 +283,7 @@ def _attestation(world, assessor, scheme_id=None):
     actor, organization_id, scope_id, key_dir = assessor
     engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope_id)
     assessment = _assess(world, actor, organization_id, scope_id, engagement, scheme_id)
+    complete(world.uow, actor, assessment)
     return issue_attestation(
         world.uow,
         actor,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from agilegov import clock
-from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue
+from agilegov.assurance.schemas import AttestationIssue
 from agilegov.assurance.service import create_assessment, issue_attestation, published_status_list
 from agilegov.auth import SYSTEM, Principal
 from agilegov.cli import app
@@ -38,7 +38,16 @@ from agilegov.trust.schemas import (
     SchemeCreate,
 )
 from api_helpers import assert_unchanged, make_client, snapshot
-from builders import World, accepted_engagement, site_operator, vouch_for
+from builders import (
+    World,
+    accepted_engagement,
+    assessment_input,
+    complete,
+    completed_assessment,
+    scope_goal,
+    site_operator,
+    vouch_for,
+)
 
 
 @dataclass
@@ -268,26 +277,22 @@ def test_the_job_publishes_before_the_list_lapses(trust: Trust) -> None:
 
 
 def _issued(trust: Trust, scheme_id: int | None) -> Any:
+    """An attestation on a completed assessment: a certification under the
+    scheme when one is named, else an expert declaration."""
     uow, world = trust.world.uow, trust.world
-    actor = trust.assessor_owner
-    scope = assessor_scope(trust)
-    engagement = accepted_engagement(uow, actor, world.owner, trust.assessor, scope)
-    assessment = create_assessment(
+    method = "expert_declaration" if scheme_id is None else "third_party_certification"
+    assessment = completed_assessment(
         uow,
-        actor,
-        AssessmentCreate(
-            engagement_id=engagement,
-            assessor_organization_id=trust.assessor,
-            scope_id=scope,
-            method="third_party_certification",
-            criteria=["Selection-rate ratio ≥ 0.8"],
-            result="Meets the criteria",
-            scheme_id=scheme_id,
-        ),
+        trust.assessor_owner,
+        world.owner,
+        trust.assessor,
+        assessor_scope(trust),
+        method=method,
+        scheme_id=scheme_id,
     )
     return issue_attestation(
         uow,
-        actor,
+        trust.assessor_owner,
         assessment.id,
         AttestationIssue(valid_until=clock.now() + timedelta(days=365)),
         trust.key_dir,
@@ -382,36 +387,22 @@ def test_an_assessment_or_credential_under_a_scheme_not_in_force_is_refused(
     scheme_id = _appointed(trust)
     scope = assessor_scope(trust)
     engagement = accepted_engagement(uow, trust.assessor_owner, world.owner, trust.assessor, scope)
+    certification = assessment_input(
+        trust.assessor,
+        scope,
+        [{"goal_id": scope_goal(uow, world.owner, scope)}],
+        method="third_party_certification",
+        engagement_id=engagement,
+        scheme_id=scheme_id,
+    )
     before = snapshot(engine)
     with pytest.raises(InvalidInput) as refused:
-        create_assessment(
-            uow,
-            trust.assessor_owner,
-            AssessmentCreate(
-                engagement_id=engagement,
-                assessor_organization_id=trust.assessor,
-                scope_id=scope,
-                method="third_party_certification",
-                criteria=["c"],
-                result="r",
-                scheme_id=scheme_id,
-            ),
-        )
+        create_assessment(uow, trust.assessor_owner, certification)
     assert refused.value.problems[0].field == "scheme_id"
     assert_unchanged(before, engine)
     made = _accredit(trust, scheme_id)
-    assessment = create_assessment(
-        uow,
-        trust.assessor_owner,
-        AssessmentCreate(
-            engagement_id=engagement,
-            assessor_organization_id=trust.assessor,
-            scope_id=scope,
-            method="third_party_certification",
-            criteria=["c"],
-            result="r",
-            scheme_id=scheme_id,
-        ),
+    assessment = complete(
+        uow, trust.assessor_owner, create_assessment(uow, trust.assessor_owner, certification)
     )
     service.change_accreditation(
         uow,
@@ -458,19 +449,7 @@ def test_an_unverified_issuers_attestation_says_so(
     world: World, assessor: tuple[Any, int, int, Path], database_url: str
 ) -> None:
     actor, organization_id, scope, key_dir = assessor
-    engagement = accepted_engagement(world.uow, actor, world.owner, organization_id, scope)
-    assessment = create_assessment(
-        world.uow,
-        actor,
-        AssessmentCreate(
-            engagement_id=engagement,
-            assessor_organization_id=organization_id,
-            scope_id=scope,
-            method="third_party_certification",
-            criteria=["c"],
-            result="r",
-        ),
-    )
+    assessment = completed_assessment(world.uow, actor, world.owner, organization_id, scope)
     issue_attestation(
         world.uow,
         actor,

@@ -186,14 +186,11 @@ def assessing_role(assessor_id: int, scope_organization_id: int) -> Role:
 def _engagement_assessor(
     session: Session, actor: Principal, assessor_organization_id: int, scope_id: int
 ) -> tuple[OrganizationRead, Scope]:
-    """An assessor organization ``actor`` edits for, and a scope of another
-    organization it can see: the parties to an engagement."""
+    """An organization ``actor`` edits for, and a scope of another organization
+    it can see: the parties to an engagement. Any kind of organization may ask
+    (a peer, an expert body, the users' own); which methods it may then assess
+    by is ``parties.refusal``'s to say."""
     assessor, scope = _assessor_and_scope(session, actor, assessor_organization_id, scope_id)
-    if assessor.kind != "assessor":
-        raise InvalidInput.on(
-            "assessor_organization_id",
-            lazy("%(assessor)s is not an assessor", assessor=assessor.name),
-        )
     if scope.organization_id == assessor.id:
         raise InvalidInput.on("scope_id", lazy("an assessor does not assess its own scope"))
     return assessor, scope
