@@ -6,16 +6,21 @@ from datetime import timedelta
 
 from agilegov import clock
 from agilegov.assurance.schemas import (
+    AssessmentComplete,
     AssessmentCreate,
     AttestationIssue,
+    CriterionInput,
     EngagementAccept,
     EngagementCreate,
+    FindingSet,
 )
 from agilegov.assurance.service import (
     accept_engagement,
+    complete_assessment,
     create_assessment,
     issue_attestation,
     request_engagement,
+    set_finding,
 )
 from agilegov.demo.story import CALIBRATION_LIVE, Story
 
@@ -45,6 +50,7 @@ def fairness_attestation(story: Story) -> None:
             EngagementAccept(note="Agreed: the monitoring data of the last 90 days is yours."),
         )
     with story.at(CALIBRATION_LIVE + 8, 14):
+        today = clock.today()
         assessment = create_assessment(
             story.uow,
             assessor,
@@ -55,17 +61,36 @@ def fairness_attestation(story: Story) -> None:
                 method="third_party_certification",
                 # The scheme the council accredited FairBench for: the credential names it.
                 scheme_id=story.ids["scheme.aigb"],
+                coverage="The selection-rate monitoring, overall and for every client, and the "
+                "explanations given to rejected applicants.",
+                period_start=today - timedelta(days=90),
+                period_end=today,
+                independence="FairBench holds no other engagement with TalentBridge or its "
+                "clients, and its auditors took no part in the calibration.",
                 criteria=[
-                    "Selection-rate ratio between groups at or above 0.8 over 90 days, "
-                    "overall and for every client",
-                    "Every rejection explained within 24 hours",
-                    "Breaches reviewed and remedied in the governance cycle",
+                    CriterionInput(goal_id=story.ids["goal.selection_ratio"]),
+                    CriterionInput(goal_id=story.ids["goal.explanations"]),
                 ],
-                result="Certified: criteria met after per-client calibration went live.",
-                findings=[
-                    "Monitoring per client closes the gap found in the second inner loop.",
-                    "Explanations should offer contesting, not only reasons.",
-                ],
+            ),
+        )
+        findings = (
+            FindingSet(
+                finding="conforms",
+                note="Monitoring per client closes the gap found in the second inner loop.",
+            ),
+            FindingSet(
+                finding="observation",
+                note="Explanations should offer contesting, not only reasons.",
+            ),
+        )
+        for criterion, found in zip(assessment.criteria, findings, strict=True):
+            set_finding(story.uow, assessor, assessment.id, criterion.id, found)
+        complete_assessment(
+            story.uow,
+            assessor,
+            assessment.id,
+            AssessmentComplete(
+                result="Certified: criteria met after per-client calibration went live."
             ),
         )
         issue_attestation(
