@@ -12,8 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from agilegov.assurance.schemas import AssessmentCreate
-from agilegov.assurance.service import create_assessment
 from agilegov.cycle.service import tick
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.participation import cast_vote
@@ -22,8 +20,9 @@ from agilegov.dialogue.schemas import VoteCreate
 from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
 from api_helpers import API, World, ok, world_from_fixture
+from assessment_helpers import open_assessment
 from builders import World as Cast
-from builders import accepted_engagement, condition, new_scope
+from builders import condition, new_scope
 from web_helpers import browser, sign_in
 
 HEADINGS = {
@@ -96,19 +95,7 @@ def home(database_url: str, engine: Engine, world: Cast) -> Iterator[Home]:
             OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
         )
         outsider = world.refresh("outsider")
-        engagement = accepted_engagement(uow, outsider, world.owner, assessor.id, public)
-        assessment = create_assessment(
-            uow,
-            outsider,
-            AssessmentCreate(
-                engagement_id=engagement,
-                assessor_organization_id=assessor.id,
-                scope_id=public,
-                method="third_party_certification",
-                criteria=["Selection-rate ratio ≥ 0.8"],
-                result="Meets the criteria",
-            ),
-        )
+        assessment = open_assessment(uow, outsider, world.owner, assessor.id, public)
         yield Home(site, private, public, soon.id, overdue.id, consultation, assessment.id)
 
 
@@ -162,7 +149,9 @@ def test_the_home_page_shows_what_is_theirs_to_do(
 
 # Who may submit the forms a published scope's overview links to.
 CAN_EDIT = {"owner", "editor"}
-CAN_ASSESS = {"outsider"}
+# Any organization may assess: the business itself (a self-declaration), the outsider's
+# assessor or ministry on an engagement.
+CAN_ASSESS = {"owner", "editor", "outsider"}
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

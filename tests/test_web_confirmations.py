@@ -16,8 +16,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from agilegov.app import create_app
-from agilegov.assurance.schemas import AssessmentCreate, AttestationIssue, EngagementCreate
-from agilegov.assurance.service import create_assessment, issue_attestation, request_engagement
+from agilegov.assurance.schemas import AttestationIssue, EngagementCreate
+from agilegov.assurance.service import issue_attestation, request_engagement
 from agilegov.cycle.rules import Stage
 from agilegov.cycle.schemas import TransitionCreate
 from agilegov.cycle.service import advance
@@ -33,9 +33,9 @@ from agilegov.settings import Settings
 from agilegov.trust.schemas import AccreditationBodyAppoint, AccreditationCreate, SchemeCreate
 from agilegov.trust.service import accredit, appoint_accreditation_body, create_scheme
 from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
+from assessment_helpers import completed_assessment
 from builders import World as Cast
 from builders import (
-    accepted_engagement,
     indicator,
     new_scope,
     site_operator,
@@ -147,19 +147,7 @@ def site(database_url: str, engine: Engine, world: Cast, tmp_path: Path) -> Iter
             OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
         )
         outsider = world.refresh("outsider")
-        engagement = accepted_engagement(uow, outsider, world.owner, assessor.id, scope)
-        assessment = create_assessment(
-            uow,
-            outsider,
-            AssessmentCreate(
-                engagement_id=engagement,
-                assessor_organization_id=assessor.id,
-                scope_id=scope,
-                method="external_audit",
-                criteria=["Selection-rate ratio ≥ 0.8"],
-                result="Meets the criteria",
-            ),
-        )
+        assessment = completed_assessment(uow, outsider, world.owner, assessor.id, scope)
         ids["assessment"] = assessment.id
         ids["engagement"] = request_engagement(
             uow,

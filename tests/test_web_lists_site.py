@@ -18,8 +18,6 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from agilegov.assurance import pages as assurance_pages
-from agilegov.assurance.schemas import AssessmentCreate
-from agilegov.assurance.service import create_assessment
 from agilegov.cli import app as cli
 from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationCreate
@@ -29,7 +27,8 @@ from agilegov.record.models import Event
 from agilegov.record.notes import verifier_key
 from agilegov.record.verify import ReceiptError, verify_receipt
 from api_helpers import World, world_from_fixture
-from builders import accepted_engagement, new_scope
+from assessment_helpers import completed_assessment
+from builders import new_scope
 from web_helpers import browser, post_form, sign_in
 
 
@@ -52,31 +51,20 @@ def site(database_url: str, engine: Engine, world: Any) -> Site:
         world.outsider,
         OrganizationCreate(slug="fairbench", name="FairBench Assurance", kind="assessor"),
     )
-    # The business's owner also runs an in-house assessor, which sees the private scope.
-    in_house = create_organization(
+    # The business's owner also runs an in-house assessor (with no assessment yet);
+    # the business audits its private scope itself.
+    create_organization(
         world.uow,
         world.owner,
         OrganizationCreate(slug="inhouse", name="In-house Audit", kind="assessor"),
     )
     for who, by, scope, method, result in (
-        ("outsider", assessor.id, public, "third_party_certification", "Meets the criteria"),
-        ("outsider", assessor.id, public, "external_audit", "Two findings on logging"),
-        ("owner", in_house.id, private, "internal_audit", "Confidential result"),
+        ("outsider", assessor.id, public, "peer_review", "Meets the criteria"),
+        ("outsider", assessor.id, public, "expert_declaration", "Two findings on logging"),
+        ("owner", world.business_id, private, "internal_audit", "Confidential result"),
     ):
         actor = world.refresh(who)
-        engagement = accepted_engagement(world.uow, actor, world.owner, by, scope)
-        create_assessment(
-            world.uow,
-            actor,
-            AssessmentCreate(
-                engagement_id=engagement,
-                assessor_organization_id=by,
-                scope_id=scope,
-                method=method,
-                criteria=["Selection-rate ratio ≥ 0.8"],
-                result=result,
-            ),
-        )
+        completed_assessment(world.uow, actor, world.owner, by, scope, method=method, result=result)
     with world.uow:
         for kind, title in (
             ("indicator.breach", "Selection ratio is in breach"),
@@ -129,7 +117,7 @@ def test_assessments_are_searched_filtered_sorted_and_downloaded(site: Site) -> 
     page = client.get("/assessments", params={"q": "FAIRBENCH", "sort": "-method"})
     assert cells(page.text, r"/organizations/\d+") == ["FairBench Assurance"] * 2
     table = page.text.split("<tbody>")[-1]
-    assert table.index("Third party certification") < table.index("External audit")
+    assert table.index("Peer review") < table.index("Expert declaration")
     assert 'aria-sort="descending"' in page.text
     only = client.get("/assessments", params={"method": "internal_audit"})
     assert cells(only.text, r"/scopes/\d+") == ["Secret screening"]
@@ -216,8 +204,12 @@ def test_notifications_are_ones_own_filtered_by_kind_and_read(site: Site) -> Non
     download = owner.get(
         "/notifications", params={"status": "unread", "sort": "-title", "format": "csv"}
     )
-    # The owner was also told of the assessors' engagements (linked elsewhere).
-    rows = [row for row in rows_of(download.content) if not row[3].startswith("engagement.")]
+    # The owner was also told of the assessors' engagements and assessments (linked elsewhere).
+    rows = [
+        row
+        for row in rows_of(download.content)
+        if not row[3].startswith(("engagement.", "assessment."))
+    ]
     assert rows[0] == ["Time", "Notification", "Details", "Kind", "Status"]
     assert [row[1] for row in rows[1:]] == ["Selection ratio is in breach", "'=Fairness failed"]
     assert [row[4] for row in rows[1:]] == ["Unread", "Unread"]
@@ -245,7 +237,7 @@ def test_the_record_is_browsed_newest_first_without_private_entries(site: Site) 
         ).all()
     private = {index for index, scope, _ in rows if scope == site.private_scope}
     public = {index for index, scope, _ in rows if scope == site.public_scope}
-    # The in-house assessor's entry about the private scope is filed under the assessor.
+    # Every entry about the private scope is the business's own (it audits itself).
     filed_under = {index: organization for index, _, organization in rows}
     business = {index for index in private if filed_under[index] == site.api.business_id}
     assert private and public
@@ -258,7 +250,7 @@ def test_the_record_is_browsed_newest_first_without_private_entries(site: Site) 
     assert not private & {int(row[0]) for row in rows_of(download.content)[1:]}
     viewer = sign_in(site.api, "viewer")
     own = entries(viewer.get("/record", params={"scope": str(site.private_scope)}).text)
-    assert set(own) == business and business < private
+    assert set(own) == business == private
     hidden = browser(site.api).get("/record", params={"scope": str(site.private_scope)})
     assert entries(hidden.text) == []
 

@@ -59,8 +59,9 @@ from web_helpers import sign_in
 # statement_counts). Raise one deliberately, with the reason.
 BOUNDS: dict[str, int] = {
     # Sign-in (2), organizations, scopes, triggers, breaches, reviews due (one per
-    # kind with a review-by date: 2), consultations to answer, assessments in progress.
-    "dashboard": 10,
+    # kind with a review-by date: 2), consultations to answer, assessments in progress
+    # (of any organization the visitor edits for), improvement actions overdue.
+    "dashboard": 12,
     # Searchable lists (web/lists.py) count what matches, then read one page of it;
     # the organizations' list reads every organization's mark too (one statement,
     # organizations.service.organization_marks).
@@ -88,8 +89,11 @@ BOUNDS: dict[str, int] = {
     "trade-offs tab": 9,
     "allocations tab": 10,
     "measures tab": 12,
-    # 9 with no area; with areas, their risks and their plans add one each.
-    "trust tab": 11,
+    # 9 with no area; with areas, their risks and their plans add one each. The
+    # assurance summary reads the areas, plans and owner again, then the completed
+    # assessments (4), and with any, their attestations, assessors, criteria, actions
+    # and the robustness table (5); the scope's requirements others adopt (2).
+    "trust tab": 22,
     # The versions followed and their changes (3), then the library service's
     # statement, coverage (the statement again, the crosswalks) and unresolved
     # citations, each checking the scope's reader itself.

@@ -38,6 +38,10 @@ PAGES = {
     "record-lookup-refused": Shown("/record?index=x", signed_in=False, status=422),
     "record-browsed": Shown("/record?q=scope&sort=index", signed_in=False),
     "assessments": Shown("/assessments"),
+    "assessment": Shown("/assessments/{assessment}"),
+    "assessment-published": Shown("/assessments/{assessment}", signed_in=False),
+    "form-assessment": Shown(f"/assessments/new?scope_id={TALENTBRIDGE_SCOPE}"),
+    "requirement-assurance": Shown("/goals/{requirement}/assurance", signed_in=False),
     "login": Shown("/login", signed_in=False),
     "error": Shown("/scopes/999999", signed_in=False, status=404),
     "scope-overview": Shown(SCOPE),
@@ -57,8 +61,10 @@ PAGES = {
             "consultations",
             "triggers",
             "history",
+            "trust",
         )
     },
+    "scope-trust-published": Shown(f"{SCOPE}/trust", signed_in=False),
     "scope-risks-searched": Shown(f"{SCOPE}/risks?q=a&treatment=mitigate&sort=-inherent"),
     "scope-measures-refused": Shown(f"{SCOPE}/measures?status=active&sort=x", status=400),
     "scope-goals-searched": Shown(f"{SCOPE}/goals?level=specific&sort=-title"),
@@ -88,10 +94,11 @@ PAGES = {
 @pytest.fixture(scope="module")
 def items(site: Site) -> dict[str, int]:
     """A risk of the demo scope, its goal with the most versions (to compare), the
-    indicator of its latest breach episode (the chart with a band), and its
-    consultation."""
+    indicator of its latest breach episode (the chart with a band), its
+    consultation, its assessment, and the requirement its goal adopts."""
     with site.api() as api:
         goals = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/goals", params={"limit": 500}).json()
+        assessments = api.get("/assessments", params={"scope_id": TALENTBRIDGE_SCOPE}).json()
         consultations = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/consultations").json()
         episodes = api.get(f"/scopes/{TALENTBRIDGE_SCOPE}/breach-episodes").json()
     revised = max(goals["items"], key=lambda goal: goal["version"])
@@ -101,6 +108,8 @@ def items(site: Site) -> dict[str, int]:
         "goal": revised["id"],
         "indicator": episodes["items"][0]["indicator_id"],
         "consultation": consultations[0]["id"],
+        "assessment": assessments["items"][0]["id"],
+        "requirement": next(g["derives_from_id"] for g in goals["items"] if g["derives_from_id"]),
     }
 
 

@@ -3,11 +3,15 @@ an assessor's members ask to assess a scope they can see, and once its owner
 accepted, assess it, sign a credential, suspend, reinstate and revoke it;
 anyone who may read the scope reads the outcome."""
 
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import Field, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, with_expression
 
@@ -21,22 +25,34 @@ from agilegov.assurance.models import (
     Engagement,
     TrustArea,
 )
+from agilegov.assurance.parties import NONCONFORMITIES, Cause, Finding
 from agilegov.assurance.robustness import Robustness
 from agilegov.assurance.schemas import (
+    ActionBecomes,
+    AssessmentComplete,
     AssessmentCreate,
     AttestationIssue,
     AttestationRead,
     AttestationRevoke,
     AttestationSuspend,
+    CriterionRead,
     EngagementAccept,
     EngagementCreate,
     EngagementRead,
     EngagementRefuse,
+    FindingClose,
+    FindingSet,
+    ImprovementActionCreate,
+    ImprovementActionDone,
 )
 from agilegov.auth import Role
-from agilegov.errors import Unauthenticated
-from agilegov.i18n import N_, lazy
+from agilegov.design.service import measure_titles
+from agilegov.errors import FieldProblem, InvalidInput, Unauthenticated
+from agilegov.goals.service import GOAL, goal_titles, requirements_of
+from agilegov.i18n import N_, Lazy, lazy
+from agilegov.library.service import requirement_choices
 from agilegov.organizations.service import (
+    members_of,
     organization_choices,
     organization_name,
     organization_names,
@@ -44,11 +60,12 @@ from agilegov.organizations.service import (
 )
 from agilegov.part import Panel, Tab
 from agilegov.record.credentials import AttestationMethod
+from agilegov.schemas import Input, LongText, Name, ShortText
 from agilegov.tenancy import Scope
 from agilegov.trust.service import assessor_schemes, issuer_finding, scheme_name
 from agilegov.uow import UnitOfWork
 from agilegov.web.crud import kind_pages
-from agilegov.web.forms import FormState, reference_label
+from agilegov.web.forms import Choice, FormState, problems_of, reference_label
 from agilegov.web.lists import Column, Listing, choice_label, download, read
 from agilegov.web.render import (
     confirm_page,
@@ -63,15 +80,19 @@ from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
 
+Result = TypeVar("Result")
 
-def _assessor_choices(session: Session, visitor: Visitor) -> dict[str, Any]:
-    """The assessors the visitor edits for, and the scopes an assessor may
-    assess: published ones, and those it may read."""
-    assessors = organization_choices(
-        session,
-        [o for o in visitor.principal.roles if visitor.can(o, Role.editor)],
-        kind="assessor",
-    )
+# How a form takes evidence links, one a line.
+EVIDENCE = N_(
+    "One link a line: “evaluation 12” (an evaluation of the scope's indicators), “record 345” "
+    "(an entry of the record, its receipt proving it is there), or “document <sha256> <name>” "
+    "(a document outside agilegov, by the SHA-256 of its bytes)."
+)
+
+
+def _scope_choices(session: Session, visitor: Visitor) -> list[Choice]:
+    """The scopes the visitor may assess: published ones, and those of their
+    organizations."""
     scopes = session.execute(
         select(Scope.id, Scope.name)
         .where(
@@ -82,10 +103,147 @@ def _assessor_choices(session: Session, visitor: Visitor) -> dict[str, Any]:
         )
         .order_by(Scope.name, Scope.id)
     )
+    return [(str(id_), reference_label(id_, name)) for id_, name in scopes]
+
+
+def _editing(visitor: Visitor) -> list[int]:
+    """The organizations the visitor edits for."""
+    return [o for o in visitor.principal.roles if visitor.can(o, Role.editor)]
+
+
+def _assessor_choices(session: Session, visitor: Visitor) -> dict[str, Any]:
+    """The assessors the visitor edits for, and the scopes an assessor may
+    assess: published ones, and those it may read."""
+    assessors = organization_choices(session, _editing(visitor), kind="assessor")
     return {
         "assessor_organization_id": [(str(id_), name) for id_, name in assessors],
-        "scope_id": [(str(id_), reference_label(id_, name)) for id_, name in scopes],
+        "scope_id": _scope_choices(session, visitor),
     }
+
+
+class AssessmentForm(Input):
+    """The form of a new assessment: its criteria chosen as requirements of the
+    library and goals of the scope (``AssessmentCreate`` lists them as one)."""
+
+    assessor_organization_id: int = Field(
+        description=N_(
+            "Who assesses: the scope's own organization for a self-declaration or an internal "
+            "audit, another organization otherwise."
+        )
+    )
+    scope_id: int
+    method: AttestationMethod
+    engagement_id: int | None = Field(
+        default=None,
+        description=N_(
+            "The engagement, accepted by the scope's owner, the assessment answers: needed by "
+            "anyone but the scope's own organization."
+        ),
+    )
+    scheme_id: int | None = Field(
+        default=None,
+        description=N_(
+            "The accreditation scheme it is made under: one the assessor is accredited for. "
+            "Its credentials name it, and a verifier checks the accreditation."
+        ),
+    )
+    coverage: LongText = Field(min_length=1, description=N_("What the assessment covers."))
+    period_start: date
+    period_end: date
+    independence: LongText = Field(
+        min_length=1,
+        description=N_(
+            "The assessor's declaration of its independence from what it assesses "
+            "(for the scope's own organization: who assessed, and how far from the work)."
+        ),
+    )
+    plan_id: int | None = Field(
+        default=None, description=N_("The scope's assessment plan it carries out.")
+    )
+    requirements: list[ShortText] = Field(
+        default_factory=list,
+        max_length=200,
+        description=N_("Requirements of the library it assesses against: framework@version#id."),
+    )
+    goal_ids: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description=N_("Goals of the scope it assesses against."),
+    )
+
+    def create(self) -> AssessmentCreate:
+        criteria = [{"requirement": ref} for ref in self.requirements]
+        criteria += [{"goal_id": goal_id} for goal_id in self.goal_ids]
+        if not criteria:
+            raise InvalidInput.on("requirements", lazy("name at least one requirement or goal"))
+        fields = self.model_dump(exclude={"requirements", "goal_ids"})
+        return AssessmentCreate.model_validate({**fields, "criteria": criteria})
+
+    def field_of(self, name: str) -> str:
+        """The form's field a problem of ``AssessmentCreate``'s ``name`` is about:
+        a criterion is a requirement, then a goal, in the order named."""
+        head = _head(name)
+        if head != "criteria":
+            return head
+        position = re.search(r"\[(\d+)\]", name)
+        if position is None or int(position.group(1)) < len(self.requirements):
+            return "requirements"
+        return "goal_ids"
+
+
+def _head(name: str) -> str:
+    """The field a problem's location starts with: "evidence" of "evidence[0].id"."""
+    return re.split(r"[\[.]", name, maxsplit=1)[0]
+
+
+def _filed(problems: Mapping[str, Any], field_of: Callable[[str], str]) -> InvalidInput:
+    """The problems as one refusal, each filed under the form's field ``field_of`` names."""
+    return InvalidInput.of(
+        [FieldProblem(field_of(name), message) for name, message in problems.items()]
+    )
+
+
+def _problems(error: ValidationError | InvalidInput) -> dict[str, Any]:
+    if isinstance(error, ValidationError):
+        return problems_of(error)
+    return {problem.field: problem.message for problem in error.problems}
+
+
+def _on_form(call: Callable[[], Result], field_of: Callable[[str], str]) -> Result:
+    """``call()``, its refusals filed under the fields of the form that asked."""
+    try:
+        return call()
+    except (ValidationError, InvalidInput) as error:
+        refusal = _filed(_problems(error), field_of)
+    raise refusal
+
+
+def _criteria_choices(session: Session, scope_id: Any, visitor: Visitor) -> dict[str, Any]:
+    """The requirements, goals and plans of the scope chosen (when the visitor
+    may see it): the criteria it can be assessed against."""
+    if not str(scope_id or "").isdecimal():
+        return {}
+    scope = session.get(Scope, int(scope_id))
+    if scope is None or not (
+        scope.visibility == "public" or visitor.can(scope.organization_id, Role.viewer)
+    ):
+        return {}
+    choices: dict[str, Any] = {}
+    requirements = requirement_choices(session, scope)
+    # With no framework followed, references are typed in, one a line.
+    if requirements:
+        choices["requirements"] = requirements
+    goals = sorted(goal_titles(session, scope.id).items())
+    choices["goal_ids"] = [(str(id_), reference_label(id_, title)) for id_, title in goals]
+    plans = session.execute(
+        select(AssessmentPlan.id, AssessmentPlan.method)
+        .where(AssessmentPlan.scope_id == scope.id)
+        .order_by(AssessmentPlan.id)
+    )
+    choices["plan_id"] = [
+        (str(id_), reference_label(id_, choice_label(method))) for id_, method in plans
+    ]
+    return choices
 
 
 def _assessment_form(
@@ -97,11 +255,18 @@ def _assessment_form(
 ) -> Response:
     if not visitor.signed_in:
         raise Unauthenticated(lazy("sign in first"))
+    values = values or {}
     with uow:
-        choices = _assessor_choices(uow.session, visitor)
-        # The accepted engagements of the visitor's assessors that no assessment answers yet.
-        editing = [int(id_) for id_, _ in choices["assessor_organization_id"]]
-        engagements = uow.session.execute(
+        session = uow.session
+        editing = _editing(visitor)
+        choices: dict[str, Any] = {
+            "assessor_organization_id": [
+                (str(id_), name) for id_, name in organization_choices(session, editing)
+            ],
+            "scope_id": _scope_choices(session, visitor),
+        }
+        # The accepted engagements of the visitor's organizations that no assessment answers yet.
+        engagements = session.execute(
             select(Engagement.id, Engagement.scheme, Scope.name)
             .join(Scope, Scope.id == Engagement.scope_id)
             .where(
@@ -117,13 +282,14 @@ def _assessment_form(
             (str(id_), reference_label(id_, f"{scope} — {scheme}"))
             for id_, scheme, scope in engagements
         ]
-        # The schemes those assessors are accredited for now.
+        # The schemes those organizations are accredited for now.
         choices["scheme_id"] = [
             (str(scheme.id), scheme.name)
-            for scheme in assessor_schemes(uow.session, editing, clock.now())
+            for scheme in assessor_schemes(session, editing, clock.now())
         ]
+        choices.update(_criteria_choices(session, values.get("scope_id"), visitor))
     state = FormState.of(
-        AssessmentCreate,
+        AssessmentForm,
         values,
         problems,
         choices=choices,
@@ -131,20 +297,25 @@ def _assessment_form(
             "assessor_organization_id": N_("Assessor"),
             "engagement_id": N_("Engagement"),
             "scheme_id": N_("Accreditation scheme"),
+            "plan_id": N_("Assessment plan"),
+            "goal_ids": N_("Goals of the scope"),
         },
     )
     return form_page(
         request,
         heading=N_("Assess a scope"),
         intro=N_(
-            "An assessment evaluates a scope's governance by a stated method against "
-            "criteria, and records its result and findings; an attestation can follow. "
-            "It answers an engagement the scope's owner accepted."
+            "An assessment evaluates a scope's governance by a stated method against criteria: "
+            "requirements of the library and goals of the scope. It opens now; findings are "
+            "recorded against each criterion, then it is completed. The scope's own "
+            "organization declares or audits itself; another organization assesses on an "
+            "engagement the scope's owner accepted, and an audit, certification or rating "
+            "needs an assessor accredited for the scheme."
         ),
         breadcrumbs=[],
         state=state,
         action="/assessments",
-        submit=N_("Record assessment"),
+        submit=N_("Open the assessment"),
         cancel="/",
     )
 
@@ -169,11 +340,15 @@ def new_assessment(
 @router.post("/assessments")
 def create_assessment(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     return submit_form(
-        AssessmentCreate,
+        AssessmentForm,
         form,
-        lambda data: service.create_assessment(uow, visitor.principal, data),
+        lambda data: _on_form(
+            lambda: service.create_assessment(uow, visitor.principal, data.create()),
+            data.field_of,
+        ),
         refused=partial(_assessment_form, request, uow, visitor),
         done=lambda created: f"/assessments/{created.id}",
+        message=lambda created: lazy("Assessment #%(id)s opened", id=created.id),
     )
 
 
@@ -238,23 +413,115 @@ def assessments(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
         )
 
 
+class FindingForm(Input):
+    """A finding against one criterion; its evidence typed one link a line."""
+
+    criterion_id: int
+    finding: Finding
+    cause: Cause | None = Field(
+        default=None,
+        description=N_(
+            "For a major nonconformity: what is wrong (a measure, a goal, the risk analysis)."
+        ),
+    )
+    note: LongText = ""
+    evidence: list[ShortText] = Field(default_factory=list, max_length=50, description=EVIDENCE)
+
+
+class ActionForm(Input):
+    """An improvement action answering one open nonconformity."""
+
+    nonconformity_id: int = Field(description=N_("The nonconformity it answers."))
+    title: Name
+    description: LongText = ""
+    owner_id: int = Field(description=N_("A member of the assessed scope's organization."))
+    due: date
+    becomes: ActionBecomes = Field(description=N_("A change of a measure, or a review."))
+    measure_id: int | None = Field(
+        default=None, description=N_("The measure to change (for a measure change).")
+    )
+
+
+class ActionDoneForm(Input):
+    """One improvement action marked done, naming what carried it out."""
+
+    action_id: int
+    done_note: LongText = Field(min_length=1)
+    measure_version: int | None = Field(
+        default=None, description=N_("The measure's version that carries out the change.")
+    )
+    review_id: int | None = Field(default=None, description=N_("The review that carried it out."))
+
+
+class ClosingForm(Input):
+    """A nonconformity closed by its assessor on the closing evidence."""
+
+    closing_criterion_id: int
+    closing_note: LongText = Field(
+        min_length=1, description=N_("How the nonconformity was closed.")
+    )
+    closing_evidence: list[ShortText] = Field(
+        default_factory=list, max_length=50, description=EVIDENCE
+    )
+
+
+def evidence_links(lines: list[str]) -> list[dict[str, str | None]]:
+    """Evidence links as typed, one a line: ``evaluation 12``, ``record 345``,
+    ``document <sha256> <name>``; the schema says what is wrong with each."""
+    links: list[dict[str, str | None]] = []
+    for line in lines:
+        kind, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
+        if kind == "evaluation":
+            links.append({"kind": kind, "id": rest or None})
+        elif kind == "record":
+            links.append({"kind": kind, "index": rest or None})
+        elif kind == "document":
+            digest, _, name = rest.partition(" ")
+            links.append({"kind": kind, "sha256": digest or None, "name": name.strip() or None})
+        else:
+            links.append({"kind": kind})
+    return links
+
+
+# Each form of the assessment page, by the name its refusal is carried back under.
+PAGE_FORMS: dict[str, type[Input]] = {
+    "finding": FindingForm,
+    "complete": AssessmentComplete,
+    "action": ActionForm,
+    "done": ActionDoneForm,
+    "closing": ClosingForm,
+    "issue": AttestationIssue,
+}
+
+
+def _criterion_label(criterion: CriterionRead) -> str:
+    if criterion.reference:
+        return f"{criterion.reference} {criterion.title}"
+    return criterion.title
+
+
 def _assessment_page(
     request: Request,
     uow: UnitOfWork,
     visitor: Visitor,
     assessment_id: int,
     *,
-    issue_values: Any = None,
-    issue_problems: dict[str, str] | None = None,
+    refused: tuple[str, Any, dict[str, str]] | None = None,
     revoke_problems: dict[str, str] | None = None,
     suspend_problems: dict[str, str] | None = None,
 ) -> Response:
+    """The assessment, and the forms the visitor may submit on it; ``refused``:
+    the form (by its name in ``PAGE_FORMS``) sent back with what was sent and
+    what is wrong."""
     assessment = service.get_assessment(uow, visitor.principal, assessment_id)
+    today = clock.today()
     with uow:
         session = uow.session
         scope = session.get(Scope, assessment.scope_id)
         assessor = organization_profile(session, assessment.assessor_organization_id)
         assert scope is not None and assessor is not None
+        owner_org = scope.organization_id
         names = {"scope": scope.name, "assessor": assessor.name}
         attestations = [
             AttestationRead.model_validate(row)
@@ -270,19 +537,80 @@ def _assessment_page(
         scheme = (
             None if assessment.scheme_id is None else scheme_name(session, assessment.scheme_id)
         )
+        members = members_of(session, owner_org)
+        measures = measure_titles(session, scope.id) if visitor.can(owner_org, Role.editor) else {}
+    completed = assessment.status == "completed"
+    assessing = visitor.can(assessment.assessor_organization_id, Role.editor)
+    scope_editor = visitor.can(owner_org, Role.editor)
+    nonconformities = [
+        c for c in assessment.criteria if c.finding in NONCONFORMITIES and c.closed_at is None
+    ]
+    doable = [
+        a
+        for a in assessment.actions
+        if a.done_at is None and (scope_editor or a.owner_id == visitor.principal.user_id)
+    ]
+    criteria = [
+        (str(c.id), reference_label(c.position + 1, _criterion_label(c)))
+        for c in assessment.criteria
+    ]
+    open_ones = [
+        (str(c.id), reference_label(c.position + 1, _criterion_label(c))) for c in nonconformities
+    ]
+    choices = {
+        "finding": {"criterion_id": criteria},
+        "action": {
+            "nonconformity_id": open_ones,
+            "owner_id": [(str(id_), name) for id_, name in members],
+            "measure_id": [
+                (str(id_), reference_label(id_, title)) for id_, title in sorted(measures.items())
+            ],
+        },
+        "done": {"action_id": [(str(a.id), reference_label(a.id, a.title)) for a in doable]},
+        "closing": {"closing_criterion_id": open_ones},
+    }
+    labels = {
+        "finding": {"criterion_id": N_("Criterion")},
+        "action": {"nonconformity_id": N_("Nonconformity"), "owner_id": N_("Owner")},
+        "done": {"action_id": N_("Improvement action"), "done_note": N_("Note")},
+        "closing": {
+            "closing_criterion_id": N_("Nonconformity"),
+            "closing_note": N_("Note"),
+            "closing_evidence": N_("Closing evidence"),
+        },
+    }
+    forms = {
+        name: FormState.of(
+            shape,
+            *(refused[1:] if refused and refused[0] == name else (None, None)),
+            choices=choices.get(name),
+            labels=labels.get(name),
+        )
+        for name, shape in PAGE_FORMS.items()
+    }
     return render(
         request,
         "assessment.html",
+        status=422 if refused else 200,
         visitor=visitor,
         assessment=assessment,
         names=names,
+        members=dict(members),
+        positions={c.id: c.position + 1 for c in assessment.criteria},
         attestations=attestations,
         issuers=issuers,
         issuer_verified=assessor.verified,
         scheme=scheme,
         now=now,
-        can_issue=visitor.can(assessment.assessor_organization_id, Role.editor),
-        issue=FormState.of(AttestationIssue, issue_values, issue_problems),
+        today=today,
+        refused=refused[0] if refused else None,
+        can_find=not completed and assessing,
+        can_act=completed and scope_editor and bool(nonconformities),
+        can_do=bool(doable),
+        can_close=completed and assessing and bool(nonconformities),
+        can_issue=completed and assessing and assessor.kind == "assessor",
+        can_manage=assessing,
+        forms=forms,
         revoke=FormState.of(AttestationRevoke, problems=revoke_problems),
         suspend=FormState.of(AttestationSuspend, problems=suspend_problems),
     )
@@ -293,21 +621,155 @@ def assessment(request: Request, assessment_id: int, uow: Uow, visitor: VisitorD
     return _assessment_page(request, uow, visitor, assessment_id)
 
 
+def _page_form(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    assessment_id: int,
+    name: str,
+    form: Any,
+    call: Callable[[Any], Any],
+    message: Lazy,
+) -> Response:
+    """Answer one of the assessment page's forms: refused, the page again with
+    the problems next to that form."""
+    return submit_form(
+        PAGE_FORMS[name],
+        form,
+        call,
+        refused=lambda values, problems: _assessment_page(
+            request, uow, visitor, assessment_id, refused=(name, values, problems)
+        ),
+        done=f"/assessments/{assessment_id}",
+        message=message,
+    )
+
+
+@router.post("/assessments/{assessment_id}/findings")
+def set_finding(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    def call(data: FindingForm) -> Any:
+        return _on_form(
+            lambda: service.set_finding(
+                uow,
+                visitor.principal,
+                assessment_id,
+                data.criterion_id,
+                FindingSet.model_validate(
+                    {
+                        **data.model_dump(exclude={"criterion_id"}),
+                        "evidence": evidence_links(data.evidence),
+                    }
+                ),
+            ),
+            _head,
+        )
+
+    return _page_form(
+        request, uow, visitor, assessment_id, "finding", form, call, lazy("Finding recorded")
+    )
+
+
+@router.post("/assessments/{assessment_id}/complete")
+def complete_assessment(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    return _page_form(
+        request,
+        uow,
+        visitor,
+        assessment_id,
+        "complete",
+        form,
+        lambda data: service.complete_assessment(uow, visitor.principal, assessment_id, data),
+        lazy("Assessment #%(id)s completed", id=assessment_id),
+    )
+
+
+@router.post("/assessments/{assessment_id}/actions")
+def add_action(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    def call(data: ActionForm) -> Any:
+        values = data.model_dump(exclude={"nonconformity_id"})
+        return _on_form(
+            lambda: service.add_action(
+                uow,
+                visitor.principal,
+                assessment_id,
+                ImprovementActionCreate(**values, criterion_id=data.nonconformity_id),
+            ),
+            lambda name: "nonconformity_id" if name == "criterion_id" else _head(name),
+        )
+
+    return _page_form(
+        request, uow, visitor, assessment_id, "action", form, call, lazy("Improvement action added")
+    )
+
+
+@router.post("/assessments/{assessment_id}/actions/done")
+def complete_action(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    def call(data: ActionDoneForm) -> Any:
+        actions = service.get_assessment(uow, visitor.principal, assessment_id).actions
+        if data.action_id not in {action.id for action in actions}:
+            raise InvalidInput.on(
+                "action_id", lazy("no such improvement action in this assessment")
+            )
+        done = ImprovementActionDone(
+            note=data.done_note, measure_version=data.measure_version, review_id=data.review_id
+        )
+        return _on_form(
+            lambda: service.complete_action(uow, visitor.principal, data.action_id, done),
+            lambda name: "done_note" if name == "note" else _head(name),
+        )
+
+    return _page_form(
+        request, uow, visitor, assessment_id, "done", form, call, lazy("Improvement action done")
+    )
+
+
+@router.post("/assessments/{assessment_id}/closings")
+def close_finding(
+    request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    def call(data: ClosingForm) -> Any:
+        return _on_form(
+            lambda: service.close_finding(
+                uow,
+                visitor.principal,
+                assessment_id,
+                data.closing_criterion_id,
+                FindingClose.model_validate(
+                    {"note": data.closing_note, "evidence": evidence_links(data.closing_evidence)}
+                ),
+            ),
+            lambda name: f"closing_{_head(name)}",
+        )
+
+    return _page_form(
+        request, uow, visitor, assessment_id, "closing", form, call, lazy("Nonconformity closed")
+    )
+
+
 @router.post("/assessments/{assessment_id}/attestations")
 def issue_attestation(
     request: Request, assessment_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
     key_dir = request.app.state.settings.assessor_key_dir
-    return submit_form(
-        AttestationIssue,
+    return _page_form(
+        request,
+        uow,
+        visitor,
+        assessment_id,
+        "issue",
         form,
         lambda data: service.issue_attestation(
             uow, visitor.principal, assessment_id, data, key_dir
         ),
-        refused=lambda values, problems: _assessment_page(
-            request, uow, visitor, assessment_id, issue_values=values, issue_problems=problems
-        ),
-        done=f"/assessments/{assessment_id}",
+        lazy("Attestation issued"),
     )
 
 
@@ -573,13 +1035,6 @@ def _assessments(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> 
         select(Assessment).where(Assessment.scope_id == scope.id).order_by(Assessment.id.desc())
     ).all()
     names = organization_names(session, {a.assessor_organization_id for a in assessments})
-    # The link to the form shows only to those who can submit it: editors of an
-    # assessor other than the scope's own organization.
-    editing = [
-        org
-        for org in visitor.principal.roles
-        if org != scope.organization_id and visitor.can(org, Role.editor)
-    ]
     # The scope's engagements the visitor may read: all of them for the scope's
     # members, their own assessors' for others.
     engagements = [
@@ -600,8 +1055,8 @@ def _assessments(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> 
     return {
         "assessments": [(a, names[a.assessor_organization_id]) for a in assessments],
         "engagements": [(e, names[e.assessor_organization_id]) for e in engagements],
-        "can_assess": visitor.signed_in
-        and bool(organization_choices(session, editing, kind="assessor")),
+        # Any organization the visitor edits for may assess, by the methods its party allows.
+        "can_assess": visitor.signed_in and bool(_editing(visitor)),
     }
 
 
@@ -633,7 +1088,7 @@ TRUST_AREAS = Listing(
 
 
 def _trust(
-    session: Session, scope: Scope, query: dict[str, str], visitor: Any, **_: Any
+    session: Session, scope: Scope, query: dict[str, str], visitor: Any, uow: UnitOfWork, **_: Any
 ) -> dict[str, Any]:
     loads = [selectinload(TrustArea.risks)]
     areas = read(session, TRUST_AREAS, [TrustArea.scope_id == scope.id], query, loads)
@@ -646,13 +1101,45 @@ def _trust(
         )
         for plan in rows:
             plans[plan.trust_area_id].append(plan)
+    # The scope's goals others adopt as requirements: each compares its adopters' assurance.
+    requirements = {goal.id: goal.title for goal in requirements_of(session, [scope.id])}
+    goal = GOAL.model
+    adopted_ids = set(
+        session.scalars(
+            select(goal.derives_from_id).where(
+                goal.derives_from_id.in_(list(requirements)), goal.status == "active"
+            )
+        )
+        if requirements
+        else ()
+    )
+    adopted = [(id_, title) for id_, title in requirements.items() if id_ in adopted_ids]
     return {
         "areas": areas,
         "plans": plans,
+        "assurance": service.scope_assurance(uow, visitor.principal, scope.id).assessments,
+        "adopted": adopted,
         "today": clock.today(),
         "can_own": scope.status == "active" and visitor.can(scope.organization_id, Role.owner),
     }
 
 
-TABS = (Tab("trust", N_("Trust"), 92, "scope/trust.html", _trust, badge="trust_areas"),)
+# Keeps the path "trust": links to the tab stay valid.
+TABS = (Tab("trust", N_("Assurance"), 92, "scope/trust.html", _trust, badge="trust_areas"),)
+
+
+@router.get("/goals/{goal_id}/assurance")
+def requirement_assurance(
+    request: Request, goal_id: int, uow: Uow, visitor: VisitorDep
+) -> Response:
+    """A requirement's adopters side by side, and what assurance stands behind
+    each adoption: the regulator's comparison."""
+    return render(
+        request,
+        "requirement_assurance.html",
+        visitor=visitor,
+        compared=service.requirement_assurance(uow, visitor.principal, goal_id),
+    )
+
+
 KIND_PAGES = [kind_pages(kind) for kind in service.KINDS]

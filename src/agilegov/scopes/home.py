@@ -1,6 +1,7 @@
 """Where every visitor starts: the dashboard of a signed-in person (what is
 theirs to do now across their organizations: open triggers, reviews due,
-consultations to answer, assessments in progress, indicators in breach; then
+consultations to answer, assessments in progress, improvement actions overdue,
+indicators in breach; then
 their organizations' scopes and where each cycle stands), and for everyone else
 the open public consultations and the published scopes."""
 
@@ -12,7 +13,7 @@ from fastapi.responses import Response
 
 from agilegov import clock
 from agilegov.api.deps import Uow
-from agilegov.assurance.service import assessments_in_progress
+from agilegov.assurance.service import assessments_in_progress, overdue_actions
 from agilegov.auth import Role
 from agilegov.cycle.service import open_triggers_of, reviews_due, scopes_with_cycles
 from agilegov.dialogue.reads import open_consultations
@@ -51,12 +52,11 @@ def home(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
         breaches = open_breaches(session, scope_ids)
         today = clock.now().date()
         reviews = reviews_due(session, scope_ids, today + REVIEW_HORIZON)
-        assessors = [
-            organization.id
-            for organization in organizations.values()
-            if organization.kind == "assessor" and visitor.can(organization.id, Role.editor)
-        ]
-        assessments = assessments_in_progress(session, assessors) if assessors else []
+        # Any organization assesses (itself, or others on an engagement).
+        editing = [id_ for id_ in organizations if visitor.can(id_, Role.editor)]
+        assessments = assessments_in_progress(session, editing) if editing else []
+        user_id = visitor.principal.user_id
+        actions = overdue_actions(session, user_id, today) if user_id is not None else []
         by_id = {scope.id: scope for scope, _ in scopes}
         return render(
             request,
@@ -70,6 +70,7 @@ def home(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
             today=today,
             consultations=open_consultations(session, visitor.principal),
             assessments=assessments,
+            actions=actions,
             scope_by_id=by_id,
             roles=visitor.principal.roles,
             Role=Role,
