@@ -238,6 +238,32 @@ def complete(
     return complete_assessment(uow, actor, assessment.id, AssessmentComplete(result=result))
 
 
+# The methods by which the scope's own organization assesses itself (no engagement).
+OWN_METHODS = {"self_declaration", "internal_audit"}
+
+
+def open_assessment(
+    uow: UnitOfWork,
+    actor: Principal,
+    owner: Principal,
+    assessor_id: int,
+    scope_id: int,
+    /,
+    *,
+    goal_id: int | None = None,
+    **fields: Any,
+) -> AssessmentRead:
+    """An open assessment of one goal of the scope (``scope_goal`` unless
+    ``goal_id``); another organization's on an engagement the owner accepts
+    unless ``engagement_id`` is given."""
+    goal_id = goal_id if goal_id is not None else scope_goal(uow, owner, scope_id)
+    method = fields.get("method", "expert_declaration")
+    if "engagement_id" not in fields and method not in OWN_METHODS:
+        fields["engagement_id"] = accepted_engagement(uow, actor, owner, assessor_id, scope_id)
+    data = assessment_input(assessor_id, scope_id, [{"goal_id": goal_id}], **fields)
+    return create_assessment(uow, actor, data)
+
+
 def completed_assessment(
     uow: UnitOfWork,
     actor: Principal,
@@ -245,16 +271,17 @@ def completed_assessment(
     assessor_id: int,
     scope_id: int,
     /,
+    *,
+    finding: str = "conforms",
+    cause: str | None = None,
+    result: str = "Meets the criteria",
     **fields: Any,
 ) -> AssessmentRead:
-    """An assessment of one goal of the scope (``scope_goal``), every criterion
-    conforming, completed: what an attestation rests on. On an engagement the
-    owner accepts unless ``engagement_id`` is given."""
-    goal_id = scope_goal(uow, owner, scope_id)
-    if "engagement_id" not in fields:
-        fields["engagement_id"] = accepted_engagement(uow, actor, owner, assessor_id, scope_id)
-    data = assessment_input(assessor_id, scope_id, [{"goal_id": goal_id}], **fields)
-    return complete(uow, actor, create_assessment(uow, actor, data))
+    """An assessment as ``open_assessment`` makes it, its one criterion found
+    ``finding`` (with ``cause``), completed: what an attestation rests on."""
+    opened = open_assessment(uow, actor, owner, assessor_id, scope_id, **fields)
+    found = FindingSet.model_validate({"finding": finding, "cause": cause})
+    return complete(uow, actor, opened, {0: found}, result)
 
 
 def event_count(uow: UnitOfWork) -> int:

@@ -20,8 +20,15 @@ from agilegov.assurance.schemas import (
 from agilegov.assurance.service import add_action, complete_assessment, set_finding
 from agilegov.design.service import MEASURE
 from api_helpers import World, world_from_fixture
-from assessment_helpers import completed_assessment, open_assessment
-from builders import change, measure, new_scope, row_counts, specific_goal
+from builders import (
+    change,
+    completed_assessment,
+    measure,
+    new_scope,
+    open_assessment,
+    row_counts,
+    specific_goal,
+)
 from web_helpers import browser, field_error, post_form, sign_in
 
 DIGEST = "ab" * 32
@@ -48,7 +55,9 @@ def assessed(database_url: str, engine: Engine, world: Any, assessor: Any) -> As
     actor, assessor_id, scope_id, _ = assessor
     uow = world.uow
     goal = specific_goal(uow, world.owner, scope_id)
-    opened = open_assessment(uow, actor, world.owner, assessor_id, scope_id, goal_id=goal.id)
+    opened = open_assessment(
+        uow, actor, world.owner, assessor_id, scope_id, goal_id=goal.id, method="peer_review"
+    )
     evidence = [
         {"kind": "record", "index": 0},
         {"kind": "document", "sha256": DIGEST, "name": "audit-report.pdf"},

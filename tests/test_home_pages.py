@@ -20,9 +20,8 @@ from agilegov.dialogue.schemas import VoteCreate
 from agilegov.organizations.schemas import OrganizationCreate
 from agilegov.organizations.service import create_organization
 from api_helpers import API, World, ok, world_from_fixture
-from assessment_helpers import open_assessment
 from builders import World as Cast
-from builders import condition, new_scope
+from builders import condition, new_scope, open_assessment
 from web_helpers import browser, sign_in
 
 HEADINGS = {

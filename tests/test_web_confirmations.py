@@ -33,9 +33,9 @@ from agilegov.settings import Settings
 from agilegov.trust.schemas import AccreditationBodyAppoint, AccreditationCreate, SchemeCreate
 from agilegov.trust.service import accredit, appoint_accreditation_body, create_scheme
 from api_helpers import API, World, assert_unchanged, ok, snapshot, world_from_fixture
-from assessment_helpers import completed_assessment
 from builders import World as Cast
 from builders import (
+    completed_assessment,
     indicator,
     new_scope,
     site_operator,

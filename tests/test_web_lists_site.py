@@ -27,8 +27,7 @@ from agilegov.record.models import Event
 from agilegov.record.notes import verifier_key
 from agilegov.record.verify import ReceiptError, verify_receipt
 from api_helpers import World, world_from_fixture
-from assessment_helpers import completed_assessment
-from builders import new_scope
+from builders import completed_assessment, new_scope
 from web_helpers import browser, post_form, sign_in
 
 
