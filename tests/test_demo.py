@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agilegov import clock
 from agilegov.analysis.models import Condition, Impact, Risk, Stakeholder
-from agilegov.assurance.models import Attestation
+from agilegov.assurance.models import Assessment, AssessmentPlan, Attestation, TrustArea
 from agilegov.auth import Principal, Role, verify_password
 from agilegov.cli import app
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
@@ -566,3 +566,48 @@ def test_fairbench_is_verified_and_accredited_and_its_look_alike_is_neither(
         assert {e["organization"] for e in entries} == {"urn:agilegov:organization:fairbench"}
         assert fairbench.verified_until is not None and fairbench.verified_until.date() > TODAY
         assert lookalike.verified_until is None
+
+
+def test_the_demo_tells_assurance_through_the_engine(told: UnitOfWork) -> None:
+    """FairBench certifies with one minor finding, closed once its improvement
+    action became a change of the explanations measure; TalentBridge declares
+    itself against AI Guidelines 1.1 and its internal audit, carried out from
+    its plan, sets the plan's next date."""
+    with told as uow:
+        session = uow.session
+        by_method = {a.method: a for a in session.scalars(select(Assessment))}
+        assert set(by_method) == {
+            "third_party_certification",
+            "self_declaration",
+            "internal_audit",
+        }
+        assert all(a.status == "completed" for a in by_method.values())
+        certification = by_method["third_party_certification"]
+        findings = [c.finding for c in certification.criteria]
+        assert findings.count("minor") == 1 and "major" not in findings
+        (minor,) = [c for c in certification.criteria if c.finding == "minor"]
+        assert minor.closed_at is not None and minor.closing_evidence
+        (action,) = certification.actions
+        assert action.criterion_id == minor.id and action.becomes == "measure_change"
+        assert action.done_at is not None and action.done_at <= minor.closed_at
+        version = versions_of(session, "measure", action.measure_id)
+        assert action.measure_version in {v.version for v in version}
+        (attestation,) = session.scalars(select(Attestation)).all()
+        assert attestation.assessment_id == certification.id
+        assert attestation.suspended_at is None and attestation.revoked_at is None
+        declared = by_method["self_declaration"]
+        assert {c.reference.partition("#")[0] for c in declared.criteria if c.reference} == {
+            "aigb@1.1"
+        }
+        audit = by_method["internal_audit"]
+        plan = session.get(AssessmentPlan, audit.plan_id)
+        assert plan is not None and audit.completed_at is not None
+        assert plan.next_due > audit.completed_at.date()
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(TrustArea)
+                .where(TrustArea.scope_id == certification.scope_id)
+            )
+            == 2
+        )
