@@ -19,6 +19,7 @@ from agilegov.monitor.part import PART as monitor
 from agilegov.notify.part import PART as notify
 from agilegov.organizations.part import PART as organizations
 from agilegov.record.part import PART as record
+from agilegov.regulation.part import PART as regulation
 from agilegov.scopes.part import PART as scopes
 from agilegov.trust.part import PART as trust
 
@@ -36,6 +37,8 @@ PARTS: tuple[part.Part, ...] = (
     trust,
     assurance,
     dialogue,
+    # After dialogue: an evaluation names the consultation that heard users.
+    regulation,
 )
 
 part.install(PARTS)
