@@ -1,0 +1,108 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from agilegov.api.deps import Actor, Paging, Uow
+from agilegov.regulation import channels
+from agilegov.regulation.schemas import (
+    ChannelStatus,
+    ReportingChannelCreate,
+    ReportingChannelRead,
+    RiskAggregates,
+    RiskReportCreate,
+    RiskReportRead,
+    Severity,
+)
+from agilegov.schemas import Page
+
+# ---------------------------------------------------------------- risk reporting
+
+channels_router = APIRouter(tags=["regulation"])
+
+
+@channels_router.get("/reporting-channels", response_model=Page[ReportingChannelRead])
+def list_reporting_channels(
+    uow: Uow,
+    page: Paging,
+    organization_id: Annotated[int | None, Query()] = None,
+    status: Annotated[ChannelStatus | None, Query()] = None,
+) -> Any:
+    """Every reporting channel: what must be reported, by whom and how fast."""
+    return channels.list_channels(uow, page.limit, page.offset, organization_id, status)
+
+
+@channels_router.post("/reporting-channels", response_model=ReportingChannelRead, status_code=201)
+def open_reporting_channel(body: ReportingChannelCreate, uow: Uow, actor: Actor) -> Any:
+    return channels.open_channel(uow, actor, body)
+
+
+@channels_router.get("/reporting-channels/{channel_id}", response_model=ReportingChannelRead)
+def get_reporting_channel(channel_id: int, uow: Uow) -> Any:
+    return channels.get_channel(uow, channel_id)
+
+
+@channels_router.post("/reporting-channels/{channel_id}/close", response_model=ReportingChannelRead)
+def close_reporting_channel(channel_id: int, uow: Uow, actor: Actor) -> Any:
+    return channels.close_channel(uow, actor, channel_id)
+
+
+@channels_router.post(
+    "/reporting-channels/{channel_id}/reports", response_model=RiskReportRead, status_code=201
+)
+def file_risk_report(channel_id: int, body: RiskReportCreate, uow: Uow, actor: Actor) -> Any:
+    return channels.file_report(uow, actor, channel_id, body)
+
+
+@channels_router.get(
+    "/reporting-channels/{channel_id}/reports", response_model=Page[RiskReportRead]
+)
+def list_channel_reports(
+    channel_id: int,
+    uow: Uow,
+    actor: Actor,
+    page: Paging,
+    organization_id: Annotated[int | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    late: Annotated[bool | None, Query()] = None,
+) -> Any:
+    """The channel's reports the caller may read: all of them for the channel's
+    organization, its own for a filing organization, none for anyone else."""
+    return channels.list_reports(
+        uow, actor, page.limit, page.offset, channel_id, organization_id, severity, late
+    )
+
+
+@channels_router.get("/reporting-channels/{channel_id}/aggregates", response_model=RiskAggregates)
+def channel_aggregates(
+    channel_id: int,
+    uow: Uow,
+    actor: Actor,
+    organization_id: Annotated[int | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    late: Annotated[bool | None, Query()] = None,
+) -> Any:
+    """The channel's reports counted, for the channel's organization."""
+    return channels.channel_aggregates(uow, actor, channel_id, organization_id, severity, late)
+
+
+@channels_router.get("/risk-reports", response_model=Page[RiskReportRead])
+def list_risk_reports(
+    uow: Uow,
+    actor: Actor,
+    page: Paging,
+    organization_id: Annotated[int | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    late: Annotated[bool | None, Query()] = None,
+) -> Any:
+    """The risk reports the caller's organizations filed or received."""
+    return channels.list_reports(
+        uow, actor, page.limit, page.offset, None, organization_id, severity, late
+    )
+
+
+@channels_router.get("/risk-reports/{report_id}", response_model=RiskReportRead)
+def get_risk_report(report_id: int, uow: Uow, actor: Actor) -> Any:
+    return channels.get_report(uow, actor, report_id)
+
+
+routers = [channels_router]

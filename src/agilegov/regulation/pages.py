@@ -1,0 +1,264 @@
+"""The regulation part's pages."""
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from agilegov.api.deps import Uow
+from agilegov.auth import Role
+from agilegov.i18n import N_, lazy
+from agilegov.organizations.schemas import OrganizationKind
+from agilegov.organizations.service import organization_choices, organization_names
+from agilegov.regulation import channels
+from agilegov.regulation.schemas import (
+    ChannelStatus,
+    ReportingChannelCreate,
+    RiskReportCreate,
+    Severity,
+)
+from agilegov.web.forms import FormState
+from agilegov.web.render import confirm_page, confirmed, form_page, redirect, render, submit_form
+from agilegov.web.signin import Form, Visitor, VisitorDep
+
+router = APIRouter(include_in_schema=False)
+
+# ---------------------------------------------------------------- risk reporting
+
+# How many channels, and reports of one channel, a page shows.
+CHANNELS_SHOWN = 200
+REPORTS_SHOWN = 500
+
+
+def _editing(uow: Uow, visitor: Visitor, kind: OrganizationKind) -> list[tuple[str, str]]:
+    """The organizations of ``kind`` the visitor edits for, as a form's choices."""
+    editing = [org for org in visitor.principal.roles if visitor.can(org, Role.editor)]
+    with uow:
+        return [
+            (str(id_), name) for id_, name in organization_choices(uow.session, editing, kind.value)
+        ]
+
+
+@router.get("/reporting-channels")
+def reporting_channels(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    """Every channel: what must be reported to whom, by whom and how fast."""
+    listed = channels.list_channels(uow, CHANNELS_SHOWN, 0)
+    with uow:
+        names = organization_names(uow.session, (c.organization_id for c in listed.items))
+    return render(
+        request,
+        "reporting_channels.html",
+        visitor=visitor,
+        channels=listed,
+        names=names,
+        can_open=bool(_editing(uow, visitor, OrganizationKind.government)),
+    )
+
+
+def _channel_form(
+    request: Request,
+    uow: Uow,
+    visitor: Visitor,
+    values: Mapping[str, Any] | None = None,
+    problems: dict[str, Any] | None = None,
+) -> Response:
+    state = FormState.of(
+        ReportingChannelCreate,
+        values,
+        problems,
+        choices={"organization_id": _editing(uow, visitor, OrganizationKind.government)},
+        labels={
+            "organization_id": N_("Government organization"),
+            "what": N_("What must be reported"),
+            "who": N_("Who must report"),
+            "hours_to_report": N_("Hours to report"),
+        },
+    )
+    return form_page(
+        request,
+        heading=N_("Open a reporting channel"),
+        intro=N_(
+            "A reporting channel says what risk information businesses must report to your "
+            "organization, who must report it and within how many hours of becoming aware. "
+            "Anyone can read the channel; the reports filed on it are read only by your "
+            "organization and the business that filed each."
+        ),
+        state=state,
+        action="/reporting-channels",
+        submit=N_("Open the channel"),
+        cancel="/reporting-channels",
+    )
+
+
+@router.get("/reporting-channels/new")
+def new_reporting_channel(request: Request, uow: Uow, visitor: VisitorDep) -> Response:
+    return _channel_form(request, uow, visitor)
+
+
+@router.post("/reporting-channels")
+def open_reporting_channel(request: Request, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
+    return submit_form(
+        ReportingChannelCreate,
+        form,
+        lambda data: channels.open_channel(uow, visitor.principal, data),
+        refused=partial(_channel_form, request, uow, visitor),
+        done=lambda opened: f"/reporting-channels/{opened.id}",
+        message=lambda opened: lazy("Reporting channel #%(id)s opened", id=opened.id),
+    )
+
+
+@router.get("/reporting-channels/{channel_id}")
+def reporting_channel(request: Request, channel_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    channel = channels.get_channel(uow, channel_id)
+    with uow:
+        owner = organization_names(uow.session, [channel.organization_id])
+    is_open = channel.status == ChannelStatus.open
+    return render(
+        request,
+        "reporting_channel.html",
+        visitor=visitor,
+        channel=channel,
+        owner=owner.get(channel.organization_id, ""),
+        can_close=is_open and visitor.can(channel.organization_id, Role.editor),
+        can_file=is_open and bool(_editing(uow, visitor, OrganizationKind.business)),
+        is_owner=visitor.can(channel.organization_id, Role.viewer),
+    )
+
+
+@router.post("/reporting-channels/{channel_id}/close")
+def close_reporting_channel(
+    request: Request, channel_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    if not confirmed(form):
+        return confirm_page(
+            request,
+            question=lazy("Close reporting channel #%(id)s?", id=channel_id),
+            detail=lazy("It takes no new reports; the reports filed on it stay."),
+            action=f"/reporting-channels/{channel_id}/close",
+            submit=lazy("Close the channel"),
+            cancel=f"/reporting-channels/{channel_id}",
+        )
+    channels.close_channel(uow, visitor.principal, channel_id)
+    return redirect(
+        f"/reporting-channels/{channel_id}",
+        message=lazy("Reporting channel #%(id)s closed", id=channel_id),
+    )
+
+
+def _report_form(
+    request: Request,
+    uow: Uow,
+    visitor: Visitor,
+    channel_id: int,
+    values: Mapping[str, Any] | None = None,
+    problems: dict[str, Any] | None = None,
+) -> Response:
+    channel = channels.get_channel(uow, channel_id)
+    state = FormState.of(
+        RiskReportCreate,
+        values,
+        problems,
+        choices={"organization_id": _editing(uow, visitor, OrganizationKind.business)},
+        labels={
+            "organization_id": N_("Business"),
+            "became_aware_at": N_("Became aware at"),
+            "scope_id": N_("Scope number"),
+        },
+    )
+    return form_page(
+        request,
+        heading=lazy("File a risk report on %(channel)s", channel=channel.title),
+        intro=lazy(
+            "Due within %(hours)s hours of becoming aware. The report is confidential: only "
+            "the channel's organization and yours can read it, and the public record holds "
+            "only a commitment to it.",
+            hours=channel.hours_to_report,
+        ),
+        state=state,
+        action=f"/reporting-channels/{channel_id}/reports",
+        submit=N_("File the report"),
+        cancel=f"/reporting-channels/{channel_id}",
+    )
+
+
+@router.get("/reporting-channels/{channel_id}/reports/new")
+def new_risk_report(request: Request, channel_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    return _report_form(request, uow, visitor, channel_id)
+
+
+@router.post("/reporting-channels/{channel_id}/reports")
+def file_risk_report(
+    request: Request, channel_id: int, uow: Uow, visitor: VisitorDep, form: Form
+) -> Response:
+    return submit_form(
+        RiskReportCreate,
+        form,
+        lambda data: channels.file_report(uow, visitor.principal, channel_id, data),
+        refused=partial(_report_form, request, uow, visitor, channel_id),
+        done=lambda filed: f"/risk-reports/{filed.id}",
+        message=lambda filed: lazy("Risk report #%(id)s filed", id=filed.id),
+    )
+
+
+def _filters(query: Mapping[str, str]) -> dict[str, Any]:
+    """The list's filters from the query string; what does not parse is not applied."""
+    organization = query.get("organization_id", "")
+    severity = query.get("severity", "")
+    late = query.get("late", "")
+    return {
+        "organization_id": int(organization)
+        if organization.isdecimal() and len(organization) < 10
+        else None,
+        "severity": Severity(severity) if severity in Severity.__members__ else None,
+        "late": {"yes": True, "no": False}.get(late),
+    }
+
+
+@router.get("/reporting-channels/{channel_id}/reports")
+def channel_reports(request: Request, channel_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    """The channel's reports the visitor may read, per business, with their
+    counts for the channel's organization."""
+    channel = channels.get_channel(uow, channel_id)
+    filters = _filters(request.query_params)
+    reports = channels.list_reports(uow, visitor.principal, REPORTS_SHOWN, 0, channel_id, **filters)
+    is_owner = visitor.can(channel.organization_id, Role.viewer)
+    counts = (
+        channels.channel_aggregates(uow, visitor.principal, channel_id, **filters)
+        if is_owner
+        else None
+    )
+    with uow:
+        ids = {r.organization_id for r in reports.items} | set(
+            counts.by_organization if counts else ()
+        )
+        names = organization_names(uow.session, [channel.organization_id, *ids])
+    return render(
+        request,
+        "channel_reports.html",
+        visitor=visitor,
+        channel=channel,
+        reports=reports,
+        counts=counts,
+        names=names,
+        filters=filters,
+        severities=list(Severity),
+        is_owner=is_owner,
+    )
+
+
+@router.get("/risk-reports/{report_id}")
+def risk_report(request: Request, report_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    report = channels.get_report(uow, visitor.principal, report_id)
+    channel = channels.get_channel(uow, report.channel_id)
+    with uow:
+        names = organization_names(uow.session, [report.organization_id, channel.organization_id])
+    return render(
+        request,
+        "risk_report.html",
+        visitor=visitor,
+        report=report,
+        channel=channel,
+        names=names,
+    )
