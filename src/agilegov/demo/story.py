@@ -120,6 +120,31 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "Ren Kobayashi (lead assessor)",
         "demo-assessor-pass",
     ),
+    # Two more providers that adopt the ministry's requirement, and a start-up.
+    DemoAccount(
+        "hiresense",
+        "hiresense",
+        Role.owner,
+        "compliance@hiresense.example.com",
+        "Daisuke Kato (compliance manager)",
+        "demo-hiresense-pass",
+    ),
+    DemoAccount(
+        "hokuriku",
+        "hokuriku-staffing",
+        Role.owner,
+        "president@hokuriku-staffing.example.jp",
+        "Yoko Hayashi (president)",
+        "demo-hokuriku-pass",
+    ),
+    DemoAccount(
+        "startup",
+        "mirai-match",
+        Role.owner,
+        "founder@mirai-match.example.jp",
+        "Sho Ogawa (founder)",
+        "demo-startup-pass",
+    ),
     # The site's operator (users.site_admin), who verifies the organizations.
     DemoAccount(
         "operator",

@@ -55,6 +55,28 @@ ORGANIZATIONS: tuple[OrganizationCreate, ...] = (
         website="https://fairbench.example.net",
     ),
     OrganizationCreate(
+        slug="hiresense",
+        name="HireSense Inc.",
+        kind="business",
+        description="A recruiting platform for mid-career hires that scores applications "
+        "with AI for about 120 employers.",
+        website="https://hiresense.example.com",
+    ),
+    OrganizationCreate(
+        slug="hokuriku-staffing",
+        name="Hokuriku Staffing Co., Ltd.",
+        kind="business",
+        description="A regional staffing firm in Kanazawa that screens applicants with a "
+        "licensed AI model.",
+    ),
+    OrganizationCreate(
+        slug="mirai-match",
+        name="Mirai Match",
+        kind="business",
+        description="A start-up that matches applicants to jobs from short recorded "
+        "interviews, and wants to test it under the ministry's supervision first.",
+    ),
+    OrganizationCreate(
         slug="site-operations",
         name="agilegov demo site operations",
         kind="infrastructure_operator",
