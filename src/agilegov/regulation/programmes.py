@@ -136,10 +136,23 @@ def _record(
         )
 
 
-def _tell(session: Session, actor: Principal, organization_id: int, programme: Programme,
-          kind: str, title: Any, body: Any) -> None:
+def _tell(
+    session: Session,
+    actor: Principal,
+    organization_id: int,
+    programme: Programme,
+    kind: str,
+    title: Any,
+    body: Any,
+) -> None:
     notify_owners(
-        session, actor, organization_id, kind, title, body, f"/programmes/{programme.id}",
+        session,
+        actor,
+        organization_id,
+        kind,
+        title,
+        body,
+        f"/programmes/{programme.id}",
         {"programme_id": programme.id},
     )
 
@@ -341,15 +354,11 @@ def exit_programme(
         if japan_today() < programme.period_start:
             raise InvalidInput.on(
                 "exit_report",
-                lazy(
-                    "the period starts on %(start)s", start=programme.period_start.isoformat()
-                ),
+                lazy("the period starts on %(start)s", start=programme.period_start.isoformat()),
             )
         programme.exit_report = data.exit_report
         programme.exited_at = clock.now()
-        _record(
-            session, actor, "programme.exited", programme, programme.applicant_organization_id
-        )
+        _record(session, actor, "programme.exited", programme, programme.applicant_organization_id)
         _tell(
             session,
             actor,
@@ -431,7 +440,12 @@ def list_programmes(
             seen.append(Programme.applicant_organization_id.in_(mine))
             seen.append(Programme.regulator_organization_id.in_(mine))
         page = paginate(
-            session, Programme, [or_(*seen)], ProgrammeRead, limit, offset,
+            session,
+            Programme,
+            [or_(*seen)],
+            ProgrammeRead,
+            limit,
+            offset,
             order_by=[Programme.id.desc()],
         )
         items: list[ProgrammeRead | ProgrammePublic] = []
@@ -510,4 +524,3 @@ def notify_overdue(uow: UnitOfWork) -> int:
             )
         uow.commit()
         return len(due)
-

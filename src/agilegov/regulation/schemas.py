@@ -59,9 +59,7 @@ class ProgrammeAnswer(Input):
     answer: LongText = Field(min_length=1, description=N_("The answer to the applicant."))
     published_summary: LongText = Field(
         min_length=1,
-        description=N_(
-            "The summary published to everyone; name the applicant only if it agreed."
-        ),
+        description=N_("The summary published to everyone; name the applicant only if it agreed."),
     )
 
 
