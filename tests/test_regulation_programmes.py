@@ -75,7 +75,7 @@ def test_the_decision_is_due_in_business_days_past_golden_week(world: World) -> 
     assert not is_business_day(date(2027, 4, 29))  # Shōwa Day
     sandbox = _apply(world)
     inquiry = _inquiry(world)
-    # 30 and 20 business days after 28 April, skipping 29 April and 3–5 May.
+    # 30 and 20 business days after 28 April, skipping 29 April and 3 to 5 May.
     assert sandbox.decision_due == date(2027, 6, 15)
     assert inquiry.decision_due == date(2027, 6, 1)
     assert sandbox.status == "applied" and not sandbox.overdue
