@@ -22,8 +22,9 @@ from agilegov.regulation.schemas import (
     ProgrammePublic,
     ProgrammeRead,
 )
-from api_helpers import make_client
+from api_helpers import make_client, world_from_fixture
 from builders import World, indicator, new_scope, row_counts, specific_goal
+from web_helpers import browser, field_error, post_form, sign_in
 
 # Wednesday 28 April 2027, 10:00 in Tokyo: Golden Week's holidays follow.
 APPLIED = datetime(2027, 4, 28, 1, 0, tzinfo=UTC)
@@ -298,3 +299,32 @@ def test_a_special_measure_concludes_without_a_trigger_unless_asked(world: World
 def app_client(world: World, database_url: str) -> Any:
     with make_client(database_url) as client:
         yield client
+
+
+def test_the_pages_take_a_sandbox_from_application_to_decision(
+    world: Any, database_url: str, engine: Any
+) -> None:
+    site = world_from_fixture(database_url, engine, world)
+    values = _sandbox(world)
+    editor = sign_in(site, "editor")
+    form = {key: value for key, value in values.items() if key != "indicator_ids"}
+    form["indicator_ids"] = [str(id_) for id_ in values["indicator_ids"]]
+    assert editor.get("/programmes/new").status_code == 200
+    bad = post_form(editor, "/programmes/new", "/programmes", form | {"period_end": "2027-05-01"})
+    assert bad.status_code == 422 and field_error(bad, "period_end")
+    created = post_form(editor, "/programmes/new", "/programmes", form)
+    assert created.status_code == 303, created.text
+    path = created.headers["location"]
+    page = editor.get(path)
+    assert "Automated interview scoring" in page.text and "Selection-rate ratio" in page.text
+    assert "/approve" not in page.text  # the applicant does not decide
+    regulator = sign_in(site, "outsider")
+    assert f'action="{path}/approve"' in regulator.get(path).text
+    approved = post_form(
+        regulator, path, f"{path}/approve", {"decision": "Approved.", "conditions": "Monthly."}
+    )
+    assert approved.status_code == 303
+    japanese = regulator.get(path, headers={"Accept-Language": "ja"})
+    assert "規制のサンドボックス" in japanese.text or "サンドボックス" in japanese.text
+    listing = browser(site).get("/programmes")
+    assert listing.status_code == 200 and "Automated interview scoring" in listing.text
