@@ -85,3 +85,6 @@ def test_a_period_ends_after_it_starts_and_within_two_years() -> None:
     assert period_problem(start, start) is not None
     assert period_problem(start, date(2026, 12, 31)) is not None
     assert period_problem(start, date(2029, 1, 11)) is not None
+    assert period_problem(date(2028, 2, 29), date(2030, 2, 28)) is None
+    assert period_problem(date(2028, 2, 29), date(2030, 3, 1)) is not None
+    assert period_problem(date(9999, 1, 1), date(9999, 12, 31)) is None
