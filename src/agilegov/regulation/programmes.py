@@ -58,6 +58,7 @@ from agilegov.uow import UnitOfWork
 
 # Deadlines run on the Japanese government's calendar, so its date.
 JAPAN = ZoneInfo("Asia/Tokyo")
+CAUSE_MAX = 20_000  # a trigger's cause, as LongText allows
 DECIDED = (
     ProgrammeStatus.approved,
     ProgrammeStatus.refused,
@@ -399,7 +400,8 @@ def conclude(
                 scope,
                 TriggerCreate(
                     kind=TriggerKind.sandbox_outcome,
-                    cause=f"Programme #{programme.id} ({programme.title}): {data.outcome}",
+                    # The outcome may fill a cause's whole length: the programme's page has it all.
+                    cause=f"Programme #{programme.id}: {data.outcome}"[:CAUSE_MAX],
                     facts={"programme_id": programme.id, "programme_kind": programme.kind},
                 ),
             )
