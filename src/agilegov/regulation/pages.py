@@ -30,7 +30,7 @@ from agilegov.web.forms import FormState
 from agilegov.web.render import form_page, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 # ---------------------------------------------------------------- programmes
 
