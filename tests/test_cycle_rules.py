@@ -146,6 +146,7 @@ LOOPS = [
     (TriggerKind.assessment_finding, {"measure_failed": True}, Loop.inner),
     (TriggerKind.assessment_finding, {"measure_failed": False}, Loop.outer),
     (TriggerKind.assessment_finding, {}, Loop.outer),
+    (TriggerKind.sandbox_outcome, {}, Loop.outer),
 ]
 
 

@@ -272,6 +272,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("framework changes", 60),
         ("scrape", 5),
         ("evaluation", 3600),
+        ("programme deadlines", 60),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
     ]
@@ -282,6 +283,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "sign-in counts pruning",
         "review-by check",
         "framework changes",
+        "programme deadlines",
         "trust list refresh",
     ]
 

@@ -51,6 +51,7 @@ JOBS = (
     "framework changes",
     "scrape",
     "evaluation",
+    "programme deadlines",
     "webhook delivery",
     "trust list refresh",
 )

@@ -136,6 +136,7 @@ class TriggerKind(StrEnum):
     complaint_cluster = "complaint_cluster"
     commons_signal = "commons_signal"
     assessment_finding = "assessment_finding"
+    sandbox_outcome = "sandbox_outcome"
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,11 @@ LOOP_RULES: dict[TriggerKind, LoopRule] = {
         "measures; where a goal or the risk analysis is wrong, re-analyse.",
         "measure_failed",
         when_fact=Loop.inner,
+        otherwise=Loop.outer,
+    ),
+    TriggerKind.sandbox_outcome: LoopRule(
+        "A regulatory sandbox or special measure concluded with a proposal: the "
+        "demonstration's results question the rule itself.",
         otherwise=Loop.outer,
     ),
 }

@@ -207,6 +207,8 @@ class Programme(Base):
     applied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # When the regulator must decide (or answer), in business days.
     decision_due: Mapped[date] = mapped_column(Date)
+    # When both sides were told the decision was overdue (they are told once).
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str] = mapped_column(Text, default="")

@@ -4,8 +4,17 @@ gray-zone inquiries and special measures, and channels for risk information."""
 
 from pathlib import Path
 
-from agilegov.part import Part
-from agilegov.regulation import api, models, pages
+from agilegov.part import Job, Part
+from agilegov.regulation import api, models, pages, programmes
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+# ---------------------------------------------------------------- programmes
+
+
+def _programme_deadlines(uow: UnitOfWork, settings: Settings) -> None:
+    programmes.notify_overdue(uow)
+
 
 PART = Part(
     name="regulation",
@@ -14,4 +23,6 @@ PART = Part(
     tables=[models],
     api_routers=api.routers,
     page_routers=[pages.router],
+    # Before the webhook delivery, which sends what this job tells.
+    jobs=[Job("programme deadlines", 35, lambda s: s.tick_interval_seconds, _programme_deadlines)],
 )

@@ -253,6 +253,7 @@ def upgrade() -> None:
         sa.Column("applied_at", agilegov.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("applied_by", sa.Integer(), nullable=True),
         sa.Column("decision_due", sa.Date(), nullable=False),
+        sa.Column("overdue_notified_at", agilegov.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_at", agilegov.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decision", sa.Text(), nullable=False),
