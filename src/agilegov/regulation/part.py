@@ -4,12 +4,31 @@ gray-zone inquiries and special measures, and channels for risk information."""
 
 from pathlib import Path
 
-from agilegov.part import Part
-from agilegov.regulation import models
+from agilegov.part import Job, Part
+from agilegov.regulation import api, models, pages
+from agilegov.regulation.cli import regulation_app
+from agilegov.regulation.models import RegulatoryRequirement
+from agilegov.regulation.service import draft_and_remind, today_in_japan
+from agilegov.scoped import count_in_scope
+from agilegov.settings import Settings
+from agilegov.uow import UnitOfWork
+
+# ---------------------------------------------------------------- A: requirements and reports
+
+
+def _regulatory_reports(uow: UnitOfWork, settings: Settings) -> None:
+    draft_and_remind(uow, today_in_japan())
+
 
 PART = Part(
     name="regulation",
     templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
     tables=[models],
+    api_routers=api.routers,
+    page_routers=[pages.router, *pages.KIND_PAGES],
+    tabs=pages.TABS,
+    counts={"requirements": count_in_scope(RegulatoryRequirement)},
+    commands=[regulation_app],
+    jobs=[Job("regulatory reports", 60, lambda s: s.tick_interval_seconds, _regulatory_reports)],
 )
