@@ -274,6 +274,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("evaluation", 3600),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
+        ("regulatory reports", 60),
     ]
     fewer = Settings(
         tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
@@ -283,6 +284,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "review-by check",
         "framework changes",
         "trust list refresh",
+        "regulatory reports",
     ]
 
 

@@ -19,7 +19,8 @@ from agilegov.notify.models import Notification
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import public_key_from_did
 from agilegov.record.models import Event
-from agilegov.regulation import deadlines, service
+from agilegov.regulation import deadlines
+from agilegov.regulation.models import RegulatoryReport, RegulatoryRequirement
 from agilegov.regulation.service import (
     draft_report,
     draft_reports,
@@ -30,7 +31,16 @@ from agilegov.regulation.service import (
     submitted_document,
 )
 from api_helpers import API, assert_problem, bearer, make_client, ok
-from builders import World, change, measure, review, row_counts
+from builders import (
+    World,
+    change,
+    indicator,
+    measure,
+    new_scope,
+    review,
+    row_counts,
+    specific_goal,
+)
 from regulation_builders import Regulated, regulated
 
 # April 2026 ends on a Thursday; 1 May is a business day, then Golden Week:
@@ -110,8 +120,6 @@ def test_an_editor_drafts_on_demand_once(world: World) -> None:
 
 
 def test_a_scope_not_adopting_cannot_draft(world: World) -> None:
-    from builders import new_scope
-
     built = regulated(world)
     other = new_scope(world.uow, world.owner, world.business_id, name="Unrelated")
     before = row_counts(world.uow)
@@ -162,10 +170,15 @@ def test_a_submission_is_signed_hashed_and_on_the_record(world: World, tmp_path:
     assert submitted.status == "submitted" and submitted.submissions == 1
     assert not submitted.late
     document = submitted_document(submitted)
-    assert document["requirement"] == {"id": built.requirement.id, "version": built.requirement.version}
+    assert document["requirement"] == {
+        "id": built.requirement.id,
+        "version": built.requirement.version,
+    }
     digest = hashlib.sha256(canonical_json(document))
     assert submitted.sha256 == digest.hexdigest()
-    signature = base64.urlsafe_b64decode(submitted.signature + "=" * (-len(submitted.signature) % 4))
+    signature = base64.urlsafe_b64decode(
+        submitted.signature + "=" * (-len(submitted.signature) % 4)
+    )
     public_key_from_did(submitted.signer_did).verify(signature, digest.digest())  # raises if not
     with world.uow:
         event = world.uow.session.scalars(
@@ -199,12 +212,9 @@ def test_a_submission_after_the_due_date_is_late_for_good(world: World, tmp_path
         assert submit_report(world.uow, world.editor, other, tmp_path).late
 
 
-def _drafted_again(world: World) -> tuple[Regulated, int]:
-    from builders import new_scope, indicator, specific_goal
-
+def _drafted_again(world: World) -> tuple[int, int]:
+    """A second adopting scope's report of April: (requirement id, report id)."""
     with world.uow:
-        from agilegov.regulation.models import RegulatoryRequirement
-
         requirement = world.uow.session.scalars(select(RegulatoryRequirement)).first()
         assert requirement is not None
         goal_id = requirement.goal_ids[0]
@@ -214,16 +224,19 @@ def _drafted_again(world: World) -> tuple[Regulated, int]:
     indicator(world.uow, world.owner, scope, goal)
     drafted = draft_reports(world.uow, date(2026, 5, 1))
     assert len(drafted) == 1
-    return requirement_id, drafted[0]  # type: ignore[return-value]
+    return requirement_id, drafted[0]
 
 
 def _notifications(world: World, organization_id: int, kind: str) -> int:
     with world.uow:
-        return world.uow.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.organization_id == organization_id, Notification.kind == kind)
-        ) or 0
+        return (
+            world.uow.session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.organization_id == organization_id, Notification.kind == kind)
+            )
+            or 0
+        )
 
 
 def test_reminders_come_once_and_late_reports_are_flagged_to_both_sides(world: World) -> None:
@@ -244,14 +257,14 @@ def test_reminders_come_once_and_late_reports_are_flagged_to_both_sides(world: W
 
 
 def test_a_correction_is_a_new_submission(world: World, tmp_path: Path) -> None:
-    from agilegov.regulation.models import RegulatoryReport
-
     _, report_id = _drafted(world)
     _explain_all(world, report_id)
     with clock.frozen_at(_at(7, 5)):
         first = submit_report(world.uow, world.editor, report_id, tmp_path)
     with world.uow:  # the regulator's request (area B's service) leaves it so
-        world.uow.session.get(RegulatoryReport, report_id).status = "correction_requested"  # type: ignore[union-attr]
+        row = world.uow.session.get(RegulatoryReport, report_id)
+        assert row is not None
+        row.status = "correction_requested"
         world.uow.commit()
     set_explanations(world.uow, world.editor, report_id, {"overview": "Corrected."})
     with clock.frozen_at(_at(20, 5)):
@@ -260,14 +273,22 @@ def test_a_correction_is_a_new_submission(world: World, tmp_path: Path) -> None:
     assert not second.late, "late is decided by the first submission"
 
 
-def test_the_api_and_pages_carry_a_report_through(world: World, database_url: str, tmp_path: Path) -> None:
+def test_the_api_and_pages_carry_a_report_through(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
     _, report_id = _drafted(world)
     with make_client(database_url, assessor_key_dir=tmp_path) as client:
         editor = bearer(world.tokens["editor"])
         url = f"{API}/reports/{report_id}"
-        assert_problem(client.put(f"{url}/explanations", json={"weather": "x"}, headers=editor), 422, "weather")
+        assert_problem(
+            client.put(f"{url}/explanations", json={"weather": "x"}, headers=editor), 422, "weather"
+        )
         assert_problem(client.post(f"{url}/submit", headers=editor), 422, "overview")
-        ok(client.put(f"{url}/explanations", json={key: "Explained." for key in ITEMS}, headers=editor))
+        ok(
+            client.put(
+                f"{url}/explanations", json={key: "Explained." for key in ITEMS}, headers=editor
+            )
+        )
         assert_problem(client.get(url, headers=bearer(world.tokens["outsider"])), 404)
         submitted = ok(client.post(f"{url}/submit", headers=editor))
         assert submitted["status"] == "submitted" and submitted["signer_did"].startswith("did:key:")

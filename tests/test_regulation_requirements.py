@@ -6,12 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from agilegov import clock, scoped
+from agilegov.auth import Principal
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agilegov.goals.service import GOAL
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_scope, ingest
 from agilegov.regulation import service
 from agilegov.regulation.schemas import DEFAULT_ITEMS, RequirementCreate
 from agilegov.regulation.service import REQUIREMENT, adopters, list_published, publish_requirement
+from agilegov.scopes.schemas import ScopeUpdate
+from agilegov.scopes.service import update_scope
 from api_helpers import API, assert_problem, bearer, make_client, ok
 from builders import (
     World,
@@ -34,14 +38,18 @@ def _government_goal(world: World) -> tuple[int, int, int]:
 
 def test_a_government_creates_a_requirement_with_the_five_default_items(world: World) -> None:
     scope, goal, measured = _government_goal(world)
-    created = add(world.uow, world.outsider, scope, REQUIREMENT, **requirement_fields(goal, measured))
+    created = add(
+        world.uow, world.outsider, scope, REQUIREMENT, **requirement_fields(goal, measured)
+    )
     assert created.status == "draft" and created.published_at is None
     assert [item["key"] for item in created.items] == [item["key"] for item in DEFAULT_ITEMS]
     assert created.goal_ids == [goal] and created.indicator_ids == [measured]
     assert (created.report_every_months, created.period_starts_month) == (12, 4)
 
 
-def _refused(world: World, scope: int, actor: object, error: type, field: str | None, **fields: object) -> None:
+def _refused(
+    world: World, scope: int, actor: object, error: type, field: str | None, **fields: object
+) -> None:
     before = row_counts(world.uow)
     with pytest.raises(error) as raised:
         scoped.create_item(world.uow, actor, scope, REQUIREMENT, RequirementCreate(**fields))
@@ -53,25 +61,44 @@ def _refused(world: World, scope: int, actor: object, error: type, field: str | 
 def test_a_business_cannot_set_a_requirement(world: World) -> None:
     scope = new_scope(world.uow, world.owner, world.business_id)
     goal = specific_goal(world.uow, world.owner, scope).id
-    _refused(world, scope, world.owner, InvalidInput, "scope_id", **requirement_fields(goal, 0, indicator_ids=[]))
+    _refused(
+        world,
+        scope,
+        world.owner,
+        InvalidInput,
+        "scope_id",
+        **requirement_fields(goal, 0, indicator_ids=[]),
+    )
 
 
 def test_the_goals_and_indicators_must_be_the_scopes_active_specific_ones(world: World) -> None:
     scope, goal, measured = _government_goal(world)
-    core = add(world.uow, world.outsider, scope, scoped_goal(), title="Fairness", level="core_value").id
+    core = add(world.uow, world.outsider, scope, GOAL, title="Fairness", level="core_value").id
     other_goal = specific_goal(world.uow, world.outsider, scope, title="Other").id
     other_indicator = indicator(world.uow, world.outsider, scope, other_goal, key="other").id
-    elsewhere = specific_goal(world.uow, world.owner, new_scope(world.uow, world.owner, world.business_id)).id
+    elsewhere = specific_goal(
+        world.uow, world.owner, new_scope(world.uow, world.owner, world.business_id)
+    ).id
     fields = requirement_fields(goal, measured)
-    _refused(world, scope, world.outsider, InvalidInput, "goal_ids", **(fields | {"goal_ids": [core]}))
-    _refused(world, scope, world.outsider, InvalidInput, "goal_ids", **(fields | {"goal_ids": [elsewhere]}))
-    _refused(world, scope, world.outsider, InvalidInput, "indicator_ids", **(fields | {"indicator_ids": [other_indicator]}))
-
-
-def scoped_goal() -> scoped.Kind:
-    from agilegov.goals.service import GOAL
-
-    return GOAL
+    _refused(
+        world, scope, world.outsider, InvalidInput, "goal_ids", **(fields | {"goal_ids": [core]})
+    )
+    _refused(
+        world,
+        scope,
+        world.outsider,
+        InvalidInput,
+        "goal_ids",
+        **(fields | {"goal_ids": [elsewhere]}),
+    )
+    _refused(
+        world,
+        scope,
+        world.outsider,
+        InvalidInput,
+        "indicator_ids",
+        **(fields | {"indicator_ids": [other_indicator]}),
+    )
 
 
 @pytest.mark.parametrize(
@@ -104,7 +131,13 @@ def test_only_the_governments_editors_create_one(world: World) -> None:
 
 def test_publishing_needs_a_draft_with_a_goal_in_a_public_scope(world: World) -> None:
     scope, goal, measured = _government_goal(world)
-    bare = add(world.uow, world.outsider, scope, REQUIREMENT, **requirement_fields(goal, measured, goal_ids=[], indicator_ids=[]))
+    bare = add(
+        world.uow,
+        world.outsider,
+        scope,
+        REQUIREMENT,
+        **requirement_fields(goal, measured, goal_ids=[], indicator_ids=[]),
+    )
     before = row_counts(world.uow)
     with pytest.raises(InvalidInput) as raised:
         publish_requirement(world.uow, world.outsider, bare.id)
@@ -122,19 +155,28 @@ def test_publishing_needs_a_draft_with_a_goal_in_a_public_scope(world: World) ->
     with pytest.raises(Conflict):
         publish_requirement(world.uow, world.outsider, full.id)
     private = rule_domain(world, "Drafting room")
-    from agilegov.scopes.schemas import ScopeUpdate
-    from agilegov.scopes.service import update_scope
-
     update_scope(world.uow, world.outsider, private, ScopeUpdate(visibility="private"))
     hidden_goal = specific_goal(world.uow, world.outsider, private).id
-    hidden = add(world.uow, world.outsider, private, REQUIREMENT, **requirement_fields(hidden_goal, 0, indicator_ids=[]))
+    hidden = add(
+        world.uow,
+        world.outsider,
+        private,
+        REQUIREMENT,
+        **requirement_fields(hidden_goal, 0, indicator_ids=[]),
+    )
     with pytest.raises(Conflict):
         publish_requirement(world.uow, world.outsider, hidden.id)
 
 
 def test_published_requirements_are_listed_for_everyone(world: World) -> None:
     scope, goal, measured = _government_goal(world)
-    draft = add(world.uow, world.outsider, scope, REQUIREMENT, **requirement_fields(goal, measured, title="Draft"))
+    draft = add(
+        world.uow,
+        world.outsider,
+        scope,
+        REQUIREMENT,
+        **requirement_fields(goal, measured, title="Draft"),
+    )
     shown = add(world.uow, world.outsider, scope, REQUIREMENT, **requirement_fields(goal, measured))
     publish_requirement(world.uow, world.outsider, shown.id)
     listed = list_published(world.uow, 50, 0)
@@ -162,7 +204,9 @@ def test_compliance_compares_with_the_required_level_not_the_adopters(world: Wor
     row = found[0].compliance[0]
     assert (row.status, row.value, row.required_level) == ("meets", 0.82, 0.8)
     _evaluate(world, built.scope, "selection.ratio", 0.7, datetime(2026, 4, 20, tzinfo=UTC))
-    assert adopters(world.uow, world.outsider, built.requirement.id)[0].compliance[0].status == "below"
+    assert (
+        adopters(world.uow, world.outsider, built.requirement.id)[0].compliance[0].status == "below"
+    )
 
 
 def test_an_adopter_without_the_required_key_has_no_indicator(world: World) -> None:
@@ -175,12 +219,12 @@ def test_an_adopter_without_the_required_key_has_no_indicator(world: World) -> N
 
 def test_outsiders_see_only_public_adopters(world: World) -> None:
     built = regulated(world)
-    public = new_scope(world.uow, world.owner, world.business_id, name="Open model", visibility="public")
+    public = new_scope(
+        world.uow, world.owner, world.business_id, name="Open model", visibility="public"
+    )
     specific_goal(world.uow, world.owner, public, derives_from_id=built.gov_goal)
     regulator_view = {a.scope_id for a in adopters(world.uow, world.outsider, built.requirement.id)}
     assert regulator_view == {built.scope, public}
-    from agilegov.auth import Principal
-
     anyone = Principal(user_id=None)
     assert {a.scope_id for a in adopters(world.uow, anyone, built.requirement.id)} == {public}
 
@@ -192,10 +236,18 @@ def test_the_api_publishes_lists_and_shows_adopters(world: World, database_url: 
         business = bearer(world.tokens["owner"])
         body = requirement_fields(goal, measured)
         body["effective_from"] = body["effective_from"].isoformat()
-        created = ok(client.post(f"{API}/scopes/{scope}/requirements", json=body, headers=regulator), 201)
+        created = ok(
+            client.post(f"{API}/scopes/{scope}/requirements", json=body, headers=regulator), 201
+        )
         bad = body | {"items": [{"key": "Bad Key", "title": "x"}]}
-        assert_problem(client.post(f"{API}/scopes/{scope}/requirements", json=bad, headers=regulator), 422, "items[0].key")
-        assert_problem(client.post(f"{API}/requirements/{created['id']}/publish", headers=business), 403)
+        assert_problem(
+            client.post(f"{API}/scopes/{scope}/requirements", json=bad, headers=regulator),
+            422,
+            "items[0].key",
+        )
+        assert_problem(
+            client.post(f"{API}/requirements/{created['id']}/publish", headers=business), 403
+        )
         ok(client.post(f"{API}/requirements/{created['id']}/publish", headers=regulator))
         listed = ok(client.get(f"{API}/requirements"))
         assert [p["requirement"]["id"] for p in listed["items"]] == [created["id"]]

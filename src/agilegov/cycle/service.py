@@ -575,7 +575,9 @@ def reviews_due(session: Session, scope_ids: Collection[int], until: date) -> li
     return sorted(due, key=lambda review: (review.review_by, review.subject, review.id))
 
 
-def reviews_between(session: Session, scope_id: int, start: datetime, end: datetime) -> list[Review]:
+def reviews_between(
+    session: Session, scope_id: int, start: datetime, end: datetime
+) -> list[Review]:
     """The scope's reviews decided at or after ``start`` and before ``end``,
     oldest first (one query)."""
     return list(

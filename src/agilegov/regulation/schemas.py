@@ -195,4 +195,3 @@ class ReportDraft(Input):
 
 
 ExplanationText = Annotated[str, Field(max_length=20_000)]
-

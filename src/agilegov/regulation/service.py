@@ -167,11 +167,21 @@ def publish_requirement(uow: UnitOfWork, actor: Principal, requirement_id: int) 
         read = read_item(session, REQUIREMENT, requirement)
         payload = read.model_dump(mode="json")
         keep_version(
-            session, REQUIREMENT.name, requirement.id, requirement.version, payload, "published",
+            session,
+            REQUIREMENT.name,
+            requirement.id,
+            requirement.version,
+            payload,
+            "published",
             actor.user_id,
         )
         record_event(
-            session, actor, "requirement.published", requirement.id, payload, scope=scope,
+            session,
+            actor,
+            "requirement.published",
+            requirement.id,
+            payload,
+            scope=scope,
             private=False,
         )
         uow.commit()
@@ -249,7 +259,7 @@ def _adopting_scopes(
     for adoption in _adoptions(session, requirement):
         if adoption.scope.status != "active":
             continue
-        scope, goals = scopes.setdefault(adoption.scope.id, (adoption.scope, {}))
+        _, goals = scopes.setdefault(adoption.scope.id, (adoption.scope, {}))
         goals.setdefault(adoption.adopts_goal_id, adoption.goal_id)
     return scopes
 
@@ -551,7 +561,9 @@ def draft_report(
         if requirement.status != "published":
             raise InvalidInput.on(
                 "requirement_id",
-                lazy("requirement %(requirement_id)s is not published", requirement_id=requirement_id),
+                lazy(
+                    "requirement %(requirement_id)s is not published", requirement_id=requirement_id
+                ),
             )
         adopting = _adopting_scopes(session, requirement).get(scope.id)
         if adopting is None:
@@ -717,9 +729,7 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def submit_report(
-    uow: UnitOfWork, actor: Principal, report_id: int, key_dir: Path
-) -> ReportRead:
+def submit_report(uow: UnitOfWork, actor: Principal, report_id: int, key_dir: Path) -> ReportRead:
     """Submit the report (again, when a correction was asked for), signed with
     its organization's key; the record holds its hash and signature only."""
     with uow:
@@ -813,14 +823,26 @@ def remind(uow: UnitOfWork, today: date) -> dict[str, list[int]]:
                     start=report.period_start.isoformat(),
                     end=report.period_end.isoformat(),
                 )
-                notify_owners(session, SYSTEM, report.organization_id, "report.late", title, body, link)
                 notify_owners(
-                    session, SYSTEM, regulator.organization_id, "report.late", title, body,
+                    session, SYSTEM, report.organization_id, "report.late", title, body, link
+                )
+                notify_owners(
+                    session,
+                    SYSTEM,
+                    regulator.organization_id,
+                    "report.late",
+                    title,
+                    body,
                     f"/requirements/{requirement.id}",
                 )
                 record_event(
-                    session, SYSTEM, "report.late", report.id, {"due": report.due.isoformat()},
-                    scope=session.get(Scope, report.scope_id), private=False,
+                    session,
+                    SYSTEM,
+                    "report.late",
+                    report.id,
+                    {"due": report.due.isoformat()},
+                    scope=session.get(Scope, report.scope_id),
+                    private=False,
                 )
                 told["late"].append(report.id)
             elif (
