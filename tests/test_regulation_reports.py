@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from agilegov import clock
@@ -42,6 +43,7 @@ from builders import (
     specific_goal,
 )
 from regulation_builders import Regulated, regulated
+from web_helpers import csrf_of
 
 # April 2026 ends on a Thursday; 1 May is a business day, then Golden Week:
 # the weekend, Constitution Day (3rd, a Sunday), Greenery Day, Children's Day
@@ -293,3 +295,50 @@ def test_the_api_and_pages_carry_a_report_through(
         submitted = ok(client.post(f"{url}/submit", headers=editor))
         assert submitted["status"] == "submitted" and submitted["signer_did"].startswith("did:key:")
         assert ok(client.get(url, headers=bearer(world.tokens["outsider"])))["id"] == report_id
+
+
+def _signed_in(client: TestClient, who: str) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": f"{who}@example.com",
+            "password": "a-long-password",
+            "csrf_token": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_the_adopter_explains_and_submits_on_its_pages(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    built, report_id = _drafted(world)
+    page_path = f"/reports/{report_id}"
+    with make_client(database_url, assessor_key_dir=tmp_path) as client:
+        _signed_in(client, "editor")
+        tab = client.get(f"/scopes/{built.scope}/reports")
+        assert tab.status_code == 200 and page_path in tab.text
+        japanese = client.get(page_path, headers={"Accept-Language": "ja"})
+        assert japanese.status_code == 200 and "署名して提出" in japanese.text
+        page = client.get(page_path)
+        assert 'name="item-overview"' in page.text and "2026-05-08" in page.text
+        token = csrf_of(page)
+        refused = client.post(f"{page_path}/submit", data={"csrf_token": token})
+        assert refused.status_code == 422 and "Nothing was saved." in refused.text
+        texts = {f"item-{key}": f"On {key}." for key in ITEMS}
+        saved = client.post(
+            f"{page_path}/explanations", data={**texts, "csrf_token": token}, follow_redirects=False
+        )
+        assert saved.status_code == 303
+        done = client.post(
+            f"{page_path}/submit", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert done.status_code == 303
+        assert "did:key:" in client.get(page_path).text
+    with make_client(database_url) as regulator:
+        _signed_in(regulator, "outsider")
+        page = regulator.get(f"/requirements/{built.requirement.id}")
+        assert page.status_code == 200 and "Candidate screening model" in page.text
+        assert page_path in page.text, "the regulator opens a submitted report"
