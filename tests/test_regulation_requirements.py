@@ -1,6 +1,8 @@
 """Requirements: a government's scoped entity, published, listed publicly, and
 its adopters with their compliance now."""
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -27,6 +29,7 @@ from builders import (
     specific_goal,
 )
 from regulation_builders import regulated, requirement_fields, rule_domain
+from web_helpers import csrf_of
 
 
 def _government_goal(world: World) -> tuple[int, int, int]:
@@ -255,3 +258,50 @@ def test_the_api_publishes_lists_and_shows_adopters(world: World, database_url: 
         page = client.get(f"/requirements/{created['id']}")
         assert page.status_code == 200 and "Fairness in automated hiring" in page.text
         assert client.get("/requirements").status_code == 200
+
+
+def test_a_requirement_is_set_and_changed_through_its_pages(
+    world: World, database_url: str
+) -> None:
+    scope, goal, measured = _government_goal(world)
+    with make_client(database_url) as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "email": "outsider@example.com",
+                "password": "a-long-password",
+                "csrf_token": csrf_of(page),
+            },
+        )
+        form = client.get(f"/scopes/{scope}/requirements/new")
+        assert form.status_code == 200
+        fields = {
+            "title": "Fairness in automated hiring",
+            "applies_to": "Hiring platforms",
+            "effective_from": "2025-04-01",
+            "goal_ids": str(goal),
+            "indicator_ids": str(measured),
+            "report_every_months": "12",
+            "period_starts_month": "4",
+            "report_due_business_days": "60",
+            "items": "overview | Overview of the business\nrisks | Risks | What could go wrong",
+            "csrf_token": csrf_of(form),
+        }
+        created = client.post(f"/scopes/{scope}/requirements", data=fields, follow_redirects=False)
+        assert created.status_code == 303, created.text
+        path = created.headers["location"]
+        shown = client.get(path)
+        assert shown.status_code == 200 and "What could go wrong" in shown.text
+        # Saving the form as it is shown keeps the items.
+        item_lines = re.search(r'name="items"[^>]*>([^<]*)</textarea>', shown.text)
+        assert item_lines is not None
+        again = fields | {"items": html.unescape(item_lines.group(1)), "title": "Renamed"}
+        assert client.post(path, data=again, follow_redirects=False).status_code == 303
+        requirement_id = int(path.rsplit("/", 1)[1])
+        kept = service.get_requirement(world.uow, world.outsider, requirement_id)
+        assert kept.title == "Renamed"
+        assert [item["key"] for item in kept.items] == ["overview", "risks"]
+        bad = fields | {"items": "Bad Key | x"}
+        refused = client.post(f"/scopes/{scope}/requirements", data=bad)
+        assert refused.status_code == 422

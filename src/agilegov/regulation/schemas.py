@@ -2,11 +2,12 @@
 
 # ---------------------------------------------------------------- A: requirements and reports
 
+import ast
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output, ShortText, partial_model
@@ -22,6 +23,24 @@ class RequirementItem(BaseModel):
     key: Annotated[str, Field(max_length=64)]
     title: Name
     description: ShortText = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_line(cls, value: Any) -> Any:
+        """A form gives an item as a line, ``key | title | description``, or as
+        the line it showed for a stored item."""
+        if not isinstance(value, str):
+            return value
+        if value.startswith("{"):
+            try:
+                shown = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                shown = None
+            if isinstance(shown, dict):
+                return shown
+        key, _, rest = value.partition("|")
+        title, _, description = rest.partition("|")
+        return {"key": key.strip(), "title": title.strip(), "description": description.strip()}
 
     @field_validator("key")
     @classmethod
@@ -75,7 +94,10 @@ class RequirementCreate(Input):
     items: list[RequirementItem] | None = Field(
         default=None,
         max_length=50,
-        description=N_("What a report answers; the five items of a yearly report if not given."),
+        description=N_(
+            "What a report answers, one item per line as key | title | description;"
+            " the five items of a yearly report if none is given."
+        ),
     )
 
     @field_validator("report_every_months")
