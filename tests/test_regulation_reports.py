@@ -110,9 +110,14 @@ def test_a_report_is_drafted_from_the_periods_evaluations_measures_and_reviews(
 def test_an_editor_drafts_on_demand_once(world: World) -> None:
     built = regulated(world)
     before = row_counts(world.uow)
-    for actor in (world.viewer, world.outsider):
-        with pytest.raises((Forbidden, NotFound)):
-            draft_report(world.uow, actor, built.requirement.id, built.scope)
+    with pytest.raises(Forbidden):
+        draft_report(world.uow, world.viewer, built.requirement.id, built.scope)
+    with pytest.raises(InvalidInput) as raised:
+        draft_report(world.uow, world.outsider, built.requirement.id, built.scope)
+    assert raised.value.problems[0].field == "scope_id"
+    with pytest.raises(InvalidInput) as raised:
+        draft_report(world.uow, world.editor, built.requirement.id + 100, built.scope)
+    assert raised.value.problems[0].field == "requirement_id"
     assert row_counts(world.uow) == before
     with clock.frozen_at(_at(1, 5)):
         report = draft_report(world.uow, world.editor, built.requirement.id, built.scope)

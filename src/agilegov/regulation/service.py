@@ -556,8 +556,17 @@ def draft_report(
     """Draft the adopter's report of the last period ended today, on demand."""
     with uow:
         session = uow.session
-        scope = writable_scope(session, actor, scope_id, Role.editor)
-        requirement, _ = _readable_requirement(session, actor, requirement_id)
+        # Both are named in the request's body: one not found is a field's problem.
+        try:
+            scope = writable_scope(session, actor, scope_id, Role.editor)
+        except NotFound:
+            raise InvalidInput.on("scope_id", lazy("no scope %(id)s", id=scope_id)) from None
+        try:
+            requirement, _ = _readable_requirement(session, actor, requirement_id)
+        except NotFound:
+            raise InvalidInput.on(
+                "requirement_id", lazy("no requirement %(id)s", id=requirement_id)
+            ) from None
         if requirement.status != "published":
             raise InvalidInput.on(
                 "requirement_id",
