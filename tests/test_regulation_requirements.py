@@ -274,6 +274,8 @@ def test_a_requirement_is_set_and_changed_through_its_pages(
                 "csrf_token": csrf_of(page),
             },
         )
+        tab = client.get(f"/scopes/{scope}/requirements")
+        assert f"/scopes/{scope}/requirements/new" in tab.text
         form = client.get(f"/scopes/{scope}/requirements/new")
         assert form.status_code == 200
         fields = {

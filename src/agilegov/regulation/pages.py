@@ -137,7 +137,10 @@ def _reports(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict
 
 
 def _requirements(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
-    return {"requirements": service.requirements_in_scope(session, scope.id)}
+    return {
+        "requirements": service.requirements_in_scope(session, scope.id),
+        "government": service.is_government(session, scope.organization_id),
+    }
 
 
 TABS = (

@@ -60,9 +60,14 @@ NOT_YET_RECORDED = {
 }
 
 
+def is_government(session: Session, organization_id: int) -> bool:
+    """Whether the organization may set requirements."""
+    profile = organization_profile(session, organization_id)
+    return profile is not None and profile.kind == "government"
+
+
 def _requirement_rules(session: Session, scope: Scope, requirement: Any) -> None:
-    publisher = organization_profile(session, scope.organization_id)
-    if publisher is None or publisher.kind != "government":
+    if not is_government(session, scope.organization_id):
         raise InvalidInput.on(
             "scope_id", lazy("requirements are set by a government organization's scope")
         )
