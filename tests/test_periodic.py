@@ -273,6 +273,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("scrape", 5),
         ("evaluation", 3600),
         ("programme deadlines", 60),
+        ("regulatory reports", 60),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
     ]
@@ -284,6 +285,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "review-by check",
         "framework changes",
         "programme deadlines",
+        "regulatory reports",
         "trust list refresh",
     ]
 

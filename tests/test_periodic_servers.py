@@ -52,6 +52,7 @@ JOBS = (
     "scrape",
     "evaluation",
     "programme deadlines",
+    "regulatory reports",
     "webhook delivery",
     "trust list refresh",
 )

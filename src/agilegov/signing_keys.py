@@ -1,4 +1,5 @@
-"""The platform's signing keys: one Ed25519 key per assessor organization, and
+"""The platform's signing keys: one Ed25519 key per assessor organization, one
+per organization that signs its submissions, and
 the trust anchor's key that signs the trust list, kept in files outside the
 database that only their owner can read."""
 
@@ -33,6 +34,12 @@ def _key(path: Path, what: str) -> Ed25519PrivateKey:
 def assessor_key(directory: Path, organization_id: int) -> Ed25519PrivateKey:
     """The assessor organization's key."""
     return _key(directory / f"assessor-{organization_id}.key", "assessor key")
+
+
+def organization_key(directory: Path, organization_id: int) -> Ed25519PrivateKey:
+    """The organization's own key, which signs what it submits (its reports to a
+    regulator)."""
+    return _key(directory / f"organization-{organization_id}.key", "organization key")
 
 
 def trust_anchor_key(directory: Path) -> Ed25519PrivateKey:

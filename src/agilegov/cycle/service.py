@@ -573,3 +573,17 @@ def reviews_due(session: Session, scope_ids: Collection[int], until: date) -> li
         )
         due += [ReviewDue(dates.subject, *row) for row in rows]
     return sorted(due, key=lambda review: (review.review_by, review.subject, review.id))
+
+
+def reviews_between(
+    session: Session, scope_id: int, start: datetime, end: datetime
+) -> list[Review]:
+    """The scope's reviews decided at or after ``start`` and before ``end``,
+    oldest first (one query)."""
+    return list(
+        session.scalars(
+            select(Review)
+            .where(Review.scope_id == scope_id, Review.decided_at >= start, Review.decided_at < end)
+            .order_by(Review.decided_at, Review.id)
+        )
+    )

@@ -524,3 +524,14 @@ def indicator_ids(scope_id: int, *, active_only: bool = False) -> Select[tuple[i
 def indicator_scope_ids() -> Select[tuple[int]]:
     """The query of the ids of the scopes that have indicators."""
     return select(Indicator.scope_id)
+
+
+def indicators_of_goals(session: Session, goal_ids: Collection[int]) -> list[Indicator]:
+    """The indicators of the goals ``goal_ids``, by id (one query)."""
+    if not goal_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Indicator).where(Indicator.goal_id.in_(list(goal_ids))).order_by(Indicator.id)
+        )
+    )

@@ -1072,3 +1072,72 @@ def open_breaches(session: Session, scope_ids: Collection[int]) -> list[tuple[Br
         .order_by(BreachEpisode.opened_at.desc())
     )
     return [(episode, row) for episode, row in rows]
+
+
+@dataclass(frozen=True)
+class PeriodResults:
+    """One indicator's evaluations over a period: how many, the latest, the
+    worst value measured, and the breach episodes opened in it."""
+
+    evaluations: int
+    latest_value: float | None
+    latest_status: str | None
+    latest_at: datetime | None
+    worst_value: float | None
+    episodes_opened: int
+
+
+def period_results(
+    session: Session, indicator_ids: Collection[int], start: datetime, end: datetime
+) -> dict[int, PeriodResults]:
+    """The evaluations of each indicator made at or after ``start`` and before
+    ``end``, summed up by indicator id (two queries)."""
+    if not indicator_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Evaluation.indicator_id,
+            Evaluation.value,
+            Evaluation.status,
+            Evaluation.direction,
+            Evaluation.evaluated_at,
+        )
+        .where(
+            Evaluation.indicator_id.in_(list(indicator_ids)),
+            Evaluation.evaluated_at >= start,
+            Evaluation.evaluated_at < end,
+        )
+        .order_by(Evaluation.indicator_id, Evaluation.id)
+    ).all()
+    episodes = dict(
+        session.execute(
+            select(BreachEpisode.indicator_id, func.count())
+            .where(
+                BreachEpisode.indicator_id.in_(list(indicator_ids)),
+                BreachEpisode.opened_at >= start,
+                BreachEpisode.opened_at < end,
+            )
+            .group_by(BreachEpisode.indicator_id)
+        ).all()
+    )
+    by_indicator: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_indicator[row.indicator_id].append(row)
+    results = {}
+    for indicator_id in indicator_ids:
+        found = by_indicator.get(indicator_id, [])
+        measured = [row for row in found if row.value is not None and math.isfinite(row.value)]
+        worst = None
+        if measured:
+            pick = min if measured[0].direction == "higher_is_better" else max
+            worst = pick(row.value for row in measured)
+        latest = found[-1] if found else None
+        results[indicator_id] = PeriodResults(
+            evaluations=len(found),
+            latest_value=latest.value if latest else None,
+            latest_status=latest.status if latest else None,
+            latest_at=latest.evaluated_at if latest else None,
+            worst_value=worst,
+            episodes_opened=episodes.get(indicator_id, 0),
+        )
+    return results

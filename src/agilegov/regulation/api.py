@@ -1,11 +1,14 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query, Request
 
+from agilegov.api.crud import kind_router
 from agilegov.api.deps import Actor, Paging, Uow
-from agilegov.regulation import channels, programmes
+from agilegov.regulation import channels, programmes, service
 from agilegov.regulation.schemas import (
+    AdopterRead,
     ChannelStatus,
+    ExplanationText,
     ProgrammeAnswer,
     ProgrammeConclusion,
     ProgrammeCreate,
@@ -13,8 +16,12 @@ from agilegov.regulation.schemas import (
     ProgrammeExit,
     ProgrammePublic,
     ProgrammeRead,
+    PublishedRequirement,
+    ReportDraft,
     ReportingChannelCreate,
     ReportingChannelRead,
+    ReportRead,
+    RequirementRead,
     RiskAggregates,
     RiskReportCreate,
     RiskReportRead,
@@ -112,8 +119,6 @@ def get_risk_report(report_id: int, uow: Uow, actor: Actor) -> Any:
     return channels.get_report(uow, actor, report_id)
 
 
-router = APIRouter(tags=["regulation"])
-
 # ---------------------------------------------------------------- programmes
 
 programmes_router = APIRouter(tags=["regulation"])
@@ -164,4 +169,68 @@ def conclude(programme_id: int, body: ProgrammeConclusion, uow: Uow, actor: Acto
     return programmes.conclude(uow, actor, programme_id, body)
 
 
-routers = [channels_router, programmes_router]
+"""The regulation part's API."""
+
+# ---------------------------------------------------------------- A: requirements and reports
+
+
+router = APIRouter(tags=["regulation"])
+
+
+@router.get("/requirements", response_model=Page[PublishedRequirement])
+def list_requirements(uow: Uow, page: Paging) -> Any:
+    """Published requirements of every government, newest first."""
+    return service.list_published(uow, page.limit, page.offset)
+
+
+@router.get("/requirements/{requirement_id}", response_model=RequirementRead)
+def get_requirement(requirement_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_requirement(uow, actor, requirement_id)
+
+
+@router.post("/requirements/{requirement_id}/publish", response_model=RequirementRead)
+def publish_requirement(requirement_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.publish_requirement(uow, actor, requirement_id)
+
+
+@router.get("/requirements/{requirement_id}/adopters", response_model=list[AdopterRead])
+def list_adopters(requirement_id: int, uow: Uow, actor: Actor) -> Any:
+    """Each adopting scope with its compliance now (each required indicator's
+    latest evaluation against the required level) and its reports."""
+    return service.adopters(uow, actor, requirement_id)
+
+
+@router.post("/reports", response_model=ReportRead, status_code=201)
+def draft_report(body: ReportDraft, uow: Uow, actor: Actor) -> Any:
+    """Draft the adopter's report of the last period ended, now."""
+    return service.draft_report(uow, actor, body.requirement_id, body.scope_id)
+
+
+@router.get("/reports/{report_id}", response_model=ReportRead)
+def get_report(report_id: int, uow: Uow, actor: Actor) -> Any:
+    return service.get_report(uow, actor, report_id)
+
+
+@router.put("/reports/{report_id}/explanations", response_model=ReportRead)
+def set_explanations(
+    report_id: int,
+    uow: Uow,
+    actor: Actor,
+    body: dict[str, ExplanationText] = Body(max_length=50),
+) -> Any:
+    """Comply-and-explain texts by item key; the items not named are kept."""
+    return service.set_explanations(uow, actor, report_id, body)
+
+
+@router.post("/reports/{report_id}/submit", response_model=ReportRead)
+def submit_report(report_id: int, request: Request, uow: Uow, actor: Actor) -> Any:
+    key_dir = request.app.state.settings.assessor_key_dir
+    return service.submit_report(uow, actor, report_id, key_dir)
+
+
+routers = [
+    channels_router,
+    programmes_router,
+    router,
+    *(kind_router(kind) for kind in service.KINDS),
+]

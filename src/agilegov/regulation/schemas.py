@@ -1,11 +1,14 @@
+import ast
+import re
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agilegov.i18n import N_
 from agilegov.regulation.programme_rules import ProgrammeKind, ProgrammeStatus
-from agilegov.schemas import Input, LongText, Name, Output, StoredDatetime
+from agilegov.schemas import Input, LongText, Name, Output, ShortText, StoredDatetime, partial_model
 
 """The regulation part's request and response shapes."""
 
@@ -203,3 +206,215 @@ class ProgrammePublic(Output):
     published_summary: str
     outcome: str
     concluded_at: datetime | None
+
+
+"""The regulation part's request and response shapes."""
+
+# ---------------------------------------------------------------- A: requirements and reports
+
+
+ITEM_KEY = re.compile(r"^[a-z_]{1,64}$")
+# A report per period of this many months: periods that tile a year.
+PERIOD_MONTHS = (1, 2, 3, 4, 6, 12)
+
+
+class RequirementItem(BaseModel):
+    """One item a report answers, by a key of lowercase letters and underscores."""
+
+    key: Annotated[str, Field(max_length=64)]
+    title: Name
+    description: ShortText = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_line(cls, value: Any) -> Any:
+        """A form gives an item as a line, ``key | title | description``, or as
+        the line it showed for a stored item."""
+        if not isinstance(value, str):
+            return value
+        if value.startswith("{"):
+            try:
+                shown = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                shown = None
+            if isinstance(shown, dict):
+                return shown
+        key, _, rest = value.partition("|")
+        title, _, description = rest.partition("|")
+        return {"key": key.strip(), "title": title.strip(), "description": description.strip()}
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not ITEM_KEY.match(value):
+            raise ValueError("is 1 to 64 lowercase letters and underscores")
+        return value
+
+
+# The five items of the yearly report under Japan's Act on Improving
+# Transparency and Fairness of Digital Platforms.
+DEFAULT_ITEMS: tuple[dict[str, str], ...] = (
+    {"key": "overview", "title": N_("Overview of the business"), "description": ""},
+    {"key": "complaints", "title": N_("Handling of complaints and disputes"), "description": ""},
+    {"key": "disclosure", "title": N_("Disclosure of terms and conditions"), "description": ""},
+    {"key": "measures", "title": N_("Measures taken and their changes"), "description": ""},
+    {"key": "self_assessment", "title": N_("Self-assessment"), "description": ""},
+)
+
+
+class RequirementCreate(Input):
+    title: Name
+    description: LongText = ""
+    applies_to: ShortText = Field(
+        min_length=1, description=N_("Who must meet it (e.g. providers of hiring platforms).")
+    )
+    effective_from: date
+    effective_until: date | None = None
+    goal_ids: list[int] = Field(
+        default_factory=list,
+        max_length=100,
+        description=N_("The scope's specific goals, with their acceptable levels, to reach."),
+    )
+    indicator_ids: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description=N_("Indicators of those goals whose results every report gives."),
+    )
+    report_every_months: int = Field(
+        default=12, description=N_("A report per period of 1, 2, 3, 4, 6 or 12 months.")
+    )
+    period_starts_month: int = Field(
+        default=4, ge=1, le=12, description=N_("The month a period starts in (4: fiscal years).")
+    )
+    report_due_business_days: int = Field(
+        default=60,
+        ge=1,
+        le=250,
+        description=N_("Business days after a period ends that its report is due."),
+    )
+    items: list[RequirementItem] | None = Field(
+        default=None,
+        max_length=50,
+        description=N_(
+            "What a report answers, one item per line as key | title | description;"
+            " the five items of a yearly report if none is given."
+        ),
+    )
+
+    @field_validator("report_every_months")
+    @classmethod
+    def _months(cls, value: int) -> int:
+        if value not in PERIOD_MONTHS:
+            raise ValueError("is 1, 2, 3, 4, 6 or 12")
+        return value
+
+    @field_validator("items")
+    @classmethod
+    def _unique_keys(cls, value: list[RequirementItem] | None) -> list[RequirementItem] | None:
+        if value is None:
+            return value
+        keys = [item.key for item in value]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"item keys must differ: {', '.join(twice)}")
+        return value
+
+
+RequirementUpdate = partial_model(RequirementCreate)
+
+
+class RequirementRead(Output):
+    id: int
+    scope_id: int
+    title: str
+    description: str
+    applies_to: str
+    effective_from: date
+    effective_until: date | None
+    goal_ids: list[int]
+    indicator_ids: list[int]
+    report_every_months: int
+    period_starts_month: int
+    report_due_business_days: int
+    items: list[dict[str, Any]]
+    status: str
+    version: int
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublishedRequirement(BaseModel):
+    """A published requirement as anyone sees it, with its publisher."""
+
+    requirement: RequirementRead
+    organization_id: int
+    organization_name: str
+
+
+class IndicatorCompliance(BaseModel):
+    """One required indicator at one adopter, now."""
+
+    indicator_id: int
+    key: str
+    required_level: float
+    direction: str
+    adopter_indicator_id: int | None
+    value: float | None
+    evaluated_at: datetime | None
+    status: str  # meets, below, no_data, no_indicator
+
+
+class ReportSummary(BaseModel):
+    id: int
+    period_start: date
+    period_end: date
+    due: date
+    status: str
+    late: bool
+    submissions: int
+    submitted_at: datetime | None
+
+
+class AdopterRead(BaseModel):
+    organization_id: int
+    organization_name: str
+    scope_id: int
+    scope_name: str
+    goal_id: int
+    goal_title: str
+    adopts_goal_id: int
+    compliance: list[IndicatorCompliance]
+    reports: list[ReportSummary]
+
+
+class ReportRead(Output):
+    id: int
+    requirement_id: int
+    requirement_version: int
+    scope_id: int
+    organization_id: int
+    period_start: date
+    period_end: date
+    due: date
+    status: str
+    facts: dict[str, Any]
+    explanations: dict[str, str]
+    submissions: int
+    submitted_at: datetime | None
+    submitted_by: int | None
+    sha256: str | None
+    signature: str | None
+    signer_did: str | None
+    late: bool
+    reminded_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReportDraft(Input):
+    requirement_id: int
+    scope_id: int
+
+
+ExplanationText = Annotated[str, Field(max_length=20_000)]
