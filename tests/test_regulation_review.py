@@ -41,7 +41,7 @@ ITEMS = ["overview", "complaints", "disclosure", "measures", "self_assessment"]
 KEY = "selection.ratio"
 
 
-# ---------------------------------------------------------------- until the requirement service exists
+# ------------------------------------------------ until the requirement service exists
 
 
 def _requirement(uow: UnitOfWork, scope_id: int) -> int:
