@@ -2,12 +2,12 @@
 requests, item findings, published evaluations and sector summaries fed to the
 regulator's own scope."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
@@ -33,7 +33,10 @@ from agilegov.regulation.schemas import (
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
 from agilegov.uow import UnitOfWork
+from api_helpers import API, ok, world_from_fixture
+from api_helpers import World as ApiWorld
 from builders import World, indicator, new_scope, row_counts, specific_goal
+from web_helpers import field_error, post_form, sign_in
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 PERIOD = (date(2025, 4, 1), date(2026, 3, 31))
@@ -410,3 +413,79 @@ def test_a_summary_without_reports_is_refused(
         lambda: service.publish_sector_summary(uow, world.outsider, requirement_id, data),
     )
     assert "period_start" in str(error)
+
+
+# ---------------------------------------------------------------- through HTTP
+
+
+@pytest.fixture
+def site(database_url: str, engine: Engine, world: World) -> Iterator[ApiWorld]:
+    pages = world_from_fixture(database_url, engine, world)
+    with pages.client:
+        yield pages
+
+
+def test_the_regulator_reviews_on_its_page_and_anyone_reads_the_evaluation(
+    site: ApiWorld, uow: UnitOfWork, world: World, report_id: int, requirement_id: int
+) -> None:
+    path = f"/reports/{report_id}/review"
+    assert site.client.get(path).status_code == 404
+    assert site.client.get(f"{API}/reports/{report_id}/evaluation").status_code == 404
+    regulator = sign_in(site, "outsider")
+    page = regulator.get(path)
+    assert page.status_code == 200 and "About complaints." in page.text
+
+    asked = post_form(
+        regulator,
+        path,
+        f"/reports/{report_id}/questions",
+        {"kind": "question", "item": "prices", "text": "Why?"},
+    )
+    assert asked.status_code == 422 and field_error(asked, "item")
+    business = sign_in(site, "editor")
+    assert business.get(path).status_code == 200
+    ok(
+        site.client.post(
+            f"{API}/reports/{report_id}/questions",
+            json={"kind": "question", "text": "Why?"},
+            headers=site.auth("editor"),
+        ),
+        403,
+    )
+
+    partial = {"overview__finding": "adequate"}
+    refused_page = post_form(regulator, path, f"/reports/{report_id}/review", partial)
+    assert refused_page.status_code == 422
+    findings = {f"{key}__finding": "adequate" for key in ITEMS}
+    done = post_form(regulator, path, f"/reports/{report_id}/review", findings)
+    assert done.status_code == 303
+    summary = "Complaints are handled well."
+    published = post_form(regulator, path, f"/reports/{report_id}/evaluation", {"summary": summary})
+    assert published.status_code == 303
+
+    evaluation = ok(site.client.get(f"{API}/reports/{report_id}/evaluation"))
+    assert evaluation["summary"] == summary
+    listed = ok(
+        site.client.get(
+            f"{API}/evaluations",
+            params={"requirement_id": requirement_id, "period_start": PERIOD[0].isoformat()},
+        )
+    )
+    assert [item["id"] for item in listed["items"]] == [evaluation["id"]]
+    public = site.client.get(published.headers["location"])
+    assert public.status_code == 200 and summary in public.text and "HireRight" in public.text
+    japanese = site.client.get(published.headers["location"], headers={"Accept-Language": "ja"})
+    assert japanese.status_code == 200 and "評価" in japanese.text
+
+
+def test_a_sector_summary_is_published_through_the_api_and_shown_to_anyone(
+    site: ApiWorld, world: World, report_id: int, requirement_id: int
+) -> None:
+    body = {"period_start": PERIOD[0].isoformat(), "summary": "All adopters meet the level."}
+    url = f"{API}/requirements/{requirement_id}/summaries"
+    ok(site.client.post(url, json=body, headers=site.auth("owner")), 403)
+    created = ok(site.client.post(url, json=body, headers=site.auth("outsider")), 201)
+    assert created["figures"]["indicators"][KEY]["meeting"] == 1
+    assert ok(site.client.get(f"{url}/{PERIOD[0].isoformat()}")) == created
+    page = site.client.get(f"/requirements/{requirement_id}/summaries/{PERIOD[0].isoformat()}")
+    assert page.status_code == 200 and "All adopters meet the level." in page.text

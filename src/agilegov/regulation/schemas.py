@@ -1,5 +1,6 @@
 from datetime import date, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, RootModel
 
@@ -8,8 +9,16 @@ from agilegov.schemas import Input, LongText, Output
 
 # ---------------------------------------------------------------- review (B)
 
-QuestionKind = Literal["question", "correction"]
-ItemFinding = Literal["adequate", "needs_improvement", "insufficient"]
+
+class QuestionKind(StrEnum):
+    question = "question"
+    correction = "correction"
+
+
+class ItemFinding(StrEnum):
+    adequate = "adequate"
+    needs_improvement = "needs_improvement"
+    insufficient = "insufficient"
 
 
 class QuestionCreate(Input):
@@ -61,6 +70,33 @@ class ReviewedReportRead(Output):
     late: bool
     item_findings: dict[str, dict[str, str]]
     reviewed_at: datetime | None
+
+
+class ReportItem(Output):
+    key: str
+    title: str
+
+
+class RequirementHeading(Output):
+    id: int
+    title: str
+    items: list[ReportItem]
+
+
+class ReviewView(Output):
+    """A report as its review page shows it."""
+
+    report: ReviewedReportRead
+    requirement_title: str
+    items: list[ReportItem]
+    regulator_id: int
+    regulator_scope_id: int
+    scope_name: str
+    organization_name: str
+    explanations: dict[str, str]
+    facts: dict[str, Any]
+    open_questions: int
+    evaluation_id: int | None
 
 
 class EvaluationCreate(Input):

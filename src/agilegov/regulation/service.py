@@ -33,8 +33,11 @@ from agilegov.regulation.schemas import (
     QuestionAnswer,
     QuestionCreate,
     QuestionRead,
+    ReportItem,
+    RequirementHeading,
     ReviewedReportRead,
     ReviewInput,
+    ReviewView,
     SectorSummaryCreate,
     SectorSummaryRead,
 )
@@ -119,6 +122,66 @@ def _tell(
 def get_report_for_review(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewedReportRead:
     with uow:
         return ReviewedReportRead.model_validate(_report(uow.session, actor, report_id))
+
+
+def review_view(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewView:
+    """What the review page shows of a report: to its business and its regulator."""
+    with uow:
+        session = uow.session
+        report = _report(session, actor, report_id)
+        requirement = _requirement(session, report)
+        scope = _adopter_scope(session, report)
+        names = organization_names(session, [report.organization_id])
+        evaluation = session.scalar(
+            select(ReportEvaluation.id).where(ReportEvaluation.report_id == report.id)
+        )
+        return ReviewView(
+            report=ReviewedReportRead.model_validate(report),
+            requirement_title=requirement.title,
+            items=[
+                ReportItem(key=str(item["key"]), title=str(item.get("title") or item["key"]))
+                for item in requirement.items
+            ],
+            regulator_id=_regulator_id(session, requirement),
+            regulator_scope_id=requirement.scope_id,
+            scope_name=scope.name,
+            organization_name=names.get(report.organization_id, ""),
+            explanations=report.explanations,
+            facts=report.facts,
+            open_questions=len(_open_questions(session, report.id)),
+            evaluation_id=evaluation,
+        )
+
+
+def question_report(uow: UnitOfWork, actor: Principal, question_id: int) -> int:
+    """The report a question is on, if ``actor`` may read it."""
+    with uow:
+        question = uow.session.get(ReportQuestion, question_id)
+        if question is not None:
+            try:
+                return _report(uow.session, actor, question.report_id).id
+            except NotFound:
+                pass
+        raise NotFound(lazy("question %(question_id)s not found", question_id=question_id))
+
+
+def requirement_heading(uow: UnitOfWork, requirement_id: int) -> RequirementHeading:
+    """A requirement's title and item titles, as its public evaluations and
+    summaries name them."""
+    with uow:
+        requirement = uow.session.get(RegulatoryRequirement, requirement_id)
+        if requirement is None:
+            raise NotFound(
+                lazy("requirement %(requirement_id)s not found", requirement_id=requirement_id)
+            )
+        return RequirementHeading(
+            id=requirement.id,
+            title=requirement.title,
+            items=[
+                ReportItem(key=str(item["key"]), title=str(item.get("title") or item["key"]))
+                for item in requirement.items
+            ],
+        )
 
 
 def list_questions(uow: UnitOfWork, actor: Principal, report_id: int) -> list[QuestionRead]:
@@ -284,7 +347,7 @@ def review_report(
                 ),
             )
         now = clock.now()
-        report.item_findings = {key: findings[key].model_dump() for key in keys}
+        report.item_findings = {key: findings[key].model_dump(mode="json") for key in keys}
         report.status = "reviewed"
         report.reviewed_at = now
         report.updated_at = now
