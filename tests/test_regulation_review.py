@@ -475,7 +475,7 @@ def test_the_regulator_reviews_on_its_page_and_anyone_reads_the_evaluation(
     public = site.client.get(published.headers["location"])
     assert public.status_code == 200 and summary in public.text and "HireRight" in public.text
     japanese = site.client.get(published.headers["location"], headers={"Accept-Language": "ja"})
-    assert japanese.status_code == 200 and "評価" in japanese.text
+    assert japanese.status_code == 200 and "項目ごとの所見" in japanese.text
 
 
 def test_a_sector_summary_is_published_through_the_api_and_shown_to_anyone(

@@ -104,7 +104,7 @@ def _tell(
     report: RegulatoryReport,
     kind: str,
     title: Lazy,
-    body: Lazy,
+    body: str | Lazy,
     link: str,
 ) -> None:
     notify_owners(
@@ -302,7 +302,7 @@ def answer_question(
             report,
             "report.answered",
             lazy("Report %(report_id)s: the business answered", report_id=report.id),
-            lazy("%(answer)s", answer=data.answer),
+            data.answer,
             f"/reports/{report.id}/review",
         )
         uow.commit()
@@ -444,7 +444,7 @@ def publish_evaluation(
                 "The regulator published its evaluation of report %(report_id)s",
                 report_id=report.id,
             ),
-            lazy("%(summary)s", summary=data.summary),
+            data.summary,
             f"/evaluations/{evaluation.id}",
         )
         uow.commit()
