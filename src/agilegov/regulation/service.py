@@ -83,6 +83,13 @@ def _adopter_scope(session: Session, report: RegulatoryReport) -> Scope:
     return scope
 
 
+def _items(requirement: RegulatoryRequirement) -> list[ReportItem]:
+    return [
+        ReportItem(key=str(item["key"]), title=str(item.get("title") or item["key"]))
+        for item in requirement.items
+    ]
+
+
 def _item_keys(requirement: RegulatoryRequirement) -> list[str]:
     return [str(item["key"]) for item in requirement.items]
 
@@ -138,10 +145,7 @@ def review_view(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewView
         return ReviewView(
             report=ReviewedReportRead.model_validate(report),
             requirement_title=requirement.title,
-            items=[
-                ReportItem(key=str(item["key"]), title=str(item.get("title") or item["key"]))
-                for item in requirement.items
-            ],
+            items=_items(requirement),
             regulator_id=_regulator_id(session, requirement),
             regulator_scope_id=requirement.scope_id,
             scope_name=scope.name,
@@ -177,10 +181,7 @@ def requirement_heading(uow: UnitOfWork, requirement_id: int) -> RequirementHead
         return RequirementHeading(
             id=requirement.id,
             title=requirement.title,
-            items=[
-                ReportItem(key=str(item["key"]), title=str(item.get("title") or item["key"]))
-                for item in requirement.items
-            ],
+            items=_items(requirement),
         )
 
 
