@@ -311,11 +311,16 @@ def test_an_evaluation_is_published_once_and_read_by_anyone(
     assert service.list_evaluations(uow, published.requirement_id, PERIOD[0]) == [published]
     assert service.list_evaluations(uow, published.requirement_id, date(2024, 4, 1)) == []
     with uow:
-        payload = uow.session.scalars(
-            select(Event.payload).where(Event.type == "report_evaluation.published")
-        ).one()
-    # The business's scope is private, the evaluation is not.
-    assert payload["summary"] == data.summary
+        salts = dict(
+            uow.session.execute(
+                select(Event.type, Event.payload_salt).where(
+                    Event.type.in_(["regulatory_report.reviewed", "report_evaluation.published"])
+                )
+            ).all()
+        )
+    # The business's scope is private, and so is the review; the evaluation is public.
+    assert salts["regulatory_report.reviewed"] is not None
+    assert salts["report_evaluation.published"] is None
 
 
 def test_an_evaluation_links_only_a_consultation_of_the_regulators_scope(

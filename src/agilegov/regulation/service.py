@@ -126,11 +126,6 @@ def _tell(
     )
 
 
-def get_report_for_review(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewedReportRead:
-    with uow:
-        return ReviewedReportRead.model_validate(_report(uow.session, actor, report_id))
-
-
 def review_view(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewView:
     """What the review page shows of a report: to its business and its regulator."""
     with uow:
