@@ -439,6 +439,7 @@ def test_the_regulator_reviews_on_its_page_and_anyone_reads_the_evaluation(
     regulator = sign_in(site, "outsider")
     page = regulator.get(path)
     assert page.status_code == 200 and "About complaints." in page.text
+    assert "項目の審査" in regulator.get(path, headers={"Accept-Language": "ja"}).text
 
     asked = post_form(
         regulator,
