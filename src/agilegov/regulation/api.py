@@ -1,7 +1,10 @@
+import re
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.paging import page_of
@@ -22,6 +25,17 @@ from agilegov.schemas import Page
 # ---------------------------------------------------------------- review (B)
 
 review_router = APIRouter(tags=["regulation"])
+
+
+def _iso_date(value: object) -> object:
+    # A query's "0" would otherwise be read as a day counted from 1970.
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a valid date")
+    return value
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 @review_router.get("/reports/{report_id}/questions", response_model=list[QuestionRead])
@@ -68,7 +82,7 @@ def list_evaluations(
     uow: Uow,
     page: Paging,
     requirement_id: Annotated[int | None, Query()] = None,
-    period_start: Annotated[date | None, Query()] = None,
+    period_start: Annotated[IsoDate | None, Query()] = None,
 ) -> Any:
     """Published evaluations, newest first: public."""
     items = service.list_evaluations(uow, requirement_id, period_start)
@@ -103,7 +117,7 @@ def list_sector_summaries(requirement_id: int, uow: Uow) -> Any:
 @review_router.get(
     "/requirements/{requirement_id}/summaries/{period_start}", response_model=SectorSummaryRead
 )
-def get_sector_summary(requirement_id: int, period_start: date, uow: Uow) -> Any:
+def get_sector_summary(requirement_id: int, period_start: IsoDate, uow: Uow) -> Any:
     return service.get_sector_summary(uow, requirement_id, period_start)
 
 
