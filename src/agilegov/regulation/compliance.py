@@ -6,7 +6,9 @@ miss of the adopter's own goal but meets the requirement.
 """
 
 import math
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 
 class Compliance(StrEnum):
@@ -31,3 +33,23 @@ def compliance(
     if direction == "lower_is_better":
         return Compliance.meets if value <= required_level else Compliance.below
     raise ValueError(f"unknown direction {direction!r}")
+
+
+class Measured(Protocol):
+    key: str
+    unit: str
+    direction: str
+
+
+M = TypeVar("M", bound=Measured)
+
+
+def match(required: Measured, candidates: Sequence[M]) -> M | None:
+    """The adopter's indicator answering a required one, among those of the
+    adopting goal: the one of the same key; else the only one in the same unit
+    and direction; else none (two alike would be a guess)."""
+    for candidate in candidates:
+        if candidate.key == required.key:
+            return candidate
+    alike = [c for c in candidates if (c.unit, c.direction) == (required.unit, required.direction)]
+    return alike[0] if len(alike) == 1 else None
