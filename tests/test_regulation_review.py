@@ -87,13 +87,16 @@ def _report(
             due=add_business_days(PERIOD[1], 60),
             status="submitted",
             facts={
-                "indicators": {
-                    KEY: {
-                        "value": value,
+                "indicators": [
+                    {
+                        "key": KEY,
+                        "name": "Selection-rate ratio",
+                        "latest_value": value,
+                        "worst_value": value,
                         "required_level": 0.8,
                         "direction": "higher_is_better",
                     }
-                }
+                ]
             },
             explanations={key: f"About {key}." for key in ITEMS},
             submissions=1,

@@ -8,12 +8,18 @@ from agilegov.regulation.sector import ReportFacts, figures, meets
 
 
 def _report(scope_id: int, value: Any, direction: str = "higher_is_better", **flags: bool) -> Any:
-    entry = {"value": value, "required_level": 0.8, "direction": direction}
+    """A report whose period's worst value of the indicator is ``value``, as drafted."""
+    entry = {
+        "key": "selection.ratio",
+        "worst_value": value,
+        "required_level": 0.8,
+        "direction": direction,
+    }
     return ReportFacts(
         scope_id=scope_id,
         late=flags.get("late", False),
         corrected=flags.get("corrected", False),
-        facts={"indicators": {"selection.ratio": entry}},
+        facts={"indicators": [entry]},
     )
 
 

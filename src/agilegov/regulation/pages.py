@@ -680,7 +680,7 @@ def _review_page(
         report=report,
         questions=questions,
         titles={item.key: item.title for item in view.items},
-        indicators=view.facts.get("indicators", {}),
+        indicators=view.facts.get("indicators", []),
         can_answer=visitor.can(report.organization_id),
         answer_forms={
             question.id: FormState.of(QuestionAnswer, problems=answer_problems.get(question.id))

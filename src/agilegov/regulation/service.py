@@ -934,7 +934,7 @@ SECTOR_SOURCE = "sector summary"
 SUMMARISED = ("submitted", "correction_requested", "reviewed")
 
 
-def _requirement(session: Session, report: RegulatoryReport) -> RegulatoryRequirement:
+def _requirement_of(session: Session, report: RegulatoryReport) -> RegulatoryRequirement:
     requirement = session.get(RegulatoryRequirement, report.requirement_id)
     assert requirement is not None
     return requirement
@@ -946,12 +946,12 @@ def _regulator_id(session: Session, requirement: RegulatoryRequirement) -> int:
     return scope.organization_id
 
 
-def _report(session: Session, actor: Principal, report_id: int) -> RegulatoryReport:
+def _submitted_report(session: Session, actor: Principal, report_id: int) -> RegulatoryReport:
     """A submitted report, to the business that filed it and to the regulator;
     to anyone else it does not exist."""
     report = session.get(RegulatoryReport, report_id)
     if report is not None and report.status != "draft":
-        regulator_id = _regulator_id(session, _requirement(session, report))
+        regulator_id = _regulator_id(session, _requirement_of(session, report))
         if actor.can(report.organization_id, Role.viewer) or actor.can(regulator_id, Role.viewer):
             return report
     raise NotFound(lazy("report %(report_id)s not found", report_id=report_id))
@@ -1010,8 +1010,8 @@ def review_view(uow: UnitOfWork, actor: Principal, report_id: int) -> ReviewView
     """What the review page shows of a report: to its business and its regulator."""
     with uow:
         session = uow.session
-        report = _report(session, actor, report_id)
-        requirement = _requirement(session, report)
+        report = _submitted_report(session, actor, report_id)
+        requirement = _requirement_of(session, report)
         scope = _adopter_scope(session, report)
         names = organization_names(session, [report.organization_id])
         evaluation = session.scalar(
@@ -1038,7 +1038,7 @@ def question_report(uow: UnitOfWork, actor: Principal, question_id: int) -> int:
         question = uow.session.get(ReportQuestion, question_id)
         if question is not None:
             try:
-                return _report(uow.session, actor, question.report_id).id
+                return _submitted_report(uow.session, actor, question.report_id).id
             except NotFound:
                 pass
         raise NotFound(lazy("question %(question_id)s not found", question_id=question_id))
@@ -1062,7 +1062,7 @@ def requirement_heading(uow: UnitOfWork, requirement_id: int) -> RequirementHead
 
 def list_questions(uow: UnitOfWork, actor: Principal, report_id: int) -> list[QuestionRead]:
     with uow:
-        _report(uow.session, actor, report_id)
+        _submitted_report(uow.session, actor, report_id)
         rows = uow.session.scalars(
             select(ReportQuestion)
             .where(ReportQuestion.report_id == report_id)
@@ -1076,8 +1076,8 @@ def ask(uow: UnitOfWork, actor: Principal, report_id: int, data: QuestionCreate)
     business to correct it; the business has ten business days to answer."""
     with uow:
         session = uow.session
-        report = _report(session, actor, report_id)
-        requirement = _requirement(session, report)
+        report = _submitted_report(session, actor, report_id)
+        requirement = _requirement_of(session, report)
         regulator_id = _regulator_id(session, requirement)
         actor.require(regulator_id, Role.editor)
         if report.status not in ("submitted", "correction_requested"):
@@ -1149,7 +1149,7 @@ def answer_question(
         if question is None:
             raise NotFound(lazy("question %(question_id)s not found", question_id=question_id))
         try:
-            report = _report(session, actor, question.report_id)
+            report = _submitted_report(session, actor, question.report_id)
         except NotFound:
             raise NotFound(
                 lazy("question %(question_id)s not found", question_id=question_id)
@@ -1170,7 +1170,7 @@ def answer_question(
             read,
             scope=_adopter_scope(session, report),
         )
-        regulator_id = _regulator_id(session, _requirement(session, report))
+        regulator_id = _regulator_id(session, _requirement_of(session, report))
         _tell(
             session,
             actor,
@@ -1192,8 +1192,8 @@ def review_report(
     with no question left open."""
     with uow:
         session = uow.session
-        report = _report(session, actor, report_id)
-        requirement = _requirement(session, report)
+        report = _submitted_report(session, actor, report_id)
+        requirement = _requirement_of(session, report)
         regulator_id = _regulator_id(session, requirement)
         actor.require(regulator_id, Role.editor)
         if report.status != "submitted":
@@ -1271,8 +1271,8 @@ def publish_evaluation(
     on its page, in the API and in the record."""
     with uow:
         session = uow.session
-        report = _report(session, actor, report_id)
-        requirement = _requirement(session, report)
+        report = _submitted_report(session, actor, report_id)
+        requirement = _requirement_of(session, report)
         regulator_id = _regulator_id(session, requirement)
         actor.require(regulator_id, Role.editor)
         if report.status != "reviewed":
