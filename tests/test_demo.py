@@ -22,7 +22,7 @@ from agilegov.cycle.rules import TriggerKind, loop_for
 from agilegov.cycle.service import tick
 from agilegov.db import Base, make_engine, make_session_factory
 from agilegov.demo.chapters.inner_loop import FAIRNESS_REVIEW
-from agilegov.demo.data import ministry_series, screening_series
+from agilegov.demo.data import ministry_series, provider_series, screening_series
 from agilegov.demo.feed import FAILURE_STEP, feed_step
 from agilegov.demo.scenario import load_demo
 from agilegov.demo.story import ACCOUNTS, CLIENT_DRIFT, DEMO_SLUG, HOTFIX
@@ -40,6 +40,12 @@ from agilegov.record.trust_lists import (
     check_trust_list,
     credential_scheme,
     signed_at,
+)
+from agilegov.regulation.models import (
+    Programme,
+    RegulatoryReport,
+    ReportEvaluation,
+    SectorSummary,
 )
 from agilegov.settings import get_settings
 from agilegov.tables import metadata
@@ -86,6 +92,8 @@ PLATFORM_EVENTS = {
     "trigger.opened",
     "transition.created",
     "trust_list.published",  # the periodic refresh before a version lapses
+    "report.drafted",  # the reports of a period that has ended
+    "report.late",  # and those not submitted by their due date
 }
 
 
@@ -157,10 +165,11 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
         assert {t.kind for t in triggers} >= {"indicator_breach", "framework_change"}
         assert all(t.status == "resolved" for t in triggers)
 
-        # The ministry runs its own cycle, and published the requirement.
+        # The ministry runs its own cycle, and published the requirement; the
+        # sandbox's outcome sent it back to evaluating its rule.
         ministry = session.scalar(select(Scope).where(Scope.kind == "rule_domain"))
         assert ministry is not None and ministry.visibility == "public"
-        assert session.get(Cycle, ministry.id).stage == "operation"  # type: ignore[union-attr]
+        assert session.get(Cycle, ministry.id).stage == "evaluation"  # type: ignore[union-attr]
 
         # Some review-by dates lie ahead; one lies behind, for `agilegov cycle tick`.
         review_by = session.scalars(
@@ -224,12 +233,22 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
     uow = told
     with uow:
         session = uow.session
-        scope = session.scalar(select(Scope).where(Scope.kind == "ai_system"))
+        business = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+        assert business is not None
+        scope = session.scalar(select(Scope).where(Scope.organization_id == business.id))
         assert scope is not None
-        # Nobody opened a trigger by hand, on any scope.
-        triggers = session.scalars(select(Trigger).order_by(Trigger.id)).all()
-        assert all(t.scope_id == scope.id and t.opened_by is None for t in triggers)
-        opened = session.scalars(select(Event).where(Event.type == "trigger.opened")).all()
+        # Nobody opened a trigger by hand: on the screening, the platform's rules
+        # opened each; on the ministry's scope, the rule for a sandbox's outcome
+        # did, when the ministry concluded the sandbox.
+        everywhere = session.scalars(select(Trigger).order_by(Trigger.id)).all()
+        triggers = [t for t in everywhere if t.scope_id == scope.id]
+        assert all(t.opened_by is None for t in triggers)
+        (outcome,) = [t for t in everywhere if t.scope_id != scope.id]
+        assert outcome.kind == "sandbox_outcome"
+        assert outcome.loop == loop_for(TriggerKind(outcome.kind), outcome.facts)
+        opened = session.scalars(
+            select(Event).where(Event.type == "trigger.opened", Event.scope_id == scope.id)
+        ).all()
         assert len(opened) == len(triggers) and all(e.actor_id is None for e in opened)
         indicators = {
             i.id: i.key
@@ -322,8 +341,16 @@ def test_the_business_adopts_the_ministrys_requirement_no_weaker(told: UnitOfWor
     with uow:
         session = uow.session
         derived = session.scalars(select(Goal).where(Goal.derives_from_id.is_not(None))).all()
-        assert len(derived) == 1
-        goal = derived[0]
+        # TalentBridge and the two other providers adopt the one requirement.
+        assert len(derived) == 3 and len({g.derives_from_id for g in derived}) == 1
+        assert all(g.acceptable_level >= 0.8 for g in derived)
+        business = session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+        assert business is not None
+        (goal,) = [
+            g
+            for g in derived
+            if session.get(Scope, g.scope_id).organization_id == business.id  # type: ignore[union-attr]
+        ]
         source = session.get(Goal, goal.derives_from_id)
         assert source is not None
         goal_scope, source_scope = (
@@ -369,13 +396,23 @@ def test_measures_goals_and_indicators_tell_the_story(told: UnitOfWork) -> None:
 
         # Every indicator has its history, exactly as the scenario's series say.
         expected = {**screening_series(), **ministry_series()}
+        slugs = {o.id: o.slug for o in session.scalars(select(Organization))}
+        owner = {scope.id: slugs[scope.organization_id] for scope in session.scalars(select(Scope))}
+        # Mirai Match's sandbox feeds nothing yet; the sector summary's value is
+        # checked with the regulator's loop.
+        fed = (Observation.source != "sector summary",)
         for indicator in session.scalars(select(Indicator)):
+            slug = owner[indicator.scope_id]
+            if slug == "mirai-match":
+                continue
+            providers = ("hiresense", "hokuriku-staffing")
+            series = provider_series(slug) if slug in providers else expected
             rows = session.scalars(
-                select(Observation).where(Observation.indicator_id == indicator.id)
+                select(Observation).where(Observation.indicator_id == indicator.id, *fed)
             ).all()
             assert rows, indicator.key
             by_day = {(o.time - START).days: o.value for o in rows}
-            assert by_day == expected[indicator.key]
+            assert by_day == series[indicator.key]
             assert max(o.time for o in rows) < datetime(2025, 6, 30, tzinfo=UTC)
 
         # The selection-rate ratio dipped below TalentBridge's line, never below the
@@ -611,3 +648,33 @@ def test_the_demo_tells_assurance_through_the_engine(told: UnitOfWork) -> None:
             )
             == 2
         )
+
+
+def test_the_demo_tells_the_regulators_loop(told: UnitOfWork) -> None:
+    """The engine drafts three adopters' reports of the period; one is corrected
+    after a question, one is late; each is reviewed and evaluated; the sector
+    summary feeds the ministry's indicator; a sandbox's outcome opens the
+    ministry's outer loop and a gray-zone inquiry is answered in public."""
+    with told as uow:
+        session = uow.session
+        reports = session.scalars(select(RegulatoryReport)).all()
+        assert len(reports) == 3 and {r.status for r in reports} == {"reviewed"}
+        assert sorted(r.late for r in reports) == [False, False, True]
+        assert sorted(r.submissions for r in reports) == [1, 1, 2]
+        assert all(r.submitted_at.date() > r.period_end for r in reports)
+        assert session.scalar(select(func.count()).select_from(ReportEvaluation)) == 3
+        (summary,) = session.scalars(select(SectorSummary)).all()
+        assert summary.figures["reports"] == {"submitted": 3, "late": 1, "corrected": 1}
+        fed = session.scalars(
+            select(Observation).where(Observation.source == "sector summary")
+        ).all()
+        assert [o.value for o in fed] == [
+            summary.figures["indicators"]["sector.lowest_reported_ratio"]["worst"]
+        ]
+        programmes = {p.kind: p for p in session.scalars(select(Programme))}
+        assert programmes["gray_zone"].status == "answered"
+        assert programmes["gray_zone"].published_summary
+        sandbox = programmes["sandbox"]
+        assert sandbox.status == "concluded" and sandbox.trigger_id is not None
+        trigger = session.get(Trigger, sandbox.trigger_id)
+        assert trigger is not None and trigger.loop == "outer"

@@ -92,3 +92,14 @@ def screening_series() -> dict[str, Series]:
 def ministry_series() -> dict[str, Series]:
     """The lowest ratio in providers' monthly reports (TalentBridge's dip shows at day 120)."""
     return {"sector.lowest_reported_ratio": {30: 0.83, 60: 0.84, 90: 0.84, 120: 0.82, 150: 0.85}}
+
+
+def provider_series(slug: str) -> dict[str, Series]:
+    """Weekly selection-rate ratios of the two other providers, from day 58:
+    HireSense keeps a margin; Hokuriku Staffing sits at the line."""
+    base, swing = {"hiresense": (0.86, 0.02), "hokuriku-staffing": (0.815, 0.015)}[slug]
+    return {
+        "fairness.selection_rate_ratio": {
+            day: round(base + swing * ((day // 7) % 3 - 1), 3) for day in range(58, LAST_DAY + 1, 7)
+        }
+    }

@@ -69,6 +69,7 @@ from agilegov.demo.chapters import (
     operation,
     organizations,
     outer_loop,
+    regulation,
     trust,
 )
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG, LAST_DAY, Story
@@ -87,6 +88,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     ministry.analysis,
     ministry.goals,
     ministry.design,
+    # Its duty to report yearly, on the published requirement.
+    regulation.requirement,
     # The accreditation body and its scheme, before FairBench is needed.
     trust.accreditation,
     # TalentBridge's first pass, up to go-live.
@@ -104,6 +107,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     design.privacy_and_audit,
     design.finish_measures,
     operation.go_live,
+    # Two more providers adopt the requirement.
+    regulation.other_adopters,
     # Two turns of the inner loop, one of the outer.
     inner_loop.explanations,
     inner_loop.explanations_redesign,
@@ -112,6 +117,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     # Where others rely on the governance, then FairBench's certification.
     assurance.trust_and_plans,
     assurance.fairness_attestation,
+    # The year's reports, their review and evaluations; a sandbox and an inquiry.
+    regulation.reports_and_evaluations,
     outer_loop.new_guideline,
     outer_loop.reanalysis,
     outer_loop.goal_revision,

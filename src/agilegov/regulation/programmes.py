@@ -9,9 +9,7 @@ sandbox's or special measure's title, status and outcome. To others a
 programme does not exist.
 """
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -52,12 +50,12 @@ from agilegov.regulation.schemas import (
     ProgrammePublic,
     ProgrammeRead,
 )
+from agilegov.regulation.service import today_in_japan
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
 # Deadlines run on the Japanese government's calendar, so its date.
-JAPAN = ZoneInfo("Asia/Tokyo")
 CAUSE_MAX = 20_000  # a trigger's cause, as LongText allows
 DECIDED = (
     ProgrammeStatus.approved,
@@ -65,10 +63,6 @@ DECIDED = (
     ProgrammeStatus.exited,
     ProgrammeStatus.concluded,
 )
-
-
-def japan_today() -> date:
-    return clock.now().astimezone(JAPAN).date()
 
 
 def is_public(kind: str, status: str) -> bool:
@@ -99,7 +93,7 @@ def is_party(actor: Principal, programme: Programme | ProgrammeRead) -> bool:
 
 def _read(programme: Programme) -> ProgrammeRead:
     read = ProgrammeRead.model_validate(programme)
-    read.overdue = decision_overdue(read.status, read.decision_due, japan_today())
+    read.overdue = decision_overdue(read.status, read.decision_due, today_in_japan())
     return read
 
 
@@ -234,7 +228,7 @@ def apply(uow: UnitOfWork, actor: Principal, data: ProgrammeCreate) -> Programme
             status=ProgrammeStatus.applied.value,
             applied_at=now,
             applied_by=actor.user_id,
-            decision_due=add_business_days(japan_today(), days),
+            decision_due=add_business_days(today_in_japan(), days),
         )
         session.add(programme)
         _record(session, actor, "programme.applied", programme, data.applicant_organization_id)
@@ -352,7 +346,7 @@ def exit_programme(
         session = uow.session
         programme = _step(session, actor, programme_id, Step.exit)
         assert programme.period_start is not None
-        if japan_today() < programme.period_start:
+        if today_in_japan() < programme.period_start:
             raise InvalidInput.on(
                 "exit_report",
                 lazy("the period starts on %(start)s", start=programme.period_start.isoformat()),
@@ -453,7 +447,7 @@ def list_programmes(
         items: list[ProgrammeRead | ProgrammePublic] = []
         for item in page.items:
             if is_party(actor, item):
-                item.overdue = decision_overdue(item.status, item.decision_due, japan_today())
+                item.overdue = decision_overdue(item.status, item.decision_due, today_in_japan())
                 items.append(item)
             else:
                 public = ProgrammePublic.model_validate(item.model_dump())
@@ -506,7 +500,7 @@ def notify_overdue(uow: UnitOfWork) -> int:
             select(Programme)
             .where(
                 Programme.status == ProgrammeStatus.applied.value,
-                Programme.decision_due < japan_today(),
+                Programme.decision_due < today_in_japan(),
                 Programme.overdue_notified_at.is_(None),
             )
             .order_by(Programme.id)
