@@ -98,6 +98,9 @@ BOUNDS: dict[str, int] = {
     # statement, coverage (the statement again, the crosswalks) and unresolved
     # citations, each checking the scope's reader itself.
     "frameworks tab": 23,
+    # The scope's requirements (a government's) or its reports (an adopter's): one list.
+    "requirements tab": 8,
+    "reports tab": 8,
     "reviews tab": 12,
     "triggers tab": 9,
     "consultations tab": 11,
