@@ -44,7 +44,10 @@ ITEMS = ["overview", "complaints", "disclosure", "measures", "self_assessment"]
 KEY = "selection.ratio"
 
 
-# ------------------------------------------------ until the requirement service exists
+# ------------------------------------------------ reports as drafting leaves them
+# Rows as the requirement service leaves a published requirement and a submitted
+# report, so that each test sets the period's values it reviews directly; the
+# demo's test carries reports through drafting and submission to review.
 
 
 def _requirement(uow: UnitOfWork, scope_id: int) -> int:
