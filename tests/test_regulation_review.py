@@ -15,6 +15,7 @@ from agilegov.cycle.models import Trigger
 from agilegov.dialogue import lifecycle
 from agilegov.dialogue.schemas import ConsultationCreate
 from agilegov.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from agilegov.goals.models import Indicator
 from agilegov.monitor.models import Evaluation, Observation
 from agilegov.notify.models import Notification
 from agilegov.organizations.schemas import UserCreate
@@ -373,7 +374,12 @@ def test_a_sector_summary_feeds_the_regulators_indicator_and_its_cycle(
     report_id: int,
 ) -> None:
     goal = specific_goal(uow, world.outsider, regulator_scope)
-    indicator(uow, world.outsider, regulator_scope, goal.id, window_days=30)
+    measured = indicator(uow, world.outsider, regulator_scope, goal.id, window_days=30)
+    with uow:
+        # The requirement names the regulator's indicator its reports give.
+        required = uow.session.get(RegulatoryRequirement, requirement_id)
+        required.indicators.append(uow.session.get(Indicator, measured.id))  # type: ignore[union-attr]
+        uow.commit()
     other = new_scope(uow, world.owner, world.business_id, "Second model")
     late = _report(uow, requirement_id, other, world.business_id, 0.7, late=True)
     service.review_report(uow, world.outsider, late, _findings())
@@ -405,7 +411,14 @@ def test_a_sector_summary_feeds_the_regulators_indicator_and_its_cycle(
             select(Evaluation).where(Evaluation.scope_id == regulator_scope)
         ).one()
         assert evaluation.status == "breach"
-        assert session.scalars(select(Trigger).where(Trigger.scope_id == regulator_scope)).all()
+        opened = session.scalars(select(Trigger).where(Trigger.scope_id == regulator_scope)).all()
+        # The monitoring's breach, and the requirement's failure: its outer loop.
+        (failure,) = [t for t in opened if t.kind == "goal_failure"]
+        assert (failure.loop, failure.subject_type, failure.subject_id) == (
+            "outer",
+            "goal",
+            goal.id,
+        )
     with clock.frozen_at(NOW):
         refused(
             uow,

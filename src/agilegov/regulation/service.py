@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from agilegov import clock
 from agilegov.auth import SYSTEM, Principal, Role
-from agilegov.cycle.service import reviews_between
+from agilegov.cycle.rules import TriggerKind
+from agilegov.cycle.schemas import TriggerCreate
+from agilegov.cycle.service import open_trigger, reviews_between
 from agilegov.db import hold
 from agilegov.design.service import measures_over
 from agilegov.dialogue.reads import get_consultation
@@ -1448,8 +1450,44 @@ def publish_sector_summary(
             private=False,
         )
         _feed(uow, actor, requirement.scope_id, figures, now)
+        _open_failures(session, actor, requirement, summary, figures)
         uow.commit()
         return read
+
+
+def _open_failures(
+    session: Session,
+    actor: Principal,
+    requirement: RegulatoryRequirement,
+    summary: SectorSummary,
+    figures: dict[str, Any],
+) -> None:
+    """Where the worst adopter of the period misses the requirement's own level,
+    the requirement has failed to reach its outcome: its goal's outer loop opens
+    (``goal_failure``), whatever the monitoring of a yearly figure would take."""
+    regulator_scope = session.get(Scope, requirement.scope_id)
+    assert regulator_scope is not None
+    for indicator in requirement.indicators:
+        figure = figures["indicators"].get(indicator.key)
+        if figure is None or sector.meets(
+            figure["worst"], figure["required_level"], figure["direction"]
+        ):
+            continue
+        open_trigger(
+            session,
+            actor,
+            regulator_scope,
+            TriggerCreate(
+                kind=TriggerKind.goal_failure,
+                cause=f"the sector summary of {summary.period_start.isoformat()} finds "
+                f"{indicator.key} at {figure['worst']} for the worst of "
+                f"{figure['count']} adopters, past the required level "
+                f"{figure['required_level']}",
+                subject_type="goal",
+                subject_id=indicator.goal_id,
+                facts={"sector_summary": summary.id, "worst": figure["worst"]},
+            ),
+        )
 
 
 def _feed(
