@@ -514,3 +514,10 @@ def test_a_sector_summary_is_published_through_the_api_and_shown_to_anyone(
     assert ok(site.client.get(f"{url}/{PERIOD[0].isoformat()}")) == created
     page = site.client.get(f"/requirements/{requirement_id}/summaries/{PERIOD[0].isoformat()}")
     assert page.status_code == 200 and "All adopters meet the level." in page.text
+
+
+def test_only_the_regulator_is_shown_the_summary_form(site: ApiWorld, requirement_id: int) -> None:
+    path = f"/requirements/{requirement_id}/summaries/new"
+    assert site.client.get(path, follow_redirects=False).status_code in (303, 401)
+    assert sign_in(site, "editor").get(path).status_code == 403
+    assert sign_in(site, "outsider").get(path).status_code == 200

@@ -834,7 +834,10 @@ def _summary_form(
 
 
 @review_router.get("/requirements/{requirement_id}/summaries/new")
-def new_summary(request: Request, requirement_id: int, visitor: VisitorDep) -> Response:
+def new_summary(request: Request, requirement_id: int, uow: Uow, visitor: VisitorDep) -> Response:
+    if not visitor.signed_in:
+        raise Unauthenticated(lazy("sign in first"))
+    service.check_summarising(uow, visitor.principal, requirement_id)
     return _summary_form(request, requirement_id)
 
 

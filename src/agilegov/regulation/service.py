@@ -1046,6 +1046,14 @@ def question_report(uow: UnitOfWork, actor: Principal, question_id: int) -> int:
         raise NotFound(lazy("question %(question_id)s not found", question_id=question_id))
 
 
+def check_summarising(uow: UnitOfWork, actor: Principal, requirement_id: int) -> None:
+    """Refuse, before any form is shown, who may not publish the requirement's
+    sector summaries: only its organization's editors do."""
+    with uow:
+        requirement = _requirement(uow.session, requirement_id)
+        actor.require(_regulator_id(uow.session, requirement), Role.editor)
+
+
 def requirement_heading(uow: UnitOfWork, requirement_id: int) -> RequirementHeading:
     """A requirement's title and item titles, as its public evaluations and
     summaries name them."""
@@ -1105,7 +1113,7 @@ def ask(uow: UnitOfWork, actor: Principal, report_id: int, data: QuestionCreate)
             text=data.text,
             asked_by=actor.user_id,
             asked_at=now,
-            due=deadlines.add_business_days(now.date(), ANSWER_BUSINESS_DAYS),
+            due=deadlines.add_business_days(today_in_japan(), ANSWER_BUSINESS_DAYS),
         )
         session.add(question)
         if data.kind == "correction":
