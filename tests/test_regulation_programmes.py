@@ -328,3 +328,22 @@ def test_the_pages_take_a_sandbox_from_application_to_decision(
     assert "規制のサンドボックス" in japanese.text or "サンドボックス" in japanese.text
     listing = browser(site).get("/programmes")
     assert listing.status_code == 200 and "Automated interview scoring" in listing.text
+
+
+def test_refusing_on_the_page_is_asked_about_first(
+    world: Any, database_url: str, engine: Any
+) -> None:
+    site = world_from_fixture(database_url, engine, world)
+    values = _sandbox(world)
+    form = {key: value for key, value in values.items() if key != "indicator_ids"}
+    form["indicator_ids"] = [str(id_) for id_ in values["indicator_ids"]]
+    created = post_form(sign_in(site, "editor"), "/programmes/new", "/programmes", form)
+    path = created.headers["location"]
+    regulator = sign_in(site, "outsider")
+    reasons = {"decision": "Refused: no recruiter reviews the scores."}
+    asked = post_form(regulator, path, f"{path}/refuse", reasons)
+    assert asked.status_code == 200 and "no recruiter reviews the scores" in asked.text
+    assert "Applied" in regulator.get(path).text or "applied" in regulator.get(path).text
+    refused = post_form(regulator, path, f"{path}/refuse", reasons | {"confirmed": "yes"})
+    assert refused.status_code == 303
+    assert '"refused"' in site.client.get(f"/api/v1{path}", headers=site.auth("outsider")).text

@@ -347,6 +347,9 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
         "/organizations/{organization_id}/verifications/{verification_id}/withdraw",
         "/trust/accreditations/{accreditation_id}/suspend",
         "/trust/accreditations/{accreditation_id}/withdraw",
+        # Asked about in tests/test_regulation_channels.py and test_regulation_programmes.py.
+        "/reporting-channels/{channel_id}/close",
+        "/programmes/{programme_id}/refuse",
         # Asked about in tests/test_library_scope_tab.py.
         "/scopes/{scope_id:int}/frameworks/move",
         "/scopes/{scope_id:int}/frameworks/unresolved/{item_id:int}/dismiss",

@@ -469,6 +469,20 @@ def _step_route(step: Step) -> None:
     def take(
         request: Request, programme_id: int, uow: Uow, visitor: VisitorDep, form: Form
     ) -> Response:
+        def ask(data: Any) -> Response:
+            # A refusal is final: the applicant would have to apply again.
+            return confirm_page(
+                request,
+                question=lazy("Refuse programme #%(id)s?", id=programme_id),
+                detail=lazy(
+                    "The applicant is told, with your reasons: %(reasons)s", reasons=data.decision
+                ),
+                action=f"/programmes/{programme_id}/{path}",
+                submit=lazy("Refuse"),
+                cancel=f"/programmes/{programme_id}",
+                carried=form,
+            )
+
         return submit_form(
             shape,
             form,
@@ -478,6 +492,7 @@ def _step_route(step: Step) -> None:
             ),
             done=f"/programmes/{programme_id}",
             message=lazy("Programme #%(id)s updated", id=programme_id),
+            confirm=ask if step is Step.refuse else None,
         )
 
     router.add_api_route(f"/programmes/{{programme_id}}/{path}", take, methods=["POST"])
