@@ -31,6 +31,7 @@ from agilegov.assurance.schemas import (
     ActionBecomes,
     AssessmentComplete,
     AssessmentCreate,
+    AssessmentFields,
     AttestationIssue,
     AttestationRead,
     AttestationRevoke,
@@ -121,45 +122,10 @@ def _assessor_choices(session: Session, visitor: Visitor) -> dict[str, Any]:
     }
 
 
-class AssessmentForm(Input):
+class AssessmentForm(AssessmentFields):
     """The form of a new assessment: its criteria chosen as requirements of the
     library and goals of the scope (``AssessmentCreate`` lists them as one)."""
 
-    assessor_organization_id: int = Field(
-        description=N_(
-            "Who assesses: the scope's own organization for a self-declaration or an internal "
-            "audit, another organization otherwise."
-        )
-    )
-    scope_id: int
-    method: AttestationMethod
-    engagement_id: int | None = Field(
-        default=None,
-        description=N_(
-            "The engagement, accepted by the scope's owner, the assessment answers: needed by "
-            "anyone but the scope's own organization."
-        ),
-    )
-    scheme_id: int | None = Field(
-        default=None,
-        description=N_(
-            "The accreditation scheme it is made under: one the assessor is accredited for. "
-            "Its credentials name it, and a verifier checks the accreditation."
-        ),
-    )
-    coverage: LongText = Field(min_length=1, description=N_("What the assessment covers."))
-    period_start: date
-    period_end: date
-    independence: LongText = Field(
-        min_length=1,
-        description=N_(
-            "The assessor's declaration of its independence from what it assesses "
-            "(for the scope's own organization: who assessed, and how far from the work)."
-        ),
-    )
-    plan_id: int | None = Field(
-        default=None, description=N_("The scope's assessment plan it carries out.")
-    )
     requirements: list[ShortText] = Field(
         default_factory=list,
         max_length=200,

@@ -84,7 +84,10 @@ class CriterionInput(Input):
     goal_id: int | None = Field(default=None, description=N_("A goal of the assessed scope."))
 
 
-class AssessmentCreate(Input):
+class AssessmentFields(Input):
+    """What an assessment states besides its criteria: the API names them as one
+    list (``AssessmentCreate``), the page as requirements and goals."""
+
     assessor_organization_id: int = Field(
         description=N_(
             "Who assesses: the scope's own organization for a self-declaration or an internal "
@@ -110,7 +113,6 @@ class AssessmentCreate(Input):
             "(for the scope's own organization: who assessed, and how far from the work)."
         ),
     )
-    criteria: list[CriterionInput] = Field(min_length=1, max_length=200)
     plan_id: int | None = Field(
         default=None, description=N_("The scope's assessment plan it carries out.")
     )
@@ -121,6 +123,10 @@ class AssessmentCreate(Input):
             "Its credentials name it, and a verifier checks the accreditation."
         ),
     )
+
+
+class AssessmentCreate(AssessmentFields):
+    criteria: list[CriterionInput] = Field(min_length=1, max_length=200)
 
 
 class FindingSet(Input):
