@@ -4,14 +4,8 @@ from datetime import date
 
 import pytest
 
-from agilegov.regulation.deadlines import (
-    add_business_days,
-    business_days_between,
-    is_business_day,
-    period_containing,
-    previous_period,
-    report_due,
-)
+from agilegov.regulation.deadlines import period_containing, previous_period, report_due
+from agilegov.workdays import add_business_days, business_days_between, is_business_day
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ from agilegov.cycle import service as cycle
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agilegov.notify.service import list_notifications
 from agilegov.regulation import programmes
-from agilegov.regulation.deadlines import is_business_day
 from agilegov.regulation.schemas import (
     ProgrammeAnswer,
     ProgrammeConclusion,
@@ -22,6 +21,7 @@ from agilegov.regulation.schemas import (
     ProgrammePublic,
     ProgrammeRead,
 )
+from agilegov.workdays import is_business_day
 from api_helpers import make_client, world_from_fixture
 from builders import World, indicator, new_scope, row_counts, specific_goal
 from web_helpers import browser, field_error, post_form, sign_in

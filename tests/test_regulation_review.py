@@ -22,7 +22,6 @@ from agilegov.organizations.schemas import UserCreate
 from agilegov.organizations.service import create_user, principal_for_user
 from agilegov.record.models import Event
 from agilegov.regulation import service
-from agilegov.regulation.deadlines import add_business_days
 from agilegov.regulation.models import RegulatoryReport, RegulatoryRequirement
 from agilegov.regulation.schemas import (
     EvaluationCreate,
@@ -34,6 +33,7 @@ from agilegov.regulation.schemas import (
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
 from agilegov.uow import UnitOfWork
+from agilegov.workdays import add_business_days
 from api_helpers import API, ok, world_from_fixture
 from api_helpers import World as ApiWorld
 from builders import World, indicator, new_scope, row_counts, specific_goal

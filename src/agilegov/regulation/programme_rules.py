@@ -41,7 +41,7 @@ class Step(StrEnum):
 
 
 # Business days the regulator has to decide, or to answer an inquiry, counted
-# from the day after the application (deadlines.add_business_days). An
+# from the day after the application (workdays.add_business_days). An
 # inquiry's "one month" is taken as 20 business days.
 DECISION_BUSINESS_DAYS: dict[ProgrammeKind, int] = {
     ProgrammeKind.sandbox: 30,

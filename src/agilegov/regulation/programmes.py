@@ -27,7 +27,6 @@ from agilegov.notify.service import notify_owners
 from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
 from agilegov.record.service import record_event
-from agilegov.regulation.deadlines import add_business_days
 from agilegov.regulation.models import Programme
 from agilegov.regulation.programme_rules import (
     DECISION_BUSINESS_DAYS,
@@ -54,6 +53,7 @@ from agilegov.regulation.service import today_in_japan
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
+from agilegov.workdays import add_business_days
 
 # Deadlines run on the Japanese government's calendar, so its date.
 CAUSE_MAX = 20_000  # a trigger's cause, as LongText allows

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from agilegov import clock
+from agilegov import clock, workdays
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
@@ -895,7 +895,7 @@ def remind(uow: UnitOfWork, today: date) -> dict[str, list[int]]:
             elif (
                 report.reminded_at is None
                 and today <= report.due
-                and deadlines.business_days_between(today, report.due) <= REMIND_BUSINESS_DAYS
+                and workdays.business_days_between(today, report.due) <= REMIND_BUSINESS_DAYS
             ):
                 hold(session, report)
                 report.reminded_at = clock.now()
@@ -1113,7 +1113,7 @@ def ask(uow: UnitOfWork, actor: Principal, report_id: int, data: QuestionCreate)
             text=data.text,
             asked_by=actor.user_id,
             asked_at=now,
-            due=deadlines.add_business_days(today_in_japan(), ANSWER_BUSINESS_DAYS),
+            due=workdays.add_business_days(today_in_japan(), ANSWER_BUSINESS_DAYS),
         )
         session.add(question)
         if data.kind == "correction":

@@ -17,7 +17,7 @@ from agilegov.demo.data import provider_series
 from agilegov.demo.story import Feed, Story
 from agilegov.goals.schemas import GoalCreate, IndicatorCreate
 from agilegov.goals.service import GOAL, INDICATOR
-from agilegov.regulation.deadlines import business_days_between, period_containing
+from agilegov.regulation.deadlines import period_containing
 from agilegov.regulation.programmes import answer, apply, conclude, decide, exit_programme
 from agilegov.regulation.schemas import (
     EvaluationCreate,
@@ -48,6 +48,7 @@ from agilegov.regulation.service import (
 )
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
+from agilegov.workdays import business_days_between
 
 PERIOD_ENDS_BY = 100
 REPORTS_DRAFTED = 131  # the morning after FairBench's certification chapter
