@@ -177,7 +177,7 @@ def test_stages_are_counted_with_small_cells_hidden() -> None:
         # Open cases are a cell: a small outcome takes them along (10 < 20).
         ({"resolved": 20, "withdrawn": 2, None: 10}, {"resolved": 20, "withdrawn": None}, None),
         # A small number of open cases takes the smallest outcome along.
-        ({"resolved": 20, "lapsed": 7, None: 1}, {"resolved": 20, "lapsed": None}, None),
+        ({"resolved": 20, "no_reply": 7, None: 1}, {"resolved": 20, "no_reply": None}, None),
     ],
 )
 def test_outcomes_and_open_cases_are_one_breakdown(

@@ -20,6 +20,7 @@ from agilegov.notify.part import PART as notify
 from agilegov.organizations.part import PART as organizations
 from agilegov.record.part import PART as record
 from agilegov.regulation.part import PART as regulation
+from agilegov.remedy.part import PART as remedy
 from agilegov.scopes.part import PART as scopes
 from agilegov.trust.part import PART as trust
 
@@ -39,6 +40,7 @@ PARTS: tuple[part.Part, ...] = (
     dialogue,
     # After dialogue: an evaluation names the consultation that heard users.
     regulation,
+    remedy,
 )
 
 part.install(PARTS)

@@ -26,18 +26,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-CATEGORIES = ("decision", "explanation", "discrimination", "privacy", "service", "other")
+from agilegov.remedy.ladder import Category, Outcome
+
+CATEGORIES = tuple(Category)
 STAGES = ("provider", "adr", "court")
-OUTCOMES = (
-    "resolved",
-    "not_upheld_accepted",
-    "settled",
-    "not_settled",
-    "refused_by_adr",
-    "withdrawn",
-    "lapsed",
-    "referred_to_court",
-)
+OUTCOMES = tuple(Outcome)
 
 Label = TypeVar("Label", bound=Hashable)
 
