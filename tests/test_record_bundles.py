@@ -9,6 +9,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from agilegov.errors import NotFound
 from agilegov.record import log, notes
 from agilegov.record.bundles import evidence_bundle
 from agilegov.record.service import record_event
-from agilegov.record.verify import BUNDLE_FORMAT, BundleError, verify_bundle
+from agilegov.record.verify import BUNDLE_FORMAT, BundleError, check_documents, verify_bundle
 from agilegov.settings import Settings, get_settings
 from agilegov.uow import UnitOfWork
 
@@ -128,6 +129,38 @@ def test_a_bundle_with_no_entries_holds_the_checkpoint(world) -> None:
     bundle = _bundle(world, [])
     checked = verify_bundle(bundle, notes.verifier_key(_signer()))
     assert checked.entries == () and checked.size == _size(world.uow)
+
+
+HEX = "ab" * 32
+
+
+@pytest.mark.parametrize(
+    ("documents", "problem"),
+    [
+        ([], None),
+        ([DOCUMENT, {"name": "a b.pdf", "sha256": HEX, "size": 0}], None),
+        ({"name": "a"}, "the documents are not a list"),
+        (["statement.txt"], "document 0 is not a JSON object"),
+        ([{"sha256": HEX, "size": 1}], "document 0 has no plain file name"),
+        ([{"name": "", "sha256": HEX, "size": 1}], "document 0 has no plain file name"),
+        ([{"name": "..", "sha256": HEX, "size": 1}], "document 0 has no plain file name"),
+        ([{"name": "a/b", "sha256": HEX, "size": 1}], "document 0 has no plain file name"),
+        ([{"name": "a\\b", "sha256": HEX, "size": 1}], "document 0 has no plain file name"),
+        ([DOCUMENT, DOCUMENT], "document 'statement.txt' is listed twice"),
+        ([{"name": "a", "sha256": HEX[:-1], "size": 1}], "sha256 is not 64 lowercase hex"),
+        ([{"name": "a", "sha256": HEX + "0", "size": 1}], "sha256 is not 64 lowercase hex"),
+        ([{"name": "a", "sha256": "g" * 64, "size": 1}], "sha256 is not 64 lowercase hex"),
+        ([{"name": "a", "sha256": HEX, "size": -1}], "size is not a whole number"),
+        ([{"name": "a", "sha256": HEX, "size": True}], "size is not a whole number"),
+        ([{"name": "a", "sha256": HEX, "size": 1.0}], "size is not a whole number"),
+    ],
+)
+def test_documents_must_be_well_formed(documents: Any, problem: str | None) -> None:
+    if problem is None:
+        assert check_documents(documents) == tuple(documents)
+    else:
+        with pytest.raises(BundleError, match=re.escape(problem)):
+            check_documents(documents)
 
 
 def _flip_base64(text: str) -> str:
@@ -263,12 +296,16 @@ def test_each_change_to_a_bundle_is_refused_naming_it(made) -> None:
 def test_another_key_and_other_files_are_refused(made) -> None:
     bundle, key = made["bundle"], made["key"]
     stranger = notes.verifier_key(notes.generate_signer(ORIGIN))
-    with pytest.raises(BundleError, match="checkpoint: .*no signature by a known key"):
+    with pytest.raises(BundleError, match=r"checkpoint: .*no signature by a known key"):
         verify_bundle(bundle, stranger)
     with pytest.raises(BundleError, match="does not have its sha256"):
         verify_bundle(bundle, key, {DOCUMENT["name"]: STATEMENT.upper()})
-    with pytest.raises(BundleError, match="document 'statement.txt' is missing"):
+    with pytest.raises(BundleError, match=re.escape("document 'statement.txt' is missing")):
         verify_bundle(bundle, key, {"other.txt": STATEMENT})
+    with pytest.raises(BundleError, match="the verifier key: "):
+        verify_bundle(bundle, "not a key")
+    with pytest.raises(BundleError, match="the bundle has no checkpoint"):
+        verify_bundle({**bundle, "checkpoint": None}, key)
 
 
 def _run(url: str, *args: Any) -> Result:
@@ -320,3 +357,5 @@ def test_the_command_verifies_a_bundle_file(made, database_url, world, tmp_path:
     refused = _run(database_url, "record", "verify", "--bundle", file, "--key", key)
     assert refused.exit_code == 1
     assert f"entry {made['private']}: the event's fields do not give the leaf" in _said(refused)
+    alone = _run(database_url, "record", "verify", "--documents", folder)
+    assert alone.exit_code == 1 and "--documents goes with --bundle" in _said(alone)

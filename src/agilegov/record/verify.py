@@ -215,9 +215,14 @@ def verify_bundle(
     if not isinstance(subject, dict):
         raise BundleError("the bundle has no subject")
     try:
-        checkpoint = open_checkpoint(
-            document.get("checkpoint", ""), parse_verifier_key(verifier_key)
-        )
+        verifier = parse_verifier_key(verifier_key)
+    except NoteError as problem:
+        raise BundleError(f"the verifier key: {problem}") from None
+    note = document.get("checkpoint")
+    if not isinstance(note, str):
+        raise BundleError("the bundle has no checkpoint")
+    try:
+        checkpoint = open_checkpoint(note, verifier)
     except NoteError as problem:
         raise BundleError(f"checkpoint: {problem}") from None
     entries = document.get("entries")
