@@ -107,7 +107,22 @@ def get_entry(uow: UnitOfWork, actor: Principal, index: int) -> Entry:
             )
         if not _readable(session, actor, event):
             return Entry(index, event.leaf, None, None)
-        return Entry(index, event.leaf, EventRead.model_validate(event), event.payload_salt)
+        return full_entry(event)
+
+
+def full_entry(event: Event) -> Entry:
+    """The entry with its event's content and salt, for a caller allowed to read them."""
+    return Entry(event.leaf_index, event.leaf, EventRead.model_validate(event), event.payload_salt)
+
+
+def entry_fields(entry: Entry) -> dict[str, Any]:
+    """The entry as a receipt or an evidence bundle shows it (JSON-able)."""
+    return {
+        "index": entry.index,
+        "leaf": b64(entry.leaf),
+        "event": entry.event.model_dump(mode="json") if entry.event else None,
+        "payload_salt": b64(entry.salt) if entry.salt else None,
+    }
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -166,10 +181,4 @@ def receipt(
     with uow:
         proof = log.inclusion_proof(uow.session, index, checkpoint.size)
     text = Receipt(index=index, proof=proof, checkpoint_note=checkpoint.note).to_text()
-    return {
-        "index": index,
-        "leaf": b64(entry.leaf),
-        "event": entry.event.model_dump(mode="json") if entry.event else None,
-        "payload_salt": b64(entry.salt) if entry.salt else None,
-        "tlog_proof": text,
-    }
+    return entry_fields(entry) | {"tlog_proof": text}
