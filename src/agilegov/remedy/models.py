@@ -5,7 +5,7 @@ the courts; and clusters of complaints that open the cycle's inner loop."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agilegov.db import Base, JSONType, UTCDateTime
@@ -101,7 +101,7 @@ class Complaint(Base):
     subject_type: Mapped[str | None] = mapped_column(String(16))
     subject_id: Mapped[int | None]
     # Whether a missed answer deadline takes it to ADR without asking again.
-    escalate_when_late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    escalate_when_late: Mapped[bool] = mapped_column(Boolean, default=False)
     filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # The hash of the secret of its follow link (complainants without an account).
     follow_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -582,9 +582,9 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             case_due_on=clocks.case_due(today, desk),
             missed=[],
         )
+        _enter(session, complaint, Status.filed, today)
         session.add(complaint)
         session.flush()
-        _enter(session, complaint, Status.filed, today)
         _step(
             session,
             actor,
