@@ -542,6 +542,25 @@ def test_a_late_answer_goes_to_the_named_adr_body_when_asked(desk: Desk) -> None
     assert (told.status, actions(told)[-1][0]) == (Status.acknowledged, "overdue")
 
 
+@pytest.mark.parametrize("asked", [True, False])
+def test_a_complaint_never_acknowledged_is_late_with_its_answer_too(
+    desk: Desk, asked: bool
+) -> None:
+    desk.name_route()
+    complaint, complainant = desk.file(escalate_when_late=asked)
+    assert run_job(desk.uow, date(2027, 1, 15)) == 1  # the acknowledgement
+    assert run_job(desk.uow, date(2027, 2, 8)) == 0
+    assert run_job(desk.uow, date(2027, 2, 9)) == 1  # the answer
+    assert run_job(desk.uow, date(2027, 2, 10)) == 0
+    late = service.get_complaint(desk.uow, complainant, complaint.id)
+    assert late.steps[-1].details["missed"] == "2027-02-08"
+    if asked:
+        assert (late.status, late.adr_provider_id) == (Status.escalated, desk.adr_id)
+        assert actions(late)[-1] == ("escalate", Party.platform, Status.escalated)
+    else:
+        assert (late.status, actions(late)[-1][0]) == (Status.filed, "overdue")
+
+
 def test_a_late_answer_without_a_route_is_only_told(desk: Desk) -> None:
     complaint, complainant = desk.file(escalate_when_late=True)
     service.acknowledge(desk.uow, desk.provider, complaint.id, Note())

@@ -1196,6 +1196,55 @@ def act_on_missed_deadlines(uow: UnitOfWork, today: date | None = None) -> int:
     return moves
 
 
+def _unacknowledged_answer_due(session: Session, complaint: Complaint) -> date | None:
+    """The answer's deadline of a complaint still not acknowledged once its
+    acknowledgement was missed; None for any other."""
+    if complaint.status != Status.filed or "state" not in complaint.missed:
+        return None
+    desk = _desk(session, complaint.organization_id)
+    return clocks.state_due(Status.acknowledged, complaint.filed_on, complaint.filed_on, desk, None)
+
+
+def _missed(
+    session: Session,
+    complaint: Complaint,
+    status: Status,
+    missed_due: date,
+    which: str,
+    today: date,
+) -> None:
+    """Act on the missed deadline ``missed_due`` by the rule for ``status``;
+    a notice only is remembered as ``which``, so that it is given once."""
+    rule = on_missed(
+        status, complaint.escalate_when_late, adr_route(session, complaint.scope_id) is not None
+    )
+    if rule.action is Action.escalate:
+        details = _escalate_to(session, complaint, None, today)
+        _enter(session, complaint, Status.escalated, today)
+    elif rule.action is Action.lapse:
+        assert rule.outcome is not None
+        complaint.outcome = rule.outcome.value
+        details = {"outcome": rule.outcome.value}
+        _enter(session, complaint, Status.closed, today)
+    else:
+        details = {}
+        complaint.missed = [*complaint.missed, which]
+    details["missed"] = missed_due.isoformat()
+    _step(session, SYSTEM, complaint, rule.action, Party.platform, details=details)
+    _notify(
+        session,
+        complaint,
+        _handlers(session, complaint),
+        f"complaint.{EVENT[rule.action]}",
+        lazy(
+            "Complaint %(complaint_id)s missed its deadline of %(due)s",
+            complaint_id=complaint.id,
+            due=missed_due.isoformat(),
+        ),
+        lazy("It is now %(status)s.", status=complaint.status),
+    )
+
+
 def _act_on(session: Session, complaint: Complaint, today: date) -> int:
     moves = 0
     status = Status(complaint.status)
@@ -1206,35 +1255,12 @@ def _act_on(session: Session, complaint: Complaint, today: date) -> int:
         and complaint.due_on < today
         and "state" not in complaint.missed
     ):
-        rule = on_missed(
-            status, complaint.escalate_when_late, adr_route(session, complaint.scope_id) is not None
-        )
-        missed_due = complaint.due_on
-        if rule.action is Action.escalate:
-            details = _escalate_to(session, complaint, None, today)
-            _enter(session, complaint, Status.escalated, today)
-        elif rule.action is Action.lapse:
-            assert rule.outcome is not None
-            complaint.outcome = rule.outcome.value
-            details = {"outcome": rule.outcome.value}
-            _enter(session, complaint, Status.closed, today)
-        else:
-            details = {}
-            complaint.missed = [*complaint.missed, "state"]
-        details["missed"] = missed_due.isoformat()
-        _step(session, SYSTEM, complaint, rule.action, Party.platform, details=details)
-        _notify(
-            session,
-            complaint,
-            _handlers(session, complaint),
-            f"complaint.{EVENT[rule.action]}",
-            lazy(
-                "Complaint %(complaint_id)s missed its deadline of %(due)s",
-                complaint_id=complaint.id,
-                due=missed_due.isoformat(),
-            ),
-            lazy("It is now %(status)s.", status=complaint.status),
-        )
+        _missed(session, complaint, status, complaint.due_on, "state", today)
+        moves += 1
+    answer_due = _unacknowledged_answer_due(session, complaint)
+    if answer_due is not None and answer_due < today and "answer" not in complaint.missed:
+        # Never acknowledged, and now late with its answer: the answer's rule.
+        _missed(session, complaint, Status.acknowledged, answer_due, "answer", today)
         moves += 1
     if (
         Status(complaint.status) in OPEN
