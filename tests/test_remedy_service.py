@@ -466,6 +466,24 @@ def test_escalation_waits_for_the_answer_deadline(desk: Desk) -> None:
     assert escalated.status is Status.escalated
 
 
+def test_a_paused_clock_is_not_late(desk: Desk) -> None:
+    complaint, complainant = desk.file()
+    service.acknowledge(desk.uow, desk.provider, complaint.id, Note())
+    with on(date(2027, 2, 5)):
+        service.pause(desk.uow, desk.provider, complaint.id, Pause(reason="Asked for the letter"))
+    escalation = Escalation(adr_provider_id=desk.adr_id)
+    with on(date(2027, 2, 9)):  # past the deadline as it stood, but the clock stands still
+        error = refused(desk, InvalidInput, service.escalate, complainant, complaint.id, escalation)
+        assert field_of(error) == "status"
+        resumed = service.resume(desk.uow, desk.provider, complaint.id, Note())
+    # Two business days paused: the answer is due two business days later.
+    assert resumed.due_on == date(2027, 2, 10)
+    with on(date(2027, 2, 11)):
+        assert service.escalate(desk.uow, complainant, complaint.id, escalation).status is (
+            Status.escalated
+        )
+
+
 def test_escalation_needs_an_adr_body(desk: Desk) -> None:
     complaint, complainant = desk.answered()
     # No route named, none chosen.

@@ -839,7 +839,12 @@ def _move(
         _acting(caller, complaint, sides, party, _adr(session, complaint))
         today = today_in_japan()
         status = Status(complaint.status)
-        late = complaint.due_on is not None and today > complaint.due_on
+        # A paused clock stands still: its deadline is not passed until it runs again.
+        late = (
+            complaint.paused_on is None
+            and complaint.due_on is not None
+            and today > complaint.due_on
+        )
         try:
             target = check_move(action, party, status, answer_late=late)
         except MoveRefused as refused:
