@@ -4,6 +4,7 @@ stored, the public figures, and a bundle checked by the command line."""
 
 import hashlib
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -353,3 +354,29 @@ def test_the_bundle_verifies_with_the_command_line(
     assert f"entry {entry['index']}: the event's fields do not give the leaf" in " ".join(
         refused.output.split()
     )
+
+
+def test_the_commands_act_on_deadlines_and_print_figures(api: World, database_url: str) -> None:
+    filed = file(api)["complaint"]
+    # Half a year on, never acknowledged: its acknowledgement and its answer are late.
+    later = (date.fromisoformat(filed["filed_on"]) + timedelta(days=120)).isoformat()
+    acted = _run(database_url, "remedy", "deadlines", "--today", later)
+    assert acted.exit_code == 0, acted.output
+    assert "2 move(s) on missed deadlines" in acted.output
+    assert "0 move(s)" in _run(database_url, "remedy", "deadlines", "--today", later).output
+    assert _run(database_url, "remedy", "deadlines", "--today", "soon").exit_code != 0
+    figures = _run(
+        database_url,
+        "remedy",
+        "statistics",
+        "--organization",
+        api.business_id,
+        "--from",
+        filed["filed_on"],
+        "--to",
+        filed["filed_on"],
+    )
+    assert figures.exit_code == 0, figures.output
+    # One complaint: every figure hidden.
+    printed = json.loads(figures.output)
+    assert (printed["cases"], printed["suppressed"]) == (None, True)

@@ -638,6 +638,42 @@ def test_the_whole_case_deadline_is_told_once(desk: Desk) -> None:
     assert run_job(desk.uow, date(2027, 2, 9)) == 1
 
 
+def test_a_late_adr_body_and_the_provider_are_told(desk: Desk) -> None:
+    complaint, complainant = desk.before_adr()
+    assert complaint.due_on == date(2027, 1, 25)  # ten business days to accept or refuse
+    assert run_job(desk.uow, date(2027, 1, 26)) == 1
+    late = service.get_complaint(desk.uow, complainant, complaint.id)
+    assert (late.status, actions(late)[-1][0]) == (Status.escalated, "overdue")
+    with desk.uow:
+        told = set(
+            desk.uow.session.scalars(
+                select(Notification.organization_id).where(Notification.kind == "complaint.overdue")
+            )
+        )
+    assert told == {desk.world.business_id, desk.world.regulator_id}
+
+
+def test_each_provider_and_adr_body_keeps_its_own_clocks(desk: Desk) -> None:
+    before, _ = desk.file()
+    service.set_desk(
+        desk.uow,
+        desk.world.owner,
+        desk.world.business_id,
+        ComplaintDeskSet(acknowledge_business_days=5, answer_business_days=10),
+    )
+    after, complainant = desk.file()
+    assert (before.due_on, after.due_on) == (date(2027, 1, 14), date(2027, 1, 18))
+    acknowledged = service.acknowledge(desk.uow, desk.provider, after.id, Note())
+    assert acknowledged.due_on == date(2027, 1, 25)
+    mediator, centre = organization_of(desk.uow, "mediation", "community")
+    quick = register_adr(desk.uow, mediator, centre, accept_business_days=2)
+    with on(date(2027, 1, 26)):
+        escalated = service.escalate(
+            desk.uow, complainant, after.id, Escalation(adr_provider_id=quick)
+        )
+    assert escalated.due_on == date(2027, 1, 28)
+
+
 # ---------------------------------------------------------------- pause, resume, extend
 
 
