@@ -21,7 +21,8 @@ from agilegov.remedy.ladder import (
 from agilegov.schemas import Input, LongText, Name, Output
 
 BusinessDays = Annotated[int, Field(ge=1, le=250)]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower=True)]
+# Either case of hex is taken and kept in lower case (the pattern sees the text as sent).
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
 
 
 class SubjectType(StrEnum):
