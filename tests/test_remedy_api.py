@@ -197,7 +197,16 @@ def test_every_moves_route(api: World) -> None:
 def test_refused_moves_are_problems_storing_nothing(api: World) -> None:
     filed = file(api)
     complaint_id, secret = filed["complaint"]["id"], filed["follow_secret"]
+    document = {"name": "letter.pdf", "sha256": "AB" * 32, "size": 6}
+    ok(move(api, complaint_id, "documents", document, secret=secret))
     before = snapshot(api.engine)
+    # The same document (its hash in any case) is given once.
+    given = move(api, complaint_id, "documents", document | {"name": "again.pdf"}, who="editor")
+    assert_problem(given, 422, "sha256")
+    bad_hash = document | {"sha256": "ab" * 31}
+    assert_problem(move(api, complaint_id, "documents", bad_hash, secret=secret), 422, "sha256")
+    upheld = {"decision": "upheld", "reason": "Yes"}
+    assert_problem(move(api, complaint_id, "answer", upheld, who="editor"), 422, "remedy_offered")
     assert_problem(move(api, complaint_id, "acknowledge", secret=secret), 403)
     assert_problem(move(api, complaint_id, "acknowledge", who="viewer"), 403)
     assert_problem(move(api, complaint_id, "acknowledge", who="outsider"), 404)
