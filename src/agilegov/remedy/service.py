@@ -485,6 +485,8 @@ def set_desk(
 
 def get_desk(uow: UnitOfWork, organization_id: int) -> ComplaintDeskRead:
     with uow:
+        if organization_profile(uow.session, organization_id) is None:
+            raise NotFound(lazy("no such organization"))
         desk = _desk(uow.session, organization_id)
         return ComplaintDeskRead(
             organization_id=organization_id,
