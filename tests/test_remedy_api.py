@@ -389,3 +389,22 @@ def test_the_commands_act_on_deadlines_and_print_figures(api: World, database_ur
     # One complaint: every figure hidden.
     printed = json.loads(figures.output)
     assert (printed["cases"], printed["suppressed"]) == (None, True)
+
+
+def test_a_providers_desk_is_public_and_set_by_its_owners(api: World) -> None:
+    path = f"{API}/organizations/{api.business_id}/complaint-desk"
+    assert ok(api.client.get(path))["acknowledge_business_days"] == 3
+    before = snapshot(api.engine)
+    for who in ("editor", "outsider"):
+        assert_problem(api.client.put(path, json={}, headers=api.auth(who)), 403)
+    too_long = {"answer_business_days": 251}
+    assert_problem(
+        api.client.put(path, json=too_long, headers=api.auth("owner")), 422, "answer_business_days"
+    )
+    assert_problem(api.client.get(f"{API}/organizations/{10**6}/complaint-desk"), 404)
+    assert_unchanged(before, api.engine)
+    set_ = ok(
+        api.client.put(path, json={"acknowledge_business_days": 5}, headers=api.auth("owner"))
+    )
+    assert set_["acknowledge_business_days"] == 5
+    assert ok(api.client.get(path))["acknowledge_business_days"] == 5
