@@ -408,3 +408,66 @@ def test_a_providers_desk_is_public_and_set_by_its_owners(api: World) -> None:
     )
     assert set_["acknowledge_business_days"] == 5
     assert ok(api.client.get(path))["acknowledge_business_days"] == 5
+
+
+def test_adr_bodies_routes_and_cluster_rules(api: World) -> None:
+    scope_id, adr_id = api.scopes["public"]["id"], api.scopes["public"]["adr_id"]
+    listed = ok(api.client.get(f"{API}/adr-providers"))
+    assert [body["id"] for body in listed["items"]] == [adr_id]
+    assert ok(api.client.get(f"{API}/adr-providers/{adr_id}"))["refusal_grounds"] == [
+        "provider_not_contacted",
+        "before_court",
+        "before_other_adr",
+        "out_of_scope",
+    ]
+    assert_problem(api.client.get(f"{API}/adr-providers/{adr_id + 1}"), 404)
+    technology = ok(
+        api.client.post(
+            f"{API}/scopes/{scope_id}/measures",
+            json={"kind": "technology", "title": "Bias audit"},
+            headers=api.auth("editor"),
+        ),
+        201,
+    )
+    route = f"{API}/scopes/{scope_id}/adr-route"
+    rule = f"{API}/scopes/{scope_id}/complaint-clusters/rule"
+    before = snapshot(api.engine)
+    # A business is no ADR body; one organization registers once.
+    register = {"handles": "x", "fees": "x", "independence": "x"}
+    for who, organization_id, status in (
+        ("owner", api.business_id, 422),
+        ("outsider", api.regulator_id, 409),
+    ):
+        body = register | {"organization_id": organization_id}
+        response = api.client.post(f"{API}/adr-providers", json=body, headers=api.auth(who))
+        assert_problem(response, status)
+    for body, field in (
+        ({"measure_id": technology["id"], "adr_provider_id": adr_id}, "measure_id"),
+        ({"measure_id": 10**6, "adr_provider_id": adr_id}, "measure_id"),
+    ):
+        assert_problem(api.client.put(route, json=body, headers=api.auth("editor")), 422, field)
+    terms = ok(api.client.get(f"{API}/scopes/{scope_id}/measures", headers=api.auth("viewer")))
+    named = {
+        "measure_id": next(m["id"] for m in terms["items"] if m["kind"] == "rule"),
+        "adr_provider_id": adr_id + 1,
+    }
+    response = api.client.put(route, json=named, headers=api.auth("editor"))
+    assert_problem(response, 422, "adr_provider_id")
+    assert_problem(api.client.put(route, json=named, headers=api.auth("viewer")), 403)
+    for threshold in (1, 1001, "many"):
+        response = api.client.put(rule, json={"threshold": threshold}, headers=api.auth("editor"))
+        assert_problem(response, 422, "threshold")
+    assert_problem(api.client.get(f"{API}/scopes/{scope_id}/complaint-clusters"), 404)
+    clusters = api.client.get(
+        f"{API}/scopes/{scope_id}/complaint-clusters", headers=api.auth("outsider")
+    )
+    assert_problem(clusters, 404)
+    assert_unchanged(before, api.engine)
+    set_rule = ok(api.client.put(rule, json={"threshold": 2}, headers=api.auth("editor")))
+    assert (set_rule["threshold"], set_rule["window_days"]) == (2, 30)
+    file(api)
+    file(api)
+    [cluster] = ok(
+        api.client.get(f"{API}/scopes/{scope_id}/complaint-clusters", headers=api.auth("viewer"))
+    )
+    assert (cluster["key"], len(cluster["complaint_ids"])) == ("scope", 2)
