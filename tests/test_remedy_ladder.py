@@ -103,8 +103,8 @@ def test_check_move(action: Action, party: Party, status: Status) -> None:
 @pytest.mark.parametrize(
     ("status", "answer_late", "allowed"),
     [
-        *[(status, False, False) for status in PROVIDER_STATES],
-        *[(status, True, True) for status in PROVIDER_STATES],
+        *[(status, False, False) for status in sorted(PROVIDER_STATES)],
+        *[(status, True, True) for status in sorted(PROVIDER_STATES)],
         (S.answered, False, True),
         (S.adr_refused, False, True),
         (S.answered, True, True),
@@ -112,7 +112,7 @@ def test_check_move(action: Action, party: Party, status: Status) -> None:
         (S.escalated, True, False),
         (S.adr_hearing, True, False),
         (S.not_settled, True, False),
-        *[(status, True, False) for status in CLOSED],
+        *[(status, True, False) for status in sorted(CLOSED)],
     ],
 )
 def test_escalation_from_the_provider_waits_for_its_late_answer(
