@@ -208,6 +208,7 @@ def test_refused_moves_are_problems_storing_nothing(api: World) -> None:
     upheld = {"decision": "upheld", "reason": "Yes"}
     assert_problem(move(api, complaint_id, "answer", upheld, who="editor"), 422, "remedy_offered")
     assert_problem(move(api, complaint_id, "acknowledge", secret=secret), 403)
+    assert_problem(move(api, complaint_id, "pause", {"reason": "  "}, who="editor"), 422, "reason")
     assert_problem(move(api, complaint_id, "acknowledge", who="viewer"), 403)
     assert_problem(move(api, complaint_id, "acknowledge", who="outsider"), 404)
     reply = {"decision": "not_upheld", "reason": "No"}
@@ -234,6 +235,8 @@ def test_refused_moves_are_problems_storing_nothing(api: World) -> None:
     [
         ({"what_happened": None}, "what_happened"),
         ({"what_happened": ""}, "what_happened"),
+        ({"what_happened": " \n "}, "what_happened"),
+        ({"what_happened": "nul\u0000"}, "what_happened"),
         ({"what_happened": "x" * 20_001}, "what_happened"),
         ({"remedy_sought": None}, "remedy_sought"),
         ({"contact": ""}, "contact"),
