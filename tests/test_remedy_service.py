@@ -693,6 +693,18 @@ def test_a_pause_moves_the_deadlines_on_by_the_business_days_paused(desk: Desk) 
     assert running.steps[-1].details == {"paused_on": "2027-01-08", "due_on": "2027-01-15"}
 
 
+def test_a_move_out_of_a_paused_state_resumes_the_case_clock(desk: Desk) -> None:
+    complaint, _ = desk.file()
+    service.acknowledge(desk.uow, desk.provider, complaint.id, Note())
+    service.assess(desk.uow, desk.provider, complaint.id, Assessment(severity="low", urgency="low"))
+    service.pause(desk.uow, desk.provider, complaint.id, Pause(reason="Asked for the letter"))
+    with on(date(2027, 1, 13)):  # the letter came; answered at once, two business days on
+        answered = service.answer(
+            desk.uow, desk.provider, complaint.id, Answer(decision="not_upheld", reason="No.")
+        )
+    assert (answered.paused_on, answered.case_due_on) == (None, date(2027, 10, 7))
+
+
 def test_pausing_and_resuming_are_refused_when_they_make_no_sense(desk: Desk) -> None:
     complaint, complainant = desk.file()
     reason = Pause(reason="Waiting")

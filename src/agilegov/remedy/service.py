@@ -209,6 +209,12 @@ def _adr_clocks(adr: AdrProvider | None) -> clocks.AdrClocks | None:
 
 def _enter(session: Session, complaint: Complaint, status: Status, today: date) -> None:
     """Move to ``status`` and start its clock."""
+    if complaint.paused_on is not None:
+        # Leaving a paused state resumes its clock: the whole case's deadline moves on too.
+        complaint.case_due_on = (
+            clocks.resumed(complaint.case_due_on, complaint.paused_on, today)
+            or complaint.case_due_on
+        )
     complaint.status = status.value
     complaint.due_on = clocks.state_due(
         status,
