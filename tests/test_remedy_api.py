@@ -121,6 +121,18 @@ def test_filing_without_an_account_gives_the_secret_once(api: World) -> None:
     listed = ok(api.client.get(f"{API}/complaints", headers=api.auth("viewer")))
     assert listed["total"] == 2 and len(listed["items"]) == 2
     assert ok(api.client.get(f"{API}/complaints", headers=api.auth("outsider")))["total"] == 1
+    assert ok(api.client.get(f"{API}/complaints"))["total"] == 0
+    for params, total in (
+        ({"status": "filed"}, 2),
+        ({"status": "answered"}, 0),
+        ({"waiting_for": "provider"}, 2),
+        ({"waiting_for": "complainant"}, 0),
+        ({"scope_id": api.scopes["public"]["id"], "limit": 1}, 2),
+    ):
+        page = ok(api.client.get(f"{API}/complaints", params=params, headers=api.auth("viewer")))
+        assert page["total"] == total, params
+    assert len(page["items"]) == 1
+    assert_problem(api.client.get(f"{API}/complaints", params={"status": "lost"}), 422, "status")
 
 
 MOVES = {
