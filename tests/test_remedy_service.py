@@ -98,8 +98,10 @@ def register_adr(uow: UnitOfWork, owner: Principal, organization_id: int, **fiel
 
 @dataclass
 class Desk:
-    """The business's published scope, its terms naming the regulator as its
-    ADR body (owned by the cast's outsider), and a goal to complain about."""
+    """The business's published scope with a goal to complain about and its
+    terms (a rule measure), which ``name_route`` makes name the regulator, an
+    ADR body owned by the cast's outsider, as the scope's route. The clock
+    stands at 10:00 in Japan on ``FRIDAY``."""
 
     world: World
     scope_id: int
@@ -158,9 +160,6 @@ class Desk:
             self.uow, complainant, complaint.id, Escalation(adr_provider_id=self.adr_id)
         )
         return escalated, complainant
-
-    def refresh(self) -> None:
-        self.adr = Caller(self.world.refresh("outsider"))
 
 
 @pytest.fixture
