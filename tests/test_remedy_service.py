@@ -932,6 +932,20 @@ def test_statistics_hide_small_cells_and_private_scopes(desk: Desk) -> None:
 # ---------------------------------------------------------------- evidence for a court
 
 
+@pytest.mark.parametrize("name", ["scans/letter.pdf", "..\\letter.pdf", "..", "letter.pdf"])
+def test_a_document_needs_a_plain_name_not_given_before(desk: Desk, name: str) -> None:
+    """Each document is a file of the evidence bundle's folder: one plain name each."""
+    complaint, complainant = desk.file()
+    letter = DocumentAdd(name="letter.pdf", sha256="ab" * 32, size=6)
+    service.add_document(desk.uow, complainant, complaint.id, letter)
+    other = DocumentAdd(name=name, sha256="cd" * 32, size=6)
+    error = refused(desk, InvalidInput, service.add_document, desk.provider, complaint.id, other)
+    assert field_of(error) == "name"
+    signer = notes.generate_signer(ORIGIN)
+    bundle = service.evidence(desk.uow, complainant, complaint.id, signer, ORIGIN)
+    assert [doc["name"] for doc in bundle["documents"]] == ["letter.pdf"]
+
+
 def test_the_evidence_bundle_verifies_and_a_changed_note_does_not(desk: Desk) -> None:
     complaint, complainant = desk.before_adr()
     service.adr_refuse(

@@ -35,6 +35,7 @@ from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
 from agilegov.record.bundles import evidence_bundle
 from agilegov.record.service import record_event
+from agilegov.record.verify import BundleError, check_documents
 from agilegov.remedy import clocks, clusters, statistics
 from agilegov.remedy.ladder import (
     ADR_STATES,
@@ -1060,15 +1061,28 @@ def add_document(
     """A document a side gives, by its SHA-256; the side keeps the file."""
 
     def apply(session: Session, complaint: Complaint, today: date) -> dict[str, Any]:
-        exists = session.scalar(
-            select(ComplaintDocument.id).where(
+        document = {"name": data.name, "sha256": data.sha256, "size": data.size}
+        # Each document is a file of the evidence bundle's folder, as its verifier reads it.
+        try:
+            check_documents([document])
+        except BundleError:
+            raise InvalidInput.on(
+                "name", lazy("must be a plain file name: no folder, not . or ..")
+            ) from None
+        given = session.execute(
+            select(ComplaintDocument.name, ComplaintDocument.sha256).where(
                 ComplaintDocument.complaint_id == complaint.id,
-                ComplaintDocument.sha256 == data.sha256,
+                or_(
+                    ComplaintDocument.sha256 == data.sha256,
+                    ComplaintDocument.name == data.name,
+                ),
             )
-        )
-        if exists is not None:
+        ).first()
+        if given is not None and given.sha256 == data.sha256:
             raise InvalidInput.on("sha256", lazy("this document is already given"))
-        return {"name": data.name, "sha256": data.sha256, "size": data.size}
+        if given is not None:
+            raise InvalidInput.on("name", lazy("a document of this name is already given"))
+        return document
 
     def after(session: Session, step: ComplaintStep) -> None:
         session.add(
