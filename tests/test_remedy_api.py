@@ -215,6 +215,8 @@ def test_refused_moves_are_problems_storing_nothing(api: World) -> None:
     # The same document (its hash in any case) is given once.
     given = move(api, complaint_id, "documents", document | {"name": "again.pdf"}, who="editor")
     assert_problem(given, 422, "sha256")
+    in_a_folder = document | {"name": "scans/letter.pdf", "sha256": "cd" * 32}
+    assert_problem(move(api, complaint_id, "documents", in_a_folder, secret=secret), 422, "name")
     bad_hash = document | {"sha256": "ab" * 31}
     assert_problem(move(api, complaint_id, "documents", bad_hash, secret=secret), 422, "sha256")
     upheld = {"decision": "upheld", "reason": "Yes"}
