@@ -38,6 +38,7 @@ from agilegov.organizations.service import organization_names, organization_prof
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import did_key
 from agilegov.record.service import record_event
+from agilegov.remedy.service import scope_figures
 from agilegov.regulation import deadlines, sector
 from agilegov.regulation.compliance import compliance, match
 from agilegov.regulation.models import (
@@ -85,7 +86,6 @@ PERIOD_ZONE = ZoneInfo("Asia/Tokyo")
 # How many business days before the due date the adopter is reminded.
 REMIND_BUSINESS_DAYS = 5
 NOT_YET_RECORDED = {
-    "complaints": "Complaint records do not exist on this platform yet.",
     "incidents": "Incident records do not exist on this platform yet.",
 }
 
@@ -485,7 +485,8 @@ def _facts(
             }
             for review in reviews
         ],
-        "complaints": None,
+        # Complaints filed in the period, as the provider's statistics count them.
+        "complaints": scope_figures(session, scope.id, start, end),
         "incidents": None,
         "notes": dict(NOT_YET_RECORDED),
     }

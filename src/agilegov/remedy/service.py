@@ -1314,39 +1314,52 @@ def complaint_statistics(
             where.append(
                 Complaint.scope_id.in_(select(Scope.id).where(Scope.visibility == "public"))
             )
-        rows = session.execute(
-            select(
-                Complaint.category,
-                Complaint.status,
-                Complaint.outcome,
-                Complaint.filed_on,
-                Complaint.answered_on,
-                Complaint.escalated_on,
-            ).where(*where)
-        )
-        handled = [
-            statistics.Handled(
-                category=category,
-                stage=_stage(status, escalated_on),
-                outcome=outcome,
-                handling_days=(
-                    business_days_between(filed_on, answered_on) if answered_on else None
-                ),
-                escalated=escalated_on is not None,
-            )
-            for category, status, outcome, filed_on, answered_on, escalated_on in rows
-        ]
-    figures = statistics.statistics(handled, minimum)
+        figures = _figures(session, where, minimum)
     return StatisticsRead(
         organization_id=organization_id,
         scope_id=scope_id,
         period_start=start,
         period_end=end,
-        **{
-            name: getattr(figures, name)
-            for name in StatisticsRead.model_fields
-            if name not in ("organization_id", "scope_id", "period_start", "period_end")
-        },
+        **figures,
+    )
+
+
+def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, Any]:
+    rows = session.execute(
+        select(
+            Complaint.category,
+            Complaint.status,
+            Complaint.outcome,
+            Complaint.filed_on,
+            Complaint.answered_on,
+            Complaint.escalated_on,
+        ).where(*where)
+    )
+    handled = [
+        statistics.Handled(
+            category=category,
+            stage=_stage(status, escalated_on),
+            outcome=outcome,
+            handling_days=business_days_between(filed_on, answered_on) if answered_on else None,
+            escalated=escalated_on is not None,
+        )
+        for category, status, outcome, filed_on, answered_on, escalated_on in rows
+    ]
+    figures = statistics.statistics(handled, minimum)
+    return {
+        name: getattr(figures, name)
+        for name in StatisticsRead.model_fields
+        if name not in ("organization_id", "scope_id", "period_start", "period_end")
+    }
+
+
+def scope_figures(session: Session, scope_id: int, start: date, end: date) -> dict[str, Any]:
+    """A scope's complaint figures over complaints filed from ``start`` to
+    ``end``, small cells hidden: what a periodic or transparency report states."""
+    return _figures(
+        session,
+        [Complaint.scope_id == scope_id, Complaint.filed_on >= start, Complaint.filed_on <= end],
+        MINIMUM_CASES,
     )
 
 
