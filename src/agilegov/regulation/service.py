@@ -38,7 +38,6 @@ from agilegov.organizations.service import organization_names, organization_prof
 from agilegov.record.canonical import canonical_json
 from agilegov.record.credentials import did_key
 from agilegov.record.service import record_event
-from agilegov.remedy.service import scope_figures
 from agilegov.regulation import deadlines, sector
 from agilegov.regulation.compliance import compliance, match
 from agilegov.regulation.models import (
@@ -71,6 +70,7 @@ from agilegov.regulation.schemas import (
     SectorSummaryCreate,
     SectorSummaryRead,
 )
+from agilegov.remedy.service import scope_figures
 from agilegov.schemas import Page
 from agilegov.scoped import Kind, read_item
 from agilegov.signing_keys import organization_key
