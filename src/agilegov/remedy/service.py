@@ -572,7 +572,7 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             secret = FOLLOW_SECRET_PREFIX + secrets.token_urlsafe(32)
         desk = _desk(session, scope.organization_id)
         complaint = Complaint(
-            **data.model_dump(mode="json", exclude={"scope_id"}),
+            **data.model_dump(exclude={"scope_id"}),
             scope_id=scope.id,
             organization_id=scope.organization_id,
             filed_by=actor.user_id,
@@ -592,7 +592,7 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             Action.file,
             Party.complainant,
             details={
-                "category": complaint.category,
+                "category": data.category.value,
                 "subject": clusters.subject_key(_subject(complaint)),
             },
         )
