@@ -78,6 +78,7 @@ from agilegov.remedy.schemas import (
     ComplaintFiled,
     ComplaintRead,
     ComplaintStepRead,
+    ComplaintSummary,
     DocumentAdd,
     Escalation,
     Extension,
@@ -285,17 +286,11 @@ def _read(session: Session, complaint: Complaint) -> ComplaintRead:
     )
     return ComplaintRead.model_validate(
         {
-            **{column: getattr(complaint, column) for column in _COLUMNS},
-            "waiting_for": clock_holder(Status(complaint.status)),
+            **ComplaintSummary.model_validate(complaint).model_dump(),
             "steps": [ComplaintStepRead.model_validate(step) for step in steps],
             "documents": [ComplaintDocumentRead.model_validate(doc) for doc in documents],
         }
     )
-
-
-_COLUMNS = [
-    name for name in ComplaintRead.model_fields if name not in ("waiting_for", "steps", "documents")
-]
 
 
 def _notify(
@@ -790,7 +785,7 @@ def list_complaints(
     scope_id: int | None = None,
     status: Status | None = None,
     waiting_for: Party | None = None,
-) -> Page[ComplaintRead]:
+) -> Page[ComplaintSummary]:
     where = [readable_complaints(actor)]
     if scope_id is not None:
         where.append(Complaint.scope_id == scope_id)
@@ -800,17 +795,15 @@ def list_complaints(
         states = [state.value for state in Status if clock_holder(state) is waiting_for]
         where.append(Complaint.status.in_(states))
     with uow:
-        page = paginate(
+        return paginate(
             uow.session,
             Complaint,
             where,
-            ComplaintRead,
+            ComplaintSummary,
             limit,
             offset,
             order_by=[Complaint.filed_at.desc(), Complaint.id.desc()],
-            read=lambda complaint: _read(uow.session, complaint),
         )
-        return page
 
 
 # ---------------------------------------------------------------- moves
