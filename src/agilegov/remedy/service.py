@@ -617,6 +617,9 @@ def _subject(complaint: Complaint) -> tuple[str, int] | None:
 def _gather(session: Session, scope: Scope, complaint: Complaint) -> None:
     """Join the complaint to its open cluster, or open one (and its trigger)
     when the complaints about the same thing reach the scope's threshold."""
+    # Complaints about one scope filed at once take turns here, so that they
+    # open one cluster between them.
+    hold(session, scope)
     rule = _cluster_rule(session, scope.id)
     key = clusters.subject_key(_subject(complaint))
     open_trigger_ids = {trigger.id for trigger in open_triggers_of(session, [scope.id])}
