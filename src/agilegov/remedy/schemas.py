@@ -212,10 +212,13 @@ class ComplaintSummary(Output):
 
 
 class ComplaintRead(ComplaintSummary):
-    """A complaint with its history and documents."""
+    """A complaint with its history and documents, and how long is left until
+    its deadlines (None once closed, or while its clock is paused)."""
 
     steps: list[ComplaintStepRead]
     documents: list[ComplaintDocumentRead]
+    deadline: CountdownRead | None
+    case_deadline: CountdownRead | None
 
 
 class ComplaintFiled(Output):

@@ -79,6 +79,7 @@ from agilegov.remedy.schemas import (
     ComplaintRead,
     ComplaintStepRead,
     ComplaintSummary,
+    CountdownRead,
     DocumentAdd,
     Escalation,
     Extension,
@@ -284,12 +285,25 @@ def _read(session: Session, complaint: Complaint) -> ComplaintRead:
         .where(ComplaintDocument.complaint_id == complaint.id)
         .order_by(ComplaintDocument.id)
     )
+    running = Status(complaint.status) in OPEN and complaint.paused_on is None
+    today = today_in_japan()
     return ComplaintRead.model_validate(
         {
             **ComplaintSummary.model_validate(complaint).model_dump(),
             "steps": [ComplaintStepRead.model_validate(step) for step in steps],
             "documents": [ComplaintDocumentRead.model_validate(doc) for doc in documents],
+            "deadline": _countdown(complaint.due_on, today) if running else None,
+            "case_deadline": _countdown(complaint.case_due_on, today) if running else None,
         }
+    )
+
+
+def _countdown(due: date | None, today: date) -> CountdownRead | None:
+    if due is None:
+        return None
+    left = clocks.countdown(due, today)
+    return CountdownRead(
+        due=left.due, business_days=left.business_days, days=left.days, missed=left.missed
     )
 
 
