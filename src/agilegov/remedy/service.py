@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -26,7 +26,7 @@ from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger, open_triggers_of
 from agilegov.db import hold
 from agilegov.design.service import MEASURE
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from agilegov.goals.service import GOAL
 from agilegov.i18n import lazy
 from agilegov.notify.service import notify_owners
@@ -572,6 +572,11 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
     with uow:
         session = uow.session
         scope = _published_scope(session, data.scope_id)
+        # Complaints about one scope take turns, so that those filed at once
+        # open one cluster between them and the limit below holds.
+        hold(session, scope)
+        if actor.user_id is None:
+            _limit_anonymous(session, scope)
         _check_subject(session, scope, data)
         today = today_in_japan()
         if data.happened_on is not None and data.happened_on > today:
@@ -622,6 +627,27 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
         return ComplaintFiled(complaint=read, follow_secret=secret)
 
 
+# Complaints without an account, per scope and minute: enough for a wave of real
+# ones, not for a script filling the provider's desk.
+ANONYMOUS_PER_MINUTE = 20
+
+
+def _limit_anonymous(session: Session, scope: Scope) -> None:
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Complaint)
+        .where(
+            Complaint.scope_id == scope.id,
+            Complaint.filed_by.is_(None),
+            Complaint.filed_at > clock.now() - timedelta(minutes=1),
+        )
+    )
+    if recent is not None and recent >= ANONYMOUS_PER_MINUTE:
+        raise TooManyRequests(
+            lazy("too many complaints without an account at once; please try again in a minute")
+        )
+
+
 def _subject(complaint: Complaint) -> tuple[str, int] | None:
     if complaint.subject_type is None or complaint.subject_id is None:
         return None
@@ -631,9 +657,6 @@ def _subject(complaint: Complaint) -> tuple[str, int] | None:
 def _gather(session: Session, scope: Scope, complaint: Complaint) -> None:
     """Join the complaint to its open cluster, or open one (and its trigger)
     when the complaints about the same thing reach the scope's threshold."""
-    # Complaints about one scope filed at once take turns here, so that they
-    # open one cluster between them.
-    hold(session, scope)
     rule = _cluster_rule(session, scope.id)
     key = clusters.subject_key(_subject(complaint))
     open_trigger_ids = {trigger.id for trigger in open_triggers_of(session, [scope.id])}
