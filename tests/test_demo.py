@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +26,7 @@ from agilegov.demo.chapters.inner_loop import FAIRNESS_REVIEW
 from agilegov.demo.data import ministry_series, provider_series, screening_series
 from agilegov.demo.feed import FAILURE_STEP, feed_step
 from agilegov.demo.scenario import load_demo
-from agilegov.demo.story import ACCOUNTS, CLIENT_DRIFT, DEMO_SLUG, HOTFIX
+from agilegov.demo.story import ACCOUNTS, CLIENT_DRIFT, DEMO_SLUG, HOTFIX, TEMPLATE_CHANGE
 from agilegov.design.models import Measure
 from agilegov.dialogue.models import Comment, Consultation, Participant, Response
 from agilegov.goals.models import Allocation, Goal, Indicator, TradeOff
@@ -84,6 +85,7 @@ RECORDED: tuple[tuple[type[Base], str], ...] = (
 # What the platform writes on its own: each morning's evaluation, the breach
 # episodes it follows and the owners it tells of them, the triggers its rules open
 # and the cycle's moves to evaluation that they start.
+JAPAN = ZoneInfo("Asia/Tokyo")
 PLATFORM_EVENTS = {
     "evaluation.recorded",
     "breach_episode.opened",
@@ -94,6 +96,9 @@ PLATFORM_EVENTS = {
     "trust_list.published",  # the periodic refresh before a version lapses
     "report.drafted",  # the reports of a period that has ended
     "report.late",  # and those not submitted by their due date
+    "complaint.lapsed",  # a complaint whose reply deadline passed in silence
+    "complaint_cluster.opened",  # complaints about one goal reached the threshold
+    "complaint_cluster.joined",
 }
 
 
@@ -254,8 +259,9 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
             i.id: i.key
             for i in session.scalars(select(Indicator).where(Indicator.scope_id == scope.id))
         }
-        explanations, fairness, guideline = triggers
+        complaints, explanations, fairness, guideline = triggers
         assert [(t.kind, t.loop) for t in triggers] == [
+            ("complaint_cluster", "inner"),
             ("indicator_breach", "inner"),
             ("indicator_breach", "inner"),
             ("framework_change", "outer"),
@@ -264,6 +270,15 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
         assert indicators[fairness.subject_id] == "fairness.selection_rate_ratio"
         for trigger in triggers:
             assert trigger.loop == loop_for(TriggerKind(trigger.kind), trigger.facts)
+        # The third complaint about the explanation goal opened the cluster, the
+        # fourth joined it; the review of the first inner loop settled both triggers.
+        assert complaints.opened_at == START + timedelta(days=TEMPLATE_CHANGE + 1, hours=16)
+        explained = session.get(Indicator, explanations.subject_id)
+        assert explained is not None
+        assert complaints.facts["about"] == f"goal:{explained.goal_id}"
+        assert len(complaints.facts["complaints"]) == 3
+        assert complaints.resolved_by_review_id == explanations.resolved_by_review_id
+        assert complaints.resolved_by_review_id is not None
         # Reasons went missing from day 69: the second morning's evaluation caught it.
         # The ratio's breach came once the new client's volume had ramped up for six
         # days, and before the review that cites it.
@@ -309,20 +324,25 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
         assert (guideline.facts["from"], guideline.facts["to"]) == ("aigb@1.0", "aigb@1.1")
         assert set(guideline.facts["counts"]) >= {"removed", "changed", "unchanged"}
 
-        # Each trigger moved the operating cycle to evaluation; each evaluation ended in
-        # a review that cites and settles its trigger, and took the trigger's loop.
+        # A trigger arriving while the cycle operates moves it to evaluation (the
+        # breach of the explanation goal found it already evaluating the complaints
+        # about that goal); each evaluation ended in a review that cites and settles
+        # the triggers it took up, and took their loop.
+        starters = [complaints, fairness, guideline]
         moves = session.scalars(
             select(Transition).where(Transition.scope_id == scope.id).order_by(Transition.id)
         ).all()
         started = [m for m in moves if m.to_stage == "evaluation"]
         assert [(m.trigger_id, m.actor_id, m.time) for m in started] == [
-            (t.id, None, t.opened_at) for t in triggers
+            (t.id, None, t.opened_at) for t in starters
         ]
         left = [m for m in moves if m.loop is not None]
-        for trigger, move in zip(triggers, left, strict=True):
-            review = session.get(Review, trigger.resolved_by_review_id)
-            assert review is not None and move.review_id == review.id
+        for trigger, move in zip(starters, left, strict=True):
+            assert move.review_id == trigger.resolved_by_review_id
             assert move.loop == trigger.loop
+        for trigger in triggers:
+            review = session.get(Review, trigger.resolved_by_review_id)
+            assert review is not None
             assert any(f"Trigger #{trigger.id} " in line for line in review.evidence)
 
         # The platform evaluated every scope with indicators each morning, as its server
@@ -443,11 +463,12 @@ def test_every_change_is_on_the_record_in_time_order(uow: UnitOfWork) -> None:
         times = [e.time for e in story]
         assert times == sorted(times)
         assert times[0] >= START and times[-1] < datetime(2025, 6, 30, tzinfo=UTC)
-        # Only the platform's own rules and the consultation's pseudonymous participants
-        # act as nobody in particular.
+        # Only the platform's own rules, the consultation's pseudonymous participants
+        # and complainants without an account act as nobody in particular.
         nobody = [e for e in story if e.actor_id is None]
         pseudonymous = {"participant.joined", "vote.cast", "comment.created"}
-        assert {e.type for e in nobody} == pseudonymous | PLATFORM_EVENTS
+        complainants = {"complaint.filed", "complaint.accepted"}
+        assert {e.type for e in nobody} == pseudonymous | complainants | PLATFORM_EVENTS
         assert all(
             e.subject_type.startswith("consultation_") for e in nobody if e.type in pseudonymous
         )
@@ -678,3 +699,48 @@ def test_the_demo_tells_the_regulators_loop(told: UnitOfWork) -> None:
         assert sandbox.status == "concluded" and sandbox.trigger_id is not None
         trigger = session.get(Trigger, sandbox.trigger_id)
         assert trigger is not None and trigger.loop == "outer"
+
+
+def test_complaints_climb_the_ladder_by_the_engines_clocks(told: UnitOfWork) -> None:
+    """One complaint resolved by TalentBridge, one settled at the ADR body its
+    terms name, a cluster that opened the inner loop, and one complaint the
+    morning job closed when its reply deadline passed."""
+    from agilegov.remedy.models import AdrRoute, Complaint, ComplaintStep
+
+    with told as uow:
+        session = uow.session
+        complaints = session.scalars(select(Complaint).order_by(Complaint.id)).all()
+        outcomes = [(c.category, c.status, c.outcome) for c in complaints]
+        assert outcomes == [
+            ("explanation", "resolved", "resolved"),
+            ("explanation", "resolved", "resolved"),
+            ("explanation", "resolved", "resolved"),
+            ("explanation", "closed", "no_reply"),
+            ("decision", "resolved", "resolved"),
+            ("discrimination", "settled", "settled"),
+        ]
+        assert len({c.cluster_id for c in complaints[:4]}) == 1 and complaints[0].cluster_id
+        route = session.scalar(select(AdrRoute))
+        assert route is not None and complaints[5].adr_provider_id == route.adr_provider_id
+        # The lapse was the platform's move, the day after the reply deadline.
+        lapse = session.scalar(
+            select(ComplaintStep).where(
+                ComplaintStep.complaint_id == complaints[3].id, ComplaintStep.action == "lapse"
+            )
+        )
+        answer = session.scalar(
+            select(ComplaintStep).where(
+                ComplaintStep.complaint_id == complaints[3].id, ComplaintStep.action == "answer"
+            )
+        )
+        assert lapse is not None and answer is not None and answer.due_on is not None
+        assert lapse.party == "platform" and lapse.user_id is None
+        assert lapse.at.astimezone(JAPAN).date() > answer.due_on
+        # Every step is on the record, privately: only a commitment is public.
+        steps = session.scalars(select(ComplaintStep)).all()
+        events = {
+            e.leaf_index: e
+            for e in session.scalars(select(Event).where(Event.subject_type == "complaint"))
+        }
+        assert {s.record_index for s in steps} == set(events)
+        assert all(e.payload_salt is not None and e.scope_id is None for e in events.values())

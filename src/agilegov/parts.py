@@ -38,9 +38,9 @@ PARTS: tuple[part.Part, ...] = (
     trust,
     assurance,
     dialogue,
+    remedy,
     # After dialogue: an evaluation names the consultation that heard users.
     regulation,
-    remedy,
 )
 
 part.install(PARTS)

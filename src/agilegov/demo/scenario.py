@@ -26,10 +26,17 @@ The story runs over the 180 days before today (all times are pinned with
   goals, designs measures and goes live;
 - every morning from go-live, the monitoring pipeline sends the values of the
   day before and the platform evaluates them, as its server does periodically;
-- days 71-75, inner loop 1: an English template sends rejections without
-  reasons; the morning's evaluation opens a breach trigger; the explanation
-  generator and the human review desk are improved, and the complaints that
-  followed are evidence in the review;
+- day 56: TalentBridge's terms name the Consumer Dispute Mediation Centre, a
+  registered ADR body, for complaints it cannot settle;
+- days 69-75, inner loop 1: an English template sends rejections without
+  reasons; applicants complain, and the third complaint about the explanation
+  goal opens a complaint-cluster trigger; the morning's evaluation opens a
+  breach trigger too; the explanation generator and the human review desk are
+  improved, and one review settles both; TalentBridge answers each complaint,
+  and the morning job closes the one whose complainant never replied;
+- days 85-124: one complaint is resolved by TalentBridge's review desk; another,
+  filed by Job Seekers' Voice for an older applicant, is not upheld, goes to the
+  ADR body through the route in the terms, and settles after both sides are heard;
 - days 113-123, inner loop 2: a new client shifts the score distribution; the
   selection-rate ratio falls below TalentBridge's 0.85 (never below the
   ministry's 0.80), and the evaluation opens an inner-loop breach trigger;
@@ -70,6 +77,7 @@ from agilegov.demo.chapters import (
     organizations,
     outer_loop,
     regulation,
+    remedy,
     trust,
 )
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG, LAST_DAY, Story
@@ -107,13 +115,19 @@ CHAPTERS: tuple[Chapter, ...] = (
     design.privacy_and_audit,
     design.finish_measures,
     operation.go_live,
+    # The ADR body TalentBridge's terms name.
+    remedy.adr_route,
     # Two more providers adopt the requirement.
     regulation.other_adopters,
-    # Two turns of the inner loop, one of the outer.
+    # Two turns of the inner loop, one of the outer; the first with complaints.
+    remedy.unexplained_rejections,
     inner_loop.explanations,
     inner_loop.explanations_redesign,
+    remedy.unexplained_answered,
+    remedy.resolved_and_escalated,
     inner_loop.fairness,
     inner_loop.fairness_redesign,
+    remedy.settled,
     # Where others rely on the governance, then FairBench's certification.
     assurance.trust_and_plans,
     assurance.fairness_attestation,

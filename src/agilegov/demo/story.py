@@ -22,6 +22,7 @@ from agilegov.cycle.service import advance, list_triggers, record_review, tick
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_all, ingest
 from agilegov.organizations.service import principal_for_user
+from agilegov.remedy.service import act_on_missed_deadlines
 from agilegov.schemas import Input
 from agilegov.scoped import Kind
 from agilegov.trust.service import refresh_trust_list
@@ -120,6 +121,15 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "Ren Kobayashi (lead assessor)",
         "demo-assessor-pass",
     ),
+    # The ADR body TalentBridge's terms name for complaints it cannot settle.
+    DemoAccount(
+        "mediator",
+        "consumer-mediation",
+        Role.owner,
+        "mediator@consumer-mediation.example.jp",
+        "Kaori Shimizu (mediator)",
+        "demo-mediator-pass",
+    ),
     # Two more providers that adopt the ministry's requirement, and a start-up.
     DemoAccount(
         "hiresense",
@@ -199,6 +209,8 @@ class Story:
     scopes: dict[str, int] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)  # named entities, e.g. "goal.fairness"
     feeds: dict[str, Feed] = field(default_factory=dict)  # by scope
+    # Complaints a later chapter goes on with: ids and who may act as their complainant.
+    complaints: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
     mornings: int = 0  # the mornings of the days up to this one have run
 
     def __post_init__(self) -> None:
@@ -224,7 +236,8 @@ class Story:
     def monitor(self, day: int) -> None:
         """Run every morning up to ``day``'s: at 06:00 each pipeline sends the values
         of the day before, then the platform does what its server does periodically:
-        it opens the triggers of review-by dates that have passed, evaluates every
+        it opens the triggers of review-by dates that have passed, acts on the
+        complaints' missed deadlines, evaluates every
         scope's indicators, opening the triggers of the breaches it finds, and
         publishes the trust list anew before its version lapses."""
         while self.mornings < day:
@@ -233,6 +246,7 @@ class Story:
                 for feed in self.feeds.values():
                     self._send(feed, self.mornings)
                 tick(self.uow)
+                act_on_missed_deadlines(self.uow)
                 evaluate_all(self.uow)
                 refresh_trust_list(self.uow, SYSTEM, self.assessor_key_dir)
 

@@ -70,6 +70,7 @@ from agilegov.regulation.schemas import (
     SectorSummaryCreate,
     SectorSummaryRead,
 )
+from agilegov.remedy.service import scope_figures
 from agilegov.schemas import Page
 from agilegov.scoped import Kind, read_item
 from agilegov.signing_keys import organization_key
@@ -85,7 +86,6 @@ PERIOD_ZONE = ZoneInfo("Asia/Tokyo")
 # How many business days before the due date the adopter is reminded.
 REMIND_BUSINESS_DAYS = 5
 NOT_YET_RECORDED = {
-    "complaints": "Complaint records do not exist on this platform yet.",
     "incidents": "Incident records do not exist on this platform yet.",
 }
 
@@ -485,7 +485,8 @@ def _facts(
             }
             for review in reviews
         ],
-        "complaints": None,
+        # Complaints filed in the period, as the provider's statistics count them.
+        "complaints": scope_figures(session, scope.id, start, end),
         "incidents": None,
         "notes": dict(NOT_YET_RECORDED),
     }

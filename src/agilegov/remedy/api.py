@@ -25,6 +25,7 @@ from agilegov.remedy.schemas import (
     ComplaintDeskSet,
     ComplaintFiled,
     ComplaintRead,
+    ComplaintSummary,
     DocumentAdd,
     Escalation,
     Extension,
@@ -129,7 +130,7 @@ def file_complaint(body: ComplaintCreate, uow: Uow, actor: Actor) -> Any:
     return service.file_complaint(uow, actor, body)
 
 
-@router.get("/complaints", response_model=Page[ComplaintRead])
+@router.get("/complaints", response_model=Page[ComplaintSummary])
 def list_complaints(
     uow: Uow,
     actor: Actor,

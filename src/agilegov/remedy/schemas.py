@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from agilegov.i18n import N_
 from agilegov.remedy.ladder import (
@@ -17,6 +17,7 @@ from agilegov.remedy.ladder import (
     Party,
     RefusalGround,
     Status,
+    clock_holder,
 )
 from agilegov.schemas import Input, LongText, Name, Output
 
@@ -167,7 +168,7 @@ class CountdownRead(Output):
     missed: bool
 
 
-class ComplaintRead(Output):
+class ComplaintSummary(Output):
     """A complaint as its parties see it: the complainant, the provider, and
     the ADR body it was escalated to."""
 
@@ -187,7 +188,6 @@ class ComplaintRead(Output):
     filed_at: datetime
     filed_on: date
     status: Status
-    waiting_for: Party | None
     due_on: date | None
     case_due_on: date
     paused_on: date | None
@@ -204,8 +204,22 @@ class ComplaintRead(Output):
     outcome: Outcome | None
     closed_on: date | None
     cluster_id: int | None
-    steps: list[ComplaintStepRead] = []
-    documents: list[ComplaintDocumentRead] = []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def waiting_for(self) -> Party | None:
+        """Whose move the current deadline waits for."""
+        return clock_holder(self.status)
+
+
+class ComplaintRead(ComplaintSummary):
+    """A complaint with its history and documents, and how long is left until
+    its deadlines (None once closed, or while its clock is paused)."""
+
+    steps: list[ComplaintStepRead]
+    documents: list[ComplaintDocumentRead]
+    deadline: CountdownRead | None
+    case_deadline: CountdownRead | None
 
 
 class ComplaintFiled(Output):

@@ -26,7 +26,7 @@ from agilegov.cycle.schemas import TriggerCreate
 from agilegov.cycle.service import open_trigger, open_triggers_of
 from agilegov.db import hold
 from agilegov.design.service import MEASURE
-from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from agilegov.goals.service import GOAL
 from agilegov.i18n import lazy
 from agilegov.notify.service import notify_owners
@@ -79,6 +79,8 @@ from agilegov.remedy.schemas import (
     ComplaintFiled,
     ComplaintRead,
     ComplaintStepRead,
+    ComplaintSummary,
+    CountdownRead,
     DocumentAdd,
     Escalation,
     Extension,
@@ -290,19 +292,26 @@ def _read(session: Session, complaint: Complaint) -> ComplaintRead:
         .where(ComplaintDocument.complaint_id == complaint.id)
         .order_by(ComplaintDocument.id)
     )
+    running = Status(complaint.status) in OPEN and complaint.paused_on is None
+    today = today_in_japan()
     return ComplaintRead.model_validate(
         {
-            **{column: getattr(complaint, column) for column in _COLUMNS},
-            "waiting_for": clock_holder(Status(complaint.status)),
+            **ComplaintSummary.model_validate(complaint).model_dump(),
             "steps": [ComplaintStepRead.model_validate(step) for step in steps],
             "documents": [ComplaintDocumentRead.model_validate(doc) for doc in documents],
+            "deadline": _countdown(complaint.due_on, today) if running else None,
+            "case_deadline": _countdown(complaint.case_due_on, today) if running else None,
         }
     )
 
 
-_COLUMNS = [
-    name for name in ComplaintRead.model_fields if name not in ("waiting_for", "steps", "documents")
-]
+def _countdown(due: date | None, today: date) -> CountdownRead | None:
+    if due is None:
+        return None
+    left = clocks.countdown(due, today)
+    return CountdownRead(
+        due=left.due, business_days=left.business_days, days=left.days, missed=left.missed
+    )
 
 
 def _notify(
@@ -572,6 +581,11 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
     with uow:
         session = uow.session
         scope = _published_scope(session, data.scope_id)
+        # Complaints about one scope take turns, so that those filed at once
+        # open one cluster between them and the limit below holds.
+        hold(session, scope)
+        if actor.user_id is None:
+            _limit_anonymous(session, scope)
         _check_subject(session, scope, data)
         today = today_in_japan()
         if data.happened_on is not None and data.happened_on > today:
@@ -581,9 +595,7 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             secret = FOLLOW_SECRET_PREFIX + secrets.token_urlsafe(32)
         desk = _desk(session, scope.organization_id)
         complaint = Complaint(
-            # The date as a date: the JSON form is a string, which SQLite's DATE refuses.
-            **data.model_dump(mode="json", exclude={"scope_id", "happened_on"}),
-            happened_on=data.happened_on,
+            **data.model_dump(exclude={"scope_id"}),
             scope_id=scope.id,
             organization_id=scope.organization_id,
             filed_by=actor.user_id,
@@ -603,7 +615,7 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             Action.file,
             Party.complainant,
             details={
-                "category": complaint.category,
+                "category": data.category.value,
                 "subject": clusters.subject_key(_subject(complaint)),
             },
         )
@@ -622,6 +634,27 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
         read = _read(session, complaint)
         uow.commit()
         return ComplaintFiled(complaint=read, follow_secret=secret)
+
+
+# Complaints without an account, per scope and minute: enough for a wave of real
+# ones, not for a script filling the provider's desk.
+ANONYMOUS_PER_MINUTE = 20
+
+
+def _limit_anonymous(session: Session, scope: Scope) -> None:
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Complaint)
+        .where(
+            Complaint.scope_id == scope.id,
+            Complaint.filed_by.is_(None),
+            Complaint.filed_at > clock.now() - timedelta(minutes=1),
+        )
+    )
+    if recent is not None and recent >= ANONYMOUS_PER_MINUTE:
+        raise TooManyRequests(
+            lazy("too many complaints without an account at once; please try again in a minute")
+        )
 
 
 def _subject(complaint: Complaint) -> tuple[str, int] | None:
@@ -801,7 +834,7 @@ def list_complaints(
     scope_id: int | None = None,
     status: Status | None = None,
     waiting_for: Party | None = None,
-) -> Page[ComplaintRead]:
+) -> Page[ComplaintSummary]:
     where = [readable_complaints(actor)]
     if scope_id is not None:
         where.append(Complaint.scope_id == scope_id)
@@ -810,19 +843,16 @@ def list_complaints(
     if waiting_for is not None:
         states = [state.value for state in Status if clock_holder(state) is waiting_for]
         where.append(Complaint.status.in_(states))
-    # Not ``paginate``: each complaint is read with its steps and documents.
     with uow:
-        session = uow.session
-        total = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
-        found = session.scalars(
-            select(Complaint)
-            .where(*where)
-            .order_by(Complaint.filed_at.desc(), Complaint.id.desc())
-            .limit(limit)
-            .offset(offset)
+        return paginate(
+            uow.session,
+            Complaint,
+            where,
+            ComplaintSummary,
+            limit,
+            offset,
+            order_by=[Complaint.filed_at.desc(), Complaint.id.desc()],
         )
-        items = [_read(session, complaint) for complaint in found]
-        return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 # ---------------------------------------------------------------- moves
@@ -1370,39 +1400,52 @@ def complaint_statistics(
             where.append(
                 Complaint.scope_id.in_(select(Scope.id).where(Scope.visibility == "public"))
             )
-        rows = session.execute(
-            select(
-                Complaint.category,
-                Complaint.status,
-                Complaint.outcome,
-                Complaint.filed_on,
-                Complaint.answered_on,
-                Complaint.escalated_on,
-            ).where(*where)
-        )
-        handled = [
-            statistics.Handled(
-                category=category,
-                stage=_stage(status, escalated_on),
-                outcome=outcome,
-                handling_days=(
-                    business_days_between(filed_on, answered_on) if answered_on else None
-                ),
-                escalated=escalated_on is not None,
-            )
-            for category, status, outcome, filed_on, answered_on, escalated_on in rows
-        ]
-    figures = statistics.statistics(handled, minimum)
+        figures = _figures(session, where, minimum)
     return StatisticsRead(
         organization_id=organization_id,
         scope_id=scope_id,
         period_start=start,
         period_end=end,
-        **{
-            name: getattr(figures, name)
-            for name in StatisticsRead.model_fields
-            if name not in ("organization_id", "scope_id", "period_start", "period_end")
-        },
+        **figures,
+    )
+
+
+def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, Any]:
+    rows = session.execute(
+        select(
+            Complaint.category,
+            Complaint.status,
+            Complaint.outcome,
+            Complaint.filed_on,
+            Complaint.answered_on,
+            Complaint.escalated_on,
+        ).where(*where)
+    )
+    handled = [
+        statistics.Handled(
+            category=category,
+            stage=_stage(status, escalated_on),
+            outcome=outcome,
+            handling_days=business_days_between(filed_on, answered_on) if answered_on else None,
+            escalated=escalated_on is not None,
+        )
+        for category, status, outcome, filed_on, answered_on, escalated_on in rows
+    ]
+    figures = statistics.statistics(handled, minimum)
+    return {
+        name: getattr(figures, name)
+        for name in StatisticsRead.model_fields
+        if name not in ("organization_id", "scope_id", "period_start", "period_end")
+    }
+
+
+def scope_figures(session: Session, scope_id: int, start: date, end: date) -> dict[str, Any]:
+    """A scope's complaint figures over complaints filed from ``start`` to
+    ``end``, small cells hidden: what a periodic or transparency report states."""
+    return _figures(
+        session,
+        [Complaint.scope_id == scope_id, Complaint.filed_on >= start, Complaint.filed_on <= end],
+        MINIMUM_CASES,
     )
 
 

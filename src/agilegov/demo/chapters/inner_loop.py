@@ -9,8 +9,9 @@ it in the review that settles it.
 
 First, an English template sends rejections out without reasons; the morning's
 evaluation catches it, and the explanation generator and the review desk are
-improved. The complaints that follow are evidence in the review: complaints have
-no part of their own yet to open a trigger from. Then a new client shifts the
+improved. The complaints that follow name the explanation goal; once they reach
+the scope's threshold the platform opens a complaint-cluster trigger, which the
+same review settles (see ``chapters.remedy``). Then a new client shifts the
 score distribution, and the selection-rate ratio falls below TalentBridge's own
 0.85 but never below the ministry's 0.80, so the breach stays in the inner loop;
 monitoring, the review desk and calibration are improved.
@@ -33,8 +34,6 @@ from agilegov.design.service import MEASURE
 from agilegov.goals.schemas import TradeOffCreate
 from agilegov.goals.service import TRADE_OFF
 
-# Complaints the review desk logged about rejections without reasons, days 69-71.
-COMPLAINTS = 9
 # The evaluation's review of the ratio's breach, which the platform found on day 113.
 FAIRNESS_REVIEW = CLIENT_DRIFT + 9
 
@@ -61,6 +60,7 @@ def explanations(story: Story) -> None:
         )
     with story.at(HOTFIX + 1):
         breach = story.opened_trigger(scope, TriggerKind.indicator_breach, "indicator.explanations")
+        complaints = story.opened_trigger(scope, TriggerKind.complaint_cluster)
         story.review(
             "lead",
             scope,
@@ -74,12 +74,11 @@ def explanations(story: Story) -> None:
             ],
             [
                 cited(breach),
-                f"{COMPLAINTS} complaints from applicants whose rejection gave no reasons, most "
-                "for English-language résumés; case numbers in the review desk system",
+                cited(complaints),
                 f"Template release log for {story.day(TEMPLATE_CHANGE)}",
             ],
             [hotfix],
-            resolves=[breach],
+            resolves=[breach, complaints],
         )
         story.move("lead", scope, Stage.design, "improve the explanation measures")
 

@@ -55,6 +55,14 @@ ORGANIZATIONS: tuple[OrganizationCreate, ...] = (
         website="https://fairbench.example.net",
     ),
     OrganizationCreate(
+        slug="consumer-mediation",
+        name="Consumer Dispute Mediation Centre",
+        kind="community",
+        description="A fictional non-profit ADR body certified under the ADR Act: it "
+        "mediates disputes between consumers and businesses, free of charge to consumers.",
+        website="https://consumer-mediation.example.jp",
+    ),
+    OrganizationCreate(
         slug="hiresense",
         name="HireSense Inc.",
         kind="business",
@@ -116,6 +124,11 @@ VERIFICATIONS: dict[str, VerificationCreate] = {
     "ai-accreditation-council": VerificationCreate(
         method="registry_entry",
         evidence="Registry of designated conformity assessment bodies (fictional), entry AB-007",
+    ),
+    "consumer-mediation": VerificationCreate(
+        method="registry_entry",
+        evidence="Ministry of Justice, certified dispute resolution providers (fictional), "
+        "certification no. 301",
     ),
     "fairbench": VerificationCreate(
         method="registry_entry",
