@@ -19,7 +19,7 @@ from agilegov.auth import ANONYMOUS, Principal
 from agilegov.cycle import service as cycle
 from agilegov.cycle.rules import Loop, TriggerKind
 from agilegov.design.service import MEASURE
-from agilegov.errors import Forbidden, InvalidInput, NotFound
+from agilegov.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from agilegov.notify.models import Notification
 from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
@@ -40,6 +40,7 @@ from agilegov.remedy.schemas import (
     ComplaintCreate,
     ComplaintDeskSet,
     ComplaintRead,
+    CountdownRead,
     DocumentAdd,
     Escalation,
     Extension,
@@ -215,6 +216,36 @@ def test_filing_starts_the_acknowledgement_clock(desk: Desk) -> None:
     mine, caller = desk.file(applicant)
     assert caller.secret is None
     assert service.get_complaint(desk.uow, Caller(applicant), mine.id).id == mine.id
+
+
+def test_the_complainant_sees_each_deadline_as_a_date_and_a_countdown(desk: Desk) -> None:
+    complaint, complainant = desk.file()
+    assert complaint.deadline == CountdownRead(
+        due=date(2027, 1, 14), business_days=3, days=6, missed=False
+    )
+    assert complaint.case_deadline is not None
+    assert complaint.case_deadline.due == date(2027, 10, 5)
+    with on(date(2027, 1, 15)):
+        late = service.get_complaint(desk.uow, complainant, complaint.id)
+    assert late.deadline == CountdownRead(
+        due=date(2027, 1, 14), business_days=-1, days=-1, missed=True
+    )
+    # A paused clock counts down nothing; nor does a closed complaint.
+    paused = service.pause(desk.uow, desk.provider, complaint.id, Pause(reason="Waiting"))
+    assert (paused.deadline, paused.case_deadline) == (None, None)
+    withdrawn = service.withdraw(desk.uow, complainant, complaint.id, Note())
+    assert (withdrawn.deadline, withdrawn.case_deadline) == (None, None)
+
+
+def test_complaints_without_an_account_are_limited_per_scope_and_minute(desk: Desk) -> None:
+    for _ in range(service.ANONYMOUS_PER_MINUTE):
+        desk.file()
+    with pytest.raises(TooManyRequests):
+        desk.file()
+    # Signed in, or a minute later, one may file again.
+    desk.file(person(desk.uow, "applicant"))
+    with on(FRIDAY, 11):
+        desk.file()
 
 
 def test_the_provider_answers_and_the_complainant_accepts(desk: Desk) -> None:
