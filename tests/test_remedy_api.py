@@ -120,6 +120,8 @@ def test_filing_without_an_account_gives_the_secret_once(api: World) -> None:
     assert file(api, "outsider")["follow_secret"] is None
     listed = ok(api.client.get(f"{API}/complaints", headers=api.auth("viewer")))
     assert listed["total"] == 2 and len(listed["items"]) == 2
+    # A list gives summaries: whose move it is, not the history.
+    assert listed["items"][0]["waiting_for"] == "provider" and "steps" not in listed["items"][0]
     assert ok(api.client.get(f"{API}/complaints", headers=api.auth("outsider")))["total"] == 1
     assert ok(api.client.get(f"{API}/complaints"))["total"] == 0
     for params, total in (
