@@ -524,6 +524,24 @@ def test_escalation_needs_an_adr_body(desk: Desk) -> None:
     assert field_of(error) == "adr_provider_id"
 
 
+def test_an_adr_body_does_not_hear_complaints_about_its_own_organization(desk: Desk) -> None:
+    world, own = desk.world, desk.adr.actor
+    scope_id = new_scope(world.uow, own, world.regulator_id, "Benefits triage", "public")
+    terms = add(
+        world.uow, own, scope_id, MEASURE, kind="rule", rule_layer="provider_user", title="Terms"
+    )
+    itself = AdrRouteSet(measure_id=terms.id, adr_provider_id=desk.adr_id)
+    error = refused(desk, InvalidInput, service.name_adr_route, own, scope_id, itself)
+    assert field_of(error) == "adr_provider_id"
+    complaint, complainant = desk.file(scope_id=scope_id)
+    desk.provider = Caller(own)
+    service.acknowledge(desk.uow, desk.provider, complaint.id, Note())
+    with on(date(2027, 2, 9)):
+        escalation = Escalation(adr_provider_id=desk.adr_id)
+        error = refused(desk, InvalidInput, service.escalate, complainant, complaint.id, escalation)
+    assert field_of(error) == "adr_provider_id"
+
+
 def test_a_business_cannot_be_an_adr_body(desk: Desk) -> None:
     with pytest.raises(InvalidInput) as error:
         register_adr(desk.uow, desk.world.owner, desk.world.business_id)

@@ -413,13 +413,21 @@ def get_adr_provider(uow: UnitOfWork, adr_provider_id: int) -> AdrProviderRead:
         return AdrProviderRead.model_validate(provider)
 
 
-def _active_adr(session: Session, adr_provider_id: int, field: str) -> AdrProvider:
-    provider = session.get(AdrProvider, adr_provider_id)
-    if provider is None or provider.status != "active":
+def _neutral_adr(session: Session, adr_provider_id: int, provider_id: int) -> AdrProvider:
+    """The active ADR body ``adr_provider_id``, which is not the provider
+    ``provider_id`` itself: a body cannot be neutral about its own complaints."""
+    adr = session.get(AdrProvider, adr_provider_id)
+    if adr is None or adr.status != "active":
         raise InvalidInput.on(
-            field, lazy("no active ADR body %(adr_provider_id)s", adr_provider_id=adr_provider_id)
+            "adr_provider_id",
+            lazy("no active ADR body %(adr_provider_id)s", adr_provider_id=adr_provider_id),
         )
-    return provider
+    if adr.organization_id == provider_id:
+        raise InvalidInput.on(
+            "adr_provider_id",
+            lazy("this ADR body is the provider itself; choose a neutral one"),
+        )
+    return adr
 
 
 def name_adr_route(
@@ -444,7 +452,7 @@ def name_adr_route(
                     kind=measure.kind,
                 ),
             )
-        _active_adr(session, data.adr_provider_id, "adr_provider_id")
+        _neutral_adr(session, data.adr_provider_id, scope.organization_id)
         route = session.scalar(select(AdrRoute).where(AdrRoute.scope_id == scope.id))
         if route is None:
             route = AdrRoute(scope_id=scope.id)
@@ -990,7 +998,7 @@ def _escalate_to(
                 lazy("the provider names no ADR body for this scope: choose one"),
             )
         adr_provider_id = route.adr_provider_id
-    _active_adr(session, adr_provider_id, "adr_provider_id")
+    _neutral_adr(session, adr_provider_id, complaint.organization_id)
     if adr_provider_id == complaint.adr_provider_id:
         raise InvalidInput.on(
             "adr_provider_id", lazy("this ADR body has already had the case: choose another")
