@@ -978,6 +978,30 @@ def test_statistics_hide_small_cells_and_private_scopes(desk: Desk) -> None:
     assert field_of(error.value) == "minimum"
 
 
+def test_statistics_count_handling_time_in_business_days(desk: Desk) -> None:
+    # Filed on Friday, answered one to five business days later (over the holiday).
+    for day in (12, 13, 14, 15, 18):
+        complaint, _ = desk.file()
+        service.acknowledge(desk.uow, desk.provider, complaint.id, Note())
+        service.assess(
+            desk.uow, desk.provider, complaint.id, Assessment(severity="low", urgency="low")
+        )
+        with on(date(2027, 1, day)):
+            service.answer(
+                desk.uow, desk.provider, complaint.id, Answer(decision="not_upheld", reason="No")
+            )
+    figures = service.complaint_statistics(
+        desk.uow, ANONYMOUS, desk.world.business_id, FRIDAY, FRIDAY
+    )
+    assert (figures.cases, figures.mean_handling_days, figures.p90_handling_days) == (5, 3.0, 5)
+    assert (figures.escalation_rate, figures.by_stage["provider"]) == (0.0, 5)
+    # Filed the day before the period: not counted.
+    later = service.complaint_statistics(
+        desk.uow, ANONYMOUS, desk.world.business_id, date(2027, 1, 9), date(2027, 12, 31)
+    )
+    assert later.cases == 0
+
+
 # ---------------------------------------------------------------- evidence for a court
 
 
