@@ -1034,6 +1034,12 @@ def test_the_evidence_bundle_verifies_and_a_changed_note_does_not(desk: Desk) ->
     assert [entry.index for entry in checked.entries] == [step.record_index for step in read.steps]
     held = bundle["subject"]["complaint"]
     assert "complainant_name" not in held and "contact" not in held
+    # The proved entries hold the history, starting with the intake itself.
+    assert "steps" not in held
+    filing = bundle["entries"][0]["event"]["payload"]
+    assert filing["action"] == "file"
+    assert filing["details"]["what_happened"] == read.what_happened
+    assert filing["details"]["remedy_sought"] == read.remedy_sought
     assert NAME not in json.dumps(bundle) and CONTACT not in json.dumps(bundle)
 
     tampered = copy.deepcopy(bundle)

@@ -622,9 +622,16 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             complaint,
             Action.file,
             Party.complainant,
+            # The intake itself, so that the record (privately) commits to what was
+            # filed; never the complainant's name or contact.
             details={
                 "category": data.category.value,
+                "what_happened": data.what_happened,
+                "happened_on": data.happened_on.isoformat() if data.happened_on else None,
+                "remedy_sought": data.remedy_sought,
                 "subject": clusters.subject_key(_subject(complaint)),
+                "contact_preference": data.contact_preference.value,
+                "escalate_when_late": data.escalate_when_late,
             },
         )
         _notify(
@@ -1463,15 +1470,19 @@ def scope_figures(session: Session, scope_id: int, start: date, end: date) -> di
 def evidence(
     uow: UnitOfWork, caller: Caller, complaint_id: int, signer: Any, origin: str
 ) -> dict[str, Any]:
-    """The complaint's evidence bundle, for its parties: its history, its
-    documents by hash, and every record entry of it with its inclusion proof
-    in one signed checkpoint, to be checked offline (``agilegov record verify
-    --bundle``)."""
+    """The complaint's evidence bundle, for its parties: where it stands, its
+    documents by hash, and every record entry of it (the intake and each move,
+    in full) with its inclusion proof in one signed checkpoint, to be checked
+    offline (``agilegov record verify --bundle``)."""
     with uow:
         session = uow.session
         complaint, _ = _complaint(session, caller, complaint_id)
         read = _read(session, complaint)
-    subject = read.model_dump(mode="json", exclude={"contact", "complainant_name"})
+    # The history a court relies on is the entries, each proved; the summary
+    # says where the complaint stood when the bundle was made.
+    subject = read.model_dump(
+        mode="json", exclude={"contact", "complainant_name", "steps", "documents"}
+    )
     indexes = sorted({step.record_index for step in read.steps})
     documents = [
         {"name": doc.name, "sha256": doc.sha256, "size": doc.size, "record_index": doc.record_index}
