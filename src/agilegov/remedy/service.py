@@ -572,7 +572,9 @@ def file_complaint(uow: UnitOfWork, actor: Principal, data: ComplaintCreate) -> 
             secret = FOLLOW_SECRET_PREFIX + secrets.token_urlsafe(32)
         desk = _desk(session, scope.organization_id)
         complaint = Complaint(
-            **data.model_dump(mode="json", exclude={"scope_id"}),
+            # The date as a date: the JSON form is a string, which SQLite's DATE refuses.
+            **data.model_dump(mode="json", exclude={"scope_id", "happened_on"}),
+            happened_on=data.happened_on,
             scope_id=scope.id,
             organization_id=scope.organization_id,
             filed_by=actor.user_id,
