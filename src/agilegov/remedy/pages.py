@@ -579,9 +579,9 @@ def _move_route(move: MoveForm) -> None:
         def ask(data: Any) -> Response:
             return confirm_page(
                 request,
-                question=lazy(move.confirm or ""),
+                question=move.confirm or move.submit,
                 action=f"/complaints/{complaint_id}/{move.path}",
-                submit=lazy(move.submit),
+                submit=move.submit,
                 cancel=_back(complaint_id, secret),
                 carried=form,
             )
