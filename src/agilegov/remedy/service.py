@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -801,18 +801,19 @@ def list_complaints(
     if waiting_for is not None:
         states = [state.value for state in Status if clock_holder(state) is waiting_for]
         where.append(Complaint.status.in_(states))
+    # Not ``paginate``: each complaint is read with its steps and documents.
     with uow:
-        page = paginate(
-            uow.session,
-            Complaint,
-            where,
-            ComplaintRead,
-            limit,
-            offset,
-            order_by=[Complaint.filed_at.desc(), Complaint.id.desc()],
-            read=lambda complaint: _read(uow.session, complaint),
+        session = uow.session
+        total = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
+        found = session.scalars(
+            select(Complaint)
+            .where(*where)
+            .order_by(Complaint.filed_at.desc(), Complaint.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
-        return page
+        items = [_read(session, complaint) for complaint in found]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 # ---------------------------------------------------------------- moves
