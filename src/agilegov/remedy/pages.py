@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from agilegov import i18n
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -91,6 +92,27 @@ PARTY_NAMES = {
     Party.adr: N_("ADR body"),
     Party.platform: N_("platform"),
 }
+
+# Code names whose words, made from the name alone, would read wrong ("Adr hearing").
+WORDS = {
+    "adr": N_("ADR body"),
+    "escalated": N_("Escalated to an ADR body"),
+    "adr_hearing": N_("Before the ADR body"),
+    "adr_refused": N_("Refused by the ADR body"),
+    "refused_by_adr": N_("Refused by the ADR body"),
+    "adr_accept": N_("Accepted by the ADR body"),
+    "adr_refuse": N_("Refused by the ADR body"),
+    "adr_close": N_("Closed by the ADR body"),
+    "provider": N_("The provider's complaint desk"),
+    "court": N_("Court"),
+}
+
+
+def remedy_word(value: object) -> str:
+    """A code name of the remedy part in the page's words (a template global)."""
+    name = str(getattr(value, "value", value))
+    return i18n.gettext(WORDS[name]) if name in WORDS else choice_label(name)
+
 
 # ---------------------------------------------------------------- pure helpers
 
@@ -752,8 +774,9 @@ COMPLAINTS = Listing(
             "status",
             N_("Status"),
             Complaint.status,
-            lambda c: choice_label(c.status),
+            lambda c: remedy_word(c.status),
             choices=tuple(Status),
+            choice_labels={name: WORDS[name] for name in Status if name in WORDS},
         ),
         Column(
             "waiting_for",

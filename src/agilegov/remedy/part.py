@@ -25,6 +25,7 @@ PART = Part(
     api_routers=api.routers,
     page_routers=[pages.router],
     tabs=pages.TABS,
+    template_globals={"remedy_word": pages.remedy_word},
     trigger_subjects={"complaint_cluster": ComplaintCluster},
     commands=[remedy_app],
     # Before the webhook delivery, which sends what this job tells.
