@@ -155,7 +155,7 @@ def test_what_it_is_about_is_offered_from_the_scope(site: tuple[World, Cast, int
     filed = _file(client, scope_id, about=f"measure:{measure.id}")
     assert filed.status_code == 201
     page = client.get(FOLLOW.search(filed.text).group(1))  # type: ignore[union-attr]
-    assert f"#{measure.id}" in page.text
+    assert "Measure: Bias audit" in page.text
 
 
 @pytest.mark.parametrize(
@@ -401,7 +401,7 @@ def test_the_tab_shows_figures_with_small_cells_hidden(site: tuple[World, Cast, 
     assert page.status_code == 200, page.text
     assert "2026-04-01" in page.text and "2027-03-31" in page.text
     table = page.text[page.text.index("By category") :]
-    assert re.search(r"Decision</td><td>5</td>", table)
+    assert re.search(r"An automated decision about me</td><td>5</td>", table)
     assert re.search(r"Privacy</td><td><span class=\"muted\">fewer than 5", table)
     assert re.search(r"Safety</td><td><span class=\"muted\">fewer than 5", table)
     assert re.search(r"Complaints</dt><dd>8</dd>", page.text)
@@ -412,7 +412,7 @@ def test_the_tab_shows_figures_with_small_cells_hidden(site: tuple[World, Cast, 
     assert "ADR route" in member.text and "Complaint desk clocks" in member.text
     # Another period: none of these complaints.
     earlier = browser(pages).get(f"/scopes/{scope_id}/complaints?start=2025-04-01&end=2026-03-31")
-    assert "Decision</td><td>5</td>" not in earlier.text
+    assert "me</td><td>5</td>" not in earlier.text
     wrong = browser(pages).get(f"/scopes/{scope_id}/complaints?start=2026-13-01")
     assert wrong.status_code == 200 and "The fiscal year is shown instead." in wrong.text
 

@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, StorageState, expect
 
-from browser.browsing import TALENTBRIDGE_SCOPE, Site, assert_accessible, field, snap
+from browser.browsing import (
+    BROWSER_LOCALE,
+    TALENTBRIDGE_SCOPE,
+    Site,
+    assert_accessible,
+    field,
+    snap,
+)
 
 
 def test_a_visitor_files_a_complaint_and_follows_it(
@@ -56,3 +63,10 @@ def test_a_visitor_files_a_complaint_and_follows_it(
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Acknowledged")
     expect(visitor.get_by_text("Received; a person will look at it.")).to_be_visible()
     snap(visitor, "complaint-followed")
+
+    # In Japanese, as a browser set to it asks.
+    japanese = open_context(locale=BROWSER_LOCALE["ja"]).new_page()
+    japanese.goto(follow)
+    expect(japanese.get_by_role("heading", level=1)).to_contain_text(f"苦情 #{number}")
+    expect(japanese.get_by_text("いまの段階")).to_be_visible()
+    snap(japanese, "complaint-followed-ja")

@@ -7,7 +7,7 @@ clocks for its members)."""
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -32,7 +32,6 @@ from agilegov.remedy import clocks, service
 from agilegov.remedy.ladder import (
     ADR_STATES,
     CLOSED,
-    MOVES,
     OPEN,
     REFUSAL_GROUNDS,
     Action,
@@ -69,7 +68,14 @@ from agilegov.remedy.schemas import (
 from agilegov.schemas import Input, LongText
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
-from agilegov.web.forms import Choice, FormState, Message, problems_of, reference_label
+from agilegov.web.forms import (
+    Choice,
+    FormState,
+    Message,
+    label_of,
+    problems_of,
+    reference_label,
+)
 from agilegov.web.lists import Column, Listing, choice_label, download, read
 from agilegov.web.render import confirm_page, form_page, redirect, render, submit_form
 from agilegov.web.scope_page import scope_page
@@ -105,6 +111,33 @@ WORDS = {
     "adr_close": N_("Closed by the ADR body"),
     "provider": N_("The provider's complaint desk"),
     "court": N_("Court"),
+    # Statuses whose plain words mean something else elsewhere ("Filed": when).
+    "filed": N_("Filed, not yet acknowledged"),
+    "withdrawn": N_("Withdrawn by the complainant"),
+    "closed": N_("Closed after a missed deadline"),
+    # The history's steps, as done.
+    "file": N_("Filed the complaint"),
+    "acknowledge": N_("Acknowledged receipt"),
+    "assess": N_("Assessed severity and urgency"),
+    "answer": N_("Answered the complaint"),
+    "accept": N_("Accepted the answer"),
+    "escalate": N_("Took it to an ADR body"),
+    "refer": N_("Referred to a court"),
+    "withdraw": N_("Withdrew the complaint"),
+    "statement": N_("Made a statement"),
+    "document": N_("Gave a document"),
+    "pause": N_("Paused the clock"),
+    "resume": N_("Resumed the clock"),
+    "extend": N_("Extended a deadline"),
+    "overdue": N_("Deadline missed"),
+    "lapse": N_("Closed when the deadline passed"),
+    # Categories and ways to reply, as a complainant reads them.
+    "decision": N_("An automated decision about me"),
+    "explanation": N_("No or poor explanation of a decision"),
+    "platform": N_("Here, on the platform"),
+    "email": N_("By e-mail"),
+    "phone": N_("By phone"),
+    "post": N_("By post"),
 }
 
 
@@ -232,6 +265,11 @@ FILING_RENAMED = {"subject_id": "about", "subject_type": "about", "scope_id": "a
 SUBJECT_NAMES = {"goal": N_("Goal"), "measure": N_("Measure"), "risk": N_("Risk")}
 
 
+def _worded(names: Iterable[str]) -> list[Choice]:
+    """A select's options of code names, in the words a complainant reads."""
+    return [(str(name), WORDS.get(str(name), label_of(str(name)))) for name in names]
+
+
 def _published(session: Session, scope_id: int) -> Scope:
     scope = session.get(Scope, scope_id)
     if scope is None or scope.visibility != "public":
@@ -261,7 +299,11 @@ def _filing_form(
         ComplaintForm,
         values,
         field_problems(problems or {}, FILING_RENAMED),
-        choices={"about": [("", N_("The scope as a whole")), *_subject_choices(uow, scope_id)]},
+        choices={
+            "about": [("", N_("The scope as a whole")), *_subject_choices(uow, scope_id)],
+            "category": _worded(Category),
+            "contact_preference": _worded(ContactPreference),
+        },
         labels=FILING_LABELS,
     )
     intro = (
@@ -458,12 +500,11 @@ def allowed_moves(
                     continue
                 found.append((move, party))
                 continue
-            if move.action in MOVES:
-                try:
-                    check_move(move.action, party, status, answer_late=late)
-                except MoveRefused:
-                    continue
-                found.append((move, party))
+            try:
+                check_move(move.action, party, status, answer_late=late)
+            except MoveRefused:
+                continue
+            found.append((move, party))
     return found
 
 
@@ -520,6 +561,7 @@ def _complaint_page(
         scope = session.get(Scope, complaint.scope_id)
         scope_name = scope.name if scope else f"#{complaint.scope_id}"
         names = organization_names(session, [complaint.organization_id])
+    subjects = dict(_subject_choices(uow, complaint.scope_id)) if complaint.subject_type else {}
     page = render(
         request,
         "complaint.html",
@@ -531,6 +573,7 @@ def _complaint_page(
         secret=secret,
         back=_back(complaint_id, secret),
         scope_name=scope_name,
+        subject=subjects.get(about_value(complaint.subject_type, complaint.subject_id)),
         provider_name=names.get(complaint.organization_id, ""),
         adr=adr,
         adr_name=body_names.get(adr.organization_id, "") if adr else "",
@@ -752,6 +795,12 @@ def followed_bundle(request: Request, secret: str, uow: Uow, visitor: VisitorDep
 
 # ---------------------------------------------------------------- the list of complaints
 
+
+def _waiting_text(status: str) -> str:
+    holder = clock_holder(Status(status))
+    return i18n.gettext(PARTY_NAMES[holder]) if holder else ""
+
+
 WAITING = case(
     {state.value: holder.value for state in Status if (holder := clock_holder(state))},
     value=Complaint.status,
@@ -767,8 +816,9 @@ COMPLAINTS = Listing(
             "category",
             N_("Category"),
             Complaint.category,
-            lambda c: choice_label(c.category),
+            lambda c: remedy_word(c.category),
             choices=tuple(Category),
+            choice_labels={name: WORDS[name] for name in Category if name in WORDS},
         ),
         Column(
             "status",
@@ -782,7 +832,7 @@ COMPLAINTS = Listing(
             "waiting_for",
             N_("Whose move"),
             WAITING,
-            lambda c: choice_label(str(clock_holder(Status(c.status)) or "")),
+            lambda c: _waiting_text(c.status),
             choices=tuple(party.value for party in Party if party is not Party.platform),
             sortable=False,
             choice_labels={party.value: PARTY_NAMES[party] for party in Party},
