@@ -221,8 +221,10 @@ class ComplaintForm(Input):
     """The filing form: ``ComplaintCreate`` with what it is about as one choice."""
 
     category: Category
-    what_happened: LongText = Field(min_length=1, description=N_("What happened."))
-    happened_on: date | None = Field(default=None, description=N_("When it happened."))
+    what_happened: LongText = Field(
+        min_length=1, description=N_("What the system did, and how it affected you.")
+    )
+    happened_on: date | None = None
     remedy_sought: LongText = Field(
         min_length=1, description=N_("What would put it right for you.")
     )
@@ -235,10 +237,18 @@ class ComplaintForm(Input):
     )
     about: Annotated[
         str, StringConstraints(pattern=r"^((goal|measure|risk):[0-9]{1,18})?$", max_length=40)
-    ] = Field(default="", description=N_("A goal, measure or risk of the scope, if you know."))
+    ] = Field(
+        default="",
+        description=N_(
+            "A goal, measure or risk of the scope, if you know; none for the whole scope."
+        ),
+    )
     escalate_when_late: bool = Field(
         default=False,
-        description=N_("Take it to the provider's ADR body if the answer is late."),
+        description=N_(
+            "If the provider misses its answer deadline, the ADR body it names takes the "
+            "case without your asking again."
+        ),
     )
 
     def create(self, scope_id: int) -> ComplaintCreate:
@@ -300,7 +310,7 @@ def _filing_form(
         values,
         field_problems(problems or {}, FILING_RENAMED),
         choices={
-            "about": [("", N_("The scope as a whole")), *_subject_choices(uow, scope_id)],
+            "about": _subject_choices(uow, scope_id),
             "category": _worded(Category),
             "contact_preference": _worded(ContactPreference),
         },
