@@ -239,6 +239,8 @@ def test_withdrawing_is_asked_first(site: tuple[World, Cast, int]) -> None:
     client, follow = _file_anonymously(pages, scope_id)
     secret = follow.rsplit("/", 1)[1]
     complaint_id = service.followed(cast.uow, secret)
+    form = client.get(follow).text.split(f'action="/complaints/{complaint_id}/withdraw"', 1)
+    assert "hx-confirm=" in form[1].split(">", 1)[0]
     asked = post_form(
         client, follow, f"/complaints/{complaint_id}/withdraw", {"note": "", "secret": secret}
     )
