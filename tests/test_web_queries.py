@@ -104,6 +104,10 @@ BOUNDS: dict[str, int] = {
     "reviews tab": 12,
     "triggers tab": 9,
     "consultations tab": 11,
+    # The period's figures (the organization, the scope, the complaints), then for
+    # members the ADR route, the bodies (counted, then read) and their names, the
+    # rule measures, the cluster rule, the clusters and their complaints, the desk.
+    "complaints tab": 16,
     "history tab": 11,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 9,

@@ -5,7 +5,7 @@ inner loop, and the figures providers report."""
 from pathlib import Path
 
 from agilegov.part import Job, Part
-from agilegov.remedy import api, models
+from agilegov.remedy import api, models, pages
 from agilegov.remedy.cli import remedy_app
 from agilegov.remedy.models import ComplaintCluster
 from agilegov.remedy.service import act_on_missed_deadlines
@@ -19,9 +19,13 @@ def _missed_deadlines(uow: UnitOfWork, settings: Settings) -> None:
 
 PART = Part(
     name="remedy",
+    templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
+    page_routers=[pages.router],
+    tabs=pages.TABS,
+    template_globals={"remedy_word": pages.remedy_word},
     trigger_subjects={"complaint_cluster": ComplaintCluster},
     commands=[remedy_app],
     # Before the webhook delivery, which sends what this job tells.

@@ -1491,3 +1491,39 @@ def evidence(
     return evidence_bundle(
         uow, indexes, signer, origin, subject={"complaint": subject}, documents=documents
     )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def sides_of(uow: UnitOfWork, caller: Caller, complaint_id: int) -> set[Party]:
+    """The sides ``caller`` is on in the complaint (a stranger gets NotFound)."""
+    with uow:
+        _, sides = _complaint(uow.session, caller, complaint_id)
+        return sides
+
+
+def subjects_of(uow: UnitOfWork, scope_id: int) -> list[tuple[str, int, str]]:
+    """(kind, id, title) of the scope's goals, measures and risks: what a
+    complaint may be about."""
+    with uow:
+        found = []
+        for kind, entity in SUBJECT_KINDS.items():
+            model = entity.model
+            rows = uow.session.execute(
+                select(model.id, model.title).where(model.scope_id == scope_id).order_by(model.id)
+            )
+            found.extend((kind, id_, title) for id_, title in rows)
+        return found
+
+
+def rule_measures(uow: UnitOfWork, scope_id: int) -> list[tuple[int, str]]:
+    """(id, title) of the scope's rule measures: where an ADR route is named."""
+    model = MEASURE.model
+    with uow:
+        rows = uow.session.execute(
+            select(model.id, model.title)
+            .where(model.scope_id == scope_id, model.kind == "rule")
+            .order_by(model.id)
+        )
+        return [(id_, title) for id_, title in rows]

@@ -79,6 +79,10 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
+                    # A page whose address is a secret (a follow link) may ask
+                    # for the stricter policy; no page gets a looser one.
+                    if name == "Referrer-Policy" and headers.get(name) == "no-referrer":
+                        continue
                     headers[name] = value
                 if self.https:
                     cookies = headers.getlist("set-cookie")
