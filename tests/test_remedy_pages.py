@@ -367,6 +367,8 @@ def test_an_adr_body_registers_and_refuses_only_on_its_grounds(
     service.assess(cast.uow, provider, complaint_id, Assessment(severity="high", urgency="low"))
     service.answer(cast.uow, provider, complaint_id, Answer(decision="not_upheld", reason="Fair."))
     viewer = sign_in(pages, "viewer")
+    offered = viewer.get(f"/complaints/{complaint_id}").text
+    assert f'<option value="{adr_id}" selected>' in offered
     escalated = post_form(
         viewer,
         f"/complaints/{complaint_id}",
