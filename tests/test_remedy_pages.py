@@ -379,6 +379,14 @@ def test_an_adr_body_registers_and_refuses_only_on_its_grounds(
     page = adr_owner.get(f"/complaints/{complaint_id}")
     assert "/adr-refuse" in page.text
     assert 'value="before_court"' in page.text and 'value="provider_not_contacted"' not in page.text
+    # The body accepts; a settlement before both sides were heard is refused at its field.
+    where = f"/complaints/{complaint_id}"
+    assert post_form(adr_owner, where, f"{where}/adr-accept", {"note": ""}).status_code == 303
+    before = snapshot(pages.engine)
+    closing = {"result": "settled", "text": "Both agree on a review.", "confirmed": "yes"}
+    refused = post_form(adr_owner, where, f"{where}/adr-close", closing)
+    assert refused.status_code == 422 and field_error(refused, "result")
+    assert_unchanged(before, pages.engine)
 
 
 def _create_fields() -> dict[str, Any]:
