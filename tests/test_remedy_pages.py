@@ -367,6 +367,8 @@ def test_an_adr_body_registers_and_refuses_only_on_its_grounds(
     service.assess(cast.uow, provider, complaint_id, Assessment(severity="high", urgency="low"))
     service.answer(cast.uow, provider, complaint_id, Answer(decision="not_upheld", reason="Fair."))
     viewer = sign_in(pages, "viewer")
+    offered = viewer.get(f"/complaints/{complaint_id}").text
+    assert f'<option value="{adr_id}" selected>' in offered
     escalated = post_form(
         viewer,
         f"/complaints/{complaint_id}",
@@ -377,6 +379,14 @@ def test_an_adr_body_registers_and_refuses_only_on_its_grounds(
     page = adr_owner.get(f"/complaints/{complaint_id}")
     assert "/adr-refuse" in page.text
     assert 'value="before_court"' in page.text and 'value="provider_not_contacted"' not in page.text
+    # The body accepts; a settlement before both sides were heard is refused at its field.
+    where = f"/complaints/{complaint_id}"
+    assert post_form(adr_owner, where, f"{where}/adr-accept", {"note": ""}).status_code == 303
+    before = snapshot(pages.engine)
+    closing = {"result": "settled", "text": "Both agree on a review.", "confirmed": "yes"}
+    refused = post_form(adr_owner, where, f"{where}/adr-close", closing)
+    assert refused.status_code == 422 and field_error(refused, "result")
+    assert_unchanged(before, pages.engine)
 
 
 def _create_fields() -> dict[str, Any]:
@@ -589,3 +599,64 @@ def test_the_moves_a_side_may_make(
 ) -> None:
     found = [move.path for move, _ in allowed_moves(status, acting, late, paused)]
     assert found == moves
+
+
+# ---------------------------------------------------------------- the provider's clock, the list
+
+
+def test_the_provider_pauses_resumes_and_extends_through_its_forms(
+    site: tuple[World, Cast, int],
+) -> None:
+    pages, cast, scope_id = site
+    filed = service.file_complaint(
+        cast.uow, ANONYMOUS, ComplaintCreate(scope_id=scope_id, **_create_fields())
+    )
+    complaint_id = filed.complaint.id
+    page = f"/complaints/{complaint_id}"
+    editor = sign_in(pages, "editor")
+    paused = post_form(editor, page, f"{page}/pause", {"reason": "Waiting for the log file."})
+    assert paused.status_code == 303
+    shown = editor.get(page).text
+    assert "clock paused" in shown and f"{page}/resume" in shown and f"{page}/pause" not in shown
+    assert post_form(editor, page, f"{page}/resume", {"note": ""}).status_code == 303
+    # A deadline moved earlier is refused next to its field, and nothing is stored.
+    before = snapshot(pages.engine)
+    refused = post_form(
+        editor, page, f"{page}/extend", {"until": "2027-02-02", "reason": "More time."}
+    )
+    assert refused.status_code == 422 and "2027-02-04" in field_error(refused, "until")
+    assert_unchanged(before, pages.engine)
+    extended = post_form(
+        editor, page, f"{page}/extend", {"until": "2027-02-10", "reason": "A holiday week."}
+    )
+    assert extended.status_code == 303
+    assert "2027-02-10" in editor.get(page).text
+
+
+def test_the_list_filters_by_status_and_whose_move_and_marks_the_overdue(
+    site: tuple[World, Cast, int],
+) -> None:
+    pages, cast, scope_id = site
+    first = service.file_complaint(
+        cast.uow, ANONYMOUS, ComplaintCreate(scope_id=scope_id, **_create_fields())
+    ).complaint.id
+    second = service.file_complaint(
+        cast.uow, ANONYMOUS, ComplaintCreate(scope_id=scope_id, **_create_fields())
+    ).complaint.id
+    service.acknowledge(cast.uow, service.Caller(cast.editor), second, Note())
+    viewer = sign_in(pages, "viewer")
+    filed = viewer.get("/complaints?status=filed").text
+    assert f'href="/complaints/{first}"' in filed and f'href="/complaints/{second}"' not in filed
+    waiting = viewer.get("/complaints?waiting_for=provider").text
+    assert f'href="/complaints/{first}"' in waiting and f'href="/complaints/{second}"' in waiting
+    assert f'href="/complaints/{first}"' not in viewer.get("/complaints?waiting_for=adr").text
+    assert viewer.get("/complaints?status=lost").status_code == 400
+    assert "overdue" not in viewer.get("/complaints").text
+    # A week later (signed in again: the session has lapsed) the first's
+    # acknowledgement is overdue.
+    with clock.frozen_at(datetime(2027, 2, 8, 1, 0, tzinfo=UTC)):
+        later = sign_in(pages, "viewer").get("/complaints").text
+    row = later.split(f'href="/complaints/{first}"', 1)[1].split("</tr>", 1)[0]
+    assert "overdue" in row
+    csv = viewer.get("/complaints?format=csv")
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]

@@ -564,6 +564,9 @@ def _complaint_page(
         values, problems = None, None
         if failed is not None and failed[0] == move.path and failed[1] in (None, party):
             values, problems = failed[2], field_problems(failed[3], {})
+        elif move.path == "escalate" and route is not None:
+            # The body the provider's terms name, unless the complainant chooses another.
+            values = {"adr_provider_id": route.adr_provider_id}
         state = FormState.of(move.shape, values, problems, choices=choices, labels=MOVE_LABELS)
         forms.append((move, party, state))
     with uow:
@@ -606,6 +609,7 @@ def _complaint_page(
         forms=forms,
         document_problem=document_problem,
         can_give_documents=bool(acting) and status in OPEN,
+        document_max_bytes=DOCUMENT_MAX_BYTES,
     )
     if secret:
         page.headers.update(NO_REFERRER)
