@@ -490,3 +490,57 @@ def test_adr_bodies_routes_and_cluster_rules(api: World) -> None:
         api.client.get(f"{API}/scopes/{scope_id}/complaint-clusters", headers=api.auth("viewer"))
     )
     assert (cluster["key"], len(cluster["complaint_ids"])) == ("scope", 2)
+
+
+def test_concurrent_filings_open_one_cluster_and_concurrent_moves_take_turns(
+    api: World, database_url: str
+) -> None:
+    """Four complaints about one goal filed at once, past the threshold, open one
+    cluster holding them all; four editors acknowledging one complaint at once
+    make one move and three 422s, never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api_helpers import make_client
+
+    scope_id = api.scopes["public"]["id"]
+    goal = ok(
+        api.client.post(
+            f"{API}/scopes/{scope_id}/goals",
+            json={"title": "Every rejection explained", "level": "core_value"},
+            headers=api.auth("editor"),
+        ),
+        201,
+    )
+    client = make_client(database_url)
+    body = complaint_body(scope_id, subject_type="goal", subject_id=goal["id"])
+
+    def filing(_: int) -> int:
+        return client.post(f"{API}/complaints", json=body).status_code
+
+    def acknowledging(complaint_id: int) -> int:
+        return client.post(
+            f"{API}/complaints/{complaint_id}/acknowledge", json={}, headers=api.auth("editor")
+        ).status_code
+
+    with client, ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(filing, range(4))) == [201] * 4
+        [cluster] = ok(
+            api.client.get(
+                f"{API}/scopes/{scope_id}/complaint-clusters", headers=api.auth("viewer")
+            )
+        )
+        assert len(cluster["complaint_ids"]) == 4
+        triggers = ok(
+            api.client.get(f"{API}/scopes/{scope_id}/cycle/triggers", headers=api.auth("viewer"))
+        )["items"]
+        assert [t["kind"] for t in triggers] == ["complaint_cluster"]
+        first = cluster["complaint_ids"][0]
+        assert sorted(pool.map(acknowledging, [first] * 4)) == [200, 422, 422, 422]
+    [acknowledged] = [
+        step
+        for step in ok(api.client.get(f"{API}/complaints/{first}", headers=api.auth("editor")))[
+            "steps"
+        ]
+        if step["action"] == "acknowledge"
+    ]
+    assert acknowledged["party"] == "provider"
