@@ -274,6 +274,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("evaluation", 3600),
         ("programme deadlines", 60),
         ("regulatory reports", 60),
+        ("complaint deadlines", 60),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
     ]
@@ -286,6 +287,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "framework changes",
         "programme deadlines",
         "regulatory reports",
+        "complaint deadlines",
         "trust list refresh",
     ]
 

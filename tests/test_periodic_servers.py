@@ -53,6 +53,7 @@ JOBS = (
     "evaluation",
     "programme deadlines",
     "regulatory reports",
+    "complaint deadlines",
     "webhook delivery",
     "trust list refresh",
 )
