@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from agilegov.db import make_engine
@@ -79,12 +80,14 @@ def _verify_bundle(path: Path, key: str | None, documents: Path | None) -> None:
         table.add_column(gettext(heading))
     for entry in checked.entries:
         subject = entry.leaf.get("subject") or {}
-        table.add_row(
+        cells = (
             str(entry.index),
             str(entry.leaf.get("time")),
             str(entry.leaf.get("type")),
             f"{subject.get('type')} {subject.get('id')}",
         )
+        # The bundle comes from outside: its text is shown as it is, never as markup.
+        table.add_row(*(escape(cell) for cell in cells))
     console.print(table)
     console.print(
         gettext(
