@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 # A count over one scope: given the scope's id (a SQL value), a scalar SELECT.
 ScopeCount = Callable[[Any], Any]
+# What a part tells about a scope over a period (a regulatory report's facts):
+# given the session, the scope's id and the period's start and end, a JSON value.
+PeriodFigures = Callable[[Any, int, Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class Part:
     review_dates: Sequence[ReviewDates] = ()
     # Facts for the cycle's guards (see ``cycle.rules.CycleFacts``), by name.
     cycle_facts: Mapping[str, ScopeCount] = field(default_factory=dict)
+    # Figures of a scope over a period, by name, for the reports a regulator receives.
+    period_figures: Mapping[str, PeriodFigures] = field(default_factory=dict)
     # Command groups (a Typer with a name), or top-level commands (one without).
     commands: Sequence["typer.Typer"] = ()
     jobs: Sequence[Job] = ()
@@ -157,6 +162,10 @@ def review_dates() -> list[ReviewDates]:
 
 def cycle_facts() -> dict[str, ScopeCount]:
     return {name: fact for part in installed() for name, fact in part.cycle_facts.items()}
+
+
+def period_figures() -> dict[str, PeriodFigures]:
+    return {name: figures for part in installed() for name, figures in part.period_figures.items()}
 
 
 def template_folders() -> list[Path]:

@@ -654,8 +654,36 @@ def _open_finding_trigger(
 def _suspend_standing(
     session: Session, actor: Principal, scope: Scope, assessment: Assessment
 ) -> None:
-    """Suspend every attestation standing on the scope: issued, in its validity,
-    neither revoked nor suspended."""
+    """Suspend every attestation standing on the scope, for the assessment's
+    major nonconformity."""
+    suspend_standing(
+        session,
+        actor,
+        scope,
+        f"assessment #{assessment.id} found a major nonconformity in the scope",
+        lazy(
+            "Assessment %(assessment_id)s found a major nonconformity. The suspension can "
+            "be lifted once its assessor closes it on the closing evidence.",
+            assessment_id=assessment.id,
+        ),
+        f"/assessments/{assessment.id}",
+        assessment,
+    )
+
+
+def suspend_standing(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    reason: str,
+    why: Any,
+    link: str,
+    assessment: Assessment | None = None,
+) -> list[int]:
+    """Suspend every attestation standing on the scope (issued, in its validity,
+    neither revoked nor suspended) for ``reason``, in the caller's transaction:
+    its status list says so at once. ``assessment`` is the later assessment
+    whose nonconformity caused it, if one did. Returns the ids suspended."""
     now = clock.now()
     standing = session.scalars(
         select(Attestation)
@@ -670,10 +698,8 @@ def _suspend_standing(
     ).all()
     for attestation in standing:
         attestation.suspended_at = now
-        attestation.suspension_reason = (
-            f"assessment #{assessment.id} found a major nonconformity in the scope"
-        )
-        attestation.suspended_by_assessment_id = assessment.id
+        attestation.suspension_reason = reason
+        attestation.suspended_by_assessment_id = assessment.id if assessment else None
         issued_on = session.get(Assessment, attestation.assessment_id)
         assert issued_on is not None
         _changed_status(session, actor, attestation, issued_on, "attestation.suspended")
@@ -687,14 +713,14 @@ def _suspend_standing(
                 attestation_id=attestation.id,
                 scope=scope.name,
             ),
-            lazy(
-                "Assessment %(assessment_id)s found a major nonconformity. The suspension can "
-                "be lifted once its assessor closes it on the closing evidence.",
-                assessment_id=assessment.id,
-            ),
-            link=f"/assessments/{assessment.id}",
-            payload={"attestation_id": attestation.id, "assessment_id": assessment.id},
+            why,
+            link=link,
+            payload={
+                "attestation_id": attestation.id,
+                "assessment_id": assessment.id if assessment else None,
+            },
         )
+    return [attestation.id for attestation in standing]
 
 
 def _reschedule(

@@ -51,6 +51,8 @@ class Review(Base):
     evidence: Mapped[list[str]] = mapped_column(JSONType)
     # Versions of goals and measures the review changed: [{"kind", "id", "version"}].
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Risks of the register the review added or changed (ids).
+    risks: Mapped[list[int]] = mapped_column(JSONType, default=list)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -13,13 +13,21 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agilegov import i18n
+from agilegov import i18n, part
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.cycle import service
 from agilegov.cycle.diagram import loop_diagram
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
-from agilegov.cycle.rules import STAGE_NAMES, TRANSITIONS, Loop, Stage, TriggerKind, goes_back
+from agilegov.cycle.rules import (
+    OPENED_BY_PARTS,
+    STAGE_NAMES,
+    TRANSITIONS,
+    Loop,
+    Stage,
+    TriggerKind,
+    goes_back,
+)
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerCreate, TriggerStatus
 from agilegov.cycle.versions import version_choices, version_ref
 from agilegov.design.service import measure_titles
@@ -99,9 +107,6 @@ class TriggerForm(Input):
     loop: Loop | None = Field(
         default=None, description=N_("For a manual trigger: the loop it calls for.")
     )
-    foreseeable: bool = Field(
-        default=False, description=N_("For an incident: the risk was in the register.")
-    )
     changes_goals: bool = Field(
         default=False, description=N_("For a consultation outcome: accepted input changes goals.")
     )
@@ -112,8 +117,6 @@ class TriggerForm(Input):
             if self.loop is None:
                 raise InvalidInput.on("loop", lazy("a manual trigger says which loop it calls for"))
             facts["loop"] = self.loop.value
-        if self.kind is TriggerKind.incident:
-            facts["foreseeable"] = self.foreseeable
         if self.kind is TriggerKind.consultation_outcome:
             facts["changes_goals"] = self.changes_goals
         return TriggerCreate(kind=self.kind, cause=self.cause, facts=facts)
@@ -139,7 +142,19 @@ def _trigger_form(
             "design) or the outer loop (re-analyse conditions and risks), by the rules of its kind."
         ),
         breadcrumbs=[(f"/scopes/{scope_id}", scope.name)],
-        state=FormState.of(TriggerForm, values, problems),
+        state=FormState.of(
+            TriggerForm,
+            values,
+            problems,
+            # Incidents and commons signals open from what happened, not by hand.
+            choices={
+                "kind": [
+                    (kind.value, label_of(kind.value))
+                    for kind in TriggerKind
+                    if kind not in OPENED_BY_PARTS
+                ]
+            },
+        ),
         action=f"/scopes/{scope_id}/cycle/triggers",
         submit=N_("Open trigger"),
         cancel=f"/scopes/{scope_id}",
@@ -178,6 +193,11 @@ class ReviewForm(Input):
         max_length=200,
         description=N_("The goal and measure versions this review decided on."),
     )
+    risks: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description=N_("Risks of the register added or changed; an incident's review names them."),
+    )
     resolves: list[int] = Field(
         default_factory=list, max_length=200, description=N_("Open triggers this review settles.")
     )
@@ -188,6 +208,7 @@ class ReviewForm(Input):
             decisions=self.decisions,
             evidence=self.evidence,
             changes=[version_ref(choice, "changes") for choice in self.changes],
+            risks=self.risks,
             resolves=self.resolves,
         )
 
@@ -206,7 +227,12 @@ def _review_choices(
             .order_by(Trigger.id)
         )
         open_triggers = [(str(t.id), f"#{t.id} {t.kind}: {t.cause[:80]}") for t in triggers]
-    return scope, {"changes": versions, "resolves": open_triggers}
+        risk = part.trigger_subjects()["risk"]
+        risks = session.execute(
+            select(risk.id, risk.title).where(risk.scope_id == scope.id).order_by(risk.id)
+        )
+        register = [(str(r.id), f"#{r.id} {r.title}") for r in risks]
+    return scope, {"changes": versions, "risks": register, "resolves": open_triggers}
 
 
 def _review_form(

@@ -85,6 +85,10 @@ class CycleFacts:
     implemented_measures: int
     evaluation_reviewed: bool  # a review was recorded during this evaluation visit
     open_triggers: tuple[tuple[int, Loop], ...] = ()
+    # Open triggers whose review must say what changed in the risk register,
+    # and whether the visit's latest review names risks.
+    register_triggers: tuple[int, ...] = ()
+    register_reviewed: bool = False
 
 
 def check_transition(current: Stage, target: Stage, facts: CycleFacts) -> Loop | None:
@@ -113,6 +117,14 @@ def check_transition(current: Stage, target: Stage, facts: CycleFacts) -> Loop |
         if not facts.evaluation_reviewed:
             raise TransitionRefused(
                 lazy("evaluation ends with a review that records its decisions and evidence")
+            )
+        if facts.register_triggers and not facts.register_reviewed:
+            ids = ", ".join(f"#{trigger}" for trigger in facts.register_triggers)
+            raise TransitionRefused(
+                lazy(
+                    "the review must name the risks of the register that changed for %(ids)s",
+                    ids=ids,
+                )
             )
         outer = [trigger for trigger, loop in facts.open_triggers if loop is Loop.outer]
         if target is Stage.design and outer:
@@ -214,6 +226,19 @@ LOOP_RULES: dict[TriggerKind, LoopRule] = {
         otherwise=Loop.outer,
     ),
 }
+
+
+# Kinds opened by what happened, never by hand: an incident is foreseeable
+# because its reporter linked it to risks of the register, not because a box
+# was ticked; a commons signal comes from a match. The value says where each opens.
+OPENED_BY_PARTS: dict[TriggerKind, str] = {
+    TriggerKind.incident: "POST /api/v1/scopes/{id}/incidents",
+    TriggerKind.commons_signal: "a match of the commons",
+}
+
+# Kinds whose settling review must say what changed in the risk register: an
+# incident shows what the analysis held or missed.
+NAMES_REGISTER: frozenset[TriggerKind] = frozenset({TriggerKind.incident})
 
 
 def loop_summary(kind: TriggerKind) -> str:

@@ -69,6 +69,11 @@ class ReviewCreate(Input):
     decisions: list[ShortText] = Field(min_length=1, max_length=100)
     evidence: list[ShortText] = Field(min_length=1, max_length=100)
     changes: list[VersionRef] = Field(default_factory=list, max_length=200)
+    risks: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Risks of the register this review added or changed; an incident's review names them.",
+    )
     resolves: list[int] = Field(
         default_factory=list,
         max_length=200,
@@ -85,6 +90,7 @@ class ReviewRead(Output):
     decisions: list[str]
     evidence: list[str]
     changes: list[dict[str, Any]]
+    risks: list[int]
     decided_by: int | None
     decided_at: datetime
 

@@ -1,7 +1,8 @@
 """The cycle engine: moves each scope's double loop and keeps its history.
 
-Other parts call ``raise_trigger`` (monitoring breaches, incidents, consultation
-outcomes, commons signals); ``tick`` opens triggers for review-by dates that have
+People open triggers with ``raise_trigger``; other parts open theirs with
+``open_trigger`` in their own transactions (monitoring breaches, incidents,
+consultation outcomes, commons signals); ``tick`` opens triggers for review-by dates that have
 passed.
 """
 
@@ -17,6 +18,8 @@ from agilegov import clock, part
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.models import Cycle, Review, Transition, Trigger
 from agilegov.cycle.rules import (
+    NAMES_REGISTER,
+    OPENED_BY_PARTS,
     CycleFacts,
     Loop,
     Stage,
@@ -112,10 +115,19 @@ def _facts(session: Session, cycle: Cycle) -> CycleFacts:
             *(fact(scope_id).scalar_subquery().label(name) for name, fact in facts.items()),
         )
     ).one()
+    open_triggers = _open_triggers(session, scope_id)
+    latest = session.scalars(
+        select(Review.risks)
+        .where(Review.scope_id == scope_id, Review.visit == cycle.visit)
+        .order_by(Review.id.desc())
+        .limit(1)
+    ).first()
     return CycleFacts(
         **{name: row._mapping[name] or 0 for name in facts},
         evaluation_reviewed=bool(row.reviewed) and cycle.stage == Stage.evaluation,
-        open_triggers=tuple((t.id, Loop(t.loop)) for t in _open_triggers(session, scope_id)),
+        open_triggers=tuple((t.id, Loop(t.loop)) for t in open_triggers),
+        register_triggers=tuple(t.id for t in open_triggers if t.kind in NAMES_REGISTER),
+        register_reviewed=bool(latest),
     )
 
 
@@ -292,7 +304,17 @@ def open_trigger(
 def raise_trigger(
     uow: UnitOfWork, actor: Principal, scope_id: int, data: TriggerCreate
 ) -> TriggerRead:
-    """The entry point for people (manual) and for other parts of agilegov."""
+    """The entry point for people: a kind that opens by what happened (an
+    incident, a commons signal) is refused here."""
+    if data.kind in OPENED_BY_PARTS:
+        raise InvalidInput.on(
+            "kind",
+            lazy(
+                "a trigger of kind %(kind)s is not opened by hand; it opens from %(where)s",
+                kind=data.kind.value,
+                where=OPENED_BY_PARTS[data.kind],
+            ),
+        )
     with uow:
         scope = writable_scope(uow.session, actor, scope_id, Role.editor)
         trigger = open_trigger(uow.session, actor, scope, data)
@@ -322,40 +344,68 @@ def _check_changes(session: Session, scope: Scope, data: ReviewCreate) -> None:
             )
 
 
+def _check_risks(session: Session, scope: Scope, risk_ids: list[int]) -> None:
+    model = part.trigger_subjects()["risk"]
+    for index, risk_id in enumerate(risk_ids):
+        risk = session.get(model, risk_id)
+        if risk is None or risk.scope_id != scope.id:
+            raise InvalidInput.on(
+                f"risks[{index}]", lazy("no risk %(risk_id)s in this scope", risk_id=risk_id)
+            )
+
+
 def record_review(
     uow: UnitOfWork, actor: Principal, scope_id: int, data: ReviewCreate
 ) -> ReviewRead:
     with uow:
-        session = uow.session
-        scope = writable_scope(session, actor, scope_id, Role.reviewer)
-        cycle = _cycle(session, scope)
-        _check_changes(session, scope, data)
-        open_by_id = {t.id: t for t in _open_triggers(session, scope.id)}
-        for trigger_id in data.resolves:
-            if trigger_id not in open_by_id:
-                raise InvalidInput.on(
-                    "resolves",
-                    lazy("trigger %(trigger_id)s is not open here", trigger_id=trigger_id),
-                )
-        review = Review(
-            scope_id=scope.id,
-            stage=cycle.stage,
-            visit=cycle.visit,
-            summary=data.summary,
-            decisions=data.decisions,
-            evidence=data.evidence,
-            changes=[change.model_dump() for change in data.changes],
-            decided_by=actor.user_id,
-            decided_at=clock.now(),
-        )
-        session.add(review)
-        session.flush()
-        read = ReviewRead.model_validate(review)
-        record_event(session, actor, "review.created", review.id, read, scope=scope)
-        for trigger_id in dict.fromkeys(data.resolves):
-            _resolve(session, actor, scope, open_by_id[trigger_id], review)
+        scope = writable_scope(uow.session, actor, scope_id, Role.reviewer)
+        read = ReviewRead.model_validate(review_in(uow.session, actor, scope, data))
         uow.commit()
         return read
+
+
+def review_in(session: Session, actor: Principal, scope: Scope, data: ReviewCreate) -> Review:
+    """Record a review of ``scope`` and settle the triggers it resolves, in the
+    caller's transaction (a part settling its own trigger, as a commons signal
+    dismissed with its reason)."""
+    cycle = _cycle(session, scope)
+    _check_changes(session, scope, data)
+    _check_risks(session, scope, data.risks)
+    open_by_id = {t.id: t for t in _open_triggers(session, scope.id)}
+    for trigger_id in data.resolves:
+        if trigger_id not in open_by_id:
+            raise InvalidInput.on(
+                "resolves",
+                lazy("trigger %(trigger_id)s is not open here", trigger_id=trigger_id),
+            )
+        if open_by_id[trigger_id].kind in NAMES_REGISTER and not data.risks:
+            raise InvalidInput.on(
+                "risks",
+                lazy(
+                    "trigger %(trigger_id)s is an incident: name the risks of the register "
+                    "that were added or changed",
+                    trigger_id=trigger_id,
+                ),
+            )
+    review = Review(
+        scope_id=scope.id,
+        stage=cycle.stage,
+        visit=cycle.visit,
+        summary=data.summary,
+        decisions=data.decisions,
+        evidence=data.evidence,
+        changes=[change.model_dump() for change in data.changes],
+        risks=list(dict.fromkeys(data.risks)),
+        decided_by=actor.user_id,
+        decided_at=clock.now(),
+    )
+    session.add(review)
+    session.flush()
+    read = ReviewRead.model_validate(review)
+    record_event(session, actor, "review.created", review.id, read, scope=scope)
+    for trigger_id in dict.fromkeys(data.resolves):
+        _resolve(session, actor, scope, open_by_id[trigger_id], review)
+    return review
 
 
 def review_decided_at(session: Session, scope_id: int, review_id: int) -> datetime | None:
@@ -586,4 +636,15 @@ def reviews_between(
             .where(Review.scope_id == scope_id, Review.decided_at >= start, Review.decided_at < end)
             .order_by(Review.decided_at, Review.id)
         )
+    )
+
+
+def trigger_statuses(session: Session, trigger_ids: Collection[int]) -> dict[int, str]:
+    """Whether each trigger is open or resolved, by id (one query)."""
+    if not trigger_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))
+        ).tuples()
     )

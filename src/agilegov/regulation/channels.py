@@ -71,6 +71,28 @@ def _channel(session: Session, channel_id: int) -> ReportingChannel:
     return channel
 
 
+def channel_of(
+    session: Session, channel_id: int, missing: Exception | None = None
+) -> ReportingChannelRead:
+    """A channel, for other parts (public, like every channel); ``missing`` is
+    raised when there is none (else NotFound)."""
+    channel = session.get(ReportingChannel, channel_id)
+    if channel is None:
+        raise missing or NotFound(
+            lazy("reporting channel %(channel_id)s not found", channel_id=channel_id)
+        )
+    return ReportingChannelRead.model_validate(channel)
+
+
+def channels_of(session: Session, organization_id: int) -> list[int]:
+    """The ids of an organization's channels."""
+    return list(
+        session.scalars(
+            select(ReportingChannel.id).where(ReportingChannel.organization_id == organization_id)
+        )
+    )
+
+
 # ---------------------------------------------------------------- channels
 
 
@@ -182,73 +204,79 @@ def file_report(
     """A business's editor files a risk report on an open channel; it is late
     when filed more than the channel's hours after the business became aware."""
     with uow:
-        session = uow.session
-        channel = _channel(session, channel_id)
-        organization = _organization(
-            session, actor, data.organization_id, OrganizationKind.business
-        )
-        if channel.status != ChannelStatus.open:
-            raise Conflict(
-                lazy(
-                    "reporting channel %(channel_id)s is closed and takes no new reports",
-                    channel_id=channel_id,
-                )
-            )
-        now = clock.now()
-        if data.became_aware_at > now:
-            raise InvalidInput.on("became_aware_at", lazy("must not be in the future"))
-        if data.scope_id is not None:
-            scope = session.get(Scope, data.scope_id)
-            if scope is None or scope.organization_id != organization.id:
-                raise InvalidInput.on(
-                    "scope_id",
-                    lazy(
-                        "no scope %(scope_id)s of %(organization)s",
-                        scope_id=data.scope_id,
-                        organization=organization.name,
-                    ),
-                )
-        report = RiskReport(
-            **data.model_dump(),
-            channel_id=channel.id,
-            filed_at=now,
-            filed_by=actor.user_id,
-            late=now - data.became_aware_at > timedelta(hours=channel.hours_to_report),
-        )
-        session.add(report)
-        session.flush()
-        read = RiskReportRead.model_validate(report)
-        # Filed under the business, never a scope: an event of a published
-        # scope would be readable by anyone.
-        record_event(
-            session,
-            actor,
-            "risk_report.filed",
-            report.id,
-            read,
-            organization_id=organization.id,
-            private=True,
-        )
-        notify_owners(
-            session,
-            actor,
-            channel.organization_id,
-            "risk_report.filed",
-            lazy("Risk report on %(channel)s: %(title)s", channel=channel.title, title=read.title),
-            lazy(
-                "Severity: %(severity)s. Read it among the channel's reports.",
-                severity=read.severity.value,
-            ),
-            link=f"/risk-reports/{report.id}",
-            payload={
-                "risk_report_id": report.id,
-                "channel_id": channel.id,
-                "severity": read.severity.value,
-                "late": read.late,
-            },
-        )
+        read = file_in(uow.session, actor, channel_id, data)
         uow.commit()
         return read
+
+
+def file_in(
+    session: Session, actor: Principal, channel_id: int, data: RiskReportCreate
+) -> RiskReportRead:
+    """File a risk report in the caller's transaction (an incident's report to
+    its regulator files one too)."""
+    channel = _channel(session, channel_id)
+    organization = _organization(session, actor, data.organization_id, OrganizationKind.business)
+    if channel.status != ChannelStatus.open:
+        raise Conflict(
+            lazy(
+                "reporting channel %(channel_id)s is closed and takes no new reports",
+                channel_id=channel_id,
+            )
+        )
+    now = clock.now()
+    if data.became_aware_at > now:
+        raise InvalidInput.on("became_aware_at", lazy("must not be in the future"))
+    if data.scope_id is not None:
+        scope = session.get(Scope, data.scope_id)
+        if scope is None or scope.organization_id != organization.id:
+            raise InvalidInput.on(
+                "scope_id",
+                lazy(
+                    "no scope %(scope_id)s of %(organization)s",
+                    scope_id=data.scope_id,
+                    organization=organization.name,
+                ),
+            )
+    report = RiskReport(
+        **data.model_dump(),
+        channel_id=channel.id,
+        filed_at=now,
+        filed_by=actor.user_id,
+        late=now - data.became_aware_at > timedelta(hours=channel.hours_to_report),
+    )
+    session.add(report)
+    session.flush()
+    read = RiskReportRead.model_validate(report)
+    # Filed under the business, never a scope: an event of a published
+    # scope would be readable by anyone.
+    record_event(
+        session,
+        actor,
+        "risk_report.filed",
+        report.id,
+        read,
+        organization_id=organization.id,
+        private=True,
+    )
+    notify_owners(
+        session,
+        actor,
+        channel.organization_id,
+        "risk_report.filed",
+        lazy("Risk report on %(channel)s: %(title)s", channel=channel.title, title=read.title),
+        lazy(
+            "Severity: %(severity)s. Read it among the channel's reports.",
+            severity=read.severity.value,
+        ),
+        link=f"/risk-reports/{report.id}",
+        payload={
+            "risk_report_id": report.id,
+            "channel_id": channel.id,
+            "severity": read.severity.value,
+            "late": read.late,
+        },
+    )
+    return read
 
 
 def get_report(uow: UnitOfWork, actor: Principal, report_id: int) -> RiskReportRead:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from agilegov import clock, workdays
+from agilegov import clock, part, workdays
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
@@ -70,7 +70,6 @@ from agilegov.regulation.schemas import (
     SectorSummaryCreate,
     SectorSummaryRead,
 )
-from agilegov.remedy.service import scope_figures
 from agilegov.schemas import Page
 from agilegov.scoped import Kind, read_item
 from agilegov.signing_keys import organization_key
@@ -85,9 +84,6 @@ from agilegov.versioning import keep_version
 PERIOD_ZONE = ZoneInfo("Asia/Tokyo")
 # How many business days before the due date the adopter is reminded.
 REMIND_BUSINESS_DAYS = 5
-NOT_YET_RECORDED = {
-    "incidents": "Incident records do not exist on this platform yet.",
-}
 
 
 def is_government(session: Session, organization_id: int) -> bool:
@@ -485,10 +481,12 @@ def _facts(
             }
             for review in reviews
         ],
-        # Complaints filed in the period, as the provider's statistics count them.
-        "complaints": scope_figures(session, scope.id, start, end),
-        "incidents": None,
-        "notes": dict(NOT_YET_RECORDED),
+        # What the other parts count over the period: complaints filed, as the
+        # provider's statistics count them; incidents discovered, and so on.
+        **{
+            name: figures(session, scope.id, start, end)
+            for name, figures in part.period_figures().items()
+        },
     }
 
 
