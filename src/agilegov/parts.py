@@ -10,6 +10,7 @@ docs/architecture.md).
 from agilegov import part
 from agilegov.analysis.part import PART as analysis
 from agilegov.assurance.part import PART as assurance
+from agilegov.commons.part import PART as commons
 from agilegov.cycle.part import PART as cycle
 from agilegov.design.part import PART as design
 from agilegov.dialogue.part import PART as dialogue
@@ -41,6 +42,8 @@ PARTS: tuple[part.Part, ...] = (
     remedy,
     # After dialogue: an evaluation names the consultation that heard users.
     regulation,
+    # After regulation: an incident is reported on a regulator's channel.
+    commons,
 )
 
 part.install(PARTS)

@@ -12,6 +12,7 @@ filed under no organization: the commons does not say who shared it."""
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ from agilegov.commons.models import (
     incident_risks,
 )
 from agilegov.commons.path import Action, Branch, Consequence, Party, Status
-from agilegov.commons.pseudonymise import Identifiers, identifying, propose
+from agilegov.commons.pseudonymise import Harm, Identifiers, identifying, propose
 from agilegov.commons.schemas import (
     ChannelChoice,
     Compensation,
@@ -70,6 +71,7 @@ from agilegov.commons.schemas import (
 from agilegov.commons.vocabulary import (
     PLATFORM_LICENCE,
     HarmSeverity,
+    HarmType,
     IncidentKind,
     Licence,
     Source,
@@ -959,15 +961,19 @@ def _frameworks(session: Session, scope_id: int) -> list[str]:
 
 def _proposal(session: Session, incident: Incident) -> ShareProposal:
     identifiers = _identifiers(session, incident)
+    harms = [
+        Harm(HarmType(h["type"]), HarmSeverity(h["severity"]), h["affected"], h["count"])
+        for h in incident.harms
+    ]
     proposed = propose(
-        incident.title, incident.description, incident.harms, incident.occurred_on, identifiers
+        incident.title, incident.description, harms, incident.occurred_on, identifiers
     )
     return ShareProposal(
         kind=IncidentKind(incident.kind),
         title=proposed.title,
         description=proposed.description,
         occurred=proposed.occurred,
-        harms=list(proposed.harms),
+        harms=[asdict(harm) for harm in proposed.harms],
         harm_types=sorted({harm["type"] for harm in incident.harms}),
         system_kinds=sorted({system["kind"] for system in incident.systems}),
         techniques=list(incident.techniques),
@@ -1459,7 +1465,7 @@ def _signal(session: Session, shared: SharedIncident, match: matching.Match) -> 
         )
     ):
         return 0
-    reasons = [reason.as_dict() for reason in match.reasons]
+    reasons = [asdict(reason) for reason in match.reasons]
     signal = CommonsSignal(
         shared_incident_id=shared.id,
         scope_id=scope.id,

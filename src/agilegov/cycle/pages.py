@@ -42,7 +42,7 @@ from agilegov.tenancy import Scope, writable_scope
 from agilegov.uow import UnitOfWork
 from agilegov.versioning import EntityVersion
 from agilegov.web.crud import compare_versions
-from agilegov.web.forms import Choice, FormState
+from agilegov.web.forms import Choice, FormState, label_of
 from agilegov.web.lists import Column, Listing, choice_label, read
 from agilegov.web.render import confirm_page, form_page, submit_form, when_text
 from agilegov.web.scope_page import OVERVIEW, scope_page

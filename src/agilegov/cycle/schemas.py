@@ -72,7 +72,7 @@ class ReviewCreate(Input):
     risks: list[int] = Field(
         default_factory=list,
         max_length=200,
-        description="Risks of the register this review added or changed; an incident's review names them.",
+        description="Risks of the register this review added or changed (an incident needs them).",
     )
     resolves: list[int] = Field(
         default_factory=list,
