@@ -79,12 +79,17 @@ PLACEHOLDERS = {
 # Latin letters and digits: a Latin name's edges must not touch one.
 _LATIN = "0-9A-Za-z\u00c0-\u024f"
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-# Legal forms dropped to find the name a text uses on its own.
-_LEGAL_FORM = re.compile(
-    r"^\s*(?:株式会社|有限会社|合同会社|\(株\))\s*"
-    r"|\s*(?:株式会社|有限会社|合同会社|\(株\))\s*$"
-    r"|,?\s+(?:inc\.?|corp\.?|corporation|co\.,?\s*ltd\.?|ltd\.?|llc|k\.k\.|gmbh|plc)$",
-    re.IGNORECASE,
+# Legal forms: an organization's name is found with or without one, before
+# or after it ("タレントブリッジ株式会社", "(株)タレントブリッジ", "Acme, Inc.").
+_JAPANESE_FORM = r"(?:株式会社|有限会社|合同会社|\((?:株|有|同)\))"
+_LATIN_FORM = r"(?:inc|corp|corporation|co\.,?\s*ltd|ltd|llc|k\.k|gmbh|plc)"
+_WITHOUT_FORM = re.compile(
+    rf"^{_JAPANESE_FORM}\s*|\s*{_JAPANESE_FORM}$|,?\s+{_LATIN_FORM}\.?$", re.IGNORECASE
+)
+_FORM_BEFORE = rf"(?:{_JAPANESE_FORM}\s*)?"
+# A Latin form's final dot stays where it may end the sentence.
+_FORM_AFTER = (
+    rf"(?:\s*{_JAPANESE_FORM}|,?\s+{_LATIN_FORM}(?:\.(?=\s*(?-i:[a-z,;:)])))?(?![{_LATIN}]))?"
 )
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -225,11 +230,7 @@ def _names(identifiers: Identifiers) -> tuple[re.Pattern[str] | None, dict[str, 
     named = [
         *((name, Role.person) for name in identifiers.people),
         (identifiers.scope_name, Role.system),
-        *(
-            (variant, Role.organization)
-            for name in identifiers.organization_names
-            for variant in _variants(name)
-        ),
+        *((_without_form(name), Role.organization) for name in identifiers.organization_names),
         (identifiers.slug, Role.organization),
         *((domain, Role.organization) for domain in _domains(identifiers)),
     ]
@@ -242,7 +243,7 @@ def _names(identifiers: Identifiers) -> tuple[re.Pattern[str] | None, dict[str, 
         return None, {}
     terms = sorted(by_key.values(), key=lambda term: len(term[0]), reverse=True)
     alternatives = "|".join(
-        f"(?P<name{index}>{_name_pattern(name)})" for index, (name, _) in enumerate(terms)
+        f"(?P<name{index}>{_name_pattern(name, role)})" for index, (name, role) in enumerate(terms)
     )
     # An English article before a name is taken with it, so that the
     # placeholder's own does not double it ("the Acme team").
@@ -252,15 +253,15 @@ def _names(identifiers: Identifiers) -> tuple[re.Pattern[str] | None, dict[str, 
     return pattern, {f"name{index}": role for index, (_, role) in enumerate(terms)}
 
 
-def _variants(name: str) -> list[str]:
-    """A legal name and the name without its legal form ("タレントブリッジ株式会社",
-    "タレントブリッジ"; "Acme, Inc.", "Acme")."""
+def _without_form(name: str) -> str:
+    """An organization's name without its legal form ("タレントブリッジ株式会社":
+    "タレントブリッジ"; "Acme, Inc.": "Acme"), unless little else is left."""
     name = normalised(name).strip()
-    short = _LEGAL_FORM.sub("", name).strip()
-    return [name, short] if len(short) >= 2 and short != name else [name]
+    short = _WITHOUT_FORM.sub("", name).strip()
+    return short if len(short) >= 2 else name
 
 
-def _name_pattern(name: str) -> str:
+def _name_pattern(name: str, role: Role) -> str:
     words = name.split()
     pattern = ""
     for index, word in enumerate(words):
@@ -272,6 +273,8 @@ def _name_pattern(name: str) -> str:
         pattern = rf"(?<![{_LATIN}]){pattern}"
     if re.match(f"[{_LATIN}]", name[-1]):
         pattern = rf"{pattern}(?![{_LATIN}])"
+    if role is Role.organization:
+        return f"{_FORM_BEFORE}{pattern}{_FORM_AFTER}"
     return pattern
 
 
