@@ -240,6 +240,8 @@ def test_shared_incidents_rank_against_an_incident() -> None:
     index = Index.of_incidents(shared)
     (best, *_) = index.rank(IncidentFacts(techniques=frozenset({"AML.T0051.000"})), 5)
     assert best.key == 10
+    # An incident shared as it is matches itself fully.
+    assert index.rank(shared[11], 1)[0].score == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
