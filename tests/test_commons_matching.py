@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -239,6 +240,8 @@ def test_shared_incidents_rank_against_an_incident() -> None:
     index = Index.of_incidents(shared)
     (best, *_) = index.rank(IncidentFacts(techniques=frozenset({"AML.T0051.000"})), 5)
     assert best.key == 10
+    # An incident shared as it is matches itself fully.
+    assert index.rank(shared[11], 1)[0].score == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +256,7 @@ def test_shared_incidents_rank_against_an_incident() -> None:
         (lambda: Settings({TEXT: -1.0}), "weights"),
     ],
 )
-def test_bad_input_is_refused_naming_the_field(make, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_naming_the_field(make: Callable[[], object], field: str) -> None:
     with pytest.raises(MatchingInputError) as refused:
         make()
     assert refused.value.field == field
@@ -265,7 +268,9 @@ ATLAS_HIDDEN_FLOOR = 0.35  # techniques hidden from the query; measured 0.411
 AVID_FLOOR = 0.9  # harm types hidden from the query; measured 0.972
 
 
-def mean_precision_at_5(profiles: list[Profile], queries: list[IncidentFacts], related) -> float:  # type: ignore[no-untyped-def]
+def mean_precision_at_5(
+    profiles: list[Profile], queries: list[IncidentFacts], related: np.ndarray
+) -> float:
     index = Index.build(profiles)
     precisions = []
     for i, query in enumerate(queries):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -258,7 +258,10 @@ class Index:
     def of_incidents(
         cls, incidents: Mapping[int, IncidentFacts], settings: Settings | None = None
     ) -> Index:
-        """An index of shared incidents, to rank them against an incident."""
+        """An index of shared incidents, to rank them against an incident. They
+        have no risk register, so their harm types are compared once."""
+        settings = settings or Settings()
+        settings = replace(settings, weights={**settings.weights, RISK_CATEGORIES: 0.0})
         return cls.build(
             (
                 Profile(
