@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from agilegov.i18n import Lazy, lazy
 
@@ -77,11 +77,66 @@ class MatchingInputError(ValueError):
 
 @dataclass(frozen=True)
 class TextSettings:
-    """How texts become TF-IDF vectors (scikit-learn's TfidfVectorizer)."""
+    """How texts become TF-IDF vectors: n-gram counts hashed into
+    ``2**features`` columns (scikit-learn's HashingVectorizer), weighted by
+    the inverse document frequency over the profiles (TfidfTransformer)."""
 
     analyzer: str = "char_wb"
     ngram_range: tuple[int, int] = (3, 5)
     sublinear_tf: bool = True
+    features: int = 20
+
+    def hashing(self) -> HashingVectorizer:
+        return HashingVectorizer(
+            analyzer=self.analyzer,
+            ngram_range=self.ngram_range,
+            n_features=2**self.features,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float64,
+        )
+
+
+class TextCounts:
+    """Each text's hashed n-gram counts, kept between builds of an index: a
+    text's counts depend on it alone, so an index rebuilt after one profile
+    changed counts that profile's text only. Holds at most ``size`` texts,
+    forgetting the least recently used."""
+
+    def __init__(self, settings: TextSettings | None = None, size: int = 100_000) -> None:
+        self.settings = settings or TextSettings()
+        self._hashing = self.settings.hashing()
+        self._size = size
+        # A text's n-gram columns and counts.
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def of(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._rows))
+        if missing:
+            counted = self._hashing.transform(missing).tocsr()
+            for position, text in enumerate(missing):
+                start, end = counted.indptr[position], counted.indptr[position + 1]
+                self._rows[text] = (counted.indices[start:end], counted.data[start:end])
+        rows = []
+        for text in texts:
+            row = self._rows.pop(text)
+            self._rows[text] = row  # now the most recently used
+            rows.append(row)
+        while len(self._rows) > self._size:
+            del self._rows[next(iter(self._rows))]
+        # One matrix from the kept rows' arrays, without a matrix per row.
+        lengths = np.fromiter((len(indices) for indices, _ in rows), np.int64, len(rows))
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
+        if not rows:
+            return sparse.csr_matrix((0, 2**self.settings.features))
+        return sparse.csr_matrix(
+            (
+                np.concatenate([data for _, data in rows]),
+                np.concatenate([indices for indices, _ in rows]),
+                indptr,
+            ),
+            shape=(len(rows), 2**self.settings.features),
+        )
 
 
 @dataclass(frozen=True)
@@ -215,13 +270,13 @@ class Index:
         profiles: Sequence[Profile],
         settings: Settings,
         facets: Mapping[str, _Facet],
-        vectorizer: TfidfVectorizer | None,
+        weighting: tuple[TextCounts, TfidfTransformer, np.ndarray] | None,
         texts: sparse.csr_matrix | None,
     ) -> None:
         self.profiles = profiles
         self.settings = settings
         self._facets = facets
-        self._vectorizer = vectorizer
+        self._weighting = weighting
         self._texts = texts
         self._keys = np.array([p.key for p in profiles], dtype=np.int64)
         self._thresholds = np.array(
@@ -229,8 +284,17 @@ class Index:
         )
 
     @classmethod
-    def build(cls, profiles: Iterable[Profile], settings: Settings | None = None) -> Index:
+    def build(
+        cls,
+        profiles: Iterable[Profile],
+        settings: Settings | None = None,
+        counts: TextCounts | None = None,
+    ) -> Index:
+        """``counts`` keeps texts' counts between builds (made anew if none);
+        it must count with ``settings.text``."""
         settings = settings or Settings()
+        if counts is None or counts.settings != settings.text:
+            counts = TextCounts(settings.text)
         profiles = list(profiles)
         keys = [p.key for p in profiles]
         if len(set(keys)) != len(keys):
@@ -240,23 +304,24 @@ class Index:
             for facet in FACETS
             if settings.weight(facet) > 0
         }
-        vectorizer, texts = None, None
+        weighting, texts = None, None
         if settings.weight(TEXT) > 0 and any(p.text.strip() for p in profiles):
-            vectorizer = TfidfVectorizer(
-                analyzer=settings.text.analyzer,
-                ngram_range=settings.text.ngram_range,
-                sublinear_tf=settings.text.sublinear_tf,
-                dtype=np.float64,
-            )
-            try:
-                texts = vectorizer.fit_transform([p.text for p in profiles]).tocsr()
-            except ValueError:  # no term at all (texts of punctuation only)
-                vectorizer, texts = None, None
-        return cls(profiles, settings, facets, vectorizer, texts)
+            counted = counts.of([p.text for p in profiles])
+            # Only n-grams some profile has count: as with a vocabulary fitted on
+            # the profiles, an incident's other n-grams neither add nor dilute.
+            known = np.asarray((counted > 0).sum(axis=0)).ravel() > 0
+            if known.any():
+                transformer = TfidfTransformer(sublinear_tf=settings.text.sublinear_tf)
+                texts = transformer.fit_transform(counted).tocsr()
+                weighting = (counts, transformer, known)
+        return cls(profiles, settings, facets, weighting, texts)
 
     @classmethod
     def of_incidents(
-        cls, incidents: Mapping[int, IncidentFacts], settings: Settings | None = None
+        cls,
+        incidents: Mapping[int, IncidentFacts],
+        settings: Settings | None = None,
+        counts: TextCounts | None = None,
     ) -> Index:
         """An index of shared incidents, to rank them against an incident. They
         have no risk register, so their harm types are compared once."""
@@ -275,6 +340,7 @@ class Index:
                 for key, facts in incidents.items()
             ),
             settings,
+            counts,
         )
 
     def _similarities(self, incident: IncidentFacts) -> tuple[np.ndarray, float, np.ndarray | None]:
@@ -298,9 +364,12 @@ class Index:
                 cosine = shared / np.sqrt(index.sizes * len(values))
             total += weight * np.nan_to_num(cosine)
         texts = None
-        if self._vectorizer is not None and self._texts is not None and incident.text.strip():
+        if self._weighting is not None and self._texts is not None and incident.text.strip():
             weights += self.settings.weight(TEXT)
-            query = self._vectorizer.transform([incident.text])
+            counts, transformer, known = self._weighting
+            counted = counts.of([incident.text]).multiply(known).tocsr()
+            counted.eliminate_zeros()  # a zero count's log would be minus infinity
+            query = transformer.transform(counted)
             texts = (self._texts @ query.T).toarray().ravel()
             total += self.settings.weight(TEXT) * texts
         return total, weights, texts

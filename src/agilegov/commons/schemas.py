@@ -67,10 +67,18 @@ class IncidentCreate(Input):
         return self
 
 
+# What a step of an incident's history records: a move of the path, or what
+# happens beside it (recorded, its channel named, a report filed, shared).
+StepAction = StrEnum(
+    "StepAction",
+    {name: name for name in [*Action, "recorded", "channel_named", "reported", "shared"]},
+)
+
+
 class IncidentStepRead(Output):
     id: int
     at: datetime
-    action: Action
+    action: StepAction
     party: Party
     status: Status
     note: str

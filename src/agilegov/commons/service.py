@@ -99,6 +99,26 @@ JAPAN = ZoneInfo("Asia/Tokyo")
 FEED_ENTRIES = 50
 EXPORT_LIMIT = 1_000
 
+
+class _Matcher:
+    """The index of subscribed scopes, kept for the life of the process and
+    built anew only when what the scopes share changed; when it is, only the
+    texts that changed are counted again."""
+
+    def __init__(self) -> None:
+        self.counts = matching.TextCounts()
+        self.profiles: tuple[matching.Profile, ...] | None = None
+        self.index: matching.Index | None = None
+
+    def index_of(self, profiles: Sequence[matching.Profile]) -> matching.Index:
+        if self.index is None or tuple(profiles) != self.profiles:
+            self.index = matching.Index.build(profiles, counts=self.counts)
+            self.profiles = tuple(profiles)
+        return self.index
+
+
+_MATCHER = _Matcher()
+
 _SEVERITY_OF_HARM = {"minor": 0, "moderate": 1, "serious": 2, "fatal": 3}
 _REPORT_SEVERITY = {0: Severity.low, 1: Severity.medium, 2: Severity.high, 3: Severity.critical}
 
@@ -178,7 +198,7 @@ def _mark_done(session: Session, items: Sequence[PledgeItem], today: date) -> No
             select(MEASURE.model.id, MEASURE.model.version).where(
                 MEASURE.model.id.in_([item.measure_id for item in pending])
             )
-        ).tuples()
+        ).all()
     )
     for item in pending:
         version = versions.get(item.measure_id, item.pledged_version)
@@ -1379,7 +1399,7 @@ def get_subscription(uow: UnitOfWork, actor: Principal, scope_id: int) -> Subscr
         return None if subscription is None else SubscriptionRead.model_validate(subscription)
 
 
-def profiles(session: Session, exclude_scope_ids: set[int] | None = None) -> list[matching.Profile]:
+def profiles(session: Session) -> list[matching.Profile]:
     """What every active subscription's scope shares with incidents: its
     subscription's words, its description, its risks and their impact areas,
     and the frameworks it follows (four queries, however many scopes)."""
@@ -1389,11 +1409,7 @@ def profiles(session: Session, exclude_scope_ids: set[int] | None = None) -> lis
         .where(CommonsSubscription.active.is_(True), Scope.status == "active")
         .order_by(CommonsSubscription.scope_id)
     ).all()
-    ids = [
-        row[0].scope_id
-        for row in subscriptions
-        if row[0].scope_id not in (exclude_scope_ids or set())
-    ]
+    ids = [row[0].scope_id for row in subscriptions]
     texts: dict[int, list[str]] = {scope_id: [] for scope_id in ids}
     areas: dict[int, set[str]] = {scope_id: set() for scope_id in ids}
     risk = RISK.model
@@ -1445,14 +1461,15 @@ def _match(
 ) -> int:
     """Signal every subscribed scope a newly shared incident matches above its
     threshold: a commons signal and a ``commons_signal`` trigger (outer loop)."""
-    found = profiles(session, exclude_scope_ids)
+    found = profiles(session)
     if not found or not shared:
         return 0
-    index = matching.Index.build(found)
+    index = _MATCHER.index_of(found)
     opened = 0
     for incident in shared:
         for match in index.matches(_facts_of(incident)):
-            opened += _signal(session, incident, match)
+            if match.key not in (exclude_scope_ids or set()):
+                opened += _signal(session, incident, match)
     return opened
 
 

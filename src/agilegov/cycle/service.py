@@ -646,5 +646,5 @@ def trigger_statuses(session: Session, trigger_ids: Collection[int]) -> dict[int
     return dict(
         session.execute(
             select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))
-        ).tuples()
+        ).all()
     )
