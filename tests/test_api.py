@@ -532,28 +532,24 @@ def test_the_cycle_runs_both_loops_through_the_api(shared: World) -> None:
         (trigger["id"], review["id"])
     ]
 
-    # An unforeseen incident calls for the outer loop: back to analysis, not design.
+    # A changed condition calls for the outer loop: back to analysis, not design.
     move("operation")
-    incident = ok(
+    changed = ok(
         client.post(
             f"{base}/cycle/triggers",
-            json={
-                "kind": "incident",
-                "cause": "an unforeseen failure",
-                "facts": {"foreseeable": False},
-            },
+            json={"kind": "condition_change", "cause": "a new regulation"},
             headers=editor,
         ),
         201,
     )
-    assert incident["loop"] == "outer"
+    assert changed["loop"] == "outer"
     ok(
         client.post(
             f"{base}/reviews",
             json={
                 "summary": "premises moved",
                 "decisions": ["re-analyse"],
-                "evidence": ["incident"],
+                "evidence": ["the regulation"],
             },
             headers=reviewer,
         ),

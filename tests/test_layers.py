@@ -171,7 +171,9 @@ def test_a_trigger_is_about_something_in_its_scope(world, subject, field):
             world.uow,
             world.editor,
             scope,
-            TriggerCreate(kind="incident", cause="a complaint about a rejection", **subject),
+            TriggerCreate(
+                kind="complaint_cluster", cause="complaints about a rejection", **subject
+            ),
         )
     assert refused.value.problems[0].field == field
     assert (row_counts(world.uow), event_count(world.uow)) == (before, events)

@@ -275,6 +275,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("programme deadlines", 60),
         ("regulatory reports", 60),
         ("complaint deadlines", 60),
+        ("incident deadlines", 60),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
     ]
@@ -288,6 +289,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "programme deadlines",
         "regulatory reports",
         "complaint deadlines",
+        "incident deadlines",
         "trust list refresh",
     ]
 

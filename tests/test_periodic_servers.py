@@ -54,6 +54,7 @@ JOBS = (
     "programme deadlines",
     "regulatory reports",
     "complaint deadlines",
+    "incident deadlines",
     "webhook delivery",
     "trust list refresh",
 )

@@ -104,8 +104,7 @@ def test_a_report_is_drafted_from_the_periods_evaluations_measures_and_reviews(
     assert [m["version"] for m in facts["measure_changes"]] == [2]
     assert len(facts["reviews"]) == 1
     assert facts["complaints"]["cases"] == 0 and facts["complaints"]["minimum"] == 5
-    assert facts["incidents"] is None
-    assert set(facts["notes"]) == {"incidents"}
+    assert facts["incidents"]["total"] == 0 and facts["incidents"]["unforeseeable"] == 0
 
 
 def test_an_editor_drafts_on_demand_once(world: World) -> None:
