@@ -407,9 +407,10 @@ def record_incident(
                 incident_risks.insert(),
                 [{"incident_id": incident.id, "risk_id": risk_id} for risk_id in risk_ids],
             )
+        # Opened by the platform's rule, with the incident as its evidence.
         trigger = open_trigger(
             session,
-            actor,
+            SYSTEM,
             scope,
             TriggerCreate(
                 kind=TriggerKind.incident,

@@ -22,6 +22,7 @@ from agilegov.cycle.service import advance, list_triggers, record_review, tick
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_all, ingest
 from agilegov.organizations.service import principal_for_user
+from agilegov.commons.service import act_on_missed_deadlines as tell_missed_incident_deadlines
 from agilegov.remedy.service import act_on_missed_deadlines
 from agilegov.schemas import Input
 from agilegov.scoped import Kind
@@ -237,7 +238,7 @@ class Story:
         """Run every morning up to ``day``'s: at 06:00 each pipeline sends the values
         of the day before, then the platform does what its server does periodically:
         it opens the triggers of review-by dates that have passed, acts on the
-        complaints' missed deadlines, evaluates every
+        complaints' missed deadlines, tells of incidents' missed ones, evaluates every
         scope's indicators, opening the triggers of the breaches it finds, and
         publishes the trust list anew before its version lapses."""
         while self.mornings < day:
@@ -247,6 +248,7 @@ class Story:
                     self._send(feed, self.mornings)
                 tick(self.uow)
                 act_on_missed_deadlines(self.uow)
+                tell_missed_incident_deadlines(self.uow)
                 evaluate_all(self.uow)
                 refresh_trust_list(self.uow, SYSTEM, self.assessor_key_dir)
 
@@ -300,6 +302,7 @@ class Story:
         evidence: list[str],
         changes: list[VersionRef] | None = None,
         resolves: list[TriggerRead] | None = None,
+        risks: list[int] | None = None,
     ) -> None:
         record_review(
             self.uow,
@@ -310,6 +313,7 @@ class Story:
                 decisions=decisions,
                 evidence=evidence,
                 changes=changes or [],
+                risks=risks or [],
                 resolves=[trigger.id for trigger in resolves or []],
             ),
         )
