@@ -643,8 +643,5 @@ def trigger_statuses(session: Session, trigger_ids: Collection[int]) -> dict[int
     """Whether each trigger is open or resolved, by id (one query)."""
     if not trigger_ids:
         return {}
-    return dict(
-        session.execute(
-            select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))
-        ).tuples()
-    )
+    found = session.execute(select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids)))
+    return {trigger_id: status for trigger_id, status in found}
