@@ -5,7 +5,7 @@ with similar systems learn from them."""
 
 from pathlib import Path
 
-from agilegov.commons import api, models, pages
+from agilegov.commons import api, models, pages, shared_pages
 from agilegov.commons.cli import commons_app
 from agilegov.commons.models import CommonsSignal, Incident
 from agilegov.commons.service import act_on_missed_deadlines, scope_figures
@@ -24,7 +24,7 @@ PART = Part(
     messages=Path(__file__).parent / "locale",
     tables=[models],
     api_routers=api.routers,
-    page_routers=[pages.router],
+    page_routers=[pages.router, shared_pages.router],
     tabs=pages.TABS,
     trigger_subjects={"incident": Incident, "commons_signal": CommonsSignal},
     period_figures={"incidents": scope_figures},

@@ -1150,6 +1150,19 @@ def _editable(session: Session, actor: Principal, shared_id: int) -> SharedIncid
     return shared
 
 
+def may_change_shared(uow: UnitOfWork, actor: Principal, shared_id: int) -> bool:
+    """Whether ``actor`` may correct or retract the shared incident now, by the
+    rule ``_editable`` enforces: not retracted, and an owner of the sharer (or,
+    for an import, the site's operator). Pages show their forms by it."""
+    with uow:
+        shared = uow.session.get(SharedIncident, shared_id)
+        if shared is None or shared.status == "retracted":
+            return False
+        if shared.organization_id is not None:
+            return actor.can(shared.organization_id, Role.owner)
+        return actor.is_system or actor.site_admin
+
+
 def correct_shared(
     uow: UnitOfWork, actor: Principal, shared_id: int, data: Correction
 ) -> SharedIncidentRead:
