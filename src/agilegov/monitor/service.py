@@ -649,10 +649,16 @@ def _iso_or_none(moment: datetime | None) -> str | None:
 
 
 def _open_episodes(session: Session, scope_id: int) -> dict[int, BreachEpisode]:
-    query = select(BreachEpisode).where(
-        BreachEpisode.scope_id == scope_id, BreachEpisode.recovered_at.is_(None)
+    found = session.scalars(_open_episodes_query(), {"scope_id": scope_id})
+    return {episode.indicator_id: episode for episode in found}
+
+
+@functools.cache
+def _open_episodes_query() -> Select[tuple[BreachEpisode]]:
+    """The query of a scope's open episodes, its parameter ``scope_id``: built once."""
+    return select(BreachEpisode).where(
+        BreachEpisode.scope_id == bindparam("scope_id"), BreachEpisode.recovered_at.is_(None)
     )
-    return {episode.indicator_id: episode for episode in session.scalars(query)}
 
 
 def _worse(value: float | None, than: float | None, direction: str) -> bool:
