@@ -434,3 +434,23 @@ def test_one_scope_failing_does_not_stop_the_others(world, signal, monkeypatch) 
     assert list(failed.value.failures) == [scope_id]
     evaluated = _scalars(world.uow, select(Evaluation.scope_id))
     assert evaluated == [other]  # the failed scope stored nothing, the other its evaluation
+
+
+def test_every_scope_is_evaluated_on_its_own_observations(world, signal) -> None:
+    scope_id, _, measured = signal
+    other = new_scope(world.uow, world.editor, world.business_id, "Second system")
+    goal = specific_goal(world.uow, world.editor, other)
+    second = indicator(world.uow, world.editor, other, goal.id, key="second.ratio", window_days=7)
+    ingest(world.uow, world.editor, _rows(measured.key, [0.9, 0.85, 0.95]), scope_id=scope_id)
+    ingest(world.uow, world.editor, _rows(second.key, [0.5, 0.6]), scope_id=other)
+    for day in (3, 4):
+        service.evaluate_all(world.uow, at=START + timedelta(days=day))
+    evaluated = _scalars(world.uow, select(Evaluation).order_by(Evaluation.id))
+    found = [
+        (e.scope_id, e.indicator_id, e.observation_count, round(e.value, 6), e.status)
+        for e in evaluated
+    ]
+    assert found == 2 * [
+        (scope_id, measured.id, 3, 0.9, "ok"),
+        (other, second.id, 2, 0.55, "breach"),
+    ]

@@ -1,9 +1,10 @@
 """Goals, indicators, trade-offs and allocations: the kinds and their rules."""
 
+import functools
 from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from agilegov.analysis.service import require_organization
@@ -486,10 +487,13 @@ class ActiveIndicator(NamedTuple):
     required_level: float | None
 
 
-def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
-    """The scope's indicators of active goals, by id (one query)."""
+@functools.cache
+def _active_indicators_query() -> Select[Any]:
+    """The query of :func:`active_indicators`, its scope the parameter ``scope_id``:
+    built once, as building it costs more than running it on a scope of a few
+    indicators (and every evaluation of every scope runs it)."""
     required = aliased(Goal)
-    query = (
+    return (
         select(
             Indicator,
             Goal.title,
@@ -500,11 +504,16 @@ def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
         )
         .join(Goal, Goal.id == Indicator.goal_id)
         .outerjoin(required, required.id == Goal.derives_from_id)
-        .where(Indicator.scope_id == scope_id, Goal.status == "active")
+        .where(Indicator.scope_id == bindparam("scope_id"), Goal.status == "active")
         .order_by(Indicator.id)
     )
+
+
+def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
+    """The scope's indicators of active goals, by id (one query)."""
     found = []
-    for row, title, derives_from, level, direction, unit in session.execute(query):
+    rows = session.execute(_active_indicators_query(), {"scope_id": scope_id})
+    for row, title, derives_from, level, direction, unit in rows:
         comparable = direction == row.direction and (unit or "") == row.unit
         found.append(
             ActiveIndicator(row, title, derives_from is not None, level if comparable else None)
@@ -512,9 +521,12 @@ def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
     return found
 
 
-def indicator_ids(scope_id: int, *, active_only: bool = False) -> Select[tuple[int]]:
+def indicator_ids(
+    scope_id: int | BindParameter[int], *, active_only: bool = False
+) -> Select[tuple[int]]:
     """The query of the ids of the scope's indicators (only those of active goals,
-    if asked), for another part's query to filter its rows by."""
+    if asked), for another part's query to filter its rows by; the scope may be a
+    parameter, for a query built once and run for many scopes."""
     query = select(Indicator.id).where(Indicator.scope_id == scope_id)
     if active_only:
         query = query.join(Goal, Goal.id == Indicator.goal_id).where(Goal.status == "active")

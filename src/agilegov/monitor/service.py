@@ -1,6 +1,7 @@
 """Monitoring: observations stored once, each batch all-or-nothing, and the
 evidence of every batch in the record."""
 
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -12,7 +13,18 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, Float, Select, func, insert, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Dialect,
+    Float,
+    Select,
+    bindparam,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -396,29 +408,14 @@ def _observations(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indicator ids, epoch seconds, values and observation ids of the observations
     in ``(since, until]`` of the scope's active indicators, by indicator then time."""
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    measured = indicator_ids(scope_id, active_only=True)
-    # Times and values as the database holds them (on SQLite whole microseconds):
-    # NumPy converts a whole part at once, which costs far less than a Python
-    # object per value.
+    sqlite = session.connection().dialect.name == "sqlite"
     if sqlite:
-        stored_time: Any = type_coerce(Observation.time, BigInteger)
         after, upto = epoch_microseconds([since, until]).tolist()
-        time = stored_time
     else:
-        stored_time, after, upto = Observation.time, since, until
-        time = func.extract("epoch", Observation.time)
-    query = (
-        select(
-            Observation.indicator_id, time, type_coerce(Observation.value, Float), Observation.id
-        )
-        .where(Observation.indicator_id.in_(measured), stored_time > after, stored_time <= upto)
-        # The order of the unique index: read in order, never sorted.
-        .order_by(Observation.indicator_id, Observation.time, Observation.source)
-    )
+        after, upto = since, until
+    parameters = {"scope_id": scope_id, "after": after, "upto": upto}
     parts = []
-    for rows in _in_parts(session, query, sqlite):
+    for rows in _in_parts(session, _observations_query(sqlite), parameters):
         ids, times, values, observation_ids = zip(*rows, strict=True)
         if sqlite:
             stamps = np.array(times, dtype=np.int64) / 1e6
@@ -440,24 +437,67 @@ def _observations(
     return ids, stamps, values, observation_ids
 
 
-def _in_parts(session: Session, query: Any, sqlite: bool) -> Iterator[Sequence[Any]]:
+@functools.cache
+def _observations_query(sqlite: bool) -> Select[Any]:
+    """The query of :func:`_observations`, its parameters ``scope_id`` and the
+    window's ends ``after`` and ``upto``: built once, as every evaluation of
+    every scope runs it."""
+    measured = indicator_ids(bindparam("scope_id"), active_only=True)
+    # Times and values as the database holds them (on SQLite whole microseconds):
+    # NumPy converts a whole part at once, which costs far less than a Python
+    # object per value.
+    if sqlite:
+        stored_time: Any = type_coerce(Observation.time, BigInteger)
+        time = stored_time
+    else:
+        stored_time = Observation.time
+        time = func.extract("epoch", Observation.time)
+    return (
+        select(
+            Observation.indicator_id, time, type_coerce(Observation.value, Float), Observation.id
+        )
+        .where(
+            Observation.indicator_id.in_(measured),
+            stored_time > bindparam("after"),
+            stored_time <= bindparam("upto"),
+        )
+        # The order of the unique index: read in order, never sorted.
+        .order_by(Observation.indicator_id, Observation.time, Observation.source)
+    )
+
+
+def _in_parts(
+    session: Session, query: Select[Any], parameters: dict[str, Any]
+) -> Iterator[Sequence[Any]]:
     """The rows of a query whose columns need no result processing, a part at a
     time, so that a large scope's rows never all exist as Python objects at once.
-    On SQLite they are the driver's own tuples, read without SQLAlchemy's rows."""
-    if not sqlite:
-        result = session.execute(query, execution_options={"yield_per": _READ_PART})
+    On SQLite they are the driver's own tuples, read without SQLAlchemy's rows
+    (and ``parameters`` go to the driver as they are)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        result = session.execute(query, parameters, execution_options={"yield_per": _READ_PART})
         yield from result.partitions()
         return
-    connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect)
-    parameters = [compiled.params[name] for name in compiled.positiontup or []]
+    statement, names, constants = _driver_statement(connection.dialect, query)
+    values = constants | parameters
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(compiled.string, parameters)
+        cursor.execute(statement, [values[name] for name in names])
         while rows := cursor.fetchmany(_READ_PART):
             yield rows
     finally:
         cursor.close()
+
+
+@functools.lru_cache(maxsize=8)
+def _driver_statement(
+    dialect: Dialect, query: Select[Any]
+) -> tuple[str, list[str], dict[str, Any]]:
+    """A query as the driver takes it, the names of its parameters in order, and
+    the values of those the query holds itself (compiling costs more than running
+    it on a small scope)."""
+    compiled = query.compile(dialect=dialect)
+    return compiled.string, list(compiled.positiontup or []), compiled.params
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -609,10 +649,16 @@ def _iso_or_none(moment: datetime | None) -> str | None:
 
 
 def _open_episodes(session: Session, scope_id: int) -> dict[int, BreachEpisode]:
-    query = select(BreachEpisode).where(
-        BreachEpisode.scope_id == scope_id, BreachEpisode.recovered_at.is_(None)
+    found = session.scalars(_open_episodes_query(), {"scope_id": scope_id})
+    return {episode.indicator_id: episode for episode in found}
+
+
+@functools.cache
+def _open_episodes_query() -> Select[tuple[BreachEpisode]]:
+    """The query of a scope's open episodes, its parameter ``scope_id``: built once."""
+    return select(BreachEpisode).where(
+        BreachEpisode.scope_id == bindparam("scope_id"), BreachEpisode.recovered_at.is_(None)
     )
-    return {episode.indicator_id: episode for episode in session.scalars(query)}
 
 
 def _worse(value: float | None, than: float | None, direction: str) -> bool:
