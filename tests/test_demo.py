@@ -99,6 +99,8 @@ PLATFORM_EVENTS = {
     "complaint.lapsed",  # a complaint whose reply deadline passed in silence
     "complaint_cluster.opened",  # complaints about one goal reached the threshold
     "complaint_cluster.joined",
+    "shared_incident.published",  # the commons does not say who shared it
+    "commons_signal.opened",  # a match of the commons
 }
 
 
@@ -145,7 +147,7 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
 
         cycle = session.get(Cycle, scope.id)
         assert cycle is not None
-        assert (cycle.stage, cycle.inner_iterations, cycle.outer_iterations) == ("operation", 2, 1)
+        assert (cycle.stage, cycle.inner_iterations, cycle.outer_iterations) == ("operation", 2, 2)
 
         # Each completed iteration left evaluation through a review of that evaluation.
         completed = session.scalars(
@@ -153,7 +155,7 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
             .where(Transition.scope_id == scope.id, Transition.loop.is_not(None))
             .order_by(Transition.id)
         ).all()
-        assert [t.loop for t in completed] == ["inner", "inner", "outer"]
+        assert [t.loop for t in completed] == ["inner", "inner", "outer", "outer"]
         for transition in completed:
             review = session.get(Review, transition.review_id)
             assert review is not None and review.stage == "evaluation"
@@ -167,7 +169,7 @@ def test_the_screening_service_runs_two_inner_loops_and_one_outer(told: UnitOfWo
         assert changed["measure"] >= 5 and changed["goal"] >= 1
 
         triggers = session.scalars(select(Trigger).where(Trigger.scope_id == scope.id)).all()
-        assert {t.kind for t in triggers} >= {"indicator_breach", "framework_change"}
+        assert {t.kind for t in triggers} >= {"indicator_breach", "incident", "framework_change"}
         assert all(t.status == "resolved" for t in triggers)
 
         # The ministry runs its own cycle, and published the requirement; the
@@ -244,13 +246,15 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
         assert scope is not None
         # Nobody opened a trigger by hand: on the screening, the platform's rules
         # opened each; on the ministry's scope, the rule for a sandbox's outcome
-        # did, when the ministry concluded the sandbox.
+        # did, when the ministry concluded the sandbox; on HireSense's, a match
+        # of the incident TalentBridge shared to the commons.
         everywhere = session.scalars(select(Trigger).order_by(Trigger.id)).all()
         triggers = [t for t in everywhere if t.scope_id == scope.id]
         assert all(t.opened_by is None for t in triggers)
-        (outcome,) = [t for t in everywhere if t.scope_id != scope.id]
-        assert outcome.kind == "sandbox_outcome"
-        assert outcome.loop == loop_for(TriggerKind(outcome.kind), outcome.facts)
+        others = [t for t in everywhere if t.scope_id != scope.id]
+        assert sorted(t.kind for t in others) == ["commons_signal", "sandbox_outcome"]
+        for other in others:
+            assert other.loop == loop_for(TriggerKind(other.kind), other.facts) == "outer"
         opened = session.scalars(
             select(Event).where(Event.type == "trigger.opened", Event.scope_id == scope.id)
         ).all()
@@ -259,13 +263,18 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
             i.id: i.key
             for i in session.scalars(select(Indicator).where(Indicator.scope_id == scope.id))
         }
-        complaints, explanations, fairness, guideline = triggers
+        complaints, explanations, fairness, incident, guideline = triggers
         assert [(t.kind, t.loop) for t in triggers] == [
             ("complaint_cluster", "inner"),
             ("indicator_breach", "inner"),
             ("indicator_breach", "inner"),
+            ("incident", "outer"),
             ("framework_change", "outer"),
         ]
+        # No risk of the register foresaw the incident; its review named the one added.
+        assert incident.facts == {"foreseeable": False, "risk_ids": []}
+        settled = session.get(Review, incident.resolved_by_review_id)
+        assert settled is not None and len(settled.risks) == 1
         assert indicators[explanations.subject_id] == "transparency.explanation_share"
         assert indicators[fairness.subject_id] == "fairness.selection_rate_ratio"
         for trigger in triggers:

@@ -11,6 +11,7 @@ holds a commitment). A shared incident is public, and its record events are
 filed under no organization: the commons does not say who shared it."""
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -962,9 +963,21 @@ def _identifiers(session: Session, incident: Incident) -> Identifiers:
         organization_names=(organization.name,),
         slug=organization.slug,
         domains=tuple(_domains(organization.website)),
-        people=tuple(name for _, name in members_of(session, incident.organization_id)),
+        people=tuple(_people(session, incident.organization_id)),
         scope_name=scope.name,
     )
+
+
+def _people(session: Session, organization_id: int) -> list[str]:
+    """Members' names as they are written, and without what follows them in
+    brackets ("Kenji Sato (data scientist)" is also "Kenji Sato")."""
+    names: list[str] = []
+    for _, name in members_of(session, organization_id):
+        names.append(name)
+        bare = re.sub(r"\s*[(（].*$", "", name).strip()
+        if bare and bare != name:
+            names.append(bare)
+    return list(dict.fromkeys(names))
 
 
 def _domains(website: str | None) -> list[str]:

@@ -644,7 +644,5 @@ def trigger_statuses(session: Session, trigger_ids: Collection[int]) -> dict[int
     if not trigger_ids:
         return {}
     return dict(
-        session.execute(
-            select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))
-        ).all()
+        session.execute(select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))).all()
     )

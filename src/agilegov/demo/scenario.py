@@ -44,6 +44,15 @@ The story runs over the 180 days before today (all times are pinned with
 - days 127-129: FairBench asks to certify the fairness monitoring,
   TalentBridge accepts the engagement, and FairBench certifies it with a
   credential;
+- day 58: the ministry opens a channel for serious incidents with its
+  reporting clocks; three providers' scopes subscribe to the commons;
+- days 146-149, an unforeseen incident: résumés with hidden instructions
+  pushed their candidates up the ranking; no risk of the register foresaw it,
+  so the outer loop runs: TalentBridge informs applicants and the ministry,
+  cooperates, pledges two measure changes, adds the missed risk and carries
+  the pledge out; the ministry defers sanctions, then completes the path;
+  the incident is shared to the commons, pseudonymised, and HireSense's
+  similar service is signalled, reviews it and adds the risk to its register;
 - days 150-164, outer loop: version 1.1 of the AI Guidelines for Business is
   published; TalentBridge follows it, which opens a framework-change trigger;
   the service is re-analysed, the explanation goal is revised and the measures
@@ -67,6 +76,7 @@ from agilegov import clock
 from agilegov.demo.chapters import (
     analysis,
     assurance,
+    commons,
     design,
     dialogue,
     goals,
@@ -119,6 +129,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     remedy.adr_route,
     # Two more providers adopt the requirement.
     regulation.other_adopters,
+    # The ministry's channel for incidents; three scopes listen to the commons.
+    commons.channel_and_subscriptions,
     # Two turns of the inner loop, one of the outer; the first with complaints.
     remedy.unexplained_rejections,
     inner_loop.explanations,
@@ -133,6 +145,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     assurance.fairness_attestation,
     # The year's reports, their review and evaluations; a sandbox and an inquiry.
     regulation.reports_and_evaluations,
+    # An unforeseen incident: its outer loop, its pledge, and the commons.
+    commons.hidden_instructions,
     outer_loop.new_guideline,
     outer_loop.reanalysis,
     outer_loop.goal_revision,

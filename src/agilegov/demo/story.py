@@ -16,13 +16,13 @@ from typing import Any
 
 from agilegov import clock, scoped
 from agilegov.auth import SYSTEM, Principal, Role
+from agilegov.commons.service import act_on_missed_deadlines as tell_missed_incident_deadlines
 from agilegov.cycle.rules import Stage, TriggerKind
 from agilegov.cycle.schemas import ReviewCreate, TransitionCreate, TriggerRead, VersionRef
 from agilegov.cycle.service import advance, list_triggers, record_review, tick
 from agilegov.monitor.ingest import Row
 from agilegov.monitor.service import evaluate_all, ingest
 from agilegov.organizations.service import principal_for_user
-from agilegov.commons.service import act_on_missed_deadlines as tell_missed_incident_deadlines
 from agilegov.remedy.service import act_on_missed_deadlines
 from agilegov.schemas import Input
 from agilegov.scoped import Kind

@@ -15,12 +15,13 @@ incident to the commons, pseudonymised; the platform matches it to HireSense's
 similar service, which reviews the signal and adds the risk to its own
 register. Hokuriku Staffing's scope shares too little with it to be signalled."""
 
+from agilegov import scoped
 from agilegov.analysis.schemas import RiskCreate
 from agilegov.analysis.service import RISK
+from agilegov.auth import SYSTEM
 from agilegov.commons import service
 from agilegov.commons.reporting import Condition
 from agilegov.commons.schemas import (
-    ChannelChoice,
     IncidentCreate,
     Note,
     Pledge,
@@ -98,6 +99,13 @@ def channel_and_subscriptions(story: Story) -> None:
             )
 
 
+def _described(story: Story, name: str) -> str:
+    """A measure's description as it stands."""
+    return scoped.get_item(
+        story.uow, SYSTEM, story.scopes["screening"], MEASURE, story.ids[name]
+    ).description
+
+
 def _clause(name: str, when: Condition, days: int) -> dict[str, object]:
     return {"name": name, "applies_when": when, "initial_days": days, "complete_days": 30}
 
@@ -157,7 +165,7 @@ def hidden_instructions(story: Story) -> None:
     with story.at(INCIDENT + 1, 9):
         service.inform_affected(
             story.uow,
-            story.people["clients"],
+            story.people["lead"],
             incident.id,
             Note(
                 note="Every applicant of the 12 affected openings is told, with a new human "
@@ -255,6 +263,7 @@ def hidden_instructions(story: Story) -> None:
                 "are removed from every résumé before the model reads it.",
                 status="implemented",
                 risk_ids=[missed.id],
+                goal_ids=story.goal_ids("selection_ratio", "quality"),
             ),
         )
         changes = [
@@ -265,9 +274,9 @@ def hidden_instructions(story: Story) -> None:
                 MEASURE,
                 MeasureUpdate(
                     change_note="Pledge: an alert on rank jumps after summarisation",
-                    description="Daily selection rates by group with a margin above the "
-                    "legal line, and an alert on candidates whose rank jumps after "
-                    "summarisation.",
+                    description=_described(story, "measure.bias_monitoring")
+                    + " Since the incident of hidden instructions, it also alerts on any "
+                    "candidate whose rank jumps after summarisation.",
                 ),
             ),
             story.revise(
@@ -277,8 +286,9 @@ def hidden_instructions(story: Story) -> None:
                 MEASURE,
                 MeasureUpdate(
                     change_note="Pledge: flagged documents checked before ranking",
-                    description="People review borderline rejections and every document "
-                    "the sanitiser or the rank-jump alert flags, before it is ranked.",
+                    description=_described(story, "measure.review_desk")
+                    + " Every document the sanitiser or the rank-jump alert flags is "
+                    "checked by the desk before it is ranked.",
                 ),
             ),
         ]
@@ -292,6 +302,19 @@ def hidden_instructions(story: Story) -> None:
             changes,
         )
         story.move("lead", scope, Stage.operation, "pledged measures in place")
+    with story.at(INCIDENT + 3, 9):
+        service.file_report(
+            story.uow,
+            story.people["lead"],
+            incident.id,
+            ReportFiling(
+                kind="complete",
+                description="Cause: the summarising model treated text hidden in résumés as "
+                "instructions. 37 documents from 4 senders; 410 applicants ranked lower for "
+                "up to three weeks; all re-reviewed by people. Changes: documents sanitised "
+                "before summarising, an alert on rank jumps, the review desk's check.",
+            ),
+        )
     with story.at(INCIDENT + 3, 10):
         service.complete(
             story.uow,
