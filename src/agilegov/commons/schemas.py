@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from agilegov.commons.path import Action, Branch, Consequence, Party, Status
+from agilegov.commons.path import Branch, Consequence, Party, Status
 from agilegov.commons.vocabulary import HarmSeverity, HarmType, IncidentKind, Licence, Source
 from agilegov.i18n import N_
 from agilegov.schemas import Input, LongText, Name, Output
@@ -70,7 +70,9 @@ class IncidentCreate(Input):
 class IncidentStepRead(Output):
     id: int
     at: datetime
-    action: Action
+    # A path's ``Action``, or a step outside its moves: recorded, channel_named,
+    # reported, shared.
+    action: str
     party: Party
     status: Status
     note: str
