@@ -94,10 +94,21 @@ WORDS = {
     "close": N_("Closed"),
     "overdue": N_("Deadline missed"),
     "note": N_("Note"),
+    # Statuses whose plain words read as something else in other parts ("Completed": when).
+    "completed": N_("Completed without sanction"),
+    "closed": N_("Closed: it harmed no one"),
+    # Severities, as a harm's ("Minor" alone is a finding's elsewhere).
+    "minor": N_("Minor harm"),
+    "moderate": N_("Moderate harm"),
+    "serious": N_("Serious harm"),
+    "fatal": N_("Fatal harm"),
     # Branches, as a reader takes them.
     "foreseeable": N_("Foreseeable: its risk was in the register"),
     "unforeseeable": N_("Unforeseeable: no risk of the register foresaw it"),
 }
+
+
+REPORT_KINDS = {"initial": N_("Initial report"), "complete": N_("Complete report")}
 
 
 def commons_word(value: object) -> str:
@@ -107,7 +118,8 @@ def commons_word(value: object) -> str:
 
 
 def _worded(names: Sequence[object]) -> list[Choice]:
-    return [(str(name), label_of(str(name))) for name in names]
+    """A select's options of code names, in the words the pages read."""
+    return [(str(name), WORDS.get(str(name), label_of(str(name)))) for name in names]
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -335,6 +347,11 @@ def _record_form(
             "risk_ids": risks,
             "channel_id": _channel_choices(uow),
             "kind": _worded(list(IncidentKind)),
+            **{f"harm_{row}_type": _worded(list(HarmType)) for row in range(1, HARM_ROWS + 1)},
+            **{
+                f"harm_{row}_severity": _worded(list(HarmSeverity))
+                for row in range(1, HARM_ROWS + 1)
+            },
         },
         labels=RECORD_LABELS,
     )
@@ -671,6 +688,7 @@ def _incident_page(
         forms=forms,
         parties=PARTY_NAMES,
         consequences=CONSEQUENCES,
+        report_kinds=REPORT_KINDS,
         word=commons_word,
         open=incident.status in path.OPEN,
         can_share=visitor.can(incident.organization_id, Role.owner)
@@ -764,6 +782,7 @@ def _share_page(
         incident_id=incident_id,
         proposal=proposal,
         state=state,
+        word=commons_word,
     )
 
 
@@ -979,8 +998,9 @@ INCIDENTS = Listing(
             "status",
             N_("Status"),
             Incident.status,
-            lambda i: choice_label(i.status),
+            lambda i: commons_word(i.status),
             choices=tuple(Status),
+            choice_labels={name: WORDS[name] for name in Status if name in WORDS},
         ),
         Column(
             "due",
@@ -1057,6 +1077,7 @@ def _incidents_tab(
         "signals": signals,
         "shared_titles": titles,
         "facets": FACETS,
+        "word": commons_word,
     }
 
 
