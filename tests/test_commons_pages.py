@@ -4,7 +4,8 @@ trigger) and unforeseeable without (outer loop); bad input is refused next to
 its field and stores nothing, as is a form without its token; a stranger
 finds no incident; the owner moves it along its path through the page's
 forms; sharing refuses text that names the organization, then shares; a
-regulator sets its clocks; and the tab reads in Japanese. The pure helpers
+regulator sets its clocks, and sanctions a refusal to cooperate once asked to
+confirm; and the tab reads in Japanese. The pure helpers
 are tested alone."""
 
 import re
@@ -308,8 +309,31 @@ def test_a_regulator_sets_its_clocks_and_the_reports_fall_due(
     read = service.get_incident(cast.uow, cast.editor, incident_id)
     assert read.regulator_informed_on is not None
     assert [(r.kind, r.late) for r in read.reports if r.filed_at] == [("initial", True)]
-    # The regulator reads it now, and may add a note as the regulator.
-    assert regulator.get(f"/incidents/{incident_id}").status_code == 200
+    # The regulator reads it now, and sanctions a refusal to cooperate, naming its consequence.
+    page = f"/incidents/{incident_id}"
+    seen = regulator.get(page)
+    assert seen.status_code == 200 and f"{page}/non-cooperation" in seen.text
+    assert f"{page}/cooperation" not in seen.text
+    before = snapshot(pages.engine)
+    sanction = {"note": "No logs after three requests.", "party": "regulator", "confirmed": "yes"}
+    refused = post_form(regulator, page, f"{page}/non-cooperation", sanction)
+    assert refused.status_code == 422 and field_error(refused, "consequence")
+    assert_unchanged(before, pages.engine)
+    asked = post_form(
+        regulator,
+        page,
+        f"{page}/non-cooperation",
+        {**sanction, "confirmed": "", "consequence": "public_notice"},
+    )
+    assert asked.status_code == 200 and "It cannot be taken back" in asked.text
+    assert_unchanged(before, pages.engine)
+    done = post_form(
+        regulator, page, f"{page}/non-cooperation", {**sanction, "consequence": "public_notice"}
+    )
+    assert done.status_code == 303, done.text
+    read = service.get_incident(cast.uow, cast.editor, incident_id)
+    assert read.status is Status.sanctioned and read.consequence == "public_notice"
+    assert "Sanctioned: no cooperation" in editor.get(page).text
 
 
 # ---------------------------------------------------------------- sharing
