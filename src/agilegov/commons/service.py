@@ -1551,7 +1551,7 @@ def _signal(session: Session, shared: SharedIncident, match: matching.Match) -> 
         lazy(
             "A shared incident resembles this scope (score %(score)s). Review it in the outer "
             "loop, or dismiss it with a reason.",
-            score=f"{signal.score:.2f}",
+            score=round(signal.score, 2),
         ),
         link=f"/commons-signals/{signal.id}",
         payload={
