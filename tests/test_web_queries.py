@@ -108,6 +108,8 @@ BOUNDS: dict[str, int] = {
     # members the ADR route, the bodies (counted, then read) and their names, the
     # rule measures, the cluster rule, the clusters and their complaints, the desk.
     "complaints tab": 16,
+    # For members: the incidents, the subscription and the signals.
+    "incidents tab": 13,
     "history tab": 11,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 9,
@@ -127,7 +129,8 @@ BOUNDS: dict[str, int] = {
     "new trade-off form": 4,
     "new allocation form": 5,
     "new measure form": 6,
-    "new review form": 6,
+    # The scope, its versions, open triggers and the register's risks.
+    "new review form": 7,
     "new trigger form": 3,
     # The kinds of the person's notifications, then the list.
     "notifications": 5,
