@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from agilegov import clock
 from agilegov.cli import app as cli
+from agilegov.commons.schemas import ImportSource
+from agilegov.commons.service import import_shared
 from agilegov.organizations.service import issue_token
 from agilegov.settings import get_settings
 from api_helpers import (
@@ -288,3 +290,32 @@ def test_the_atlas_catalogue_through_the_command(api: World, database_url: str) 
     listed = ok(api.client.get(f"{API}/commons", params={"source": "atlas", "limit": 100}))
     assert listed["total"] == 57
     assert {item["licence"] for item in listed["items"]} == {"Apache-2.0"}
+
+
+def test_similar_incidents_through_the_api_and_the_page(api: World, uow: Any) -> None:
+    operator = site_operator(uow)
+    reports = []
+    for number, text in enumerate(
+        [
+            "Instructions hidden in documents were followed by the model.",
+            "Hidden instructions in uploaded documents steered the model's answers.",
+            "A vision model misread road signs covered in stickers.",
+        ],
+        start=1,
+    ):
+        report = json.loads(json.dumps(AVID_REPORT))
+        report["metadata"]["report_id"] = f"AVID-2099-R000{number}"
+        report["description"]["value"] = text
+        reports.append(json.dumps(report).encode())
+    import_shared(uow, operator, ImportSource.avid, reports)
+    listed = ok(api.client.get(f"{API}/commons", params={"limit": 10}))
+    ids = {item["description"]: item["id"] for item in listed["items"]}
+    first = ids["Instructions hidden in documents were followed by the model."]
+    similar = ok(api.client.get(f"{API}/commons/{first}/similar"))
+    assert [s["incident"]["id"] for s in similar][:1] == [
+        ids["Hidden instructions in uploaded documents steered the model's answers."]
+    ]
+    assert first not in [s["incident"]["id"] for s in similar]
+    page = api.client.get(f"/commons/{first}")
+    assert page.status_code == 200 and "Similar incidents in the commons" in page.text
+    assert_problem(api.client.get(f"{API}/commons/999999/similar"), 404)

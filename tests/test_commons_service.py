@@ -662,3 +662,28 @@ def test_period_figures_count_incidents_discovered(world: World) -> None:
     assert figures["total"] == 2 and figures["foreseeable"] == 1 and figures["unforeseeable"] == 1
     assert figures["by_kind"]["near_miss"] == 1 and figures["by_status"] == {"open": 2}
     assert before["total"] == 0
+
+
+def test_similar_incidents_rank_those_sharing_techniques_first(world: World) -> None:
+    atlas = _data("atlas/ATLAS.yaml").read_bytes()
+    operator = site_operator(world.uow)
+    service.import_shared(world.uow, operator, ImportSource.atlas, [atlas])
+    with world.uow:
+        ids = dict(
+            world.uow.session.execute(select(SharedIncident.source_id, SharedIncident.id)).all()
+        )
+        techniques = dict(
+            world.uow.session.execute(select(SharedIncident.id, SharedIncident.techniques)).all()
+        )
+    query = ids["AML.CS0000"]
+    similar = service.similar_shared(world.uow, query)
+    assert len(similar) == 5 and query not in [s.incident.id for s in similar]
+    scores = [s.score for s in similar]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    # The first shares techniques with the query, and says so.
+    assert set(techniques[similar[0].incident.id]) & set(techniques[query])
+    assert "techniques" in {reason["facet"] for reason in similar[0].reasons}
+    retracted = similar[0].incident.id
+    service.retract_shared(world.uow, operator, retracted, Retraction(reason="duplicate"))
+    again = service.similar_shared(world.uow, query)
+    assert retracted not in [s.incident.id for s in again]

@@ -33,6 +33,7 @@ from agilegov.commons.schemas import (
     ShareInput,
     ShareProposal,
     SignalRead,
+    SimilarRead,
     SubscriptionRead,
     SubscriptionSet,
 )
@@ -229,6 +230,12 @@ def get_shared(shared_id: int, uow: Uow) -> Any:
 def shared_versions(shared_id: int, uow: Uow) -> Any:
     """Every version as published, with each correction's reason."""
     return service.shared_versions(uow, shared_id)
+
+
+@router.get("/commons/{shared_id}/similar", response_model=list[SimilarRead])
+def similar_shared(shared_id: int, uow: Uow) -> Any:
+    """The shared incidents most like this one, with the score and the reasons."""
+    return service.similar_shared(uow, shared_id)
 
 
 @router.get("/commons/{shared_id}/avid")

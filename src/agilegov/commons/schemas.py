@@ -282,6 +282,14 @@ class SharedIncidentRead(Output):
     updated_at: datetime
 
 
+class SimilarRead(Output):
+    """A shared incident like another, with how alike and why."""
+
+    incident: SharedIncidentRead
+    score: float
+    reasons: list[dict[str, Any]]
+
+
 class SharedVersionRead(Output):
     version: int
     content: dict[str, Any]

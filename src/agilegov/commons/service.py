@@ -66,6 +66,7 @@ from agilegov.commons.schemas import (
     ShareProposal,
     SignalRead,
     SignalStatus,
+    SimilarRead,
     SubscriptionRead,
     SubscriptionSet,
 )
@@ -102,23 +103,27 @@ EXPORT_LIMIT = 1_000
 
 
 class _Matcher:
-    """The index of subscribed scopes, kept for the life of the process and
-    built anew only when what the scopes share changed; when it is, only the
-    texts that changed are counted again."""
+    """An index kept for the life of the process (of the subscribed scopes, or
+    of the shared incidents), built anew only when what it holds changed; when
+    it is, only the texts that changed are counted again."""
 
-    def __init__(self) -> None:
+    def __init__(self, build: Any) -> None:
+        self.build = build
         self.counts = matching.TextCounts()
-        self.profiles: tuple[matching.Profile, ...] | None = None
+        self.held: Any = None
         self.index: matching.Index | None = None
 
-    def index_of(self, profiles: Sequence[matching.Profile]) -> matching.Index:
-        if self.index is None or tuple(profiles) != self.profiles:
-            self.index = matching.Index.build(profiles, counts=self.counts)
-            self.profiles = tuple(profiles)
+    def index_of(self, held: Any) -> matching.Index:
+        if self.index is None or held != self.held:
+            self.index = self.build(held, counts=self.counts)
+            self.held = held
         return self.index
 
 
-_MATCHER = _Matcher()
+_SCOPES = _Matcher(lambda profiles, counts: matching.Index.build(profiles, counts=counts))
+_SHARED = _Matcher(lambda facts, counts: matching.Index.of_incidents(facts, counts=counts))
+# Similar incidents a shared incident's page and the API list.
+SIMILAR = 5
 
 _SEVERITY_OF_HARM = {"minor": 0, "moderate": 1, "serious": 2, "fatal": 3}
 _REPORT_SEVERITY = {0: Severity.low, 1: Severity.medium, 2: Severity.high, 3: Severity.critical}
@@ -974,7 +979,7 @@ def _people(session: Session, organization_id: int) -> list[str]:
     names: list[str] = []
     for _, name in members_of(session, organization_id):
         names.append(name)
-        bare = re.sub(r"\s*[(（].*$", "", name).strip()
+        bare = re.sub(r"\s*[(\uff08].*$", "", name).strip()
         if bare and bare != name:
             names.append(bare)
     return list(dict.fromkeys(names))
@@ -1258,6 +1263,36 @@ def shared_versions(uow: UnitOfWork, shared_id: int) -> list[SharedVersionRead]:
         ]
 
 
+def similar_shared(uow: UnitOfWork, shared_id: int, limit: int = SIMILAR) -> list[SimilarRead]:
+    """The shared incidents most like this one (retracted ones left out), by
+    the same matching as signals, each with its score and reasons."""
+    with uow:
+        session = uow.session
+        shared = session.get(SharedIncident, shared_id)
+        if shared is None:
+            raise NotFound(lazy("shared incident %(shared_id)s not found", shared_id=shared_id))
+        rows = session.scalars(
+            select(SharedIncident)
+            .where(SharedIncident.status == "published")
+            .order_by(SharedIncident.id)
+        ).all()
+        index = _SHARED.index_of({row.id: _facts_of(row) for row in rows})
+        by_id = {row.id: row for row in rows}
+        found = [
+            match
+            for match in index.rank(_facts_of(shared), limit + 1)
+            if match.key != shared.id and match.score > 0
+        ]
+        return [
+            SimilarRead(
+                incident=SharedIncidentRead.model_validate(by_id[match.key]),
+                score=round(float(match.score), 4),
+                reasons=[asdict(reason) for reason in match.reasons],
+            )
+            for match in found[:limit]
+        ]
+
+
 def latest_shared(uow: UnitOfWork, limit: int = FEED_ENTRIES) -> list[SharedIncidentRead]:
     """The most recently published or changed, for the feed."""
     with uow:
@@ -1491,7 +1526,7 @@ def _match(
     found = profiles(session)
     if not found or not shared:
         return 0
-    index = _MATCHER.index_of(found)
+    index = _SCOPES.index_of(tuple(found))
     opened = 0
     for incident in shared:
         for match in index.matches(_facts_of(incident)):

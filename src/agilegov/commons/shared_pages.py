@@ -218,6 +218,7 @@ def _shared_page(
 ) -> Response:
     shared = service.get_shared(uow, shared_id)
     versions = service.shared_versions(uow, shared_id)
+    similar = service.similar_shared(uow, shared_id)
     forms: dict[str, FormState] = {}
     if service.may_change_shared(uow, visitor.principal, shared_id):
         current = {"title": shared.title, "description": shared.description}
@@ -236,6 +237,7 @@ def _shared_page(
         visitor=visitor,
         shared=shared,
         versions=list(reversed(versions)),
+        similar=similar,
         forms=forms,
         source_name=source_name,
         licence_name=licence_name,
