@@ -65,6 +65,8 @@ SYLLABLES = ("ka", "ri", "to", "mel", "van", "dor", "sen", "ti", "lor", "qua", "
              "pra", "sil", "dem", "or", "ux", "fen", "gal", "ho")  # fmt: skip
 
 console = Console(emoji=False)
+if not console.is_terminal:  # piped or redirected: room for the whole table
+    console = Console(emoji=False, width=160)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ TEXT_CHOICES = (
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.81, 0.05))
 
 console = Console(emoji=False)
+if not console.is_terminal:  # piped or redirected: room for the whole table
+    console = Console(emoji=False, width=160)
 
 
 @dataclass(frozen=True)
