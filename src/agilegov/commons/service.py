@@ -12,6 +12,7 @@ filed under no organization: the commons does not say who shared it."""
 
 import math
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -1066,17 +1067,10 @@ def share_incident(
         proposal = _proposal(session, incident)
         _refuse_identifying(data.title, data.description, _identifiers(session, incident))
         now = clock.now()
-        count = (
-            session.scalar(
-                select(func.count())
-                .select_from(SharedIncident)
-                .where(SharedIncident.source == Source.platform.value)
-            )
-            or 0
-        )
         shared = SharedIncident(
             source=Source.platform.value,
-            source_id=f"AG-{now.year}-{count + 1:05d}",
+            # Random, so that it says nothing of who shared it or when.
+            source_id=f"AG-{secrets.token_hex(6)}",
             licence=PLATFORM_LICENCE.value,
             attribution="agilegov commons (shared by a participating organization)",
             title=data.title,
