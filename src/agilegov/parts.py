@@ -13,6 +13,7 @@ from agilegov.assurance.part import PART as assurance
 from agilegov.commons.part import PART as commons
 from agilegov.cycle.part import PART as cycle
 from agilegov.design.part import PART as design
+from agilegov.disclosure.part import PART as disclosure
 from agilegov.dialogue.part import PART as dialogue
 from agilegov.goals.part import PART as goals
 from agilegov.library.part import PART as library
@@ -44,6 +45,8 @@ PARTS: tuple[part.Part, ...] = (
     regulation,
     # After regulation: an incident is reported on a regulator's channel.
     commons,
+    # Last: a transparency report and the open data gather every part's.
+    disclosure,
 )
 
 part.install(PARTS)
