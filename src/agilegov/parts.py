@@ -13,8 +13,8 @@ from agilegov.assurance.part import PART as assurance
 from agilegov.commons.part import PART as commons
 from agilegov.cycle.part import PART as cycle
 from agilegov.design.part import PART as design
-from agilegov.disclosure.part import PART as disclosure
 from agilegov.dialogue.part import PART as dialogue
+from agilegov.disclosure.part import PART as disclosure
 from agilegov.goals.part import PART as goals
 from agilegov.library.part import PART as library
 from agilegov.monitor.part import PART as monitor
