@@ -4,10 +4,13 @@ reports composed from the live governance, and open data."""
 
 from pathlib import Path
 
+from agilegov.disclosure import audience_api, audience_models
 from agilegov.part import Part
 
 PART = Part(
     name="disclosure",
     templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
+    tables=[audience_models],
+    api_routers=audience_api.routers,
 )
