@@ -4,7 +4,7 @@ reports composed from the live governance, and open data."""
 
 from pathlib import Path
 
-from agilegov.disclosure import audience_api, audience_models
+from agilegov.disclosure import audience_api, audience_models, audience_pages
 from agilegov.part import Part
 
 PART = Part(
@@ -13,4 +13,6 @@ PART = Part(
     messages=Path(__file__).parent / "locale",
     tables=[audience_models],
     api_routers=audience_api.routers,
+    page_routers=[audience_pages.router],
+    tabs=audience_pages.TABS,
 )
