@@ -7,7 +7,7 @@ and each step is in the record."""
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.disclosure import audiences as service
@@ -18,6 +18,7 @@ from agilegov.notify.models import Notification
 from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
 from agilegov.record.models import Event
+from api_helpers import API, ok, world_from_fixture
 from builders import World, change, new_scope, row_counts, specific_goal, stakeholder
 
 
@@ -300,3 +301,37 @@ def test_only_the_scopes_editors_draft_and_publish(world: World) -> None:
     assert [summary.id for summary in listed] == [draft.id]
     with pytest.raises(NotFound):
         service.scope_disclosures(world.uow, world.outsider, scope_id)
+
+
+def test_through_the_api_the_audience_reads_and_others_find_nothing(
+    database_url: str, engine: Engine, world: World
+) -> None:
+    api = world_from_fixture(database_url, engine, world)
+    scope_id, goal_id = _private_goal(world)
+    base = f"{API}/scopes/{scope_id}/disclosures"
+    body = {
+        "title": "Fairness of shortlisting",
+        "audience": "regulator",
+        "audience_organization_id": world.regulator_id,
+        "items": [{"kind": "goal", "id": goal_id}],
+        "withheld": [{"kind": "goal", "id": goal_id + 1_000, "reason": "not_applicable"}],
+    }
+    before = row_counts(world.uow)
+    refused = api.client.post(base, json=body, headers=api.auth("editor"))
+    assert refused.status_code == 422
+    assert [problem["field"] for problem in refused.json()["errors"]] == ["withheld[0].explanation"]
+    assert row_counts(world.uow) == before
+
+    del body["withheld"]
+    draft = ok(api.client.post(base, json=body, headers=api.auth("editor")), 201)
+    path = f"{API}/disclosures/{draft['id']}"
+    ok(api.client.post(f"{path}/publish", headers=api.auth("editor")))
+    assert ok(api.client.get(path, headers=api.auth("outsider")))["items"][0]["id"] == goal_id
+    assert api.client.get(path).status_code == 404
+    received = ok(
+        api.client.get(
+            f"{API}/organizations/{world.regulator_id}/disclosures-received",
+            headers=api.auth("outsider"),
+        )
+    )
+    assert [summary["id"] for summary in received] == [draft["id"]]

@@ -12,8 +12,7 @@ Who reads one: the scope's organization's members, always; once published
 else the members of the organizations it names (``DisclosureReader``). To
 anyone else it does not exist."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
@@ -24,8 +23,6 @@ from agilegov.analysis.service import KINDS as ANALYSIS_KINDS
 from agilegov.analysis.service import STAKEHOLDER
 from agilegov.assurance.service import KINDS as ASSURANCE_KINDS
 from agilegov.auth import SYSTEM, Principal, Role
-from agilegov.cycle.models import Review
-from agilegov.cycle.schemas import ReviewRead
 from agilegov.db import ScopedEntity, hold
 from agilegov.design.service import KINDS as DESIGN_KINDS
 from agilegov.disclosure.audience_models import (
@@ -47,9 +44,7 @@ from agilegov.disclosure.audience_schemas import (
 from agilegov.disclosure.withheld import check_withheld
 from agilegov.errors import Conflict, InvalidInput, NotFound
 from agilegov.goals.service import KINDS as GOALS_KINDS
-from agilegov.i18n import N_, lazy
-from agilegov.monitor.models import Evaluation
-from agilegov.monitor.schemas import EvaluationRead
+from agilegov.i18n import lazy
 from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationKind
 from agilegov.organizations.service import organization_profile
@@ -63,56 +58,10 @@ LISTED = 200
 TITLE_MAX = 200
 
 
-@dataclass(frozen=True)
-class Disclosable:
-    """A kind of entity of a scope that a disclosure may show or withhold."""
-
-    name: str
-    label: str
-    model: Any
-    # (session, row) -> what the item reads (its snapshot), and its title.
-    read: Callable[[Session, Any], dict[str, Any]]
-    title: Callable[[Any], str]
-
-
-def _of_kind(kind: Kind) -> Disclosable:
-    def title(row: Any) -> str:
-        value = getattr(row, kind.label_column)
-        return f"#{value}" if kind.label_column == "id" else str(value)
-
-    return Disclosable(
-        kind.name,
-        kind.label,
-        kind.model,
-        lambda session, row: read_item(session, kind, row).model_dump(mode="json"),
-        title,
-    )
-
-
-DISCLOSABLE: dict[str, Disclosable] = {
-    kind.name: _of_kind(kind)
-    for kind in (
-        *GOALS_KINDS,
-        *DESIGN_KINDS,
-        *ANALYSIS_KINDS,
-        *ASSURANCE_KINDS,
-        *REGULATION_KINDS,
-    )
-} | {
-    "review": Disclosable(
-        "review",
-        N_("review"),
-        Review,
-        lambda session, row: ReviewRead.model_validate(row).model_dump(mode="json"),
-        lambda row: f"{row.stage} #{row.visit}",
-    ),
-    "evaluation": Disclosable(
-        "evaluation",
-        N_("evaluation"),
-        Evaluation,
-        lambda session, row: EvaluationRead.model_validate(row).model_dump(mode="json"),
-        lambda row: f"{row.evaluated_at:%Y-%m-%d %H:%M} {row.status}",
-    ),
+# The kinds of entity of a scope a disclosure may show or withhold, by name.
+DISCLOSABLE: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (*GOALS_KINDS, *DESIGN_KINDS, *ANALYSIS_KINDS, *ASSURANCE_KINDS, *REGULATION_KINDS)
 }
 
 # The kind of organization each named audience must be (None: any).
@@ -153,8 +102,8 @@ def _readable(session: Session, actor: Principal, disclosure_id: int) -> Disclos
 
 
 def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) -> Any:
-    disclosable = DISCLOSABLE.get(kind)
-    if disclosable is None:
+    found = DISCLOSABLE.get(kind)
+    if found is None:
         raise InvalidInput.on(
             f"{field}.kind",
             lazy(
@@ -163,7 +112,7 @@ def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) ->
                 kinds=", ".join(DISCLOSABLE),
             ),
         )
-    row = session.get(disclosable.model, item_id)
+    row = session.get(found.model, item_id)
     if row is None or row.scope_id != scope.id:
         raise InvalidInput.on(
             f"{field}.id",
@@ -178,7 +127,14 @@ def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) ->
 
 
 def _title(kind: str, row: Any) -> str:
-    return DISCLOSABLE[kind].title(row)[:TITLE_MAX]
+    column = DISCLOSABLE[kind].label_column
+    value = getattr(row, column)
+    return (f"#{value}" if column == "id" else str(value))[:TITLE_MAX]
+
+
+def _snapshot(session: Session, kind: str, row: Any) -> dict[str, Any]:
+    """The item as its kind reads it (the API's form of it), to keep."""
+    return read_item(session, DISCLOSABLE[kind], row).model_dump(mode="json")
 
 
 def _check_audience(session: Session, scope: Scope, data: DisclosureCreate) -> None:
@@ -257,7 +213,7 @@ def _fill(session: Session, scope: Scope, disclosure: Disclosure, data: Disclosu
                 kind=kind,
                 item_id=row.id,
                 title=_title(kind, row),
-                snapshot=DISCLOSABLE[kind].read(session, row),
+                snapshot=_snapshot(session, kind, row),
             )
         )
     for position, (item, row) in enumerate(zip(withheld, kept, strict=True)):
@@ -400,7 +356,7 @@ def publish_disclosure(uow: UnitOfWork, actor: Principal, disclosure_id: int) ->
                     )
                 )
             item.title = _title(item.kind, row)
-            item.snapshot = DISCLOSABLE[item.kind].read(session, row)
+            item.snapshot = _snapshot(session, item.kind, row)
         readers = _readers(session, disclosure)
         for organization_id in readers:
             session.add(
@@ -514,11 +470,11 @@ def item_choices(uow: UnitOfWork, actor: Principal, scope_id: int) -> list[tuple
     with uow:
         scope = writable_scope(uow.session, actor, scope_id, Role.editor)
         choices: list[tuple[str, str]] = []
-        for name, disclosable in DISCLOSABLE.items():
+        for name, kind in DISCLOSABLE.items():
             rows = uow.session.scalars(
-                select(disclosable.model)
-                .where(disclosable.model.scope_id == scope.id)
-                .order_by(disclosable.model.id)
+                select(kind.model)
+                .where(kind.model.scope_id == scope.id)
+                .order_by(kind.model.id)
                 .limit(LISTED)
             )
             choices += [
