@@ -15,7 +15,7 @@ from agilegov.disclosure.audience_pages import _form_name
 from api_helpers import World, assert_unchanged, snapshot, world_from_fixture
 from builders import World as Cast
 from builders import new_scope, specific_goal
-from web_helpers import browser, field_error, post_form, sign_in
+from web_helpers import browser, csrf_of, field_error, post_form, sign_in
 
 ID = re.compile(r"/disclosures/(\d+)$")
 
@@ -131,7 +131,17 @@ def test_published_through_its_page_it_reaches_the_regulator_only(
 
     refused = post_form(editor, page, f"{page}/withdraw", {"reason": ""})
     assert refused.status_code == 422 and field_error(refused, "reason")
-    assert post_form(editor, page, f"{page}/withdraw", {"reason": "Miscounted"}).status_code == 303
+    form = editor.get(page).text.split(f'action="{page}/withdraw"', 1)
+    assert "hx-confirm=" in form[1].split(">", 1)[0]
+    asked = post_form(editor, page, f"{page}/withdraw", {"reason": "Miscounted"})
+    assert asked.status_code == 200 and "Withdraw this disclosure?" in asked.text
+    assert "Withdrawn" not in regulator.get(page).text
+    done = editor.post(
+        f"{page}/withdraw",
+        data={"reason": "Miscounted", "confirmed": "yes", "csrf_token": csrf_of(asked)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
     withdrawn = regulator.get(page)
     assert "Withdrawn" in withdrawn.text and "Miscounted" in withdrawn.text
 

@@ -31,7 +31,7 @@ from agilegov.schemas import Input, LongText, Name, ShortText
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 from agilegov.web.forms import FormState, Message
-from agilegov.web.render import form_page, redirect, render, submit_form
+from agilegov.web.render import confirm_page, form_page, redirect, render, submit_form
 from agilegov.web.signin import Form, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +47,7 @@ AUDIENCE_LABELS = {
     Audience.assessor: N_("An assessor"),
     Audience.organization: N_("A named organization"),
 }
+WITHDRAW_QUESTION = N_("Withdraw this disclosure?")
 STATUS_LABELS = {
     "draft": N_("Draft"),
     "published": N_("Published"),
@@ -270,6 +271,7 @@ def _page(
         statuses=STATUS_LABELS,
         reasons=REASON_LABELS,
         withdrawal=withdrawal or FormState.of(Withdrawal, labels={"reason": N_("Reason")}),
+        withdraw_question=WITHDRAW_QUESTION,
     )
 
 
@@ -292,9 +294,23 @@ def publish(
 def withdraw(
     request: Request, disclosure_id: int, uow: Uow, visitor: VisitorDep, form: Form
 ) -> Response:
+    # A stranger is not even asked to confirm: to them there is no disclosure.
+    service.get_disclosure(uow, visitor.principal, disclosure_id)
+
     def refused(values: Mapping[str, Any], problems: Mapping[str, Message]) -> Response:
         state = FormState.of(Withdrawal, values, dict(problems), labels={"reason": N_("Reason")})
         return _page(request, uow, visitor, disclosure_id, 422, state)
+
+    def ask(data: Withdrawal) -> Response:
+        return confirm_page(
+            request,
+            question=WITHDRAW_QUESTION,
+            detail=N_("Its audience will still read it, marked withdrawn with your reason."),
+            action=f"/disclosures/{disclosure_id}/withdraw",
+            submit=N_("Withdraw"),
+            cancel=f"/disclosures/{disclosure_id}",
+            carried=form,
+        )
 
     return submit_form(
         Withdrawal,
@@ -303,6 +319,7 @@ def withdraw(
         refused=refused,
         done=f"/disclosures/{disclosure_id}",
         message=lazy("Disclosure withdrawn"),
+        confirm=ask,
     )
 
 
