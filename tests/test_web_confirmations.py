@@ -355,6 +355,8 @@ def test_every_irreversible_action_of_the_pages_is_asked_about() -> None:
         "/scopes/{scope_id:int}/frameworks/unresolved/{item_id:int}/dismiss",
         # Asked about in tests/test_remedy_pages.py.
         "/complaints/{complaint_id:int}/withdraw",
+        # Asked about in tests/test_disclosure_audience_pages.py.
+        "/disclosures/{disclosure_id:int}/withdraw",
     }
     # Every part's list deletes through the one page of web/crud.py (risks stand for all).
     crud = {path for path in actions if path.endswith("/{item_id}/delete")}
