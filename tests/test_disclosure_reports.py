@@ -6,11 +6,14 @@ valid by its schema, as pages and as a PDF with its Japanese text."""
 
 import base64
 import hashlib
+import re
+import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -30,7 +33,9 @@ from agilegov.record.credentials import public_key_from_did
 from agilegov.record.models import Event
 from agilegov.scopes.schemas import ScopeCreate
 from agilegov.scopes.service import create_scope
+from api_helpers import API, PASSWORD, assert_problem, bearer, make_client, ok
 from builders import World, change, indicator, measure, new_scope, review, row_counts, specific_goal
+from web_helpers import csrf_of
 
 APRIL = (date(2026, 4, 1), date(2026, 4, 30))
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -407,3 +412,173 @@ def test_the_document_validates_against_its_schema(world: World, tmp_path: Path)
     TransparencyDocument.model_validate(document)
     with pytest.raises(ValidationError):
         TransparencyDocument.model_validate({**document, "status": "retracted"})
+
+
+# ---------------------------------------------------------------- API, pages, PDF
+
+
+def test_the_api_carries_a_report_through(world: World, database_url: str, tmp_path: Path) -> None:
+    built = _governed(world)
+    with make_client(database_url, assessor_key_dir=tmp_path) as client:
+        editor, owner = bearer(world.tokens["editor"]), bearer(world.tokens["owner"])
+        body = {
+            "scope_id": built.scope,
+            "template": "general",
+            "period_start": "2026-04-01",
+            "period_end": "2026-04-30",
+        }
+        assert_problem(
+            client.post(
+                f"{API}/transparency-reports", json=body | {"template": "x"}, headers=editor
+            ),
+            422,
+            "template",
+        )
+        assert_problem(
+            client.post(
+                f"{API}/transparency-reports",
+                json=body | {"period_end": "2026-03-01"},
+                headers=editor,
+            ),
+            422,
+            "period_end",
+        )
+        created = ok(client.post(f"{API}/transparency-reports", json=body, headers=editor), 201)
+        url = f"{API}/transparency-reports/{created['id']}"
+        assert_problem(
+            client.put(f"{url}/explanations", json={"goals.count": "9"}, headers=editor),
+            422,
+            "goals.count",
+        )
+        ok(client.put(f"{url}/explanations", json={"goals": "Our goals."}, headers=editor))
+        assert_problem(client.get(f"{url}/document"), 404)  # a draft: members only
+        assert_problem(client.post(f"{url}/publish", headers=editor), 403)
+        published = ok(client.post(f"{url}/publish", headers=owner))
+        assert published["status"] == "published"
+        assert_problem(
+            client.put(f"{url}/explanations", json={"goals": "Other."}, headers=editor), 409
+        )
+        document = ok(client.get(f"{url}/document"))
+        _signature_holds(document)
+        TransparencyDocument.model_validate(document)
+        schema = ok(client.get(f"{API}/schemas/transparency-report.json"))
+        assert schema["$id"].endswith("/schemas/transparency-report.json")
+        assert set(schema["required"]) >= {"content", "signature", "year_over_year"}
+        listed = ok(client.get(f"{API}/scopes/{built.scope}/transparency-reports"))
+        assert [r["id"] for r in listed] == [created["id"]]
+        second = ok(client.post(f"{url}/supersede", headers=editor), 201)
+        assert second["supersedes_id"] == created["id"]
+
+
+def test_the_pages_draft_explain_publish_and_show_it_in_both_languages(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    built = _governed(world)
+    with make_client(database_url, assessor_key_dir=tmp_path) as client:
+        _signed_in(client, "editor")
+        tab = client.get(f"/scopes/{built.scope}/transparency")
+        assert tab.status_code == 200
+        drafted = client.post(
+            f"/scopes/{built.scope}/transparency-reports",
+            data={
+                "template": "haip",
+                "period_start": "2026-04-01",
+                "period_end": "2026-04-30",
+                "csrf_token": csrf_of(tab),
+            },
+            follow_redirects=False,
+        )
+        assert drafted.status_code == 303, drafted.text
+        page_path = drafted.headers["location"]
+        page = client.get(page_path)
+        refused = client.post(
+            f"{page_path}/explanations",
+            data={"explain-weather": "sunny", "csrf_token": csrf_of(page)},
+        )
+        assert refused.status_code == 422 and "weather" in refused.text
+        saved = client.post(
+            f"{page_path}/explanations",
+            data={"explain-haip-1": "We test before release.", "csrf_token": csrf_of(page)},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        japanese = client.get(page_path, headers={"Accept-Language": "ja"})
+        assert "リスクの特定と評価" in japanese.text and "We test before release." in japanese.text
+        english = client.get(page_path, headers={"Accept-Language": "en"})
+        assert "Risk identification and evaluation" in english.text
+    report_id = int(page_path.rsplit("/", 1)[1])
+    reports.publish_report(world.uow, world.owner, report_id, tmp_path)
+    with make_client(database_url, assessor_key_dir=tmp_path) as anyone:
+        public = anyone.get(page_path, headers={"Accept-Language": "en"})
+        assert public.status_code == 200 and "We test before release." in public.text
+        assert "did:key:" in public.text and "<textarea" not in public.text
+
+
+def _signed_in(client: TestClient, who: str) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": f"{who}@example.com", "password": PASSWORD, "csrf_token": csrf_of(page)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    """Every stream of the PDF, inflated (object streams hold its dictionaries)."""
+    streams = []
+    for found in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            streams.append(zlib.decompress(found.group(1)))
+        except zlib.error:
+            streams.append(found.group(1))
+    return streams
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text a PDF shows, read through its fonts' ToUnicode maps: enough for
+    a PDF set in one font, as the report's is (no PDF library is at hand)."""
+    streams = _streams(pdf)
+    glyphs: dict[int, str] = {}
+    for stream in streams:
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.DOTALL):
+            for code, text in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                glyphs[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be")
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", stream, re.DOTALL):
+            for low, high, text in re.findall(
+                rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
+            ):
+                first = ord(bytes.fromhex(text.decode()).decode("utf-16-be")[0])
+                for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                    glyphs[code] = chr(first + offset)
+
+    def decoded(hexes: bytes) -> str:
+        text = hexes.decode()
+        return "".join(glyphs.get(int(text[i : i + 4], 16), "") for i in range(0, len(text), 4))
+
+    shown = []
+    for stream in streams:
+        for operand in re.findall(rb"\[(.*?)\]\s*TJ|(<[0-9a-fA-F]+>)\s*Tj", stream, re.DOTALL):
+            shown += [decoded(h) for h in re.findall(rb"<([0-9a-fA-F]+)>", b"".join(operand))]
+    return "".join(shown)
+
+
+def test_the_pdf_is_set_in_ipagothic_with_the_japanese_title(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("weasyprint")
+    built = _governed(world)
+    report = _create(world, built.scope)
+    reports.set_explanations(world.uow, world.editor, report.id, {"goals": "公平な選考"})
+    reports.publish_report(world.uow, world.owner, report.id, tmp_path)
+    with make_client(database_url, assessor_key_dir=tmp_path) as client:
+        response = client.get(
+            f"/transparency-reports/{report.id}.pdf", headers={"Accept-Language": "ja"}
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF-")
+    assert any(b"/BaseFont /" in part and b"+IPAGothic" in part for part in _streams(pdf))
+    text = _pdf_text(pdf)
+    assert "透明性報告書" in text and "公平な選考" in text and "目標と許容水準" in text

@@ -4,7 +4,7 @@ reports composed from the live governance, and open data."""
 
 from pathlib import Path
 
-from agilegov.disclosure import report_models
+from agilegov.disclosure import report_api, report_models, report_pages
 from agilegov.part import Part
 
 PART = Part(
@@ -12,4 +12,7 @@ PART = Part(
     templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
     tables=[report_models],
+    api_routers=[report_api.router],
+    page_routers=[report_pages.router],
+    tabs=report_pages.TABS,
 )

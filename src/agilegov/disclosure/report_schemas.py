@@ -2,6 +2,7 @@
 document's shape (its JSON Schema is served for anyone checking a download)."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +11,12 @@ from agilegov.i18n import N_
 from agilegov.schemas import Input, Output
 
 Template = Literal["general", "haip", "aigb_checklist"]
+
+
+class ReportStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    superseded = "superseded"
 
 
 class ReportCreate(Input):
@@ -111,7 +118,7 @@ class TransparencyDocument(_Closed):
     published report of the same template."""
 
     id: int
-    status: Literal["draft", "published", "superseded"]
+    status: ReportStatus
     content: Signed
     signature: Signature | None
     superseded_by: int | None
