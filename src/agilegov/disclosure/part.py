@@ -15,4 +15,5 @@ PART = Part(
     api_routers=[report_api.router],
     page_routers=[report_pages.router],
     tabs=report_pages.TABS,
+    template_globals={"transparency_status": report_pages.STATUS_WORDS},
 )

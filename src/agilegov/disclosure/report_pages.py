@@ -28,6 +28,24 @@ router = APIRouter(include_in_schema=False)
 TAB = "transparency"
 # Where the PDF's HTML would find anything it named: nothing is fetched from elsewhere.
 PRINT_BASE = Path(__file__).parent / "templates"
+# The PDF's page and type: Japanese and Latin alike in IPAGothic (fonts-ipafont-gothic).
+PRINT_STYLE = """
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: "IPAGothic", sans-serif; font-size: 10pt; line-height: 1.5; }
+h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.2em; } h3 { font-size: 11pt; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 0.5pt solid #888; padding: 2pt 4pt; text-align: left; vertical-align: top; }
+.muted { color: #555; }
+code { font-family: "IPAGothic", monospace; font-size: 8pt; word-break: break-all; }
+"""
+
+
+# A report's status as the pages say it (through the catalogs: ``|t``).
+STATUS_WORDS = {
+    "draft": N_("Draft"),
+    "published": N_("Published, signed"),
+    "superseded": N_("Superseded"),
+}
 
 
 def _transparency(session: Session, scope: Scope, visitor: Visitor, **_: Any) -> dict[str, Any]:
@@ -184,7 +202,7 @@ def _refuse_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
 @router.get("/transparency-reports/{report_id:int}.pdf")
 def report_pdf(request: Request, report_id: int, uow: Uow, visitor: VisitorDep) -> Response:
     """The report's page for print, as a PDF (Japanese set in IPAGothic)."""
-    from weasyprint import HTML  # an optional dependency: only this route needs it
+    from weasyprint import CSS, HTML  # an optional dependency: only this route needs it
 
     page = render(
         request, "report_print.html", visitor=visitor, **_context(uow, visitor, report_id)
@@ -193,7 +211,7 @@ def report_pdf(request: Request, report_id: int, uow: Uow, visitor: VisitorDep) 
         string=bytes(page.body).decode(),
         base_url=str(PRINT_BASE),
         url_fetcher=_refuse_fetching,
-    ).write_pdf()
+    ).write_pdf(stylesheets=[CSS(string=PRINT_STYLE, url_fetcher=_refuse_fetching)])
     return Response(
         pdf,
         media_type="application/pdf",
