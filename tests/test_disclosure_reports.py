@@ -7,6 +7,7 @@ valid by its schema, as pages and as a PDF with its Japanese text."""
 import base64
 import hashlib
 import re
+import sys
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -582,3 +583,14 @@ def test_the_pdf_is_set_in_ipagothic_with_the_japanese_title(
     assert any(b"/BaseFont /" in part and b"+IPAGothic" in part for part in _streams(pdf))
     text = _pdf_text(pdf)
     assert "透明性報告書" in text and "公平な選考" in text and "目標と許容水準" in text
+
+
+def test_without_weasyprint_the_pdf_is_unavailable_not_an_error(
+    world: World, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # importing it fails
+    report = _create(world, new_scope(world.uow, world.owner, world.business_id))
+    with make_client(database_url, assessor_key_dir=tmp_path) as client:
+        _signed_in(client, "viewer")
+        assert client.get(f"/transparency-reports/{report.id}.pdf").status_code == 503
+        assert client.get(f"/transparency-reports/{report.id + 1}.pdf").status_code == 404

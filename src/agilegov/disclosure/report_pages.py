@@ -15,7 +15,7 @@ from agilegov.auth import Role
 from agilegov.disclosure import reports
 from agilegov.disclosure.report_schemas import ReportCreate
 from agilegov.disclosure.report_templates import TEMPLATES
-from agilegov.errors import Conflict, InvalidInput
+from agilegov.errors import Conflict, DomainError, InvalidInput
 from agilegov.i18n import N_, lazy
 from agilegov.part import Tab
 from agilegov.tenancy import Scope
@@ -199,14 +199,24 @@ def _refuse_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"the report's PDF fetches nothing: {url}")
 
 
+class PdfUnavailable(DomainError):
+    """The PDF renderer (WeasyPrint, an optional dependency) is not installed."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 @router.get("/transparency-reports/{report_id:int}.pdf")
 def report_pdf(request: Request, report_id: int, uow: Uow, visitor: VisitorDep) -> Response:
     """The report's page for print, as a PDF (Japanese set in IPAGothic)."""
-    from weasyprint import CSS, HTML  # an optional dependency: only this route needs it
-
-    page = render(
-        request, "report_print.html", visitor=visitor, **_context(uow, visitor, report_id)
-    )
+    context = _context(uow, visitor, report_id)
+    try:
+        from weasyprint import CSS, HTML
+    except ImportError:
+        raise PdfUnavailable(
+            lazy("PDFs cannot be made here: WeasyPrint is not installed")
+        ) from None
+    page = render(request, "report_print.html", visitor=visitor, **context)
     pdf = HTML(
         string=bytes(page.body).decode(),
         base_url=str(PRINT_BASE),
