@@ -193,6 +193,7 @@ def test_a_reports_figures_equal_the_data(world: World) -> None:
     assert figures["complaints.cases"] == 0 and figures["incidents.total"] == 0
     [item] = _section(report.sections, "measures")["items"]
     assert item["title"] == "Re-weighting, tuned"
+    assert item["source"] == f"/scopes/{built.scope}/measures/{built.measure.id}"
     goal_item = _section(report.sections, "goals")["items"][0]
     assert goal_item["source"] == f"/scopes/{built.scope}/goals/{built.goal.id}"
     march = _create(world, built.scope, MARCH)
@@ -526,13 +527,14 @@ def _signed_in(client: TestClient, who: str) -> None:
 
 
 def _streams(pdf: bytes) -> list[bytes]:
-    """Every stream of the PDF, inflated (object streams hold its dictionaries)."""
+    """Every compressed stream of the PDF, inflated (object streams hold its
+    dictionaries); each read to the end of its own data, whatever bytes end it."""
     streams = []
-    for found in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+    for found in re.finditer(rb"(?<!end)stream\r?\n", pdf):
         try:
-            streams.append(zlib.decompress(found.group(1)))
+            streams.append(zlib.decompressobj().decompress(pdf[found.end() :]))
         except zlib.error:
-            streams.append(found.group(1))
+            continue
     return streams
 
 

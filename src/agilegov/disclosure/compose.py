@@ -96,7 +96,7 @@ def _measures(facts: Json, scope_id: int) -> tuple[list[Json], list[Json]]:
             f"measure-{measure['id']}",
             measure["title"],
             {**measure, "changes": [c for c in changes if c["id"] == measure["id"]]},
-            source,
+            f"{source}/{measure['id']}",
         )
         for measure in in_force
     ]
