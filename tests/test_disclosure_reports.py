@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -313,6 +314,7 @@ def test_the_author_edits_explanations_only(world: World) -> None:
 
 
 def _signature_holds(document: dict[str, Any]) -> None:
+    assert canonical_json(document["content"]) == rfc8785.dumps(document["content"])
     digest = hashlib.sha256(canonical_json(document["content"]))
     signed = document["signature"]
     assert signed["sha256"] == digest.hexdigest()
@@ -492,6 +494,17 @@ def test_the_pages_draft_explain_publish_and_show_it_in_both_languages(
         )
         assert drafted.status_code == 303, drafted.text
         page_path = drafted.headers["location"]
+        refused = client.post(
+            f"/scopes/{built.scope}/transparency-reports",
+            data={
+                "template": "haip",
+                "period_start": "2026-04-01",
+                "period_end": "April",
+                "csrf_token": csrf_of(tab),
+            },
+            headers={"Accept-Language": "en"},
+        )
+        assert "period_end: a date is asked for (YYYY-MM-DD)" in refused.text
         page = client.get(page_path)
         refused = client.post(
             f"{page_path}/explanations",

@@ -64,29 +64,38 @@ def _refused(problem: InvalidInput | Conflict) -> tuple[dict[str, str], str | No
     return problems, None if problems else str(problem.detail)
 
 
+def _form_date(form: Any, field: str) -> date:
+    try:
+        return date.fromisoformat(str(form.get(field, "")))
+    except ValueError:
+        raise InvalidInput.on(field, lazy("a date is asked for (YYYY-MM-DD)")) from None
+
+
 @router.post("/scopes/{scope_id}/transparency-reports")
 def create(request: Request, scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
     try:
+        template = str(form.get("template", ""))
+        if template not in TEMPLATES:
+            raise InvalidInput.on(
+                "template",
+                lazy(
+                    "no template %(template)s: %(known)s",
+                    template=template,
+                    known=", ".join(TEMPLATES),
+                ),
+            )
         data = ReportCreate(
             scope_id=scope_id,
-            template=str(form.get("template", "")),
-            period_start=date.fromisoformat(str(form.get("period_start", ""))),
-            period_end=date.fromisoformat(str(form.get("period_end", ""))),
+            template=template,
+            period_start=_form_date(form, "period_start"),
+            period_end=_form_date(form, "period_end"),
         )
         report = reports.create_report(uow, visitor.principal, data)
-    except ValueError:
-        # A date that is no date, or a template not offered.
-        return redirect(
-            f"/scopes/{scope_id}/{TAB}",
-            message=lazy("Give a template and the period's first and last days (YYYY-MM-DD)"),
-        )
     except (InvalidInput, Conflict) as problem:
         problems, general = _refused(problem)
+        why = general or "; ".join(f"{field}: {message}" for field, message in problems.items())
         return redirect(
-            f"/scopes/{scope_id}/{TAB}",
-            message=lazy(
-                "Nothing was drafted: %(why)s", why=general or "; ".join(problems.values())
-            ),
+            f"/scopes/{scope_id}/{TAB}", message=lazy("Nothing was drafted: %(why)s", why=why)
         )
     return redirect(
         f"/transparency-reports/{report.id}",
