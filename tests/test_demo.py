@@ -337,7 +337,7 @@ def test_the_platforms_rules_open_every_trigger_and_choose_its_loop(told: UnitOf
         # breach of the explanation goal found it already evaluating the complaints
         # about that goal); each evaluation ended in a review that cites and settles
         # the triggers it took up, and took their loop.
-        starters = [complaints, fairness, guideline]
+        starters = [complaints, fairness, incident, guideline]
         moves = session.scalars(
             select(Transition).where(Transition.scope_id == scope.id).order_by(Transition.id)
         ).all()

@@ -5,6 +5,7 @@ subscriptions and signals."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 from fastapi.concurrency import run_in_threadpool
 
 from agilegov.api.deps import Actor, Paging, Uow
@@ -40,9 +41,12 @@ from agilegov.commons.schemas import (
 from agilegov.commons.vocabulary import Source
 from agilegov.errors import NotFound
 from agilegov.i18n import lazy
-from agilegov.schemas import Page
+from agilegov.schemas import MAX_INT, Page
 
 router = APIRouter(tags=["commons"])
+
+# An id as the database stores it.
+RowId = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
 # ---------------------------------------------------------------- incidents
@@ -200,7 +204,8 @@ def list_shared(
 
 @router.get("/commons/stix", responses={200: {"content": {"application/stix+json": {}}}})
 def export_stix(
-    uow: Uow, ids: Annotated[list[int] | None, Query(max_length=1000)] = None
+    uow: Uow,
+    ids: Annotated[list[RowId] | None, Query(max_length=1000)] = None,
 ) -> Response:
     """The commons (or the incidents named) as a STIX 2.1 bundle."""
     return Response(service.export_stix(uow, ids), media_type="application/stix+json")
@@ -221,35 +226,35 @@ async def import_shared(
     return await run_in_threadpool(service.import_shared, uow, actor, source, [data])
 
 
-@router.get("/commons/{shared_id}", response_model=SharedIncidentRead)
+@router.get("/commons/{shared_id:int}", response_model=SharedIncidentRead)
 def get_shared(shared_id: int, uow: Uow) -> Any:
     return service.get_shared(uow, shared_id)
 
 
-@router.get("/commons/{shared_id}/versions", response_model=list[SharedVersionRead])
+@router.get("/commons/{shared_id:int}/versions", response_model=list[SharedVersionRead])
 def shared_versions(shared_id: int, uow: Uow) -> Any:
     """Every version as published, with each correction's reason."""
     return service.shared_versions(uow, shared_id)
 
 
-@router.get("/commons/{shared_id}/similar", response_model=list[SimilarRead])
+@router.get("/commons/{shared_id:int}/similar", response_model=list[SimilarRead])
 def similar_shared(shared_id: int, uow: Uow) -> Any:
     """The shared incidents most like this one, with the score and the reasons."""
     return service.similar_shared(uow, shared_id)
 
 
-@router.get("/commons/{shared_id}/avid")
+@router.get("/commons/{shared_id:int}/avid")
 def export_avid(shared_id: int, uow: Uow) -> Any:
     """The shared incident as an AVID report."""
     return service.export_avid(uow, shared_id)
 
 
-@router.post("/commons/{shared_id}/corrections", response_model=SharedIncidentRead)
+@router.post("/commons/{shared_id:int}/corrections", response_model=SharedIncidentRead)
 def correct(shared_id: int, body: Correction, uow: Uow, actor: Actor) -> Any:
     return service.correct_shared(uow, actor, shared_id, body)
 
 
-@router.post("/commons/{shared_id}/retraction", response_model=SharedIncidentRead)
+@router.post("/commons/{shared_id:int}/retraction", response_model=SharedIncidentRead)
 def retract(shared_id: int, body: Retraction, uow: Uow, actor: Actor) -> Any:
     return service.retract_shared(uow, actor, shared_id, body)
 
