@@ -4,10 +4,12 @@ reports composed from the live governance, and open data."""
 
 from pathlib import Path
 
+from agilegov.disclosure import open_models
 from agilegov.part import Part
 
 PART = Part(
     name="disclosure",
     templates=Path(__file__).parent / "templates",
     messages=Path(__file__).parent / "locale",
+    tables=[open_models],
 )
