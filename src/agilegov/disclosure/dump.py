@@ -31,6 +31,8 @@ ENTRIES = "entries.jsonl"
 DATABASE = "open-data.sqlite"
 # The column each row's record entry is in (None: no public event about the row).
 ENTRY_COLUMN = "record_entry"
+# The column of the licence a row is published under.
+LICENCE_COLUMN = "licence"
 MEDIA_TYPES = {
     ".csv": "text/csv",
     ".jsonl": "application/jsonl",
@@ -112,7 +114,7 @@ def write_dump(
     checkpoint: dict[str, Any],
     proof_of: Callable[[int], tuple[bytes, list[bytes]]],
     issued: datetime,
-    licences: dict[str, Any],
+    licences: dict[str, str],
 ) -> dict[str, Any]:
     """Write a cut into ``folder`` (which must not exist yet) and return its manifest.
 
@@ -120,6 +122,8 @@ def write_dump(
     ``proof_of(index)`` gives an entry's leaf and its inclusion proof at that size."""
     folder.mkdir(parents=True)
     files: list[dict[str, Any]] = []
+    # Per table, how many rows each licence covers (a table mixes organizations).
+    licence_rows: dict[str, dict[str, int]] = {}
     database = sqlite3.connect(folder / DATABASE)
     entries_path = folder / ENTRIES
     entry_count = 0
@@ -127,12 +131,13 @@ def write_dump(
         with entries_path.open("w", encoding="utf-8") as entries:
             for table in tables:
                 entry_at = table.columns.index(ENTRY_COLUMN)
+                licence_at = table.columns.index(LICENCE_COLUMN)
+                licences_of_table = licence_rows.setdefault(table.name, {})
                 names = ", ".join(_quoted(column) for column in table.columns)
                 database.execute(f"CREATE TABLE {_quoted(table.name)} ({names})")
-                insert = (
-                    f"INSERT INTO {_quoted(table.name)} VALUES "
-                    f"({', '.join('?' for _ in table.columns)})"
-                )
+                # Names quoted as identifiers; values bound as parameters.
+                marks = ", ".join("?" for _ in table.columns)
+                insert = f"INSERT INTO {_quoted(table.name)} VALUES ({marks})"  # noqa: S608
                 csv_path = folder / f"{table.name}.csv"
                 jsonl_path = folder / f"{table.name}.jsonl"
                 count = 0
@@ -146,14 +151,15 @@ def write_dump(
                     for row in table.rows():
                         values = [json_value(value) for value in row]
                         jsonl_file.write(
-                            json.dumps(dict(zip(table.columns, values, strict=True)))
-                            + "\n"
+                            json.dumps(dict(zip(table.columns, values, strict=True))) + "\n"
                         )
                         writer.writerow([csv_cell(value) for value in values])
                         batch.append([sqlite_value(value) for value in values])
                         if len(batch) == 10_000:
                             database.executemany(insert, batch)
                             batch.clear()
+                        licence = values[licence_at]
+                        licences_of_table[licence] = licences_of_table.get(licence, 0) + 1
                         index = values[entry_at]
                         if index is not None:
                             leaf, proof = proof_of(index)
@@ -176,10 +182,18 @@ def write_dump(
     files.append(_file_entry(entries_path, None, entry_count))
     manifest = {
         "format": DUMP_FORMAT,
+        "cut": folder.name,
         "issued": issued.isoformat(),
         "checkpoint": checkpoint,
         "licences": licences,
-        "tables": [{"name": table.name, "columns": list(table.columns)} for table in tables],
+        "tables": [
+            {
+                "name": table.name,
+                "columns": list(table.columns),
+                "licences": licence_rows.get(table.name, {}),
+            }
+            for table in tables
+        ],
         "files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -255,13 +269,13 @@ def _leaves(
                 entry = json.loads(line)
                 table, index = entry["table"], entry["index"]
                 leaf = _decode(entry["leaf"], f"{ENTRIES} line {number}: leaf")
-                proof = [_decode(node, f"{ENTRIES} line {number}: proof") for node in entry["proof"]]
+                proof = [
+                    _decode(node, f"{ENTRIES} line {number}: proof") for node in entry["proof"]
+                ]
             except (ValueError, KeyError, TypeError):
                 raise DumpError(f"{ENTRIES} line {number}: not an entry") from None
             try:
-                merkle.verify_inclusion(
-                    index, checkpoint_size, merkle.leaf_hash(leaf), proof, root
-                )
+                merkle.verify_inclusion(index, checkpoint_size, merkle.leaf_hash(leaf), proof, root)
             except (merkle.ProofError, ValueError, TypeError) as problem:
                 raise DumpError(
                     f"{ENTRIES} line {number}: entry {index} is not in the log: {problem}"
@@ -295,9 +309,9 @@ def _check_table(
     csv_rows = _csv_rows(folder / f"{name}.csv")
     if next(csv_rows, None) != columns:
         raise DumpError(f"{name}.csv: its header is not the table's columns")
-    stored = database.execute(
-        f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {_quoted(name)} ORDER BY rowid"
-    )
+    # The names come from the manifest: quoted as identifiers, never run as SQL.
+    names = ", ".join(_quoted(column) for column in columns)
+    stored = database.execute(f"SELECT {names} FROM {_quoted(name)} ORDER BY rowid")  # noqa: S608
     count = 0
     for count, row in enumerate(_jsonl_rows(folder / f"{name}.jsonl"), 1):
         where = f"table {name}, row {count}"
@@ -320,8 +334,7 @@ def _check_table(
         for column in columns:
             if column in payload and column != "id" and not _same(row[column], payload[column]):
                 raise DumpError(
-                    f"{where}: {column} is not what record entry {index} says "
-                    f"({payload[column]!r})"
+                    f"{where}: {column} is not what record entry {index} says ({payload[column]!r})"
                 )
     if next(csv_rows, None) is not None or stored.fetchone() is not None:
         raise DumpError(f"table {name}: the files hold different numbers of rows")
@@ -341,9 +354,10 @@ def verify_dump(folder: Path, verifier_key: str) -> dict[str, Any]:
         signed = open_checkpoint(checkpoint.get("note", ""), parse_verifier_key(verifier_key))
     except NoteError as problem:
         raise DumpError(f"{MANIFEST}: the checkpoint does not verify: {problem}") from None
-    if checkpoint.get("size") != signed.size or checkpoint.get("root") != base64.b64encode(
-        signed.root
-    ).decode():
+    if (
+        checkpoint.get("size") != signed.size
+        or checkpoint.get("root") != base64.b64encode(signed.root).decode()
+    ):
         raise DumpError(f"{MANIFEST}: the checkpoint's size or root is not the signed note's")
     listed = _check_files(folder, manifest)
     for required in (ENTRIES, DATABASE):

@@ -24,7 +24,7 @@ from agilegov.commons.models import SharedIncident
 from agilegov.cycle.models import Review
 from agilegov.design.models import Measure
 from agilegov.dialogue.models import Consultation, Statement, Vote
-from agilegov.disclosure.dump import ENTRY_COLUMN, Table, write_dump
+from agilegov.disclosure.dump import ENTRY_COLUMN, LICENCE_COLUMN, Table, write_dump
 from agilegov.disclosure.open_models import DEFAULT_LICENCE, LICENCES, DataLicence
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.models import Goal, Indicator
@@ -40,7 +40,6 @@ from agilegov.regulation.models import RegulatoryReport, RegulatoryRequirement, 
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
 
-LICENCE_COLUMN = "licence"
 # Rows fetched at a time: what a table costs in memory, whatever its size.
 BATCH = 2_000
 
@@ -202,7 +201,9 @@ def _specs() -> list[_Spec]:
             None,
             leave_out=["leaf_index"],
         ),
-        _Spec("measures", Measure, _in_public_scope(Measure), _scope_organization(Measure), "measure"),
+        _Spec(
+            "measures", Measure, _in_public_scope(Measure), _scope_organization(Measure), "measure"
+        ),
         _Spec("reviews", Review, _in_public_scope(Review), _scope_organization(Review), "review"),
         _Spec(
             "consultations",
@@ -321,14 +322,14 @@ def cut_dump(uow: UnitOfWork, signer: Signer, origin: str, root: Path) -> Path:
 def data_licence(uow: UnitOfWork, organization_id: int) -> str:
     with uow:
         if uow.session.get(Organization, organization_id) is None:
-            raise NotFound(lazy("no organization %(organization_id)s", organization_id=organization_id))
+            raise NotFound(
+                lazy("no organization %(organization_id)s", organization_id=organization_id)
+            )
         chosen = uow.session.get(DataLicence, organization_id)
         return chosen.licence if chosen is not None else DEFAULT_LICENCE
 
 
-def set_data_licence(
-    uow: UnitOfWork, actor: Principal, organization_id: int, licence: str
-) -> str:
+def set_data_licence(uow: UnitOfWork, actor: Principal, organization_id: int, licence: str) -> str:
     """Choose the licence of an organization's open data (its owner only)."""
     actor.require(organization_id, Role.owner)
     if licence not in LICENCES:
@@ -343,11 +344,15 @@ def set_data_licence(
     with uow:
         session = uow.session
         if session.get(Organization, organization_id) is None:
-            raise NotFound(lazy("no organization %(organization_id)s", organization_id=organization_id))
+            raise NotFound(
+                lazy("no organization %(organization_id)s", organization_id=organization_id)
+            )
         chosen = session.get(DataLicence, organization_id)
         if chosen is None:
             session.add(
-                DataLicence(organization_id=organization_id, licence=licence, updated_at=clock.now())
+                DataLicence(
+                    organization_id=organization_id, licence=licence, updated_at=clock.now()
+                )
             )
         else:
             chosen.licence, chosen.updated_at = licence, clock.now()
@@ -361,4 +366,3 @@ def set_data_licence(
         )
         uow.commit()
         return licence
-
