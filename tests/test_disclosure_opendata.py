@@ -1,27 +1,31 @@
 """Open data: the dump of what is published, verifiable against the record's
 signed checkpoint; the licence each organization chooses; the catalogue."""
 
+import base64
 import csv
 import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from agilegov import clock
 from agilegov.auth import ANONYMOUS
 from agilegov.dialogue import lifecycle, participation
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import ConsultationCreate, VoteCreate
-from agilegov.disclosure import opendata
+from agilegov.disclosure import dcat, opendata
 from agilegov.disclosure.dump import DumpError, verify_dump
 from agilegov.record.notes import generate_signer, verifier_key
 from agilegov.uow import UnitOfWork
+from api_helpers import API, assert_problem, assert_unchanged, ok, snapshot, world_from_fixture
+from api_helpers import World as ApiWorld
 from builders import World, indicator, new_scope, specific_goal
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -190,3 +194,130 @@ def test_a_dump_signed_by_another_key_does_not_verify(
     folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
     with pytest.raises(DumpError, match="the checkpoint does not verify"):
         verify_dump(folder, verifier_key(generate_signer(ORIGIN)))
+
+
+def test_a_private_scope_made_public_shows_no_entry_of_its_private_past(
+    uow: UnitOfWork, world: World, published: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    entries = [json.loads(line) for line in (folder / "entries.jsonl").read_text().splitlines()]
+    leaves = [json.loads(base64.b64decode(entry["leaf"])) for entry in entries]
+    assert leaves and all("payload" in leaf for leaf in leaves), "only public events are listed"
+    assert all(leaf["scope"] != published["private"] for leaf in leaves)
+
+
+# ---------------------------------------------------------------- licences
+
+
+def test_each_row_carries_its_organizations_licence(
+    uow: UnitOfWork, world: World, published: dict[str, Any], tmp_path: Path
+) -> None:
+    regulator_scope = new_scope(
+        uow, world.outsider, world.regulator_id, "Oversight", visibility="public"
+    )
+    assert opendata.set_data_licence(uow, world.owner, world.business_id, "ODbL-1.0") == "ODbL-1.0"
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    licences = {row["id"]: row["licence"] for row in _jsonl(folder, "scopes")}
+    assert licences[published["public"]] == "ODbL-1.0"
+    assert licences[regulator_scope] == "CC-BY-4.0"
+    assert {row["licence"] for row in _jsonl(folder, "goals")} == {"ODbL-1.0"}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["licences"][str(world.business_id)] == "ODbL-1.0"
+    assert opendata.data_licence(uow, world.regulator_id) == "CC-BY-4.0"
+
+
+@pytest.fixture
+def api(database_url: str, engine: Engine, world: World) -> ApiWorld:
+    return world_from_fixture(database_url, engine, world)
+
+
+def test_the_owner_chooses_the_licence_through_the_api(api: ApiWorld) -> None:
+    path = f"{API}/organizations/{api.business_id}/data-licence"
+    assert ok(api.client.get(path)) == {"organization_id": api.business_id, "licence": "CC-BY-4.0"}
+    chosen = api.client.put(path, json={"licence": "CC0-1.0"}, headers=api.auth("owner"))
+    assert ok(chosen)["licence"] == "CC0-1.0"
+    assert ok(api.client.get(path))["licence"] == "CC0-1.0"
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status", "field"),
+    [
+        ("owner", {"licence": "GPL-3.0"}, 422, "licence"),
+        ("owner", {"licence": ""}, 422, "licence"),
+        ("owner", {}, 422, "licence"),
+        ("owner", {"licence": "CC0-1.0", "extra": 1}, 422, "extra"),
+        ("editor", {"licence": "CC0-1.0"}, 403, None),
+        (None, {"licence": "CC0-1.0"}, 401, None),
+    ],
+)
+def test_a_bad_licence_choice_is_refused_and_changes_nothing(
+    api: ApiWorld, who: str | None, body: dict[str, Any], status: int, field: str | None
+) -> None:
+    before = snapshot(api.engine)
+    response = api.client.put(
+        f"{API}/organizations/{api.business_id}/data-licence", json=body, headers=api.auth(who)
+    )
+    assert_problem(response, status, *([field] if field else []))
+    assert_unchanged(before, api.engine)
+
+
+# ---------------------------------------------------------------- the catalogue
+
+# DCAT-AP's mandatory (and, for what a download needs, recommended) properties per class.
+REQUIRED = {
+    "dcat:Catalog": ("dct:title", "dct:description", "dct:publisher", "dcat:dataset"),
+    "dcat:Dataset": ("dct:title", "dct:description", "dcat:distribution", "dct:publisher"),
+    "dcat:Distribution": (
+        "dcat:accessURL",
+        "dcat:downloadURL",
+        "dcat:mediaType",
+        "dcat:byteSize",
+        "spdx:checksum",
+        "dct:license",
+        "dct:issued",
+        "dct:modified",
+    ),
+    "spdx:Checksum": ("spdx:algorithm", "spdx:checksumValue"),
+    "foaf:Agent": ("foaf:name",),
+}
+
+
+def _nodes(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _nodes(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _nodes(inner)
+
+
+def test_the_catalogue_describes_every_file_as_dcat_ap_requires(
+    uow: UnitOfWork, published: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    document = dcat.catalog(manifest, "https://gov.example", "agilegov")
+    assert document["@type"] == "dcat:Catalog"
+    typed = [node for node in _nodes(document) if node.get("@type") in REQUIRED]
+    for node in typed:
+        missing = [name for name in REQUIRED[node["@type"]] if name not in node]
+        assert not missing, f"{node['@type']} {node.get('@id')} lacks {missing}"
+    datasets = document["dcat:dataset"]
+    assert [d["dct:identifier"] for d in datasets] == list(opendata.TABLE_NAMES)
+    goals = next(d for d in datasets if d["dct:identifier"] == "goals")
+    formats = {d["dct:format"] for d in goals["dcat:distribution"]}
+    assert formats == {"CSV", "JSON Lines", "SQLite"}
+    csv_file = next(d for d in goals["dcat:distribution"] if d["dct:format"] == "CSV")
+    assert csv_file["dcat:downloadURL"].endswith(f"/open/files/{folder.name}/goals.csv")
+    assert (
+        csv_file["spdx:checksum"]["spdx:checksumValue"]
+        == hashlib.sha256((folder / "goals.csv").read_bytes()).hexdigest()
+    )
+    assert csv_file["dcat:byteSize"] == (folder / "goals.csv").stat().st_size
+    assert csv_file["dct:license"] == [
+        {"@id": "https://creativecommons.org/licenses/by/4.0/", "@type": "dct:LicenseDocument"}
+    ]
+    # Plain JSON that a JSON-LD processor reads: every prefix used is declared.
+    prefixes = {key.split(":")[0] for node in _nodes(document) for key in node if ":" in key}
+    assert prefixes <= set(document["@context"])
