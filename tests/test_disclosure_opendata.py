@@ -14,17 +14,28 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from agilegov import clock
 from agilegov.auth import ANONYMOUS
+from agilegov.cli import app
 from agilegov.dialogue import lifecycle, participation
 from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import ConsultationCreate, VoteCreate
 from agilegov.disclosure import dcat, opendata
 from agilegov.disclosure.dump import DumpError, verify_dump
-from agilegov.record.notes import generate_signer, verifier_key
+from agilegov.record.notes import generate_signer, load_signer, verifier_key
+from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
-from api_helpers import API, assert_problem, assert_unchanged, ok, snapshot, world_from_fixture
+from api_helpers import (
+    API,
+    assert_problem,
+    assert_unchanged,
+    make_client,
+    ok,
+    snapshot,
+    world_from_fixture,
+)
 from api_helpers import World as ApiWorld
 from builders import World, indicator, new_scope, specific_goal
 
@@ -321,3 +332,87 @@ def test_the_catalogue_describes_every_file_as_dcat_ap_requires(
     # Plain JSON that a JSON-LD processor reads: every prefix used is declared.
     prefixes = {key.split(":")[0] for node in _nodes(document) for key in node if ":" in key}
     assert prefixes <= set(document["@context"])
+
+
+# ---------------------------------------------------------------- pages and feeds
+
+
+def test_the_open_page_lists_the_latest_cut_and_serves_its_files(
+    database_url: str, uow: UnitOfWork, published: dict[str, Any], tmp_path: Path
+) -> None:
+    client = make_client(database_url, open_data_dir=tmp_path)
+    empty = client.get("/open")
+    assert empty.status_code == 200 and "No open data has been cut yet." in empty.text
+    assert client.get("/open/catalog.jsonld").status_code == 404
+    opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    page = client.get("/open")
+    assert f"/open/files/{folder.name}/goals.csv" in page.text
+    assert "agilegov open verify FOLDER --key KEY" in page.text
+    assert "/commons/feed.atom" in page.text
+    for name, media_type in [
+        ("goals.csv", "text/csv"),
+        ("goals.jsonl", "application/jsonl"),
+        ("open-data.sqlite", "application/vnd.sqlite3"),
+        ("manifest.json", "application/json"),
+    ]:
+        served = client.get(f"/open/files/{folder.name}/{name}")
+        assert served.status_code == 200 and served.headers["content-type"].startswith(media_type)
+        assert served.content == (folder / name).read_bytes()
+    for missing in (
+        f"{folder.name}/absent.csv",
+        "..%2F..%2Fetc/passwd",
+        "20260101T000000000000Z/a",
+    ):
+        assert client.get(f"/open/files/{missing}").status_code == 404
+    catalogue = client.get("/open/catalog.jsonld")
+    assert catalogue.headers["content-type"].startswith("application/ld+json")
+    assert folder.name in catalogue.json()["dcat:dataset"][0]["dcat:distribution"][0]["@id"]
+    japanese = client.get("/open", headers={"Accept-Language": "ja"})
+    assert "オープンデータ" in japanese.text
+
+
+def test_the_feeds_tell_of_public_consultations_only(
+    database_url: str, uow: UnitOfWork, world: World, published: dict[str, Any]
+) -> None:
+    client = make_client(database_url)
+    consultations = client.get("/open/consultations.atom")
+    assert consultations.headers["content-type"].startswith("application/atom+xml")
+    assert consultations.text.count("<entry>") == 1
+    assert "Fair screening rules" in consultations.text
+    evaluations = client.get("/open/evaluations.atom")
+    assert evaluations.status_code == 200 and "<feed" in evaluations.text
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def test_the_commands_cut_and_verify_a_dump_and_name_what_is_wrong(
+    database_url: str,
+    published: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AGILEGOV_DATABASE_URL", database_url)
+    monkeypatch.setenv("AGILEGOV_LOG_KEY_FILE", str(tmp_path / "log.key"))
+    monkeypatch.setenv("AGILEGOV_LOG_ORIGIN", ORIGIN)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        cut = runner.invoke(app, ["open", "dump", "--out", str(tmp_path / "open")])
+        assert cut.exit_code == 0, cut.output
+        (folder,) = (tmp_path / "open").iterdir()
+        key = verifier_key(load_signer(tmp_path / "log.key"))
+        checked = runner.invoke(app, ["open", "verify", str(folder), "--key", key])
+        assert checked.exit_code == 0 and "dump ok" in checked.output, checked.output
+        absent = runner.invoke(app, ["open", "verify", str(tmp_path / "none"), "--key", key])
+        assert absent.exit_code == 1 and "no such folder" in " ".join(absent.output.split())
+        a_file = tmp_path / "a-file"
+        a_file.write_text("")
+        refused = runner.invoke(app, ["open", "dump", "--out", str(a_file)])
+        assert refused.exit_code == 1 and "is not a folder" in " ".join(refused.output.split())
+        _append(folder / "goals.jsonl", "{}\n")
+        tampered = runner.invoke(app, ["open", "verify", str(folder), "--key", key])
+        assert tampered.exit_code == 1 and "goals.jsonl" in tampered.output
+    finally:
+        get_settings.cache_clear()
