@@ -61,7 +61,7 @@ def _data_columns(model: Any, leave_out: Iterable[str] = ()) -> list[Any]:
         column
         for column in model.__table__.columns
         if column.name not in skipped
-        and not any(key.column.table.name == "users" for key in column.foreign_keys)
+        and not any(key.target_fullname.startswith("users.") for key in column.foreign_keys)
     ]
 
 
@@ -160,7 +160,7 @@ def _in_public_scope(model: Any) -> list[ColumnElement[bool]]:
     return [model.scope_id.in_(public_scopes())]
 
 
-def _specs() -> list[_Spec]:
+def public_tables() -> list[_Spec]:
     requirement_scope = (
         select(Scope.organization_id)
         .join(RegulatoryRequirement, RegulatoryRequirement.scope_id == Scope.id)
@@ -264,11 +264,13 @@ def _specs() -> list[_Spec]:
     ]
 
 
-TABLE_NAMES: tuple[str, ...] = tuple(spec.name for spec in _specs())
+TABLE_NAMES: tuple[str, ...] = tuple(spec.name for spec in public_tables())
 
 
 def _rows(session: Session, statement: Select[Any]) -> Iterable[Sequence[Any]]:
-    yield from session.execute(statement.execution_options(yield_per=BATCH))
+    # Core rows, streamed BATCH at a time (a server-side cursor on PostgreSQL).
+    result = session.connection().execution_options(yield_per=BATCH).execute(statement)
+    yield from result
 
 
 def _licences(session: Session) -> dict[str, str]:
@@ -302,7 +304,7 @@ def cut_dump(uow: UnitOfWork, signer: Signer, origin: str, root: Path) -> Path:
 
         write_dump(
             folder,
-            [table(spec) for spec in _specs()],
+            [table(spec) for spec in public_tables()],
             {
                 "origin": origin,
                 "size": checkpoint.size,
