@@ -268,7 +268,7 @@ def postgres_copy(url: str, out: str) -> dict[str, Any]:
     total = 0
     with psycopg.connect(libpq) as connection, connection.cursor() as cursor:
         for spec in public_tables():
-            query = str(spec.query(2**62).compile(engine, compile_kwargs={"literal_binds": True}))
+            query = str(spec.query().compile(engine, compile_kwargs={"literal_binds": True}))
             target = Path(out) / f"{spec.name}.csv"
             command = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
             with target.open("wb") as stream, cursor.copy(command) as copy:

@@ -24,6 +24,7 @@ from agilegov.dialogue.access import Voice
 from agilegov.dialogue.schemas import ConsultationCreate, VoteCreate
 from agilegov.disclosure import dcat, opendata
 from agilegov.disclosure.dump import DumpError, verify_dump
+from agilegov.goals.service import GOAL
 from agilegov.record.notes import generate_signer, load_signer, verifier_key
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
@@ -37,7 +38,7 @@ from api_helpers import (
     world_from_fixture,
 )
 from api_helpers import World as ApiWorld
-from builders import World, indicator, new_scope, specific_goal
+from builders import World, change, indicator, new_scope, specific_goal
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 ORIGIN = "agilegov.test/record"
@@ -416,3 +417,25 @@ def test_the_commands_cut_and_verify_a_dump_and_name_what_is_wrong(
         assert tampered.exit_code == 1 and "goals.jsonl" in tampered.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_change_made_while_the_dump_is_cut_leaves_it_verifiable(
+    uow: UnitOfWork,
+    world: World,
+    published: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The goal is renamed after its row was read and before the checkpoint is
+    signed: the row and the entry it names still agree, and both are proved."""
+    signed = opendata.latest_checkpoint
+
+    def renamed_first(*arguments: Any) -> Any:
+        change(uow, world.editor, published["public"], GOAL, published["goal"], title="Renamed")
+        return signed(*arguments)
+
+    monkeypatch.setattr(opendata, "latest_checkpoint", renamed_first)
+    signer = generate_signer(ORIGIN)
+    folder = opendata.cut_dump(uow, signer, ORIGIN, tmp_path)
+    assert [goal["title"] for goal in _jsonl(folder, "goals")] == ["Fair shortlisting"]
+    verify_dump(folder, verifier_key(signer))

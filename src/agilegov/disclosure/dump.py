@@ -28,6 +28,8 @@ from agilegov.record.notes import NoteError, open_checkpoint, parse_verifier_key
 DUMP_FORMAT = "agilegov-open-data/1"
 MANIFEST = "manifest.json"
 ENTRIES = "entries.jsonl"
+# The entries a cut's rows name, listed while the rows are read, proved after.
+PENDING = "entries.pending"
 DATABASE = "open-data.sqlite"
 # The column each row's record entry is in (None: no public event about the row).
 ENTRY_COLUMN = "record_entry"
@@ -108,31 +110,29 @@ def _file_entry(path: Path, table: str | None, rows: int) -> dict[str, Any]:
     }
 
 
-def write_dump(
-    folder: Path,
-    tables: Sequence[Table],
-    checkpoint: dict[str, Any],
-    proof_of: Callable[[int], tuple[bytes, list[bytes]]],
-    issued: datetime,
-    licences: dict[str, str],
-) -> dict[str, Any]:
-    """Write a cut into ``folder`` (which must not exist yet) and return its manifest.
+@dataclass(frozen=True)
+class Written:
+    """The tables of a cut, written; its record entries not yet proved."""
 
-    ``checkpoint`` holds the log's ``size``, ``root`` (base64) and signed ``note``;
-    ``proof_of(index)`` gives an entry's leaf and its inclusion proof at that size."""
+    folder: Path
+    tables: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+
+
+def write_tables(folder: Path, tables: Sequence[Table]) -> Written:
+    """Stream every table into its CSV, JSON Lines and SQLite files in ``folder``
+    (which must not exist yet), and list each row's record entry to prove later."""
     folder.mkdir(parents=True)
     files: list[dict[str, Any]] = []
-    # Per table, how many rows each licence covers (a table mixes organizations).
-    licence_rows: dict[str, dict[str, int]] = {}
+    described: list[dict[str, Any]] = []
     database = sqlite3.connect(folder / DATABASE)
-    entries_path = folder / ENTRIES
-    entry_count = 0
     try:
-        with entries_path.open("w", encoding="utf-8") as entries:
+        with (folder / PENDING).open("w", encoding="utf-8") as pending:
             for table in tables:
                 entry_at = table.columns.index(ENTRY_COLUMN)
                 licence_at = table.columns.index(LICENCE_COLUMN)
-                licences_of_table = licence_rows.setdefault(table.name, {})
+                # How many rows each licence covers (a table mixes organizations).
+                licences: dict[str, int] = {}
                 names = ", ".join(_quoted(column) for column in table.columns)
                 database.execute(f"CREATE TABLE {_quoted(table.name)} ({names})")
                 # Names quoted as identifiers; values bound as parameters.
@@ -159,42 +159,61 @@ def write_dump(
                             database.executemany(insert, batch)
                             batch.clear()
                         licence = values[licence_at]
-                        licences_of_table[licence] = licences_of_table.get(licence, 0) + 1
-                        index = values[entry_at]
-                        if index is not None:
-                            leaf, proof = proof_of(index)
-                            entry = {
-                                "table": table.name,
-                                "index": index,
-                                "leaf": base64.b64encode(leaf).decode(),
-                                "proof": [base64.b64encode(node).decode() for node in proof],
-                            }
-                            entries.write(json.dumps(entry) + "\n")
-                            entry_count += 1
+                        licences[licence] = licences.get(licence, 0) + 1
+                        if values[entry_at] is not None:
+                            pending.write(f"{table.name} {values[entry_at]}\n")
                         count += 1
                     database.executemany(insert, batch)
                 files.append(_file_entry(csv_path, table.name, count))
                 files.append(_file_entry(jsonl_path, table.name, count))
+                described.append(
+                    {"name": table.name, "columns": list(table.columns), "licences": licences}
+                )
         database.commit()
     finally:
         database.close()
     files.append(_file_entry(folder / DATABASE, None, sum(f["rows"] for f in files) // 2))
-    files.append(_file_entry(entries_path, None, entry_count))
+    return Written(folder, described, files)
+
+
+def seal(
+    written: Written,
+    checkpoint: dict[str, Any],
+    proof_of: Callable[[int], tuple[bytes, list[bytes]]],
+    issued: datetime,
+    licences: dict[str, str],
+) -> dict[str, Any]:
+    """Prove each listed record entry under ``checkpoint`` (its ``size``, ``root``
+    in base64 and signed ``note``), signed after the rows were read so that it
+    covers every entry they name; write the manifest last, and return it.
+    ``proof_of(index)`` gives an entry's leaf and its inclusion proof at that size."""
+    folder = written.folder
+    entries_path = folder / ENTRIES
+    count = 0
+    with (
+        (folder / PENDING).open(encoding="utf-8") as pending,
+        entries_path.open("w", encoding="utf-8") as entries,
+    ):
+        for line in pending:
+            table, index_text = line.split()
+            leaf, proof = proof_of(int(index_text))
+            entry = {
+                "table": table,
+                "index": int(index_text),
+                "leaf": base64.b64encode(leaf).decode(),
+                "proof": [base64.b64encode(node).decode() for node in proof],
+            }
+            entries.write(json.dumps(entry) + "\n")
+            count += 1
+    (folder / PENDING).unlink()
     manifest = {
         "format": DUMP_FORMAT,
         "cut": folder.name,
         "issued": issued.isoformat(),
         "checkpoint": checkpoint,
         "licences": licences,
-        "tables": [
-            {
-                "name": table.name,
-                "columns": list(table.columns),
-                "licences": licence_rows.get(table.name, {}),
-            }
-            for table in tables
-        ],
-        "files": files,
+        "tables": written.tables,
+        "files": [*written.files, _file_entry(entries_path, None, count)],
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest

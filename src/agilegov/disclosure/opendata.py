@@ -11,6 +11,7 @@ dumped; a vote names its participant as the Pol.is export does, never a user.
 import base64
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from agilegov.commons.models import SharedIncident
 from agilegov.cycle.models import Review
 from agilegov.design.models import Measure
 from agilegov.dialogue.models import Consultation, Statement, Vote
-from agilegov.disclosure.dump import ENTRY_COLUMN, LICENCE_COLUMN, Table, write_dump
+from agilegov.disclosure.dump import ENTRY_COLUMN, LICENCE_COLUMN, Table, seal, write_tables
 from agilegov.disclosure.open_models import DEFAULT_LICENCE, LICENCES, DataLicence
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.goals.models import Goal, Indicator
@@ -93,9 +94,9 @@ class _Spec:
         # the same subject, a vote about its statement, tell of something else).
         self.event_prefix = event_prefix or subject_type
 
-    def query(self, size: int) -> Select[Any]:
-        """The rows, with the record entry of the latest public event about each
-        among the first ``size`` entries of the log, and the licence."""
+    def query(self) -> Select[Any]:
+        """The rows, with the record entry of the latest public event about each,
+        and the licence."""
         statement = select(*self.columns)
         for target, on in self.joins:
             statement = statement.join(target, on)
@@ -106,7 +107,6 @@ class _Spec:
                     Event.subject_type == self.subject_type,
                     Event.type.like(f"{self.event_prefix}.%"),
                     Event.payload_salt.is_(None),
-                    Event.leaf_index < size,
                 )
                 .group_by(Event.subject_id)
                 .subquery()
@@ -119,7 +119,6 @@ class _Spec:
                 .where(
                     Event.leaf_index == self.model.leaf_index,
                     Event.payload_salt.is_(None),
-                    Event.leaf_index < size,
                 )
                 .scalar_subquery()
             )
@@ -286,25 +285,27 @@ def cut_name(moment: datetime) -> str:
 def cut_dump(uow: UnitOfWork, signer: Signer, origin: str, root: Path) -> Path:
     """Write a new cut of everything published under ``root``; its folder.
 
-    The checkpoint is signed first; only entries it covers are listed, so each
-    proves against it. Rows are read in one transaction, table after table."""
-    checkpoint = latest_checkpoint(uow, signer, origin)
+    The rows are read in one transaction, each table in one statement, so a
+    row and the latest event about it agree. The checkpoint is signed after,
+    so that it covers every entry the rows name, and each entry is proved under it."""
     issued = clock.now()
-    folder = root / cut_name(issued)
     with uow:
         session = uow.session
+        tables = [
+            Table(spec.name, spec.column_names(), partial(_rows, session, spec.query()))
+            for spec in public_tables()
+        ]
+        written = write_tables(root / cut_name(issued), tables)
+        licences = _licences(session)
+    checkpoint = latest_checkpoint(uow, signer, origin)
+    with uow:
 
         def proof_of(index: int) -> tuple[bytes, list[bytes]]:
-            leaf = session.scalars(select(Event.leaf).where(Event.leaf_index == index)).one()
-            return leaf, log.inclusion_proof(session, index, checkpoint.size)
+            leaf = uow.session.scalars(select(Event.leaf).where(Event.leaf_index == index)).one()
+            return leaf, log.inclusion_proof(uow.session, index, checkpoint.size)
 
-        def table(spec: _Spec) -> Table:
-            statement = spec.query(checkpoint.size)
-            return Table(spec.name, spec.column_names(), lambda: _rows(session, statement))
-
-        write_dump(
-            folder,
-            [table(spec) for spec in public_tables()],
+        seal(
+            written,
             {
                 "origin": origin,
                 "size": checkpoint.size,
@@ -313,9 +314,9 @@ def cut_dump(uow: UnitOfWork, signer: Signer, origin: str, root: Path) -> Path:
             },
             proof_of,
             issued,
-            _licences(session),
+            licences,
         )
-    return folder
+    return written.folder
 
 
 # --- the licence each organization publishes under ---------------------------------
