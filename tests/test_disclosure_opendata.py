@@ -439,3 +439,21 @@ def test_a_change_made_while_the_dump_is_cut_leaves_it_verifiable(
     folder = opendata.cut_dump(uow, signer, ORIGIN, tmp_path)
     assert [goal["title"] for goal in _jsonl(folder, "goals")] == ["Fair shortlisting"]
     verify_dump(folder, verifier_key(signer))
+
+
+def test_a_row_is_checked_against_its_latest_update(
+    uow: UnitOfWork, world: World, published: dict[str, Any], tmp_path: Path
+) -> None:
+    change(uow, world.editor, published["public"], GOAL, published["goal"], title="Fair hiring")
+    signer = generate_signer(ORIGIN)
+    folder = opendata.cut_dump(uow, signer, ORIGIN, tmp_path)
+    (goal,) = _jsonl(folder, "goals")
+    entries = [json.loads(line) for line in (folder / "entries.jsonl").read_text().splitlines()]
+    (entry,) = [e for e in entries if e["table"] == "goals"]
+    leaf = json.loads(base64.b64decode(entry["leaf"]))
+    assert goal["record_entry"] == entry["index"] and leaf["type"] == "goal.updated"
+    verify_dump(folder, verifier_key(signer))
+    _change_goal_title(folder, "Fair shortlisting")
+    _rehash(folder)
+    with pytest.raises(DumpError, match="title is not what record entry"):
+        verify_dump(folder, verifier_key(signer))

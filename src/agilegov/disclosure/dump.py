@@ -255,6 +255,17 @@ def _same(row_value: Any, payload_value: Any) -> bool:
     return False
 
 
+def _state(payload: Any) -> dict[str, Any]:
+    """The values an event's payload gives its subject's columns: an update's
+    state after it, or the payload's own members; none but plain values and lists
+    (a member holding an object tells of something else than the column)."""
+    if not isinstance(payload, dict):
+        return {}
+    after = payload.get("after")
+    state = after if isinstance(after, dict) else payload
+    return {name: value for name, value in state.items() if not isinstance(value, dict)}
+
+
 def _decode(text: Any, what: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
@@ -347,13 +358,11 @@ def _check_table(
         leaf = proved.get((name, index))
         if leaf is None:
             raise DumpError(f"{where}: its record entry {index} is not among the proved entries")
-        payload = leaf.get("payload")
-        if not isinstance(payload, dict):
-            continue
+        said = _state(leaf.get("payload"))
         for column in columns:
-            if column in payload and column != "id" and not _same(row[column], payload[column]):
+            if column in said and column != "id" and not _same(row[column], said[column]):
                 raise DumpError(
-                    f"{where}: {column} is not what record entry {index} says ({payload[column]!r})"
+                    f"{where}: {column} is not what record entry {index} says ({said[column]!r})"
                 )
     if next(csv_rows, None) is not None or stored.fetchone() is not None:
         raise DumpError(f"table {name}: the files hold different numbers of rows")
