@@ -66,7 +66,7 @@ def _data_columns(model: Any, leave_out: Iterable[str] = ()) -> list[Any]:
     ]
 
 
-class _Spec:
+class PublicTable:
     """How one table's public rows are read: the columns, the condition, the
     organization whose licence covers a row, and where its record entry is."""
 
@@ -105,7 +105,7 @@ class _Spec:
                 select(Event.subject_id, func.max(Event.leaf_index).label("leaf_index"))
                 .where(
                     Event.subject_type == self.subject_type,
-                    Event.type.like(f"{self.event_prefix}.%"),
+                    Event.type.startswith(f"{self.event_prefix}.", autoescape=True),
                     Event.payload_salt.is_(None),
                 )
                 .group_by(Event.subject_id)
@@ -159,7 +159,7 @@ def _in_public_scope(model: Any) -> list[ColumnElement[bool]]:
     return [model.scope_id.in_(public_scopes())]
 
 
-def public_tables() -> list[_Spec]:
+def public_tables() -> list[PublicTable]:
     requirement_scope = (
         select(Scope.organization_id)
         .join(RegulatoryRequirement, RegulatoryRequirement.scope_id == Scope.id)
@@ -169,22 +169,22 @@ def public_tables() -> list[_Spec]:
         .scalar_subquery()
     )
     return [
-        _Spec(
+        PublicTable(
             "scopes",
             Scope,
             [Scope.visibility == "public"],
             Scope.organization_id,
             "scope",
         ),
-        _Spec("goals", Goal, _in_public_scope(Goal), _scope_organization(Goal), "goal"),
-        _Spec(
+        PublicTable("goals", Goal, _in_public_scope(Goal), _scope_organization(Goal), "goal"),
+        PublicTable(
             "indicators",
             Indicator,
             _in_public_scope(Indicator),
             _scope_organization(Indicator),
             "indicator",
         ),
-        _Spec(
+        PublicTable(
             "observations",
             Observation,
             [Indicator.scope_id.in_(public_scopes())],
@@ -192,7 +192,7 @@ def public_tables() -> list[_Spec]:
             None,
             joins=[(Indicator, Indicator.id == Observation.indicator_id)],
         ),
-        _Spec(
+        PublicTable(
             "evaluations",
             Evaluation,
             _in_public_scope(Evaluation),
@@ -200,18 +200,20 @@ def public_tables() -> list[_Spec]:
             None,
             leave_out=["leaf_index"],
         ),
-        _Spec(
+        PublicTable(
             "measures", Measure, _in_public_scope(Measure), _scope_organization(Measure), "measure"
         ),
-        _Spec("reviews", Review, _in_public_scope(Review), _scope_organization(Review), "review"),
-        _Spec(
+        PublicTable(
+            "reviews", Review, _in_public_scope(Review), _scope_organization(Review), "review"
+        ),
+        PublicTable(
             "consultations",
             Consultation,
             [Consultation.id.in_(public_consultations())],
             _scope_organization(Consultation),
             "consultation",
         ),
-        _Spec(
+        PublicTable(
             "consultation_statements",
             Statement,
             [Statement.consultation_id.in_(public_consultations()), Statement.hidden_at.is_(None)],
@@ -221,7 +223,7 @@ def public_tables() -> list[_Spec]:
             leave_out=["hidden_at", "hidden_reason"],
             joins=[(Consultation, Consultation.id == Statement.consultation_id)],
         ),
-        _Spec(
+        PublicTable(
             "consultation_votes",
             Vote,
             [Vote.consultation_id.in_(public_consultations())],
@@ -229,7 +231,7 @@ def public_tables() -> list[_Spec]:
             None,
             joins=[(Consultation, Consultation.id == Vote.consultation_id)],
         ),
-        _Spec(
+        PublicTable(
             "shared_incidents",
             SharedIncident,
             [SharedIncident.status != "retracted"],
@@ -239,21 +241,21 @@ def public_tables() -> list[_Spec]:
             leave_out=["organization_id", "incident_id", "licence"],
             licence=SharedIncident.licence,
         ),
-        _Spec(
+        PublicTable(
             "regulatory_requirements",
             RegulatoryRequirement,
             [RegulatoryRequirement.status == "published"],
             _scope_organization(RegulatoryRequirement),
             "requirement",
         ),
-        _Spec(
+        PublicTable(
             "report_evaluations",
             ReportEvaluation,
             [literal(True)],
             requirement_scope,
             "report_evaluation",
         ),
-        _Spec(
+        PublicTable(
             "assessments",
             Assessment,
             [*_in_public_scope(Assessment), Assessment.status == "completed"],
