@@ -278,6 +278,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("incident deadlines", 60),
         ("webhook delivery", 5),
         ("trust list refresh", 60),
+        ("open data", 86_400),
     ]
     fewer = Settings(
         tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
@@ -291,6 +292,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         "complaint deadlines",
         "incident deadlines",
         "trust list refresh",
+        "open data",
     ]
 
 

@@ -57,6 +57,7 @@ JOBS = (
     "incident deadlines",
     "webhook delivery",
     "trust list refresh",
+    "open data",
 )
 EVERY = timedelta(seconds=1)
 SERVING_SECONDS = 3.0
@@ -210,6 +211,7 @@ def _serve(url: str, directory: Path, number: int, webhook_key: Path) -> Server:
         "AGILEGOV_TICK_INTERVAL_SECONDS": seconds,
         "AGILEGOV_POLL_INTERVAL_SECONDS": seconds,
         "AGILEGOV_EVALUATION_INTERVAL_SECONDS": seconds,
+        "AGILEGOV_OPEN_DATA_INTERVAL_SECONDS": seconds,
         "AGILEGOV_WEBHOOK_KEY_FILE": str(webhook_key),
     }
     port = _free_port()

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     webhook_key_file: Path = Path("agilegov-keys/webhook.key").resolve()
     # Assessors' signing keys (one Ed25519 key per assessor organization).
     assessor_key_dir: Path = Path("agilegov-keys/assessors").resolve()
+    # How often the server cuts a new dump of the open data, in seconds (0: never).
+    open_data_interval_seconds: int = 86_400
+    # Where the open data's cuts are written, one folder each, and served from.
+    open_data_dir: Path = Path("agilegov-open-data").resolve()
     # The address the site is reached at (scheme and host, no trailing slash): the
     # links signed into credentials (their status list's) and the links in mails
     # start with it, never with a request's Host header, which its sender chooses.

@@ -1,0 +1,134 @@
+"""Atom feeds of what is newly published: regulators' evaluations of reports,
+and consultations of published scopes. (Shared incidents have theirs at
+``/commons/feed.atom``.)"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select
+
+from agilegov import i18n
+from agilegov.api.deps import Uow
+from agilegov.dialogue.models import Consultation
+from agilegov.disclosure.opendata import public_consultations
+from agilegov.i18n import N_
+from agilegov.regulation.models import RegulatoryReport, RegulatoryRequirement, ReportEvaluation
+from agilegov.uow import UnitOfWork
+from agilegov.web.viewer import language_of
+
+router = APIRouter()
+
+ATOM = "application/atom+xml"
+FEED_ENTRIES = 50
+SUMMARY_CHARS = 500
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    summary: str
+    published: datetime
+    link: str
+
+
+def atom_feed(path: str, title: str, page: str, entries: Sequence[FeedEntry], site: str) -> bytes:
+    """An Atom feed at ``{site}{path}`` of ``entries`` (newest first), each
+    entry's id its stable address, linking to ``page``."""
+    feed = FeedGenerator()
+    feed.id(f"{site}{path}")
+    feed.title(title)
+    feed.author({"name": "agilegov"})
+    feed.link(href=f"{site}{page}", rel="alternate", type="text/html")
+    feed.link(href=f"{site}{path}", rel="self", type=ATOM)
+    feed.updated(max((entry.published for entry in entries), default=EPOCH))
+    # feedgen puts each entry added first: added oldest first, the newest lead.
+    for item in reversed(entries):
+        entry = feed.add_entry()
+        entry.id(f"{site}{item.id}")
+        entry.title(item.title)
+        entry.updated(item.published)
+        entry.published(item.published)
+        entry.link(href=f"{site}{item.link}", rel="alternate", type="text/html")
+        entry.summary(item.summary[:SUMMARY_CHARS])
+    return feed.atom_str(pretty=True)
+
+
+def latest_evaluations(uow: UnitOfWork) -> list[FeedEntry]:
+    """The regulators' evaluations of reports, newest first."""
+    with uow:
+        rows = uow.session.execute(
+            select(ReportEvaluation, RegulatoryRequirement.id, RegulatoryRequirement.title)
+            .join(RegulatoryReport, RegulatoryReport.id == ReportEvaluation.report_id)
+            .join(
+                RegulatoryRequirement, RegulatoryRequirement.id == RegulatoryReport.requirement_id
+            )
+            .order_by(ReportEvaluation.published_at.desc(), ReportEvaluation.id.desc())
+            .limit(FEED_ENTRIES)
+        ).all()
+        return [
+            FeedEntry(
+                id=f"/open/evaluations/{evaluation.id}",
+                title=i18n.gettext(N_("Evaluation under %(requirement)s"), requirement=title),
+                summary=evaluation.summary,
+                published=evaluation.published_at,
+                link=f"/requirements/{requirement_id}",
+            )
+            for evaluation, requirement_id, title in rows
+        ]
+
+
+def latest_consultations(uow: UnitOfWork) -> list[FeedEntry]:
+    """The public consultations of published scopes, newest first."""
+    with uow:
+        rows = uow.session.scalars(
+            select(Consultation)
+            .where(Consultation.id.in_(public_consultations()))
+            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+            .limit(FEED_ENTRIES)
+        ).all()
+        return [
+            FeedEntry(
+                id=f"/consultations/{row.id}",
+                title=row.title,
+                summary=row.summary,
+                published=row.created_at,
+                link=f"/consultations/{row.id}",
+            )
+            for row in rows
+        ]
+
+
+@router.get("/open/evaluations.atom")
+def evaluations_feed(request: Request, uow: Uow) -> Response:
+    """Regulators' newest evaluations of reports, as an Atom feed."""
+    site = request.app.state.settings.public_url.rstrip("/")
+    with i18n.speaking(language_of(request)):
+        body = atom_feed(
+            "/open/evaluations.atom",
+            i18n.gettext(N_("agilegov: regulators' evaluations of reports")),
+            "/open",
+            latest_evaluations(uow),
+            site,
+        )
+    return Response(body, media_type=ATOM)
+
+
+@router.get("/open/consultations.atom")
+def consultations_feed(request: Request, uow: Uow) -> Response:
+    """The newest public consultations, as an Atom feed."""
+    site = request.app.state.settings.public_url.rstrip("/")
+    with i18n.speaking(language_of(request)):
+        body = atom_feed(
+            "/open/consultations.atom",
+            i18n.gettext(N_("agilegov: public consultations")),
+            "/open",
+            latest_consultations(uow),
+            site,
+        )
+    return Response(body, media_type=ATOM)
