@@ -5,8 +5,8 @@ subscriptions and signals."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import Field
 from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
 
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.api.uploads import read_upload, upload_body
