@@ -259,7 +259,7 @@ def postgres_copy(url: str, out: str) -> dict[str, Any]:
 
     import agilegov.parts  # noqa: F401
     from agilegov.db import make_engine
-    from agilegov.disclosure.opendata import public_tables
+    from agilegov.disclosure.opendata import licence_of, public_tables
 
     engine = make_engine(url)
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -268,7 +268,8 @@ def postgres_copy(url: str, out: str) -> dict[str, Any]:
     total = 0
     with psycopg.connect(libpq) as connection, connection.cursor() as cursor:
         for spec in public_tables():
-            query = str(spec.query().compile(engine, compile_kwargs={"literal_binds": True}))
+            statement = spec.query(licence_of)
+            query = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
             target = Path(out) / f"{spec.name}.csv"
             command = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
             with target.open("wb") as stream, cursor.copy(command) as copy:

@@ -103,6 +103,8 @@ class Part:
     review_dates: Sequence[ReviewDates] = ()
     # Facts for the cycle's guards (see ``cycle.rules.CycleFacts``), by name.
     cycle_facts: Mapping[str, ScopeCount] = field(default_factory=dict)
+    # The rows of its tables published as open data (``agilegov.open_tables``).
+    open_data: Sequence[Any] = ()
     # Figures of a scope over a period, by name, for the reports a regulator receives.
     period_figures: Mapping[str, PeriodFigures] = field(default_factory=dict)
     # Command groups (a Typer with a name), or top-level commands (one without).
@@ -162,6 +164,11 @@ def review_dates() -> list[ReviewDates]:
 
 def cycle_facts() -> dict[str, ScopeCount]:
     return {name: fact for part in installed() for name, fact in part.cycle_facts.items()}
+
+
+def open_tables() -> list[Any]:
+    """Every part's open-data tables, in the order of the parts."""
+    return [table for part in installed() for table in part.open_data]
 
 
 def period_figures() -> dict[str, PeriodFigures]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from agilegov.assurance import api, models, pages
 from agilegov.assurance.cli import assurance_app, credential_app
 from agilegov.assurance.models import Assessment, TrustArea
+from agilegov.assurance.open_data import TABLES as OPEN_TABLES
 from agilegov.assurance.service import KINDS
 from agilegov.exchange import kinds_section
 from agilegov.part import Part
@@ -25,4 +26,5 @@ PART = Part(
     trigger_subjects={"assessment": Assessment},
     commands=[credential_app, assurance_app],
     exchange=[kinds_section(*KINDS)],
+    open_data=OPEN_TABLES,
 )

@@ -14,7 +14,7 @@ private.
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1935,3 +1935,37 @@ def _robustness_needed(session: Session, scope_ids: Collection[int]) -> dict[int
         if scope_id not in needed or order.index(level) > order.index(needed[scope_id]):
             needed[scope_id] = level
     return needed
+
+
+def assessments_completed_between(
+    session: Session, scope_id: int, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The scope's assessments completed in the period, with the attestations
+    issued on them."""
+    assessments = session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.scope_id == scope_id,
+            Assessment.completed_at >= since,
+            Assessment.completed_at < until,
+        )
+        .order_by(Assessment.id)
+    ).all()
+    issued = dict(
+        session.execute(
+            select(Attestation.assessment_id, func.count())
+            .where(Attestation.assessment_id.in_([a.id for a in assessments]))
+            .group_by(Attestation.assessment_id)
+        ).all()
+    )
+    return [
+        {
+            "id": a.id,
+            "method": a.method,
+            "status": a.status,
+            "result": a.result,
+            "completed_at": a.completed_at.isoformat() if a.completed_at else None,
+            "attestations": issued.get(a.id, 0),
+        }
+        for a in assessments
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from agilegov.commons import api, models, pages, shared_pages
 from agilegov.commons.cli import commons_app
 from agilegov.commons.models import CommonsSignal, Incident
+from agilegov.commons.open_data import TABLES as OPEN_TABLES
 from agilegov.commons.service import act_on_missed_deadlines, scope_figures
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
@@ -31,4 +32,5 @@ PART = Part(
     commands=[commons_app],
     # Before the webhook delivery, which sends what this job tells.
     jobs=[Job("incident deadlines", 38, lambda s: s.tick_interval_seconds, _missed_deadlines)],
+    open_data=OPEN_TABLES,
 )

@@ -6,6 +6,7 @@ from agilegov.cycle import api, models, pages
 from agilegov.cycle.cli import cycle_app
 from agilegov.cycle.exchange import SECTION
 from agilegov.cycle.models import Review
+from agilegov.cycle.open_data import TABLES as OPEN_TABLES
 from agilegov.cycle.rules import stage_name
 from agilegov.cycle.service import tick
 from agilegov.part import Job, Part
@@ -33,4 +34,5 @@ PART = Part(
     jobs=[Job("review-by check", 10, lambda s: s.tick_interval_seconds, _review_by_dates)],
     exchange=[SECTION],
     template_globals={"stage_name": stage_name},
+    open_data=OPEN_TABLES,
 )

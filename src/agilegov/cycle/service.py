@@ -646,3 +646,24 @@ def trigger_statuses(session: Session, trigger_ids: Collection[int]) -> dict[int
     return dict(
         session.execute(select(Trigger.id, Trigger.status).where(Trigger.id.in_(trigger_ids))).all()
     )
+
+
+def transitions_between(
+    session: Session, scope_id: int, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The scope's moves in ``[since, until)``, for reports."""
+    rows = session.scalars(
+        select(Transition)
+        .where(Transition.scope_id == scope_id, Transition.time >= since, Transition.time < until)
+        .order_by(Transition.time, Transition.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "from_stage": row.from_stage,
+            "to_stage": row.to_stage,
+            "loop": row.loop,
+            "at": row.time.isoformat(),
+        }
+        for row in rows
+    ]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from agilegov.design import api, models, pages
 from agilegov.design.models import Measure
+from agilegov.design.open_data import TABLES as OPEN_TABLES
 from agilegov.design.service import KINDS
 from agilegov.exchange import kinds_section
 from agilegov.part import Part
@@ -21,4 +22,5 @@ PART = Part(
     trigger_subjects={kind.name: kind.model for kind in KINDS},
     cycle_facts={"implemented_measures": count_in_scope(Measure, Measure.status == "implemented")},
     exchange=[kinds_section(*KINDS)],
+    open_data=OPEN_TABLES,
 )

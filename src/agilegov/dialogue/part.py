@@ -6,6 +6,7 @@ from pathlib import Path
 from agilegov.dialogue import api, models, pages
 from agilegov.dialogue.cli import dialogue_app
 from agilegov.dialogue.models import Consultation
+from agilegov.dialogue.open_data import TABLES as OPEN_TABLES
 from agilegov.part import Part
 
 PART = Part(
@@ -18,4 +19,5 @@ PART = Part(
     tabs=pages.TABS,
     trigger_subjects={"consultation": Consultation},
     commands=[dialogue_app],
+    open_data=OPEN_TABLES,
 )

@@ -29,6 +29,7 @@ from agilegov.dialogue.models import (
     Vote,
     consultation_invitations,
 )
+from agilegov.dialogue.open_data import public_consultations
 from agilegov.dialogue.schemas import (
     Choice,
     CommentRead,
@@ -312,3 +313,60 @@ def open_consultations(session: Session, actor: Principal | None = None) -> list
             Consultation.id.not_in(taken_part),
         )
     return [OpenConsultation(*row) for row in session.execute(query)]
+
+
+def consultations_between(
+    session: Session, scope_id: int, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The scope's consultations open at some time in the period, with how
+    many comments they received and what became of the input."""
+    consultations = session.scalars(
+        select(Consultation)
+        .where(
+            Consultation.scope_id == scope_id,
+            Consultation.opens_at < until,
+            Consultation.closes_at >= since,
+        )
+        .order_by(Consultation.id)
+    ).all()
+    ids = [c.id for c in consultations]
+    comments = dict(
+        session.execute(
+            select(Comment.consultation_id, func.count())
+            .where(Comment.consultation_id.in_(ids))
+            .group_by(Comment.consultation_id)
+        ).all()
+    )
+    responses: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for consultation_id, decision, count in session.execute(
+        select(Response.consultation_id, Response.decision, func.count())
+        .where(Response.consultation_id.in_(ids))
+        .group_by(Response.consultation_id, Response.decision)
+    ):
+        responses[consultation_id][decision] = count
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "subject": c.subject,
+            "opens_at": c.opens_at.isoformat(),
+            "closes_at": c.closes_at.isoformat(),
+            "comments": comments.get(c.id, 0),
+            "responses": responses[c.id],
+        }
+        for c in consultations
+    ]
+
+
+def public_consultations_latest(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The latest public consultations of published scopes, newest first."""
+    rows = session.scalars(
+        select(Consultation)
+        .where(Consultation.id.in_(public_consultations()))
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"id": row.id, "title": row.title, "summary": row.summary, "created_at": row.created_at}
+        for row in rows
+    ]

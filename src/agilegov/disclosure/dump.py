@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from agilegov.open_tables import ENTRY_COLUMN, LICENCE_COLUMN
 from agilegov.record import merkle
 from agilegov.record.notes import NoteError, open_checkpoint, parse_verifier_key
 
@@ -31,10 +32,6 @@ ENTRIES = "entries.jsonl"
 # The entries a cut's rows name, listed while the rows are read, proved after.
 PENDING = "entries.pending"
 DATABASE = "open-data.sqlite"
-# The column each row's record entry is in (None: no public event about the row).
-ENTRY_COLUMN = "record_entry"
-# The column of the licence a row is published under.
-LICENCE_COLUMN = "licence"
 MEDIA_TYPES = {
     ".csv": "text/csv",
     ".jsonl": "application/jsonl",

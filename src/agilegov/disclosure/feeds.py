@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
-from sqlalchemy import select
 
 from agilegov import i18n
 from agilegov.api.deps import Uow
-from agilegov.dialogue.models import Consultation
-from agilegov.disclosure.opendata import public_consultations
+from agilegov.dialogue.reads import public_consultations_latest
 from agilegov.i18n import N_
-from agilegov.regulation.models import RegulatoryReport, RegulatoryRequirement, ReportEvaluation
+from agilegov.regulation.service import published_evaluations
 from agilegov.uow import UnitOfWork
 from agilegov.web.viewer import language_of
 
@@ -62,45 +60,32 @@ def atom_feed(path: str, title: str, page: str, entries: Sequence[FeedEntry], si
 def latest_evaluations(uow: UnitOfWork) -> list[FeedEntry]:
     """The regulators' evaluations of reports, newest first."""
     with uow:
-        rows = uow.session.execute(
-            select(ReportEvaluation, RegulatoryRequirement.id, RegulatoryRequirement.title)
-            .join(RegulatoryReport, RegulatoryReport.id == ReportEvaluation.report_id)
-            .join(
-                RegulatoryRequirement, RegulatoryRequirement.id == RegulatoryReport.requirement_id
-            )
-            .order_by(ReportEvaluation.published_at.desc(), ReportEvaluation.id.desc())
-            .limit(FEED_ENTRIES)
-        ).all()
         return [
             FeedEntry(
-                id=f"/open/evaluations/{evaluation.id}",
-                title=i18n.gettext(N_("Evaluation under %(requirement)s"), requirement=title),
-                summary=evaluation.summary,
-                published=evaluation.published_at,
-                link=f"/requirements/{requirement_id}",
+                id=f"/open/evaluations/{row['id']}",
+                title=i18n.gettext(
+                    N_("Evaluation under %(requirement)s"), requirement=row["requirement_title"]
+                ),
+                summary=row["summary"],
+                published=row["published_at"],
+                link=f"/requirements/{row['requirement_id']}",
             )
-            for evaluation, requirement_id, title in rows
+            for row in published_evaluations(uow.session, FEED_ENTRIES)
         ]
 
 
 def latest_consultations(uow: UnitOfWork) -> list[FeedEntry]:
     """The public consultations of published scopes, newest first."""
     with uow:
-        rows = uow.session.scalars(
-            select(Consultation)
-            .where(Consultation.id.in_(public_consultations()))
-            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
-            .limit(FEED_ENTRIES)
-        ).all()
         return [
             FeedEntry(
-                id=f"/consultations/{row.id}",
-                title=row.title,
-                summary=row.summary,
-                published=row.created_at,
-                link=f"/consultations/{row.id}",
+                id=f"/consultations/{row['id']}",
+                title=row["title"],
+                summary=row["summary"],
+                published=row["created_at"],
+                link=f"/consultations/{row['id']}",
             )
-            for row in rows
+            for row in public_consultations_latest(uow.session, FEED_ENTRIES)
         ]
 
 

@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agilegov import clock, part
-from agilegov.assurance.models import Assessment, Attestation
+from agilegov.assurance.service import assessments_completed_between
 from agilegov.auth import Principal, Role
-from agilegov.cycle.models import Transition
-from agilegov.cycle.service import reviews_between
+from agilegov.cycle.service import reviews_between, transitions_between
 from agilegov.db import hold
 from agilegov.design.service import measures_over
-from agilegov.dialogue.models import Comment, Consultation, Response
+from agilegov.dialogue.reads import consultations_between
 from agilegov.disclosure import compose
 from agilegov.disclosure.report_models import TransparencyReport
 from agilegov.disclosure.report_schemas import ReportCreate, ReportRead, Signed
@@ -34,7 +33,7 @@ from agilegov.disclosure.report_templates import (
     Title,
 )
 from agilegov.errors import Conflict, InvalidInput, NotFound
-from agilegov.goals.models import Goal, Indicator
+from agilegov.goals.service import goal_facts, indicator_facts
 from agilegov.i18n import lazy
 from agilegov.library.catalogue import Catalogue
 from agilegov.library.service import read_file, shipped_file, statement_of_applicability
@@ -68,44 +67,17 @@ def _finite(value: float | None) -> float | None:
 # ---------------------------------------------------------------- reading the facts
 
 
-def _goals(session: Session, scope_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Goal).where(Goal.scope_id == scope_id, Goal.status == "active").order_by(Goal.id)
-    )
-    return [
-        {
-            "id": goal.id,
-            "title": goal.title,
-            "level": goal.level,
-            "unit": goal.unit,
-            "direction": goal.direction,
-            "acceptable_level": goal.acceptable_level,
-            "target": goal.target,
-        }
-        for goal in rows
-    ]
-
-
 def _indicators(
     session: Session, scope_id: int, since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
-    indicators = session.scalars(
-        select(Indicator).where(Indicator.scope_id == scope_id).order_by(Indicator.id)
-    ).all()
-    results = period_results(session, [i.id for i in indicators], since, until)
+    indicators = indicator_facts(session, scope_id)
+    results = period_results(session, [i["id"] for i in indicators], since, until)
     rows = []
     for indicator in indicators:
-        result = results.get(indicator.id)
+        result = results.get(indicator["id"])
         rows.append(
             {
-                "id": indicator.id,
-                "key": indicator.key,
-                "name": indicator.name,
-                "goal_id": indicator.goal_id,
-                "unit": indicator.unit,
-                "direction": indicator.direction,
-                "acceptable_level": indicator.acceptable_level,
-                "target": indicator.target,
+                **indicator,
                 "evaluations": result.evaluations if result else 0,
                 "latest_value": _finite(result.latest_value) if result else None,
                 "latest_status": result.latest_status if result else None,
@@ -114,103 +86,6 @@ def _indicators(
             }
         )
     return rows
-
-
-def _transitions(
-    session: Session, scope_id: int, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Transition)
-        .where(Transition.scope_id == scope_id, Transition.time >= since, Transition.time < until)
-        .order_by(Transition.time, Transition.id)
-    )
-    return [
-        {
-            "id": row.id,
-            "from_stage": row.from_stage,
-            "to_stage": row.to_stage,
-            "loop": row.loop,
-            "at": _iso(row.time),
-        }
-        for row in rows
-    ]
-
-
-def _consultations(
-    session: Session, scope_id: int, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
-    """The scope's consultations open at some time in the period, with how
-    many comments they received and what became of the input."""
-    consultations = session.scalars(
-        select(Consultation)
-        .where(
-            Consultation.scope_id == scope_id,
-            Consultation.opens_at < until,
-            Consultation.closes_at >= since,
-        )
-        .order_by(Consultation.id)
-    ).all()
-    ids = [c.id for c in consultations]
-    comments = dict(
-        session.execute(
-            select(Comment.consultation_id, func.count())
-            .where(Comment.consultation_id.in_(ids))
-            .group_by(Comment.consultation_id)
-        ).all()
-    )
-    responses: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for consultation_id, decision, count in session.execute(
-        select(Response.consultation_id, Response.decision, func.count())
-        .where(Response.consultation_id.in_(ids))
-        .group_by(Response.consultation_id, Response.decision)
-    ):
-        responses[consultation_id][decision] = count
-    return [
-        {
-            "id": c.id,
-            "title": c.title,
-            "subject": c.subject,
-            "opens_at": _iso(c.opens_at),
-            "closes_at": _iso(c.closes_at),
-            "comments": comments.get(c.id, 0),
-            "responses": responses[c.id],
-        }
-        for c in consultations
-    ]
-
-
-def _assessments(
-    session: Session, scope_id: int, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
-    """The scope's assessments completed in the period, with the attestations
-    issued on them."""
-    assessments = session.scalars(
-        select(Assessment)
-        .where(
-            Assessment.scope_id == scope_id,
-            Assessment.completed_at >= since,
-            Assessment.completed_at < until,
-        )
-        .order_by(Assessment.id)
-    ).all()
-    issued = dict(
-        session.execute(
-            select(Attestation.assessment_id, func.count())
-            .where(Attestation.assessment_id.in_([a.id for a in assessments]))
-            .group_by(Attestation.assessment_id)
-        ).all()
-    )
-    return [
-        {
-            "id": a.id,
-            "method": a.method,
-            "status": a.status,
-            "result": a.result,
-            "completed_at": _iso(a.completed_at),
-            "attestations": issued.get(a.id, 0),
-        }
-        for a in assessments
-    ]
 
 
 def _frameworks(uow: UnitOfWork, actor: Principal, scope_id: int) -> list[dict[str, Any]]:
@@ -245,7 +120,7 @@ def period_facts(
     since, until = _moment(start), _moment(end + timedelta(days=1))
     in_force, changed = measures_over(session, scope.id, since, until)
     return {
-        "goals": _goals(session, scope.id),
+        "goals": goal_facts(session, scope.id),
         "indicators": _indicators(session, scope.id, since, until),
         "measures_in_force": [
             {"id": m.id, "title": m.title, "version": m.version, "status": m.status}
@@ -264,9 +139,9 @@ def period_facts(
             }
             for review in reviews_between(session, scope.id, since, until)
         ],
-        "transitions": _transitions(session, scope.id, since, until),
-        "consultations": _consultations(session, scope.id, since, until),
-        "assessments": _assessments(session, scope.id, since, until),
+        "transitions": transitions_between(session, scope.id, since, until),
+        "consultations": consultations_between(session, scope.id, since, until),
+        "assessments": assessments_completed_between(session, scope.id, since, until),
         "frameworks": _frameworks(uow, actor, scope.id),
         # Complaints filed and incidents discovered, as their parts count them.
         **{

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from agilegov.exchange import kinds_section
 from agilegov.goals import api, models, pages
 from agilegov.goals.models import Goal, Indicator
+from agilegov.goals.open_data import TABLES as OPEN_TABLES
 from agilegov.goals.service import KINDS
 from agilegov.part import Part, ReviewDates
 from agilegov.scoped import count_in_scope
@@ -34,4 +35,5 @@ PART = Part(
     cycle_facts={"goals_with_indicators": _goals_with_indicators},
     review_dates=[ReviewDates("goal_review_due", "goal", Goal, where=(Goal.status == "active",))],
     exchange=[kinds_section(*KINDS)],
+    open_data=OPEN_TABLES,
 )

@@ -547,3 +547,42 @@ def indicators_of_goals(session: Session, goal_ids: Collection[int]) -> list[Ind
             select(Indicator).where(Indicator.goal_id.in_(list(goal_ids))).order_by(Indicator.id)
         )
     )
+
+
+def goal_facts(session: Session, scope_id: int) -> list[dict[str, Any]]:
+    """A scope's active goals with their levels, for reports."""
+    rows = session.scalars(
+        select(Goal).where(Goal.scope_id == scope_id, Goal.status == "active").order_by(Goal.id)
+    )
+    return [
+        {
+            "id": goal.id,
+            "title": goal.title,
+            "level": goal.level,
+            "unit": goal.unit,
+            "direction": goal.direction,
+            "acceptable_level": goal.acceptable_level,
+            "target": goal.target,
+        }
+        for goal in rows
+    ]
+
+
+def indicator_facts(session: Session, scope_id: int) -> list[dict[str, Any]]:
+    """A scope's indicators with their levels, for reports."""
+    indicators = session.scalars(
+        select(Indicator).where(Indicator.scope_id == scope_id).order_by(Indicator.id)
+    )
+    return [
+        {
+            "id": indicator.id,
+            "key": indicator.key,
+            "name": indicator.name,
+            "goal_id": indicator.goal_id,
+            "unit": indicator.unit,
+            "direction": indicator.direction,
+            "acceptable_level": indicator.acceptable_level,
+            "target": indicator.target,
+        }
+        for indicator in indicators
+    ]

@@ -8,6 +8,7 @@ from agilegov import clock
 from agilegov.monitor import api, models, pages
 from agilegov.monitor.cli import ingest_app
 from agilegov.monitor.exchange import SECTION
+from agilegov.monitor.open_data import TABLES as OPEN_TABLES
 from agilegov.monitor.scraping import scrape_due
 from agilegov.monitor.service import evaluate_all
 from agilegov.part import Job, Part
@@ -40,4 +41,5 @@ PART = Part(
         Job("evaluation", 30, lambda settings: settings.evaluation_interval_seconds, _evaluations),
     ],
     exchange=[SECTION],
+    open_data=OPEN_TABLES,
 )

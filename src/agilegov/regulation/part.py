@@ -8,6 +8,7 @@ from agilegov.part import Job, Part
 from agilegov.regulation import api, models, pages, programmes
 from agilegov.regulation.cli import regulation_app
 from agilegov.regulation.models import RegulatoryRequirement
+from agilegov.regulation.open_data import TABLES as OPEN_TABLES
 from agilegov.regulation.service import draft_and_remind, today_in_japan
 from agilegov.scoped import count_in_scope
 from agilegov.settings import Settings
@@ -42,4 +43,5 @@ PART = Part(
         Job("programme deadlines", 35, lambda s: s.tick_interval_seconds, _programme_deadlines),
         Job("regulatory reports", 36, lambda s: s.tick_interval_seconds, _regulatory_reports),
     ],
+    open_data=OPEN_TABLES,
 )

@@ -1536,3 +1536,25 @@ def list_sector_summaries(uow: UnitOfWork, requirement_id: int) -> list[SectorSu
             .order_by(SectorSummary.period_start.desc())
         )
         return [SectorSummaryRead.model_validate(row) for row in rows]
+
+
+def published_evaluations(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The latest evaluations of reports, newest first, with the requirement
+    each answered (evaluations are public)."""
+    rows = session.execute(
+        select(ReportEvaluation, RegulatoryRequirement.id, RegulatoryRequirement.title)
+        .join(RegulatoryReport, RegulatoryReport.id == ReportEvaluation.report_id)
+        .join(RegulatoryRequirement, RegulatoryRequirement.id == RegulatoryReport.requirement_id)
+        .order_by(ReportEvaluation.published_at.desc(), ReportEvaluation.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": evaluation.id,
+            "summary": evaluation.summary,
+            "published_at": evaluation.published_at,
+            "requirement_id": requirement_id,
+            "requirement_title": title,
+        }
+        for evaluation, requirement_id, title in rows
+    ]

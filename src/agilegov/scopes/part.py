@@ -7,6 +7,7 @@ from agilegov import tenancy
 from agilegov.part import Part
 from agilegov.scopes import api, home, pages
 from agilegov.scopes.cli import exchange_app
+from agilegov.scopes.open_data import TABLES as OPEN_TABLES
 
 PART = Part(
     name="scopes",
@@ -18,4 +19,5 @@ PART = Part(
     tabs=pages.TABS,
     panels=pages.PANELS,
     commands=[exchange_app],
+    open_data=OPEN_TABLES,
 )
