@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             build, url, arguments.events, arguments.observations, arguments.goals
         )
         console.print(f"built in {built['seconds']:,.0f} s ({path.stat().st_size / MIB:,.0f} MiB)")
-        from agilegov.disclosure.opendata import TABLE_NAMES
+        from agilegov.disclosure.opendata import table_names
 
         results: list[list[str]] = []
         cut_dir = scratch / "cut"
@@ -334,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         results.append(row("agilegov cut (SQLite)", mine, None))
         checked = in_fresh_process(ours_verify, mine["key"], mine["folder"])
         results.append(row("agilegov open verify", checked, None))
-        dumped = in_fresh_process(sqlite_dump, str(path), str(scratch), list(TABLE_NAMES))
+        dumped = in_fresh_process(sqlite_dump, str(path), str(scratch), table_names())
         label = "sqlite3 .dump" if shutil.which("sqlite3") else "iterdump (whole database)"
         results.append(row(label, dumped, mine))
         vacuumed = in_fresh_process(sqlite_vacuum, str(path), str(scratch))

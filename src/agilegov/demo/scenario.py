@@ -57,7 +57,11 @@ The story runs over the 180 days before today (all times are pinned with
   published; TalentBridge follows it, which opens a framework-change trigger;
   the service is re-analysed, the explanation goal is revised and the measures
   follow;
-- days 166-178: a consultation asks applicants how contesting should work.
+- days 166-178: a consultation asks applicants how contesting should work;
+- day 178: TalentBridge publishes its transparency report (the general template
+  and the HAIP reporting framework's), and discloses to the ministry the risk
+  and measure the incident added, withholding its retention rules with the
+  reason.
 
 No trigger is opened by hand: each comes from the platform's rules, which also
 choose its loop.
@@ -79,6 +83,7 @@ from agilegov.demo.chapters import (
     commons,
     design,
     dialogue,
+    disclosure,
     goals,
     inner_loop,
     library,
@@ -157,6 +162,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     assurance.internal_audit,
     # Applicants and the community are asked how contesting should work.
     dialogue.consultation_on_contesting,
+    # The year's transparency reports, and what the ministry is shown besides.
+    disclosure.transparency_reports,
 )
 
 

@@ -52,7 +52,8 @@ def public_tables() -> list[PublicTable]:
     return part.open_tables()
 
 
-TABLE_NAMES: tuple[str, ...] = tuple(spec.name for spec in public_tables())
+def table_names() -> list[str]:
+    return [spec.name for spec in public_tables()]
 
 
 def _rows(session: Session, statement: Select[Any]) -> Iterable[Sequence[Any]]:
