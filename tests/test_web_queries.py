@@ -110,6 +110,9 @@ BOUNDS: dict[str, int] = {
     "complaints tab": 16,
     # For members: the incidents, the subscription and the signals.
     "incidents tab": 13,
+    # The scope's disclosures, or its transparency reports: one list each.
+    "disclosures tab": 8,
+    "transparency tab": 8,
     "history tab": 11,
     # A goal's form offers the goals of other organizations it may adopt (1).
     "goal page": 9,
