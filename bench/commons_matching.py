@@ -48,15 +48,8 @@ from agilegov.commons.matching import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the checkout, or beside the folder of worktrees holding it.
-DATA = next(
-    (
-        folder / "shared" / "data" / "incidents"
-        for folder in (ROOT.parent, ROOT.parent.parent)
-        if (folder / "shared" / "data" / "incidents").is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "incidents",
-)
+# The shared data beside the checkout.
+DATA = ROOT.parent / "shared" / "data" / "incidents"
 ATLAS_SHARED = 3
 TOP = 5
 # AVID's risk domains, as the harm types they stand for.

@@ -23,16 +23,9 @@ from agilegov.commons.matching import (
     Settings,
 )
 
-# ../shared beside the checkout, or beside the folder of worktrees holding it.
 ROOT = Path(__file__).resolve().parents[1]
-INCIDENTS = next(
-    (
-        folder / "shared" / "data" / "incidents"
-        for folder in (ROOT.parent, ROOT.parent.parent)
-        if (folder / "shared" / "data" / "incidents").is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "incidents",
-)
+# The shared data beside the checkout.
+INCIDENTS = ROOT.parent / "shared" / "data" / "incidents"
 
 FACETS_ONLY = Settings({f: 1.0 for f in (SYSTEM_KINDS, TECHNIQUES, HARM_TYPES, RISK_CATEGORIES,
                                          FRAMEWORKS)} | {PARENT_TECHNIQUES: 0.5})  # fmt: skip
