@@ -609,3 +609,34 @@ def test_without_weasyprint_the_pdf_is_unavailable_not_an_error(
         _signed_in(client, "viewer")
         assert client.get(f"/transparency-reports/{report.id}.pdf").status_code == 503
         assert client.get(f"/transparency-reports/{report.id + 1}.pdf").status_code == 404
+
+
+def test_published_reports_are_in_the_feed_and_the_open_data(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    from agilegov.disclosure.opendata import public_tables
+
+    built = _governed(world)
+    draft = _create(world, built.scope)
+    private = _governed(world, "private")
+    hidden = _create(world, private.scope)
+    client = make_client(database_url)
+    atom = "{http://www.w3.org/2005/Atom}"
+    empty = ElementTree.fromstring(client.get("/open/reports.atom").content)
+    assert empty.findall(f"{atom}entry") == []
+    reports.publish_report(world.uow, world.owner, draft.id, tmp_path)
+    reports.publish_report(world.uow, world.owner, hidden.id, tmp_path)
+    feed = client.get("/open/reports.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    entries = ElementTree.fromstring(feed.content).findall(f"{atom}entry")
+    # The private scope's report is in neither.
+    assert [e.find(f"{atom}link").get("href").rsplit("/", 1)[1] for e in entries] == [str(draft.id)]
+    (table,) = [t for t in public_tables() if t.name == "transparency_reports"]
+    from agilegov.disclosure.opendata import licence_of
+
+    with world.uow:
+        rows = world.uow.session.execute(table.query(licence_of)).all()
+    assert [row.id for row in rows] == [draft.id]
+    assert rows[0].record_entry is not None and rows[0].licence == "CC-BY-4.0"

@@ -13,6 +13,7 @@ from feedgen.feed import FeedGenerator
 from agilegov import i18n
 from agilegov.api.deps import Uow
 from agilegov.dialogue.reads import public_consultations_latest
+from agilegov.disclosure.reports import published_reports
 from agilegov.i18n import N_
 from agilegov.regulation.service import published_evaluations
 from agilegov.uow import UnitOfWork
@@ -74,6 +75,29 @@ def latest_evaluations(uow: UnitOfWork) -> list[FeedEntry]:
         ]
 
 
+def latest_reports(uow: UnitOfWork) -> list[FeedEntry]:
+    """Transparency reports published for published scopes, newest first."""
+    with uow:
+        return [
+            FeedEntry(
+                id=f"/transparency-reports/{row.id}",
+                title=i18n.gettext(
+                    N_("Transparency report, %(start)s to %(end)s"),
+                    start=row.period_start.isoformat(),
+                    end=row.period_end.isoformat(),
+                ),
+                summary=i18n.gettext(
+                    N_("Version %(version)s, SHA-256 %(sha256)s"),
+                    version=row.version,
+                    sha256=row.sha256 or "",
+                ),
+                published=row.published_at or EPOCH,
+                link=f"/transparency-reports/{row.id}",
+            )
+            for row in published_reports(uow.session, FEED_ENTRIES)
+        ]
+
+
 def latest_consultations(uow: UnitOfWork) -> list[FeedEntry]:
     """The public consultations of published scopes, newest first."""
     with uow:
@@ -99,6 +123,21 @@ def evaluations_feed(request: Request, uow: Uow) -> Response:
             i18n.gettext(N_("agilegov: regulators' evaluations of reports")),
             "/open",
             latest_evaluations(uow),
+            site,
+        )
+    return Response(body, media_type=ATOM)
+
+
+@router.get("/open/reports.atom")
+def reports_feed(request: Request, uow: Uow) -> Response:
+    """The newest published transparency reports, as an Atom feed."""
+    site = request.app.state.settings.public_url.rstrip("/")
+    with i18n.speaking(language_of(request)):
+        body = atom_feed(
+            "/open/reports.atom",
+            i18n.gettext(N_("agilegov: transparency reports")),
+            "/open",
+            latest_reports(uow),
             site,
         )
     return Response(body, media_type=ATOM)

@@ -17,6 +17,7 @@ from agilegov.disclosure import (
     report_pages,
 )
 from agilegov.disclosure.cli import open_app
+from agilegov.disclosure.open_data import TABLES as OPEN_TABLES
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
 from agilegov.uow import UnitOfWork
@@ -40,6 +41,7 @@ PART = Part(
     tabs=[*audience_pages.TABS, *report_pages.TABS],
     template_globals={"transparency_status": report_pages.STATUS_WORDS},
     commands=[open_app],
+    open_data=OPEN_TABLES,
     # Last: it publishes what the other jobs of the same pass changed.
     jobs=[Job("open data", 60, lambda s: s.open_data_interval_seconds, _open_data)],
 )

@@ -561,3 +561,16 @@ def document(uow: UnitOfWork, actor: Principal, report_id: int) -> dict[str, Any
             "previous_report": previous.id if previous is not None else None,
             "year_over_year": compared,
         }
+
+
+def published_reports(session: Session, limit: int) -> list[TransparencyReport]:
+    """The latest transparency reports published for published scopes, newest first."""
+    return list(
+        session.scalars(
+            select(TransparencyReport)
+            .join(Scope, Scope.id == TransparencyReport.scope_id)
+            .where(Scope.visibility == "public", TransparencyReport.published_at.is_not(None))
+            .order_by(TransparencyReport.published_at.desc(), TransparencyReport.id.desc())
+            .limit(limit)
+        )
+    )
