@@ -5,12 +5,10 @@ commons signal's page for the members of the scope it signals."""
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 
 from agilegov import i18n
@@ -38,6 +36,8 @@ from agilegov.i18n import N_, lazy
 from agilegov.schemas import Page as ServicePage
 from agilegov.tenancy import Scope
 from agilegov.uow import UnitOfWork
+from agilegov.web import feeds
+from agilegov.web.feeds import FeedEntry
 from agilegov.web.forms import FormState, Message
 from agilegov.web.lists import Column, Listing, Page, ask, choice_label, download
 from agilegov.web.render import confirm_page, render, submit_form
@@ -46,12 +46,7 @@ from agilegov.web.viewer import language_of
 
 router = APIRouter(include_in_schema=False)
 
-ATOM = "application/atom+xml"
 STIX_EXPORT = "/api/v1/commons/stix"
-# The longest summary a feed entry carries; the page has the whole text.
-SUMMARY_CHARS = 1_000
-# An empty feed was last updated at the start of time.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 SOURCE_NAMES = {
     Source.platform: N_("Shared on this platform"),
@@ -315,44 +310,42 @@ def atom_feed(shared: list[SharedIncidentRead], site: str) -> bytes:
     """The Atom feed of ``shared`` (newest first) in the current language, each
     entry's id its page's address under ``site``: stable, and naming no
     organization (a shared incident's attribution names none)."""
-    feed = FeedGenerator()
-    feed.id(f"{site}/commons")
-    feed.title(i18n.gettext(N_("agilegov commons: shared AI incidents")))
-    feed.author({"name": "agilegov commons"})
-    feed.link(href=f"{site}/commons", rel="alternate", type="text/html")
-    feed.link(href=f"{site}/commons/feed.atom", rel="self", type=ATOM)
-    feed.updated(max((row.updated_at for row in shared), default=EPOCH))
-    # feedgen puts each entry added first: added oldest first, the newest lead.
-    for row in reversed(shared):
-        page = f"{site}/commons/{row.id}"
-        title = row.title
-        if row.status == "retracted":
-            title = i18n.gettext(N_("Retracted: %(title)s"), title=row.title)
-        entry = feed.add_entry()
-        entry.id(page)
-        entry.title(title)
-        entry.updated(row.updated_at)
-        entry.published(row.published_at)
-        entry.link(href=page, rel="alternate", type="text/html")
-        entry.summary(row.description[:SUMMARY_CHARS])
-        entry.rights(
-            i18n.gettext(
+    entries = [
+        FeedEntry(
+            id=f"/commons/{row.id}",
+            title=row.title
+            if row.status != "retracted"
+            else i18n.gettext(N_("Retracted: %(title)s"), title=row.title),
+            summary=row.description,
+            published=row.published_at,
+            updated=row.updated_at,
+            link=f"/commons/{row.id}",
+            rights=i18n.gettext(
                 N_("Licence: %(licence)s. %(attribution)s"),
                 licence=str(row.licence),
                 attribution=row.attribution,
-            )
+            ),
+            category=(str(row.source), source_name(row.source)),
         )
-        entry.category(term=str(row.source), label=source_name(row.source))
-    return feed.atom_str(pretty=True)
+        for row in shared
+    ]
+    return feeds.atom_feed(
+        site=site,
+        path="/commons/feed.atom",
+        page="/commons",
+        feed_id="/commons",
+        title=i18n.gettext(N_("agilegov commons: shared AI incidents")),
+        author="agilegov commons",
+        entries=entries,
+    )
 
 
 @router.get("/commons/feed.atom")
 def feed(request: Request, uow: Uow) -> Response:
     """The latest shared incidents as an Atom feed."""
-    site = request.app.state.settings.public_url.rstrip("/")
     with i18n.speaking(language_of(request)):
-        body = atom_feed(service.latest_shared(uow), site)
-    return Response(body, media_type=ATOM)
+        body = atom_feed(service.latest_shared(uow), feeds.site_of(request))
+    return feeds.atom_response(body)
 
 
 # ---------------------------------------------------------------- a signal

@@ -2,13 +2,8 @@
 and consultations of published scopes. (Shared incidents have theirs at
 ``/commons/feed.atom``.)"""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from feedgen.feed import FeedGenerator
 
 from agilegov import i18n
 from agilegov.api.deps import Uow
@@ -17,45 +12,27 @@ from agilegov.disclosure.reports import published_reports
 from agilegov.i18n import N_
 from agilegov.regulation.service import published_evaluations
 from agilegov.uow import UnitOfWork
+from agilegov.web import feeds
+from agilegov.web.feeds import FeedEntry
 from agilegov.web.viewer import language_of
 
 router = APIRouter()
 
-ATOM = "application/atom+xml"
 FEED_ENTRIES = 50
-SUMMARY_CHARS = 500
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    id: str
-    title: str
-    summary: str
-    published: datetime
-    link: str
-
-
-def atom_feed(path: str, title: str, page: str, entries: Sequence[FeedEntry], site: str) -> bytes:
-    """An Atom feed at ``{site}{path}`` of ``entries`` (newest first), each
-    entry's id its stable address, linking to ``page``."""
-    feed = FeedGenerator()
-    feed.id(f"{site}{path}")
-    feed.title(title)
-    feed.author({"name": "agilegov"})
-    feed.link(href=f"{site}{page}", rel="alternate", type="text/html")
-    feed.link(href=f"{site}{path}", rel="self", type=ATOM)
-    feed.updated(max((entry.published for entry in entries), default=EPOCH))
-    # feedgen puts each entry added first: added oldest first, the newest lead.
-    for item in reversed(entries):
-        entry = feed.add_entry()
-        entry.id(f"{site}{item.id}")
-        entry.title(item.title)
-        entry.updated(item.published)
-        entry.published(item.published)
-        entry.link(href=f"{site}{item.link}", rel="alternate", type="text/html")
-        entry.summary(item.summary[:SUMMARY_CHARS])
-    return feed.atom_str(pretty=True)
+def _feed(request: Request, path: str, entries: list[FeedEntry], title: str) -> Response:
+    """One of the open data's feeds, in the reader's language, linking to /open."""
+    with i18n.speaking(language_of(request)):
+        body = feeds.atom_feed(
+            site=feeds.site_of(request),
+            path=path,
+            page="/open",
+            title=i18n.gettext(title),
+            author="agilegov",
+            entries=entries,
+        )
+    return feeds.atom_response(body)
 
 
 def latest_evaluations(uow: UnitOfWork) -> list[FeedEntry]:
@@ -91,7 +68,7 @@ def latest_reports(uow: UnitOfWork) -> list[FeedEntry]:
                     version=row.version,
                     sha256=row.sha256 or "",
                 ),
-                published=row.published_at or EPOCH,
+                published=row.published_at or feeds.EPOCH,
                 link=f"/transparency-reports/{row.id}",
             )
             for row in published_reports(uow.session, FEED_ENTRIES)
@@ -116,43 +93,28 @@ def latest_consultations(uow: UnitOfWork) -> list[FeedEntry]:
 @router.get("/open/evaluations.atom")
 def evaluations_feed(request: Request, uow: Uow) -> Response:
     """Regulators' newest evaluations of reports, as an Atom feed."""
-    site = request.app.state.settings.public_url.rstrip("/")
-    with i18n.speaking(language_of(request)):
-        body = atom_feed(
-            "/open/evaluations.atom",
-            i18n.gettext(N_("agilegov: regulators' evaluations of reports")),
-            "/open",
-            latest_evaluations(uow),
-            site,
-        )
-    return Response(body, media_type=ATOM)
+    return _feed(
+        request,
+        "/open/evaluations.atom",
+        latest_evaluations(uow),
+        N_("agilegov: regulators' evaluations of reports"),
+    )
 
 
 @router.get("/open/reports.atom")
 def reports_feed(request: Request, uow: Uow) -> Response:
     """The newest published transparency reports, as an Atom feed."""
-    site = request.app.state.settings.public_url.rstrip("/")
-    with i18n.speaking(language_of(request)):
-        body = atom_feed(
-            "/open/reports.atom",
-            i18n.gettext(N_("agilegov: transparency reports")),
-            "/open",
-            latest_reports(uow),
-            site,
-        )
-    return Response(body, media_type=ATOM)
+    return _feed(
+        request, "/open/reports.atom", latest_reports(uow), N_("agilegov: transparency reports")
+    )
 
 
 @router.get("/open/consultations.atom")
 def consultations_feed(request: Request, uow: Uow) -> Response:
     """The newest public consultations, as an Atom feed."""
-    site = request.app.state.settings.public_url.rstrip("/")
-    with i18n.speaking(language_of(request)):
-        body = atom_feed(
-            "/open/consultations.atom",
-            i18n.gettext(N_("agilegov: public consultations")),
-            "/open",
-            latest_consultations(uow),
-            site,
-        )
-    return Response(body, media_type=ATOM)
+    return _feed(
+        request,
+        "/open/consultations.atom",
+        latest_consultations(uow),
+        N_("agilegov: public consultations"),
+    )
