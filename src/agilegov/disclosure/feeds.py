@@ -16,7 +16,7 @@ from agilegov.web import feeds
 from agilegov.web.feeds import FeedEntry
 from agilegov.web.viewer import language_of
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 FEED_ENTRIES = 50
 

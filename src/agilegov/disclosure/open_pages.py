@@ -17,7 +17,7 @@ from agilegov.web.render import render
 from agilegov.web.signin import VisitorDep
 from agilegov.web.viewer import language_of
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 # A cut's folder name (its time): nothing else is served from the folder.
 _CUT = re.compile(r"^[0-9]{8}T[0-9]{12}Z$")

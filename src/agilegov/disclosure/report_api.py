@@ -80,7 +80,11 @@ def document_schema() -> dict[str, Any]:
     }
 
 
-@router.get("/schemas/transparency-report.json", response_model=None)
+@router.get(
+    "/schemas/transparency-report.json",
+    response_model=None,
+    responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}}}},
+)
 def get_schema() -> JSONResponse:
     """The JSON Schema of a transparency report's document."""
     return JSONResponse(document_schema(), media_type="application/schema+json")
