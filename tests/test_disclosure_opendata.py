@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyshacl
 import pytest
+import rdflib
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -26,6 +28,8 @@ from agilegov.disclosure import dcat, opendata
 from agilegov.disclosure.dump import DumpError, verify_dump
 from agilegov.goals.service import GOAL
 from agilegov.record.notes import generate_signer, load_signer, verifier_key
+from agilegov.remedy import service as remedy_service
+from agilegov.remedy.schemas import ComplaintCreate
 from agilegov.settings import get_settings
 from agilegov.uow import UnitOfWork
 from api_helpers import (
@@ -238,6 +242,49 @@ def test_each_row_carries_its_organizations_licence(
     assert opendata.data_licence(uow, world.regulator_id) == "CC-BY-4.0"
 
 
+def _file_complaints(
+    uow: UnitOfWork, world: World, scope_id: int, category: str, count: int
+) -> None:
+    for _ in range(count):
+        remedy_service.file_complaint(
+            uow,
+            world.viewer,
+            ComplaintCreate(
+                scope_id=scope_id,
+                category=category,
+                what_happened="My application was rejected by the screening model.",
+                remedy_sought="A review of my application by a person.",
+            ),
+        )
+
+
+def test_complaint_figures_are_published_per_ended_quarter_small_cells_hidden(
+    uow: UnitOfWork, world: World, published: dict[str, Any], tmp_path: Path
+) -> None:
+    with clock.frozen_at(datetime(2026, 2, 10, 1, tzinfo=UTC)):
+        _file_complaints(uow, world, published["public"], "decision", 6)
+        _file_complaints(uow, world, published["public"], "privacy", 2)
+    # The quarter of June 1st has not ended: only the first quarter is cut.
+    signer = generate_signer(ORIGIN)
+    with clock.frozen_at(NOW):
+        folder = opendata.cut_dump(uow, signer, ORIGIN, tmp_path)
+    rows = _jsonl(folder, "complaint_statistics")
+    assert {(row["period_start"], row["period_end"]) for row in rows} == {
+        ("2026-01-01", "2026-03-31")
+    }
+    figures = {(row["figure"], row["label"]): row for row in rows}
+    assert figures["cases", ""]["value"] == 8 and not figures["cases", ""]["hidden"]
+    # 2 privacy complaints are too few to show, and 6 decisions would tell them.
+    for category in ("privacy", "decision"):
+        assert figures["category", category]["value"] is None
+        assert figures["category", category]["hidden"] is True
+    assert figures["category", "safety"]["value"] == 0
+    assert {row["scope_id"] for row in rows} == {published["public"]}
+    assert {row["licence"] for row in rows} == {"CC-BY-4.0"}
+    assert all(row["record_entry"] is None for row in rows)
+    verify_dump(folder, verifier_key(signer))
+
+
 @pytest.fixture
 def api(database_url: str, engine: Engine, world: World) -> ApiWorld:
     return world_from_fixture(database_url, engine, world)
@@ -285,13 +332,35 @@ REQUIRED = {
         "dcat:mediaType",
         "dcat:byteSize",
         "spdx:checksum",
-        "dct:license",
         "dct:issued",
         "dct:modified",
     ),
     "spdx:Checksum": ("spdx:algorithm", "spdx:checksumValue"),
     "foaf:Agent": ("foaf:name",),
 }
+
+
+SHAPES = Path(__file__).parent / "dcat-ap.ttl"
+
+
+def _shacl_violations(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The catalogue read as RDF by rdflib's JSON-LD parser, checked by pySHACL
+    against DCAT-AP's constraints: each violation's focus node, property (its
+    local name) and message."""
+    data = rdflib.Graph().parse(data=json.dumps(document), format="json-ld")
+    shapes = rdflib.Graph().parse(SHAPES, format="turtle")
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes)
+    shacl = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    violations = sorted(
+        (
+            str(results.value(result, shacl.focusNode)),
+            re.split("[#/]", str(results.value(result, shacl.resultPath)))[-1],
+            str(results.value(result, shacl.resultMessage)),
+        )
+        for result in results.subjects(rdflib.RDF.type, shacl.ValidationResult)
+    )
+    assert conforms == (not violations)
+    return violations
 
 
 def _nodes(value: Any) -> Iterator[dict[str, Any]]:
@@ -315,24 +384,68 @@ def test_the_catalogue_describes_every_file_as_dcat_ap_requires(
     for node in typed:
         missing = [name for name in REQUIRED[node["@type"]] if name not in node]
         assert not missing, f"{node['@type']} {node.get('@id')} lacks {missing}"
+    assert _shacl_violations(document) == []
     datasets = document["dcat:dataset"]
     assert [d["dct:identifier"] for d in datasets] == opendata.table_names()
+    assert set(dcat.TABLE_TITLES) == set(opendata.table_names())
     goals = next(d for d in datasets if d["dct:identifier"] == "goals")
-    formats = {d["dct:format"] for d in goals["dcat:distribution"]}
+    formats = {d["dct:format"]["rdfs:label"] for d in goals["dcat:distribution"]}
     assert formats == {"CSV", "JSON Lines", "SQLite"}
-    csv_file = next(d for d in goals["dcat:distribution"] if d["dct:format"] == "CSV")
+    csv_file = next(d for d in goals["dcat:distribution"] if d["dct:format"]["rdfs:label"] == "CSV")
+    assert csv_file["dct:format"]["@id"].endswith("/authority/file-type/CSV")
     assert csv_file["dcat:downloadURL"].endswith(f"/open/files/{folder.name}/goals.csv")
     assert (
         csv_file["spdx:checksum"]["spdx:checksumValue"]
         == hashlib.sha256((folder / "goals.csv").read_bytes()).hexdigest()
     )
     assert csv_file["dcat:byteSize"] == (folder / "goals.csv").stat().st_size
-    assert csv_file["dct:license"] == [
-        {"@id": "https://creativecommons.org/licenses/by/4.0/", "@type": "dct:LicenseDocument"}
-    ]
+    assert csv_file["dct:license"] == {
+        "@id": "https://creativecommons.org/licenses/by/4.0/",
+        "@type": "dct:LicenseDocument",
+    }
     # Plain JSON that a JSON-LD processor reads: every prefix used is declared.
     prefixes = {key.split(":")[0] for node in _nodes(document) for key in node if ":" in key}
     assert prefixes <= set(document["@context"])
+
+
+def test_a_catalogue_breaking_dcat_ap_is_caught_by_its_constraints(
+    uow: UnitOfWork, published: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    document = dcat.catalog(manifest, "https://gov.example", "agilegov")
+    goals = next(d for d in document["dcat:dataset"] if d["dct:identifier"] == "goals")
+    first, second, third = goals["dcat:distribution"]
+    del first["dcat:accessURL"]
+    second["dcat:byteSize"] = -1
+    third["dct:license"] = [third["dct:license"], {"@id": "https://example.org/other"}]
+    third["spdx:checksum"]["spdx:algorithm"] = {
+        "@id": "http://spdx.org/rdf/terms#checksumAlgorithm_md5"
+    }
+    violations = _shacl_violations(document)
+    assert sorted(path for _, path, _ in violations) == [
+        "accessURL",
+        "algorithm",
+        "byteSize",
+        "license",
+        "license",
+    ], violations
+
+
+def test_a_table_of_several_licences_names_them_as_a_rights_statement(
+    uow: UnitOfWork, world: World, published: dict[str, Any], tmp_path: Path
+) -> None:
+    new_scope(uow, world.outsider, world.regulator_id, "Oversight", visibility="public")
+    opendata.set_data_licence(uow, world.owner, world.business_id, "ODbL-1.0")
+    folder = opendata.cut_dump(uow, generate_signer(ORIGIN), ORIGIN, tmp_path)
+    document = dcat.catalog(json.loads((folder / "manifest.json").read_text()), "https://x", "x")
+    assert _shacl_violations(document) == []
+    scopes = next(d for d in document["dcat:dataset"] if d["dct:identifier"] == "scopes")
+    csv_file = next(
+        d for d in scopes["dcat:distribution"] if d["dcat:mediaType"]["@id"].endswith("csv")
+    )
+    assert "dct:license" not in csv_file
+    assert "CC-BY-4.0, ODbL-1.0" in csv_file["dct:rights"]["rdfs:label"]
 
 
 # ---------------------------------------------------------------- pages and feeds

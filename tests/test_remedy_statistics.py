@@ -1,6 +1,7 @@
 """The transparency-act complaint figures, alone: counts, handling time,
 escalation, and above all that no figure rests on fewer than the minimum."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from agilegov.remedy.statistics import (
     STAGES,
     Handled,
     Statistics,
+    figure_rows,
     p90,
+    quarters,
     statistics,
     suppress,
 )
@@ -269,3 +272,56 @@ def test_a_larger_minimum_hides_more() -> None:
     assert statistics(cases, 10).by_category["privacy"] is None
     assert statistics(cases, 10).by_category["decision"] is None
     assert statistics(cases, 21).cases is None
+
+
+# ---------------------------------------------------------------- as open data
+
+
+@pytest.mark.parametrize(
+    ("first", "today", "periods"),
+    [
+        # The quarter holding today has not ended: nothing yet.
+        (date(2026, 2, 10), date(2026, 3, 31), []),
+        (
+            date(2026, 2, 10),
+            date(2026, 4, 1),
+            [(date(2026, 1, 1), date(2026, 3, 31))],
+        ),
+        (
+            date(2025, 11, 30),
+            date(2026, 7, 2),
+            [
+                (date(2025, 10, 1), date(2025, 12, 31)),
+                (date(2026, 1, 1), date(2026, 3, 31)),
+                (date(2026, 4, 1), date(2026, 6, 30)),
+            ],
+        ),
+    ],
+)
+def test_quarters_run_from_the_first_complaint_to_the_last_ended(
+    first: date, today: date, periods: list[tuple[date, date]]
+) -> None:
+    assert quarters(first, today) == periods
+
+
+def test_each_figure_is_one_row_and_a_hidden_one_says_so() -> None:
+    cases = handled(7) + handled(2, category="privacy") + handled(5, outcome=None)
+    rows = {
+        (figure, label): (value, hidden)
+        for figure, label, value, hidden in figure_rows(statistics(cases))
+    }
+    assert rows["cases", ""] == (14, False)
+    assert rows["category", "privacy"] == (None, True)
+    figures = statistics(cases)
+    assert rows["open_cases", ""] == (figures.open_cases, figures.open_cases is None)
+    assert {label for figure, label in rows if figure == "outcome"} == set(figures.by_outcome)
+
+
+def test_over_no_complaints_rates_are_undefined_not_hidden() -> None:
+    rows = {(f, label): (v, h) for f, label, v, h in figure_rows(statistics([]))}
+    assert rows["cases", ""] == (0, False)
+    assert rows["escalation_rate", ""] == (None, False)
+    assert rows["mean_handling_days", ""] == (None, False)
+    # Fewer than the minimum: everything is hidden, the total too.
+    hidden = figure_rows(statistics(handled(3)))
+    assert all(value is None and is_hidden for _, _, value, is_hidden in hidden)

@@ -1,12 +1,15 @@
 """The rows a part publishes as open data: which rows of one of its tables
 are public, the columns (never one naming a user), the organization whose
-licence covers a row, and where each row's record entry is. Each part declares
-its tables (``Part.open_data``); the disclosure part cuts them into a dump."""
+licence covers a row, and where each row's record entry is; or figures worked
+out from its rows (statistics with small cells hidden), which no single record
+entry stands for. Each part declares its tables (``Part.open_data``); the
+disclosure part cuts them into a dump."""
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, null, select
+from sqlalchemy.orm import Session
 
 from agilegov.record.models import Event
 from agilegov.tenancy import Scope
@@ -15,6 +18,11 @@ from agilegov.tenancy import Scope
 ENTRY_COLUMN = "record_entry"
 # The column of the licence a row is published under.
 LICENCE_COLUMN = "licence"
+# Rows fetched at a time: what a table costs in memory, whatever its size.
+BATCH = 2_000
+
+# The licence an organization publishes under, as SQL, from the organization's id as SQL.
+LicenceOf = Callable[[Any], Any]
 
 
 def public_scopes() -> Select[Any]:
@@ -35,6 +43,8 @@ def data_columns(model: Any, leave_out: Iterable[str] = ()) -> list[Any]:
 class PublicTable:
     """How one table's public rows are read: the columns, the condition, the
     organization whose licence covers a row, and where its record entry is."""
+
+    figures = False
 
     def __init__(
         self,
@@ -60,7 +70,7 @@ class PublicTable:
         # the same subject, a vote about its statement, tell of something else).
         self.event_prefix = event_prefix or subject_type
 
-    def query(self, licence_of: Callable[[Any], Any]) -> Select[Any]:
+    def query(self, licence_of: LicenceOf) -> Select[Any]:
         """The rows, with the record entry of the latest public event about each,
         and the licence (``licence_of`` the organization's, as SQL)."""
         statement = select(*self.columns)
@@ -101,6 +111,37 @@ class PublicTable:
     def column_names(self) -> tuple[str, ...]:
         names = tuple(column.name for column in self.columns if column.name != ENTRY_COLUMN)
         return (*names, ENTRY_COLUMN, LICENCE_COLUMN)
+
+    def rows(self, session: Session, licence_of: LicenceOf) -> Iterable[Sequence[Any]]:
+        """The rows in column order, streamed BATCH at a time (a server-side
+        cursor on PostgreSQL)."""
+        connection = session.connection().execution_options(yield_per=BATCH)
+        yield from connection.execute(self.query(licence_of))
+
+
+class FigureTable:
+    """Figures a part works out from its rows. ``compute(session, licence_of)``
+    yields each row's values in ``columns`` order followed by its licence; the
+    figures are checked against the dump's hashes, not against a record entry."""
+
+    figures = True
+
+    def __init__(
+        self,
+        name: str,
+        columns: Sequence[str],
+        compute: Callable[[Session, LicenceOf], Iterable[Sequence[Any]]],
+    ) -> None:
+        self.name = name
+        self.columns = tuple(columns)
+        self.compute = compute
+
+    def column_names(self) -> tuple[str, ...]:
+        return (*self.columns, ENTRY_COLUMN, LICENCE_COLUMN)
+
+    def rows(self, session: Session, licence_of: LicenceOf) -> Iterable[Sequence[Any]]:
+        for *values, licence in self.compute(session, licence_of):
+            yield (*values, None, licence)
 
 
 def scope_organization(model: Any) -> Any:

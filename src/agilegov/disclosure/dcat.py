@@ -15,6 +15,7 @@ CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "dct:issued": {"@type": "xsd:dateTime"},
@@ -22,6 +23,7 @@ CONTEXT = {
     "dcat:byteSize": {"@type": "xsd:nonNegativeInteger"},
     "dcat:downloadURL": {"@type": "@id"},
     "dcat:accessURL": {"@type": "@id"},
+    "spdx:checksumValue": {"@type": "xsd:hexBinary"},
 }
 SHA256 = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
 # Where each licence's text is, by SPDX identifier (others: SPDX's own page).
@@ -37,6 +39,8 @@ MEDIA_TYPE_URIS = {
     "application/jsonl": "http://www.iana.org/assignments/media-types/application/jsonl",
     "application/vnd.sqlite3": "http://www.iana.org/assignments/media-types/application/vnd.sqlite3",
 }
+# The EU file-type vocabulary's entries, where it has one for the format.
+FILE_TYPE_URIS = {"text/csv": "http://publications.europa.eu/resource/authority/file-type/CSV"}
 FORMAT_NAMES = {
     "text/csv": "CSV",
     "application/jsonl": "JSON Lines",
@@ -54,10 +58,14 @@ TABLE_TITLES: Mapping[str, Lazy] = {
     "consultations": lazy("Public consultations"),
     "consultation_statements": lazy("Statements of public consultations"),
     "consultation_votes": lazy("Votes in public consultations, by pseudonymous participant"),
+    "complaint_statistics": lazy(
+        "Complaint figures of published scopes per quarter, small cells hidden"
+    ),
     "shared_incidents": lazy("Incidents shared in the commons"),
     "regulatory_requirements": lazy("Published regulatory requirements"),
     "report_evaluations": lazy("Regulators' evaluations of reports"),
     "assessments": lazy("Completed assessments of published scopes"),
+    "transparency_reports": lazy("Published transparency reports"),
 }
 
 
@@ -65,16 +73,43 @@ def licence_document(licence: str) -> str:
     return LICENCE_DOCUMENTS.get(licence, f"https://spdx.org/licenses/{licence}.html")
 
 
+def _format(media_type: str) -> dict[str, Any]:
+    named = {"@type": "dct:MediaTypeOrExtent", "rdfs:label": FORMAT_NAMES[media_type]}
+    uri = FILE_TYPE_URIS.get(media_type)
+    return named if uri is None else {"@id": uri} | named
+
+
+def _licensing(licences: list[str]) -> dict[str, Any]:
+    """One licence as DCAT-AP's single ``dct:license``; several (rows of several
+    organizations) as a rights statement pointing at each row's own."""
+    if len(licences) == 1:
+        return {
+            "dct:license": {"@id": licence_document(licences[0]), "@type": "dct:LicenseDocument"}
+        }
+    return {
+        "dct:rights": {
+            "@type": "dct:RightsStatement",
+            "rdfs:label": str(
+                lazy(
+                    "Each row states its licence in the column licence: %(licences)s.",
+                    licences=", ".join(licences),
+                )
+            ),
+        }
+    }
+
+
 def _distribution(
-    file: Mapping[str, Any], base: str, issued: str, licences: list[str]
+    file: Mapping[str, Any], base: str, issued: str, licences: list[str], table: str
 ) -> dict[str, Any]:
     media_type = file["media_type"]
     address = f"{base}/{file['name']}"
     return {
-        "@id": address + "#distribution",
+        # The SQLite file is a distribution of every table's dataset: one node each.
+        "@id": f"{address}#{table}",
         "@type": "dcat:Distribution",
         "dct:title": f"{file['name']} ({FORMAT_NAMES[media_type]})",
-        "dct:format": FORMAT_NAMES[media_type],
+        "dct:format": _format(media_type),
         "dcat:accessURL": address,
         "dcat:downloadURL": address,
         "dcat:mediaType": {"@id": MEDIA_TYPE_URIS[media_type]},
@@ -84,10 +119,7 @@ def _distribution(
             "spdx:algorithm": {"@id": SHA256},
             "spdx:checksumValue": file["sha256"],
         },
-        "dct:license": [
-            {"@id": licence_document(licence), "@type": "dct:LicenseDocument"}
-            for licence in licences
-        ],
+        **_licensing(licences),
         "dct:issued": issued,
         "dct:modified": issued,
     }
@@ -110,9 +142,11 @@ def catalog(manifest: Mapping[str, Any], site: str, publisher: str) -> dict[str,
         licences = sorted(table["licences"]) or [manifest["licences"]["default"]]
         title = TABLE_TITLES.get(name)
         distributions = [
-            _distribution(file, base, issued, licences) for file in files if file["table"] == name
+            _distribution(file, base, issued, licences, name)
+            for file in files
+            if file["table"] == name
         ]
-        distributions.append(_distribution(database, base, issued, every_licence or licences))
+        distributions.append(_distribution(database, base, issued, every_licence or licences, name))
         rows = sum(table["licences"].values())
         datasets.append(
             {
@@ -122,6 +156,15 @@ def catalog(manifest: Mapping[str, Any], site: str, publisher: str) -> dict[str,
                 "dct:title": str(title) if title is not None else name,
                 "dct:description": str(
                     lazy(
+                        "%(rows)s rows of figures worked out from the record, each with "
+                        "its licence; verifiable against the SHA-256 of its files in the "
+                        "manifest of the cut at the record's signed checkpoint at size "
+                        "%(size)s.",
+                        rows=rows,
+                        size=manifest["checkpoint"]["size"],
+                    )
+                    if table.get("figures")
+                    else lazy(
                         "%(rows)s rows, each with the record entry of its latest public "
                         "event and its licence; verifiable against the record's signed "
                         "checkpoint at size %(size)s.",
@@ -143,8 +186,8 @@ def catalog(manifest: Mapping[str, Any], site: str, publisher: str) -> dict[str,
         "dct:description": str(
             lazy(
                 "Everything published on this site: public scopes and their governance, "
-                "public consultations, shared incidents, regulatory requirements and "
-                "evaluations, completed assessments."
+                "public consultations, complaint figures, shared incidents, regulatory "
+                "requirements and evaluations, completed assessments, transparency reports."
             )
         ),
         "dct:publisher": agent,

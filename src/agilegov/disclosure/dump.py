@@ -53,6 +53,8 @@ class Table:
     name: str
     columns: tuple[str, ...]
     rows: Callable[[], Iterable[Sequence[Any]]]
+    # Figures worked out from the record (no row has an entry of its own).
+    figures: bool = False
 
 
 def json_value(value: Any) -> Any:
@@ -164,7 +166,12 @@ def write_tables(folder: Path, tables: Sequence[Table]) -> Written:
                 files.append(_file_entry(csv_path, table.name, count))
                 files.append(_file_entry(jsonl_path, table.name, count))
                 described.append(
-                    {"name": table.name, "columns": list(table.columns), "licences": licences}
+                    {
+                        "name": table.name,
+                        "columns": list(table.columns),
+                        "licences": licences,
+                        "figures": table.figures,
+                    }
                 )
         database.commit()
     finally:

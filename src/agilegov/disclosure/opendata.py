@@ -9,13 +9,12 @@ dumped; a vote names its participant as the Pol.is export does, never a user.
 """
 
 import base64
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock, part
@@ -24,7 +23,7 @@ from agilegov.disclosure.dump import Table, seal, write_tables
 from agilegov.disclosure.open_models import DEFAULT_LICENCE, LICENCES, DataLicence
 from agilegov.errors import InvalidInput, NotFound
 from agilegov.i18n import lazy
-from agilegov.open_tables import PublicTable
+from agilegov.open_tables import FigureTable, PublicTable
 from agilegov.organizations.service import organization_exists
 from agilegov.record import log
 from agilegov.record.checkpoints import latest_checkpoint
@@ -32,9 +31,6 @@ from agilegov.record.models import Event
 from agilegov.record.notes import Signer
 from agilegov.record.service import record_event
 from agilegov.uow import UnitOfWork
-
-# Rows fetched at a time: what a table costs in memory, whatever its size.
-BATCH = 2_000
 
 
 def licence_of(organization: Any) -> Any:
@@ -47,19 +43,13 @@ def licence_of(organization: Any) -> Any:
     return func.coalesce(chosen, literal(DEFAULT_LICENCE))
 
 
-def public_tables() -> list[PublicTable]:
+def public_tables() -> list[PublicTable | FigureTable]:
     """Every part's published tables, in the order of the parts."""
     return part.open_tables()
 
 
 def table_names() -> list[str]:
     return [spec.name for spec in public_tables()]
-
-
-def _rows(session: Session, statement: Select[Any]) -> Iterable[Sequence[Any]]:
-    # Core rows, streamed BATCH at a time (a server-side cursor on PostgreSQL).
-    result = session.connection().execution_options(yield_per=BATCH).execute(statement)
-    yield from result
 
 
 def _licences(session: Session) -> dict[str, str]:
@@ -82,7 +72,12 @@ def cut_dump(uow: UnitOfWork, signer: Signer, origin: str, root: Path) -> Path:
     with uow:
         session = uow.session
         tables = [
-            Table(spec.name, spec.column_names(), partial(_rows, session, spec.query(licence_of)))
+            Table(
+                spec.name,
+                spec.column_names(),
+                partial(spec.rows, session, licence_of),
+                figures=spec.figures,
+            )
             for spec in public_tables()
         ]
         written = write_tables(root / cut_name(issued), tables)

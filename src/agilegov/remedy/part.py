@@ -8,6 +8,7 @@ from agilegov.part import Job, Part
 from agilegov.remedy import api, models, pages
 from agilegov.remedy.cli import remedy_app
 from agilegov.remedy.models import ComplaintCluster
+from agilegov.remedy.open_data import TABLES as OPEN_TABLES
 from agilegov.remedy.service import act_on_missed_deadlines, scope_figures
 from agilegov.settings import Settings
 from agilegov.uow import UnitOfWork
@@ -28,6 +29,7 @@ PART = Part(
     template_globals={"remedy_word": pages.remedy_word},
     trigger_subjects={"complaint_cluster": ComplaintCluster},
     period_figures={"complaints": scope_figures},
+    open_data=OPEN_TABLES,
     commands=[remedy_app],
     # Before the webhook delivery, which sends what this job tells.
     jobs=[Job("complaint deadlines", 37, lambda s: s.tick_interval_seconds, _missed_deadlines)],

@@ -9,7 +9,7 @@ event under the provider, so the public record holds a commitment to it, never
 its content, and the complainant's name and contact are in no event at all."""
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -1425,7 +1425,7 @@ def complaint_statistics(
     )
 
 
-def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, Any]:
+def _statistics(session: Session, where: Sequence[Any], minimum: int) -> statistics.Statistics:
     rows = session.execute(
         select(
             Complaint.category,
@@ -1446,7 +1446,11 @@ def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, 
         )
         for category, status, outcome, filed_on, answered_on, escalated_on in rows
     ]
-    figures = statistics.statistics(handled, minimum)
+    return statistics.statistics(handled, minimum)
+
+
+def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, Any]:
+    figures = _statistics(session, where, minimum)
     return {
         name: getattr(figures, name)
         for name in StatisticsRead.model_fields
@@ -1454,14 +1458,46 @@ def _figures(session: Session, where: Sequence[Any], minimum: int) -> dict[str, 
     }
 
 
+def _in_scope(scope_id: int, start: date, end: date) -> list[Any]:
+    return [Complaint.scope_id == scope_id, Complaint.filed_on >= start, Complaint.filed_on <= end]
+
+
 def scope_figures(session: Session, scope_id: int, start: date, end: date) -> dict[str, Any]:
     """A scope's complaint figures over complaints filed from ``start`` to
     ``end``, small cells hidden: what a periodic or transparency report states."""
-    return _figures(
-        session,
-        [Complaint.scope_id == scope_id, Complaint.filed_on >= start, Complaint.filed_on <= end],
-        MINIMUM_CASES,
-    )
+    return _figures(session, _in_scope(scope_id, start, end), MINIMUM_CASES)
+
+
+# Complaint figures as open data: one row per figure, scope and quarter.
+OPEN_FIGURE_COLUMNS = (
+    "scope_id",
+    "period_start",
+    "period_end",
+    "figure",
+    "label",
+    "value",
+    "hidden",
+    "minimum",
+)
+
+
+def open_figures(session: Session, licence_of: Any) -> Iterator[tuple[Any, ...]]:
+    """Each published scope's complaint figures per calendar quarter, from the
+    quarter of its first complaint to the last one ended, small cells hidden;
+    each row followed by its organization's licence (``licence_of``, as SQL)."""
+    scopes = session.execute(
+        select(Scope.id, func.min(Complaint.filed_on), licence_of(Scope.organization_id))
+        .join(Complaint, Complaint.scope_id == Scope.id)
+        .where(Scope.visibility == "public")
+        .group_by(Scope.id, Scope.organization_id)
+        .order_by(Scope.id)
+    ).all()
+    today = today_in_japan()
+    for scope_id, first, licence in scopes:
+        for start, end in statistics.quarters(first, today):
+            figures = _statistics(session, _in_scope(scope_id, start, end), MINIMUM_CASES)
+            for figure, label, value, hidden in statistics.figure_rows(figures):
+                yield (scope_id, start, end, figure, label, value, hidden, MINIMUM_CASES, licence)
 
 
 # ---------------------------------------------------------------- evidence for a court

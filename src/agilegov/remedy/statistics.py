@@ -24,6 +24,7 @@ Privacy: no figure ever rests on fewer than ``minimum`` complaints.
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TypeVar
 
 from agilegov.remedy.ladder import Category, Outcome
@@ -162,3 +163,49 @@ def _all_hidden(
         escalation_rate=None,
         suppressed=True,
     )
+
+
+# ---------------------------------------------------------------- as open data
+
+# A figure of the open data: its name, its label within a breakdown ("" for
+# none), its value (None: hidden or, over no complaints, undefined) and whether
+# it is hidden.
+FigureRow = tuple[str, str, float | None, bool]
+
+
+def quarters(first: date, today: date) -> list[tuple[date, date]]:
+    """The calendar quarters from the one holding ``first`` to the last one
+    ended before ``today``, as (first day, last day)."""
+    start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    periods: list[tuple[date, date]] = []
+    while True:
+        following = (
+            date(start.year + 1, 1, 1)
+            if start.month == 10
+            else date(start.year, start.month + 3, 1)
+        )
+        if following > today:
+            return periods
+        periods.append((start, following - timedelta(days=1)))
+        start = following
+
+
+def figure_rows(figures: Statistics) -> list[FigureRow]:
+    """The figures one per row, as open data lists them. Over no complaints the
+    rates and handling times are undefined, not hidden."""
+    defined = figures.cases != 0
+    rows: list[FigureRow] = [("cases", "", figures.cases, figures.cases is None)]
+    for name, cells in (
+        ("category", figures.by_category),
+        ("stage", figures.by_stage),
+        ("outcome", figures.by_outcome),
+    ):
+        rows += [(name, str(label), count, count is None) for label, count in cells.items()]
+    rows.append(("open_cases", "", figures.open_cases, figures.open_cases is None))
+    for name, value in (
+        ("mean_handling_days", figures.mean_handling_days),
+        ("p90_handling_days", figures.p90_handling_days),
+        ("escalation_rate", figures.escalation_rate),
+    ):
+        rows.append((name, "", value, value is None and defined))
+    return rows
