@@ -4,22 +4,36 @@ regulator's members and nobody else; a public disclosure reaches anyone;
 withdrawal keeps it readable, marked; the snapshot keeps what the goal said;
 and each step is in the record."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from agilegov import clock
 from agilegov.auth import ANONYMOUS, Principal
 from agilegov.disclosure import audiences as service
 from agilegov.disclosure.audience_schemas import DisclosureCreate, Withdrawal
 from agilegov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agilegov.goals.service import GOAL
+from agilegov.monitor.ingest import Row
+from agilegov.monitor.models import Evaluation
+from agilegov.monitor.service import evaluate_scope, ingest
 from agilegov.notify.models import Notification
 from agilegov.organizations.schemas import OrganizationCreate, UserCreate
 from agilegov.organizations.service import create_organization, create_user, principal_for_user
 from agilegov.record.models import Event
 from api_helpers import API, ok, world_from_fixture
-from builders import World, change, new_scope, row_counts, specific_goal, stakeholder
+from builders import (
+    World,
+    change,
+    indicator,
+    new_scope,
+    review,
+    row_counts,
+    specific_goal,
+    stakeholder,
+)
 
 
 def _stranger(world: World, name: str = "stranger") -> Principal:
@@ -335,3 +349,58 @@ def test_through_the_api_the_audience_reads_and_others_find_nothing(
         )
     )
     assert [summary["id"] for summary in received] == [draft["id"]]
+
+
+def test_a_review_and_an_evaluation_of_a_private_scope_are_disclosed_item_by_item(
+    world: World,
+) -> None:
+    scope_id = new_scope(world.uow, world.owner, world.business_id)
+    goal = specific_goal(world.uow, world.owner, scope_id, acceptable_level=0.8)
+    indicator(world.uow, world.owner, scope_id, goal.id, name="Selection ratio")
+    at = datetime(2026, 4, 12, 3, tzinfo=UTC)
+    rows = [Row("selection.ratio", at - timedelta(hours=1), 0.6, "test", "observations[0]")]
+    ingest(world.uow, world.owner, rows, scope_id=scope_id)
+    with clock.frozen_at(at):
+        evaluate_scope(world.uow, world.owner, scope_id, at=at)
+    decided = review(world.uow, world.owner, scope_id, summary="Ratio below the line\nmore")
+    with world.uow:
+        evaluation_id = world.uow.session.scalars(
+            select(Evaluation.id).where(Evaluation.scope_id == scope_id)
+        ).one()
+    choices = dict(service.item_choices(world.uow, world.editor, scope_id))
+    assert f"review:{decided.id}" in choices and f"evaluation:{evaluation_id}" in choices
+    assert "Selection ratio 2026-04-12: breach 0.6" in choices[f"evaluation:{evaluation_id}"]
+
+    other_scope = new_scope(world.uow, world.owner, world.business_id)
+    with pytest.raises(InvalidInput) as refused:
+        _disclose(world, other_scope, items=[{"kind": "evaluation", "id": evaluation_id}])
+    assert [problem.field for problem in refused.value.problems] == ["items[0].id"]
+
+    draft = _disclose(
+        world,
+        scope_id,
+        audience="regulator",
+        audience_organization_id=world.regulator_id,
+        items=[{"kind": "evaluation", "id": evaluation_id}],
+        withheld=[
+            {
+                "kind": "review",
+                "id": decided.id,
+                "reason": "confidentiality",
+                "explanation": "It names the vendor under negotiation.",
+            }
+        ],
+    )
+    service.publish_disclosure(world.uow, world.editor, draft.id)
+    seen = service.get_disclosure(world.uow, world.outsider, draft.id)
+    snapshot = seen.items[0].snapshot
+    assert (snapshot["indicator"], snapshot["status"], snapshot["value"]) == (
+        "Selection ratio",
+        "breach",
+        0.6,
+    )
+    assert seen.withheld[0].kind == "review"
+    assert seen.withheld[0].title.endswith("Ratio below the line")
+    for nobody in (_stranger(world), ANONYMOUS):
+        with pytest.raises(NotFound):
+            service.get_disclosure(world.uow, nobody, draft.id)

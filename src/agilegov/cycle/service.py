@@ -439,6 +439,22 @@ def get_review(uow: UnitOfWork, actor: Principal, scope_id: int, review_id: int)
         return ReviewRead.model_validate(review)
 
 
+def scope_review(session: Session, scope_id: int, review_id: int) -> ReviewRead | None:
+    """One review of the scope, as the API reads it (for another part's disclosure)."""
+    review = session.get(Review, review_id)
+    if review is None or review.scope_id != scope_id:
+        return None
+    return ReviewRead.model_validate(review)
+
+
+def recent_reviews(session: Session, scope_id: int, limit: int) -> list[ReviewRead]:
+    """The scope's latest reviews, newest first."""
+    rows = session.scalars(
+        select(Review).where(Review.scope_id == scope_id).order_by(Review.id.desc()).limit(limit)
+    )
+    return [ReviewRead.model_validate(row) for row in rows]
+
+
 def list_triggers(
     uow: UnitOfWork,
     actor: Principal,

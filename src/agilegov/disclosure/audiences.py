@@ -19,12 +19,9 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.analysis.service import KINDS as ANALYSIS_KINDS
 from agilegov.analysis.service import STAKEHOLDER
-from agilegov.assurance.service import KINDS as ASSURANCE_KINDS
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import ScopedEntity, hold
-from agilegov.design.service import KINDS as DESIGN_KINDS
 from agilegov.disclosure.audience_models import (
     DisclosedItem,
     Disclosure,
@@ -41,29 +38,18 @@ from agilegov.disclosure.audience_schemas import (
     Withdrawal,
     WithheldRead,
 )
+from agilegov.disclosure.items import DISCLOSABLE, Found
 from agilegov.disclosure.withheld import check_withheld
 from agilegov.errors import Conflict, InvalidInput, NotFound
-from agilegov.goals.service import KINDS as GOALS_KINDS
 from agilegov.i18n import lazy
 from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationKind
 from agilegov.organizations.service import organization_profile
 from agilegov.record.service import record_event
-from agilegov.regulation.service import KINDS as REGULATION_KINDS
-from agilegov.scoped import Kind, read_item
 from agilegov.tenancy import Scope, readable_scope, writable_scope
 from agilegov.uow import UnitOfWork
 
 LISTED = 200
-TITLE_MAX = 200
-
-
-# The kinds of entity of a scope a disclosure may show or withhold, by name.
-DISCLOSABLE: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (*GOALS_KINDS, *DESIGN_KINDS, *ANALYSIS_KINDS, *ASSURANCE_KINDS, *REGULATION_KINDS)
-}
-
 # The kind of organization each named audience must be (None: any).
 AUDIENCE_KINDS = {
     Audience.regulator: OrganizationKind.government,
@@ -101,9 +87,9 @@ def _readable(session: Session, actor: Principal, disclosure_id: int) -> Disclos
     return disclosure
 
 
-def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) -> Any:
-    found = DISCLOSABLE.get(kind)
-    if found is None:
+def _item(session: Session, scope: Scope, kind: str, item_id: int, field: str) -> Found:
+    disclosable = DISCLOSABLE.get(kind)
+    if disclosable is None:
         raise InvalidInput.on(
             f"{field}.kind",
             lazy(
@@ -112,8 +98,8 @@ def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) ->
                 kinds=", ".join(DISCLOSABLE),
             ),
         )
-    row = session.get(found.model, item_id)
-    if row is None or row.scope_id != scope.id:
+    found = disclosable.find(session, scope.id, item_id)
+    if found is None:
         raise InvalidInput.on(
             f"{field}.id",
             lazy(
@@ -123,18 +109,7 @@ def _row(session: Session, scope: Scope, kind: str, item_id: int, field: str) ->
                 scope_id=scope.id,
             ),
         )
-    return row
-
-
-def _title(kind: str, row: Any) -> str:
-    column = DISCLOSABLE[kind].label_column
-    value = getattr(row, column)
-    return (f"#{value}" if column == "id" else str(value))[:TITLE_MAX]
-
-
-def _snapshot(session: Session, kind: str, row: Any) -> dict[str, Any]:
-    """The item as its kind reads it (the API's form of it), to keep."""
-    return read_item(session, DISCLOSABLE[kind], row).model_dump(mode="json")
+    return found
 
 
 def _check_audience(session: Session, scope: Scope, data: DisclosureCreate) -> None:
@@ -171,7 +146,7 @@ def _check_audience(session: Session, scope: Scope, data: DisclosureCreate) -> N
         if not data.stakeholder_ids:
             raise InvalidInput.on("stakeholder_ids", lazy("choose the stakeholders disclosed to"))
         for index, stakeholder_id in enumerate(data.stakeholder_ids):
-            _row(session, scope, STAKEHOLDER.name, stakeholder_id, f"stakeholder_ids[{index}]")
+            _item(session, scope, STAKEHOLDER.name, stakeholder_id, f"stakeholder_ids[{index}]")
     elif data.stakeholder_ids:
         raise InvalidInput.on(
             "stakeholder_ids", lazy("stakeholders are chosen only for a disclosure to them")
@@ -181,20 +156,20 @@ def _check_audience(session: Session, scope: Scope, data: DisclosureCreate) -> N
 def _fill(session: Session, scope: Scope, disclosure: Disclosure, data: DisclosureCreate) -> None:
     """Check everything ``data`` says before storing any of it."""
     _check_audience(session, scope, data)
-    shown: list[tuple[str, Any]] = []
+    shown: list[tuple[str, Found]] = []
     seen: set[tuple[str, int]] = set()
     for index, item in enumerate(data.items):
-        row = _row(session, scope, item.kind, item.id, f"items[{index}]")
+        found = _item(session, scope, item.kind, item.id, f"items[{index}]")
         if (item.kind, item.id) in seen:
             raise InvalidInput.on(f"items[{index}]", lazy("this item is already shown above"))
         seen.add((item.kind, item.id))
-        shown.append((item.kind, row))
+        shown.append((item.kind, found))
     rows = [item.model_dump() for item in data.withheld]
     withheld = check_withheld(rows, clock.today())
-    kept: list[Any] = []
+    kept: list[Found] = []
     for index, item in enumerate(withheld):
         field = f"withheld[{index}]"
-        kept.append(_row(session, scope, item.kind, item.id, field))
+        kept.append(_item(session, scope, item.kind, item.id, field))
         if (item.kind, item.id) in seen:
             raise InvalidInput.on(field, lazy("an item is either shown or withheld, not both"))
 
@@ -205,25 +180,25 @@ def _fill(session: Session, scope: Scope, disclosure: Disclosure, data: Disclosu
     disclosure.stakeholder_ids = list(dict.fromkeys(data.stakeholder_ids))
     session.add(disclosure)
     session.flush()
-    for position, (kind, row) in enumerate(shown):
+    for position, (kind, found) in enumerate(shown):
         session.add(
             DisclosedItem(
                 disclosure_id=disclosure.id,
                 position=position,
                 kind=kind,
-                item_id=row.id,
-                title=_title(kind, row),
-                snapshot=_snapshot(session, kind, row),
+                item_id=found.id,
+                title=found.title,
+                snapshot=found.snapshot,
             )
         )
-    for position, (item, row) in enumerate(zip(withheld, kept, strict=True)):
+    for position, (item, found) in enumerate(zip(withheld, kept, strict=True)):
         session.add(
             WithheldItem(
                 disclosure_id=disclosure.id,
                 position=position,
                 kind=item.kind,
                 item_id=item.id,
-                title=_title(item.kind, row),
+                title=found.title,
                 reason=item.reason.value,
                 explanation=item.explanation,
                 steps=item.steps,
@@ -346,8 +321,8 @@ def publish_disclosure(uow: UnitOfWork, actor: Principal, disclosure_id: int) ->
         for item in session.scalars(
             select(DisclosedItem).where(DisclosedItem.disclosure_id == disclosure.id)
         ):
-            row = session.get(DISCLOSABLE[item.kind].model, item.item_id)
-            if row is None:
+            found = DISCLOSABLE[item.kind].find(session, scope.id, item.item_id)
+            if found is None:
                 raise Conflict(
                     lazy(
                         "%(kind)s %(item_id)s is gone: save the draft again without it",
@@ -355,8 +330,7 @@ def publish_disclosure(uow: UnitOfWork, actor: Principal, disclosure_id: int) ->
                         item_id=item.item_id,
                     )
                 )
-            item.title = _title(item.kind, row)
-            item.snapshot = _snapshot(session, item.kind, row)
+            item.title, item.snapshot = found.title, found.snapshot
         readers = _readers(session, disclosure)
         for organization_id in readers:
             session.add(
@@ -470,14 +444,9 @@ def item_choices(uow: UnitOfWork, actor: Principal, scope_id: int) -> list[tuple
     with uow:
         scope = writable_scope(uow.session, actor, scope_id, Role.editor)
         choices: list[tuple[str, str]] = []
-        for name, kind in DISCLOSABLE.items():
-            rows = uow.session.scalars(
-                select(kind.model)
-                .where(kind.model.scope_id == scope.id)
-                .order_by(kind.model.id)
-                .limit(LISTED)
-            )
+        for name, disclosable in DISCLOSABLE.items():
             choices += [
-                (f"{name}:{row.id}", f"{name} #{row.id} {_title(name, row)}") for row in rows
+                (f"{name}:{found.id}", f"{name} #{found.id} {found.title}")
+                for found in disclosable.recent(uow.session, scope.id, LISTED)
             ]
         return choices

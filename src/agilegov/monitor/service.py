@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
@@ -41,6 +41,7 @@ from agilegov.goals.service import (
     active_indicators,
     indicator_ids,
     indicator_in_scope,
+    indicator_names,
     indicator_of_goal,
     indicator_scope_ids,
     indicators_keyed,
@@ -947,6 +948,41 @@ def list_evaluations(
         return paginate(
             session, Evaluation, where, EvaluationRead, limit, offset, order_by=newest_first
         )
+
+
+class EvaluationOfIndicator(NamedTuple):
+    """An evaluation with its indicator's name."""
+
+    evaluation: EvaluationRead
+    indicator_name: str
+
+
+def scope_evaluation(
+    session: Session, scope_id: int, evaluation_id: int
+) -> EvaluationOfIndicator | None:
+    """One evaluation of the scope (for another part's disclosure)."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or evaluation.scope_id != scope_id:
+        return None
+    names = indicator_names(session, scope_id)
+    return EvaluationOfIndicator(
+        EvaluationRead.model_validate(evaluation), names.get(evaluation.indicator_id, "")
+    )
+
+
+def recent_evaluations(session: Session, scope_id: int, limit: int) -> list[EvaluationOfIndicator]:
+    """The scope's latest evaluations, newest first, with their indicators' names."""
+    names = indicator_names(session, scope_id)
+    rows = session.scalars(
+        select(Evaluation)
+        .where(Evaluation.scope_id == scope_id)
+        .order_by(Evaluation.id.desc())
+        .limit(limit)
+    )
+    return [
+        EvaluationOfIndicator(EvaluationRead.model_validate(row), names.get(row.indicator_id, ""))
+        for row in rows
+    ]
 
 
 def list_episodes(
