@@ -12,10 +12,11 @@ from agilegov.cycle.models import Trigger
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.monitor import service
 from agilegov.monitor.ingest import Row
-from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
-from agilegov.monitor.service import evaluate_scope, ingest, list_evaluations
+from agilegov.monitor.models import BreachEpisode, Evaluation, Observation, QueuedEvaluation
+from agilegov.monitor.service import evaluate_queued, evaluate_scope, ingest, list_evaluations
 from agilegov.notify.models import Notification
 from agilegov.record.models import Event
+from agilegov.tenancy import Scope
 from api_helpers import API, assert_problem, bearer, make_client, ok
 from builders import indicator, new_scope, row_counts, specific_goal
 
@@ -454,3 +455,127 @@ def test_every_scope_is_evaluated_on_its_own_observations(world, signal) -> None
         (scope_id, measured.id, 3, 0.9, "ok"),
         (other, second.id, 2, 0.55, "breach"),
     ]
+
+
+# ---------------------------------------------------------------- evaluation as data arrives
+
+
+def _queued(uow: Any) -> list[int]:
+    return _scalars(
+        uow, select(QueuedEvaluation.indicator_id).order_by(QueuedEvaluation.indicator_id)
+    )
+
+
+def test_a_breach_posted_through_the_api_opens_its_trigger_with_no_manual_step(
+    database_url, world, signal
+) -> None:
+    scope_id, _, measured = signal
+    editor = bearer(world.tokens["editor"])
+    now = datetime.now(UTC)
+    items = [
+        {"indicator": measured.key, "time": (now - timedelta(minutes=m)).isoformat(), "value": 0.6}
+        for m in range(1, 4)
+    ]
+    with make_client(database_url) as client:
+        ok(client.post(f"{API}/observations", json={"observations": items}, headers=editor), 201)
+        assert _queued(world.uow) == [measured.id]
+        # What the server's "queued evaluations" job runs every second.
+        [run] = evaluate_queued(world.uow)
+        assert run.counts["breach"] == 1 and len(run.opened) == 1
+        triggers = ok(client.get(f"{API}/scopes/{scope_id}/cycle/triggers", headers=editor))
+        [trigger] = triggers["items"]
+        assert (trigger["kind"], trigger["subject_id"]) == ("indicator_breach", measured.id)
+    assert _queued(world.uow) == []
+    assert evaluate_queued(world.uow) == []
+    told = _scalars(
+        world.uow, select(Notification.kind).where(Notification.kind == "indicator.breach")
+    )
+    assert told
+
+
+def test_only_the_indicators_a_batch_touched_are_evaluated(world) -> None:
+    scope_id = new_scope(world.uow, world.editor, world.business_id)
+    goal = specific_goal(world.uow, world.editor, scope_id)
+    parts = [
+        indicator(
+            world.uow,
+            world.editor,
+            scope_id,
+            goal.id,
+            key=key,
+            name=key,
+            unit="share",
+            acceptable_level=0,
+        )
+        for key in ("rate.a", "rate.b", "rate.c")
+    ]
+    parity = indicator(
+        world.uow,
+        world.editor,
+        scope_id,
+        goal.id,
+        key="rate.parity",
+        name="A / B",
+        aggregate="ratio",
+        numerator_id=parts[0].id,
+        denominator_id=parts[1].id,
+    )
+    ingest(world.uow, world.editor, _rows("rate.b", [0.5, 0.5]), scope_id=scope_id)
+    ingest(world.uow, world.editor, _rows("rate.a", [0.3, 0.4]), scope_id=scope_id)
+    evaluate_queued(world.uow, at=START + timedelta(days=2))
+    evaluated = _scalars(world.uow, select(Evaluation).order_by(Evaluation.indicator_id))
+    # Both parts and the ratio of them; not rate.c, which no batch touched.
+    assert [e.indicator_id for e in evaluated] == [parts[0].id, parts[1].id, parity.id]
+    assert evaluated[-1].value == pytest.approx(0.7)
+    # A batch of observations stored already changes no window: nothing is queued.
+    ingest(world.uow, world.editor, _rows("rate.a", [0.3, 0.4]), scope_id=scope_id)
+    assert _queued(world.uow) == []
+
+
+def test_queued_evaluations_equal_a_whole_scope_evaluation(world, signal) -> None:
+    scope_id, _, measured = signal
+    ingest(world.uow, world.editor, _rows(measured.key, [0.9, 0.6, 0.95, 0.7]), scope_id=scope_id)
+    at = START + timedelta(days=4)
+    evaluate_queued(world.uow, at=at)
+    evaluate_scope(world.uow, world.editor, scope_id, at=at)
+    queued, whole = _scalars(
+        world.uow,
+        select(Evaluation).where(Evaluation.indicator_id == measured.id).order_by(Evaluation.id),
+    )
+    fields = (
+        "value",
+        "status",
+        "observation_count",
+        "first_observation_id",
+        "last_observation_id",
+        "window_start",
+        "first_time",
+        "last_time",
+    )
+    assert [getattr(queued, f) for f in fields] == [getattr(whole, f) for f in fields]
+
+
+def test_an_archived_scopes_queue_is_dropped_unevaluated(world, signal) -> None:
+    scope_id, _, measured = signal
+    ingest(world.uow, world.editor, _rows(measured.key, [0.6]), scope_id=scope_id)
+    with world.uow:
+        world.uow.session.get(Scope, scope_id).status = "archived"
+        world.uow.commit()
+    assert evaluate_queued(world.uow, at=START + timedelta(days=1)) == []
+    assert _queued(world.uow) == [] and _scalars(world.uow, select(Evaluation)) == []
+
+
+def test_a_feed_that_stops_is_no_data_at_the_periodic_evaluation(world, signal) -> None:
+    scope_id, _, measured = signal
+    ingest(world.uow, world.editor, _rows(measured.key, [0.9, 0.95]), scope_id=scope_id)
+    evaluate_queued(world.uow, at=START + timedelta(days=2))
+    # Nothing arrives for longer than the 7-day window: only time moves it.
+    service.evaluate_all(world.uow, at=START + timedelta(days=9))
+    statuses = _scalars(
+        world.uow,
+        select(Evaluation.status)
+        .where(Evaluation.indicator_id == measured.id)
+        .order_by(Evaluation.id),
+    )
+    assert statuses == ["ok", "no_data"]
+    assert _triggers(world.uow, scope_id) == []

@@ -272,6 +272,7 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("framework changes", 60),
         ("scrape", 5),
         ("evaluation", 3600),
+        ("queued evaluations", 1),
         ("programme deadlines", 60),
         ("regulatory reports", 60),
         ("complaint deadlines", 60),
@@ -281,7 +282,10 @@ def test_the_periodic_steps_follow_the_settings() -> None:
         ("open data", 86_400),
     ]
     fewer = Settings(
-        tick_interval_seconds=60, poll_interval_seconds=0, evaluation_interval_seconds=0
+        tick_interval_seconds=60,
+        poll_interval_seconds=0,
+        evaluation_interval_seconds=0,
+        queued_evaluation_interval_seconds=0,
     )
     assert [s.name for s in periodic_steps(NO_DATABASE, fewer)] == [
         "sign-in counts pruning",

@@ -51,6 +51,7 @@ JOBS = (
     "framework changes",
     "scrape",
     "evaluation",
+    "queued evaluations",
     "programme deadlines",
     "regulatory reports",
     "complaint deadlines",
@@ -181,9 +182,10 @@ class Server:
         return found
 
 
-def _serve(url: str, directory: Path, number: int, webhook_key: Path) -> Server:
+def _serve(url: str, directory: Path, number: int, webhook_key: Path, **settings: str) -> Server:
     """``agilegov.app:create_app`` under uvicorn in a process of its own, its
-    ``agilegov`` log (debug: every periodic run) in a file."""
+    ``agilegov`` log (debug: every periodic run) in a file; every job every
+    second unless ``settings`` (environment variables) say otherwise."""
     log = directory / f"server-{number}.log"
     config = directory / f"logging-{number}.json"
     handler = {"class": "logging.FileHandler", "filename": str(log), "formatter": "plain"}
@@ -205,15 +207,19 @@ def _serve(url: str, directory: Path, number: int, webhook_key: Path) -> Server:
     # The servers import the agilegov these tests import, wherever they run.
     imported = str(Path(agilegov.__file__).parents[1])
     search_path = os.pathsep.join(filter(None, [imported, os.environ.get("PYTHONPATH")]))
-    environment = os.environ | {
-        "PYTHONPATH": search_path,
-        "AGILEGOV_DATABASE_URL": url,
-        "AGILEGOV_TICK_INTERVAL_SECONDS": seconds,
-        "AGILEGOV_POLL_INTERVAL_SECONDS": seconds,
-        "AGILEGOV_EVALUATION_INTERVAL_SECONDS": seconds,
-        "AGILEGOV_OPEN_DATA_INTERVAL_SECONDS": seconds,
-        "AGILEGOV_WEBHOOK_KEY_FILE": str(webhook_key),
-    }
+    environment = (
+        os.environ
+        | {
+            "PYTHONPATH": search_path,
+            "AGILEGOV_DATABASE_URL": url,
+            "AGILEGOV_TICK_INTERVAL_SECONDS": seconds,
+            "AGILEGOV_POLL_INTERVAL_SECONDS": seconds,
+            "AGILEGOV_EVALUATION_INTERVAL_SECONDS": seconds,
+            "AGILEGOV_OPEN_DATA_INTERVAL_SECONDS": seconds,
+            "AGILEGOV_WEBHOOK_KEY_FILE": str(webhook_key),
+        }
+        | settings
+    )
     port = _free_port()
     command = [
         sys.executable,
@@ -339,12 +345,82 @@ def test_each_due_job_runs_once_in_one_of_two_servers(database: str, tmp_path: P
     assert sorted(receiver.deliveries) == sorted(str(d.id) for d in deliveries)
     # One trigger for the passed review-by date, one for the breach.
     assert triggers == {"goal_review_due": 1, "indicator_breach": 1}
-    # One evaluation per evaluation run, made during that run.
+    # One evaluation per evaluation run, made during that run; the others were
+    # made by a run of the queued evaluations (the seeded batch, each scrape).
     evaluation_runs = by_job["evaluation"]
-    assert len(evaluated) == len(evaluation_runs)
+    queued_runs = by_job["queued evaluations"]
+
+    def made_in(at: datetime, runs: list[tuple[str, datetime, datetime, str]]) -> int:
+        return sum(start <= at.astimezone(UTC) <= end for _, start, end, _ in runs)
+
+    assert sum(made_in(at, evaluation_runs) for at in evaluated) == len(evaluation_runs)
     for at in evaluated:
-        assert sum(start <= at.astimezone(UTC) <= end for _, start, end, _ in evaluation_runs) == 1
+        assert made_in(at, evaluation_runs) + made_in(at, queued_runs) == 1
+    assert any(made_in(at, queued_runs) for at in evaluated)
     # The target was scraped once per its interval (a minute).
     assert receiver.scrapes
     for earlier, later in itertools.pairwise(receiver.scrapes):
         assert later - earlier >= SCRAPE_INTERVAL - 1
+
+
+def test_a_breach_posted_to_a_server_opens_its_trigger_and_webhook_within_seconds(
+    database: str, tmp_path: Path
+) -> None:
+    """No manual evaluation, no hourly wait: the server's queued evaluations
+    evaluate what the batch touched and send what they opened."""
+    webhook_key = tmp_path / "keys" / "webhook.key"
+    receiver = Receiver()
+    try:
+        upgrade(database)
+        engine = make_engine(database)
+        uow = UnitOfWork(make_session_factory(engine))
+        try:
+            world = build_cast(uow)
+            scope_id = new_scope(uow, world.owner, world.business_id)
+            goal = specific_goal(uow, world.editor, scope_id)
+            measured = indicator(uow, world.editor, scope_id, goal.id, window_days=7)
+            hook = WebhookCreate(url=receiver.url("/hooks"), events=["indicator"])
+            create_webhook(uow, world.owner, world.business_id, hook, webhook_key)
+        finally:
+            engine.dispose()
+        hourly = str(3600)
+        server = _serve(
+            database,
+            tmp_path,
+            1,
+            webhook_key,
+            AGILEGOV_EVALUATION_INTERVAL_SECONDS=hourly,
+            AGILEGOV_POLL_INTERVAL_SECONDS=hourly,
+            AGILEGOV_TICK_INTERVAL_SECONDS=hourly,
+            AGILEGOV_OPEN_DATA_INTERVAL_SECONDS="0",
+        )
+        base = f"http://127.0.0.1:{server.port}/api/v1"
+        headers = {"Authorization": f"Bearer {world.tokens['editor']}"}
+        try:
+            _wait_until_serving(server, time.monotonic() + 90)
+            now = datetime.now(UTC)
+            batch = [
+                {
+                    "indicator": measured.key,
+                    "time": (now - timedelta(minutes=m)).isoformat(),
+                    "value": 0.6,
+                }
+                for m in range(1, 4)
+            ]
+            posted = time.monotonic()
+            response = httpx.post(
+                f"{base}/observations", json={"observations": batch}, headers=headers
+            )
+            assert response.status_code == 201, response.text
+            while not receiver.deliveries and time.monotonic() < posted + 5:
+                time.sleep(0.02)
+            waited = time.monotonic() - posted
+            triggers = httpx.get(f"{base}/scopes/{scope_id}/cycle/triggers", headers=headers)
+        finally:
+            _stop(server)
+    finally:
+        receiver.close()
+    assert receiver.deliveries, f"no webhook within 5 s: {server.log.read_text()}"
+    assert waited <= 5
+    [trigger] = triggers.json()["items"]
+    assert (trigger["kind"], trigger["subject_id"]) == ("indicator_breach", measured.id)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     poll_interval_seconds: int = 10
     # How often the server evaluates every active scope's indicators, in seconds (0: never).
     evaluation_interval_seconds: int = 3600
+    # How often the server evaluates the indicators new observations were stored
+    # for, in seconds (0: never; they wait for the evaluation above).
+    queued_evaluation_interval_seconds: int = 1
     # The log's signing key: kept outside the database, readable by its owner only.
     log_key_file: Path = Path("agilegov-keys/log.key").resolve()
     # The key webhook signing secrets are derived from (never stored): kept the same way.

@@ -88,3 +88,16 @@ class ScrapeTarget(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QueuedEvaluation(Base):
+    """An indicator whose window new observations changed, waiting to be evaluated
+    (the queue ingestion fills and the "queued evaluations" job drains)."""
+
+    __tablename__ = "queued_evaluations"
+
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id"), index=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,8 @@ from agilegov.monitor.cli import ingest_app
 from agilegov.monitor.exchange import SECTION
 from agilegov.monitor.open_data import TABLES as OPEN_TABLES
 from agilegov.monitor.scraping import scrape_due
-from agilegov.monitor.service import evaluate_all
+from agilegov.monitor.service import evaluate_all, evaluate_queued
+from agilegov.notify.service import deliver_due
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
 from agilegov.uow import UnitOfWork
@@ -28,6 +29,13 @@ def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
     evaluate_all(uow)
 
 
+def _queued_evaluations(uow: UnitOfWork, settings: Settings) -> None:
+    runs = evaluate_queued(uow)
+    # What they opened or closed is sent now, not at the next webhook delivery.
+    if any(run.opened or run.recovered for run in runs):
+        deliver_due(uow, clock.now(), key_file=settings.webhook_key_file)
+
+
 PART = Part(
     name="monitor",
     templates=Path(__file__).parent / "templates",
@@ -39,6 +47,12 @@ PART = Part(
     jobs=[
         Job("scrape", 20, lambda settings: settings.poll_interval_seconds, _scrapes),
         Job("evaluation", 30, lambda settings: settings.evaluation_interval_seconds, _evaluations),
+        Job(
+            "queued evaluations",
+            31,
+            lambda settings: settings.queued_evaluation_interval_seconds,
+            _queued_evaluations,
+        ),
     ],
     exchange=[SECTION],
     open_data=OPEN_TABLES,

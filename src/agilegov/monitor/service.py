@@ -20,11 +20,14 @@ from sqlalchemy import (
     Float,
     Select,
     bindparam,
+    delete,
     func,
     insert,
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from agilegov import clock
@@ -49,7 +52,7 @@ from agilegov.goals.service import (
 from agilegov.i18n import N_, joined, lazy
 from agilegov.monitor.evaluation import STATUS_NAMES, Rule, evaluate
 from agilegov.monitor.ingest import Row
-from agilegov.monitor.models import BreachEpisode, Evaluation, Observation
+from agilegov.monitor.models import BreachEpisode, Evaluation, Observation, QueuedEvaluation
 from agilegov.monitor.schemas import (
     BatchResult,
     BreachEpisodeRead,
@@ -302,6 +305,7 @@ def ingest(
                 continue
             scope = session.get(Scope, in_scope)
             assert scope is not None
+            _queue(session, in_scope, set(columns[0]), now)
             received = len(columns[0])
             first, last = microseconds[part].min(), microseconds[part].max()
             record_event(
@@ -558,70 +562,209 @@ def evaluate_scope(
         session = uow.session
         scope = writable_scope(session, actor, scope_id, Role.editor)
         # One evaluation of a scope at a time (every server process evaluates
-        # periodically): each follows the episodes the one before it left.
+        # periodically, and as observations arrive): each follows the episodes
+        # the one before it left.
         hold(session, scope)
         indicators = _indicators(session, scope.id)
-        run = EvaluationRun(scope_id=scope.id, evaluated_at=at)
-        if not indicators:
-            uow.commit()
-            return run
-        rules = _rules(indicators)
-        longest = max(rule.window_seconds for rule in rules)
-        since = at - timedelta(seconds=longest)
-        observed = _observations(session, scope.id, since, at)
-        position = {item.row.id: number for number, item in enumerate(indicators)}
-        positions = np.array([position[i] for i in observed[0].tolist()], dtype=np.int64)
-        result = evaluate(
-            rules, positions, observed[1], observed[2], at.timestamp(), ids=observed[3]
+        observed = (
+            _observations(session, scope.id, _since(indicators, at), at) if indicators else None
         )
-        statuses = [STATUS_NAMES[code] for code in result.status.tolist()]
-        episodes = _open_episodes(session, scope.id)
-        rows = []
-        for number, item in enumerate(indicators):
-            status = statuses[number]
-            value = _number(result.value[number])
-            episode = _follow_episode(
-                session, actor, scope, item, episodes.get(item.row.id), status, value, at, run
-            )
-            rows.append(
-                {
-                    "scope_id": scope.id,
-                    "indicator_id": item.row.id,
-                    "evaluated_at": at,
-                    "window_start": _moment(result.window_start[number]),
-                    "window_end": at,
-                    "aggregate": item.row.aggregate,
-                    "value": value,
-                    "status": status,
-                    "direction": item.row.direction,
-                    "acceptable_level": item.row.acceptable_level,
-                    "target": item.row.target,
-                    "observation_count": int(result.count[number]),
-                    "first_observation_id": _id(result.first_id[number]),
-                    "last_observation_id": _id(result.last_id[number]),
-                    "first_time": _moment(result.first_time[number]),
-                    "last_time": _moment(result.last_time[number]),
-                    "episode_id": episode.id if episode is not None else None,
-                }
-            )
-            run.counts[status] += 1
-        evidence = [
-            (item.row.id, _evidence(row)) for item, row in zip(indicators, rows, strict=True)
-        ]
-        leaves = append_events(
-            session,
-            actor,
-            type="evaluation.recorded",
-            subject_type="indicator",
-            subjects=evidence,
-            organization_id=scope.organization_id,
-            scope_id=scope.id,
-        )
-        for row, leaf in zip(rows, leaves, strict=True):
-            row["leaf_index"] = leaf
-        session.execute(insert(Evaluation), rows)
+        run = _evaluate(session, actor, scope, indicators, observed, at)
         uow.commit()
         return run
+
+
+def _since(indicators: Sequence[_Indicator], at: datetime) -> datetime:
+    """Where the longest window of ``indicators`` at ``at`` begins."""
+    return at - timedelta(days=max(item.row.window_days for item in indicators))
+
+
+def _evaluate(
+    session: Session,
+    actor: Principal,
+    scope: Scope,
+    indicators: Sequence[_Indicator],
+    observed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None,
+    at: datetime,
+    only: Collection[int] | None = None,
+) -> EvaluationRun:
+    """Evaluate ``indicators`` (a ratio's parts among them) over the observations
+    read for them, and store the evaluations of those ``only`` names (all if None)."""
+    run = EvaluationRun(scope_id=scope.id, evaluated_at=at)
+    if not indicators or observed is None:
+        return run
+    rules = _rules(indicators)
+    position = {item.row.id: number for number, item in enumerate(indicators)}
+    positions = np.array([position[i] for i in observed[0].tolist()], dtype=np.int64)
+    result = evaluate(rules, positions, observed[1], observed[2], at.timestamp(), ids=observed[3])
+    statuses = [STATUS_NAMES[code] for code in result.status.tolist()]
+    episodes = _open_episodes(session, scope.id)
+    rows = []
+    evaluated = []
+    for number, item in enumerate(indicators):
+        if only is not None and item.row.id not in only:
+            continue
+        status = statuses[number]
+        value = _number(result.value[number])
+        episode = _follow_episode(
+            session, actor, scope, item, episodes.get(item.row.id), status, value, at, run
+        )
+        rows.append(
+            {
+                "scope_id": scope.id,
+                "indicator_id": item.row.id,
+                "evaluated_at": at,
+                "window_start": _moment(result.window_start[number]),
+                "window_end": at,
+                "aggregate": item.row.aggregate,
+                "value": value,
+                "status": status,
+                "direction": item.row.direction,
+                "acceptable_level": item.row.acceptable_level,
+                "target": item.row.target,
+                "observation_count": int(result.count[number]),
+                "first_observation_id": _id(result.first_id[number]),
+                "last_observation_id": _id(result.last_id[number]),
+                "first_time": _moment(result.first_time[number]),
+                "last_time": _moment(result.last_time[number]),
+                "episode_id": episode.id if episode is not None else None,
+            }
+        )
+        evaluated.append(item)
+        run.counts[status] += 1
+    if not rows:
+        return run
+    evidence = [(item.row.id, _evidence(row)) for item, row in zip(evaluated, rows, strict=True)]
+    leaves = append_events(
+        session,
+        actor,
+        type="evaluation.recorded",
+        subject_type="indicator",
+        subjects=evidence,
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+    )
+    for row, leaf in zip(rows, leaves, strict=True):
+        row["leaf_index"] = leaf
+    session.execute(insert(Evaluation), rows)
+    return run
+
+
+# ---------------------------------------------------------------- evaluation as data arrives
+
+
+def _queue(session: Session, scope_id: int, indicator_ids: Collection[int], now: datetime) -> None:
+    """Queue the indicators a batch stored observations of (once each: an
+    indicator already waiting keeps its place)."""
+    dialect = session.connection().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QueuedEvaluation)
+    session.execute(
+        statement.on_conflict_do_nothing(index_elements=[QueuedEvaluation.indicator_id]),
+        [
+            {"indicator_id": indicator_id, "scope_id": scope_id, "queued_at": now}
+            for indicator_id in sorted(indicator_ids)
+        ],
+    )
+
+
+def queued_count(session: Session) -> int:
+    """How many indicators wait to be evaluated."""
+    return session.scalar(select(func.count()).select_from(QueuedEvaluation)) or 0
+
+
+def evaluate_queued(uow: UnitOfWork, at: datetime | None = None) -> list[EvaluationRun]:
+    """Evaluate the indicators new observations were stored for, and only those
+    (with the ratios they are a part of): what the "queued evaluations" job runs
+    every second, so that a breach opens its trigger moments after it is posted.
+
+    Each scope is its own transaction, which takes its indicators off the queue:
+    one that fails is rolled back alone and its indicators stay queued."""
+    with uow:
+        scope_ids = list(
+            uow.session.scalars(
+                select(QueuedEvaluation.scope_id).distinct().order_by(QueuedEvaluation.scope_id)
+            )
+        )
+    runs = []
+    failures: dict[int, Exception] = {}
+    for scope_id in scope_ids:
+        try:
+            run = _evaluate_queued_in(uow, scope_id, at or clock.now())
+        except Exception as problem:  # reported below, after the others
+            failures[scope_id] = problem
+            continue
+        if run is not None:
+            runs.append(run)
+    if failures:
+        raise EvaluationsFailed(failures)
+    return runs
+
+
+def _evaluate_queued_in(uow: UnitOfWork, scope_id: int, at: datetime) -> EvaluationRun | None:
+    with uow:
+        session = uow.session
+        scope = session.get(Scope, scope_id)
+        assert scope is not None
+        hold(session, scope)
+        queued = set(
+            session.scalars(
+                delete(QueuedEvaluation)
+                .where(QueuedEvaluation.scope_id == scope_id)
+                .returning(QueuedEvaluation.indicator_id)
+            )
+        )
+        if not queued or scope.status != "active":
+            uow.commit()
+            return None
+        indicators = _indicators(session, scope_id)
+        affected = {
+            item.row.id
+            for item in indicators
+            if item.row.id in queued
+            or (
+                item.row.aggregate == "ratio"
+                and (item.row.numerator_id in queued or item.row.denominator_id in queued)
+            )
+        }
+        parts = {
+            part
+            for item in indicators
+            if item.row.id in affected and item.row.aggregate == "ratio"
+            for part in (item.row.numerator_id, item.row.denominator_id)
+        }
+        subset = [item for item in indicators if item.row.id in affected | parts]
+        if not subset:
+            uow.commit()
+            return None
+        ids = [item.row.id for item in subset]
+        observed = _observations_of(session, ids, _since(subset, at), at)
+        run = _evaluate(session, SYSTEM, scope, subset, observed, at, only=affected)
+        uow.commit()
+        return run
+
+
+def _observations_of(
+    session: Session, indicator_ids: Sequence[int], since: datetime, until: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_observations`, for the indicators ``indicator_ids`` (a few)."""
+    rows = session.execute(
+        select(Observation.indicator_id, Observation.time, Observation.value, Observation.id)
+        .where(
+            Observation.indicator_id.in_(indicator_ids),
+            Observation.time > since,
+            Observation.time <= until,
+        )
+        .order_by(Observation.indicator_id, Observation.time, Observation.source)
+    ).all()
+    if not rows:
+        return _empty()
+    ids, times, values, observation_ids = zip(*rows, strict=True)
+    return (
+        np.array(ids, dtype=np.int64),
+        np.array([moment.timestamp() for moment in times], dtype=np.float64),
+        np.array([math.nan if value is None else value for value in values], dtype=np.float64),
+        np.array(observation_ids, dtype=np.int64),
+    )
 
 
 def _id(value: int) -> int | None:
