@@ -16,6 +16,9 @@ from agilegov.monitor.models import BreachEpisode, Evaluation, Observation, Queu
 from agilegov.monitor.service import evaluate_queued, evaluate_scope, ingest, list_evaluations
 from agilegov.notify.models import Notification
 from agilegov.record.models import Event
+from agilegov.regulation.channels import open_channel
+from agilegov.regulation.models import RiskReport
+from agilegov.regulation.schemas import ReportingChannelCreate
 from agilegov.tenancy import Scope
 from api_helpers import API, assert_problem, bearer, make_client, ok
 from builders import indicator, new_scope, row_counts, specific_goal
@@ -291,6 +294,68 @@ def test_a_breach_inside_the_adopters_margin_is_its_own_to_correct(world) -> Non
     assert (episode.windows, episode.escalation_trigger_id) == (1, failure.id)
     # Escalated once: the next evaluation in breach opens nothing more.
     assert evaluate_scope(uow, world.editor, scope_id, at=START + timedelta(days=6)).opened == []
+
+
+def _channel(world: Any) -> int:
+    outsider = world.refresh("outsider")
+    data = ReportingChannelCreate(
+        organization_id=world.regulator_id,
+        title="Hiring AI incidents",
+        what="Selection parity below the required level",
+        who="Adopters of the selection parity goal",
+        hours_to_report=72,
+    )
+    return open_channel(world.uow, outsider, data).id
+
+
+@pytest.mark.parametrize(
+    ("value", "loop", "reported"),
+    [
+        (0.85, None, False),  # at its own level: no breach
+        (0.849, "inner", False),  # just past its own level, the requirement's met
+        (0.8, "inner", False),  # at the requirement's level: still met
+        (0.799, "outer", True),  # just past the requirement's level
+    ],
+)
+def test_the_loop_and_the_regulators_channel_follow_the_level_crossed(
+    world, value: float, loop: str | None, reported: bool
+) -> None:
+    channel_id = _channel(world)
+    scope_id, measured = _adopted(world)
+    ingest(world.uow, world.editor, _rows(measured.key, [value] * 3), scope_id=scope_id)
+    evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    triggers = _triggers(world.uow, scope_id)
+    assert [t.loop for t in triggers] == ([loop] if loop else [])
+    reports = _scalars(world.uow, select(RiskReport).where(RiskReport.channel_id == channel_id))
+    assert len(reports) == int(reported)
+    if reported:
+        [report] = reports
+        assert (report.organization_id, report.scope_id) == (world.business_id, scope_id)
+        assert report.severity == "high"
+        assert "misses the level of 'Selection parity'" in report.title
+        assert f"outer-loop trigger #{triggers[0].id}" in report.description
+
+
+def test_going_past_the_requirement_mid_episode_tells_the_channel_once(world) -> None:
+    channel_id = _channel(world)
+    scope_id, measured = _adopted(world)
+    ingest(world.uow, world.editor, _rows(measured.key, [0.82] * 3), scope_id=scope_id)
+    evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    ingest(world.uow, world.editor, _rows(measured.key, [0.6] * 2, START + timedelta(days=3)))
+    for day in (5, 6):
+        evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=day))
+    [report] = _scalars(world.uow, select(RiskReport).where(RiskReport.channel_id == channel_id))
+    _, failure = _triggers(world.uow, scope_id)
+    assert f"#{failure.id}" in report.description
+
+
+def test_without_an_open_channel_the_outer_loop_stands_alone(world) -> None:
+    scope_id, measured = _adopted(world)
+    ingest(world.uow, world.editor, _rows(measured.key, [0.7] * 3), scope_id=scope_id)
+    evaluate_scope(world.uow, world.editor, scope_id, at=START + timedelta(days=3))
+    [trigger] = _triggers(world.uow, scope_id)
+    assert trigger.loop == "outer"
+    assert _scalars(world.uow, select(RiskReport)) == []
 
 
 def test_an_adopted_level_on_another_scale_counts_every_breach_as_the_requirements(world) -> None:

@@ -11,6 +11,7 @@ the exchange document) loop over it. Nothing registers itself by being imported.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,24 @@ class ReviewDates:
 
 
 @dataclass(frozen=True)
+class RequiredLevelMissed:
+    """An indicator of a goal that adopts another organization's goal has gone
+    past that goal's own level (or the levels cannot be compared): what the
+    other organization is told. ``value`` is the indicator's, over its window."""
+
+    organization_id: int
+    scope_id: int
+    goal_id: int
+    adopted_goal_id: int
+    indicator_key: str
+    indicator_name: str
+    value: float | None
+    required_level: float | None
+    at: datetime
+    trigger_id: int
+
+
+@dataclass(frozen=True)
 class Job:
     """Periodic work a server process does: every ``every(settings)`` seconds
     (0: never), in ``order`` among the other parts' jobs."""
@@ -107,6 +126,8 @@ class Part:
     open_data: Sequence[Any] = ()
     # Figures of a scope over a period, by name, for the reports a regulator receives.
     period_figures: Mapping[str, PeriodFigures] = field(default_factory=dict)
+    # Told, in the evaluation's transaction (a session), of each required level missed.
+    on_required_level_missed: Sequence[Callable[[Any, RequiredLevelMissed], None]] = ()
     # Command groups (a Typer with a name), or top-level commands (one without).
     commands: Sequence["typer.Typer"] = ()
     jobs: Sequence[Job] = ()
@@ -173,6 +194,10 @@ def open_tables() -> list[Any]:
 
 def period_figures() -> dict[str, PeriodFigures]:
     return {name: figures for part in installed() for name, figures in part.period_figures.items()}
+
+
+def required_level_listeners() -> list[Callable[[Any, RequiredLevelMissed], None]]:
+    return [listener for part in installed() for listener in part.on_required_level_missed]
 
 
 def template_folders() -> list[Path]:

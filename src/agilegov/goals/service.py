@@ -382,6 +382,16 @@ def goals_in_scope(session: Session, scope_id: int, ids: Iterable[int]) -> list[
     )
 
 
+def goal_owner(session: Session, goal_id: int) -> tuple[int, str] | None:
+    """The organization whose scope holds the goal, and the goal's title."""
+    row = session.execute(
+        select(Scope.organization_id, Goal.title)
+        .join(Scope, Scope.id == Goal.scope_id)
+        .where(Goal.id == goal_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def goal_titles(session: Session, scope_id: int) -> dict[int, str]:
     """Every goal's title in the scope, by id (one query)."""
     rows = session.execute(select(Goal.id, Goal.title).where(Goal.scope_id == scope_id))
@@ -493,6 +503,8 @@ class ActiveIndicator(NamedTuple):
     # That requirement's level, where it is on the indicator's scale (same direction
     # and unit); None where the goal adopts nothing or the levels cannot be compared.
     required_level: float | None
+    # The goal its goal adopts, if any.
+    adopts: int | None = None
 
 
 @functools.cache
@@ -524,7 +536,9 @@ def active_indicators(session: Session, scope_id: int) -> list[ActiveIndicator]:
     for row, title, derives_from, level, direction, unit in rows:
         comparable = direction == row.direction and (unit or "") == row.unit
         found.append(
-            ActiveIndicator(row, title, derives_from is not None, level if comparable else None)
+            ActiveIndicator(
+                row, title, derives_from is not None, level if comparable else None, derives_from
+            )
         )
     return found
 

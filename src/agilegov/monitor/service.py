@@ -61,6 +61,7 @@ from agilegov.monitor.schemas import (
 )
 from agilegov.notify.service import notify_owners
 from agilegov.paging import paginate
+from agilegov.part import RequiredLevelMissed, required_level_listeners
 from agilegov.record.service import append_events, record_event
 from agilegov.schemas import Page
 from agilegov.tenancy import Scope, readable_scope, writable_scope
@@ -950,6 +951,8 @@ def _open_episode(
         "trigger": trigger.id,
     }
     record_event(session, actor, "breach_episode.opened", episode.id, payload, scope=scope)
+    if facts["derived"]:
+        _tell_required_level_missed(session, scope, item, value, at, trigger.id)
     notify_owners(
         session,
         actor,
@@ -1022,6 +1025,8 @@ def _escalate(
     episode.escalation_trigger_id = trigger.id
     payload = {"indicator": indicator.key, "windows": episode.windows, "trigger": trigger.id}
     record_event(session, actor, "breach_episode.escalated", episode.id, payload, scope=scope)
+    if missed is not None:
+        _tell_required_level_missed(session, scope, item, missed, run.evaluated_at, trigger.id)
     notify_owners(
         session,
         actor,
@@ -1033,6 +1038,33 @@ def _escalate(
         payload={"scope_id": scope.id, "goal_id": indicator.goal_id, "trigger": trigger.id},
     )
     run.opened.append(trigger.id)
+
+
+def _tell_required_level_missed(
+    session: Session,
+    scope: Scope,
+    item: _Indicator,
+    value: float | None,
+    at: datetime,
+    trigger_id: int,
+) -> None:
+    """Tell the parts listening (the regulator's channel) that ``item`` has gone
+    past the level of the goal its goal adopts."""
+    assert item.adopts is not None
+    missed = RequiredLevelMissed(
+        organization_id=scope.organization_id,
+        scope_id=scope.id,
+        goal_id=item.row.goal_id,
+        adopted_goal_id=item.adopts,
+        indicator_key=item.row.key,
+        indicator_name=item.row.name,
+        value=value,
+        required_level=item.required_level,
+        at=at,
+        trigger_id=trigger_id,
+    )
+    for listener in required_level_listeners():
+        listener(session, missed)
 
 
 class EvaluationsFailed(RuntimeError):

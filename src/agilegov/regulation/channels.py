@@ -16,13 +16,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from agilegov import clock
-from agilegov.auth import Principal, Role
+from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.errors import Conflict, InvalidInput, NotFound
+from agilegov.goals.service import goal_owner
 from agilegov.i18n import lazy
 from agilegov.notify.service import notify_owners
 from agilegov.organizations.schemas import OrganizationKind, OrganizationRead
 from agilegov.organizations.service import organization_profile
 from agilegov.paging import paginate
+from agilegov.part import RequiredLevelMissed
 from agilegov.record.service import record_event
 from agilegov.regulation.aggregates import Filed, aggregate
 from agilegov.regulation.models import ReportingChannel, RiskReport
@@ -358,3 +360,64 @@ def channel_aggregates(
             ).where(*where)
         )
         return aggregate(Filed(*row) for row in rows)
+
+
+# ---------------------------------------------------------------- required levels missed
+
+
+def tell_required_level_missed(session: Session, missed: RequiredLevelMissed) -> None:
+    """A business's indicator has gone past the level of a government's goal its
+    goal adopts: file a risk report on that government's first open channel, in
+    the evaluation's transaction (a government with no open channel is told
+    nothing here; the business's outer-loop trigger stands either way)."""
+    owner = goal_owner(session, missed.adopted_goal_id)
+    business = organization_profile(session, missed.organization_id)
+    if owner is None or business is None or business.kind != OrganizationKind.business:
+        return
+    government_id, adopted_title = owner
+    channel_id = session.scalar(
+        select(ReportingChannel.id)
+        .where(
+            ReportingChannel.organization_id == government_id,
+            ReportingChannel.status == ChannelStatus.open.value,
+        )
+        .order_by(ReportingChannel.id)
+        .limit(1)
+    )
+    if channel_id is None:
+        return
+    level = (
+        lazy("its level %(level)s", level=missed.required_level)
+        if missed.required_level is not None
+        else lazy("its level (on another scale)")
+    )
+    # Kept in English, as trigger causes are; each reader's page translates its frame.
+    title = lazy(
+        "%(business)s misses the level of '%(goal)s'", business=business.name, goal=adopted_title
+    ).in_language("en")
+    description = lazy(
+        "%(name)s (%(key)s) = %(value)s over its window, past %(level)s of the goal "
+        "'%(goal)s' that goal %(goal_id)s of %(business)s adopts; outer-loop trigger "
+        "#%(trigger)s opened in its scope.",
+        name=missed.indicator_name,
+        key=missed.indicator_key,
+        value=missed.value,
+        level=level,
+        goal=adopted_title,
+        goal_id=missed.goal_id,
+        business=business.name,
+        trigger=missed.trigger_id,
+    ).in_language("en")
+    file_in(
+        session,
+        SYSTEM,
+        channel_id,
+        RiskReportCreate(
+            organization_id=business.id,
+            title=title[:200],
+            description=description,
+            severity=Severity.high,
+            became_aware_at=min(missed.at, clock.now()),
+            scope_id=missed.scope_id,
+        ),
+    )

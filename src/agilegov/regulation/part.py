@@ -6,6 +6,7 @@ from pathlib import Path
 
 from agilegov.part import Job, Part
 from agilegov.regulation import api, models, pages, programmes
+from agilegov.regulation.channels import tell_required_level_missed
 from agilegov.regulation.cli import regulation_app
 from agilegov.regulation.models import RegulatoryRequirement
 from agilegov.regulation.open_data import TABLES as OPEN_TABLES
@@ -37,6 +38,7 @@ PART = Part(
     page_routers=[pages.router, pages.review_router, *pages.KIND_PAGES],
     tabs=pages.TABS,
     counts={"requirements": count_in_scope(RegulatoryRequirement)},
+    on_required_level_missed=[tell_required_level_missed],
     commands=[regulation_app],
     # Before the webhook delivery, which sends what these jobs tell.
     jobs=[
