@@ -25,7 +25,7 @@ def _scrapes(uow: UnitOfWork, settings: Settings) -> None:
 
 
 def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
-    evaluate_all(uow)
+    evaluate_all(uow)  # which times each scope's evaluation as "scheduled"
 
 
 PART = Part(

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from agilegov import clock
+from agilegov import clock, metrics
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
@@ -919,7 +919,9 @@ def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[Evaluation
     failures: dict[int, Exception] = {}
     for scope_id in scope_ids:
         try:
-            runs.append(evaluate_scope(uow, SYSTEM, scope_id, at))
+            runs.append(
+                metrics.timed_evaluation("scheduled", evaluate_scope, uow, SYSTEM, scope_id, at)
+            )
         except Exception as problem:  # reported below, after the others
             failures[scope_id] = problem
     if failures:
