@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from agilegov import __version__
+from agilegov.api import metrics as operator_metrics
 from agilegov.api import problems
 from agilegov.api.deps import ids_in_range
 from agilegov.api.limits import BodySizeLimit
@@ -42,11 +43,13 @@ API_DOCS = get_swagger_ui_html(
 
 
 class App(FastAPI):
-    """The application, with its security headers as the outermost layer: even
-    the answer of Starlette's server-error layer (a 500) carries them."""
+    """The application, with its security headers around everything but the
+    count of requests: even the answer of Starlette's server-error layer (a 500)
+    carries them, and is counted with its status."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), **self.state.security_headers)
+        stack = SecurityHeaders(super().build_middleware_stack(), **self.state.security_headers)
+        return operator_metrics.RequestMetrics(stack)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -122,6 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         return HTMLResponse(API_DOCS)
+
+    # For the operators, out of the API's schema.
+    operator_metrics.install(app, settings)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agilegov import i18n, migrations, part
+from agilegov import i18n, logs, migrations, part
 from agilegov.i18n import N_, gettext
 from agilegov.mail import Mailer
 from agilegov.parts import PARTS
@@ -54,7 +54,10 @@ def _speak(context: typer.Context) -> None:
 
 
 def main() -> None:
-    """The ``agilegov`` command, its help too in the command line's language."""
+    """The ``agilegov`` command, its help too in the command line's language.
+    Commands speak through their output; warnings and errors go to the log, in
+    its format (``serve`` logs from INFO)."""
+    logs.configure(get_settings(), level="WARNING")
     command = typer.main.get_command(app)
     language = _language()
     if language != "en":
@@ -112,7 +115,14 @@ def serve(
     console.print(gettext("mails go to %(place)s", place=Mailer(get_settings()).where()))
     # Uvicorn would believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS);
     # the application alone decides whom to believe (AGILEGOV_TRUSTED_PROXIES).
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        log_config=logs.logging_config(get_settings()),
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @app.command()

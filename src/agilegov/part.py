@@ -3,13 +3,14 @@
 A part is one package of the model (analysis, goals, design, the cycle, ...).
 Its declaration names its tables, its API and page routers, the tabs it adds
 to a scope's page, the trigger subjects it owns, the facts it gives the
-cycle's guards, its commands, its periodic jobs and its section of a scope's
-export. ``agilegov.parts`` lists the parts in order and installs the list; the
-hubs (the app, the tables, the command line, the scope page, the cycle engine,
-the exchange document) loop over it. Nothing registers itself by being imported.
+cycle's guards, its commands, its periodic jobs, its section of a scope's
+export and the gauges it adds to the operators' metrics. ``agilegov.parts``
+lists the parts in order and installs the list; the hubs (the app, the tables,
+the command line, the scope page, the cycle engine, the exchange document,
+``/metrics``) loop over it. Nothing registers itself by being imported.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,10 @@ ScopeCount = Callable[[Any], Any]
 # What a part tells about a scope over a period (a regulatory report's facts):
 # given the session, the scope's id and the period's start and end, a JSON value.
 PeriodFigures = Callable[[Any, int, Any, Any], Any]
+# Gauges read from the database when /metrics is scraped: given a session, the
+# Prometheus metric families (``agilegov.metrics.gauge`` makes one), never one
+# per organization, scope or user.
+MetricsReader = Callable[[Any], Iterable[Any]]
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ class Part:
     templates: Path | None = None
     # Functions and values every template may use.
     template_globals: Mapping[str, Any] = field(default_factory=dict)
+    # Gauges for the operators' /metrics, read from the database at each scrape.
+    metrics: Sequence[MetricsReader] = ()
     # The folder of the part's message catalogs (``<language>/LC_MESSAGES/messages.po``),
     # for its templates and the texts its code marks for translation.
     messages: Path | None = None
@@ -198,6 +205,11 @@ def period_figures() -> dict[str, PeriodFigures]:
 
 def required_level_listeners() -> list[Callable[[Any, RequiredLevelMissed], None]]:
     return [listener for part in installed() for listener in part.on_required_level_missed]
+
+
+def metric_readers() -> list[MetricsReader]:
+    """Every part's gauges for /metrics, in the order of the parts."""
+    return [read for part in installed() for read in part.metrics]
 
 
 def template_folders() -> list[Path]:

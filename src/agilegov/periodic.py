@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from agilegov import clock
+from agilegov import clock, metrics
 from agilegov.db import Base, UTCDateTime, make_session_factory
 from agilegov.part import Job, installed
 from agilegov.settings import Settings
@@ -215,15 +216,30 @@ def run_if_due(step: PeriodicStep, engine: Engine, uow: UnitOfWork) -> Outcome:
         if not claim(uow, step.name, timedelta(seconds=step.every), started):
             return Outcome.not_due
         error = None
+        timer = time.perf_counter()
         try:
             step.run()
         except Exception as problem:
-            log.exception("periodic %s failed", step.name)
+            log.exception("periodic %s failed", step.name, extra={"job": step.name})
             error = f"{type(problem).__name__}: {problem}"
+        seconds = time.perf_counter() - timer
         finished = clock.now()
+        metrics.periodic_run(step.name, seconds, failed=error is not None)
         finish(uow, step.name, finished, error)
-        log.debug(
-            "periodic %s ran from %s to %s", step.name, started.isoformat(), finished.isoformat()
+        log.info(
+            "periodic %s ran from %s to %s",
+            step.name,
+            started.isoformat(),
+            finished.isoformat(),
+            extra={
+                "event": "periodic",
+                "job": step.name,
+                "started": started.isoformat(),
+                "finished": finished.isoformat(),
+                "duration_seconds": round(seconds, 6),
+                "failed": error is not None,
+                "run_by": this_process(),
+            },
         )
     return Outcome.ran
 
@@ -288,5 +304,43 @@ def periodic_steps(session_factory: sessionmaker, settings: Settings) -> list[Pe
 
         return PeriodicStep(job.name, every, run)
 
+    return [step(job.every(settings), job) for job in enabled_jobs(settings)]
+
+
+def enabled_jobs(settings: Settings) -> list[Job]:
+    """Every part's jobs that a server with ``settings`` runs, in their order: none
+    with no periodic work at all (``tick_interval_seconds`` 0), else those whose
+    interval is not 0."""
+    if settings.tick_interval_seconds <= 0:
+        return []
     jobs = sorted((job for part in installed() for job in part.jobs), key=lambda job: job.order)
-    return [step(job.every(settings), job) for job in jobs if job.every(settings) > 0]
+    return [job for job in jobs if job.every(settings) > 0]
+
+
+# ---------------------------------------------------------------- gauges
+
+
+def overdue_jobs(settings: Settings) -> metrics.Reader:
+    """The gauges of the jobs a server with ``settings`` runs that are overdue: past
+    their due time and not yet claimed by any process (work waiting its turn)."""
+    names = [job.name for job in enabled_jobs(settings)]
+
+    def read(session: Any) -> Iterator[Any]:
+        now = clock.now()
+        rows = session.execute(
+            select(PeriodicJob.name, PeriodicJob.next_due_at).where(PeriodicJob.name.in_(names))
+        )
+        late = {name: max(0.0, (now - due).total_seconds()) for name, due in rows}
+        yield metrics.gauge(
+            "agilegov_periodic_jobs_overdue",
+            "Periodic jobs past their due time that no process has started yet.",
+            sum(1 for seconds in late.values() if seconds > 0),
+        )
+        yield metrics.gauge(
+            "agilegov_periodic_job_overdue_seconds",
+            "How long a periodic job has been past its due time without starting (0: not due).",
+            {(name,): late.get(name, 0.0) for name in names},
+            labels=["job"],
+        )
+
+    return read

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # scrypt's cost (N) for passwords: the floor is the production strength; the
@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # Hosts whose verification file is fetched over plain http (for tests and
     # closed networks; by default every file is fetched over https only).
     verification_http_hosts: Annotated[list[str], NoDecode] = []
+    # Who may read /metrics: with a token, whoever sends it as a bearer token;
+    # without one, only clients on this machine (127.0.0.1, ::1).
+    metrics_token: SecretStr = SecretStr("")
+    # The server's and the command line's log lines: "text", or "json" (one JSON
+    # object a line: time, level, logger, message and the line's fields).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("public_url")
     @classmethod

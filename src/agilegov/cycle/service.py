@@ -615,6 +615,16 @@ def open_triggers_of(session: Session, scope_ids: Collection[int]) -> list[Trigg
     )
 
 
+def open_trigger_counts(session: Session) -> dict[str, int]:
+    """How many triggers are open across the site, by loop (inner, outer; one query)."""
+    counts = dict.fromkeys([loop.value for loop in Loop], 0)
+    rows = session.execute(
+        select(Trigger.loop, func.count()).where(Trigger.status == "open").group_by(Trigger.loop)
+    )
+    counts.update({loop: count for loop, count in rows})
+    return counts
+
+
 @dataclass(frozen=True)
 class ReviewDue:
     """An entity whose review-by date has passed or is near."""

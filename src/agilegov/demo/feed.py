@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from agilegov import clock
+from agilegov import clock, metrics
 from agilegov.demo.data import screening_series
 from agilegov.demo.story import ACCOUNTS, DEMO_SLUG
 from agilegov.goals.models import Indicator
@@ -86,8 +86,10 @@ def feed_step(uow: UnitOfWork, number: int, at: datetime | None = None) -> Step:
         Row(key, at, _value(key, history[key][max(history[key])], number, rng), SOURCE, key)
         for key in DAILY_KEYS
     ]
-    stored = ingest(uow, analyst, rows, scope_id=scope_id).stored
-    run = evaluate_scope(uow, analyst, scope_id, at=at)
+    stored = metrics.ingest_batch(
+        "demo", len(rows), lambda: ingest(uow, analyst, rows, scope_id=scope_id)
+    ).stored
+    run = metrics.timed_evaluation("demo", evaluate_scope, uow, analyst, scope_id, at=at)
     return Step(number, scope_id, at, stored, run.counts, run.opened)
 
 

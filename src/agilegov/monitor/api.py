@@ -2,6 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from agilegov import metrics
 from agilegov.api.deps import Actor, Paging, Uow
 from agilegov.api.problems import responses
 from agilegov.monitor import scraping, service
@@ -59,7 +60,10 @@ def add_observations(
 ) -> Any:
     """Store a batch of observations, all or nothing; the same indicator, time and
     source twice is stored once."""
-    return service.ingest(uow, actor, body.rows(), scope_id=scope)
+    rows = body.rows()
+    return metrics.ingest_batch(
+        "api", len(rows), lambda: service.ingest(uow, actor, rows, scope_id=scope)
+    )
 
 
 @router.post(
@@ -69,7 +73,10 @@ def add_observations(
     dependencies=[Depends(_may_ingest_in_scope)],
 )
 def add_scope_observations(scope_id: int, body: ObservationBatch, uow: Uow, actor: Actor) -> Any:
-    return service.ingest(uow, actor, body.rows(), scope_id=scope_id)
+    rows = body.rows()
+    return metrics.ingest_batch(
+        "api", len(rows), lambda: service.ingest(uow, actor, rows, scope_id=scope_id)
+    )
 
 
 @router.get(
@@ -86,7 +93,7 @@ def list_observations(
 def evaluate_scope(scope_id: int, uow: Uow, actor: Actor) -> Any:
     """Evaluate every indicator of the scope now: statuses stored and recorded,
     breaches opening (and recoveries closing) their episodes and triggers."""
-    return service.evaluate_scope(uow, actor, scope_id)
+    return metrics.timed_evaluation("manual", service.evaluate_scope, uow, actor, scope_id)
 
 
 @router.get("/scopes/{scope_id}/evaluations", response_model=Page[EvaluationRead])

@@ -78,11 +78,16 @@ def _ingest_source(source: str) -> str:
 
 def _ingest_store(rows: Any, scope: int | None, source: str) -> None:
     """Store the rows as one batch and say how many were new."""
+    from agilegov import metrics
     from agilegov.errors import DomainError
     from agilegov.monitor.service import ingest
 
     try:
-        result = ingest(open_uow(), SYSTEM, rows, scope_id=scope, default_source=source)
+        result = metrics.ingest_batch(
+            "cli",
+            len(rows),
+            lambda: ingest(open_uow(), SYSTEM, rows, scope_id=scope, default_source=source),
+        )
     except DomainError as problem:
         problems = [f"{p.field}: {p.message}" for p in problem.problems]
         raise _ingest_error("; ".join(problems) or str(problem.detail)) from None

@@ -13,6 +13,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from agilegov import metrics
 from agilegov.api.deps import Uow
 from agilegov.auth import Role
 from agilegov.errors import InvalidInput
@@ -91,7 +92,9 @@ def new_observation(request: Request, scope_id: int, uow: Uow, visitor: VisitorD
 def _store(uow: UnitOfWork, visitor: Visitor, scope_id: int, item: ObservationIn) -> None:
     row = Row(item.indicator, item.time, item.value, item.source, "observations[0]")
     try:
-        service.ingest(uow, visitor.principal, [row], scope_id=scope_id)
+        metrics.ingest_batch(
+            "form", 1, lambda: service.ingest(uow, visitor.principal, [row], scope_id=scope_id)
+        )
     except InvalidInput as error:
         # The service names the item ("observations[0].value"); the form, the field.
         for problem in error.problems:
@@ -114,7 +117,7 @@ def record_observation(
 
 @router.post("/evaluations")
 def evaluate(scope_id: int, uow: Uow, visitor: VisitorDep, form: Form) -> Response:
-    service.evaluate_scope(uow, visitor.principal, scope_id)
+    metrics.timed_evaluation("manual", service.evaluate_scope, uow, visitor.principal, scope_id)
     return redirect(f"/scopes/{scope_id}/goals")
 
 

@@ -2,15 +2,18 @@
 the goals, breach episodes that open triggers, and Prometheus scrape targets."""
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from agilegov import clock
+from agilegov.metrics import gauge
 from agilegov.monitor import api, models, pages
 from agilegov.monitor.cli import ingest_app
 from agilegov.monitor.exchange import SECTION
 from agilegov.monitor.open_data import TABLES as OPEN_TABLES
 from agilegov.monitor.scraping import scrape_due
-from agilegov.monitor.service import evaluate_all, evaluate_queued
+from agilegov.monitor.service import evaluate_all, evaluate_queued, queued_count
 from agilegov.notify.service import deliver_due
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
@@ -26,7 +29,7 @@ def _scrapes(uow: UnitOfWork, settings: Settings) -> None:
 
 
 def _evaluations(uow: UnitOfWork, settings: Settings) -> None:
-    evaluate_all(uow)
+    evaluate_all(uow)  # which times each scope's evaluation as "scheduled"
 
 
 def _queued_evaluations(uow: UnitOfWork, settings: Settings) -> None:
@@ -34,6 +37,14 @@ def _queued_evaluations(uow: UnitOfWork, settings: Settings) -> None:
     # What they opened or closed is sent now, not at the next webhook delivery.
     if any(run.opened or run.recovered for run in runs):
         deliver_due(uow, clock.now(), key_file=settings.webhook_key_file)
+
+
+def _queue_depth(session: Any) -> Iterator[Any]:
+    yield gauge(
+        "agilegov_evaluations_queued",
+        "Indicators new observations were stored for, waiting to be evaluated.",
+        queued_count(session),
+    )
 
 
 PART = Part(
@@ -56,4 +67,5 @@ PART = Part(
     ],
     exchange=[SECTION],
     open_data=OPEN_TABLES,
+    metrics=[_queue_depth],
 )

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from agilegov import __version__, clock
+from agilegov import __version__, clock, metrics
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.db import hold
 from agilegov.errors import DomainError, InvalidInput, NotFound
@@ -353,7 +353,9 @@ def _scrape(
             target = uow.session.get(ScrapeTarget, job.target_id, with_for_update=True)
             if target is None:
                 return None
-            batch = ingest(uow, actor, rows, scope_id=job.scope_id)
+            batch = metrics.ingest_batch(
+                "scrape", len(rows), lambda: ingest(uow, actor, rows, scope_id=job.scope_id)
+            )
             result = ScrapeResult(
                 target_id=job.target_id,
                 scraped_at=now,

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from agilegov import clock
+from agilegov import clock, metrics
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import Loop, TriggerKind, loop_for
 from agilegov.cycle.schemas import TriggerCreate
@@ -690,7 +690,9 @@ def evaluate_queued(uow: UnitOfWork, at: datetime | None = None) -> list[Evaluat
     failures: dict[int, Exception] = {}
     for scope_id in scope_ids:
         try:
-            run = _evaluate_queued_in(uow, scope_id, at or clock.now())
+            run = metrics.timed_evaluation(
+                "queued", _evaluate_queued_in, uow, scope_id, at or clock.now()
+            )
         except Exception as problem:  # reported below, after the others
             failures[scope_id] = problem
             continue
@@ -1094,7 +1096,9 @@ def evaluate_all(uow: UnitOfWork, at: datetime | None = None) -> list[Evaluation
     failures: dict[int, Exception] = {}
     for scope_id in scope_ids:
         try:
-            runs.append(evaluate_scope(uow, SYSTEM, scope_id, at))
+            runs.append(
+                metrics.timed_evaluation("scheduled", evaluate_scope, uow, SYSTEM, scope_id, at)
+            )
         except Exception as problem:  # reported below, after the others
             failures[scope_id] = problem
     if failures:

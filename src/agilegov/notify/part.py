@@ -2,16 +2,23 @@
 
 from pathlib import Path
 
-from agilegov import clock
+from agilegov import clock, metrics
 from agilegov.notify import api, models, pages
-from agilegov.notify.service import deliver_due
+from agilegov.notify.service import DELIVERED, FAILED, deliver_due
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
 from agilegov.uow import UnitOfWork
 
 
 def _deliveries(uow: UnitOfWork, settings: Settings) -> None:
-    deliver_due(uow, clock.now(), key_file=settings.webhook_key_file)
+    # Each delivery as its attempt left it: delivered, to be tried again, or given up.
+    for delivery in deliver_due(uow, clock.now(), key_file=settings.webhook_key_file):
+        if delivery.status == DELIVERED:
+            metrics.WEBHOOKS_SENT.inc()
+            continue
+        metrics.WEBHOOK_ATTEMPTS_FAILED.inc()
+        if delivery.status == FAILED:
+            metrics.WEBHOOKS_FAILED.inc()
 
 
 PART = Part(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from agilegov import clock, part, workdays
+from agilegov import clock, metrics, part, workdays
 from agilegov.auth import SYSTEM, Principal, Role
 from agilegov.cycle.rules import TriggerKind
 from agilegov.cycle.schemas import TriggerCreate
@@ -1508,8 +1508,12 @@ def _feed(
         Row(key, at, float(indicators[key]["worst"]), SECTOR_SOURCE, f"figures.{key}")
         for key in sorted(keys)
     ]
-    ingest(uow, actor, rows, scope_id=scope_id, default_source=SECTOR_SOURCE)
-    evaluate_scope(uow, actor, scope_id, at=at)
+    metrics.ingest_batch(
+        "sector",
+        len(rows),
+        lambda: ingest(uow, actor, rows, scope_id=scope_id, default_source=SECTOR_SOURCE),
+    )
+    metrics.timed_evaluation("sector", evaluate_scope, uow, actor, scope_id, at=at)
 
 
 def get_sector_summary(
