@@ -2,13 +2,15 @@
 evidence, breaches driving the inner and outer loops, owners told."""
 
 import math
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from agilegov.cycle.models import Trigger
+from agilegov.db import make_session_factory
 from agilegov.errors import Forbidden, InvalidInput
 from agilegov.monitor import service
 from agilegov.monitor.ingest import Row
@@ -20,6 +22,7 @@ from agilegov.regulation.channels import open_channel
 from agilegov.regulation.models import RiskReport
 from agilegov.regulation.schemas import ReportingChannelCreate
 from agilegov.tenancy import Scope
+from agilegov.uow import UnitOfWork
 from api_helpers import API, assert_problem, bearer, make_client, ok
 from builders import indicator, new_scope, row_counts, specific_goal
 
@@ -644,3 +647,83 @@ def test_a_feed_that_stops_is_no_data_at_the_periodic_evaluation(world, signal) 
     )
     assert statuses == ["ok", "no_data"]
     assert _triggers(world.uow, scope_id) == []
+
+
+def test_batches_and_the_queue_drained_at_once_lose_nothing(world, signal, engine) -> None:
+    """Four writers ingest into one indicator while the queue is drained over and
+    over: no writer fails, and the last drain sees every observation."""
+    scope_id, _, measured = signal
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(number: int) -> None:
+        uow = UnitOfWork(make_session_factory(engine))
+        try:
+            for batch in range(10):
+                start = START + timedelta(hours=number * 10 + batch)
+                ingest(uow, world.editor, _rows(measured.key, [0.9], start), scope_id=scope_id)
+        except BaseException as problem:  # reported below
+            errors.append(problem)
+
+    def drain() -> None:
+        uow = UnitOfWork(make_session_factory(engine))
+        try:
+            while not done.is_set():
+                evaluate_queued(uow, at=START + timedelta(days=2))
+        except BaseException as problem:  # reported below
+            errors.append(problem)
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    drainer = threading.Thread(target=drain)
+    drainer.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    drainer.join()
+    assert errors == []
+    evaluate_queued(world.uow, at=START + timedelta(days=2))
+    assert _queued(world.uow) == []
+    last = _scalars(
+        world.uow,
+        select(Evaluation.observation_count)
+        .where(Evaluation.indicator_id == measured.id)
+        .order_by(Evaluation.id.desc())
+        .limit(1),
+    )
+    assert last == [40]
+
+
+def test_a_drain_waits_for_a_batch_still_being_stored(world, signal, engine) -> None:
+    """The interleaving that would lose a batch: its indicator is queued already
+    and a drain takes the row off while the batch is not yet committed."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns whole (BEGIN IMMEDIATE)")
+    scope_id, _, measured = signal
+    ingest(world.uow, world.editor, _rows(measured.key, [0.9]), scope_id=scope_id)
+    drained: list[Any] = []
+    writer = UnitOfWork(make_session_factory(engine))
+    with writer:
+        session = writer.session
+        row = {
+            "indicator_id": measured.id,
+            "time": START + timedelta(days=1),
+            "value": 0.6,
+            "source": "test",
+            "recorded_at": START,
+        }
+        session.execute(insert(Observation), [row])
+        service._queue(session, scope_id, {measured.id}, START)
+        drainer = UnitOfWork(make_session_factory(engine))
+        at = START + timedelta(days=2)
+        thread = threading.Thread(target=lambda: drained.extend(evaluate_queued(drainer, at=at)))
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the drain did not wait for the batch"
+        writer.commit()
+    thread.join()
+    assert len(drained) == 1
+    [evaluation] = _scalars(world.uow, select(Evaluation))
+    assert evaluation.observation_count == 2
+    assert _queued(world.uow) == []

@@ -659,8 +659,14 @@ def _queue(session: Session, scope_id: int, indicator_ids: Collection[int], now:
     indicator already waiting keeps its place)."""
     dialect = session.connection().dialect.name
     statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QueuedEvaluation)
+    # An update that changes nothing, not "do nothing": it locks a waiting row
+    # until this batch commits, so that a drain taking the row off meanwhile
+    # waits for the batch, then reads its observations.
     session.execute(
-        statement.on_conflict_do_nothing(index_elements=[QueuedEvaluation.indicator_id]),
+        statement.on_conflict_do_update(
+            index_elements=[QueuedEvaluation.indicator_id],
+            set_={"queued_at": QueuedEvaluation.queued_at},
+        ),
         [
             {"indicator_id": indicator_id, "scope_id": scope_id, "queued_at": now}
             for indicator_id in sorted(indicator_ids)
