@@ -715,13 +715,18 @@ def _evaluate_queued_in(uow: UnitOfWork, scope_id: int, at: datetime) -> Evaluat
         scope = session.get(Scope, scope_id)
         assert scope is not None
         hold(session, scope)
+        # Locked in the order batches lock them (by indicator), so that a drain
+        # and a batch never wait for each other both ways; rows queued after
+        # this read stay for the next drain.
         queued = set(
             session.scalars(
-                delete(QueuedEvaluation)
+                select(QueuedEvaluation.indicator_id)
                 .where(QueuedEvaluation.scope_id == scope_id)
-                .returning(QueuedEvaluation.indicator_id)
+                .order_by(QueuedEvaluation.indicator_id)
+                .with_for_update()
             )
         )
+        session.execute(delete(QueuedEvaluation).where(QueuedEvaluation.indicator_id.in_(queued)))
         if not queued or scope.status != "active":
             uow.commit()
             return None
