@@ -65,6 +65,7 @@ FAMILIES = {
     "agilegov_periodic_job_overdue_seconds": "gauge",
     "agilegov_triggers_open": "gauge",
     "agilegov_evaluations_queued": "gauge",
+    "agilegov_evaluations_queued_oldest_seconds": "gauge",
 }
 TOKEN = "metrics-token-for-the-tests-0123456789"
 LOCAL = ("127.0.0.1", 50000)
@@ -190,11 +191,14 @@ def test_the_queue_of_evaluations_is_shown_and_its_runs_timed(
     ok(api.client.post(path, json=_observations(range(1, 3)), headers=api.auth("editor")), 201)
     families = _scrape(_client(api.client.app))
     assert _value(families, "agilegov_evaluations_queued") == 1
+    assert _value(families, "agilegov_evaluations_queued_oldest_seconds") >= 0
     count = _now("agilegov_evaluation_duration_seconds_count", trigger="queued")
     [run] = evaluate_queued(UnitOfWork(make_session_factory(api.engine)))
     assert run.counts["ok"] == 1
     assert _now("agilegov_evaluation_duration_seconds_count", trigger="queued") == count + 1
-    assert _value(_scrape(_client(api.client.app)), "agilegov_evaluations_queued") == 0
+    drained = _scrape(_client(api.client.app))
+    assert _value(drained, "agilegov_evaluations_queued") == 0
+    assert _value(drained, "agilegov_evaluations_queued_oldest_seconds") == 0
 
 
 def test_an_evaluation_through_the_api_is_timed(api: World, scope: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from agilegov.monitor.cli import ingest_app
 from agilegov.monitor.exchange import SECTION
 from agilegov.monitor.open_data import TABLES as OPEN_TABLES
 from agilegov.monitor.scraping import scrape_due
-from agilegov.monitor.service import evaluate_all, evaluate_queued, queued_count
+from agilegov.monitor.service import evaluate_all, evaluate_queued, queue_state
 from agilegov.notify.service import deliver_due
 from agilegov.part import Job, Part
 from agilegov.settings import Settings
@@ -39,11 +39,18 @@ def _queued_evaluations(uow: UnitOfWork, settings: Settings) -> None:
         deliver_due(uow, clock.now(), key_file=settings.webhook_key_file)
 
 
-def _queue_depth(session: Any) -> Iterator[Any]:
+def _queue(session: Any) -> Iterator[Any]:
+    count, oldest = queue_state(session)
     yield gauge(
         "agilegov_evaluations_queued",
         "Indicators new observations were stored for, waiting to be evaluated.",
-        queued_count(session),
+        count,
+    )
+    waited = (clock.now() - oldest).total_seconds() if oldest is not None else 0.0
+    yield gauge(
+        "agilegov_evaluations_queued_oldest_seconds",
+        "How long the indicator waiting longest to be evaluated has waited (0: none waits).",
+        max(waited, 0.0),
     )
 
 
@@ -67,5 +74,5 @@ PART = Part(
     ],
     exchange=[SECTION],
     open_data=OPEN_TABLES,
-    metrics=[_queue_depth],
+    metrics=[_queue],
 )

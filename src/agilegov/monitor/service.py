@@ -674,9 +674,12 @@ def _queue(session: Session, scope_id: int, indicator_ids: Collection[int], now:
     )
 
 
-def queued_count(session: Session) -> int:
-    """How many indicators wait to be evaluated."""
-    return session.scalar(select(func.count()).select_from(QueuedEvaluation)) or 0
+def queue_state(session: Session) -> tuple[int, datetime | None]:
+    """How many indicators wait to be evaluated, and since when the oldest has."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(QueuedEvaluation.queued_at))
+    ).one()
+    return count, oldest
 
 
 def evaluate_queued(uow: UnitOfWork, at: datetime | None = None) -> list[EvaluationRun]:
