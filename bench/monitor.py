@@ -590,6 +590,7 @@ def ours_evaluate_scope(url: str, scope_id: int, at: datetime) -> dict[str, Any]
     process; the database was prepared by :func:`prepare_scope`."""
     from sqlalchemy import func, select
 
+    import agilegov.parts  # noqa: F401  (a breach opens a trigger: the parts' registry)
     from agilegov.auth import SYSTEM
     from agilegov.db import make_engine, make_session_factory
     from agilegov.monitor import service
